@@ -1,0 +1,140 @@
+/**
+ * Spindle's error tree. Every error a caller can see is one of these classes; callers branch with
+ * `instanceof`, never on message text. Structured context (path, host, method, Java exception class)
+ * lives in fields, and the message says what was being done and to what.
+ *
+ *   SpindleError
+ *   ├── ConfigError            bad options or Hadoop configuration (the user must change something)
+ *   ├── ConnectionError        could not reach a server, or the connection broke (retriable)
+ *   ├── TimeoutError           a call got no answer in time (retriable)
+ *   ├── ProtocolError          a peer sent bytes we cannot understand (a bug or a version mismatch)
+ *   ├── AuthenticationError    SASL / token negotiation failed
+ *   └── RemoteError            the server answered with a Java exception
+ *       ├── NotFoundError            FileNotFoundException, ApplicationNotFoundException, ...
+ *       ├── AccessDeniedError        AccessControlException, AuthorizationException, ...
+ *       ├── AlreadyExistsError       FileAlreadyExistsException
+ *       ├── ParentNotDirectoryError  ParentNotDirectoryException
+ *       ├── NotEmptyError            PathIsNotEmptyDirectoryException
+ *       ├── StandbyError             StandbyException (fail over to another server)
+ *       ├── SafeModeError            SafeModeException (retriable after a while)
+ *       ├── InvalidRequestError      IllegalArgumentException, InvalidResourceRequestException, ...
+ *       └── (plain RemoteError for anything the table does not name)
+ */
+
+/** Extra facts attached to an error; all optional, all plain data. */
+export interface ErrorContext {
+  /** What we were doing, e.g. "CREATE" or "allocate". */
+  operation?: string;
+  /** HDFS path the operation was about. */
+  path?: string;
+  /** host:port or URL of the server involved. */
+  server?: string;
+  /** RPC method name. */
+  method?: string;
+  /** The Java exception class the server named, if any. */
+  exceptionClassName?: string;
+  appId?: string;
+  containerId?: string;
+  /** HTTP status, for REST calls. */
+  status?: number;
+}
+
+export interface SpindleErrorOptions extends ErrorContext {
+  cause?: unknown;
+  /** Whether repeating the same call may succeed. Defaults per class. */
+  retriable?: boolean;
+}
+
+export class SpindleError extends Error {
+  override readonly name: string = 'SpindleError';
+  readonly retriable: boolean;
+  readonly operation?: string;
+  readonly path?: string;
+  readonly server?: string;
+  readonly method?: string;
+  readonly exceptionClassName?: string;
+  readonly appId?: string;
+  readonly containerId?: string;
+  readonly status?: number;
+
+  constructor(message: string, options: SpindleErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.retriable = options.retriable ?? false;
+    this.operation = options.operation;
+    this.path = options.path;
+    this.server = options.server;
+    this.method = options.method;
+    this.exceptionClassName = options.exceptionClassName;
+    this.appId = options.appId;
+    this.containerId = options.containerId;
+    this.status = options.status;
+  }
+}
+
+export class ConfigError extends SpindleError {
+  override readonly name: string = 'ConfigError';
+}
+
+export class ConnectionError extends SpindleError {
+  override readonly name: string = 'ConnectionError';
+  constructor(message: string, options: SpindleErrorOptions = {}) {
+    super(message, { retriable: true, ...options });
+  }
+}
+
+export class TimeoutError extends SpindleError {
+  override readonly name: string = 'TimeoutError';
+  constructor(message: string, options: SpindleErrorOptions = {}) {
+    super(message, { retriable: true, ...options });
+  }
+}
+
+export class ProtocolError extends SpindleError {
+  override readonly name: string = 'ProtocolError';
+}
+
+export class AuthenticationError extends SpindleError {
+  override readonly name: string = 'AuthenticationError';
+}
+
+export class RemoteError extends SpindleError {
+  override readonly name: string = 'RemoteError';
+}
+
+export class NotFoundError extends RemoteError {
+  override readonly name: string = 'NotFoundError';
+}
+
+export class AccessDeniedError extends RemoteError {
+  override readonly name: string = 'AccessDeniedError';
+}
+
+export class AlreadyExistsError extends RemoteError {
+  override readonly name: string = 'AlreadyExistsError';
+}
+
+export class ParentNotDirectoryError extends RemoteError {
+  override readonly name: string = 'ParentNotDirectoryError';
+}
+
+export class NotEmptyError extends RemoteError {
+  override readonly name: string = 'NotEmptyError';
+}
+
+export class StandbyError extends RemoteError {
+  override readonly name: string = 'StandbyError';
+  constructor(message: string, options: SpindleErrorOptions = {}) {
+    super(message, { retriable: true, ...options });
+  }
+}
+
+export class SafeModeError extends RemoteError {
+  override readonly name: string = 'SafeModeError';
+  constructor(message: string, options: SpindleErrorOptions = {}) {
+    super(message, { retriable: true, ...options });
+  }
+}
+
+export class InvalidRequestError extends RemoteError {
+  override readonly name: string = 'InvalidRequestError';
+}

@@ -1,0 +1,2 @@
+export * from './errors.js';
+export { errorClassFor, fromJavaException } from './java-exceptions.js';

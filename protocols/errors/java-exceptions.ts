@@ -1,0 +1,70 @@
+import {
+  AccessDeniedError,
+  AlreadyExistsError,
+  InvalidRequestError,
+  NotEmptyError,
+  NotFoundError,
+  ParentNotDirectoryError,
+  RemoteError,
+  SafeModeError,
+  StandbyError,
+  type SpindleErrorOptions,
+} from './errors.js';
+
+type RemoteErrorClass = new (message: string, options?: SpindleErrorOptions) => RemoteError;
+
+/**
+ * The one table from Hadoop/YARN Java exception class names to our error classes. Both WebHDFS
+ * (RemoteException.javaClassName) and Hadoop RPC (RpcResponseHeader.exceptionClassName) use it.
+ * Keys are fully qualified; `fromJavaException` also matches on the simple name, because WebHDFS
+ * reports `exception` as a simple name.
+ */
+const JAVA_EXCEPTIONS: Record<string, RemoteErrorClass> = {
+  'java.io.FileNotFoundException': NotFoundError,
+  'org.apache.hadoop.fs.PathNotFoundException': NotFoundError,
+  'org.apache.hadoop.yarn.exceptions.ApplicationNotFoundException': NotFoundError,
+  'org.apache.hadoop.yarn.exceptions.ApplicationAttemptNotFoundException': NotFoundError,
+  'org.apache.hadoop.yarn.exceptions.ContainerNotFoundException': NotFoundError,
+  'org.apache.hadoop.security.AccessControlException': AccessDeniedError,
+  'org.apache.hadoop.security.authorize.AuthorizationException': AccessDeniedError,
+  'java.lang.SecurityException': AccessDeniedError,
+  'org.apache.hadoop.security.token.SecretManager$InvalidToken': AccessDeniedError,
+  'org.apache.hadoop.fs.FileAlreadyExistsException': AlreadyExistsError,
+  'org.apache.hadoop.hdfs.protocol.AlreadyBeingCreatedException': AlreadyExistsError,
+  'org.apache.hadoop.fs.ParentNotDirectoryException': ParentNotDirectoryError,
+  'org.apache.hadoop.fs.PathIsNotEmptyDirectoryException': NotEmptyError,
+  'org.apache.hadoop.ipc.StandbyException': StandbyError,
+  'org.apache.hadoop.hdfs.server.namenode.SafeModeException': SafeModeError,
+  'org.apache.hadoop.ipc.RetriableException': SafeModeError,
+  'java.lang.IllegalArgumentException': InvalidRequestError,
+  'java.lang.UnsupportedOperationException': InvalidRequestError,
+  'org.apache.hadoop.yarn.exceptions.InvalidResourceRequestException': InvalidRequestError,
+  'org.apache.hadoop.yarn.exceptions.InvalidApplicationMasterRequestException': InvalidRequestError,
+  'org.apache.hadoop.yarn.exceptions.InvalidContainerReleaseException': InvalidRequestError,
+  'org.apache.hadoop.yarn.exceptions.InvalidResourceBlacklistRequestException': InvalidRequestError,
+};
+
+const BY_SIMPLE_NAME: Record<string, RemoteErrorClass> = Object.fromEntries(
+  Object.entries(JAVA_EXCEPTIONS).map(([fqcn, cls]) => [simpleName(fqcn), cls]),
+);
+
+function simpleName(className: string): string {
+  const dot = className.lastIndexOf('.');
+  return dot < 0 ? className : className.slice(dot + 1);
+}
+
+/** The error class for a Java exception class name (fully qualified or simple). */
+export function errorClassFor(className: string | undefined): RemoteErrorClass {
+  if (!className) return RemoteError;
+  return JAVA_EXCEPTIONS[className] ?? BY_SIMPLE_NAME[simpleName(className)] ?? RemoteError;
+}
+
+/** Build the typed error for a server-side Java exception. */
+export function fromJavaException(
+  className: string | undefined,
+  message: string,
+  options: SpindleErrorOptions = {},
+): RemoteError {
+  const Cls = errorClassFor(className);
+  return new Cls(message, { ...options, exceptionClassName: className ?? options.exceptionClassName });
+}
