@@ -38,10 +38,17 @@ const JAVA_EXCEPTIONS: Record<string, RemoteErrorClass> = {
   'org.apache.hadoop.ipc.RetriableException': SafeModeError,
   'java.lang.IllegalArgumentException': InvalidRequestError,
   'java.lang.UnsupportedOperationException': InvalidRequestError,
+  // Both extend IllegalArgumentException; HDFS throws them for bad path names (e.g. a ':' segment).
+  'org.apache.hadoop.HadoopIllegalArgumentException': InvalidRequestError,
+  'org.apache.hadoop.fs.InvalidPathException': InvalidRequestError,
   'org.apache.hadoop.yarn.exceptions.InvalidResourceRequestException': InvalidRequestError,
   'org.apache.hadoop.yarn.exceptions.InvalidApplicationMasterRequestException': InvalidRequestError,
   'org.apache.hadoop.yarn.exceptions.InvalidContainerReleaseException': InvalidRequestError,
   'org.apache.hadoop.yarn.exceptions.InvalidResourceBlacklistRequestException': InvalidRequestError,
+  // YARN web services (RM/NM REST) wrap their answers in these.
+  'org.apache.hadoop.yarn.webapp.NotFoundException': NotFoundError,
+  'org.apache.hadoop.yarn.webapp.BadRequestException': InvalidRequestError,
+  'org.apache.hadoop.yarn.webapp.ForbiddenException': AccessDeniedError,
 };
 
 const BY_SIMPLE_NAME: Record<string, RemoteErrorClass> = Object.fromEntries(

@@ -1,0 +1,251 @@
+import type { ContainerCompletion, ContainerGrant, ContainerId, Resource, ResourceAsk } from '../protocols/yarn/index.js';
+import { classifyExit, type ExitClassification } from '../protocols/yarn/index.js';
+
+/**
+ * The allocator is the AM's bookkeeping, and only that: it turns a target number of containers into
+ * resource asks, matches the RM's grants back to what was asked (surplus grants are released), and
+ * classifies completed containers, counting failures against a limit. It is synchronous and has no
+ * timers or I/O, so every rule here is unit-tested with fabricated grants and completions.
+ *
+ * Asks are absolute: the RM keeps, per (priority, location, size, tag), the number of containers still
+ * wanted, and lowers it itself as it grants. We send a row only when our own count changed (like
+ * Hadoop's AMRMClient), because re-sending an unchanged count after the RM granted some would make it
+ * grant them again.
+ */
+
+/** Named defaults for AllocatorOptions. */
+export const DEFAULT_PRIORITY = 1;
+/** Tag carried by our asks; grants echo it. A different tag on a grant means nobody asked for it. */
+export const ASK_TAG = 1;
+
+export interface AllocatorOptions {
+  /** Size of every container. */
+  resource: Resource;
+  /** YARN priority of the asks (lower is more important). Default 1. */
+  priority?: number;
+  /** Node label expression for the asks. */
+  nodeLabel?: string;
+  /**
+   * How many failed containers the application tolerates; one more fails it. Failures caused by the
+   * cluster (preemption, node loss, a kill we asked for) do not count.
+   */
+  maxFailures: number;
+  /**
+   * Whether a container that finished successfully is replaced (long-running executors) or counts as
+   * work done (the distributed shell: each container runs its command once).
+   */
+  replaceSucceeded: boolean;
+}
+
+/** What happened to one container, in words the AM logs and reports. */
+export interface ContainerEvent {
+  containerId: string;
+  host?: string;
+  exitStatus: number;
+  classification: ExitClassification;
+  diagnostics: string;
+}
+
+export interface AllocatorCounts {
+  target: number;
+  /** Asked for and not yet granted. */
+  pending: number;
+  /** Granted and not yet reported started. */
+  launching: number;
+  running: number;
+  succeeded: number;
+  failed: number;
+  /** Ended for reasons that are not the application's fault (re-requested). */
+  lost: number;
+}
+
+interface Tracked {
+  grant: ContainerGrant;
+  started: boolean;
+}
+
+export class Allocator {
+  private readonly options: Required<Omit<AllocatorOptions, 'nodeLabel'>> & { nodeLabel?: string };
+  private target = 0;
+  /** Containers we still want granted (what our ask row says). */
+  private outstanding = 0;
+  /** The count last sent to the RM; undefined until the first ask. */
+  private sentCount: number | undefined;
+  private readonly live = new Map<string, Tracked>();
+  private readonly releases: ContainerId[] = [];
+  private readonly ended = new Set<string>();
+  private succeeded = 0;
+  private failures: ContainerEvent[] = [];
+  private lost = 0;
+
+  constructor(options: AllocatorOptions) {
+    if (!Number.isInteger(options.maxFailures) || options.maxFailures < 0) {
+      throw new RangeError(`maxFailures must be a whole number >= 0 (got ${options.maxFailures})`);
+    }
+    this.options = { priority: DEFAULT_PRIORITY, ...options };
+  }
+
+  /** Sets how many containers should exist (or, for run-once work, should run to success). */
+  setTarget(n: number): void {
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`target must be a whole number >= 0 (got ${n})`);
+    this.target = n;
+    this.rebalance();
+  }
+
+  /** Asks that changed since the last call (at most one row: anywhere, our size, our tag). */
+  takeAsks(): ResourceAsk[] {
+    if (this.sentCount === this.outstanding) return [];
+    this.sentCount = this.outstanding;
+    return [this.askRow(this.outstanding)];
+  }
+
+  /** The full ask table, for re-sending after the RM lost our registration (resync). */
+  allAsks(): ResourceAsk[] {
+    this.sentCount = this.outstanding;
+    return [this.askRow(this.outstanding)];
+  }
+
+  /** Containers to give back, cleared by taking them. */
+  takeReleases(): ContainerId[] {
+    return this.releases.splice(0);
+  }
+
+  /**
+   * Matches grants to outstanding asks. Returns the grants to launch; the rest are queued for release
+   * (a grant we did not ask for, or one more than we still want).
+   */
+  onAllocated(grants: readonly ContainerGrant[]): ContainerGrant[] {
+    const accepted: ContainerGrant[] = [];
+    for (const grant of grants) {
+      if (this.live.has(grant.id.text) || this.ended.has(grant.id.text)) continue;
+      const ours = grant.allocationRequestId === ASK_TAG && grant.priority === this.options.priority;
+      if (!ours || this.outstanding === 0) {
+        this.releases.push(grant.id);
+        continue;
+      }
+      this.outstanding -= 1;
+      // The RM lowered its count as it granted; keep ours equal so nothing is re-sent.
+      if (this.sentCount !== undefined && this.sentCount > 0) this.sentCount -= 1;
+      this.live.set(grant.id.text, { grant, started: false });
+      accepted.push(grant);
+    }
+    return accepted;
+  }
+
+  /** The NodeManager accepted startContainers for this container. */
+  onStarted(containerId: string): void {
+    const t = this.live.get(containerId);
+    if (t) t.started = true;
+  }
+
+  /** startContainers failed: the container never ran. Counts as a failure. */
+  onLaunchFailed(containerId: string, message: string): ContainerEvent | undefined {
+    const t = this.live.get(containerId);
+    if (!t) return undefined;
+    this.live.delete(containerId);
+    this.ended.add(containerId);
+    this.releases.push(t.grant.id);
+    const event: ContainerEvent = {
+      containerId,
+      host: t.grant.nodeId.host,
+      exitStatus: -1000,
+      classification: { kind: 'failed', exitStatus: -1000, description: `could not be launched: ${message}`, countsAsFailure: true },
+      diagnostics: message,
+    };
+    this.failures.push(event);
+    this.rebalance();
+    return event;
+  }
+
+  /** Classifies completed containers; returns one event per container we knew. */
+  onCompleted(completions: readonly ContainerCompletion[]): ContainerEvent[] {
+    const events: ContainerEvent[] = [];
+    for (const c of completions) {
+      const id = c.containerId.text;
+      const t = this.live.get(id);
+      if (!t) continue; // a released surplus grant, or reported twice
+      this.live.delete(id);
+      this.ended.add(id);
+      const classification = classifyExit(c.exitStatus, c.diagnostics);
+      const event: ContainerEvent = {
+        containerId: id,
+        host: t.grant.nodeId.host,
+        exitStatus: c.exitStatus,
+        classification,
+        diagnostics: c.diagnostics,
+      };
+      if (classification.kind === 'success') this.succeeded += 1;
+      else if (classification.countsAsFailure) this.failures.push(event);
+      else this.lost += 1;
+      events.push(event);
+    }
+    if (events.length > 0) this.rebalance();
+    return events;
+  }
+
+  /** Why the application must fail, once failures exceed the limit. */
+  failureReason(): string | undefined {
+    if (this.failures.length <= this.options.maxFailures) return undefined;
+    const last = this.failures[this.failures.length - 1]!;
+    const where = last.host ? ` on ${last.host}` : '';
+    return (
+      `${this.failures.length} container failure(s), more than the ${this.options.maxFailures} allowed; ` +
+      `last: ${last.containerId}${where} ${last.classification.description}` +
+      (last.exitStatus !== -1000 ? ` (exit status ${last.exitStatus})` : '')
+    );
+  }
+
+  /** Run-once work: every wanted container has succeeded. */
+  isDone(): boolean {
+    return !this.options.replaceSucceeded && this.succeeded >= this.target && this.target > 0;
+  }
+
+  /** Whether asks are outstanding (the heartbeat goes faster while they are). */
+  hasPendingAsks(): boolean {
+    return this.outstanding > 0;
+  }
+
+  counts(): AllocatorCounts {
+    let running = 0;
+    let launching = 0;
+    for (const t of this.live.values()) t.started ? running++ : launching++;
+    return {
+      target: this.target,
+      pending: this.outstanding,
+      launching,
+      running,
+      succeeded: this.succeeded,
+      failed: this.failures.length,
+      lost: this.lost,
+    };
+  }
+
+  /** Ids of containers currently granted (launching or running). */
+  liveContainers(): ContainerGrant[] {
+    return [...this.live.values()].map((t) => t.grant);
+  }
+
+  failureEvents(): readonly ContainerEvent[] {
+    return this.failures;
+  }
+
+  private rebalance(): void {
+    // Containers that still have to come into existence for the target to be met.
+    let needed = this.target - this.live.size;
+    if (!this.options.replaceSucceeded) needed -= this.succeeded;
+    // Failed and lost containers are replaced; failureReason() ends the application past the limit.
+    this.outstanding = Math.max(0, needed);
+  }
+
+  private askRow(count: number): ResourceAsk {
+    return {
+      allocationRequestId: ASK_TAG,
+      priority: this.options.priority,
+      resource: this.options.resource,
+      count,
+      resourceName: '*',
+      relaxLocality: true,
+      ...(this.options.nodeLabel ? { nodeLabel: this.options.nodeLabel } : {}),
+    };
+  }
+}

@@ -1,0 +1,178 @@
+import { SHELL_SCRIPT_FILE, type AppSpec } from '../protocols/app-spec/index.js';
+import type { ContainerGrant, FinalStatus, LaunchContext, RegisterResult, ResourceAsk } from '../protocols/yarn/index.js';
+import { Allocator, type ContainerEvent } from './allocator.js';
+import type { AmEnvironment } from './environment.js';
+import type { Heartbeat } from './heartbeat.js';
+import type { Launcher } from './launcher.js';
+import type { RmClient } from './rm-client.js';
+import { StatusServer } from './status-server.js';
+
+/**
+ * The ApplicationMaster: register, keep the right number of containers running until the work is
+ * done or has failed too often, then unregister with the final status. `run()` reads top to bottom
+ * as the start-up script; the parts it calls own the wire (rm-client), the bookkeeping (allocator),
+ * the timing (heartbeat) and the NodeManagers (launcher).
+ */
+
+export interface AmOutcome {
+  finalStatus: FinalStatus;
+  diagnostics: string;
+}
+
+export interface ApplicationMasterDeps {
+  spec: AppSpec;
+  env: AmEnvironment;
+  rm: RmClient;
+  launcher: Launcher;
+  heartbeat: Heartbeat;
+  /** HDTS bytes handed to every container (the AM's credentials without the AMRMToken). */
+  containerTokens: Buffer;
+  log: (message: string) => void;
+}
+
+export class ApplicationMaster {
+  private allocator: Allocator | undefined;
+  private readonly startedAt = Date.now();
+  private registeredAt: number | undefined;
+  private firstRunningAt: number | undefined;
+  private readonly events: ContainerEvent[] = [];
+  private readonly launches = new Set<Promise<void>>();
+  private state = 'starting';
+
+  constructor(private readonly deps: ApplicationMasterDeps) {}
+
+  /** Runs the application until done, failed, or `signal` aborts (a kill). */
+  async run(signal: AbortSignal): Promise<AmOutcome> {
+    const { spec, env, rm, log } = this.deps;
+    const shell = spec.shell;
+    const status = new StatusServer(() => this.status());
+    const port = await status.start();
+    const trackingUrl = `http://${env.host}:${port}/`;
+    try {
+      const registration = await rm.register({ host: env.host, rpcPort: 0, trackingUrl });
+      this.registeredAt = Date.now();
+      this.state = 'running';
+      log(`registered with the ResourceManager at ${rm.server}; tracking URL ${trackingUrl}`);
+      if (!shell) return this.ending({ finalStatus: 'succeeded', diagnostics: 'nothing to run' });
+      const tooBig = checkSize(shell.memoryMb, shell.vcores, registration);
+      if (tooBig) return this.ending({ finalStatus: 'failed', diagnostics: tooBig });
+
+      const allocator = new Allocator({
+        resource: { memoryMb: shell.memoryMb, vcores: shell.vcores },
+        maxFailures: shell.maxFailures,
+        replaceSucceeded: false,
+        ...(shell.priority !== undefined ? { priority: shell.priority } : {}),
+        ...(shell.nodeLabel ? { nodeLabel: shell.nodeLabel } : {}),
+      });
+      this.allocator = allocator;
+      allocator.setTarget(shell.containers);
+      const launch = this.launchContext();
+      let outcome: AmOutcome | undefined;
+
+      await this.deps.heartbeat.run(async () => {
+        const counts = allocator.counts();
+        const result = await rm.allocate({
+          progress: counts.target === 0 ? 0 : counts.succeeded / counts.target,
+          asks: allocator.takeAsks(),
+          releases: allocator.takeReleases(),
+        });
+        if (result.amCommand) {
+          outcome = { finalStatus: 'failed', diagnostics: `the ResourceManager asked the AM to ${result.amCommand}` };
+          return 'stop';
+        }
+        for (const grant of allocator.onAllocated(result.allocated)) this.launchInBackground(grant, launch);
+        for (const event of allocator.onCompleted(result.completed)) this.record(event);
+        const failure = allocator.failureReason();
+        if (failure) {
+          outcome = { finalStatus: 'failed', diagnostics: failure };
+          return 'stop';
+        }
+        if (allocator.isDone()) {
+          outcome = { finalStatus: 'succeeded', diagnostics: `all ${shell.containers} container(s) exited 0` };
+          return 'stop';
+        }
+        const c = allocator.counts();
+        return c.pending > 0 || c.launching > 0 ? 'fast' : 'idle';
+      }, signal);
+
+      if (signal.aborted) return this.ending({ finalStatus: 'killed', diagnostics: 'the application was killed' });
+      return this.ending(outcome ?? { finalStatus: 'failed', diagnostics: 'the AM stopped without an outcome' });
+    } finally {
+      await Promise.allSettled([...this.launches]);
+      await status.close();
+    }
+  }
+
+  /** The full ask table, re-sent after the RM lost our registration. */
+  resyncAsks(): ResourceAsk[] {
+    return this.allocator?.allAsks() ?? [];
+  }
+
+  /** A snapshot for the tracking URL. */
+  status(): Record<string, unknown> {
+    return {
+      appId: this.deps.spec.appId,
+      name: this.deps.spec.name,
+      state: this.state,
+      containers: this.allocator?.counts(),
+      timeline: {
+        amStarted: this.startedAt,
+        registered: this.registeredAt,
+        firstContainerRunning: this.firstRunningAt,
+      },
+      events: this.events.slice(-50),
+    };
+  }
+
+  private ending(outcome: AmOutcome): AmOutcome {
+    this.state = outcome.finalStatus;
+    return outcome;
+  }
+
+  private launchContext(): LaunchContext {
+    const shell = this.deps.spec.shell!;
+    return {
+      localResources: shell.localResources,
+      environment: { ...shell.environment, SPINDLE_APP_ID: this.deps.spec.appId },
+      commands: [`/bin/bash ./${SHELL_SCRIPT_FILE} 1><LOG_DIR>/stdout 2><LOG_DIR>/stderr`],
+      tokens: this.deps.containerTokens,
+    };
+  }
+
+  private launchInBackground(grant: ContainerGrant, launch: LaunchContext): void {
+    const { log } = this.deps;
+    const p = this.deps.launcher
+      .launch(grant, launch)
+      .then(() => {
+        this.firstRunningAt ??= Date.now();
+        this.allocator?.onStarted(grant.id.text);
+        log(`started ${grant.id.text} on ${grant.nodeId.host}:${grant.nodeId.port}`);
+      })
+      .catch((err: unknown) => {
+        const event = this.allocator?.onLaunchFailed(grant.id.text, (err as Error).message);
+        if (event) this.record(event);
+      })
+      .finally(() => {
+        this.launches.delete(p);
+        this.deps.heartbeat.wake();
+      });
+    this.launches.add(p);
+  }
+
+  private record(event: ContainerEvent): void {
+    this.events.push(event);
+    const code = event.exitStatus === -1000 ? '' : ` (exit status ${event.exitStatus})`;
+    this.deps.log(`${event.containerId} on ${event.host ?? '?'}: ${event.classification.description}${code}`);
+  }
+}
+
+function checkSize(memoryMb: number, vcores: number, reg: RegisterResult): string | undefined {
+  const max = reg.maximumCapability;
+  if (memoryMb > max.memoryMb) {
+    return `containers of ${memoryMb} MB exceed the cluster maximum of ${max.memoryMb} MB (yarn.scheduler.maximum-allocation-mb); ask for less with --memory`;
+  }
+  if (vcores > max.vcores) {
+    return `containers of ${vcores} vcores exceed the cluster maximum of ${max.vcores} (yarn.scheduler.maximum-allocation-vcores); ask for fewer with --vcores`;
+  }
+  return undefined;
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+/**
+ * Entry point of the ApplicationMaster process (bundled into spindle-am.mjs and started by YARN in
+ * the AM container). Reads the container environment, the application spec and the credentials,
+ * runs the ApplicationMaster, unregisters with the outcome and removes the staging directory once
+ * no further attempt will need it.
+ */
+import { readFile } from 'node:fs/promises';
+import { APP_SPEC_FILE, parseAppSpec } from '../protocols/app-spec/index.js';
+import { readCredentialsFile, selectToken, serializeCredentials, TokenKinds, withoutKinds } from '../protocols/credentials/index.js';
+import { ConfigError } from '../protocols/errors/index.js';
+import { WebHdfsClient } from '../protocols/webhdfs/index.js';
+import { attemptIdFromContainerId, type ResourceAsk } from '../protocols/yarn/index.js';
+import { ApplicationMaster, type AmOutcome } from './app-master.js';
+import { allowedQopsFor, connectNodeManager, connectScheduler } from './connectors.js';
+import { readAmEnvironment } from './environment.js';
+import { Heartbeat } from './heartbeat.js';
+import { Launcher } from './launcher.js';
+import { AttemptGoneError, RmClient } from './rm-client.js';
+
+function log(message: string): void {
+  process.stderr.write(`${new Date().toISOString()} spindle-am: ${message}\n`);
+}
+
+async function main(): Promise<number> {
+  const env = readAmEnvironment(process.env);
+  const spec = parseAppSpec(await readFile(APP_SPEC_FILE, 'utf8'));
+  const credentials = await readCredentialsFile(env.tokenFile);
+  const amrmToken = selectToken(credentials, TokenKinds.AMRM);
+  if (!amrmToken) throw new ConfigError(`no ${TokenKinds.AMRM} in ${env.tokenFile}: this process was not started as an ApplicationMaster`);
+  const attempt = attemptIdFromContainerId(env.containerId);
+  log(`application ${spec.appId} attempt ${attempt.attemptId} of ${spec.maxAttempts} in ${env.containerId} on ${env.host}`);
+
+  const allowedQops = allowedQopsFor(spec.cluster.rpcProtection);
+  const rm = new RmClient({
+    schedulerAddresses: spec.cluster.schedulerAddresses,
+    amrmToken,
+    ...(allowedQops ? { allowedQops } : {}),
+    connect: connectScheduler,
+    resyncAsks: (): ResourceAsk[] => am.resyncAsks(),
+    log,
+  });
+  const launcher = new Launcher({ connect: connectNodeManager, nmToken: (node) => rm.nmToken(node), ...(allowedQops ? { allowedQops } : {}) });
+  const am: ApplicationMaster = new ApplicationMaster({
+    spec,
+    env,
+    rm,
+    launcher,
+    heartbeat: new Heartbeat(),
+    // Task containers get our delegation tokens, never the AMRMToken.
+    containerTokens: serializeCredentials(withoutKinds(credentials, [TokenKinds.AMRM])),
+    log,
+  });
+
+  // The staging files go once no further attempt will need them. On a kill the NodeManager sends
+  // SIGKILL 250 ms after SIGTERM (yarn.nodemanager.sleep-delay-before-sigkill.ms), so that case
+  // removes them first and unregisters after.
+  let staged: Promise<void> | undefined;
+  const removeStaging = (): Promise<void> =>
+    (staged ??= (async () => {
+      const hdfs = new WebHdfsClient({ nameNodes: spec.cluster.nameNodes, user: spec.user });
+      try {
+        await hdfs.delete(spec.stagingDir, { recursive: true });
+      } catch (err) {
+        log(`could not remove the staging directory ${spec.stagingDir}: ${(err as Error).message}`);
+      } finally {
+        hdfs.close();
+      }
+    })());
+
+  const killed = new AbortController();
+  process.once('SIGTERM', () => {
+    log('SIGTERM: the application is being killed');
+    void removeStaging();
+    killed.abort();
+  });
+
+  let outcome: AmOutcome;
+  try {
+    outcome = await am.run(killed.signal);
+  } catch (err) {
+    if (err instanceof AttemptGoneError) {
+      log(err.message);
+      await launcher.close();
+      return 1;
+    }
+    outcome = { finalStatus: 'failed', diagnostics: `the ApplicationMaster failed: ${(err as Error).message}` };
+    log(outcome.diagnostics);
+  }
+  // A failed attempt may be retried by YARN with the same staging files.
+  const lastAttempt = outcome.finalStatus !== 'failed' || attempt.attemptId >= spec.maxAttempts;
+  if (lastAttempt && killed.signal.aborted) await removeStaging();
+  log(`finishing: ${outcome.finalStatus}: ${outcome.diagnostics}`);
+  try {
+    await rm.finish(outcome.finalStatus, outcome.diagnostics);
+  } catch (err) {
+    log(`could not unregister: ${(err as Error).message}`);
+  }
+  await launcher.close();
+  await rm.close();
+  if (lastAttempt) await removeStaging();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    log(`fatal: ${(err as Error).message}`);
+    if (err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    process.exit(1);
+  },
+);

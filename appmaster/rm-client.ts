@@ -1,0 +1,220 @@
+import { ConfigError, SpindleError, StandbyError, ConnectionError } from '../protocols/errors/index.js';
+import type { Qop } from '../protocols/hadoop-rpc/index.js';
+import { isAttemptNotFound, isInvalidToken, isNotRegistered } from '../protocols/yarn/index.js';
+import type {
+  AllocateRequest,
+  AllocateResult,
+  FinalStatus,
+  NmToken,
+  NodeId,
+  RegisterRequest,
+  RegisterResult,
+  ResourceAsk,
+  Token,
+} from '../protocols/yarn/index.js';
+
+/**
+ * The AM's conversation with the ResourceManager's scheduler port (ApplicationMasterProtocol), with
+ * the state the protocol makes the AM keep:
+ *  - response ids: 0 after (re-)registering, then echo what the RM last answered;
+ *  - the AMRMToken, replaced when the RM rolls its master key (new connections use the new one);
+ *  - one NMToken per NodeManager, replaced as new ones arrive;
+ *  - RM restart / failover: ApplicationMasterNotRegisteredException means register again and resend
+ *    every outstanding ask (asks are absolute, so a full table is safe); a connection failure or a
+ *    StandbyException moves to the next scheduler address (RM HA);
+ *  - ApplicationAttemptNotFoundException (or InvalidToken for the attempt) means this attempt is over:
+ *    shut down without retrying.
+ */
+
+/** What the AM needs from an RPC connection to the scheduler. */
+export interface SchedulerConnection {
+  register(r: RegisterRequest): Promise<RegisterResult>;
+  allocate(r: AllocateRequest): Promise<AllocateResult>;
+  finish(r: { finalStatus: FinalStatus; diagnostics: string; trackingUrl?: string }): Promise<{ unregistered: boolean }>;
+  close(): Promise<void>;
+}
+
+/** Opens a connection to one scheduler address with the given AMRMToken. */
+export type SchedulerConnector = (address: { host: string; port: number }, token: Token, allowedQops?: Qop[]) => SchedulerConnection;
+
+export const DEFAULT_FINISH_RETRY_MS = 100;
+export const DEFAULT_FINISH_TIMEOUT_MS = 60_000;
+
+export interface RmClientOptions {
+  /** host:port of the scheduler (yarn.resourcemanager.scheduler.address), one per RM with HA. */
+  schedulerAddresses: string[];
+  /** The AMRMToken from the container's credentials. */
+  amrmToken: Token;
+  allowedQops?: Qop[];
+  connect: SchedulerConnector;
+  /** Called after a re-registration: returns the full ask table to resend. */
+  resyncAsks: () => ResourceAsk[];
+  /** Sleeps between finish attempts; injectable for tests. */
+  sleep?: (ms: number) => Promise<void>;
+  finishTimeoutMs?: number;
+  log?: (message: string) => void;
+}
+
+/** The RM no longer knows this attempt; the AM must exit without retrying. */
+export class AttemptGoneError extends SpindleError {
+  override readonly name: string = 'AttemptGoneError';
+}
+
+
+export function parseAddress(text: string, what: string): { host: string; port: number } {
+  const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(text.trim());
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+    throw new ConfigError(`${what} must be host:port, got '${text}'`);
+  }
+  return { host: m[1]!, port: Number(m[2]) };
+}
+
+export function nodeKey(node: NodeId): string {
+  return `${node.host}:${node.port}`;
+}
+
+export class RmClient {
+  private readonly addresses: { host: string; port: number }[];
+  private current = 0;
+  private connection: SchedulerConnection | undefined;
+  private token: Token;
+  private responseId = 0;
+  private registration: RegisterRequest | undefined;
+  private readonly nmTokens = new Map<string, Token>();
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly log: (message: string) => void;
+
+  constructor(private readonly options: RmClientOptions) {
+    if (options.schedulerAddresses.length === 0) {
+      throw new ConfigError('no ResourceManager scheduler address: set yarn.resourcemanager.scheduler.address');
+    }
+    this.addresses = options.schedulerAddresses.map((a) => parseAddress(a, 'scheduler address'));
+    this.token = options.amrmToken;
+    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.log = options.log ?? (() => {});
+  }
+
+  /** The scheduler address in use, for messages. */
+  get server(): string {
+    const a = this.addresses[this.current]!;
+    return `${a.host}:${a.port}`;
+  }
+
+  async register(request: RegisterRequest): Promise<RegisterResult> {
+    this.registration = request;
+    const result = await this.withFailover((c) => c.register(request));
+    this.responseId = 0;
+    for (const t of result.nmTokensFromPreviousAttempts) this.storeNmToken(t);
+    return result;
+  }
+
+  /**
+   * One heartbeat. The response id is managed here; callers pass asks that changed and releases.
+   * After a resync the full ask table from `resyncAsks` replaces `asks`.
+   */
+  async allocate(request: Omit<AllocateRequest, 'responseId'>): Promise<AllocateResult> {
+    let result: AllocateResult;
+    try {
+      result = await this.withFailover((c) => c.allocate({ ...request, responseId: this.responseId }));
+    } catch (err) {
+      if (!isNotRegistered(err)) throw err;
+      this.log('the ResourceManager lost our registration (restart or failover); registering again');
+      await this.reregister();
+      const asks = this.options.resyncAsks();
+      result = await this.withFailover((c) => c.allocate({ ...request, asks, responseId: this.responseId }));
+    }
+    this.responseId = result.responseId;
+    for (const t of result.nmTokens) this.storeNmToken(t);
+    if (result.amRmToken) {
+      this.log('the ResourceManager rolled its master key; using the new AMRMToken');
+      this.token = result.amRmToken;
+      // The open connection stays authenticated; new connections (after failover) use the new token.
+    }
+    return result;
+  }
+
+  /** Unregisters, repeating until the RM confirms the final state is stored. */
+  async finish(finalStatus: FinalStatus, diagnostics: string, trackingUrl?: string): Promise<void> {
+    const deadline = Date.now() + (this.options.finishTimeoutMs ?? DEFAULT_FINISH_TIMEOUT_MS);
+    for (;;) {
+      let unregistered: boolean;
+      try {
+        ({ unregistered } = await this.withFailover((c) =>
+          c.finish({ finalStatus, diagnostics, ...(trackingUrl !== undefined ? { trackingUrl } : {}) }),
+        ));
+      } catch (err) {
+        if (!isNotRegistered(err)) throw err;
+        await this.reregister();
+        continue;
+      }
+      if (unregistered) return;
+      if (Date.now() > deadline) {
+        throw new SpindleError(`the ResourceManager did not confirm unregistration within the finish timeout`, {
+          server: this.server,
+          method: 'finishApplicationMaster',
+          retriable: true,
+        });
+      }
+      await this.sleep(DEFAULT_FINISH_RETRY_MS);
+    }
+  }
+
+  /** The NMToken for a NodeManager, if the RM has sent one. */
+  nmToken(node: NodeId): Token | undefined {
+    return this.nmTokens.get(nodeKey(node));
+  }
+
+  async close(): Promise<void> {
+    const c = this.connection;
+    this.connection = undefined;
+    await c?.close();
+  }
+
+  private storeNmToken(t: NmToken): void {
+    this.nmTokens.set(nodeKey(t.nodeId), t.token);
+  }
+
+  private async reregister(): Promise<void> {
+    if (!this.registration) throw new SpindleError('allocate called before register');
+    await this.withFailover((c) => c.register(this.registration!));
+    this.responseId = 0;
+  }
+
+  private conn(): SchedulerConnection {
+    if (!this.connection) {
+      this.connection = this.options.connect(this.addresses[this.current]!, this.token, this.options.allowedQops);
+    }
+    return this.connection;
+  }
+
+  /**
+   * Runs a call; on a refused/broken connection or a standby RM, moves to the next scheduler address
+   * and tries each address once. Attempt-ending errors become AttemptGoneError.
+   */
+  private async withFailover<T>(call: (c: SchedulerConnection) => Promise<T>): Promise<T> {
+    let lastError: unknown;
+    for (let tried = 0; tried < this.addresses.length; tried++) {
+      try {
+        return await call(this.conn());
+      } catch (err) {
+        if (isAttemptNotFound(err) || isInvalidToken(err)) {
+          throw new AttemptGoneError(`the ResourceManager no longer accepts this application attempt: ${(err as Error).message}`, {
+            cause: err,
+            server: this.server,
+          });
+        }
+        const failover = err instanceof StandbyError || err instanceof ConnectionError;
+        if (!failover) throw err;
+        lastError = err;
+        const dropped = this.connection;
+        this.connection = undefined;
+        void dropped?.close().catch(() => {});
+        if (this.addresses.length > 1) {
+          this.current = (this.current + 1) % this.addresses.length;
+          this.log(`failing over to ResourceManager scheduler ${this.server}: ${(err as Error).message}`);
+        }
+      }
+    }
+    throw lastError;
+  }
+}

@@ -1,0 +1,102 @@
+import { ConfigError } from '../errors/index.js';
+import type { LocalResource } from '../yarn/index.js';
+
+/**
+ * The application spec: a JSON document the submit client writes into the staging directory and ships
+ * to the ApplicationMaster as a local resource. No environment variable tells an AM where the
+ * ResourceManager's scheduler is, so everything the AM and its containers need about the cluster
+ * travels here. It holds no secrets (tokens travel in the container credentials).
+ */
+
+/** Name of the spec in the AM container's working directory. */
+export const APP_SPEC_FILE = 'spindle-app.json';
+/** Name of the AM bundle (our AM code as one JS file) in the AM container's working directory. */
+export const AM_BUNDLE_FILE = 'spindle-am.mjs';
+/** Name of the command script in each shell container's working directory. */
+export const SHELL_SCRIPT_FILE = 'spindle-cmd.sh';
+export const APP_SPEC_VERSION = 1;
+
+export interface ClusterSpec {
+  /** host:port of each RM scheduler (several with RM HA). */
+  schedulerAddresses: string[];
+  /** NameNode HTTP base URLs (several with HDFS HA). */
+  nameNodes: string[];
+  /** fs.defaultFS, e.g. hdfs://127.0.0.1:8020. */
+  defaultFs: string;
+  /** hadoop.rpc.protection as configured on the client: authentication, integrity and/or privacy. */
+  rpcProtection: string[];
+}
+
+/** The distributed-shell workload: run one command in N containers, each once. */
+export interface ShellSpec {
+  containers: number;
+  memoryMb: number;
+  vcores: number;
+  priority?: number;
+  nodeLabel?: string;
+  /** Failed containers tolerated (each is replaced); one more fails the application. */
+  maxFailures: number;
+  /** Files every container gets, including the command script. */
+  localResources: Record<string, LocalResource>;
+  environment: Record<string, string>;
+}
+
+export interface AppSpec {
+  version: number;
+  appId: string;
+  name: string;
+  user: string;
+  /** HDFS path of the staging directory; the AM removes it when the application ends. */
+  stagingDir: string;
+  maxAttempts: number;
+  cluster: ClusterSpec;
+  shell?: ShellSpec;
+}
+
+function fail(field: string, problem: string): never {
+  throw new ConfigError(`application spec: ${field} ${problem}`);
+}
+
+function positiveInt(field: string, v: unknown, min = 1): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail(field, `must be a whole number >= ${min}, got ${String(v)}`);
+  return v;
+}
+
+function strings(field: string, v: unknown, nonEmpty = true): string[] {
+  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string') || (nonEmpty && v.length === 0)) {
+    fail(field, 'must be a list of strings' + (nonEmpty ? ' with at least one entry' : ''));
+  }
+  return v as string[];
+}
+
+/** Parses and validates a spec document; throws ConfigError naming the bad field. */
+export function parseAppSpec(text: string): AppSpec {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    fail('document', `is not JSON: ${(err as Error).message}`);
+  }
+  const s = doc as Partial<AppSpec>;
+  if (s.version !== APP_SPEC_VERSION) fail('version', `must be ${APP_SPEC_VERSION} (this AM is older or newer than the client)`);
+  for (const f of ['appId', 'name', 'user', 'stagingDir'] as const) {
+    if (typeof s[f] !== 'string' || s[f] === '') fail(f, 'must be a non-empty string');
+  }
+  positiveInt('maxAttempts', s.maxAttempts);
+  const c = s.cluster as Partial<ClusterSpec> | undefined;
+  if (!c || typeof c !== 'object') fail('cluster', 'is missing');
+  strings('cluster.schedulerAddresses', c.schedulerAddresses);
+  strings('cluster.nameNodes', c.nameNodes);
+  strings('cluster.rpcProtection', c.rpcProtection);
+  if (typeof c.defaultFs !== 'string') fail('cluster.defaultFs', 'must be a string');
+  if (s.shell !== undefined) {
+    const sh = s.shell;
+    positiveInt('shell.containers', sh.containers);
+    positiveInt('shell.memoryMb', sh.memoryMb);
+    positiveInt('shell.vcores', sh.vcores);
+    positiveInt('shell.maxFailures', sh.maxFailures, 0);
+    if (!sh.localResources || typeof sh.localResources !== 'object') fail('shell.localResources', 'must be an object');
+    if (!sh.environment || typeof sh.environment !== 'object') fail('shell.environment', 'must be an object');
+  }
+  return s as AppSpec;
+}

@@ -1,0 +1,15 @@
+export {
+  DEFAULT_BACKOFF_MULTIPLIER,
+  DEFAULT_INITIAL_DELAY_MS,
+  DEFAULT_JITTER,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_MAX_DELAY_MS,
+  DEFAULT_RETRY_OPTIONS,
+  backoffDelay,
+  isRetriable,
+  realSleep,
+  resolveRetryOptions,
+  retry,
+  type RetryHooks,
+  type RetryOptions,
+} from './policy.js';

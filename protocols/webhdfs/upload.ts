@@ -1,0 +1,123 @@
+/**
+ * Step 2 of CREATE and APPEND: stream the bytes to the DataNode URL the NameNode named.
+ *
+ *   PUT|POST <datanode url, query kept intact>
+ *   Content-Type: application/octet-stream
+ *   Transfer-Encoding: chunked            (Content-Length for buffers and strings)
+ *        <- 100 Continue                  (the DataNode sends it whether asked or not; Node skips it)
+ *   ...body...
+ *        <- 201 Created (CREATE) / 200 OK (APPEND), or an error with a RemoteException body
+ *
+ * The DataNode opens the HDFS file as soon as the headers arrive, so "already exists" or "permission
+ * denied" can come back while we are still sending: a response that arrives early stops the upload.
+ * The body is written with backpressure (constant memory); the idle timer runs only while we wait for
+ * the DataNode to drain, so a slow source never times out. This phase is never retried.
+ */
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import { ProtocolError, TimeoutError } from '../errors/index.js';
+import { abortRequest, callTimeout, contextFields, readText, type HttpTransport } from './http.js';
+import { errorFromResponse, type CallContext } from './remote-error.js';
+import type { UploadBody } from './types.js';
+
+/** Largest answer we read from a DataNode after an upload. */
+const MAX_ANSWER_BYTES = 1024 * 1024;
+
+export interface UploadTimeouts {
+  /** For the final answer once the body is sent (the DataNode closes the HDFS file first). */
+  requestTimeoutMs: number;
+  /** Longest wait for the DataNode to accept more bytes. */
+  idleTimeoutMs: number;
+}
+
+/** Send `body` to `url` and check the answer has status `expectStatus`. */
+export async function uploadToDataNode(
+  transport: HttpTransport,
+  method: 'PUT' | 'POST',
+  url: URL,
+  body: UploadBody,
+  ctx: CallContext,
+  timeouts: UploadTimeouts,
+  expectStatus: number,
+): Promise<void> {
+  const whole = typeof body === 'string' ? Buffer.from(body) : body instanceof Uint8Array ? body : undefined;
+  const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+  if (whole !== undefined) headers['content-length'] = String(whole.byteLength);
+  const { req, response } = transport.start(method, url, ctx, headers);
+
+  // The request is over from the sender's point of view once an answer came or it failed.
+  let over = false;
+  response.then(
+    () => void (over = true),
+    () => void (over = true),
+  );
+
+  if (whole !== undefined) req.end(whole);
+  else {
+    await pump(req, body as AsyncIterable<Uint8Array | string>, () => over, ctx, timeouts.idleTimeoutMs);
+    if (!over) req.end();
+  }
+
+  const timer = setTimeout(() => abortRequest(req, callTimeout(ctx, timeouts.requestTimeoutMs)), timeouts.requestTimeoutMs);
+  try {
+    const res = await response;
+    await checkAnswer(res, req, ctx, expectStatus);
+  } finally {
+    clearTimeout(timer);
+    // An early answer leaves our body unfinished; the connection cannot be reused.
+    if (!req.writableFinished) req.destroy();
+  }
+}
+
+/** Write the source into the request with backpressure until it ends or the request is over. */
+async function pump(
+  req: ClientRequest,
+  source: AsyncIterable<Uint8Array | string>,
+  isOver: () => boolean,
+  ctx: CallContext,
+  idleTimeoutMs: number,
+): Promise<void> {
+  try {
+    for await (const chunk of source) {
+      if (isOver()) return;
+      if (chunk.length === 0) continue;
+      if (!req.write(chunk) && !isOver()) await drained(req, ctx, idleTimeoutMs);
+    }
+  } catch (err) {
+    // The caller's source failed: give up on the request and report the source's own error.
+    req.destroy();
+    throw err;
+  }
+}
+
+/**
+ * Resolve when `req` drains, an answer arrives or the request fails; abort it if the DataNode stalls
+ * too long. Listeners are removed each time, so a long upload accumulates nothing.
+ */
+function drained(req: ClientRequest, ctx: CallContext, idleTimeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      abortRequest(
+        req,
+        new TimeoutError(`${ctx.operation} ${ctx.path}: DataNode ${ctx.server} accepted no data for ${idleTimeoutMs} ms`, contextFields(ctx)),
+      );
+    }, idleTimeoutMs);
+    const done = (): void => {
+      clearTimeout(timer);
+      req.off('drain', done).off('response', done).off('close', done).off('error', done);
+      resolve();
+    };
+    req.once('drain', done).once('response', done).once('close', done).once('error', done);
+  });
+}
+
+async function checkAnswer(res: IncomingMessage, req: ClientRequest, ctx: CallContext, expectStatus: number): Promise<void> {
+  const status = res.statusCode ?? 0;
+  const text = await readText(res, req, ctx, MAX_ANSWER_BYTES);
+  if (status >= 400) throw errorFromResponse(status, text, ctx);
+  if (status !== expectStatus) {
+    throw new ProtocolError(`${ctx.operation} ${ctx.path}: unexpected HTTP ${status} from DataNode ${ctx.server}`, {
+      ...contextFields(ctx),
+      status,
+    });
+  }
+}
