@@ -1,6 +1,7 @@
 import { SHELL_SCRIPT_FILE, type AppSpec } from '../protocols/app-spec/index.js';
 import type { ContainerGrant, FinalStatus, LaunchContext, RegisterResult, ResourceAsk } from '../protocols/yarn/index.js';
 import { Allocator, type ContainerEvent } from './allocator.js';
+import { DriverProcess, type DriverExit } from './driver-process.js';
 import type { AmEnvironment } from './environment.js';
 import type { Heartbeat } from './heartbeat.js';
 import type { Launcher } from './launcher.js';
@@ -25,6 +26,8 @@ export interface ApplicationMasterDeps {
   rm: RmClient;
   launcher: Launcher;
   heartbeat: Heartbeat;
+  /** Environment for the driver process (the AM's own, minus nothing: it runs in the same container). */
+  childEnv: Record<string, string | undefined>;
   /** HDTS bytes handed to every container (the AM's credentials without the AMRMToken). */
   containerTokens: Buffer;
   log: (message: string) => void;
@@ -53,6 +56,7 @@ export class ApplicationMaster {
       this.registeredAt = Date.now();
       this.state = 'running';
       log(`registered with the ResourceManager at ${rm.server}; tracking URL ${trackingUrl}`);
+      if (spec.driver) return await this.runDriver(signal);
       if (!shell) return this.ending({ finalStatus: 'succeeded', diagnostics: 'nothing to run' });
       const tooBig = checkSize(shell.memoryMb, shell.vcores, registration);
       if (tooBig) return this.ending({ finalStatus: 'failed', diagnostics: tooBig });
@@ -101,6 +105,43 @@ export class ApplicationMaster {
       await Promise.allSettled([...this.launches]);
       await status.close();
     }
+  }
+
+  /**
+   * `spindle submit`: the driver program runs beside the AM, which keeps heartbeating (the RM expires
+   * silent AMs) until the driver exits; its exit code decides the final status.
+   */
+  private async runDriver(signal: AbortSignal): Promise<AmOutcome> {
+    const { spec, rm, log } = this.deps;
+    const driver = new DriverProcess(spec.driver!, this.deps.childEnv);
+    let exit: DriverExit | undefined;
+    const finished = driver.run().then((e) => {
+      exit = e;
+      this.deps.heartbeat.wake();
+    });
+    const onKill = (): void => driver.kill('SIGTERM');
+    signal.addEventListener('abort', onKill, { once: true });
+    try {
+      await this.deps.heartbeat.run(async () => {
+        if (exit) return 'stop';
+        await rm.allocate({ progress: 0, asks: [], releases: [] });
+        return exit ? 'stop' : 'idle';
+      }, signal);
+    } catch (err) {
+      // Without heartbeats the RM would expire us: stop the driver rather than leave it orphaned.
+      driver.kill('SIGTERM');
+      throw err;
+    } finally {
+      signal.removeEventListener('abort', onKill);
+    }
+    await finished;
+    if (signal.aborted) return this.ending({ finalStatus: 'killed', diagnostics: 'the application was killed' });
+    const e = exit!;
+    log(`the driver exited with ${e.signal ? `signal ${e.signal}` : `code ${e.code}`}`);
+    if (e.code === 0) return this.ending({ finalStatus: 'succeeded', diagnostics: 'the driver exited with code 0' });
+    const how = e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
+    const tail = e.stderrTail.length ? `; last lines of its stderr:\n${e.stderrTail.join('\n')}` : '';
+    return this.ending({ finalStatus: 'failed', diagnostics: `the driver ${how}${tail}` });
   }
 
   /** The full ask table, re-sent after the RM lost our registration. */

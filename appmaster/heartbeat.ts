@@ -91,13 +91,20 @@ export class Heartbeat {
         next = 'idle';
       }
       if (next === 'stop' || signal.aborted) return;
+      const woken = this.wakeController;
+      if (woken.signal.aborted) {
+        // wake() came during the tick: tick again at once.
+        this.wakeController = new AbortController();
+        continue;
+      }
       const wait = new AbortController();
       const onAbort = (): void => wait.abort();
       signal.addEventListener('abort', onAbort, { once: true });
-      this.wakeController.signal.addEventListener('abort', onAbort, { once: true });
+      woken.signal.addEventListener('abort', onAbort, { once: true });
       await this.clock.sleep(next === 'fast' ? this.fastMs : this.idleMs, wait.signal);
       signal.removeEventListener('abort', onAbort);
-      if (this.wakeController.signal.aborted) this.wakeController = new AbortController();
+      woken.signal.removeEventListener('abort', onAbort);
+      if (woken.signal.aborted) this.wakeController = new AbortController();
     }
   }
 }

@@ -47,6 +47,7 @@ async function main(): Promise<number> {
     rm,
     launcher,
     heartbeat: new Heartbeat(),
+    childEnv: process.env,
     // Task containers get our delegation tokens, never the AMRMToken.
     containerTokens: serializeCredentials(withoutKinds(credentials, [TokenKinds.AMRM])),
     log,

@@ -41,6 +41,19 @@ export interface ShellSpec {
   environment: Record<string, string>;
 }
 
+/**
+ * A Node program run as the driver inside the AM container (`spindle submit`). Its stdout and stderr
+ * are the AM container's; its exit code decides the final status.
+ */
+export interface DriverSpec {
+  /** Name of the bundled program among the AM container's local resources. */
+  script: string;
+  args: string[];
+  /** --max-old-space-size for the driver process, in MB. */
+  heapMb: number;
+  environment: Record<string, string>;
+}
+
 export interface AppSpec {
   version: number;
   appId: string;
@@ -51,6 +64,7 @@ export interface AppSpec {
   maxAttempts: number;
   cluster: ClusterSpec;
   shell?: ShellSpec;
+  driver?: DriverSpec;
 }
 
 function fail(field: string, problem: string): never {
@@ -98,5 +112,13 @@ export function parseAppSpec(text: string): AppSpec {
     if (!sh.localResources || typeof sh.localResources !== 'object') fail('shell.localResources', 'must be an object');
     if (!sh.environment || typeof sh.environment !== 'object') fail('shell.environment', 'must be an object');
   }
+  if (s.driver !== undefined) {
+    const d = s.driver;
+    if (typeof d.script !== 'string' || d.script === '') fail('driver.script', 'must be a non-empty string');
+    strings('driver.args', d.args, false);
+    positiveInt('driver.heapMb', d.heapMb);
+    if (!d.environment || typeof d.environment !== 'object') fail('driver.environment', 'must be an object');
+  }
+  if (s.shell && s.driver) fail('shell', 'and driver cannot both be given');
   return s as AppSpec;
 }

@@ -1,0 +1,168 @@
+import { expect } from 'chai';
+import { AttemptGoneError, RmClient, type SchedulerConnection } from '../../appmaster/rm-client.js';
+import { createToken, type Token } from '../../protocols/credentials/index.js';
+import { ConnectionError, RemoteError, StandbyError } from '../../protocols/errors/index.js';
+import {
+  AM_NOT_REGISTERED_EXCEPTION,
+  ATTEMPT_NOT_FOUND_EXCEPTION,
+  type AllocateRequest,
+  type AllocateResult,
+  type ResourceAsk,
+} from '../../protocols/yarn/index.js';
+
+const token = (name: string): Token => createToken({ identifier: Buffer.from(name), password: Buffer.from('pw'), kind: 'YARN_AM_RM_TOKEN', service: '' });
+
+function result(over: Partial<AllocateResult> = {}): AllocateResult {
+  return { responseId: 1, allocated: [], completed: [], nmTokens: [], numClusterNodes: 2, updatedNodes: [], containersFromPreviousAttempts: [], ...over };
+}
+
+const registration = {
+  maximumCapability: { memoryMb: 4096, vcores: 4 },
+  containersFromPreviousAttempts: [],
+  nmTokensFromPreviousAttempts: [],
+  schedulerResourceTypes: ['memory' as const],
+};
+
+const ask: ResourceAsk = { allocationRequestId: 1, priority: 1, resource: { memoryMb: 256, vcores: 1 }, count: 3, resourceName: '*', relaxLocality: true };
+
+/** A scripted scheduler: each address gets its own list of behaviours for allocate. */
+class FakeScheduler {
+  readonly connects: { address: string; token: string }[] = [];
+  readonly allocates: (AllocateRequest & { address: string })[] = [];
+  registers = 0;
+  finishes = 0;
+  allocateScript: ((address: string) => Promise<AllocateResult>)[] = [];
+  finishScript: boolean[] = [true];
+  registerFailures: Error[] = [];
+
+  connect = (address: { host: string; port: number }, t: Token): SchedulerConnection => {
+    const at = `${address.host}:${address.port}`;
+    this.connects.push({ address: at, token: t.identifier.toString() });
+    return {
+      register: async () => {
+        const f = this.registerFailures.shift();
+        if (f) throw f;
+        this.registers += 1;
+        return registration;
+      },
+      allocate: async (r) => {
+        this.allocates.push({ ...r, address: at });
+        const next = this.allocateScript.shift();
+        return next ? next(at) : result({ responseId: r.responseId + 1 });
+      },
+      finish: async () => {
+        this.finishes += 1;
+        return { unregistered: this.finishScript.shift() ?? true };
+      },
+      close: async () => {},
+    };
+  };
+}
+
+function client(fake: FakeScheduler, addresses = ['rm1:8030']) {
+  return new RmClient({
+    schedulerAddresses: addresses,
+    amrmToken: token('t1'),
+    connect: fake.connect,
+    resyncAsks: () => [ask],
+    sleep: async () => {},
+  });
+}
+
+describe('appmaster rm-client', () => {
+  it('sends response id 0 after registering, then echoes what the RM answered', async () => {
+    const fake = new FakeScheduler();
+    fake.allocateScript = [async () => result({ responseId: 7 }), async () => result({ responseId: 8 })];
+    const rm = client(fake);
+    await rm.register({ host: 'h', rpcPort: 0, trackingUrl: '' });
+    await rm.allocate({ progress: 0, asks: [ask], releases: [] });
+    await rm.allocate({ progress: 0.5, asks: [], releases: [] });
+    expect(fake.allocates.map((a) => a.responseId)).to.deep.equal([0, 7]);
+  });
+
+  it('keeps the newest NMToken per node', async () => {
+    const fake = new FakeScheduler();
+    const node = { host: 'n1', port: 45451 };
+    fake.allocateScript = [
+      async () => result({ nmTokens: [{ nodeId: node, token: token('nm-a') }] }),
+      async () => result({ nmTokens: [{ nodeId: node, token: token('nm-b') }] }),
+    ];
+    const rm = client(fake);
+    await rm.register({ host: 'h', rpcPort: 0, trackingUrl: '' });
+    await rm.allocate({ progress: 0, asks: [], releases: [] });
+    expect(rm.nmToken(node)!.identifier.toString()).to.equal('nm-a');
+    await rm.allocate({ progress: 0, asks: [], releases: [] });
+    expect(rm.nmToken(node)!.identifier.toString()).to.equal('nm-b');
+    expect(rm.nmToken({ host: 'n2', port: 1 })).to.equal(undefined);
+  });
+
+  it('re-registers on ApplicationMasterNotRegisteredException and resends the full ask table with id 0', async () => {
+    const fake = new FakeScheduler();
+    fake.allocateScript = [
+      async () => result({ responseId: 5 }),
+      async () => {
+        throw new RemoteError('not registered', { exceptionClassName: AM_NOT_REGISTERED_EXCEPTION });
+      },
+      async () => result({ responseId: 1 }),
+    ];
+    const rm = client(fake);
+    await rm.register({ host: 'h', rpcPort: 0, trackingUrl: '' });
+    await rm.allocate({ progress: 0, asks: [], releases: [] });
+    await rm.allocate({ progress: 0, asks: [], releases: [] });
+    expect(fake.registers).to.equal(2);
+    const resent = fake.allocates[2]!;
+    expect(resent.responseId).to.equal(0);
+    expect(resent.asks).to.deep.equal([ask]);
+  });
+
+  it('turns ApplicationAttemptNotFoundException into AttemptGoneError', async () => {
+    const fake = new FakeScheduler();
+    fake.allocateScript = [async () => { throw new RemoteError('gone', { exceptionClassName: ATTEMPT_NOT_FOUND_EXCEPTION }); }];
+    const rm = client(fake);
+    await rm.register({ host: 'h', rpcPort: 0, trackingUrl: '' });
+    const err = await rm.allocate({ progress: 0, asks: [], releases: [] }).then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(AttemptGoneError);
+  });
+
+  it('fails over to the next scheduler address on a standby or refused connection, with the current token', async () => {
+    const fake = new FakeScheduler();
+    fake.allocateScript = [
+      async () => result({ responseId: 3, amRmToken: token('t2') }),
+      async () => { throw new StandbyError('standby'); },
+      async () => result({ responseId: 4 }),
+    ];
+    const rm = client(fake, ['rm1:8030', 'rm2:8030']);
+    await rm.register({ host: 'h', rpcPort: 0, trackingUrl: '' });
+    await rm.allocate({ progress: 0, asks: [], releases: [] });
+    await rm.allocate({ progress: 0, asks: [], releases: [] });
+    expect(fake.allocates.map((a) => a.address)).to.deep.equal(['rm1:8030', 'rm1:8030', 'rm2:8030']);
+    expect(fake.connects).to.deep.equal([
+      { address: 'rm1:8030', token: 't1' },
+      { address: 'rm2:8030', token: 't2' },
+    ]);
+    expect(rm.server).to.equal('rm2:8030');
+  });
+
+  it('gives up after trying every address once, with the last connection error', async () => {
+    const fake = new FakeScheduler();
+    fake.registerFailures = [new ConnectionError('refused 1'), new ConnectionError('refused 2')];
+    const rm = client(fake, ['rm1:8030', 'rm2:8030']);
+    const err = await rm.register({ host: 'h', rpcPort: 0, trackingUrl: '' }).then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(ConnectionError);
+    expect((err as Error).message).to.equal('refused 2');
+  });
+
+  it('repeats finish until the RM confirms unregistration', async () => {
+    const fake = new FakeScheduler();
+    fake.finishScript = [false, false, true];
+    const rm = client(fake);
+    await rm.register({ host: 'h', rpcPort: 0, trackingUrl: '' });
+    await rm.finish('succeeded', 'done');
+    expect(fake.finishes).to.equal(3);
+  });
+
+  it('rejects a malformed scheduler address, naming it', () => {
+    expect(() => client(new FakeScheduler(), ['rm1'])).to.throw(/scheduler address must be host:port, got 'rm1'/);
+    expect(() => client(new FakeScheduler(), [])).to.throw(/yarn.resourcemanager.scheduler.address/);
+  });
+});
