@@ -55,7 +55,7 @@ export class ApplicationMaster {
       const registration = await rm.register({ host: env.host, rpcPort: 0, trackingUrl });
       this.registeredAt = Date.now();
       this.state = 'running';
-      log(`registered with the ResourceManager at ${rm.server}; tracking URL ${trackingUrl}`);
+      log(`registered with the ResourceManager at ${rm.server} (SASL protection ${rm.qop ?? 'unknown'}); tracking URL ${trackingUrl}`);
       if (spec.driver) return await this.runDriver(signal);
       if (!shell) return this.ending({ finalStatus: 'succeeded', diagnostics: 'nothing to run' });
       const tooBig = checkSize(shell.memoryMb, shell.vcores, registration);

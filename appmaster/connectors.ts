@@ -36,6 +36,9 @@ export function connectScheduler(address: { host: string; port: number }, token:
     allocate: (r) => client.allocate(r),
     finish: (r) => client.finish(r),
     close: () => rpc.close(),
+    get qop() {
+      return rpc.qop;
+    },
   };
 }
 

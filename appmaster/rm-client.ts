@@ -32,6 +32,8 @@ export interface SchedulerConnection {
   allocate(r: AllocateRequest): Promise<AllocateResult>;
   finish(r: { finalStatus: FinalStatus; diagnostics: string; trackingUrl?: string }): Promise<{ unregistered: boolean }>;
   close(): Promise<void>;
+  /** The SASL quality of protection negotiated ('auth', 'auth-int', 'auth-conf'), once connected. */
+  readonly qop?: string | undefined;
 }
 
 /** Opens a connection to one scheduler address with the given AMRMToken. */
@@ -157,6 +159,11 @@ export class RmClient {
       }
       await this.sleep(DEFAULT_FINISH_RETRY_MS);
     }
+  }
+
+  /** The SASL protection of the current connection, for logs. */
+  get qop(): string | undefined {
+    return this.connection?.qop;
   }
 
   /** The NMToken for a NodeManager, if the RM has sent one. */

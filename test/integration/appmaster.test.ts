@@ -80,8 +80,16 @@ describe('[rpc] ApplicationMaster on the real cluster', function () {
       expect(containerId).to.match(new RegExp(`^container_(e\\d+_)?${app.appId.slice('application_'.length)}_01_\\d{6}$`));
       ports.add(port!);
     }
-    expect([...ports].sort(), 'containers ran on both NodeManagers').to.deep.equal(['45451', '45452']);
+    expect([...ports].sort(), 'containers ran on both NodeManagers').to.deep.equal(cluster.nodeManagerPorts.map(String).sort());
     expect(await hdfs.exists(app.stagingDir), 'staging directory removed').to.equal(false);
+
+    // The AM says which SASL protection it negotiated with the RM; under privacy it must be auth-conf.
+    const [attempt] = await rm.attempts(app.appId);
+    const res = await fetch(`http://${attempt!.nodeHttpAddress}/ws/v1/node/containerlogs/${attempt!.containerId}/stderr`);
+    const amLog = await res.text();
+    const protection = process.env.SPINDLE_EXPECT_RPC_PROTECTION ?? 'authentication';
+    const qop = { authentication: 'auth', integrity: 'auth-int', privacy: 'auth-conf' }[protection];
+    expect(amLog).to.contain(`(SASL protection ${qop})`);
   });
 
   it('fails the application when a container exits with 3, naming the container and the exit code', async () => {

@@ -1,12 +1,12 @@
 /**
- * Where the local test cluster (scripts/cluster) listens. Integration tests take addresses from here
- * and never hard-code ports elsewhere. HADOOP_CONF_DIR, when set, names the cluster's client
- * configuration; otherwise the repository's .cluster/conf is used.
+ * Where the local test cluster (scripts/cluster) listens, read from its client configuration like any
+ * Spindle client would (so a cluster started with SPINDLE_CLUSTER_PORT_OFFSET works too). HADOOP_CONF_DIR,
+ * when set, names the configuration; otherwise the repository's .cluster/conf is used.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { userInfo } from 'node:os';
+import { loadClientConfig } from '../../protocols/hadoop-conf/index.js';
 
 /** Repository root (this file compiles to dist/test/integration/cluster.js). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -16,23 +16,38 @@ export interface TestCluster {
   nameNodeHttp: string;
   defaultFs: string;
   rmHttp: string;
+  /** host:port of the RM's client RPC port (ApplicationClientProtocol). */
+  rmClient: string;
+  /** host:port of the RM's scheduler port (ApplicationMasterProtocol). */
   rmScheduler: string;
+  /** NodeManager web addresses (scripts/cluster runs two). */
   nodeManagerHttp: string[];
+  /** NodeManager RPC ports, as the RM names nodes. */
+  nodeManagerPorts: number[];
   user: string;
 }
 
+let cached: TestCluster | undefined;
+
 export function testCluster(): TestCluster {
+  if (cached) return cached;
   const confDir = process.env.HADOOP_CONF_DIR ?? join(repoRoot, '.cluster', 'conf');
   if (!existsSync(join(confDir, 'core-site.xml'))) {
     throw new Error(`no cluster configuration in ${confDir}: run scripts/cluster up`);
   }
-  return {
+  const config = loadClientConfig({ env: process.env, confDir });
+  // The NodeManagers' own configuration sits beside the client one (scripts/cluster layout).
+  const nms = [1, 2].map((i) => loadClientConfig({ env: process.env, confDir: join(dirname(confDir), `nm${i}`, 'conf') }).conf);
+  cached = {
     confDir,
-    nameNodeHttp: 'http://127.0.0.1:9870',
-    defaultFs: 'hdfs://127.0.0.1:8020',
-    rmHttp: 'http://127.0.0.1:8088',
-    rmScheduler: '127.0.0.1:8030',
-    nodeManagerHttp: ['http://127.0.0.1:8042', 'http://127.0.0.1:8052'],
-    user: process.env.HADOOP_USER_NAME ?? userInfo().username,
+    nameNodeHttp: config.hdfs.nameNodeHttpUrls[0]!,
+    defaultFs: config.hdfs.defaultFs,
+    rmHttp: config.yarn.rmWebUrls[0]!,
+    rmClient: config.yarn.rmAddresses[0]!,
+    rmScheduler: config.yarn.rmSchedulerAddresses[0]!,
+    nodeManagerHttp: nms.map((c) => `http://${c.get('yarn.nodemanager.webapp.address')}`),
+    nodeManagerPorts: nms.map((c) => Number(c.get('yarn.nodemanager.address')!.split(':').pop())),
+    user: config.user,
   };
+  return cached;
 }
