@@ -38,6 +38,9 @@ export class ApplicationMaster {
   private readonly startedAt = Date.now();
   private registeredAt: number | undefined;
   private firstRunningAt: number | undefined;
+  private askedAt: number | undefined;
+  /** ms from the first ask to each container's start, for the metrics line and the benchmark. */
+  private readonly startLatencies: number[] = [];
   private readonly events: ContainerEvent[] = [];
   private readonly launches = new Set<Promise<void>>();
   private state = 'starting';
@@ -75,9 +78,11 @@ export class ApplicationMaster {
 
       await this.deps.heartbeat.run(async () => {
         const counts = allocator.counts();
+        const asks = allocator.takeAsks();
+        if (asks.some((a) => a.count > 0)) this.askedAt ??= Date.now();
         const result = await rm.allocate({
           progress: counts.target === 0 ? 0 : counts.succeeded / counts.target,
-          asks: allocator.takeAsks(),
+          asks,
           releases: allocator.takeReleases(),
         });
         if (result.amCommand) {
@@ -167,6 +172,16 @@ export class ApplicationMaster {
 
   private ending(outcome: AmOutcome): AmOutcome {
     this.state = outcome.finalStatus;
+    // One machine-readable line for `spindle` and bench/: when things happened, and what it cost us.
+    const metrics = {
+      amStarted: this.startedAt,
+      registered: this.registeredAt,
+      firstAsk: this.askedAt,
+      firstContainerRunning: this.firstRunningAt,
+      containerStartMs: this.startLatencies,
+      maxRssKb: process.resourceUsage().maxRSS,
+    };
+    this.deps.log(`metrics ${JSON.stringify(metrics)}`);
     return outcome;
   }
 
@@ -185,7 +200,9 @@ export class ApplicationMaster {
     const p = this.deps.launcher
       .launch(grant, launch)
       .then(() => {
-        this.firstRunningAt ??= Date.now();
+        const now = Date.now();
+        this.firstRunningAt ??= now;
+        if (this.askedAt !== undefined) this.startLatencies.push(now - this.askedAt);
         this.allocator?.onStarted(grant.id.text);
         log(`started ${grant.id.text} on ${grant.nodeId.host}:${grant.nodeId.port}`);
       })

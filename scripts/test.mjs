@@ -47,7 +47,8 @@ if (!args.has('--unit-only')) {
       }) === 0
         ? 0
         : 1;
-    clusterUp(['--rpc-protection', 'authentication']);
+    // Leave a developer's cluster as it was; CI stops it next anyway.
+    if (process.env.CI !== 'true') clusterUp(['--rpc-protection', 'authentication']);
   }
 }
 process.exit(failed === 0 ? 0 : 1);
