@@ -3,6 +3,7 @@
  * Spindle client would (so a cluster started with SPINDLE_CLUSTER_PORT_OFFSET works too). HADOOP_CONF_DIR,
  * when set, names the configuration; otherwise the repository's .cluster/conf is used.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,4 +51,17 @@ export function testCluster(): TestCluster {
     user: config.user,
   };
   return cached;
+}
+
+/**
+ * Runs scripts/cluster (e.g. `stop resourcemanager`) against the cluster the tests use, for fault tests.
+ * Throws with the script's output if it fails.
+ */
+export function clusterCommand(...args: string[]): void {
+  const c = testCluster();
+  const r = spawnSync(join(repoRoot, 'scripts', 'cluster'), args, {
+    env: { ...process.env, SPINDLE_CLUSTER_DIR: dirname(c.confDir) },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`scripts/cluster ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
 }
