@@ -6,7 +6,7 @@
  * that URL exactly as given (its query carries the NameNode address and any token).
  */
 import type { Readable } from 'node:stream';
-import { NotFoundError, RemoteError } from '../errors/index.js';
+import { AlreadyExistsError, NotFoundError, RemoteError } from '../errors/index.js';
 import { openDataNodeStream } from './download.js';
 import { HttpTransport } from './http.js';
 import { pagedEntries } from './listing.js';
@@ -211,11 +211,16 @@ export class WebHdfsClient {
   /**
    * Create a file from `body`, streamed to the DataNode with backpressure (never buffered whole).
    * Step 1 is retried like any idempotent call; the upload is not (a stream cannot be replayed).
+   * Without `overwrite`, an existing path gives AlreadyExistsError before any byte is sent.
    */
   async create(path: string, body: UploadBody, options: CreateOptions = {}): Promise<void> {
     const p = normalizePath(path);
-    const call: NameNodeCall = {
-      method: 'PUT',
+    // The DataNode opens the file when our headers arrive and, if that fails, answers and closes
+    // while we are sending; the close can reset the connection and drop the answer. So the most
+    // common refusal is checked here, where the answer cannot be lost.
+    if (!options.overwrite) await this.refuseExisting(p);
+    const call = {
+      method: 'PUT' as const,
       op: 'CREATE',
       path: p,
       params: {
@@ -228,22 +233,20 @@ export class WebHdfsClient {
       },
       idempotent: true,
     };
-    const { location, context } = await this.nameNodes.run(call, async (url, c) => ({ location: await this.locate(call, url, c), context: c }));
-    await uploadToDataNode(this.transport, 'PUT', location, body, { ...context, server: serverOf(location) }, this.options, 201);
+    await this.upload(call, body, 201);
   }
 
   /** Append `body` to an existing file. Like create, only step 1 is retried. */
   async append(path: string, body: UploadBody, options: AppendOptions = {}): Promise<void> {
     const p = normalizePath(path);
-    const call: NameNodeCall = {
-      method: 'POST',
+    const call = {
+      method: 'POST' as const,
       op: 'APPEND',
       path: p,
       params: { buffersize: options.bufferSize, noredirect: true },
       idempotent: true,
     };
-    const { location, context } = await this.nameNodes.run(call, async (url, c) => ({ location: await this.locate(call, url, c), context: c }));
-    await uploadToDataNode(this.transport, 'POST', location, body, { ...context, server: serverOf(location) }, this.options, 200);
+    await this.upload(call, body, 200);
   }
 
   /**
@@ -266,9 +269,28 @@ export class WebHdfsClient {
     });
   }
 
-  /** Release pooled connections. Streams already open finish on their own sockets. */
+  /** End every connection, including streams still open; call when done with the client. */
   close(): void {
     this.transport.close();
+  }
+
+  /** AlreadyExistsError (as CREATE) if `path` exists. */
+  private async refuseExisting(path: string): Promise<void> {
+    const call: NameNodeCall = { method: 'GET', op: 'GETFILESTATUS', label: 'CREATE', path, idempotent: true };
+    try {
+      await this.nameNodes.json(call);
+    } catch (err) {
+      if (err instanceof NotFoundError) return;
+      throw err;
+    }
+    const server = this.nameNodes.activeServer;
+    throw new AlreadyExistsError(`CREATE ${path}: file already exists`, { operation: 'CREATE', path, server });
+  }
+
+  /** CREATE or APPEND: step 1 under the retry policy, then the upload, once. */
+  private async upload(call: NameNodeCall & { method: 'PUT' | 'POST' }, body: UploadBody, expectStatus: number): Promise<void> {
+    const { location, c } = await this.nameNodes.run(call, async (url, c) => ({ location: await this.locate(call, url, c), c }));
+    await uploadToDataNode(this.transport, call.method, location, body, { ...c, server: serverOf(location) }, this.options, expectStatus);
   }
 
   /** Step 1 of a two-step op: the DataNode URL from the NameNode's `noredirect` answer. */

@@ -67,37 +67,34 @@ class DataNodeReadStream extends Readable {
   private readonly idle: NodeJS.Timeout;
 
   constructor(
-    private readonly res: IncomingMessage,
-    private readonly req: ClientRequest,
+    private readonly response: IncomingMessage,
+    // Not named `req`: stream.finished/destroyer would take us for an HTTP response and abort it
+    // instead of destroying us.
+    private readonly request: ClientRequest,
     private readonly ctx: CallContext,
     private readonly idleTimeoutMs: number,
     private readonly expected: number | undefined,
   ) {
     super({ highWaterMark: READ_HIGH_WATER_MARK });
     this.idle = setTimeout(() => this.onIdle(), idleTimeoutMs);
-    res.on('data', (chunk: Buffer) => this.onData(chunk));
-    res.pause();
-    res.once('end', () => this.onEnd());
-    res.once('error', (err) => this.fail(err));
-    res.once('close', () => {
-      if (!res.complete) this.fail(new Error('connection closed before the end of the body'));
+    response.on('data', (chunk: Buffer) => this.onData(chunk));
+    response.pause();
+    response.once('end', () => this.onEnd());
+    response.on('error', (err) => this.fail(err));
+    response.once('close', () => {
+      if (!response.complete) this.fail(new Error('connection closed before the end of the body'));
     });
-  }
-
-  /** Bytes delivered so far. */
-  get bytesReceived(): number {
-    return this.received;
   }
 
   override _read(): void {
     this.waiting = true;
     this.idle.refresh();
-    this.res.resume();
+    this.response.resume();
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
     clearTimeout(this.idle);
-    if (!this.res.complete) this.req.destroy();
+    if (!this.response.complete) this.request.destroy();
     callback(err);
   }
 
@@ -107,7 +104,7 @@ class DataNodeReadStream extends Readable {
       this.idle.refresh();
     } else {
       this.waiting = false;
-      this.res.pause();
+      this.response.pause();
     }
   }
 

@@ -5,6 +5,7 @@
  * backpressure and of the socket (axios' redirect layer would also buffer request bodies).
  */
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
+import https from 'node:https';
 import { ConnectionError, ProtocolError, SpindleError, TimeoutError } from '../errors/index.js';
 import type { CallContext } from './remote-error.js';
 
@@ -61,25 +62,31 @@ export interface TextResponse {
   text: string;
 }
 
-/** Owns the keep-alive agent shared by NameNode and DataNode calls. */
+/** Owns the keep-alive agents (http and https) shared by NameNode and DataNode calls. */
 export class HttpTransport {
   private readonly agent: http.Agent;
+  private readonly tlsAgent: https.Agent;
 
   constructor(private readonly options: TransportOptions) {
-    this.agent = new http.Agent({
+    const agentOptions = {
       keepAlive: true,
       maxSockets: options.maxSocketsPerHost,
       maxFreeSockets: options.maxSocketsPerHost,
-      scheduling: 'lifo',
-    });
+      scheduling: 'lifo' as const,
+    };
+    this.agent = new http.Agent(agentOptions);
+    this.tlsAgent = new https.Agent(agentOptions);
   }
 
   /** Start a request. Write the body into `req` (and end it); await `response` for the headers. */
   start(method: Method, url: URL, ctx: CallContext, headers: Record<string, string> = {}): Exchange {
-    const req = http.request(url, { method, agent: this.agent, headers, setHost: true });
+    const req =
+      url.protocol === 'https:'
+        ? https.request(url, { method, agent: this.tlsAgent, headers })
+        : http.request(url, { method, agent: this.agent, headers });
     const response = new Promise<IncomingMessage>((resolve, reject) => {
       req.once('response', resolve);
-      req.once('error', (err) => reject(abortReason(req) ?? connectionError(err, ctx, req)));
+      req.on('error', (err) => reject(abortReason(req) ?? connectionError(err, ctx, req)));
     });
     // The caller may never await `response` if writing the body fails first.
     response.catch(() => undefined);
@@ -120,9 +127,10 @@ export class HttpTransport {
     }
   }
 
-  /** Close idle sockets and refuse nothing further; in-flight streams finish on their own sockets. */
+  /** End every connection, pooled or in use (open streams fail); for when the client is done. */
   close(): void {
     this.agent.destroy();
+    this.tlsAgent.destroy();
   }
 }
 

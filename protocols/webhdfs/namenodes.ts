@@ -26,6 +26,8 @@ export interface NameNodeCall {
   idempotent: boolean;
   /** How the call's target reads in messages, e.g. "/a -> /b". Default: `path`. */
   target?: string;
+  /** The operation named in messages when this call serves another one. Default: `op`. */
+  label?: string;
 }
 
 /** The NameNodes of one client and which of them is believed active. */
@@ -58,7 +60,7 @@ export class NameNodes {
         const base = nameNodes[index]!;
         const auth = { user: this.options.user, delegationToken: this.options.delegationToken };
         const url = buildUrl(base, call.path, call.op, call.params ?? {}, auth);
-        const ctx: CallContext = { operation: call.op, path: call.target ?? call.path, server: base.host };
+        const ctx: CallContext = { operation: call.label ?? call.op, path: call.target ?? call.path, server: base.host };
         if (this.options.user !== undefined) ctx.user = this.options.user;
         return attempt(url, ctx);
       },

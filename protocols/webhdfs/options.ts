@@ -18,8 +18,9 @@ export const DEFAULT_MAX_SOCKETS_PER_HOST = 32;
 /** What a caller passes to `new WebHdfsClient(...)`. */
 export interface WebHdfsOptions {
   /**
-   * NameNode HTTP base URLs, e.g. `['http://127.0.0.1:9870']`. With several (HA), a standby answer or
-   * a refused connection moves on to the next one.
+   * NameNode web base URLs, e.g. `['http://127.0.0.1:9870']` (https for dfs.http.policy HTTPS_ONLY,
+   * trusting Node's default CAs). With several (HA), a standby answer or a refused connection moves
+   * on to the next one.
    */
   nameNodes: string[];
   /** User for simple authentication, sent as `user.name`. Ignored when a delegation token is given. */
@@ -86,7 +87,9 @@ function parseNameNodeUrl(raw: unknown, field: string): URL {
   } catch {
     throw new ConfigError(`${field} is not a URL: ${JSON.stringify(raw)}`);
   }
-  if (url.protocol !== 'http:') throw new ConfigError(`${field} must use http: (got ${url.protocol} in ${raw})`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${field} must use http: or https: (got ${url.protocol} in ${raw})`);
+  }
   if (url.search || url.hash || url.username || url.password) {
     throw new ConfigError(`${field} must be a plain base URL without query, fragment or credentials: ${url.origin}`);
   }

@@ -49,9 +49,12 @@ export interface ContentSummary {
 /** A file checksum (GETFILECHECKSUM), e.g. algorithm "MD5-of-0MD5-of-512CRC32C". */
 export interface FileChecksum {
   algorithm: string;
-  /** Checksum bytes as lower-case hex. */
+  /**
+   * The checksum as the server serializes it, lower-case hex. Compare whole values only; Hadoop 3.5
+   * sends 32 bytes for a `length` of 28 (a trailing checksum-type field).
+   */
   bytes: string;
-  /** Length of the checksum in bytes. */
+  /** Length of the checksum as the server states it. */
   length: number;
 }
 

@@ -10,6 +10,10 @@
  *
  * The DataNode opens the HDFS file as soon as the headers arrive, so "already exists" or "permission
  * denied" can come back while we are still sending: a response that arrives early stops the upload.
+ * The DataNode closes the connection right after such an answer; with our bytes still unread on its
+ * side the close becomes a reset, which can overtake the answer (observed on Hadoop 3.5: then all we
+ * can report is a ConnectionError). Writes wait for a fresh poll so an answer already received wins.
+ *
  * The body is written with backpressure (constant memory); the idle timer runs only while we wait for
  * the DataNode to drain, so a slow source never times out. This phase is never retried.
  */
@@ -46,10 +50,7 @@ export async function uploadToDataNode(
 
   // The request is over from the sender's point of view once an answer came or it failed.
   let over = false;
-  response.then(
-    () => void (over = true),
-    () => void (over = true),
-  );
+  req.once('response', () => (over = true)).once('close', () => (over = true));
 
   if (whole !== undefined) req.end(whole);
   else {
@@ -78,8 +79,9 @@ async function pump(
 ): Promise<void> {
   try {
     for await (const chunk of source) {
-      if (isOver()) return;
       if (chunk.length === 0) continue;
+      await afterFreshPoll();
+      if (isOver()) return;
       if (!req.write(chunk) && !isOver()) await drained(req, ctx, idleTimeoutMs);
     }
   } catch (err) {
@@ -87,6 +89,17 @@ async function pump(
     req.destroy();
     throw err;
   }
+}
+
+/**
+ * Resolve after the event loop has polled its sockets once more. The DataNode may already have
+ * answered (e.g. "already exists") and closed; a write issued before that answer is read fails with
+ * EPIPE, and Node then destroys the socket with the answer still unread in the kernel buffer. An
+ * immediate scheduled from the check phase runs after the next poll, hence two.
+ */
+async function afterFreshPoll(): Promise<void> {
+  await new Promise(setImmediate);
+  await new Promise(setImmediate);
 }
 
 /**

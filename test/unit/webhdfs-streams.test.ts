@@ -4,7 +4,16 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { AlreadyExistsError, ConnectionError, NotFoundError, TimeoutError } from '../../protocols/errors/index.js';
 import { WebHdfsClient, type WebHdfsOptions } from '../../protocols/webhdfs/index.js';
-import { fakeServer, fakeSleep, readBody, sendJson, sendRemoteException, type FakeServer, type Handler } from './webhdfs-fake-server.js';
+import {
+  fakeServer,
+  fakeSleep,
+  readBody,
+  sendJson,
+  sendRemoteException,
+  wireStatus,
+  type FakeServer,
+  type Handler,
+} from './webhdfs-fake-server.js';
 
 const MiB = 1024 * 1024;
 
@@ -70,6 +79,11 @@ describe('webhdfs data streams against a fake NameNode and DataNode', () => {
     // The NameNode names the DataNode; the DataNode URL carries a query that must arrive intact.
     nn = await fakeServer((_req, res, url) => {
       const op = url.searchParams.get('op');
+      if (op === 'GETFILESTATUS') {
+        if (url.pathname.endsWith('/existing')) sendJson(res, 200, { FileStatus: wireStatus('') });
+        else sendRemoteException(res, 404, 'java.io.FileNotFoundException', 'File does not exist');
+        return;
+      }
       sendJson(res, 200, { Location: `${dn.url}${url.pathname}?op=${op}&${DN_QUERY}&offset=${url.searchParams.get('offset') ?? 0}` });
     });
     makeClient();
@@ -92,7 +106,8 @@ describe('webhdfs data streams against a fake NameNode and DataNode', () => {
     };
     const p = progress();
     await client.create('/data/x', source(8 * MiB + 7, p), { permission: 0o640, replication: 1 });
-    const q = nn.requests[0]!.searchParams;
+    expect(nn.requests[0]!.searchParams.get('op')).to.equal('GETFILESTATUS');
+    const q = nn.requests[1]!.searchParams;
     expect(q.get('op')).to.equal('CREATE');
     expect(q.get('noredirect')).to.equal('true');
     expect(q.get('overwrite')).to.equal('false');
@@ -119,7 +134,7 @@ describe('webhdfs data streams against a fake NameNode and DataNode', () => {
       ['PUT', '6', 'héllo'],
       ['POST', '6', ' world'],
     ]);
-    expect(nn.requests.map((u) => u.searchParams.get('op'))).to.deep.equal(['CREATE', 'APPEND']);
+    expect(nn.requests.map((u) => u.searchParams.get('op'))).to.deep.equal(['GETFILESTATUS', 'CREATE', 'APPEND']);
   });
 
   it('create: an early error answer from the DataNode stops the upload and names the path', async () => {
@@ -128,12 +143,22 @@ describe('webhdfs data streams against a fake NameNode and DataNode', () => {
       sendRemoteException(res, 403, 'org.apache.hadoop.fs.FileAlreadyExistsException', '/data/x for client 127.0.0.1 already exists');
     };
     const p = progress();
-    const err = await client.create('/data/x', source(1024 * MiB, p)).catch((e: unknown) => e);
+    // overwrite skips the up-front existence check, so the refusal comes from the DataNode.
+    const err = await client.create('/data/x', source(1024 * MiB, p), { overwrite: true }).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(AlreadyExistsError);
     expect((err as Error).message).to.equal('CREATE /data/x: file already exists');
     expect((err as AlreadyExistsError).server).to.equal(dn.host);
     expect(p.finished).to.equal(true);
     expect(p.produced).to.be.below(256 * MiB);
+  });
+
+  it('create: without overwrite, an existing path is refused before the DataNode is asked', async () => {
+    dnHandler = () => expect.fail('the DataNode must not be contacted');
+    const err = await client.create('/dir/existing', 'data').catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(AlreadyExistsError);
+    expect((err as Error).message).to.equal('CREATE /dir/existing: file already exists');
+    expect(nn.requests.map((u) => u.searchParams.get('op'))).to.deep.equal(['GETFILESTATUS']);
+    expect(dn.requests).to.have.length(0);
   });
 
   it('create: a failing source rejects with its own error', async () => {
@@ -170,12 +195,12 @@ describe('webhdfs data streams against a fake NameNode and DataNode', () => {
       req.on('end', () => res.writeHead(201, { 'content-length': 0 }).end());
     };
     const p = progress();
-    const upload = client.create('/big', source(256 * MiB, p));
+    const upload = client.create('/big', source(128 * MiB, p));
     await settle(() => p.produced, () => dnReq !== undefined);
     expect(p.produced).to.be.below(32 * MiB);
     dnReq!.resume();
     await upload;
-    expect(received).to.equal(256 * MiB);
+    expect(received).to.equal(128 * MiB);
     expect(dnHash.digest('hex')).to.equal(p.hash.digest('hex'));
   });
 
@@ -228,8 +253,25 @@ describe('webhdfs data streams against a fake NameNode and DataNode', () => {
     expect((err as Error).message).to.equal(`OPEN /f: no data from DataNode ${dn.host} for 50 ms (after 10 of 100 bytes)`);
   });
 
+  it('open: destroying the stream early closes the DataNode connection quietly', async () => {
+    let closed = false;
+    dnHandler = (req, res) => {
+      res.writeHead(200, { 'content-length': 64 * MiB });
+      res.write(Buffer.alloc(MiB));
+      req.socket.once('close', () => (closed = true));
+    };
+    const stream = await client.open('/f');
+    const errors: unknown[] = [];
+    stream.on('error', (e) => errors.push(e));
+    for await (const _ of stream) break; // destroys the stream
+    await settle(() => 0, () => closed);
+    expect(stream.destroyed).to.equal(true);
+    // Node reports a consumer's early exit as AbortError; nothing of ours is raised.
+    expect(errors.map((e) => (e as Error).name)).to.deep.equal(['AbortError']);
+  });
+
   it('open: applies backpressure, so an unread stream stalls the DataNode', async () => {
-    const total = 256 * MiB;
+    const total = 128 * MiB;
     const chunk = randomBytes(MiB);
     let sent = 0;
     let blocked = false;

@@ -84,7 +84,7 @@ describe('webhdfs options', () => {
   const bad: Array<[string, object, string]> = [
     ['empty nameNodes', { nameNodes: [] }, 'nameNodes must be a non-empty array'],
     ['a non-URL', { nameNodes: ['http://ok:1', 'not a url'] }, 'nameNodes[1] is not a URL'],
-    ['https', { nameNodes: ['https://nn:9871'] }, 'nameNodes[0] must use http:'],
+    ['ftp', { nameNodes: ['ftp://nn:9871'] }, 'nameNodes[0] must use http: or https: (got ftp:'],
     ['a query', { nameNodes: ['http://nn:9870/?op=x'] }, 'nameNodes[0] must be a plain base URL'],
     ['an empty user', { nameNodes: ['http://nn:1'], user: '' }, 'user must be a non-empty string'],
     ['a zero timeout', { nameNodes: ['http://nn:1'], idleTimeoutMs: 0 }, 'idleTimeoutMs must be a number > 0 (got 0)'],
