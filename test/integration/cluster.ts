@@ -15,6 +15,8 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '
 export interface TestCluster {
   confDir: string;
   nameNodeHttp: string;
+  /** host:port of the DataNode's HTTP server (where WebHDFS redirects data transfers). */
+  dataNodeHttp: string;
   defaultFs: string;
   rmHttp: string;
   /** host:port of the RM's client RPC port (ApplicationClientProtocol). */
@@ -42,6 +44,7 @@ export function testCluster(): TestCluster {
   cached = {
     confDir,
     nameNodeHttp: config.hdfs.nameNodeHttpUrls[0]!,
+    dataNodeHttp: config.conf.get('dfs.datanode.http.address')!,
     defaultFs: config.hdfs.defaultFs,
     rmHttp: config.yarn.rmWebUrls[0]!,
     rmClient: config.yarn.rmAddresses[0]!,

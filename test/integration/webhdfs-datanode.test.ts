@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomStream } from '../../bench/lib/random-stream.js';
 import { ConnectionError } from '../../protocols/errors/index.js';
@@ -19,7 +19,10 @@ const SIZE = 256 * MiB;
 const SEED = 'webhdfs-datanode-stop';
 
 async function clusterCommand(...args: string[]): Promise<void> {
-  await promisify(execFile)(join(repoRoot, 'scripts', 'cluster'), args, { timeout: 180_000 });
+  await promisify(execFile)(join(repoRoot, 'scripts', 'cluster'), args, {
+    timeout: 180_000,
+    env: { ...process.env, SPINDLE_CLUSTER_DIR: dirname(cluster.confDir) },
+  });
 }
 
 /** Poll until a small file can be written and read back (the DataNode re-registered). */
@@ -80,7 +83,7 @@ describe('webhdfs when the DataNode stops mid-read', function () {
       expect(failure, 'the read must fail, not end quietly').to.be.instanceOf(ConnectionError);
       const err = failure as ConnectionError;
       expect(err.message).to.match(
-        new RegExp(`^OPEN ${file}: connection to DataNode 127\\.0\\.0\\.1:9864 broke after \\d+ of ${SIZE} bytes \\(`),
+        new RegExp(`^OPEN ${file}: connection to DataNode ${cluster.dataNodeHttp.replace(/\./g, '\\.')} broke after \\d+ of ${SIZE} bytes \\(`),
       );
       expect(err.operation).to.equal('OPEN');
       expect(err.path).to.equal(file);
@@ -94,13 +97,13 @@ describe('webhdfs when the DataNode stops mid-read', function () {
         (e: unknown) => e as Error,
       );
       expect(open).to.be.instanceOf(ConnectionError);
-      expect(open.message).to.equal(`OPEN ${file}: connection refused by 127.0.0.1:9864`);
+      expect(open.message).to.equal(`OPEN ${file}: connection refused by ${cluster.dataNodeHttp}`);
       const create = await hdfs.create(`${base}/new`, 'x').then(
         () => expect.fail('create should fail while the DataNode is down'),
         (e: unknown) => e as Error,
       );
       expect(create).to.be.instanceOf(ConnectionError);
-      expect(create.message).to.equal(`CREATE ${base}/new: connection refused by 127.0.0.1:9864`);
+      expect(create.message).to.equal(`CREATE ${base}/new: connection refused by ${cluster.dataNodeHttp}`);
     } finally {
       await clusterCommand('start', 'datanode');
       await waitUntilHdfsWorks(hdfs, `${base}/probe`);

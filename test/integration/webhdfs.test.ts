@@ -195,7 +195,7 @@ describe('webhdfs on the real cluster', function () {
       const err = await rejection(hdfs.create(d, Buffer.alloc(4096), { overwrite: true }));
       expect(err).to.be.instanceOf(AlreadyExistsError);
       expect(err.message).to.equal(`CREATE ${d}: file already exists`);
-      expect((err as AlreadyExistsError).server).to.equal('127.0.0.1:9864');
+      expect((err as AlreadyExistsError).server).to.equal(cluster.dataNodeHttp);
     });
 
     it('ParentNotDirectoryError below a file', async () => {
