@@ -41,6 +41,9 @@ export interface AllocatorOptions {
 export interface ContainerEvent {
   containerId: string;
   host?: string;
+  /** The NodeManager's RPC address (host:port) and web address, where the container's logs are. */
+  node?: string;
+  nodeHttpAddress?: string;
   exitStatus: number;
   classification: ExitClassification;
   diagnostics: string;
@@ -148,6 +151,8 @@ export class Allocator {
     const event: ContainerEvent = {
       containerId,
       host: t.grant.nodeId.host,
+      node: `${t.grant.nodeId.host}:${t.grant.nodeId.port}`,
+      nodeHttpAddress: t.grant.nodeHttpAddress,
       exitStatus: -1000,
       classification: { kind: 'failed', exitStatus: -1000, description: `could not be launched: ${message}`, countsAsFailure: true },
       diagnostics: message,
@@ -170,6 +175,8 @@ export class Allocator {
       const event: ContainerEvent = {
         containerId: id,
         host: t.grant.nodeId.host,
+        node: `${t.grant.nodeId.host}:${t.grant.nodeId.port}`,
+        nodeHttpAddress: t.grant.nodeHttpAddress,
         exitStatus: c.exitStatus,
         classification,
         diagnostics: c.diagnostics,

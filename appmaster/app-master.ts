@@ -1,7 +1,11 @@
-import { SHELL_SCRIPT_FILE, type AppSpec } from '../protocols/app-spec/index.js';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CONTAINER_LIST_FILE, SHELL_SCRIPT_FILE, type AppSpec } from '../protocols/app-spec/index.js';
 import type { ContainerGrant, FinalStatus, LaunchContext, RegisterResult, ResourceAsk } from '../protocols/yarn/index.js';
 import { Allocator, type ContainerEvent } from './allocator.js';
 import { DriverProcess, type DriverExit } from './driver-process.js';
+import { newAppSecret } from '../protocols/driver-executor/index.js';
+import { checkExecutorSize, ExecutorPool } from './executor-pool.js';
 import type { AmEnvironment } from './environment.js';
 import type { Heartbeat } from './heartbeat.js';
 import type { Launcher } from './launcher.js';
@@ -44,6 +48,9 @@ export class ApplicationMaster {
   private readonly events: ContainerEvent[] = [];
   private readonly launches = new Set<Promise<void>>();
   private state = 'starting';
+  private statusServer: StatusServer | undefined;
+  /** The driver's latest progress snapshot (job mode). */
+  private jobStatus: unknown;
 
   constructor(private readonly deps: ApplicationMasterDeps) {}
 
@@ -52,6 +59,7 @@ export class ApplicationMaster {
     const { spec, env, rm, log } = this.deps;
     const shell = spec.shell;
     const status = new StatusServer(() => this.status());
+    this.statusServer = status;
     const port = await status.start();
     const trackingUrl = `http://${env.host}:${port}/`;
     try {
@@ -59,6 +67,7 @@ export class ApplicationMaster {
       this.registeredAt = Date.now();
       this.state = 'running';
       log(`registered with the ResourceManager at ${rm.server} (SASL protection ${rm.qop ?? 'unknown'}); tracking URL ${trackingUrl}`);
+      if (spec.driver && spec.job) return await this.runJob(signal, registration);
       if (spec.driver) return await this.runDriver(signal);
       if (!shell) return this.ending({ finalStatus: 'succeeded', diagnostics: 'nothing to run' });
       const tooBig = checkSize(shell.memoryMb, shell.vcores, registration);
@@ -100,16 +109,21 @@ export class ApplicationMaster {
           outcome = { finalStatus: 'succeeded', diagnostics: `all ${shell.containers} container(s) exited 0` };
           return 'stop';
         }
+        // Run-once commands: their completions are what the user waits for, so poll fast while any live.
         const c = allocator.counts();
-        return c.pending > 0 || c.launching > 0 ? 'fast' : 'idle';
+        return c.pending > 0 || c.launching > 0 || c.running > 0 ? 'fast' : 'idle';
       }, signal);
 
       if (signal.aborted) return this.ending({ finalStatus: 'killed', diagnostics: 'the application was killed' });
       return this.ending(outcome ?? { finalStatus: 'failed', diagnostics: 'the AM stopped without an outcome' });
     } finally {
       await Promise.allSettled([...this.launches]);
-      await status.close();
     }
+  }
+
+  /** Stops the tracking-URL server; called after unregistering, so clients can read the final status. */
+  async close(): Promise<void> {
+    await this.statusServer?.close();
   }
 
   /**
@@ -117,7 +131,7 @@ export class ApplicationMaster {
    * silent AMs) until the driver exits; its exit code decides the final status.
    */
   private async runDriver(signal: AbortSignal): Promise<AmOutcome> {
-    const { spec, rm, log } = this.deps;
+    const { spec, rm } = this.deps;
     const driver = new DriverProcess(spec.driver!, this.deps.childEnv);
     let exit: DriverExit | undefined;
     const finished = driver.run().then((e) => {
@@ -141,12 +155,100 @@ export class ApplicationMaster {
     }
     await finished;
     if (signal.aborted) return this.ending({ finalStatus: 'killed', diagnostics: 'the application was killed' });
-    const e = exit!;
-    log(`the driver exited with ${e.signal ? `signal ${e.signal}` : `code ${e.code}`}`);
+    return this.driverOutcome(exit!);
+  }
+
+  private driverOutcome(e: DriverExit): AmOutcome {
+    this.deps.log(`the driver exited with ${e.signal ? `signal ${e.signal}` : `code ${e.code}`}`);
     if (e.code === 0) return this.ending({ finalStatus: 'succeeded', diagnostics: 'the driver exited with code 0' });
     const how = e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
     const tail = e.stderrTail.length ? `; last lines of its stderr:\n${e.stderrTail.join('\n')}` : '';
     return this.ending({ finalStatus: 'failed', diagnostics: `the driver ${how}${tail}` });
+  }
+
+  /**
+   * A job: the driver runtime runs the job's main; this AM keeps the executors it asks for (see
+   * ExecutorPool) and tells it which start and which are lost. Too many executor failures abort the
+   * job (the driver is told, then stopped if it does not end); otherwise the driver's exit code
+   * decides the final status.
+   */
+  private async runJob(signal: AbortSignal, registration: RegisterResult): Promise<AmOutcome> {
+    const { spec, rm, log, heartbeat } = this.deps;
+    const job = spec.job!;
+    const tooBig = checkExecutorSize(job, registration);
+    if (tooBig) return this.ending({ finalStatus: 'failed', diagnostics: tooBig });
+    const secret = newAppSecret();
+    const driver = new DriverProcess(spec.driver!, this.deps.childEnv, { runtime: job.driverBundle });
+    const pool = new ExecutorPool({
+      job,
+      jobBundle: spec.driver!.script,
+      rm,
+      launcher: this.deps.launcher,
+      containerTokens: this.deps.containerTokens,
+      secret,
+      driverHost: this.deps.env.host,
+      onEvent: (event) => driver.send(event),
+      onContainerEvent: (event) => this.events.push(event),
+      wake: () => heartbeat.wake(),
+      log,
+    });
+    this.allocator = pool.allocator;
+    driver.onMessage((m) => {
+      if (m.type === 'ready') pool.setDriverPort(m.port);
+      else if (m.type === 'request-executors') pool.request(m.count);
+      else if (m.type === 'status') this.jobStatus = m.status;
+      heartbeat.wake();
+    });
+    let exit: DriverExit | undefined;
+    const finished = driver.run().then((e) => {
+      exit = e;
+      heartbeat.wake();
+    });
+    driver.send({
+      type: 'init',
+      secret,
+      appId: spec.appId,
+      host: this.deps.env.host,
+      nameNodes: spec.cluster.nameNodes,
+      user: spec.user,
+      job: { executors: job.executors, executorCores: job.executorCores, maxTaskAttempts: job.maxTaskAttempts },
+    });
+    const onKill = (): void => driver.kill('SIGTERM');
+    signal.addEventListener('abort', onKill, { once: true });
+    let aborted: string | undefined;
+    let amCommand: string | undefined;
+    let killTimer: NodeJS.Timeout | undefined;
+    try {
+      await heartbeat.run(async () => {
+        if (exit) return 'stop';
+        const r = await pool.tick(0);
+        if (r.amCommand) {
+          amCommand = r.amCommand;
+          driver.kill('SIGTERM');
+          return 'stop';
+        }
+        if (r.failure && !aborted) {
+          aborted = r.failure;
+          log(aborted);
+          driver.send({ type: 'abort', reason: aborted });
+          // The driver should end on its own once its actions fail; if not, stop it.
+          killTimer = setTimeout(() => driver.kill('SIGTERM'), ABORT_GRACE_MS);
+        }
+        return exit ? 'stop' : r.next;
+      }, signal);
+    } catch (err) {
+      driver.kill('SIGTERM');
+      throw err;
+    } finally {
+      signal.removeEventListener('abort', onKill);
+    }
+    await finished;
+    if (killTimer) clearTimeout(killTimer);
+    await pool.settle();
+    if (signal.aborted) return this.ending({ finalStatus: 'killed', diagnostics: 'the application was killed' });
+    if (amCommand) return this.ending({ finalStatus: 'failed', diagnostics: `the ResourceManager asked the AM to ${amCommand}` });
+    if (aborted) return this.ending({ finalStatus: 'failed', diagnostics: aborted });
+    return this.driverOutcome(exit!);
   }
 
   /** The full ask table, re-sent after the RM lost our registration. */
@@ -167,6 +269,7 @@ export class ApplicationMaster {
         firstContainerRunning: this.firstRunningAt,
       },
       events: this.events.slice(-50),
+      ...(this.jobStatus !== undefined ? { job: this.jobStatus } : {}),
     };
   }
 
@@ -205,6 +308,7 @@ export class ApplicationMaster {
         if (this.askedAt !== undefined) this.startLatencies.push(now - this.askedAt);
         this.allocator?.onStarted(grant.id.text);
         log(`started ${grant.id.text} on ${grant.nodeId.host}:${grant.nodeId.port}`);
+        this.recordContainer({ event: 'started', containerId: grant.id.text, node: `${grant.nodeId.host}:${grant.nodeId.port}`, nodeHttpAddress: grant.nodeHttpAddress, at: now });
       })
       .catch((err: unknown) => {
         const event = this.allocator?.onLaunchFailed(grant.id.text, (err as Error).message);
@@ -217,12 +321,30 @@ export class ApplicationMaster {
     this.launches.add(p);
   }
 
+  /**
+   * Appends to `containers.jsonl` in the AM's log directory, so `spindle logs` can find every container of
+   * a finished application (the RM forgets them) through the NodeManager that served the AM.
+   */
+  private recordContainer(entry: Record<string, unknown>): void {
+    const dir = this.deps.env.logDirs[0];
+    if (!dir) return;
+    try {
+      appendFileSync(join(dir, CONTAINER_LIST_FILE), `${JSON.stringify(entry)}\n`);
+    } catch (err) {
+      this.deps.log(`could not write ${CONTAINER_LIST_FILE}: ${(err as Error).message}`);
+    }
+  }
+
   private record(event: ContainerEvent): void {
+    this.recordContainer({ event: 'ended', containerId: event.containerId, node: event.node, nodeHttpAddress: event.nodeHttpAddress, exitStatus: event.exitStatus, at: Date.now() });
     this.events.push(event);
     const code = event.exitStatus === -1000 ? '' : ` (exit status ${event.exitStatus})`;
     this.deps.log(`${event.containerId} on ${event.host ?? '?'}: ${event.classification.description}${code}`);
   }
 }
+
+/** How long an aborted job's driver may take to end before it is stopped. */
+const ABORT_GRACE_MS = 15_000;
 
 function checkSize(memoryMb: number, vcores: number, reg: RegisterResult): string | undefined {
   const max = reg.maximumCapability;

@@ -18,8 +18,10 @@ import { Heartbeat } from './heartbeat.js';
 import { Launcher } from './launcher.js';
 import { AttemptGoneError, RmClient } from './rm-client.js';
 
+/** Every line of a record carries the prefix, so log readers can tell the AM's lines from the driver's. */
 function log(message: string): void {
-  process.stderr.write(`${new Date().toISOString()} spindle-am: ${message}\n`);
+  const prefix = `${new Date().toISOString()} spindle-am: `;
+  process.stderr.write(`${message.split('\n').map((line) => prefix + line).join('\n')}\n`);
 }
 
 async function main(): Promise<number> {
@@ -99,6 +101,7 @@ async function main(): Promise<number> {
   }
   await launcher.close();
   await rm.close();
+  await am.close();
   if (lastAttempt) await removeStaging();
   return 0;
 }

@@ -1,13 +1,20 @@
 #!/usr/bin/env node
-// Bundles the ApplicationMaster into one ESM file (dist/bundle/spindle-am.mjs) that the submit client
-// ships to HDFS; containers run it with plain `node`, with no node_modules beside it.
+// Bundles the cluster-side programs into single ESM files in dist/bundle/ that the submit client
+// ships to HDFS; containers run them with plain `node`, with no node_modules beside them:
+//   spindle-am.mjs        the ApplicationMaster
+//   spindle-driver.mjs    the driver runtime (runs a job's main with a Context; forked by the AM)
+//   spindle-executor.mjs  the executor runtime (one per executor container; also its worker threads)
 import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 await build({
-  entryPoints: { 'spindle-am': join(repo, 'appmaster', 'main.ts') },
+  entryPoints: {
+    'spindle-am': join(repo, 'appmaster', 'main.ts'),
+    'spindle-driver': join(repo, 'appmaster', 'driver', 'main.ts'),
+    'spindle-executor': join(repo, 'executor', 'main.ts'),
+  },
   outdir: join(repo, 'dist', 'bundle'),
   outExtension: { '.js': '.mjs' },
   bundle: true,
@@ -17,6 +24,8 @@ await build({
   sourcemap: false,
   legalComments: 'none',
   logLevel: 'warning',
-  // CommonJS dependencies (protobufjs) call require(); give the ESM bundle one.
+  // The driver never bundles jobs; keep esbuild (a native binary) out of the cluster bundles.
+  external: ['esbuild'],
+  // CommonJS dependencies (protobufjs, avsc) call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __spindleCreateRequire } from 'node:module'; const require = __spindleCreateRequire(import.meta.url);" },
 });

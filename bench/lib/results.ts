@@ -107,8 +107,8 @@ function notes(row: Row): string {
   if (row.peer_note) parts.push(`peer: ${row.peer_note}`);
   if (typeof row.tasks_per_s === 'number') parts.push(`${Math.round(row.tasks_per_s).toLocaleString('en-US')} tasks/s`);
   if (typeof row.peer_tasks_per_s === 'number') parts.push(`peer ${Math.round(row.peer_tasks_per_s).toLocaleString('en-US')} tasks/s`);
-  if (typeof row.spindle_mb === 'number' || typeof row.peer_mb === 'number') {
-    parts.push(`AM peak RSS: Spindle ${row.spindle_mb ?? '—'} MB, peer ${row.peer_mb ?? '—'} MB`);
+  if (typeof row.spindle_am_mb === 'number' || typeof row.peer_am_mb === 'number') {
+    parts.push(`AM RSS ${row.spindle_am_mb ?? '—'} / ${row.peer_am_mb ?? '—'} MB`);
   }
   if (typeof row.size_mib === 'number') parts.push(`${row.size_mib} MiB`);
   if (row.spindle_via === 'library') parts.push('Spindle via the client library');

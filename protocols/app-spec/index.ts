@@ -14,7 +14,25 @@ export const APP_SPEC_FILE = 'spindle-app.json';
 export const AM_BUNDLE_FILE = 'spindle-am.mjs';
 /** Name of the command script in each shell container's working directory. */
 export const SHELL_SCRIPT_FILE = 'spindle-cmd.sh';
+/** Name of the bundled job (the user's module, see bundleJob) in the AM's and executors' working directories. */
+export const JOB_BUNDLE_FILE = 'spindle-job.mjs';
+/** Name of the driver runtime bundle (runs the job's main with a Context) in the AM container. */
+export const DRIVER_BUNDLE_FILE = 'spindle-driver.mjs';
+/** Name of the executor runtime bundle in each executor container. */
+export const EXECUTOR_BUNDLE_FILE = 'spindle-executor.mjs';
+/** In the AM container's log directory: one JSON line per container started or ended. */
+export const CONTAINER_LIST_FILE = 'containers.jsonl';
 export const APP_SPEC_VERSION = 1;
+
+/** Named defaults for JobSpec (the client fills them in; the AM checks them). */
+export const DEFAULT_EXECUTORS = 2;
+export const DEFAULT_EXECUTOR_MEMORY_MB = 512;
+export const DEFAULT_EXECUTOR_CORES = 1;
+export const DEFAULT_MAX_TASK_ATTEMPTS = 4;
+/** Executor failures tolerated by default: twice the executors, at least 3 (as Spark does). */
+export function defaultMaxExecutorFailures(executors: number): number {
+  return Math.max(3, 2 * executors);
+}
 
 export interface ClusterSpec {
   /** host:port of each RM scheduler (several with RM HA). */
@@ -54,6 +72,36 @@ export interface DriverSpec {
   environment: Record<string, string>;
 }
 
+/**
+ * Job mode (`spindle submit` of a job module): the driver runtime runs the job's default export
+ * with a Context, and the AM keeps executor containers for it. `driver.script` names the job
+ * bundle; the AM starts `driverBundle` with it. Without `job`, `driver.script` runs as a plain
+ * Node program (no executors).
+ */
+export interface JobSpec {
+  /** The driver runtime among the AM container's local resources. */
+  driverBundle: string;
+  /** The executor runtime among `localResources`. */
+  executorBundle: string;
+  /** Executor containers kept while the job runs. */
+  executors: number;
+  executorMemoryMb: number;
+  /** Vcores of each executor container, and the tasks it runs at once (worker threads above 1). */
+  executorCores: number;
+  /** --max-old-space-size of executors, in MB. */
+  executorHeapMb: number;
+  /** Attempts of a task before the job fails. Default 4. */
+  maxTaskAttempts: number;
+  /** Failed executor containers tolerated (each replaced); one more fails the application. */
+  maxExecutorFailures: number;
+  /** Files every executor gets: the executor runtime and the job bundle. */
+  localResources: Record<string, LocalResource>;
+  /** Environment of executors (the driver's is driver.environment). */
+  environment: Record<string, string>;
+  /** Node binary on the cluster's nodes for executors. Default `node` from the NodeManager's PATH. */
+  nodeBinary?: string;
+}
+
 export interface AppSpec {
   version: number;
   appId: string;
@@ -65,6 +113,7 @@ export interface AppSpec {
   cluster: ClusterSpec;
   shell?: ShellSpec;
   driver?: DriverSpec;
+  job?: JobSpec;
 }
 
 function fail(field: string, problem: string): never {
@@ -120,5 +169,22 @@ export function parseAppSpec(text: string): AppSpec {
     if (!d.environment || typeof d.environment !== 'object') fail('driver.environment', 'must be an object');
   }
   if (s.shell && s.driver) fail('shell', 'and driver cannot both be given');
+  if (s.job !== undefined) {
+    const j = s.job;
+    if (!s.driver) fail('job', 'needs driver (the job bundle and its arguments)');
+    for (const f of ['driverBundle', 'executorBundle'] as const) {
+      if (typeof j[f] !== 'string' || j[f] === '') fail(`job.${f}`, 'must be a non-empty string');
+    }
+    positiveInt('job.executors', j.executors);
+    positiveInt('job.executorMemoryMb', j.executorMemoryMb);
+    positiveInt('job.executorCores', j.executorCores);
+    positiveInt('job.executorHeapMb', j.executorHeapMb);
+    positiveInt('job.maxTaskAttempts', j.maxTaskAttempts);
+    positiveInt('job.maxExecutorFailures', j.maxExecutorFailures, 0);
+    if (!j.localResources || typeof j.localResources !== 'object') fail('job.localResources', 'must be an object');
+    if (!(j.executorBundle in j.localResources)) fail('job.localResources', `must include the executor bundle ${j.executorBundle}`);
+    if (!j.environment || typeof j.environment !== 'object') fail('job.environment', 'must be an object');
+    if (j.nodeBinary !== undefined && (typeof j.nodeBinary !== 'string' || j.nodeBinary === '')) fail('job.nodeBinary', 'must be a non-empty string');
+  }
   return s as AppSpec;
 }

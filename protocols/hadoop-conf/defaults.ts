@@ -1,6 +1,6 @@
 /**
  * The slice of Hadoop's *-default.xml files that Spindle reads. Values are copied from Hadoop
- * 3.4's core-default.xml, hdfs-default.xml and yarn-default.xml; keys we never read are left out.
+ * 3.4's core-default.xml, hdfs-default.xml and yarn-default.xml; keys no client reads are left out.
  * They form the lowest layer of every HadoopConfiguration, under the site files.
  */
 import type { ConfProperty } from './xml-reader.js';

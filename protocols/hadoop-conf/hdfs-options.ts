@@ -66,7 +66,8 @@ export function hdfsOptions(conf: HadoopConfiguration): HdfsOptions {
     if (scheme !== 'hdfs') {
       // webhdfs://host:port is itself the NameNode web address.
       const port = uri.port === '' ? web.port : Number(uri.port);
-      return { ...base, nameservice: undefined, nameNodeHttpUrls: [`${web.scheme}://${formatHostPort({ host, port })}`], nameNodeRpcAddresses: [] };
+      const url = `${web.scheme}://${formatHostPort({ host, port })}`;
+      return { ...base, nameservice: undefined, nameNodeHttpUrls: [url], nameNodeRpcAddresses: [] };
     }
   }
 
@@ -112,8 +113,8 @@ function logicalNameNode(
     );
   }
   const http = connectAddress(parseHostPort(httpValue || `0.0.0.0:${web.port}`, httpKey, web.port), [rpcHost]);
-  const rpc = rpcValue ? connectAddress(parseHostPort(rpcValue, rpcKey, DEFAULT_NAMENODE_RPC_PORT), [http.host]) : undefined;
-  return { httpUrl: `${web.scheme}://${formatHostPort(http)}`, rpcAddress: rpc && formatHostPort(rpc) };
+  const rpc = rpcValue && connectAddress(parseHostPort(rpcValue, rpcKey, DEFAULT_NAMENODE_RPC_PORT), [http.host]);
+  return { httpUrl: `${web.scheme}://${formatHostPort(http)}`, rpcAddress: rpc ? formatHostPort(rpc) : undefined };
 }
 
 function webKeys(scheme: 'http' | 'https'): WebKeys {

@@ -3,7 +3,13 @@
  * `${var}` expansion, trimming) and turns it into Spindle's own typed options. The only module
  * that knows Hadoop key names; it never reads `process.env` itself.
  */
-export { loadClientConfig, loadConfiguration, javaSystemProperties, CLIENT_SITE_FILES, MAX_INCLUDE_DEPTH } from './load.js';
+export {
+  loadClientConfig,
+  loadConfiguration,
+  javaSystemProperties,
+  CLIENT_SITE_FILES,
+  MAX_INCLUDE_DEPTH,
+} from './load.js';
 export type { ClientConfig, ClientConfigOptions, LoadConfigurationOptions } from './load.js';
 export { HadoopConfiguration, canonicalKey } from './configuration.js';
 export type { ConfResource, ConfigurationOptions, IgnoredOverride } from './configuration.js';

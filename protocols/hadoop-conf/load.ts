@@ -53,7 +53,11 @@ function readResource(file: string, depth: number): ConfProperty[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (cause) {
-    throw new ConfigError(`read ${file}: ${(cause as Error).message}`, { operation: 'load configuration', path: file, cause });
+    throw new ConfigError(`read ${file}: ${(cause as Error).message}`, {
+      operation: 'load configuration',
+      path: file,
+      cause,
+    });
   }
   return resolveIncludes(parseConfigurationXml(text, file), file, depth);
 }
@@ -196,7 +200,9 @@ function resolveUser(explicit: string | undefined, env: Env): string {
   if (nonEmpty(env.HADOOP_USER_NAME)) return env.HADOOP_USER_NAME!.trim();
   const osUser = osUserName();
   if (osUser === undefined) {
-    throw new ConfigError('cannot determine the Hadoop user: set HADOOP_USER_NAME', { operation: 'load configuration' });
+    throw new ConfigError('cannot determine the Hadoop user: set HADOOP_USER_NAME', {
+      operation: 'load configuration',
+    });
   }
   return osUser;
 }

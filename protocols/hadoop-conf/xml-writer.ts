@@ -3,7 +3,8 @@ import { ConfigError } from '../errors/index.js';
 import { javaTrim } from './java-strings.js';
 
 /** Characters XML 1.0 cannot carry at all, not even as character references. */
-const ILLEGAL_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const ILLEGAL_XML =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Render properties as a `<configuration>` document that Hadoop (and parseConfigurationXml) reads
@@ -22,7 +23,8 @@ export function toHadoopXml(props: Readonly<Record<string, string>>): string {
       });
     }
     if (ILLEGAL_XML.test(name) || ILLEGAL_XML.test(value)) {
-      throw new ConfigError(`write configuration: property ${JSON.stringify(name)} contains a character XML cannot carry`, {
+      const what = `property ${JSON.stringify(name)} contains a character XML cannot carry`;
+      throw new ConfigError(`write configuration: ${what}`, {
         operation: 'write configuration',
       });
     }

@@ -57,6 +57,9 @@ export class RpcConnection {
   readonly #pending = new Map<number, PendingCall>();
   #session: Session | undefined;
   #opening: Promise<Session> | undefined;
+  /** While connecting: the session being set up and a way to cut a backoff wait short. */
+  #connecting: Session | undefined;
+  #wake: (() => void) | undefined;
   #closed = false;
   #qop: Qop | undefined;
 
@@ -123,9 +126,10 @@ export class RpcConnection {
       retriable: false,
     });
     for (const call of [...this.#pending.values()]) this.#settle(call, forCall(reason, call.method));
-    const session = this.#session;
+    this.#wake?.();
+    const sessions = [this.#session, this.#connecting];
     this.#session = undefined;
-    if (session !== undefined) await session.close(reason);
+    for (const session of sessions) if (session !== undefined) await session.close(reason);
   }
 
   #send(call: PendingCall, session: Session, request: Uint8Array): void {
@@ -163,7 +167,16 @@ export class RpcConnection {
 
   async #open(): Promise<Session> {
     const { reconnect, clock, server } = this.#o;
-    const sleep = (ms: number): Promise<void> => new Promise((resolve) => clock.setTimeout(resolve, ms));
+    const sleep = (ms: number): Promise<void> =>
+      new Promise<void>((resolve) => {
+        const timer = clock.setTimeout(() => resolve(), ms);
+        this.#wake = () => {
+          clock.clearTimeout(timer);
+          resolve();
+        };
+      }).finally(() => {
+        this.#wake = undefined;
+      });
     return retry(
       async () => {
         if (this.#closed) throw new ConnectionError(`connection to ${server} is closed`, { server, retriable: false });
@@ -171,7 +184,12 @@ export class RpcConnection {
           onResponse: (packet) => this.#onResponse(session, packet),
           onClose: (reason) => this.#onSessionClose(session, reason),
         });
-        await session.open();
+        this.#connecting = session;
+        try {
+          await session.open();
+        } finally {
+          this.#connecting = undefined;
+        }
         if (this.#closed) {
           await session.close();
           throw new ConnectionError(`connection to ${server} is closed`, { server, retriable: false });

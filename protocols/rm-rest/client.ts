@@ -13,6 +13,7 @@ import {
   parseAttempts,
   parseClusterInfo,
   parseClusterMetrics,
+  parseContainers,
   parseNewApplication,
   parseNodes,
 } from './parse.js';
@@ -24,6 +25,7 @@ import {
   type AppSubmission,
   type ClusterInfo,
   type ClusterMetrics,
+  type ContainerReport,
   type KillOptions,
   type ListAppsQuery,
   type ListNodesQuery,
@@ -155,6 +157,22 @@ export class RmRestClient {
       appId,
     });
     return parseAttempts(json);
+  }
+
+  /**
+   * The live containers of one attempt (the AM's among them), with their NodeManagers. Finished
+   * containers are not listed; after the application ended the list is empty.
+   * @param attemptId full attempt id, e.g. "appattempt_1700000000000_0001_000001"
+   */
+  async containers(appId: string, attemptId: string): Promise<ContainerReport[]> {
+    const { json } = await this.endpoints.call({
+      method: 'GET',
+      path: appPath(appId, `/appattempts/${encodeURIComponent(attemptId)}/containers`),
+      what: `containers of ${attemptId}`,
+      operation: 'containers',
+      appId,
+    });
+    return parseContainers(json);
   }
 
   /** Just the application's state; may be an RM-internal one such as KILLING (see RmAppState). */

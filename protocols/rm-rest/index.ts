@@ -19,8 +19,11 @@ export {
   parseAttempts,
   parseClusterInfo,
   parseClusterMetrics,
+  parseContainers,
   parseNewApplication,
   parseNodes,
 } from './parse.js';
 export { nodeHttpTransport, type HttpMethod, type HttpRequest, type HttpResponse, type HttpTransport } from './transport.js';
 export * from './types.js';
+/** Forgiving JSON readers, shared with the NodeManager client (same web framework, same quirks). */
+export { asObject, bool, listOf, num, optNumber, optString, str, stringList, type JsonObject } from './lenient.js';

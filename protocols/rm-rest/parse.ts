@@ -9,6 +9,7 @@
  *   GET  /ws/v1/cluster/apps/{id}            {"app":{...}}
  *   GET  /ws/v1/cluster/apps/{id}/appattempts {"appAttempts":{"appAttempt":[...]}}
  *   GET  /ws/v1/cluster/apps/{id}/state      {"state":"RUNNING"}
+ *   GET  …/apps/{id}/appattempts/{att}/containers  {"container":[...]}  ({} when none)
  *   POST /ws/v1/cluster/apps/new-application {"application-id":..., "maximum-resource-capability":{...}}
  */
 import { ProtocolError } from '../errors/index.js';
@@ -28,6 +29,7 @@ import type {
   AppReport,
   ClusterInfo,
   ClusterMetrics,
+  ContainerReport,
   FinalAppStatus,
   NewApplication,
   NodeReport,
@@ -196,6 +198,34 @@ export function parseAttempt(o: JsonObject): AppAttempt {
 /** `{"appAttempts":{"appAttempt":[…]}}` in any of its empty/single forms → AppAttempt[]. */
 export function parseAttempts(body: unknown): AppAttempt[] {
   return listOf(asObject(body)?.appAttempts, 'appAttempt').map(parseAttempt);
+}
+
+/** One `container` object of an attempt's container list → ContainerReport. */
+export function parseContainer(o: JsonObject): ContainerReport {
+  const http = str(o, 'nodeHttpAddress');
+  return {
+    id: str(o, 'containerId'),
+    nodeId: str(o, 'nodeId') || str(o, 'assignedNodeId'),
+    // The RM sends a full URL here ("http://localhost:8042") but a bare host:port elsewhere.
+    nodeHttpAddress: http === '' || /^https?:\/\//.test(http) ? http : `http://${http}`,
+    state: str(o, 'containerState'),
+    exitStatus: num(o, 'containerExitStatus'),
+    diagnostics: nonEmpty(optString(o, 'diagnosticsInfo')),
+    allocatedMb: num(o, 'allocatedMB'),
+    allocatedVcores: num(o, 'allocatedVCores'),
+    priority: num(o, 'priority'),
+    startedTime: num(o, 'startedTime'),
+    finishedTime: num(o, 'finishedTime'),
+    logUrl: nonEmpty(optString(o, 'logUrl')),
+  };
+}
+
+/**
+ * `{"container":[…]}` (no wrapper object, unlike the other lists) in any of its empty/single forms
+ * → ContainerReport[]. Hadoop 3.5.0 answers `{}` for an attempt without live containers.
+ */
+export function parseContainers(body: unknown): ContainerReport[] {
+  return listOf(body, 'container').map(parseContainer);
 }
 
 /** `{"state":"RUNNING"}` → "RUNNING". */

@@ -236,6 +236,32 @@ export interface AppAttempt {
   diagnostics?: string;
 }
 
+/**
+ * One container of an application attempt (`GET …/appattempts/{attemptId}/containers`). The RM lists
+ * only containers it still tracks: the running ones. Finished containers vanish from this list (and
+ * the whole list is empty once the application has ended), so exit statuses come from elsewhere.
+ */
+export interface ContainerReport {
+  id: string;
+  /** host:port of the NodeManager's RPC address, e.g. "localhost:45451". */
+  nodeId: string;
+  /** Base URL of the NodeManager web server, e.g. "http://localhost:8042". */
+  nodeHttpAddress: string;
+  /** RUNNING, COMPLETE, ... as the RM reports it. */
+  state: string;
+  /** 0 while running. */
+  exitStatus: number;
+  diagnostics?: string;
+  allocatedMb: number;
+  allocatedVcores: number;
+  priority: number;
+  startedTime: number;
+  /** 0 while running. */
+  finishedTime: number;
+  /** The NodeManager UI page with the container's logs. */
+  logUrl?: string;
+}
+
 /** Filters for `list()`; omitted fields do not filter. */
 export interface ListAppsQuery {
   states?: YarnAppState[];

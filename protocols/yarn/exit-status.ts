@@ -120,7 +120,8 @@ const SIGTERM_EXIT = 143;
  */
 const REQUESTED_KILL = /killed by the ApplicationMaster/i;
 /** ...and these when it killed the container for its memory use. */
-const MEMORY_KILL = /beyond (the )?(physical|virtual) memory limits?|running over memory|killed by the OOM killer|OutOfMemory/i;
+// Hadoop 3.5 quotes the limit type: "is running beyond the 'PHYSICAL' memory limit".
+const MEMORY_KILL = /beyond (the )?'?(physical|virtual)'? memory limits?|running over memory|killed by the OOM killer|OutOfMemory/i;
 
 function withDiagnostics(words: string, diagnostics: string | undefined): string {
   const d = diagnostics?.trim();

@@ -8,7 +8,12 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { loadClientConfig, loadConfiguration, parseHostPort } from '../../protocols/hadoop-conf/index.js';
+import {
+  loadClientConfig,
+  loadConfiguration,
+  parseHostPort,
+  type ClientConfig,
+} from '../../protocols/hadoop-conf/index.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const read = (path: string): string => readFileSync(join(repoRoot, path), 'utf8');
@@ -75,10 +80,15 @@ function dockerfileOf(service: ComposeService): string {
 }
 
 describe('docker-compose.yml', () => {
-  const compose = parse(read('docker-compose.yml')) as { services: Record<string, ComposeService> };
-  const services = compose.services;
-  const docs = documentedServices(read('docs/docker.md'));
-  const conf = loadClientConfig({ env: {}, confDir: join(repoRoot, 'docker', 'conf'), user: 'hadoop' });
+  let services: Record<string, ComposeService>;
+  let docs: Map<string, DocumentedService>;
+  let conf: ClientConfig;
+
+  before(() => {
+    services = (parse(read('docker-compose.yml')) as { services: Record<string, ComposeService> }).services;
+    docs = documentedServices(read('docs/docker.md'));
+    conf = loadClientConfig({ env: {}, confDir: join(repoRoot, 'docker', 'conf'), user: 'hadoop' });
+  });
 
   it('defines exactly the five documented services, each with its own host name', () => {
     expect(Object.keys(services)).to.have.members(EXPECTED_SERVICES);

@@ -90,6 +90,19 @@ describe('hadoop-rpc RpcConnection', () => {
       expect(server.connections).to.have.length(1);
     });
 
+    it('sends the preamble, the context and the first calls in one write', async () => {
+      // A server refusing SIMPLE answers the bare preamble and resets; see Session.
+      const c = connect();
+      const answered = c.call('first', Buffer.from('x'));
+      const conn = await server.connection(0);
+      (await conn.call(0)).conn.reply(0, Buffer.alloc(0));
+      await answered;
+      expect(conn.firstChunk!.subarray(0, 7).toString('hex')).to.equal('68727063090000');
+      // preamble (7) + context packet + call packet
+      const contextLength = 4 + conn.firstChunk!.readUInt32BE(7);
+      expect(conn.firstChunk!.length).to.be.greaterThan(7 + contextLength);
+    });
+
     it('maps an ERROR to the typed error and keeps the connection open', async () => {
       const c = connect();
       const failing = c.call('getApplicationReport', Buffer.alloc(0));
@@ -412,6 +425,35 @@ describe('hadoop-rpc RpcConnection', () => {
       expect(err).to.be.instanceOf(ConnectionError);
       expect(err.message).to.contain('not established within 3000 ms');
       expect(silent.destroyed).to.equal(true);
+    });
+
+    it('close() during connection setup or a backoff wait fails the waiting calls at once', async () => {
+      const silent = new Duplex({ read() {}, write(_c, _e, cb) { cb(); } });
+      const clock = new FakeClock();
+      const c = connect({ clock, auth: TOKEN, saslMechanism: fakeMechanism().factory, socketFactory: () => silent });
+      const failed = rejection(c.call('m', Buffer.alloc(0)));
+      await settle();
+      await c.close();
+      const err = await failed;
+      expect(err).to.be.instanceOf(ConnectionError);
+      expect(err.message).to.match(/^m: connection to .* closed by the client$/);
+      expect(silent.destroyed).to.equal(true);
+
+      let attempts = 0;
+      const d = connect({
+        clock,
+        reconnect: { retries: 5, baseDelayMs: 10_000, maxDelayMs: 10_000 },
+        socketFactory: () => {
+          attempts += 1;
+          return refusingSocket();
+        },
+      });
+      const waiting = rejection(d.call('n', Buffer.alloc(0), { timeoutMs: 0 }));
+      await until(() => attempts === 1 && clock.delays.some((ms) => ms >= 8000 && ms <= 12_000), 'backoff wait');
+      await d.close();
+      const closedErr = await waiting;
+      expect(closedErr.message).to.match(/^n: connection to .* is closed$/);
+      expect(attempts).to.equal(1);
     });
 
     it('rejects a response stream it cannot parse with ProtocolError', async () => {

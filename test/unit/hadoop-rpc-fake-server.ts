@@ -122,6 +122,8 @@ export class ServerConnection extends EventEmitter {
   readonly saslIn: { header: SeenHeader; message: SaslMessage }[] = [];
   readonly calls: ReceivedCall[] = [];
   readonly pings: SeenHeader[] = [];
+  /** The first bytes read from the socket in one go. */
+  firstChunk: Buffer | undefined;
   /** Number of WRAP packets received. */
   wrapsIn = 0;
   closed = false;
@@ -192,6 +194,7 @@ export class ServerConnection extends EventEmitter {
   }
 
   #onData(chunk: Buffer): void {
+    this.firstChunk ??= chunk;
     let data = chunk;
     if (this.preamble === undefined) {
       this.#pre = Buffer.concat([this.#pre, data]);

@@ -1,0 +1,238 @@
+import { decodeValue } from '../../protocols/driver-executor/index.js';
+import type { ReducePartial, SampleParams } from '../../executor/index.js';
+import { shipFunction, type ClosureValues, type ShippedFn } from './closure.js';
+import type { Engine } from './engine.js';
+import { JobDefinitionError } from './errors.js';
+import type { DatasetNode, NodeOp } from './nodes.js';
+
+/**
+ * A distributed collection: a lazy description of records spread over partitions. Transformations
+ * return new datasets and run nothing; actions (they return promises) run tasks on executors.
+ *
+ * Functions given to transformations and actions run on executors. They may use the job module's
+ * top-level names (helpers, constants, imports); anything else, such as main's local variables,
+ * must be passed as closure values: `ds.filter((l) => l.includes(word), { word })`.
+ */
+
+/** Options of the save actions. */
+export interface SaveOptions {
+  /** Replace an existing output directory (only once the job has succeeded). Default false. */
+  overwrite?: boolean;
+}
+
+/** Options of saveAsAvroFile. */
+export interface AvroSaveOptions extends SaveOptions {
+  /** Block compression: 'null' (none, default) or 'deflate'. */
+  codec?: 'null' | 'deflate';
+}
+
+/** What Dataset needs from its context. @internal */
+export interface DatasetHost {
+  readonly engine: Engine;
+  node(op: NodeOp, parents: DatasetNode[], fns: ShippedFn[], params: unknown, label: string): DatasetNode;
+  save(dataset: DatasetNode, format: 'text' | 'json' | 'avro', path: string, options: SaveOptions & { schema?: unknown; codec?: string }): Promise<void>;
+}
+
+/** Records in the first take() round; later rounds grow by this factor (as Spark does). */
+const TAKE_SCALE_UP = 4;
+
+export class Dataset<T> {
+  /** @internal */
+  constructor(
+    private readonly host: DatasetHost,
+    /** @internal */
+    readonly node: DatasetNode,
+  ) {}
+
+  // ---- transformations ------------------------------------------------------------------------
+
+  /** One output record per input record. */
+  map<U>(fn: (record: T) => U, closure?: ClosureValues): Dataset<U> {
+    return this.derive('map', fn, closure);
+  }
+
+  /** Any number of output records per input record (fn returns an array or another iterable). */
+  flatMap<U>(fn: (record: T) => Iterable<U>, closure?: ClosureValues): Dataset<U> {
+    return this.derive('flatMap', fn, closure);
+  }
+
+  /** The records for which fn returns a truthy value. */
+  filter<S extends T>(fn: (record: T) => record is S, closure?: ClosureValues): Dataset<S>;
+  filter(fn: (record: T) => unknown, closure?: ClosureValues): Dataset<T>;
+  filter(fn: (record: T) => unknown, closure?: ClosureValues): Dataset<T> {
+    return this.derive('filter', fn, closure);
+  }
+
+  /**
+   * A whole partition at a time: fn gets the partition's records as an async iterable and returns
+   * the output records (an array, an iterable, an async iterable, or a promise of an iterable).
+   */
+  mapPartitions<U>(
+    fn: (records: AsyncIterable<T>) => Iterable<U> | AsyncIterable<U> | Promise<Iterable<U>>,
+    closure?: ClosureValues,
+  ): Dataset<U> {
+    return this.derive('mapPartitions', fn, closure, { withIndex: false }, 'mapPartitions');
+  }
+
+  /** As mapPartitions, with the partition's index first. */
+  mapPartitionsWithIndex<U>(
+    fn: (index: number, records: AsyncIterable<T>) => Iterable<U> | AsyncIterable<U> | Promise<Iterable<U>>,
+    closure?: ClosureValues,
+  ): Dataset<U> {
+    return this.derive('mapPartitions', fn, closure, { withIndex: true }, 'mapPartitionsWithIndex');
+  }
+
+  /** The records of this dataset followed by those of the others (partitions are concatenated). */
+  union(...others: Dataset<T>[]): Dataset<T> {
+    if (others.length === 0) return this;
+    for (const o of others) {
+      if (!(o instanceof Dataset) || o.host !== this.host) throw new JobDefinitionError('union: every dataset must come from the same Context');
+    }
+    return new Dataset(this.host, this.host.node('union', [this.node, ...others.map((o) => o.node)], [], undefined, 'union'));
+  }
+
+  /** [fn(record), record] pairs. */
+  keyBy<K>(fn: (record: T) => K, closure?: ClosureValues): Dataset<[K, T]> {
+    return this.derive('keyBy', fn, closure);
+  }
+
+  /** For [key, value] datasets: [key, fn(value)]. */
+  mapValues<K, V, U>(this: Dataset<[K, V]>, fn: (value: V) => U, closure?: ClosureValues): Dataset<[K, U]> {
+    return this.derive('mapValues', fn, closure);
+  }
+
+  /**
+   * A random sample: each record kept with probability `fraction` (without replacement), or
+   * repeated a Poisson(`fraction`) number of times (with replacement). The same seed gives the same
+   * sample, including when tasks are retried.
+   */
+  sample(withReplacement: boolean, fraction: number, seed: number = Math.floor(Math.random() * 2 ** 31)): Dataset<T> {
+    if (!Number.isFinite(fraction) || fraction < 0 || (!withReplacement && fraction > 1)) {
+      throw new JobDefinitionError(`sample: fraction must be in [0, 1] without replacement, or >= 0 with it (got ${fraction})`);
+    }
+    if (!Number.isInteger(seed)) throw new JobDefinitionError(`sample: seed must be a whole number (got ${seed})`);
+    const params: SampleParams = { withReplacement, fraction, seed };
+    return new Dataset(this.host, this.host.node('sample', [this.node], [], params, `sample(${fraction})`));
+  }
+
+  /** Fewer partitions, by concatenating neighbouring ones (no data moves between executors first). */
+  coalesce(numPartitions: number): Dataset<T> {
+    if (!Number.isInteger(numPartitions) || numPartitions < 1) {
+      throw new JobDefinitionError(`coalesce: numPartitions must be a whole number >= 1 (got ${numPartitions})`);
+    }
+    return new Dataset(this.host, this.host.node('coalesce', [this.node], [], { partitions: numPartitions }, `coalesce(${numPartitions})`));
+  }
+
+  /** The number of partitions (lists the input files if that has not happened yet). */
+  numPartitions(): Promise<number> {
+    return this.host.engine.partitionCount(this.node);
+  }
+
+  // ---- actions --------------------------------------------------------------------------------
+
+  /** Every record, in partition order. Mind the driver's memory. */
+  async collect(): Promise<T[]> {
+    const outcomes = await this.host.engine.run(this.node, { kind: 'collect', fns: [], label: 'collect' });
+    return concatChunks<T>(outcomes.map((o) => o.chunks));
+  }
+
+  async count(): Promise<number> {
+    const outcomes = await this.host.engine.run(this.node, { kind: 'count', fns: [], label: 'count' });
+    return outcomes.reduce((sum, o) => sum + (decodeValue(o.status.result!) as number), 0);
+  }
+
+  /** The first `n` records, reading as few partitions as it can. */
+  async take(n: number): Promise<T[]> {
+    if (!Number.isInteger(n) || n < 0) throw new JobDefinitionError(`take: n must be a whole number >= 0 (got ${n})`);
+    const out: T[] = [];
+    if (n === 0) return out;
+    const total = await this.numPartitions();
+    let scanned = 0;
+    while (out.length < n && scanned < total) {
+      const tryCount = scanned === 0 ? 1 : Math.min(total - scanned, scanned * TAKE_SCALE_UP);
+      const parts = Array.from({ length: tryCount }, (_, i) => scanned + i);
+      const outcomes = await this.host.engine.run(this.node, { kind: 'take', fns: [], params: { n: n - out.length }, label: `take(${n})` }, parts);
+      for (const r of concatChunks<T>(outcomes.map((o) => o.chunks))) {
+        if (out.length >= n) break;
+        out.push(r);
+      }
+      scanned += tryCount;
+    }
+    return out;
+  }
+
+  /** The first record; rejects for an empty dataset. */
+  async first(): Promise<T> {
+    const got = await this.take(1);
+    if (got.length === 0) throw new JobDefinitionError('first: the dataset is empty');
+    return got[0]!;
+  }
+
+  /** Combines all records with an associative function; rejects for an empty dataset. */
+  async reduce(fn: (a: T, b: T) => T, closure?: ClosureValues): Promise<T> {
+    const shipped = shipFunction(fn, closure, 'reduce');
+    const outcomes = await this.host.engine.run(this.node, { kind: 'reduce', fns: [shipped], label: 'reduce' });
+    let acc: T | undefined;
+    let empty = true;
+    for (const o of outcomes) {
+      const partial = decodeValue(o.status.result!) as ReducePartial;
+      if (partial.empty) continue;
+      acc = empty ? (partial.value as T) : fn(acc as T, partial.value as T);
+      empty = false;
+    }
+    if (empty) throw new JobDefinitionError('reduce: the dataset is empty');
+    return acc as T;
+  }
+
+  /** Folds each partition from `zero` with fn, then the partial results from `zero` with fn. */
+  async fold(zero: T, fn: (acc: T, record: T) => T, closure?: ClosureValues): Promise<T> {
+    const shipped = shipFunction(fn, closure, 'fold');
+    const outcomes = await this.host.engine.run(this.node, { kind: 'fold', fns: [shipped], params: { zero }, label: 'fold' });
+    let acc = structuredClone(zero);
+    for (const o of outcomes) acc = fn(acc, decodeValue(o.status.result!) as T);
+    return acc;
+  }
+
+  /** seqOp folds each partition from `zero` (on executors); combOp merges the partials (here). */
+  async aggregate<U>(zero: U, seqOp: (acc: U, record: T) => U, combOp: (a: U, b: U) => U, closure?: ClosureValues): Promise<U> {
+    const shipped = shipFunction(seqOp, closure, 'aggregate');
+    const outcomes = await this.host.engine.run(this.node, { kind: 'aggregate', fns: [shipped], params: { zero }, label: 'aggregate' });
+    let acc = structuredClone(zero);
+    for (const o of outcomes) acc = combOp(acc, decodeValue(o.status.result!) as U);
+    return acc;
+  }
+
+  /** Runs fn on every record, on the executors (awaiting it if it returns a promise). */
+  async foreach(fn: (record: T) => void | Promise<void>, closure?: ClosureValues): Promise<void> {
+    const shipped = shipFunction(fn, closure, 'foreach');
+    await this.host.engine.run(this.node, { kind: 'foreach', fns: [shipped], label: 'foreach' });
+  }
+
+  /** One line per record (strings as they are, anything else as JSON) in part-NNNNN files. */
+  saveAsTextFile(path: string, options: SaveOptions = {}): Promise<void> {
+    return this.host.save(this.node, 'text', path, options);
+  }
+
+  /** One JSON document per line. */
+  saveAsJsonFile(path: string, options: SaveOptions = {}): Promise<void> {
+    return this.host.save(this.node, 'json', path, options);
+  }
+
+  /** Avro object container files with the given schema (records must match it). */
+  saveAsAvroFile(path: string, schema: object, options: AvroSaveOptions = {}): Promise<void> {
+    return this.host.save(this.node, 'avro', path, { ...options, schema });
+  }
+
+  private derive<U>(op: NodeOp, fn: unknown, closure: ClosureValues | undefined, params?: unknown, label: string = op): Dataset<U> {
+    const shipped = shipFunction(fn, closure, label);
+    return new Dataset<U>(this.host, this.host.node(op, [this.node], [shipped], params, label));
+  }
+}
+
+function concatChunks<T>(perPartition: Buffer[][]): T[] {
+  const out: T[] = [];
+  for (const chunks of perPartition) {
+    for (const c of chunks) for (const r of decodeValue(c) as T[]) out.push(r);
+  }
+  return out;
+}

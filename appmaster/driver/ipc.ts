@@ -1,0 +1,46 @@
+/**
+ * Messages between the AM and the driver process over the Node IPC channel (fork with advanced
+ * serialization, so Buffers travel as bytes). The AM keeps the ResourceManager conversation and the
+ * containers; the driver runs the job and says how many executors it wants.
+ *
+ *   AM -> driver: init (secret, cluster, job settings), executor-launched, executor-lost, abort
+ *   driver -> AM: ready (task server port), request-executors, status (progress snapshot)
+ */
+
+/** The executor settings of the application, as the AM passes them on. */
+export interface DriverJobSettings {
+  executors: number;
+  executorCores: number;
+  maxTaskAttempts: number;
+}
+
+export type AmToDriver =
+  | {
+      type: 'init';
+      /** The application secret executors must prove they know. Never logged. */
+      secret: Uint8Array;
+      appId: string;
+      /** Host executors reach the driver at (the AM's NodeManager host). */
+      host: string;
+      nameNodes: string[];
+      user: string;
+      job: DriverJobSettings;
+    }
+  | { type: 'executor-launched'; executorId: string; containerId: string; host: string }
+  | { type: 'executor-lost'; executorId: string; containerId: string; description: string; countsAsFailure: boolean }
+  | { type: 'abort'; reason: string };
+
+export type DriverToAm =
+  | { type: 'ready'; port: number }
+  | { type: 'request-executors'; count: number }
+  | { type: 'status'; status: unknown };
+
+/** Checks the shape of a message from the AM (the channel is ours, but a version skew is possible). */
+export function isAmMessage(m: unknown): m is AmToDriver {
+  return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string';
+}
+
+/** Checks the shape of a message from the driver. */
+export function isDriverMessage(m: unknown): m is DriverToAm {
+  return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string';
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+/**
+ * Entry point of the driver process (bundled into spindle-driver.mjs). The AM forks it with the job
+ * bundle and the job's arguments:
+ *
+ *   node spindle-driver.mjs spindle-job.mjs [args...]     (IPC channel to the AM)
+ *
+ * It imports the job bundle. A default-export function is the job's main: it runs with a Context,
+ * and its return value is printed to stdout as one line of JSON (exit 0), or its error to stderr
+ * (exit 1). A module without one is a plain program that has already run on import.
+ */
+import { loadJobModule } from '../../executor/index.js';
+import { WebHdfsClient } from '../../protocols/webhdfs/index.js';
+import { isAmMessage, type AmToDriver } from './ipc.js';
+import { resultLine } from './result-line.js';
+import { DriverRuntime, type InitMessage } from './runtime.js';
+
+/** How long the driver waits for the AM's init message. */
+const INIT_TIMEOUT_MS = 30_000;
+
+function log(message: string): void {
+  process.stderr.write(`${new Date().toISOString()} spindle-driver: ${message}\n`);
+}
+
+function waitForInit(): Promise<InitMessage> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no init message from the ApplicationMaster within ${INIT_TIMEOUT_MS} ms`)), INIT_TIMEOUT_MS);
+    const onMessage = (m: unknown): void => {
+      if (isAmMessage(m) && m.type === 'init') {
+        clearTimeout(timer);
+        process.off('message', onMessage);
+        resolve(m);
+      }
+    };
+    process.on('message', onMessage);
+  });
+}
+
+async function main(): Promise<number | undefined> {
+  const [jobPath, ...args] = process.argv.slice(2);
+  if (!jobPath) throw new Error('usage: spindle-driver.mjs <job bundle> [args...]');
+  if (!process.send) throw new Error('the driver must be started by the Spindle ApplicationMaster (no IPC channel)');
+  const init = waitForInit();
+  const job = await loadJobModule(jobPath);
+  if (!job.main) {
+    // A plain program: it ran on import; let it finish on its own.
+    process.disconnect?.();
+    return undefined;
+  }
+  const initMessage = await init;
+  const fs = new WebHdfsClient({ nameNodes: initMessage.nameNodes, user: initMessage.user });
+  const runtime = new DriverRuntime({ init: initMessage, am: { send: (m) => process.send?.(m) }, fs, log });
+  process.on('message', (m: unknown) => {
+    if (isAmMessage(m)) runtime.onAmMessage(m as AmToDriver);
+  });
+  process.once('SIGTERM', () => {
+    log('SIGTERM: stopping the job');
+    void runtime.stop('failed', 'the application was killed').finally(() => process.exit(143));
+  });
+  await runtime.start();
+
+  let code = 0;
+  try {
+    const result = await job.main(runtime.context, args);
+    await new Promise<void>((resolve) => process.stdout.write(resultLine(result), () => resolve()));
+    await runtime.stop('succeeded', 'the job has finished');
+  } catch (err) {
+    code = 1;
+    const e = err as Error;
+    log(`the job failed: ${e instanceof Error ? e.message : String(err)}`);
+    if (e instanceof Error && e.name !== 'TaskFailedError' && e.name !== 'JobDefinitionError' && e.stack) process.stderr.write(`${e.stack}\n`);
+    await runtime.stop('failed', 'the job failed');
+  }
+  fs.close();
+  return code;
+}
+
+main().then(
+  (code) => {
+    if (code !== undefined) process.exit(code);
+  },
+  (err: unknown) => {
+    log(`fatal: ${(err as Error).message}`);
+    if (err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,186 @@
+import type { CoalesceParams, PlanOp, TaskInputs } from '../../executor/index.js';
+import type { ShippedFn } from './closure.js';
+
+/**
+ * The lazy plan: each Dataset is a node naming its op, its parents, the functions it applies and
+ * its parameters. Nothing runs until an action: then `resolve` lists input files and fixes the
+ * partitions of every node, and the stage builder cuts the graph into stages.
+ *
+ * Dependencies are narrow (a partition reads a known, small set of parent partitions: the ops
+ * here) or wide (a shuffle: every partition reads a piece of every parent partition; the
+ * 'shuffle' op, whose parent becomes a separate map stage). The shuffle issue adds the ops that
+ * create wide dependencies; stages.ts already cuts at them.
+ */
+
+/** One partition of a source: its input (records, a range, a file split) and the hosts holding it. */
+export interface SourcePartition {
+  input: unknown;
+  hosts: string[];
+}
+
+/** A wide dependency: the node's partitions are built from map outputs of its parent. */
+export interface ShuffleDependency {
+  shuffleId: number;
+  numPartitions: number;
+}
+
+export type NodeOp = PlanOp | 'shuffle';
+
+export interface DatasetNode {
+  readonly id: number;
+  readonly op: NodeOp;
+  readonly parents: readonly DatasetNode[];
+  readonly fns: readonly ShippedFn[];
+  /** Op parameters known when the node is made (sample's fraction, coalesce's target count, ...). */
+  readonly params: unknown;
+  /** What the node is, for progress and errors: "textFile /logs", "map", ... */
+  readonly label: string;
+  /** Sources only: finds the partitions (lists files, asks for block locations). */
+  readonly listPartitions?: () => Promise<SourcePartition[]>;
+  /** 'shuffle' only. */
+  readonly shuffle?: ShuffleDependency;
+}
+
+interface Resolved {
+  partitions?: SourcePartition[];
+  count: number;
+  /** coalesce: the parent partitions of each partition. */
+  groups?: number[][];
+  /** union: the first partition index of each parent. */
+  offsets?: number[];
+}
+
+/** Partition facts of resolved nodes; one per job context, so listings happen once per dataset. */
+export class PartitionIndex {
+  private readonly resolved = new Map<number, Resolved>();
+  private readonly inflight = new Map<number, Promise<void>>();
+
+  /** Resolves `node` and everything under it. */
+  async resolve(node: DatasetNode): Promise<void> {
+    if (this.resolved.has(node.id)) return;
+    let p = this.inflight.get(node.id);
+    if (!p) {
+      p = this.resolveOnce(node);
+      this.inflight.set(node.id, p);
+      p.catch(() => this.inflight.delete(node.id));
+    }
+    await p;
+  }
+
+  isResolved(node: DatasetNode): boolean {
+    return this.resolved.has(node.id);
+  }
+
+  /** Number of partitions; the node must be resolved. */
+  count(node: DatasetNode): number {
+    return this.get(node).count;
+  }
+
+  /** Parameters as executors need them (coalesce gets its groups). */
+  planParams(node: DatasetNode): unknown {
+    if (node.op === 'coalesce') return { groups: this.get(node).groups! } satisfies CoalesceParams;
+    return node.params;
+  }
+
+  /** Adds the source inputs partition `p` of `node` reads to `out`; stops at shuffle boundaries. */
+  inputsFor(node: DatasetNode, p: number, out: TaskInputs): void {
+    const r = this.get(node);
+    if (r.partitions) {
+      out.push([node.id, p, r.partitions[p]!.input]);
+      return;
+    }
+    switch (node.op) {
+      case 'shuffle':
+        return;
+      case 'union': {
+        const [k, q] = this.unionParent(r, p);
+        this.inputsFor(node.parents[k]!, q, out);
+        return;
+      }
+      case 'coalesce':
+        for (const q of r.groups![p]!) this.inputsFor(node.parents[0]!, q, out);
+        return;
+      default:
+        this.inputsFor(node.parents[0]!, p, out);
+    }
+  }
+
+  /** Hosts holding the data of partition `p`, most data first. */
+  preferredHosts(node: DatasetNode, p: number): string[] {
+    const r = this.get(node);
+    if (r.partitions) return r.partitions[p]!.hosts;
+    switch (node.op) {
+      case 'shuffle':
+        return [];
+      case 'union': {
+        const [k, q] = this.unionParent(r, p);
+        return this.preferredHosts(node.parents[k]!, q);
+      }
+      case 'coalesce': {
+        const votes = new Map<string, number>();
+        for (const q of r.groups![p]!) {
+          for (const h of this.preferredHosts(node.parents[0]!, q)) votes.set(h, (votes.get(h) ?? 0) + 1);
+        }
+        return [...votes.entries()].sort((a, b) => b[1] - a[1]).map(([h]) => h);
+      }
+      default:
+        return this.preferredHosts(node.parents[0]!, p);
+    }
+  }
+
+  private get(node: DatasetNode): Resolved {
+    const r = this.resolved.get(node.id);
+    if (!r) throw new Error(`internal: dataset ${node.id} (${node.label}) used before its partitions were resolved`);
+    return r;
+  }
+
+  private unionParent(r: Resolved, p: number): [number, number] {
+    const offsets = r.offsets!;
+    let k = offsets.length - 1;
+    while (offsets[k]! > p) k--;
+    return [k, p - offsets[k]!];
+  }
+
+  private async resolveOnce(node: DatasetNode): Promise<void> {
+    await Promise.all(node.parents.map((parent) => this.resolve(parent)));
+    let r: Resolved;
+    if (node.listPartitions) {
+      const partitions = await node.listPartitions();
+      r = { partitions, count: partitions.length };
+    } else if (node.op === 'shuffle') {
+      r = { count: node.shuffle!.numPartitions };
+    } else if (node.op === 'union') {
+      const offsets: number[] = [];
+      let total = 0;
+      for (const parent of node.parents) {
+        offsets.push(total);
+        total += this.count(parent);
+      }
+      r = { count: total, offsets };
+    } else if (node.op === 'coalesce') {
+      const groups = coalesceGroups(this.count(node.parents[0]!), (node.params as { partitions: number }).partitions);
+      r = { count: groups.length, groups };
+    } else {
+      r = { count: this.count(node.parents[0]!) };
+    }
+    this.resolved.set(node.id, r);
+  }
+}
+
+/**
+ * Contiguous groups of parent partitions, as even as possible, order kept. Never more groups than
+ * parent partitions (coalesce only lowers the count).
+ */
+export function coalesceGroups(parentCount: number, target: number): number[][] {
+  const n = Math.max(1, Math.min(target, parentCount));
+  const groups: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const from = Math.floor((i * parentCount) / n);
+    const to = Math.floor(((i + 1) * parentCount) / n);
+    const g: number[] = [];
+    for (let q = from; q < to; q++) g.push(q);
+    groups.push(g);
+  }
+  if (parentCount === 0) return [];
+  return groups;
+}

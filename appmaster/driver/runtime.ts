@@ -1,0 +1,163 @@
+import type { Welcome } from '../../protocols/driver-executor/index.js';
+import { JobContext, type DriverFs } from './context.js';
+import { Engine } from './engine.js';
+import { JobAbortedError } from './errors.js';
+import type { AmToDriver, DriverToAm } from './ipc.js';
+import { TaskScheduler, type SchedulerOptions, type TaskSetProgress } from './scheduler.js';
+import { TaskServer } from './task-server.js';
+
+/**
+ * The driver process's runtime around a job's main: the task server executors connect to, the
+ * scheduler and engine behind the Context, the conversation with the AM (executors wanted, lost,
+ * abort), progress on stderr and status snapshots for the AM's tracking URL.
+ */
+
+/** The AM end of the IPC channel as the runtime sees it. */
+export interface AmPort {
+  send(message: DriverToAm): void;
+}
+
+export type InitMessage = Extract<AmToDriver, { type: 'init' }>;
+
+/** How often progress is considered for stderr and the AM's status page. */
+export const STATUS_INTERVAL_MS = 500;
+/** At most one progress line per running stage this often. */
+export const PROGRESS_LINE_INTERVAL_MS = 2000;
+/** Tasks waiting this long with no executor connected get a line saying so (and again as often). */
+export const NO_EXECUTOR_WARNING_MS = 30_000;
+
+export interface DriverRuntimeOptions {
+  init: InitMessage;
+  am: AmPort;
+  fs: DriverFs;
+  log: (message: string) => void;
+  scheduler?: SchedulerOptions;
+}
+
+export interface DriverStatus {
+  appId: string;
+  state: 'running' | 'succeeded' | 'failed';
+  startedAt: number;
+  jobs: ReturnType<Engine['jobRecords']>;
+  stages: TaskSetProgress[];
+  executors: { id: string; host: string; running: number }[];
+}
+
+export class DriverRuntime {
+  readonly scheduler: TaskScheduler;
+  readonly engine: Engine;
+  readonly server: TaskServer;
+  readonly context: JobContext;
+  private state: DriverStatus['state'] = 'running';
+  private readonly startedAt = Date.now();
+  private ticker: NodeJS.Timeout | undefined;
+  private lastStatus = '';
+  private readonly lastLine = new Map<number, { at: number; text: string }>();
+  private idleSince: number | undefined;
+
+  constructor(private readonly options: DriverRuntimeOptions) {
+    const { init } = options;
+    this.scheduler = new TaskScheduler(options.scheduler ?? {});
+    const welcome: Welcome = { appId: init.appId, nameNodes: init.nameNodes, hdfsUser: init.user };
+    this.server = new TaskServer(Buffer.from(init.secret), welcome, this.scheduler, {
+      registered: (e) => options.log(`executor ${e.executorId} registered from ${e.host} (${e.cores} core(s), ${e.containerId})`),
+      disconnected: (id, reason) => options.log(`executor ${id} disconnected: ${reason}; its running tasks go to other executors`),
+      log: options.log,
+    });
+    this.engine = new Engine({
+      scheduler: this.scheduler,
+      maxTaskAttempts: init.job.maxTaskAttempts,
+      forgetStage: (id) => this.server.forgetStage(id),
+    });
+    this.context = new JobContext({
+      engine: this.engine,
+      fs: options.fs,
+      appId: init.appId,
+      user: init.user,
+      defaultParallelism: init.job.executors * init.job.executorCores,
+      log: (m) => options.log(m),
+    });
+  }
+
+  /** Opens the task server, tells the AM where it is and asks for the executors. */
+  async start(): Promise<number> {
+    const port = await this.server.listen(0);
+    this.options.am.send({ type: 'ready', port });
+    this.options.am.send({ type: 'request-executors', count: this.options.init.job.executors });
+    this.ticker = setInterval(() => this.tick(), STATUS_INTERVAL_MS);
+    this.ticker.unref();
+    return port;
+  }
+
+  /** Messages from the AM. */
+  onAmMessage(m: AmToDriver): void {
+    switch (m.type) {
+      case 'executor-launched':
+        this.options.log(`executor ${m.executorId} starting in ${m.containerId} on ${m.host}`);
+        return;
+      case 'executor-lost':
+        this.options.log(`executor ${m.executorId} (${m.containerId}) ${m.description}`);
+        this.server.dropExecutor(m.executorId);
+        return;
+      case 'abort':
+        this.options.log(`the ApplicationMaster stops the job: ${m.reason}`);
+        this.engine.abort(new JobAbortedError(m.reason));
+        return;
+      default:
+        return;
+    }
+  }
+
+  status(): DriverStatus {
+    return {
+      appId: this.options.init.appId,
+      state: this.state,
+      startedAt: this.startedAt,
+      jobs: this.engine.jobRecords(),
+      stages: this.scheduler.progress(),
+      executors: this.scheduler.executorLoad(),
+    };
+  }
+
+  /** Stops the executors and the task server; removes staging output of unfinished saves. */
+  async stop(outcome: 'succeeded' | 'failed', reason: string): Promise<void> {
+    this.state = outcome;
+    if (this.ticker) clearInterval(this.ticker);
+    // Executors about to exit must not be replaced.
+    this.options.am.send({ type: 'request-executors', count: 0 });
+    this.tick();
+    await this.context.abortOpenOutputs();
+    await this.server.close(reason);
+  }
+
+  private tick(): void {
+    const status = this.status();
+    const text = JSON.stringify(status);
+    if (text !== this.lastStatus) {
+      this.lastStatus = text;
+      this.options.am.send({ type: 'status', status });
+    }
+    const now = Date.now();
+    const waiting = status.stages.some((s) => s.state === 'running') && status.executors.length === 0;
+    if (!waiting) this.idleSince = undefined;
+    else if (this.idleSince === undefined) this.idleSince = now;
+    else if (now - this.idleSince >= NO_EXECUTOR_WARNING_MS) {
+      this.idleSince = now;
+      this.options.log(
+        `tasks are waiting, and no executor is connected (${this.options.init.job.executors} requested): ` +
+          'the cluster may be full, or executors fail at start (see the AM log)',
+      );
+    }
+    for (const s of status.stages) {
+      const line =
+        `stage ${s.stageId} (${s.description}): ${s.succeeded}/${s.tasks} tasks done, ${s.running} running` +
+        (s.failedAttempts ? `, ${s.failedAttempts} failed attempt(s)` : '') +
+        (s.state !== 'running' ? ` [${s.state}]` : '');
+      const last = this.lastLine.get(s.stageId);
+      if (last && (last.text === line || (s.state === 'running' && now - last.at < PROGRESS_LINE_INTERVAL_MS))) continue;
+      if (!last && s.state !== 'running' && s.tasks === 0) continue;
+      this.lastLine.set(s.stageId, { at: now, text: line });
+      this.options.log(line);
+    }
+  }
+}

@@ -1,0 +1,376 @@
+import type { TaskLaunch, TaskStatus } from '../../protocols/driver-executor/index.js';
+import { TaskFailedError } from './errors.js';
+import { failureOf, progressOf, TaskSet, type Attempt, type ExecutorState, type TaskSetProgress } from './task-set.js';
+
+export type { TaskSetProgress } from './task-set.js';
+
+/**
+ * The task scheduler: which task runs where, and what happens when one fails. Pure bookkeeping,
+ * synchronous, no I/O: executors are links it calls, time is an injected clock, and every rule is
+ * unit-tested with fake executors.
+ *
+ * - Offers go round-robin over executors, first one task per core (the real parallelism), then
+ *   extra pipelined tasks per core when tasks are short, so that an executor never idles for a
+ *   round trip (the throughput of tiny tasks depends on it).
+ * - Locality (delay scheduling): a task preferring hosts goes to an executor on one of them; it
+ *   goes elsewhere only if no executor runs there, or after `localityWaitMs` without a local launch.
+ * - A task that throws is retried up to `maxAttempts` attempts, preferring executors it has not
+ *   failed on; a CLOSURE error (a name the executor cannot have) fails at once, since retrying
+ *   cannot fix it. A lost executor's tasks go back to the queue without counting as failures.
+ * - The first successful attempt of a partition wins; any later report for it is ignored, so no
+ *   result is counted twice.
+ */
+
+export const DEFAULT_LOCALITY_WAIT_MS = 3000;
+/** Work queued per core beyond the running task, in ms of observed task time. */
+export const DEFAULT_PIPELINE_TARGET_MS = 4;
+/** At most this many pipelined tasks per core. */
+export const DEFAULT_MAX_PIPELINE_PER_CORE = 64;
+/** Executor losses a single task may see before the job gives up on it. */
+export const MAX_LOSSES_PER_TASK = 8;
+
+export interface SchedulerClock {
+  now(): number;
+  /** Calls `fn` after `ms`; returns a cancel function. */
+  setTimer(ms: number, fn: () => void): () => void;
+}
+
+export const realSchedulerClock: SchedulerClock = {
+  now: () => performance.now(),
+  setTimer: (ms, fn) => {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return () => clearTimeout(t);
+  },
+};
+
+export interface SchedulerOptions {
+  /** Default {@link DEFAULT_LOCALITY_WAIT_MS}. 0 disables delay scheduling. */
+  localityWaitMs?: number;
+  /** Default {@link DEFAULT_PIPELINE_TARGET_MS}. */
+  pipelineTargetMs?: number;
+  /** Default {@link DEFAULT_MAX_PIPELINE_PER_CORE}. */
+  maxPipelinePerCore?: number;
+}
+
+/** An executor as the scheduler sees it. */
+export interface ExecutorLink {
+  readonly id: string;
+  readonly host: string;
+  /** Every name the executor's host goes by (its NodeManager's name, its address): locality matches any. */
+  readonly hostAliases: readonly string[];
+  readonly cores: number;
+  /** Sends task launches of one task set (the link sends the stage and its broadcasts first). */
+  launch(taskSet: TaskSetSpec, tasks: TaskLaunch[]): void;
+  /** Asks the executor to stop these attempts (their reports are ignored anyway). */
+  cancel(tids: number[]): void;
+}
+
+export interface TaskSpec {
+  partition: number;
+  /** Hosts holding the task's input; empty for no preference. */
+  hosts: string[];
+  inputs: Buffer;
+}
+
+/** One stage's tasks (or a subset of its partitions, for take). */
+export interface TaskSetSpec {
+  stageId: number;
+  description: string;
+  tasks: TaskSpec[];
+  maxAttempts: number;
+  /** Opaque to the scheduler; links use it to send the stage plan and broadcasts. */
+  payload: unknown;
+}
+
+export interface TaskSetListener {
+  /** Once per partition, for its first successful attempt, with the result chunks it streamed. */
+  succeeded(partition: number, status: TaskStatus, chunks: Buffer[], executorId: string): void;
+  /** Every partition succeeded. */
+  completed(): void;
+  /** The task set failed; nothing else is reported after this. */
+  failed(error: Error): void;
+}
+
+export interface TaskSetHandle {
+  /** Stops the task set: pending tasks are dropped, running attempts cancelled. */
+  cancel(): void;
+}
+
+export class TaskScheduler {
+  private readonly executors = new Map<string, ExecutorState>();
+  private readonly attempts = new Map<number, Attempt>();
+  private sets: TaskSet[] = [];
+  private readonly finishedSets: TaskSetProgress[] = [];
+  private nextTid = 1;
+  private readonly localityWaitMs: number;
+  private readonly pipelineTargetMs: number;
+  private readonly maxPipelinePerCore: number;
+  private cancelTimer: (() => void) | undefined;
+  private timerAt = Infinity;
+
+  constructor(
+    options: SchedulerOptions = {},
+    private readonly clock: SchedulerClock = realSchedulerClock,
+  ) {
+    this.localityWaitMs = nonNegative('localityWaitMs', options.localityWaitMs ?? DEFAULT_LOCALITY_WAIT_MS);
+    this.pipelineTargetMs = nonNegative('pipelineTargetMs', options.pipelineTargetMs ?? DEFAULT_PIPELINE_TARGET_MS);
+    this.maxPipelinePerCore = nonNegative('maxPipelinePerCore', options.maxPipelinePerCore ?? DEFAULT_MAX_PIPELINE_PER_CORE);
+  }
+
+  addExecutor(link: ExecutorLink): void {
+    if (this.executors.has(link.id)) throw new Error(`internal: executor ${link.id} registered twice`);
+    this.executors.set(link.id, { link, running: new Map() });
+    this.schedule();
+  }
+
+  /** The executor is gone: its running attempts go back to the queue. */
+  removeExecutor(id: string): void {
+    const e = this.executors.get(id);
+    if (!e) return;
+    this.executors.delete(id);
+    for (const a of e.running.values()) {
+      this.attempts.delete(a.tid);
+      const set = a.set;
+      set.running--;
+      if (!set.active || set.state[a.index] !== 'running') continue;
+      set.losses[a.index]!++;
+      if (set.losses[a.index]! >= MAX_LOSSES_PER_TASK) {
+        this.failSet(set, new TaskFailedError(
+          `partition ${set.spec.tasks[a.index]!.partition} of stage ${set.spec.stageId} (${set.spec.description}) ` +
+            `lost its executor ${set.losses[a.index]} times; the last was ${id} on ${e.link.host}`,
+          failureOf(set, a, { name: 'ExecutorLost', message: `executor ${id} was lost`, stack: '', kind: 'SYSTEM' }),
+        ));
+        continue;
+      }
+      set.state[a.index] = 'pending';
+      set.queue.add(a.index, set.spec.tasks[a.index]!.hosts);
+    }
+    this.schedule();
+  }
+
+  hasExecutor(id: string): boolean {
+    return this.executors.has(id);
+  }
+
+  /** Starts a task set; its tasks are offered to executors as slots free up. */
+  submit(spec: TaskSetSpec, listener: TaskSetListener): TaskSetHandle {
+    const set = new TaskSet(spec, listener, this.clock.now());
+    if (set.remaining === 0) {
+      set.status = 'succeeded';
+      this.finishedSets.push(progressOf(set));
+      listener.completed();
+      return { cancel: () => {} };
+    }
+    this.sets.push(set);
+    this.schedule();
+    return {
+      cancel: () => {
+        if (!set.active) return;
+        set.status = 'cancelled';
+        this.retire(set);
+      },
+    };
+  }
+
+  /** Result chunks an attempt streams before its final status. */
+  chunk(executorId: string, tid: number, data: Buffer): void {
+    const a = this.attempts.get(tid);
+    if (a && a.executor.link.id === executorId) a.chunks.push(data);
+  }
+
+  /** A batch of final statuses from one executor. */
+  statusUpdates(executorId: string, updates: readonly TaskStatus[]): void {
+    for (const u of updates) this.onStatus(executorId, u);
+    this.schedule();
+  }
+
+  /** Progress of running task sets and the most recent finished ones. */
+  progress(): TaskSetProgress[] {
+    return [...this.finishedSets.slice(-50), ...this.sets.map(progressOf)];
+  }
+
+  /** Executors and how many attempts each is running. */
+  executorLoad(): { id: string; host: string; running: number }[] {
+    return [...this.executors.values()].map((e) => ({ id: e.link.id, host: e.link.host, running: e.running.size }));
+  }
+
+  private onStatus(executorId: string, u: TaskStatus): void {
+    const a = this.attempts.get(u.tid);
+    if (!a || a.executor.link.id !== executorId) return; // cancelled, or from an executor we gave up on
+    this.attempts.delete(u.tid);
+    a.executor.running.delete(u.tid);
+    const set = a.set;
+    set.running--;
+    if (!set.active || set.state[a.index] !== 'running') return;
+    const ms = u.durationUs / 1000;
+    set.avgTaskMs = set.avgTaskMs === undefined ? ms : set.avgTaskMs * 0.9 + ms * 0.1;
+    if (u.succeeded) {
+      set.state[a.index] = 'done';
+      set.remaining--;
+      set.records += u.records;
+      set.bytesRead += u.bytesRead;
+      set.bytesWritten += u.bytesWritten;
+      set.listener.succeeded(set.spec.tasks[a.index]!.partition, u, a.chunks, executorId);
+      if (set.remaining === 0 && set.active) {
+        set.status = 'succeeded';
+        this.retire(set);
+        set.listener.completed();
+      }
+      return;
+    }
+    set.failedAttempts++;
+    set.failures[a.index]!++;
+    const error = u.error ?? { kind: 'SYSTEM' as const, name: 'Error', message: 'the executor reported a failure without an error', stack: '' };
+    const attempts = set.failures[a.index]!;
+    if (error.kind === 'CLOSURE' || attempts >= set.spec.maxAttempts) {
+      const failure = failureOf(set, a, error);
+      const why = error.kind === 'CLOSURE' ? 'failed (retrying cannot help)' : `failed ${attempts} time(s)`;
+      // A V8 stack starts with "Name: message"; without one, say at least that.
+      const detail = error.stack.startsWith(`${error.name}`) ? error.stack : `${error.name}: ${error.message}${error.stack ? `\n${error.stack}` : ''}`;
+      this.failSet(set, new TaskFailedError(
+        `partition ${failure.partition} of stage ${set.spec.stageId} (${set.spec.description}) ${why}; ` +
+          `last: attempt ${failure.attempt} on executor ${failure.executorId} (${failure.host}):\n${detail}`,
+        failure,
+      ));
+      return;
+    }
+    (set.excluded[a.index] ??= new Set()).add(executorId);
+    set.state[a.index] = 'pending';
+    set.queue.add(a.index, set.spec.tasks[a.index]!.hosts);
+  }
+
+  private failSet(set: TaskSet, error: Error): void {
+    set.status = 'failed';
+    this.retire(set);
+    set.listener.failed(error);
+  }
+
+  /** Removes a finished, failed or cancelled set; cancels its running attempts. */
+  private retire(set: TaskSet): void {
+    this.sets = this.sets.filter((s) => s !== set);
+    this.finishedSets.push(progressOf(set));
+    if (this.finishedSets.length > 100) this.finishedSets.splice(0, this.finishedSets.length - 100);
+    const byExecutor = new Map<ExecutorState, number[]>();
+    for (const a of [...this.attempts.values()]) {
+      if (a.set !== set) continue;
+      this.attempts.delete(a.tid);
+      a.executor.running.delete(a.tid);
+      set.running--;
+      const list = byExecutor.get(a.executor) ?? [];
+      list.push(a.tid);
+      byExecutor.set(a.executor, list);
+    }
+    for (const [e, tids] of byExecutor) e.link.cancel(tids);
+  }
+
+  /** Offers free slots to pending tasks. */
+  private schedule(): void {
+    if (this.sets.length === 0 || this.executors.size === 0) return;
+    const now = this.clock.now();
+    const liveHosts = new Set<string>();
+    for (const e of this.executors.values()) for (const h of e.link.hostAliases) liveHosts.add(h);
+    const batches = new Map<ExecutorState, Map<TaskSet, TaskLaunch[]>>();
+    const executors = [...this.executors.values()];
+    let waitUntil = Infinity;
+    for (const pipelined of [false, true]) {
+      let progress = true;
+      while (progress) {
+        progress = false;
+        for (const e of executors) {
+          const picked = this.pickFor(e, pipelined, now, liveHosts);
+          if (picked === 'wait') continue;
+          if (typeof picked === 'number') {
+            waitUntil = Math.min(waitUntil, picked);
+            continue;
+          }
+          if (!picked) continue;
+          const [set, index] = picked;
+          const launch = this.launch(set, index, e, now);
+          let perSet = batches.get(e);
+          if (!perSet) batches.set(e, (perSet = new Map()));
+          const list = perSet.get(set) ?? [];
+          list.push(launch);
+          perSet.set(set, list);
+          progress = true;
+        }
+      }
+    }
+    for (const [e, perSet] of batches) for (const [set, launches] of perSet) e.link.launch(set.spec, launches);
+    this.armTimer(waitUntil, now);
+  }
+
+  /**
+   * The next task for `e`: [set, index]; or a time at which a non-local task may go to it; or
+   * undefined (nothing for it) / 'wait' (no free slot).
+   */
+  private pickFor(e: ExecutorState, pipelined: boolean, now: number, liveHosts: Set<string>): [TaskSet, number] | number | 'wait' | undefined {
+    let earliest: number | undefined;
+    for (const set of this.sets) {
+      const limit = pipelined ? this.slotLimit(e, set) : e.link.cores;
+      if (e.running.size >= limit) return 'wait';
+      const stale = (i: number): boolean => set.state[i] !== 'pending';
+      const avoid = (i: number): boolean => this.avoid(set, i, e);
+      let index: number | undefined;
+      for (const h of e.link.hostAliases) {
+        index = set.queue.takeLocal(h, stale, avoid);
+        if (index !== undefined) {
+          set.lastLocalLaunch = now;
+          return [set, index];
+        }
+      }
+      index = set.queue.takeNoPreference(stale, avoid);
+      if (index !== undefined) return [set, index];
+      const allowedAt = set.lastLocalLaunch + this.localityWaitMs;
+      if (now >= allowedAt || !set.queue.hasLocalFor(liveHosts, stale)) {
+        index = set.queue.takeAny(stale, avoid);
+        if (index !== undefined) return [set, index];
+      } else if (set.queue.hasAny(stale)) {
+        earliest = Math.min(earliest ?? Infinity, allowedAt);
+      }
+    }
+    return earliest;
+  }
+
+  /** Whether task `i` should avoid executor `e` (it failed there and another executor is available). */
+  private avoid(set: TaskSet, i: number, e: ExecutorState): boolean {
+    const ex = set.excluded[i];
+    if (!ex || !ex.has(e.link.id)) return false;
+    for (const id of this.executors.keys()) if (!ex.has(id)) return true;
+    return false;
+  }
+
+  private slotLimit(e: ExecutorState, set: TaskSet): number {
+    const cores = e.link.cores;
+    const perCore = set.avgTaskMs === undefined ? 1 : Math.min(this.maxPipelinePerCore, Math.floor(this.pipelineTargetMs / Math.max(set.avgTaskMs, 0.001)));
+    return cores + cores * perCore;
+  }
+
+  private launch(set: TaskSet, index: number, e: ExecutorState, _now: number): TaskLaunch {
+    const tid = this.nextTid++;
+    const attempt = set.launches[index]!++;
+    const a: Attempt = { tid, set, index, attempt, executor: e, chunks: [] };
+    this.attempts.set(tid, a);
+    e.running.set(tid, a);
+    set.state[index] = 'running';
+    set.running++;
+    const task = set.spec.tasks[index]!;
+    return { tid, stageId: set.spec.stageId, partition: task.partition, attempt, inputs: task.inputs };
+  }
+
+  private armTimer(at: number, now: number): void {
+    if (at === Infinity || at >= this.timerAt) return;
+    this.cancelTimer?.();
+    this.timerAt = at;
+    this.cancelTimer = this.clock.setTimer(Math.max(0, at - now), () => {
+      this.timerAt = Infinity;
+      this.cancelTimer = undefined;
+      this.schedule();
+    });
+  }
+}
+
+function nonNegative(name: string, v: number): number {
+  if (!Number.isFinite(v) || v < 0) throw new RangeError(`scheduler option ${name} must be a number >= 0 (got ${v})`);
+  return v;
+}

@@ -1,0 +1,111 @@
+import type { ActionSpec, PlanNode, StagePlan } from '../../protocols/driver-executor/index.js';
+import { encodeValue } from '../../protocols/driver-executor/index.js';
+import type { TaskInputs } from '../../executor/index.js';
+import type { ShippedFn } from './closure.js';
+import type { DatasetNode, PartitionIndex, ShuffleDependency } from './nodes.js';
+
+/**
+ * Stages: an action's plan cut at shuffle boundaries. Inside a stage every dependency is narrow,
+ * so one task computes one partition of the stage's last dataset by pipelining all the stage's
+ * ops over its inputs. A shuffle dependency ends a stage: its parent side becomes a shuffle-map
+ * stage (tasks write map outputs), which must finish before the stage that reads it.
+ */
+
+export interface Stage {
+  id: number;
+  /** The stage's last dataset: its partitions are the stage's tasks. */
+  root: DatasetNode;
+  /** The stage's datasets, parents before children; shuffle reads are leaves. */
+  nodes: DatasetNode[];
+  /** Stages that must finish first (the map sides of the shuffles this stage reads). */
+  parents: Stage[];
+  /** 'result': tasks run the action; 'shuffle-map': tasks write map outputs for `shuffle`. */
+  kind: 'result' | 'shuffle-map';
+  shuffle?: ShuffleDependency;
+}
+
+/**
+ * Builds the stage graph of an action on `root`. `mapStages` remembers shuffle-map stages across
+ * actions, so a shuffle computed once is not computed again.
+ */
+export function buildStages(root: DatasetNode, newStageId: () => number, mapStages: Map<number, Stage> = new Map()): Stage {
+  const make = (last: DatasetNode, kind: Stage['kind'], shuffle?: ShuffleDependency): Stage => {
+    const nodes: DatasetNode[] = [];
+    const seen = new Set<number>();
+    const parents: Stage[] = [];
+    const visit = (node: DatasetNode): void => {
+      if (seen.has(node.id)) return;
+      seen.add(node.id);
+      if (node.op === 'shuffle') {
+        const dep = node.shuffle!;
+        let parent = mapStages.get(dep.shuffleId);
+        if (!parent) {
+          parent = make(node.parents[0]!, 'shuffle-map', dep);
+          mapStages.set(dep.shuffleId, parent);
+        }
+        if (!parents.includes(parent)) parents.push(parent);
+      } else {
+        for (const p of node.parents) visit(p);
+      }
+      nodes.push(node);
+    };
+    visit(last);
+    return { id: newStageId(), root: last, nodes, parents, kind, ...(shuffle ? { shuffle } : {}) };
+  };
+  return make(root, 'result');
+}
+
+/** Stages in the order they must run: every stage after the stages it reads. */
+export function stageOrder(final: Stage): Stage[] {
+  const out: Stage[] = [];
+  const seen = new Set<number>();
+  const visit = (s: Stage): void => {
+    if (seen.has(s.id)) return;
+    seen.add(s.id);
+    for (const p of s.parents) visit(p);
+    out.push(s);
+  };
+  visit(final);
+  return out;
+}
+
+/** The stage as executors receive it. */
+export function stagePlan(stage: Stage, index: PartitionIndex, action: ActionSpec, description: string): StagePlan {
+  const nodes: PlanNode[] = stage.nodes.map((node) => {
+    if (node.op === 'shuffle') {
+      return {
+        id: node.id,
+        op: 'shuffle-read',
+        parents: [],
+        numPartitions: index.count(node),
+        fns: [],
+        params: encodeValue({ shuffleId: node.shuffle!.shuffleId }, 'shuffle parameters'),
+      };
+    }
+    const params = index.planParams(node);
+    return {
+      id: node.id,
+      op: node.op,
+      parents: node.parents.map((p) => p.id),
+      numPartitions: index.count(node),
+      fns: node.fns.map((f) => f.ref),
+      params: params === undefined ? null : encodeValue(params, `parameters of ${node.label}`),
+    };
+  });
+  return { stageId: stage.id, description, nodes, root: stage.root.id, action };
+}
+
+/** Broadcast ids a stage's functions (and its action's) refer to. */
+export function stageBroadcasts(stage: Stage, actionFns: readonly ShippedFn[]): number[] {
+  const ids = new Set<number>();
+  for (const node of stage.nodes) for (const f of node.fns) for (const b of f.broadcasts) ids.add(b);
+  for (const f of actionFns) for (const b of f.broadcasts) ids.add(b);
+  return [...ids];
+}
+
+/** What the task for partition `p` of the stage reads. */
+export function taskInputs(stage: Stage, index: PartitionIndex, p: number): Buffer {
+  const inputs: TaskInputs = [];
+  index.inputsFor(stage.root, p, inputs);
+  return encodeValue(inputs, `input of partition ${p}`);
+}

@@ -1,0 +1,112 @@
+import type { TaskFailure } from './errors.js';
+import { LaunchQueue } from './launch-queue.js';
+import type { ExecutorLink, TaskSetListener, TaskSetSpec } from './scheduler.js';
+
+/**
+ * The scheduler's state of one task set: per task, its state, launches, failures and executor
+ * losses, and the pending queue; per set, its counters for progress. Plain data; the rules are in
+ * scheduler.ts.
+ */
+
+/** Progress of a task set, for status pages and progress lines. */
+export interface TaskSetProgress {
+  stageId: number;
+  description: string;
+  tasks: number;
+  succeeded: number;
+  running: number;
+  /** Failed attempts (each retried, unless the set failed). */
+  failedAttempts: number;
+  state: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  records: number;
+  bytesRead: number;
+  bytesWritten: number;
+}
+
+export type TaskState = 'pending' | 'running' | 'done';
+
+/** One launched attempt. */
+export interface Attempt {
+  tid: number;
+  set: TaskSet;
+  index: number;
+  attempt: number;
+  executor: ExecutorState;
+  chunks: Buffer[];
+}
+
+/** An executor and the attempts it runs. */
+export interface ExecutorState {
+  link: ExecutorLink;
+  running: Map<number, Attempt>;
+}
+
+export class TaskSet {
+  readonly state: TaskState[];
+  readonly launches: number[];
+  readonly failures: number[];
+  readonly losses: number[];
+  readonly excluded: (Set<string> | undefined)[];
+  readonly queue: LaunchQueue;
+  remaining: number;
+  running = 0;
+  failedAttempts = 0;
+  records = 0;
+  bytesRead = 0;
+  bytesWritten = 0;
+  status: TaskSetProgress['state'] = 'running';
+  lastLocalLaunch: number;
+  /** Exponentially weighted task time in ms; undefined until a task finished. */
+  avgTaskMs: number | undefined;
+
+  constructor(
+    readonly spec: TaskSetSpec,
+    readonly listener: TaskSetListener,
+    now: number,
+  ) {
+    const n = spec.tasks.length;
+    this.state = new Array<TaskState>(n).fill('pending');
+    this.launches = new Array<number>(n).fill(0);
+    this.failures = new Array<number>(n).fill(0);
+    this.losses = new Array<number>(n).fill(0);
+    this.excluded = new Array(n);
+    this.remaining = n;
+    this.lastLocalLaunch = now;
+    this.queue = new LaunchQueue();
+    for (let i = 0; i < n; i++) this.queue.add(i, spec.tasks[i]!.hosts);
+  }
+
+  get active(): boolean {
+    return this.status === 'running';
+  }
+}
+
+export function failureOf(set: TaskSet, a: Attempt, error: { kind: TaskFailure['kind']; name: string; message: string; stack: string }): TaskFailure {
+  return {
+    stageId: set.spec.stageId,
+    partition: set.spec.tasks[a.index]!.partition,
+    attempt: a.attempt + 1,
+    executorId: a.executor.link.id,
+    host: a.executor.link.host,
+    errorName: error.name,
+    errorMessage: error.message,
+    stack: error.stack,
+    kind: error.kind,
+  };
+}
+
+export function progressOf(set: TaskSet): TaskSetProgress {
+  return {
+    stageId: set.spec.stageId,
+    description: set.spec.description,
+    tasks: set.spec.tasks.length,
+    succeeded: set.spec.tasks.length - set.remaining,
+    running: set.running,
+    failedAttempts: set.failedAttempts,
+    state: set.status,
+    records: set.records,
+    bytesRead: set.bytesRead,
+    bytesWritten: set.bytesWritten,
+  };
+}
+

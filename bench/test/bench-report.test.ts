@@ -1,0 +1,152 @@
+/**
+ * Unit tests of the benchmark's pure parts: options, result rows, the table, the chart, log parsing,
+ * /proc parsing and the generated text. (Nothing here times anything.)
+ * Run: npx mocha dist/bench/test/*.test.js
+ */
+import { expect } from 'chai';
+import { amAppOfCwd, statusKb } from '../lib/am-rss.js';
+import { speedupChart } from '../lib/chart.js';
+import { parseOptions, QUICK_SIZES, FULL_SIZES, ROW_NAMES } from '../lib/options.js';
+import { markdownTable, mergeRows, ratioOf, summarize, type Row } from '../lib/results.js';
+import { textData, vocabulary, VOCABULARY_SIZE } from '../lib/text-data.js';
+import { appIdIn, parseAmMetrics, phasesOf } from '../lib/yarn.js';
+import { noopMsIn } from '../spindle/jobs.js';
+import type { AppReport } from '../../protocols/rm-rest/index.js';
+
+function row(name: string, fields: Partial<Row> = {}): Row {
+  return { name, spindle_s: 1, peer: 'Peer 1.0', peer_s: 2, speedup: 2, quick: false, measured_at: '2026-01-01T00:00:00Z', ...fields };
+}
+
+describe('bench options', () => {
+  it('defaults to every workload, full sizes and 5 runs', () => {
+    const o = parseOptions([]);
+    expect(o.only).to.deep.equal([...ROW_NAMES]);
+    expect(o.runs).to.equal(5);
+    expect(o.sizes).to.deep.equal(FULL_SIZES);
+  });
+
+  it('--quick shrinks sizes and runs 3 times; --runs overrides', () => {
+    expect(parseOptions(['--quick'])).to.include({ quick: true, runs: 3 });
+    expect(parseOptions(['--quick']).sizes).to.deep.equal(QUICK_SIZES);
+    expect(parseOptions(['--quick', '--runs', '4']).runs).to.equal(4);
+    expect(parseOptions(['--runs=6']).runs).to.equal(6);
+  });
+
+  it('--only takes a comma list of known rows', () => {
+    expect(parseOptions(['--only', 'shell-4,webhdfs-put']).only).to.deep.equal(['shell-4', 'webhdfs-put']);
+    expect(() => parseOptions(['--only', 'shell-4,nope'])).to.throw(/unknown workload nope/);
+  });
+
+  it('rejects fewer than 3 runs and unknown flags', () => {
+    expect(() => parseOptions(['--runs', '2'])).to.throw(/--runs must be a whole number >= 3/);
+    expect(() => parseOptions(['--fast'])).to.throw(/unknown argument --fast/);
+    expect(() => parseOptions(['--runs'])).to.throw(/--runs needs a value/);
+  });
+});
+
+describe('bench results', () => {
+  it('summarizes a side as median, min, max and the runs', () => {
+    expect(summarize('peer', [3, 1, 2])).to.deep.equal({ peer_s: 2, peer_min_s: 1, peer_max_s: 3, peer_runs_s: [3, 1, 2] });
+    expect(summarize('spindle', [1.23456])).to.include({ spindle_s: 1.235 });
+    expect(summarize('spindle', [])).to.deep.equal({ spindle_s: null });
+  });
+
+  it('speedup is peer / Spindle, null when a side is missing', () => {
+    expect(ratioOf(10, 2)).to.equal(5);
+    expect(ratioOf(1, 3)).to.equal(0.33);
+    expect(ratioOf(null, 2)).to.equal(null);
+    expect(ratioOf(2, null)).to.equal(null);
+  });
+
+  it('merging replaces rows by name and keeps report order', () => {
+    const old = [row('noop-tasks'), row('shell-4', { spindle_s: 9 }), row('trivial-job')];
+    const merged = mergeRows(old, [row('shell-4', { spindle_s: 3 })], ROW_NAMES);
+    expect(merged.map((r) => r.name)).to.deep.equal(['trivial-job', 'shell-4', 'noop-tasks']);
+    expect(merged[1]!.spindle_s).to.equal(3);
+  });
+
+  it('the table shows medians with ranges, the ratio, the goal and why Spindle is missing', () => {
+    const table = markdownTable([
+      row('shell-4', { spindle_s: 3.14, spindle_min_s: 2.2, spindle_max_s: 3.7, peer_s: 11.6, speedup: 3.69, goal: { field: 'speedup', min: 3 } }),
+      row('wordcount', { spindle_s: null, speedup: null, spindle_note: 'not available yet: no shuffle', quick: true }),
+      row('am-memory', { spindle_s: null, peer_s: null, speedup: null, spindle_mb: 80, peer_mb: 400, ratio: 5 }),
+    ]);
+    const lines = table.split('\n');
+    expect(lines).to.have.length(5);
+    expect(lines[2]).to.contain('| shell-4 | 3.14 s (2.20–3.70) | Peer 1.0 |').and.contain('3.69×').and.contain('≥ 3×');
+    expect(lines[3]).to.contain('wordcount (quick) | — |').and.contain('Spindle not available yet: no shuffle');
+    expect(lines[4]).to.contain('| 80 MB |').and.contain('| 400 MB |').and.contain('5.00× (memory ratio)');
+  });
+
+  it('the chart is one SVG with a bar per measured row and the reason for the others', () => {
+    const svg = speedupChart(
+      [row('shell-4', { speedup: 3.5, goal: { field: 'speedup', min: 3 } }), row('trivial-job', { speedup: null, spindle_note: 'not available yet: x < y' })],
+      'T & co',
+    );
+    expect(svg.startsWith('<svg')).to.equal(true);
+    expect(svg.trimEnd().endsWith('</svg>')).to.equal(true);
+    expect(svg).to.contain('3.50×').and.contain('T &amp; co').and.contain('not available yet: x &lt; y');
+    expect(svg.match(/<rect /g)).to.have.length(2); // background + one bar
+  });
+});
+
+describe('bench log and /proc parsing', () => {
+  it('finds application ids in tool output', () => {
+    expect(appIdIn('INFO impl.YarnClientImpl: Submitted application application_1795529466623_0004')).to.equal('application_1795529466623_0004');
+    expect(appIdIn('nothing here')).to.equal(undefined);
+  });
+
+  it("reads Spindle's AM metrics line", () => {
+    const log = 'x\n2026-01-01T00:00:00Z am metrics {"amStarted":10,"registered":20,"maxRssKb":65000}\n';
+    expect(parseAmMetrics(log)).to.deep.equal({ amStarted: 10, registered: 20, maxRssKb: 65000 });
+    expect(parseAmMetrics('no metrics')).to.equal(undefined);
+  });
+
+  it('splits a run into phases with the RM timestamps', () => {
+    const report = { startedTime: 1_000, launchTime: 1_100, finishedTime: 3_000 } as AppReport;
+    expect(phasesOf(report, 400, 3_250)).to.deep.equal({ client_before_submit: 600, submit_to_am_launch: 100, am_launch_to_end: 1_900, client_after_end: 250 });
+    expect(phasesOf({ ...report, finishedTime: 0 }, 400, 3_250)).to.equal(undefined);
+  });
+
+  it('recognizes AM container directories only', () => {
+    const base = '/x/nm1/local/usercache/root/appcache/application_17_0046';
+    expect(amAppOfCwd(`${base}/container_17_0046_01_000001`)).to.equal('application_17_0046');
+    expect(amAppOfCwd(`${base}/container_e3_17_0046_01_000001`)).to.equal('application_17_0046');
+    expect(amAppOfCwd(`${base}/container_17_0046_01_000002`)).to.equal(undefined);
+    expect(amAppOfCwd(`${base}/container_17_0046_02_000001/sub`)).to.equal(undefined);
+  });
+
+  it('reads kB fields of /proc/<pid>/status', () => {
+    const status = 'Name:\tjava\nVmHWM:\t  360000 kB\nVmRSS:\t  350000 kB\n';
+    expect(statusKb(status, 'VmHWM')).to.equal(360000);
+    expect(statusKb(status, 'VmRSS')).to.equal(350000);
+    expect(statusKb(status, 'VmSwap')).to.equal(0);
+  });
+
+  it('reads the noop-tasks timing a driver prints', () => {
+    expect(noopMsIn('foo\nnoop-tasks: 20000 tasks in 1234 ms\n')).to.equal(1234);
+    expect(noopMsIn('noop-tasks: done')).to.equal(undefined);
+  });
+});
+
+describe('bench text data', () => {
+  it('has the promised number of distinct words', () => {
+    const words = vocabulary();
+    expect(new Set(words.map((w) => w.toString())).size).to.equal(VOCABULARY_SIZE);
+  });
+
+  it('is deterministic, whole lines, and counts its words', async () => {
+    const read = async (): Promise<{ text: string; words: number; bytes: number }> => {
+      const d = textData(300_000);
+      let text = '';
+      for await (const c of d.stream) text += (c as Buffer).toString();
+      return { text, ...d.totals };
+    };
+    const a = await read();
+    const b = await read();
+    expect(a.text).to.equal(b.text);
+    expect(a.text.endsWith('\n')).to.equal(true);
+    expect(a.bytes).to.equal(Buffer.byteLength(a.text)).and.to.be.at.least(300_000);
+    expect(a.text.split(/\s+/).filter(Boolean)).to.have.length(a.words);
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * Parsers for command-line values: sizes, durations, counts, K=V pairs, path#alias. Pure functions;
+ * each throws a ConfigError that names the option and shows an accepted form.
+ */
+import { basename } from 'node:path';
+import { ConfigError } from '../../protocols/errors/index.js';
+
+const SIZE = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i;
+const UNIT_MB: Record<string, number> = { k: 1 / 1024, '': 1, m: 1, g: 1024, t: 1024 * 1024 };
+
+/**
+ * A memory size in whole megabytes (MiB, as YARN counts): "512m", "2g", "1.5g", "2048" (MB when no
+ * unit), "512mb", "4GiB". Rounds up to a whole MB; below 1 MB is an error.
+ */
+export function parseSize(option: string, text: string): number {
+  const m = SIZE.exec(text.trim());
+  if (!m) throw new ConfigError(`${option}: "${text}" is not a size; use e.g. 512m or 2g`);
+  const mb = Math.ceil(Number(m[1]) * UNIT_MB[m[2]!.toLowerCase()]! - 1e-9);
+  if (!(mb >= 1)) throw new ConfigError(`${option}: "${text}" is less than 1 MB`);
+  if (!Number.isSafeInteger(mb)) throw new ConfigError(`${option}: "${text}" is too large`);
+  return mb;
+}
+
+const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration in milliseconds: "30s", "10m", "1h30m", "500ms", "2d", or plain seconds ("90"). */
+export function parseDuration(option: string, text: string): number {
+  const t = text.trim().toLowerCase();
+  const fail = (): never => {
+    throw new ConfigError(`${option}: "${text}" is not a duration; use e.g. 30s, 10m or 1h30m`);
+  };
+  if (/^\d+(\.\d+)?$/.test(t)) return positiveMs(option, Number(t) * 1000, text);
+  let ms = 0;
+  DURATION_PART.lastIndex = 0;
+  let end = 0;
+  for (let m = DURATION_PART.exec(t); m; m = DURATION_PART.exec(t)) {
+    ms += Number(m[1]) * UNIT_MS[m[2]!]!;
+    end = DURATION_PART.lastIndex;
+  }
+  if (t === '' || end !== t.length) fail();
+  return positiveMs(option, ms, text);
+}
+
+function positiveMs(option: string, ms: number, text: string): number {
+  const r = Math.round(ms);
+  if (!(r > 0)) throw new ConfigError(`${option}: "${text}" must be longer than 0`);
+  return r;
+}
+
+/** A whole number >= min. */
+export function parseCount(option: string, text: string, min = 1): number {
+  const t = text.trim();
+  if (!/^[+-]?\d+$/.test(t)) throw new ConfigError(`${option}: "${text}" is not a whole number`);
+  const n = Number(t);
+  if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`${option}: must be a whole number >= ${min} (got ${text})`);
+  return n;
+}
+
+/** An integer in any range (YARN priorities may be negative). */
+export function parseInteger(option: string, text: string): number {
+  const t = text.trim();
+  if (!/^[+-]?\d+$/.test(t) || !Number.isSafeInteger(Number(t))) throw new ConfigError(`${option}: "${text}" is not a whole number`);
+  return Number(t);
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** "NAME=value" (the value may contain "=" and be empty) → [name, value]. */
+export function parseKeyValue(option: string, text: string): [string, string] {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new ConfigError(`${option}: "${text}" is not NAME=value`);
+  const key = text.slice(0, eq);
+  if (!ENV_NAME.test(key)) throw new ConfigError(`${option}: "${key}" is not a valid variable name (letters, digits and _, not starting with a digit)`);
+  return [key, text.slice(eq + 1)];
+}
+
+/** Collects repeated K=V options into one record; a later value for the same name wins. */
+export function collectKeyValues(option: string, texts: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of texts) {
+    const [k, v] = parseKeyValue(option, t);
+    out[k] = v;
+  }
+  return out;
+}
+
+/** A file to ship: where it is and the name it gets in the container's working directory. */
+export interface ShipSpec {
+  /** A local path, or an hdfs:// URL / absolute HDFS path prefixed with "hdfs:". */
+  source: string;
+  /** Link name in the working directory. */
+  alias: string;
+  /** The source is already on HDFS (hdfs://… or hdfs:/…); nothing is uploaded. */
+  remote: boolean;
+}
+
+const ALIAS = /^[^/\\\0]+$/;
+
+/**
+ * "path[#alias]" as in Spark's --files/--archives: the alias defaults to the file name. A '#' inside
+ * a file name would need the alias form ("a#b.txt#a.txt" ships a#b.txt as a.txt).
+ */
+export function parseShipSpec(option: string, text: string): ShipSpec {
+  const hash = text.lastIndexOf('#');
+  const source = hash >= 0 ? text.slice(0, hash) : text;
+  if (source.trim() === '') throw new ConfigError(`${option}: "${text}" names no file`);
+  const remote = /^hdfs:/i.test(source);
+  const path = remote ? new URL(source).pathname : source;
+  const alias = hash >= 0 ? text.slice(hash + 1) : basename(path.replace(/\/+$/, ''));
+  if (!ALIAS.test(alias) || alias === '.' || alias === '..') {
+    throw new ConfigError(`${option}: alias "${alias}" must be a plain file name (no "/")`);
+  }
+  return { source, alias, remote };
+}
+
+/** Commander collector for a repeatable option: every value, in order (no default shown in help). */
+export function collectRepeated(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** "a,b , c" and repeated options → ["a","b","c"]. */
+export function splitList(values: readonly string[]): string[] {
+  return values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/** Parses an application id and says what one looks like when it is not. */
+export function parseAppId(text: string): string {
+  const t = text.trim();
+  if (!/^application_\d+_\d+$/.test(t)) {
+    throw new ConfigError(`"${text}" is not an application id; ids look like application_1700000000000_0001 (see spindle list)`);
+  }
+  return t;
+}
+
+/** Parses a container id (container_[e<epoch>_]<cluster>_<app>_<attempt>_<seq>). */
+export function parseContainerId(text: string): string {
+  const t = text.trim();
+  if (!/^container_(e\d+_)?\d+_\d+_\d+_\d+$/.test(t)) {
+    throw new ConfigError(`"${text}" is not a container id; ids look like container_1700000000000_0001_01_000002`);
+  }
+  return t;
+}

@@ -1,0 +1,153 @@
+/**
+ * `spindle logs <appId>`: container logs of running and finished applications, read from the
+ * NodeManagers' web services. With --follow, new output appears as it is written until the
+ * application ends. When the NodeManagers no longer have the files, says why and what to do.
+ */
+import type { Command } from 'commander';
+import { ConnectionError, NotFoundError, TimeoutError } from '../../../protocols/errors/index.js';
+import type { LogAggregationOptions } from '../../../protocols/hadoop-conf/index.js';
+import { isFinalState } from '../../../protocols/rm-rest/index.js';
+import { discoverContainers, type ContainerLocation } from '../../containers.js';
+import { tailLines } from '../../failure.js';
+import { ApplicationFollower } from '../../follow.js';
+import { collectRepeated, parseAppId, parseContainerId, parseCount } from '../args.js';
+import type { CliContext, CliSession } from '../context.js';
+import { EXIT_OK } from '../exit-codes.js';
+
+export const LOGS_EXAMPLES = `
+Examples:
+  $ spindle logs application_1700000000000_0001
+  $ spindle logs --container container_1700000000000_0001_01_000002 application_1700000000000_0001
+  $ spindle logs --follow application_1700000000000_0001
+  $ spindle logs --tail 50 --file stderr application_1700000000000_0001
+  $ spindle logs --file all application_1700000000000_0001   # also prelaunch.err, launch_container.sh, ...`;
+
+interface RawLogsOptions {
+  container?: string;
+  follow?: boolean;
+  file?: string[];
+  tail?: string;
+}
+
+
+export function defineLogs(program: Command, session: CliSession): Command {
+  const cmd = program
+    .command('logs')
+    .summary("print an application's container logs")
+    .description("Print the logs of an application's containers (the ApplicationMaster's first), running or finished, from the NodeManagers.")
+    .argument('<appId>', 'application id')
+    .option('--container <id>', 'only this container')
+    .option('-f, --follow', 'keep printing new output until the application ends')
+    .option('--file <name>', 'log file to print (repeatable; default stdout and stderr; "all" for every file)', collectRepeated)
+    .option('--tail <n>', 'only the last n lines of each file')
+    .addHelpText('after', LOGS_EXAMPLES);
+  cmd.action(async (appId: string, raw: RawLogsOptions) => session.run(cmd, (ctx) => logsCommand(ctx, appId, raw)));
+  return cmd;
+}
+
+export async function logsCommand(ctx: CliContext, appIdText: string, raw: RawLogsOptions): Promise<number> {
+  const appId = parseAppId(appIdText);
+  const only = raw.container !== undefined ? parseContainerId(raw.container) : undefined;
+  const tail = raw.tail !== undefined ? parseCount('--tail', raw.tail) : undefined;
+  const requested = raw.file ?? [];
+  const allFiles = requested.includes('all');
+  const files = requested.length && !allFiles ? requested : ['stdout', 'stderr'];
+  const { out } = ctx;
+  const report = await ctx.rm.application(appId);
+  const running = !isFinalState(report.state);
+
+  if (raw.follow && running) {
+    const abort = new AbortController();
+    const off = ctx.process.onInterrupt(() => abort.abort());
+    try {
+      const follower = new ApplicationFollower(
+        { rm: ctx.rm, nm: ctx.nm, nodes: ctx.nodes },
+        appId,
+        { logs: 'all', files, ...(only ? { containerId: only } : {}), signal: abort.signal },
+        {
+          onLine: (cid, file, text) => (file === 'stderr' ? out.rawErr(`[${cid}] ${text}\n`) : out.result(`[${cid}] ${text}`)),
+          onNote: (m) => out.debug(m),
+        },
+      );
+      const result = await follower.run();
+      out.info(result.stopped ? `stopped following ${appId} (it keeps running)` : `${appId} ended: ${result.report.state}/${result.report.finalStatus}`);
+    } finally {
+      off();
+    }
+    return EXIT_OK;
+  }
+
+  let containers = await discoverContainers({ rm: ctx.rm, nm: ctx.nm, nodes: ctx.nodes }, appId, running);
+  if (only) {
+    const known = containers.find((c) => c.containerId === only);
+    containers = [known ?? { containerId: only }];
+    if (!known) {
+      const node = await ctx.nodes.locate(only);
+      if (node) containers[0]!.node = node;
+    }
+  }
+  let printed = 0;
+  const missing: string[] = [];
+  const why = whyLogsAreGone(ctx.config.yarn.logAggregation, appId, report.user);
+  let unreachable: Error | undefined;
+  for (const c of containers) {
+    let n: number;
+    try {
+      n = await printContainer(ctx, c, files, allFiles, tail);
+    } catch (err) {
+      // One NodeManager down must not hide the logs the others have.
+      if (!(err instanceof ConnectionError || err instanceof TimeoutError)) throw err;
+      out.warn(`cannot read the logs of ${c.containerId}: ${err.message}`);
+      unreachable = err;
+      continue;
+    }
+    if (n < 0) missing.push(c.containerId);
+    else printed++;
+  }
+  if (printed === 0 && unreachable) throw unreachable;
+  if (printed === 0) throw new NotFoundError(`logs of ${only ?? appId}: no NodeManager has them; ${why}`);
+  if (missing.length) out.warn(`no logs found for ${missing.join(', ')}; ${why}`);
+  return EXIT_OK;
+}
+
+/** Prints one container's files; -1 when its NodeManager has none. */
+async function printContainer(ctx: CliContext, c: ContainerLocation, files: string[], allFiles: boolean, tail: number | undefined): Promise<number> {
+  const { out } = ctx;
+  if (!c.node) return -1;
+  const listing = await ctx.nm.logFiles(c.node, c.containerId).catch((err: unknown) => {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  });
+  if (!listing || listing.files.length === 0) return -1;
+  const names = allFiles ? listing.files.map((f) => f.name) : files;
+  const where = `${c.node.replace(/^https?:\/\//, '')}${listing.aggregationType !== 'LOCAL' ? `, ${listing.aggregationType.toLowerCase()}` : ''}`;
+  for (const name of names) {
+    const info = listing.files.find((f) => f.name === name);
+    out.result(`==> ${c.containerId}${c.am ? ' (ApplicationMaster)' : ''} ${name} on ${where} <==`);
+    if (!info) {
+      out.result('(no such file)');
+      continue;
+    }
+    if (tail !== undefined) {
+      if (info.size > 0) out.result((await tailLines(ctx.nm, c.node, c.containerId, name, tail)).join('\n'));
+    } else if (info.size > 0) {
+      const chunk = await ctx.nm.readLog(c.node, c.containerId, name);
+      out.raw(chunk.data);
+      if (chunk.data.length > 0 && chunk.data[chunk.data.length - 1] !== 10) out.raw('\n');
+    }
+  }
+  return names.length;
+}
+
+/** Why a NodeManager has no logs of a finished container, and what to do about it. */
+export function whyLogsAreGone(agg: LogAggregationOptions, appId: string, user: string): string {
+  if (agg.enabled) {
+    // Hadoop 3.3+ adds bucket directories below the user's (YARN-6929), so only the user's is named.
+    const dir = `${agg.remoteAppLogDir.replace(/\/+$/, '')}/${user}`;
+    return (
+      `log aggregation (yarn.log-aggregation-enable) has moved them off the NodeManagers into ${dir} on HDFS ` +
+      `(aggregated files are not plain text); read them with: yarn logs -applicationId ${appId}`
+    );
+  }
+  return 'the NodeManagers delete them yarn.nodemanager.log.retain-seconds after the application ends, and a NodeManager that left the cluster took its copies with it';
+}

@@ -1,0 +1,112 @@
+/**
+ * `spindle submit [options] <job-file> [job-args...]`: bundle a Node program with esbuild (errors
+ * point at file:line before anything is submitted) and run it as the driver beside the AM. Its
+ * stdout is printed to stdout, its stderr and our progress to stderr.
+ */
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { bundleJob } from '../../job-bundle.js';
+import {
+  DEFAULT_DRIVER_MEMORY_MB,
+  DEFAULT_EXECUTOR_MEMORY_MB,
+  DEFAULT_EXECUTORS,
+  submitDriverApp,
+} from '../../submit.js';
+import { addAppOptions, parseAppOptions, type RawAppOptions } from '../app-options.js';
+import { parseCount, parseSize } from '../args.js';
+import type { CliContext, CliSession } from '../context.js';
+import { EXIT_OK } from '../exit-codes.js';
+import { killInterrupted, submitHoldingInterrupts, watchApplication } from '../watch.js';
+
+interface RawSubmitOptions extends RawAppOptions {
+  executors?: string;
+  numExecutors?: string;
+  executorMemory?: string;
+  executorCores?: string;
+  driverMemory?: string;
+  driverCores?: string;
+}
+
+export const SUBMIT_EXAMPLES = `
+Examples:
+  $ spindle submit examples/hello-driver.mjs
+  $ spindle submit job.ts input/ output/          # arguments after the file go to the job
+  $ spindle submit --executors 8 --executor-memory 2g job.ts
+  $ spindle submit --driver-memory 1g --file lookup.json job.ts
+  $ spindle submit --detach job.ts               # follow with spindle logs --follow <id>
+
+The job file (.ts, .mts, .js, .mjs) is bundled with its imports into one file; syntax and import
+errors are reported with file and line, and nothing is submitted. Options go before the job file.
+The executor options reach the job as SPINDLE_EXECUTORS, SPINDLE_EXECUTOR_MEMORY_MB,
+SPINDLE_EXECUTOR_VCORES and SPINDLE_EXECUTOR_HEAP_MB.`;
+
+export function defineSubmit(program: Command, session: CliSession): Command {
+  const cmd = program
+    .command('submit')
+    .summary('run a TypeScript/JavaScript job as the driver on the cluster')
+    .description('Bundle a job file with its imports and run it as the driver inside the ApplicationMaster container. Its stdout is printed to stdout, its stderr and progress to stderr. Exit code 0 only if the driver exits 0.')
+    .argument('<job-file>', 'the job (.ts, .mts, .js, .mjs)')
+    .argument('[job-args...]', 'arguments for the job')
+    .option('--executors <n>', `executors for the job engine (default ${DEFAULT_EXECUTORS})`)
+    .addOption(new Option('--num-executors <n>', 'same as --executors').hideHelp())
+    .option('--executor-memory <size>', `executor container size (default ${DEFAULT_EXECUTOR_MEMORY_MB}m)`)
+    .option('--executor-cores <n>', 'virtual cores per executor (default 1)')
+    .option('--driver-memory <size>', `driver (ApplicationMaster) container size (default ${DEFAULT_DRIVER_MEMORY_MB}m)`)
+    .option('--driver-cores <n>', 'virtual cores of the driver container (default 1)')
+    .passThroughOptions()
+    .addHelpText('after', SUBMIT_EXAMPLES);
+  addAppOptions(cmd);
+  cmd.action(async (jobFile: string, jobArgs: string[], raw: RawSubmitOptions) => session.run(cmd, (ctx) => submitCommand(ctx, jobFile, jobArgs, raw)));
+  return cmd;
+}
+
+export async function submitCommand(ctx: CliContext, jobFile: string, jobArgs: string[], raw: RawSubmitOptions): Promise<number> {
+  const app = parseAppOptions(raw, ctx);
+  const executorsText = raw.executors ?? raw.numExecutors;
+  const executors = executorsText !== undefined ? parseCount('--executors', executorsText, 0) : undefined;
+  const executorMemoryMb = raw.executorMemory !== undefined ? parseSize('--executor-memory', raw.executorMemory) : undefined;
+  const executorVcores = raw.executorCores !== undefined ? parseCount('--executor-cores', raw.executorCores) : undefined;
+  const driverMemoryMb = raw.driverMemory !== undefined ? parseSize('--driver-memory', raw.driverMemory) : DEFAULT_DRIVER_MEMORY_MB;
+  const driverVcores = raw.driverCores !== undefined ? parseCount('--driver-cores', raw.driverCores) : undefined;
+  const { out } = ctx;
+
+  // Bundling first: a broken job never reaches the cluster.
+  const started = Date.now();
+  const bundle = await bundleJob(jobFile, ctx.process.cwd);
+  for (const w of bundle.warnings) out.warn(w);
+  out.debug(`bundled ${jobFile} (${Buffer.byteLength(bundle.code)} bytes) in ${Date.now() - started} ms`);
+
+  const { app: submitted, interrupted } = await submitHoldingInterrupts(ctx, () =>
+    submitDriverApp(
+      { config: ctx.config, rm: ctx.rm, hdfs: ctx.hdfs, log: (m) => out.debug(m) },
+      {
+        ...app.common,
+        name: app.common.name ?? `spindle-submit ${jobFile.split('/').pop()}`,
+        bundle: bundle.code,
+        args: jobArgs,
+        environment: app.environment,
+        driverMemoryMb,
+        ...(driverVcores !== undefined ? { driverVcores } : {}),
+        ...(executors !== undefined ? { executors } : {}),
+        ...(executorMemoryMb !== undefined ? { executorMemoryMb } : {}),
+        ...(executorVcores !== undefined ? { executorVcores } : {}),
+      },
+    ),
+  );
+  out.info(`${submitted.appId} submitted (tracking URL ${ctx.trackingUrl(submitted.appId)})`);
+  out.debug(`cache: ${submitted.cacheHits} file(s) already on HDFS, ${submitted.cacheUploads} uploaded`);
+  if (app.detach) {
+    out.result(submitted.appId);
+    return EXIT_OK;
+  }
+  if (interrupted) return killInterrupted(ctx, submitted.appId);
+  return watchApplication(ctx, {
+    appId: submitted.appId,
+    submittedAt: submitted.submittedAt,
+    logs: 'am',
+    memoryMb: driverMemoryMb,
+    memoryOption: '--driver-memory',
+    ...(app.timeoutMs !== undefined ? { timeoutMs: app.timeoutMs } : {}),
+    detach: false,
+  });
+}

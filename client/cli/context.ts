@@ -1,0 +1,127 @@
+/**
+ * What every command works with: the configuration (read once, with --conf-dir/--rm/--namenode/--user
+ * applied), the cluster clients built on it, the output, and the process environment handed in by
+ * the entry point (the only place that reads process.env).
+ */
+import type { Command } from 'commander';
+import { loadClientConfig, type ClientConfig } from '../../protocols/hadoop-conf/index.js';
+import { NmRestClient } from '../../protocols/nm-rest/index.js';
+import { RmRestClient } from '../../protocols/rm-rest/index.js';
+import { WebHdfsClient } from '../../protocols/webhdfs/index.js';
+import { NodeDirectory } from '../containers.js';
+import type { ErrorContext } from './exit-codes.js';
+import type { Output } from './output.js';
+
+/** Options every command accepts. */
+export interface GlobalOptions {
+  confDir?: string;
+  rm?: string;
+  namenode?: string;
+  user?: string;
+  verbose?: boolean;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+/** Ctrl-C: register a handler, get a function that unregisters it. */
+export type InterruptSource = (handler: () => void) => () => void;
+
+/** The process, as the CLI sees it (injected so tests can run commands in-process). */
+export interface CliEnvironment {
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  /** This Node binary (for --ship-node). */
+  execPath: string;
+  onInterrupt: InterruptSource;
+}
+
+export class CliContext {
+  private loaded: ClientConfig | undefined;
+  private rmClient: RmRestClient | undefined;
+  private hdfsClient: WebHdfsClient | undefined;
+  private nmClient: NmRestClient | undefined;
+  private nodeDir: NodeDirectory | undefined;
+
+  constructor(
+    readonly process: CliEnvironment,
+    readonly options: GlobalOptions,
+    readonly out: Output,
+  ) {}
+
+  /** Where the configuration directory's name came from, for messages. */
+  get confDirSource(): string {
+    if (this.options.confDir !== undefined) return '--conf-dir';
+    if (this.process.env.HADOOP_CONF_DIR?.trim()) return 'HADOOP_CONF_DIR';
+    if (this.process.env.YARN_CONF_DIR?.trim()) return 'YARN_CONF_DIR';
+    return 'HADOOP_CONF_DIR';
+  }
+
+  /** The client configuration with the command-line overrides applied. Read on first use. */
+  get config(): ClientConfig {
+    if (!this.loaded) {
+      const c = loadClientConfig({
+        env: this.process.env,
+        ...(this.options.confDir !== undefined ? { confDir: this.options.confDir } : {}),
+        ...(this.options.user !== undefined ? { user: this.options.user } : {}),
+      });
+      this.loaded = {
+        ...c,
+        yarn: { ...c.yarn, ...(this.options.rm ? { rmWebUrls: [this.options.rm] } : {}) },
+        hdfs: { ...c.hdfs, ...(this.options.namenode ? { nameNodeHttpUrls: [this.options.namenode] } : {}) },
+      };
+    }
+    return this.loaded;
+  }
+
+  get rm(): RmRestClient {
+    this.rmClient ??= new RmRestClient({ rmUrls: this.config.yarn.rmWebUrls, user: this.config.user });
+    return this.rmClient;
+  }
+
+  get hdfs(): WebHdfsClient {
+    this.hdfsClient ??= new WebHdfsClient({ nameNodes: this.config.hdfs.nameNodeHttpUrls, user: this.config.user });
+    return this.hdfsClient;
+  }
+
+  get nm(): NmRestClient {
+    this.nmClient ??= new NmRestClient({ user: this.config.user, scheme: this.config.yarn.httpPolicy === 'HTTPS_ONLY' ? 'https' : 'http' });
+    return this.nmClient;
+  }
+
+  get nodes(): NodeDirectory {
+    this.nodeDir ??= new NodeDirectory(this.rm, this.nm);
+    return this.nodeDir;
+  }
+
+  /** The RM web proxy address of an application (what YARN shows as its tracking URL). */
+  trackingUrl(appId: string): string {
+    const proxy = this.config.yarn.webProxyAddress;
+    const base = proxy ? `http://${proxy}` : (this.rmClient?.activeRmUrl ?? this.config.yarn.rmWebUrls[0]!);
+    return `${base}/proxy/${appId}/`;
+  }
+
+  /** Facts for error hints; never loads the configuration itself (it may be what failed). */
+  errorContext(): ErrorContext {
+    const c = this.loaded;
+    const confDir = c?.confDir ?? this.options.confDir ?? this.process.env.HADOOP_CONF_DIR ?? this.process.env.YARN_CONF_DIR;
+    return {
+      ...(confDir ? { confDir } : {}),
+      confDirSource: this.confDirSource,
+      ...(c ? { rmUrls: c.yarn.rmWebUrls, nameNodes: c.hdfs.nameNodeHttpUrls } : this.options.rm ? { rmUrls: [this.options.rm] } : {}),
+    };
+  }
+
+  close(): void {
+    this.hdfsClient?.close();
+    this.nmClient?.close();
+  }
+}
+
+/**
+ * How command actions run: `run` builds the context from the command's (and the program's)
+ * options, runs the command and records its exit code. Errors propagate to the entry point, which
+ * maps them (exit-codes.ts).
+ */
+export interface CliSession {
+  run(cmd: Command, fn: (ctx: CliContext) => Promise<number>): Promise<void>;
+}

@@ -1,0 +1,233 @@
+/**
+ * Watching a submitted application from the terminal (`run`, `submit`): the live status line, the
+ * containers' output as it is written, Ctrl-C (kill unless --detach), --timeout, and at the end the
+ * outcome, every failed container explained, and the startup timeline. Returns the exit code.
+ */
+import { killApp } from '../application.js';
+import type { AmStatus } from '../am-status.js';
+import { containerIdsIn } from '../containers.js';
+import { describeEnd, explainFailure, formatFailure, type ContainerEnd, type ContainerFailure } from '../failure.js';
+import { ApplicationFollower, type LogScope } from '../follow.js';
+import type { AppReport } from '../../protocols/rm-rest/index.js';
+import { classifyExit } from '../../protocols/yarn/index.js';
+import type { CliContext } from './context.js';
+import { EXIT_APP_FAILED, EXIT_OK } from './exit-codes.js';
+import { formatDuration, formatTimeline, stateText } from './format.js';
+
+/** How long a kill after Ctrl-C or --timeout may take before we give up waiting. */
+export const KILL_TIMEOUT_MS = 30_000;
+/** The AM's own log lines ("2026-11-24T14:02:43.123Z spindle-am: ..."), told apart from a driver's stderr. */
+const AM_LOG_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z spindle-am: /;
+/** The AM's lines saying the driver process is gone. */
+const DRIVER_ENDED = /spindle-am: (the driver (exited|was killed)|finishing: )/;
+
+export interface WatchOptions {
+  appId: string;
+  submittedAt: number;
+  /** 'workers' for run (container output prefixed by container id), 'am' for submit (driver output as is). */
+  logs: LogScope;
+  /** Container size and the option that sets it, for memory-kill advice. */
+  memoryMb: number;
+  memoryOption: string;
+  timeoutMs?: number;
+  detach: boolean;
+}
+
+/** A JSON summary of a watched run (--json). */
+export interface WatchSummary {
+  appId: string;
+  state: string;
+  finalStatus: string;
+  exitCode: number;
+  diagnostics: string;
+  elapsedMs: number;
+  timeline: Record<string, number | undefined>;
+  failures: ContainerFailure[];
+  stopped?: string;
+}
+
+/**
+ * Runs a submission with Ctrl-C held back: a press while the application is being submitted would
+ * otherwise end the process and leave the application running with nobody watching. The press is
+ * remembered instead, and the caller kills the application once it has its id.
+ */
+export async function submitHoldingInterrupts<T>(ctx: CliContext, submit: () => Promise<T>): Promise<{ app: T; interrupted: boolean }> {
+  let interrupted = false;
+  const off = ctx.process.onInterrupt(() => {
+    interrupted = true;
+    ctx.out.warn('interrupted: the application will be killed as soon as it is submitted');
+  });
+  try {
+    return { app: await submit(), interrupted };
+  } finally {
+    off();
+  }
+}
+
+/** Kills an application after Ctrl-C; returns the exit code. */
+export async function killInterrupted(ctx: CliContext, appId: string, why = 'interrupted'): Promise<number> {
+  ctx.out.warn(`${why}: killing ${appId} (use --detach to leave it running)`);
+  const killed = await killApp({ rm: ctx.rm, hdfs: ctx.hdfs, user: ctx.config.user }, appId, KILL_TIMEOUT_MS);
+  ctx.out.warn(`${appId} ${stateText(killed)}`);
+  return EXIT_APP_FAILED;
+}
+
+export async function watchApplication(ctx: CliContext, o: WatchOptions): Promise<number> {
+  const { out } = ctx;
+  const abort = new AbortController();
+  let interrupted = false;
+  const off = ctx.process.onInterrupt(() => {
+    interrupted = true;
+    abort.abort();
+  });
+  const driver = o.logs === 'am';
+  // The AM logs multi-line records (its final diagnostics quote the driver's stderr); once it says
+  // the driver has ended, every further unprefixed line is such a continuation, not driver output.
+  let driverEnded = false;
+  const follower = new ApplicationFollower(
+    { rm: ctx.rm, nm: ctx.nm, nodes: ctx.nodes },
+    o.appId,
+    {
+      submittedAt: o.submittedAt,
+      logs: out.json ? 'none' : o.logs,
+      signal: abort.signal,
+      ...(o.timeoutMs !== undefined ? { deadline: o.submittedAt + o.timeoutMs } : {}),
+    },
+    {
+      onState: (r) => out.debug(`${o.appId}: ${stateText(r)}${r.diagnostics ? ` (${r.diagnostics.split('\n')[0]})` : ''}`),
+      onTick: (r, am) => out.status(statusLine(r, am, o.submittedAt, out.interactive)),
+      onLine: (containerId, file, text, isAm) => {
+        if (driver) {
+          if (file === 'stdout') {
+            out.raw(`${text}\n`);
+          } else if (AM_LOG_LINE.test(text)) {
+            if (DRIVER_ENDED.test(text)) driverEnded = true;
+            out.debug(text);
+          } else if (driverEnded) {
+            out.debug(text);
+          } else {
+            out.rawErr(`${text}\n`);
+          }
+        } else if (file === 'stdout') {
+          out.result(`[${containerId}] ${text}`);
+        } else if (!isAm) {
+          out.rawErr(`[${containerId}] ${text}\n`);
+        }
+      },
+      onContainerEnd: (e) => {
+        if (classifyExit(e.exitStatus, e.diagnostics).kind === 'success') return;
+        const { summary, advice } = describeEnd(e, o.memoryOption, o.memoryMb);
+        out.info(`${e.containerId}${e.host ? ` on ${e.host}` : ''} ${summary}${advice ? `; ${advice}` : ''}`);
+      },
+      onNote: (m) => out.debug(m),
+    },
+  );
+  let result;
+  try {
+    result = await follower.run();
+  } finally {
+    off();
+  }
+  out.clearStatus();
+
+  if (result.stopped) {
+    const why = result.stopped === 'deadline' ? `timed out after ${formatDuration(o.timeoutMs!)}` : 'interrupted';
+    if (o.detach || (result.stopped === 'aborted' && !interrupted)) {
+      out.warn(`${why}: ${o.appId} keeps running; follow it with: spindle logs --follow ${o.appId}`);
+      return EXIT_APP_FAILED;
+    }
+    const code = await killInterrupted(ctx, o.appId, why);
+    if (out.json) out.jsonResult(summary(await ctx.rm.application(o.appId), [], result.timeline, code, result.stopped));
+    return code;
+  }
+
+  const report = result.report;
+  const ok = report.finalStatus === 'SUCCEEDED';
+  // Even a successful run shows the failures --max-failures tolerated: none of them stays silent.
+  const failures = await explainFailures(ctx, report, result.ends, o, ok);
+  const exitCode = ok ? EXIT_OK : EXIT_APP_FAILED;
+  const elapsed = report.finishedTime > 0 && report.startedTime > 0 ? report.finishedTime - report.startedTime : report.elapsedTime;
+  if (out.json) {
+    out.jsonResult(summary(report, failures, result.timeline, exitCode));
+    return exitCode;
+  }
+  const headline = `${o.appId} ${stateText(report)} in ${formatDuration(elapsed)}`;
+  if (ok) out.info(headline);
+  else out.warn(headline);
+  if (!ok && report.diagnostics.trim() && failures.length === 0) out.warn(`  ${report.diagnostics.trim().split('\n').join('\n  ')}`);
+  if (ok && failures.length > 0) out.warn(`${failures.length} container failure(s) were tolerated (--max-failures) and their containers replaced:`);
+  for (const f of failures) out.warn(formatFailure(f));
+  out.info(formatTimeline(result.timeline));
+  return exitCode;
+}
+
+/** The live status, e.g. "application_… RUNNING 4.2s  containers: 3 running, 1 done (of 4)". */
+export function statusLine(r: AppReport, am: AmStatus | undefined, submittedAt: number, withElapsed: boolean): string {
+  const elapsed = withElapsed ? ` ${formatDuration(Date.now() - submittedAt)}` : '';
+  const head = `${r.id} ${r.state}${elapsed}`;
+  if (r.state !== 'RUNNING') {
+    const why = shortDiagnostics(r.diagnostics);
+    return why ? `${head}: ${why}` : head;
+  }
+  const c = am?.containers;
+  if (!c || c.target === 0) return head;
+  const parts = [`${c.running} running`, `${c.succeeded} done`];
+  if (c.failed) parts.push(`${c.failed} failed`);
+  if (c.pending + c.launching) parts.push(`${c.pending + c.launching} starting`);
+  return `${head}  containers: ${parts.join(', ')} (of ${c.target})`;
+}
+
+/**
+ * The first sentence of the RM's diagnostics for a waiting application ("Application is Activated,
+ * waiting for resources to be assigned for AM."), without its timestamp and scheduler details.
+ */
+export function shortDiagnostics(diagnostics: string): string {
+  const first = diagnostics.trim().split('\n')[0]?.replace(/^\[[^\]]*\]\s*/, '') ?? '';
+  const cut = /^(.*?\.)\s+(?:Last Node|Details|\[)/.exec(first);
+  return (cut ? cut[1]! : first).trim();
+}
+
+/**
+ * Explains the failed containers: those the AM reported, or, when the application ended before we
+ * saw its events, those its diagnostics name ("… last: container_… on host … (exit status 3)").
+ */
+async function explainFailures(
+  ctx: CliContext,
+  report: AppReport,
+  ends: readonly ContainerEnd[],
+  o: WatchOptions,
+  succeeded: boolean,
+): Promise<ContainerFailure[]> {
+  let failed = ends.filter((e) => classifyExit(e.exitStatus, e.diagnostics).countsAsFailure);
+  if (failed.length === 0 && !succeeded && report.diagnostics) {
+    const { ids } = containerIdsIn(report.diagnostics);
+    const status = /\(exit status (-?\d+)\)/.exec(report.diagnostics);
+    const host = / on ([\w.-]+) /.exec(report.diagnostics)?.[1];
+    failed = ids
+      .filter((id) => !id.endsWith('_000001'))
+      .slice(0, 1)
+      .map((id) => ({ containerId: id, exitStatus: status ? Number(status[1]) : -1000, diagnostics: report.diagnostics, ...(host ? { host } : {}) }));
+  }
+  const deps = { nm: ctx.nm, nodes: ctx.nodes };
+  return Promise.all(failed.slice(-5).map((e) => explainFailure(deps, e, { memoryOption: o.memoryOption, limitMb: o.memoryMb })));
+}
+
+function summary(
+  r: AppReport,
+  failures: ContainerFailure[],
+  timeline: object,
+  exitCode: number,
+  stopped?: string,
+): WatchSummary {
+  return {
+    appId: r.id,
+    state: r.state,
+    finalStatus: r.finalStatus,
+    exitCode,
+    diagnostics: r.diagnostics,
+    elapsedMs: r.elapsedTime,
+    timeline: timeline as Record<string, number | undefined>,
+    failures,
+    ...(stopped ? { stopped } : {}),
+  };
+}

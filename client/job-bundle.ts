@@ -1,0 +1,82 @@
+import { stat } from 'node:fs/promises';
+import { extname, relative, resolve } from 'node:path';
+import type { Message } from 'esbuild';
+import { ConfigError } from '../protocols/errors/index.js';
+
+/**
+ * `spindle submit` ships the job file and everything it imports as one ESM file, bundled here with
+ * esbuild before anything is sent to the cluster: a syntax or import error is reported with file,
+ * line and column and nothing is submitted.
+ */
+
+export const JOB_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'] as const;
+/** CommonJS dependencies call require(); give the ESM bundle one (as scripts/bundle.mjs does). */
+const REQUIRE_BANNER =
+  "import { createRequire as __spindleCreateRequire } from 'node:module'; const require = __spindleCreateRequire(import.meta.url);";
+/** Errors quoted in full; more are counted. */
+const MAX_ERRORS_SHOWN = 5;
+
+/** A job file could not be bundled: syntax errors, unresolved imports. The message points at them. */
+export class JobBundleError extends ConfigError {
+  override readonly name: string = 'JobBundleError';
+}
+
+export interface JobBundle {
+  /** The bundle, one ESM file with an inline source map. */
+  code: string;
+  /** esbuild's warnings, formatted like errors. */
+  warnings: string[];
+}
+
+/** "job.ts:3:9: error: Expected ";" but found "x"" plus the offending line and a caret. */
+export function formatBuildMessage(m: Message, kind: 'error' | 'warning', cwd: string): string {
+  const loc = m.location;
+  if (!loc) return `${kind}: ${m.text}`;
+  const file = relative(cwd, resolve(cwd, loc.file)) || loc.file;
+  const head = `${file}:${loc.line}:${loc.column + 1}: ${kind}: ${m.text}`;
+  if (!loc.lineText) return head;
+  const gutter = String(loc.line).length;
+  return `${head}\n  ${loc.line} | ${loc.lineText}\n  ${' '.repeat(gutter)} | ${' '.repeat(loc.column)}^`;
+}
+
+/**
+ * Bundles `file` (.ts, .mts, .js, .mjs) with its imports for Node 20.
+ * @throws ConfigError for a missing file or another extension; JobBundleError for build errors
+ */
+export async function bundleJob(file: string, cwd: string): Promise<JobBundle> {
+  const path = resolve(cwd, file);
+  if (!(JOB_EXTENSIONS as readonly string[]).includes(extname(path))) {
+    throw new ConfigError(`job file ${file}: expected a ${JOB_EXTENSIONS.join(', ')} file`);
+  }
+  const s = await stat(path).catch(() => undefined);
+  if (!s) throw new ConfigError(`job file ${file}: no such file (looked at ${path})`);
+  if (!s.isFile()) throw new ConfigError(`job file ${file}: not a file`);
+  try {
+    // Loaded here: only `submit` needs esbuild, and it costs the other commands' start-up time.
+    const { build } = await import('esbuild');
+    const result = await build({
+      entryPoints: [path],
+      absWorkingDir: cwd,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      write: false,
+      sourcemap: 'inline',
+      sourcesContent: false,
+      legalComments: 'none',
+      logLevel: 'silent',
+      banner: { js: REQUIRE_BANNER },
+    });
+    return {
+      code: result.outputFiles[0]!.text,
+      warnings: result.warnings.map((w) => formatBuildMessage(w, 'warning', cwd)),
+    };
+  } catch (err) {
+    const errors = (err as { errors?: Message[] }).errors;
+    if (!Array.isArray(errors) || errors.length === 0) throw err;
+    const shown = errors.slice(0, MAX_ERRORS_SHOWN).map((m) => formatBuildMessage(m, 'error', cwd));
+    const more = errors.length > MAX_ERRORS_SHOWN ? `\n(and ${errors.length - MAX_ERRORS_SHOWN} more errors)` : '';
+    throw new JobBundleError(`cannot bundle ${file}; nothing was submitted:\n${shown.join('\n')}${more}`, { path });
+  }
+}

@@ -1,0 +1,91 @@
+import { stat } from 'node:fs/promises';
+import { ConfigError } from '../protocols/errors/index.js';
+import type { WebHdfsClient } from '../protocols/webhdfs/index.js';
+import type { LocalResource } from '../protocols/yarn/index.js';
+import { archiveExtension, ARCHIVE_EXTENSIONS, type HdfsCache } from './cache.js';
+
+/**
+ * Files the user ships with --file and --archive: checked before anything is sent to the cluster,
+ * then put in the HDFS cache (local files) or referenced where they are (hdfs: URLs), and handed to
+ * YARN as local resources that land in every container's working directory under their alias.
+ */
+
+/** One file or archive to ship. */
+export interface ShippedFile {
+  /** Local path, or an hdfs: URL (hdfs:///data/x, hdfs://nn:8020/data/x). */
+  source: string;
+  /** Name in the container's working directory. */
+  alias: string;
+  /** Archives are unpacked by the NodeManager into a directory named `alias`. */
+  type: 'file' | 'archive';
+  /** What the user typed, for messages (e.g. "--file ./a.txt#b"). */
+  option: string;
+}
+
+/** Names our own files use in the working directory; shipped files must not take them. */
+export const RESERVED_NAMES = new Set(['spindle-am.mjs', 'spindle-app.json', 'spindle-cmd.sh', 'spindle-job.mjs', 'node']);
+
+function isRemote(source: string): boolean {
+  return /^hdfs:/i.test(source);
+}
+
+/**
+ * Checks every shipped file before submission: local files exist and are files, archives have an
+ * extension YARN unpacks, aliases are unique and not one of ours. Throws ConfigError naming the option.
+ */
+export async function checkShippedFiles(files: readonly ShippedFile[], reserved: ReadonlySet<string> = RESERVED_NAMES): Promise<void> {
+  const seen = new Map<string, string>();
+  for (const f of files) {
+    if (reserved.has(f.alias)) throw new ConfigError(`${f.option}: the name "${f.alias}" is used by spindle itself; give another with #alias`);
+    const other = seen.get(f.alias);
+    if (other) throw new ConfigError(`${f.option}: "${f.alias}" is already shipped by ${other}; give one of them another name with #alias`);
+    seen.set(f.alias, f.option);
+    if (f.type === 'archive' && !archiveExtension(f.source)) {
+      throw new ConfigError(`${f.option}: YARN unpacks only ${ARCHIVE_EXTENSIONS.join(', ')} archives; ship other files with --file`);
+    }
+    if (isRemote(f.source)) continue;
+    let isFile: boolean;
+    try {
+      isFile = (await stat(f.source)).isFile();
+    } catch {
+      throw new ConfigError(`${f.option}: no such local file: ${f.source}`);
+    }
+    if (!isFile) throw new ConfigError(`${f.option}: ${f.source} is a directory; pack it (tar czf dir.tgz dir) and ship it with --archive`);
+  }
+}
+
+export interface ShipDeps {
+  hdfs: WebHdfsClient;
+  cache: HdfsCache;
+  /** fs.defaultFS, for hdfs: URLs without a NameNode address. */
+  defaultFs: string;
+}
+
+/** Uploads (through the cache) or locates every file; returns alias → local resource. */
+export async function shipFiles(deps: ShipDeps, files: readonly ShippedFile[]): Promise<Record<string, LocalResource>> {
+  const entries = await Promise.all(
+    files.map(async (f): Promise<[string, LocalResource]> => {
+      if (isRemote(f.source)) return [f.alias, await remoteResource(deps, f)];
+      const extension = f.type === 'archive' ? archiveExtension(f.source) : undefined;
+      const cached = await deps.cache.put({ localPath: f.source }, { type: f.type, ...(extension ? { extension } : {}) });
+      return [f.alias, cached.resource];
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+/** A file already on HDFS: its real size and mtime, visibility limited to this application. */
+async function remoteResource(deps: ShipDeps, f: ShippedFile): Promise<LocalResource> {
+  const url = new URL(f.source);
+  const path = decodeURIComponent(url.pathname);
+  const status = await deps.hdfs.getFileStatus(path);
+  if (status.type === 'directory' && f.type === 'archive') throw new ConfigError(`${f.option}: ${f.source} is a directory, not an archive`);
+  const base = url.host ? `hdfs://${url.host}` : deps.defaultFs.replace(/\/+$/, '');
+  return {
+    url: `${base}${encodeURI(path)}`,
+    size: status.length,
+    timestamp: status.modificationTime,
+    type: f.type,
+    visibility: 'application',
+  };
+}

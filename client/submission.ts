@@ -1,0 +1,228 @@
+import { readFile, stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { AM_BUNDLE_FILE, APP_SPEC_FILE, APP_SPEC_VERSION, type AppSpec, type DriverSpec, type ShellSpec } from '../protocols/app-spec/index.js';
+import { ConfigError } from '../protocols/errors/index.js';
+import type { ClientConfig } from '../protocols/hadoop-conf/index.js';
+import type { AppSubmission, LocalResource as RestLocalResource, Resource, RmRestClient } from '../protocols/rm-rest/index.js';
+import type { WebHdfsClient } from '../protocols/webhdfs/index.js';
+import type { LocalResource } from '../protocols/yarn/index.js';
+import { cacheDirFor, HdfsCache } from './cache.js';
+import { checkShippedFiles, shipFiles, type ShippedFile } from './resources.js';
+import { StagingDir, stagingDirFor } from './staging.js';
+
+/**
+ * What every submission shares, whatever the workload: check sizes against the cluster's maximum
+ * before anything is uploaded, reserve an application id, put the AM bundle, the user's files and
+ * (with --ship-node) the Node binary in the HDFS cache, write the spec into the staging directory,
+ * and submit through the RM's REST API. If anything fails before the RM accepted the application,
+ * the staging directory goes. `submit.ts` adds the shell and driver workloads on top.
+ */
+
+export const APPLICATION_TYPE = 'SPINDLE';
+export const DEFAULT_AM_MEMORY_MB = 256;
+export const DEFAULT_AM_VCORES = 1;
+/** Link name of a shipped Node binary in the working directory. */
+export const SHIPPED_NODE_NAME = 'node';
+
+/** Where the compiled client finds the AM bundle (dist/bundle/spindle-am.mjs). */
+export const AM_BUNDLE_PATH = fileURLToPath(new URL('../bundle/spindle-am.mjs', import.meta.url));
+
+/** Options every kind of application takes. */
+export interface CommonAppOptions {
+  /** Application name shown by YARN. Default per workload. */
+  name?: string;
+  queue?: string;
+  priority?: number;
+  tags?: string[];
+  nodeLabel?: string;
+  /** YARN attempts of the AM. Default 1: a user's program may have side effects. */
+  maxAttempts?: number;
+  /** Files and archives for the workload's containers. */
+  files?: ShippedFile[];
+  /** Node binary on the cluster's nodes (name on PATH or absolute path). Default `node`. */
+  nodeBinary?: string;
+  /**
+   * A local Node binary to ship (cached by its hash) for clusters without Node; containers then run
+   * `./node`. Overrides nodeBinary.
+   */
+  shipNode?: string;
+}
+
+export interface SubmitDeps {
+  config: ClientConfig;
+  rm: RmRestClient;
+  hdfs: WebHdfsClient;
+  /** Notes for --verbose. */
+  log?: (message: string) => void;
+}
+
+export interface SubmittedApp {
+  appId: string;
+  stagingDir: string;
+  /** Epoch ms just before the submission request was sent. */
+  submittedAt: number;
+  /** Files found in the HDFS cache / uploaded to it. */
+  cacheHits: number;
+  cacheUploads: number;
+}
+
+/** One size to check against the cluster maximum, with the option that set it. */
+export interface SizeRequest {
+  option: string;
+  memoryMb?: number;
+  vcores?: number;
+}
+
+/** What a workload builder gets once the id is reserved and the shared files are in place. */
+export interface StageContext {
+  appId: string;
+  staging: StagingDir;
+  cache: HdfsCache;
+  /** The user's files, and the Node binary when shipped: alias → resource. */
+  files: Record<string, LocalResource>;
+  /** How containers start Node: "node", "/opt/node/bin/node" or "./node". */
+  nodeCommand: string;
+  /** Whether the Node binary travels as a resource named SHIPPED_NODE_NAME. */
+  nodeShipped: boolean;
+}
+
+/** What a workload adds to the submission. */
+export interface Workload {
+  /** Default application name. */
+  name: string;
+  shell?: ShellSpec;
+  driver?: DriverSpec;
+  /** AM container size. */
+  amResource: Resource;
+  /** --max-old-space-size of the AM process. */
+  amHeapMb: number;
+  /** Extra files for the AM container (the job bundle, the user's files for a driver). */
+  amFiles?: Record<string, LocalResource>;
+}
+
+/** A whole number >= min, or a ConfigError naming the option. */
+export function checkWhole(option: string, value: number, min: number): number {
+  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${option} must be a whole number >= ${min} (got ${value})`);
+  return value;
+}
+
+/**
+ * Submits an application. `sizes` are checked against the cluster maximum before anything is
+ * staged; `build` turns the staged context into the workload part of the spec.
+ */
+export async function submitApp(
+  deps: SubmitDeps,
+  common: CommonAppOptions,
+  sizes: readonly SizeRequest[],
+  build: (stage: StageContext) => Promise<Workload>,
+): Promise<SubmittedApp> {
+  const { config, rm, hdfs } = deps;
+  const log = deps.log ?? (() => {});
+  const maxAttempts = checkWhole('--max-attempts', common.maxAttempts ?? 1, 1);
+  const files = common.files ?? [];
+  // Everything local is checked before the cluster hears from us.
+  const bundle = await readFile(AM_BUNDLE_PATH).catch((err: unknown) => {
+    throw new ConfigError(`the ApplicationMaster bundle is missing (${AM_BUNDLE_PATH}): run npm run build`, { cause: err });
+  });
+  await checkShippedFiles(files);
+  if (common.shipNode !== undefined) {
+    const s = await stat(common.shipNode).catch(() => undefined);
+    if (!s?.isFile()) throw new ConfigError(`--ship-node: no Node binary at ${common.shipNode}`);
+  }
+
+  const app = await rm.newApplication();
+  const appId = app.applicationId;
+  checkSizes(sizes, app.maximumResourceCapability, appId);
+
+  const staging = new StagingDir(hdfs, config.hdfs.defaultFs, stagingDirFor(config.user, appId));
+  const cache = new HdfsCache(hdfs, config.hdfs.defaultFs, cacheDirFor(config.user), log);
+  log(`staging ${appId} in ${staging.path}, cache ${cache.dir}`);
+  try {
+    const [, amBundle, shipped, node] = await Promise.all([
+      staging.create(),
+      cache.put({ bytes: bundle }),
+      shipFiles({ hdfs, cache, defaultFs: config.hdfs.defaultFs }, files),
+      common.shipNode !== undefined ? cache.put({ localPath: common.shipNode }) : undefined,
+    ]);
+    const userFiles = { ...shipped, ...(node ? { [SHIPPED_NODE_NAME]: node.resource } : {}) };
+    const nodeCommand = node ? `./${SHIPPED_NODE_NAME}` : (common.nodeBinary ?? 'node');
+    const workload = await build({ appId, staging, cache, files: userFiles, nodeCommand, nodeShipped: node !== undefined });
+    checkSizes([{ option: '--am-memory', memoryMb: workload.amResource.memoryMb, vcores: workload.amResource.vcores }], app.maximumResourceCapability, appId);
+
+    const spec: AppSpec = {
+      version: APP_SPEC_VERSION,
+      appId,
+      name: common.name ?? workload.name,
+      user: config.user,
+      stagingDir: staging.path,
+      maxAttempts,
+      cluster: {
+        schedulerAddresses: config.yarn.rmSchedulerAddresses,
+        nameNodes: config.hdfs.nameNodeHttpUrls,
+        defaultFs: config.hdfs.defaultFs,
+        rpcProtection: config.rpcProtection,
+      },
+      ...(workload.shell ? { shell: workload.shell } : {}),
+      ...(workload.driver ? { driver: workload.driver } : {}),
+    };
+    const specFile = await staging.put(APP_SPEC_FILE, JSON.stringify(spec, null, 2));
+    const amFiles: Record<string, LocalResource> = {
+      ...(workload.amFiles ?? {}),
+      ...(node ? { [SHIPPED_NODE_NAME]: node.resource } : {}),
+      [AM_BUNDLE_FILE]: amBundle.resource,
+      [APP_SPEC_FILE]: specFile,
+    };
+    const submission: AppSubmission = {
+      applicationId: appId,
+      name: spec.name,
+      ...(common.queue ? { queue: common.queue } : {}),
+      ...(common.priority !== undefined ? { priority: common.priority } : {}),
+      applicationType: APPLICATION_TYPE,
+      maxAppAttempts: maxAttempts,
+      ...(common.tags?.length ? { tags: common.tags } : {}),
+      ...(common.nodeLabel ? { nodeLabel: common.nodeLabel } : {}),
+      resource: workload.amResource,
+      amContainerSpec: {
+        localResources: Object.fromEntries(Object.entries(amFiles).map(([k, r]) => [k, toRest(r)])),
+        environment: {},
+        commands: [
+          `${nodeCommand} --max-old-space-size=${workload.amHeapMb} --enable-source-maps ${AM_BUNDLE_FILE} 1><LOG_DIR>/stdout 2><LOG_DIR>/stderr`,
+        ],
+      },
+    };
+    const submittedAt = Date.now();
+    await rm.submit(submission);
+    return { appId, stagingDir: staging.path, submittedAt, cacheHits: cache.hits, cacheUploads: cache.uploads };
+  } catch (err) {
+    await staging.remove().catch(() => {});
+    throw err;
+  }
+}
+
+function checkSizes(sizes: readonly SizeRequest[], max: Resource, appId: string): void {
+  for (const s of sizes) {
+    if (s.memoryMb !== undefined && s.memoryMb > max.memoryMb) {
+      throw new ConfigError(
+        `${s.option} of ${s.memoryMb} MB is more than the cluster allows (${max.memoryMb} MB, yarn.scheduler.maximum-allocation-mb): lower ${s.option}`,
+        { appId },
+      );
+    }
+    if (s.vcores !== undefined && s.vcores > max.vcores) {
+      throw new ConfigError(
+        `${s.option} of ${s.vcores} vcores is more than the cluster allows (${max.vcores}, yarn.scheduler.maximum-allocation-vcores): lower ${s.option}`,
+        { appId },
+      );
+    }
+  }
+}
+
+/** Our local resource → the RM REST form (upper-case enums). */
+export function toRest(r: LocalResource): RestLocalResource {
+  return {
+    url: r.url,
+    size: r.size,
+    timestamp: r.timestamp,
+    type: r.type.toUpperCase() as RestLocalResource['type'],
+    visibility: r.visibility.toUpperCase() as RestLocalResource['visibility'],
+  };
+}

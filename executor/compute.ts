@@ -1,0 +1,257 @@
+import type { StagePlan } from '../protocols/driver-executor/index.js';
+import { decodeValue } from '../protocols/driver-executor/index.js';
+import { asClosureError, type FunctionBuilder } from './functions.js';
+import type { CoalesceParams, FileSplit, MapPartitionsParams, RangeSlice, SampleParams, TaskInputs } from './plan.js';
+import { avroRecords, jsonRecords, textLines, type ExecutorFs, type SourceCache } from './sources.js';
+
+/**
+ * Computing one partition of a stage: each op of the plan becomes a stream of record batches
+ * pulled from its parents. Batches (arrays) rather than single records keep the per-record cost
+ * to a plain loop; only batches cross `await`.
+ */
+
+/** Records per batch for sources that generate records (parallelize, range). */
+export const BATCH_SIZE = 1024;
+
+export type Batch = unknown[];
+export type BatchStream = AsyncIterable<Batch>;
+type Fn = (...args: unknown[]) => unknown;
+
+export interface PreparedNode {
+  id: number;
+  op: string;
+  parents: number[];
+  numPartitions: number;
+  fns: Fn[];
+  params: unknown;
+}
+
+/** A stage plan with its functions rebuilt and parameters decoded, once per executor. */
+export interface PreparedStage {
+  plan: StagePlan;
+  nodes: Map<number, PreparedNode>;
+  actionFns: Fn[];
+}
+
+export function prepareStage(plan: StagePlan, builder: FunctionBuilder): PreparedStage {
+  const nodes = new Map<number, PreparedNode>();
+  for (const n of plan.nodes) {
+    nodes.set(n.id, {
+      id: n.id,
+      op: n.op,
+      parents: n.parents,
+      numPartitions: n.numPartitions,
+      fns: n.fns.map((f) => builder.build(f, n.op)),
+      params: n.params ? decodeValue(n.params) : undefined,
+    });
+  }
+  const actionFns = plan.action.fns.map((f) => builder.build(f, plan.action.kind));
+  return { plan, nodes, actionFns };
+}
+
+/** What computing a task's partition needs besides the plan. */
+export interface ComputeContext {
+  inputs: Map<string, unknown>;
+  fs: ExecutorFs;
+  cache: SourceCache;
+  /** Bytes read from files so far. */
+  metrics: { bytesRead: number };
+}
+
+export function inputsMap(inputs: TaskInputs): Map<string, unknown> {
+  const m = new Map<string, unknown>();
+  for (const [node, p, input] of inputs) m.set(`${node}:${p}`, input);
+  return m;
+}
+
+/** The batches of partition `p` of node `id`. */
+export function computePartition(stage: PreparedStage, id: number, p: number, ctx: ComputeContext): BatchStream {
+  const node = stage.nodes.get(id);
+  if (!node) throw new Error(`internal: the stage plan has no node ${id}`);
+  const parent = (k = 0, q = p): BatchStream => computePartition(stage, node.parents[k]!, q, ctx);
+  const input = (): unknown => {
+    const key = `${id}:${p}`;
+    if (!ctx.inputs.has(key)) throw new Error(`internal: the task has no input for ${node.op} partition ${p}`);
+    return ctx.inputs.get(key);
+  };
+  const fn = node.fns[0]!;
+  switch (node.op) {
+    case 'parallelize':
+      return sliceBatches(input() as unknown[]);
+    case 'range':
+      return rangeBatches(input() as RangeSlice);
+    case 'text':
+      return textLines(ctx.fs, input() as FileSplit, ctx.metrics);
+    case 'json':
+      return jsonRecords(ctx.fs, input() as FileSplit, ctx.metrics);
+    case 'avro':
+      return avroRecords(ctx.fs, input() as FileSplit, ctx.metrics, ctx.cache);
+    case 'map':
+      return mapBatches(parent(), node.op, (b) => {
+        const out = new Array<unknown>(b.length);
+        for (let i = 0; i < b.length; i++) out[i] = fn(b[i]);
+        return out;
+      });
+    case 'filter':
+      return mapBatches(parent(), node.op, (b) => {
+        const out: unknown[] = [];
+        for (let i = 0; i < b.length; i++) if (fn(b[i])) out.push(b[i]);
+        return out;
+      });
+    case 'flatMap':
+      return mapBatches(parent(), node.op, (b) => {
+        const out: unknown[] = [];
+        for (let i = 0; i < b.length; i++) {
+          const r = fn(b[i]);
+          if (r === null || r === undefined || typeof (r as Iterable<unknown>)[Symbol.iterator] !== 'function' || typeof r === 'string') {
+            throw new TypeError(`the function given to flatMap must return an array or another iterable (got ${typeof r === 'string' ? 'a string' : String(r)})`);
+          }
+          for (const x of r as Iterable<unknown>) out.push(x);
+        }
+        return out;
+      });
+    case 'keyBy':
+      return mapBatches(parent(), node.op, (b) => b.map((x) => [fn(x), x]));
+    case 'mapValues':
+      return mapBatches(parent(), node.op, (b) =>
+        b.map((kv) => {
+          if (!Array.isArray(kv) || kv.length !== 2) throw new TypeError(`mapValues needs [key, value] pairs, got ${describe(kv)}`);
+          return [kv[0], fn(kv[1])];
+        }),
+      );
+    case 'mapPartitions':
+      return mapPartitionBatches(parent(), node, p, fn);
+    case 'sample':
+      return sampleBatches(parent(), node.params as SampleParams, p);
+    case 'union': {
+      let k = 0;
+      let q = p;
+      for (const pid of node.parents) {
+        const count = stage.nodes.get(pid)!.numPartitions;
+        if (q < count) break;
+        q -= count;
+        k++;
+      }
+      return parent(k, q);
+    }
+    case 'coalesce':
+      return concatBatches((node.params as CoalesceParams).groups[p]!.map((q) => () => parent(0, q)));
+    default:
+      throw new Error(`this executor cannot run the op ${node.op} (is it older than the driver?)`);
+  }
+}
+
+async function* sliceBatches(records: unknown[]): BatchStream {
+  for (let i = 0; i < records.length; i += BATCH_SIZE) yield records.slice(i, i + BATCH_SIZE);
+}
+
+async function* rangeBatches(r: RangeSlice): BatchStream {
+  for (let i = r.start; i < r.end; i += BATCH_SIZE) {
+    const n = Math.min(BATCH_SIZE, r.end - i);
+    const b = new Array<number>(n);
+    for (let j = 0; j < n; j++) b[j] = i + j;
+    yield b;
+  }
+}
+
+async function* mapBatches(source: BatchStream, op: string, f: (b: Batch) => Batch): BatchStream {
+  for await (const b of source) {
+    let out: Batch;
+    try {
+      out = f(b);
+    } catch (err) {
+      throw asClosureError(err, op) ?? err;
+    }
+    if (out.length > 0) yield out;
+  }
+}
+
+async function* concatBatches(parts: (() => BatchStream)[]): BatchStream {
+  for (const part of parts) yield* part();
+}
+
+async function* records(source: BatchStream): AsyncGenerator<unknown> {
+  for await (const b of source) yield* b;
+}
+
+async function* mapPartitionBatches(source: BatchStream, node: PreparedNode, p: number, fn: Fn): BatchStream {
+  const withIndex = (node.params as MapPartitionsParams | undefined)?.withIndex ?? false;
+  const op = withIndex ? 'mapPartitionsWithIndex' : 'mapPartitions';
+  let result: unknown;
+  try {
+    result = withIndex ? fn(p, records(source)) : fn(records(source));
+    if (result && typeof (result as Promise<unknown>).then === 'function') result = await result;
+  } catch (err) {
+    throw asClosureError(err, op) ?? err;
+  }
+  if (result === null || result === undefined || typeof result === 'string') {
+    throw new TypeError(`the function given to ${op} must return an iterable or async iterable of records (got ${describe(result)})`);
+  }
+  let batch: unknown[] = [];
+  try {
+    if (typeof (result as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
+      for await (const x of result as AsyncIterable<unknown>) {
+        batch.push(x);
+        if (batch.length >= BATCH_SIZE) {
+          yield batch;
+          batch = [];
+        }
+      }
+    } else if (typeof (result as Iterable<unknown>)[Symbol.iterator] === 'function') {
+      for (const x of result as Iterable<unknown>) {
+        batch.push(x);
+        if (batch.length >= BATCH_SIZE) {
+          yield batch;
+          batch = [];
+        }
+      }
+    } else {
+      throw new TypeError(`the function given to ${op} must return an iterable or async iterable of records (got ${describe(result)})`);
+    }
+  } catch (err) {
+    throw asClosureError(err, op) ?? err;
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/** A small, fast seeded generator (mulberry32): the same seed and partition sample the same records on every attempt. */
+export function seededRandom(seed: number, partition: number): () => number {
+  let a = (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(partition + 1, 0x85ebca6b)) >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function* sampleBatches(source: BatchStream, s: SampleParams, p: number): BatchStream {
+  const random = seededRandom(s.seed, p);
+  const limit = Math.exp(-s.fraction);
+  for await (const b of source) {
+    const out: unknown[] = [];
+    for (const x of b) {
+      if (!s.withReplacement) {
+        if (random() < s.fraction) out.push(x);
+        continue;
+      }
+      // Poisson(fraction) copies (Knuth), for sampling with replacement.
+      let k = 0;
+      let prod = random();
+      while (prod > limit) {
+        k++;
+        prod *= random();
+      }
+      for (let i = 0; i < k; i++) out.push(x);
+    }
+    if (out.length > 0) yield out;
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'string') return 'a string';
+  return typeof v === 'object' ? 'an object' : String(v);
+}

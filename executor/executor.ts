@@ -1,0 +1,118 @@
+import type { Message, MessageChannel, TaskLaunch, TaskStatus } from '../protocols/driver-executor/index.js';
+import type { TaskRunnerLike } from './runner.js';
+
+/**
+ * An executor's side of the channel: it queues the tasks the driver launches (the driver pipelines
+ * more than `cores` of them so that no round trip is ever waited for), runs `cores` at a time,
+ * streams result chunks as they come and reports final statuses in batches: everything that
+ * finished in one turn of the event loop goes out in one message.
+ */
+
+export interface ExecutorOptions {
+  /** Tasks run at once. */
+  cores: number;
+  log: (message: string) => void;
+}
+
+export class Executor {
+  private readonly queue: TaskLaunch[] = [];
+  private queueHead = 0;
+  private running = 0;
+  private statuses: TaskStatus[] = [];
+  private flushing = false;
+  private readonly dropped = new Set<number>();
+  private ended: ((reason: string) => void) | undefined;
+
+  constructor(
+    private readonly channel: MessageChannel,
+    private readonly runner: TaskRunnerLike,
+    private readonly options: ExecutorOptions,
+  ) {}
+
+  /** Serves the driver until it says shutdown or the connection ends; resolves with why. */
+  run(): Promise<string> {
+    return new Promise((resolve) => {
+      this.ended = resolve;
+      this.channel.listen(
+        (m) => this.onMessage(m),
+        (err) => this.finish(err ? `the connection to the driver failed: ${err.message}` : 'the driver closed the connection'),
+      );
+    });
+  }
+
+  private finish(reason: string): void {
+    const end = this.ended;
+    this.ended = undefined;
+    end?.(reason);
+  }
+
+  private onMessage(m: Message): void {
+    switch (m.type) {
+      case 'broadcast':
+        this.runner.addBroadcast(m.id, m.data);
+        return;
+      case 'stage':
+        this.runner.addStage(m.plan);
+        return;
+      case 'forgetStage':
+        this.runner.forgetStage(m.stageId);
+        return;
+      case 'launch':
+        for (const t of m.tasks) this.queue.push(t);
+        this.pump();
+        return;
+      case 'cancel':
+        for (const tid of m.tids) {
+          this.dropped.add(tid);
+          this.runner.cancel(tid);
+        }
+        return;
+      case 'shutdown':
+        this.options.log(`the driver asked this executor to stop: ${m.reason}`);
+        this.channel.end();
+        this.finish(m.reason);
+        return;
+      default:
+        this.options.log(`unexpected ${m.type} message from the driver; ignored`);
+    }
+  }
+
+  private pump(): void {
+    while (this.running < this.options.cores && this.queueHead < this.queue.length) {
+      const task = this.queue[this.queueHead++]!;
+      if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+        this.queue.splice(0, this.queueHead);
+        this.queueHead = 0;
+      }
+      if (this.dropped.delete(task.tid)) continue;
+      this.running++;
+      void this.runOne(task);
+    }
+  }
+
+  private async runOne(task: TaskLaunch): Promise<void> {
+    const sink = {
+      chunk: async (data: Buffer): Promise<void> => {
+        if (this.dropped.has(task.tid)) return;
+        this.channel.send({ type: 'chunk', tid: task.tid, data });
+        if (this.channel.congested) await this.channel.drained();
+      },
+    };
+    const status = await this.runner.run(task, sink);
+    this.running--;
+    if (!this.dropped.delete(task.tid)) this.report(status);
+    this.pump();
+  }
+
+  private report(status: TaskStatus): void {
+    this.statuses.push(status);
+    if (this.flushing) return;
+    this.flushing = true;
+    setImmediate(() => {
+      this.flushing = false;
+      const updates = this.statuses;
+      this.statuses = [];
+      this.channel.send({ type: 'status', updates });
+    });
+  }
+}

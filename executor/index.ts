@@ -1,0 +1,35 @@
+/**
+ * The executor runtime: runs the tasks of a job's stages on its partitions. The entry point is
+ * main.ts (bundled as spindle-executor.mjs); the driver imports the plan contract and the job
+ * module loader from here.
+ */
+export { RESULT_CHUNK_BYTES, runAction, type ActionOutcome, type ChunkSink } from './actions.js';
+export { AvroSplitScanner, SYNC_SIZE, blockDecompressor, decodeBlock, parseAvroHeader, type AvroBlock, type AvroHeader } from './avro-split.js';
+export { BATCH_SIZE, computePartition, prepareStage, seededRandom, type Batch, type BatchStream } from './compute.js';
+export { Executor, type ExecutorOptions } from './executor.js';
+export { ClosureError, ExecutorBroadcast, FunctionBuilder, JOB_EVALUATOR_EXPORT, asClosureError, type Evaluate } from './functions.js';
+export { loadJobModule, type JobModule } from './job-module.js';
+export { SplitLineReader } from './line-reader.js';
+export {
+  ENV_MARKER,
+  ONE_TO_ONE_OPS,
+  SOURCE_OPS,
+  type ActionKind,
+  type CoalesceParams,
+  type EnvMarker,
+  type FileSplit,
+  type FoldParams,
+  type MapPartitionsParams,
+  type PlanOp,
+  type RangeSlice,
+  type ReducePartial,
+  type SampleParams,
+  type SaveFormat,
+  type SaveParams,
+  type SaveResult,
+  type TakeParams,
+  type TaskInputs,
+} from './plan.js';
+export { TaskRunner, errorInfo, type TaskRunnerLike } from './runner.js';
+export { SourceCache, type ExecutorFs } from './sources.js';
+export { attemptFileName, textLine } from './writers.js';

@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+/**
+ * Entry point of an executor (bundled into spindle-executor.mjs; the AM starts one per executor
+ * container). Loads the job bundle, connects to the driver and authenticates with the application
+ * secret from the container credentials, then runs tasks until the driver says stop. Started as a
+ * worker thread (executor cores above 1), the same file serves tasks for the main thread instead.
+ */
+import { connect, type Socket } from 'node:net';
+import { workerData } from 'node:worker_threads';
+import { APP_SECRET_ALIAS, connectToDriver } from '../protocols/driver-executor/index.js';
+import { encodeTokenUrlString, readCredentialsFile, selectToken, TokenKinds } from '../protocols/credentials/index.js';
+import { ConfigError, ConnectionError } from '../protocols/errors/index.js';
+import { WebHdfsClient } from '../protocols/webhdfs/index.js';
+import { parseExecutorArgs, readExecutorEnvironment } from './environment.js';
+import { Executor } from './executor.js';
+import { loadJobModule } from './job-module.js';
+import { TaskRunner, type TaskRunnerLike } from './runner.js';
+import { isTaskWorker, serveWorker, WorkerPool, type WorkerSetup } from './workers.js';
+
+/** How long an executor keeps trying to reach the driver. */
+const CONNECT_DEADLINE_MS = 60_000;
+
+function log(message: string): void {
+  process.stderr.write(`${new Date().toISOString()} spindle-executor: ${message}\n`);
+}
+
+function dial(host: string, port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host, port });
+    s.once('connect', () => {
+      s.off('error', reject);
+      s.setNoDelay(true);
+      s.setKeepAlive(true, 10_000);
+      resolve(s);
+    });
+    s.once('error', reject);
+  });
+}
+
+async function dialWithRetry(host: string, port: number): Promise<Socket> {
+  const deadline = Date.now() + CONNECT_DEADLINE_MS;
+  for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
+    try {
+      return await dial(host, port);
+    } catch (err) {
+      if (Date.now() + wait > deadline) {
+        throw new ConnectionError(`could not reach the driver at ${host}:${port} for ${CONNECT_DEADLINE_MS} ms: ${(err as Error).message}`);
+      }
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}
+
+async function worker(): Promise<void> {
+  const setup = workerData as WorkerSetup & { delegationToken?: string };
+  const job = await loadJobModule(setup.jobPath);
+  const fs = new WebHdfsClient({
+    nameNodes: setup.nameNodes,
+    user: setup.hdfsUser,
+    ...(setup.delegationToken ? { delegationToken: setup.delegationToken } : {}),
+  });
+  serveWorker(job.evaluate, fs);
+}
+
+async function main(): Promise<number> {
+  const args = parseExecutorArgs(process.argv.slice(2));
+  const env = readExecutorEnvironment(process.env);
+  const credentials = await readCredentialsFile(env.tokenFile);
+  const secret = credentials.secrets.get(APP_SECRET_ALIAS);
+  if (!secret) throw new ConfigError(`executor: the container credentials hold no ${APP_SECRET_ALIAS}; was it started by the Spindle AM?`);
+  const hdfsToken = selectToken(credentials, TokenKinds.HDFS_DELEGATION);
+  const delegationToken = hdfsToken ? encodeTokenUrlString(hdfsToken) : undefined;
+  const job = await loadJobModule(args.jobPath);
+
+  const socket = await dialWithRetry(args.driverHost, args.driverPort);
+  const { channel, welcome } = await connectToDriver(socket, secret, {
+    executorId: args.executorId,
+    host: env.host,
+    containerId: env.containerId,
+    cores: args.cores,
+    pid: process.pid,
+  });
+  log(`executor ${args.executorId} registered with the driver at ${args.driverHost}:${args.driverPort} (${args.cores} core(s))`);
+  const fs = new WebHdfsClient({ nameNodes: welcome.nameNodes, user: welcome.hdfsUser, ...(delegationToken ? { delegationToken } : {}) });
+  const runner: TaskRunnerLike =
+    args.cores > 1
+      ? new WorkerPool(new URL(import.meta.url), args.cores, {
+          jobPath: args.jobPath,
+          nameNodes: welcome.nameNodes,
+          hdfsUser: welcome.hdfsUser,
+          ...(delegationToken ? { delegationToken } : {}),
+        })
+      : new TaskRunner(job.evaluate, fs);
+  const reason = await new Executor(channel, runner, { cores: args.cores, log }).run();
+  log(`stopping: ${reason}`);
+  await runner.close();
+  fs.close();
+  return 0;
+}
+
+if (isTaskWorker()) {
+  worker().catch((err: unknown) => {
+    log(`worker thread failed: ${(err as Error).stack ?? String(err)}`);
+    process.exit(1);
+  });
+} else {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      log(`fatal: ${(err as Error).message}`);
+      if (err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+      process.exit(1);
+    },
+  );
+}

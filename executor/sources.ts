@@ -1,0 +1,122 @@
+import avro from 'avsc';
+import type { Readable } from 'node:stream';
+import { AvroSplitScanner, blockDecompressor, decodeBlock, parseAvroHeader, type AvroHeader } from './avro-split.js';
+import { SplitLineReader } from './line-reader.js';
+import type { FileSplit } from './plan.js';
+
+/**
+ * Reading file splits on an executor: text lines, JSON lines and Avro records, streamed from HDFS
+ * (only the split's bytes and the rest of its last line or block are read).
+ */
+
+/** The file operations executors use; WebHdfsClient has them. */
+export interface ExecutorFs {
+  open(path: string, options?: { offset?: number; length?: number }): Promise<Readable>;
+  create(path: string, body: AsyncIterable<Uint8Array | string> | Uint8Array | string, options?: { overwrite?: boolean }): Promise<void>;
+}
+
+/** Per-executor cache of parsed Avro headers and types (one file is read by many tasks). */
+export class SourceCache {
+  private readonly headers = new Map<string, Promise<AvroHeader>>();
+  private readonly types = new Map<string, avro.Type>();
+
+  header(fs: ExecutorFs, split: FileSplit): Promise<AvroHeader> {
+    let h = this.headers.get(split.path);
+    if (!h) {
+      h = readAvroHeader(fs, split);
+      this.headers.set(split.path, h);
+      h.catch(() => this.headers.delete(split.path));
+      if (this.headers.size > 1000) this.headers.delete(this.headers.keys().next().value!);
+    }
+    return h;
+  }
+
+  type(schema: unknown): avro.Type {
+    const key = JSON.stringify(schema);
+    let t = this.types.get(key);
+    if (!t) {
+      t = avro.Type.forSchema(schema as avro.Schema);
+      this.types.set(key, t);
+    }
+    return t;
+  }
+}
+
+export async function* textLines(fs: ExecutorFs, split: FileSplit, metrics: { bytesRead: number }): AsyncGenerator<string[]> {
+  if (split.length <= 0) return;
+  const reader = new SplitLineReader(split.start, split.start + split.length);
+  const stream = await fs.open(split.path, { offset: SplitLineReader.feedOffset(split.start) });
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      metrics.bytesRead += chunk.length;
+      const lines = reader.push(chunk);
+      if (lines.length > 0) yield lines;
+      if (reader.done) return;
+    }
+    const last = reader.finish();
+    if (last.length > 0) yield last;
+  } finally {
+    stream.destroy();
+  }
+}
+
+export async function* jsonRecords(fs: ExecutorFs, split: FileSplit, metrics: { bytesRead: number }): AsyncGenerator<unknown[]> {
+  for await (const lines of textLines(fs, split, metrics)) {
+    const out: unknown[] = [];
+    for (const line of lines) {
+      if (line.trim() === '') continue;
+      try {
+        out.push(JSON.parse(line));
+      } catch (err) {
+        const shown = line.length > 60 ? `${line.slice(0, 57)}...` : line;
+        throw new SyntaxError(`jsonFile ${split.path}: a line is not JSON (${(err as Error).message}): ${shown}`);
+      }
+    }
+    if (out.length > 0) yield out;
+  }
+}
+
+async function readAvroHeader(fs: ExecutorFs, split: FileSplit): Promise<AvroHeader> {
+  const what = `avroFile ${split.path}`;
+  let want = Math.min(64 * 1024, split.fileLength);
+  for (;;) {
+    const chunks: Buffer[] = [];
+    const stream = await fs.open(split.path, { offset: 0, length: want });
+    for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
+    const header = parseAvroHeader(Buffer.concat(chunks), what);
+    if (header) return header;
+    if (want >= split.fileLength) throw new Error(`${what}: the file ends inside its Avro header`);
+    want = Math.min(want * 4, split.fileLength);
+  }
+}
+
+export async function* avroRecords(
+  fs: ExecutorFs,
+  split: FileSplit,
+  metrics: { bytesRead: number },
+  cache: SourceCache,
+): AsyncGenerator<unknown[]> {
+  const what = `avroFile ${split.path}`;
+  const end = split.start + split.length;
+  if (split.length <= 0) return;
+  const header = await cache.header(fs, split);
+  // The first block begins after the header: a split ending before that has no blocks.
+  if (header.length >= end) return;
+  const type = cache.type(header.schema);
+  const decompress = blockDecompressor(header.codec, what);
+  const scanner = new AvroSplitScanner(header.sync, split.start, end, header.length, what);
+  const stream = await fs.open(split.path, { offset: AvroSplitScanner.scanFrom(split.start, header.length) });
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      metrics.bytesRead += chunk.length;
+      for (const block of scanner.push(chunk)) {
+        const records = decodeBlock(type, block, decompress, what);
+        if (records.length > 0) yield records;
+      }
+      if (scanner.done) return;
+    }
+    scanner.finish();
+  } finally {
+    stream.destroy();
+  }
+}

@@ -1,0 +1,160 @@
+import { Worker, parentPort, workerData } from 'node:worker_threads';
+import type { StagePlan, TaskLaunch, TaskStatus } from '../protocols/driver-executor/index.js';
+import type { ChunkSink } from './actions.js';
+import { TaskRunner, type TaskRunnerLike } from './runner.js';
+import type { ExecutorFs } from './sources.js';
+import type { Evaluate } from './functions.js';
+
+/**
+ * `--executor-cores` above 1: tasks run in worker threads, one per core, each with its own copy of
+ * the job module and its own task runner. The main thread keeps the connection to the driver and
+ * hands each task to the least busy worker; stages and broadcasts go to every worker.
+ */
+
+/** What a worker thread is started with (workerData). */
+export interface WorkerSetup {
+  role: 'spindle-task-worker';
+  jobPath: string;
+  nameNodes: string[];
+  hdfsUser: string;
+}
+
+type ToWorker =
+  | { kind: 'broadcast'; id: number; data: Uint8Array }
+  | { kind: 'stage'; plan: StagePlan }
+  | { kind: 'forget'; stageId: number }
+  | { kind: 'run'; task: TaskLaunch }
+  | { kind: 'cancel'; tid: number };
+
+type FromWorker = { kind: 'chunk'; tid: number; data: Uint8Array } | { kind: 'status'; status: TaskStatus } | { kind: 'ready' };
+
+interface Slot {
+  worker: Worker;
+  running: Set<number>;
+}
+
+const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+export class WorkerPool implements TaskRunnerLike {
+  private readonly slots: Slot[] = [];
+  private readonly waiting = new Map<number, { slot: Slot; sink: ChunkSink; resolve: (s: TaskStatus) => void }>();
+
+  constructor(entry: URL, count: number, setup: Omit<WorkerSetup, 'role'>) {
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(entry, { workerData: { role: 'spindle-task-worker', ...setup } satisfies WorkerSetup });
+      const slot: Slot = { worker, running: new Set() };
+      worker.on('message', (m: FromWorker) => this.onMessage(m));
+      const fail = (why: string): void => {
+        for (const tid of [...slot.running]) {
+          this.settle(tid, {
+            tid,
+            succeeded: false,
+            result: null,
+            error: { kind: 'SYSTEM', name: 'WorkerError', message: `the task's worker thread ${why}`, stack: '' },
+            records: 0,
+            bytesRead: 0,
+            bytesWritten: 0,
+            durationUs: 0,
+          });
+        }
+      };
+      worker.on('error', (err) => fail(`failed: ${err.stack ?? err.message}`));
+      worker.on('exit', (code) => fail(`exited with code ${code}`));
+      this.slots.push(slot);
+    }
+  }
+
+  addBroadcast(id: number, data: Buffer): void {
+    this.post({ kind: 'broadcast', id, data });
+  }
+
+  addStage(plan: StagePlan): void {
+    this.post({ kind: 'stage', plan });
+  }
+
+  forgetStage(stageId: number): void {
+    this.post({ kind: 'forget', stageId });
+  }
+
+  run(task: TaskLaunch, sink: ChunkSink): Promise<TaskStatus> {
+    let slot = this.slots[0]!;
+    for (const s of this.slots) if (s.running.size < slot.running.size) slot = s;
+    slot.running.add(task.tid);
+    return new Promise((resolve) => {
+      this.waiting.set(task.tid, { slot, sink, resolve });
+      slot.worker.postMessage({ kind: 'run', task } satisfies ToWorker);
+    });
+  }
+
+  cancel(tid: number): void {
+    this.waiting.get(tid)?.slot.worker.postMessage({ kind: 'cancel', tid } satisfies ToWorker);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+
+  private post(m: ToWorker): void {
+    for (const s of this.slots) s.worker.postMessage(m);
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (m.kind === 'chunk') {
+      void this.waiting.get(m.tid)?.sink.chunk(asBuffer(m.data));
+    } else if (m.kind === 'status') {
+      const s = m.status;
+      this.settle(s.tid, { ...s, result: s.result ? asBuffer(s.result) : null });
+    }
+  }
+
+  private settle(tid: number, status: TaskStatus): void {
+    const w = this.waiting.get(tid);
+    if (!w) return;
+    this.waiting.delete(tid);
+    w.slot.running.delete(tid);
+    w.resolve(status);
+  }
+}
+
+/** Whether this thread was started as a task worker. */
+export function isTaskWorker(): boolean {
+  return parentPort !== null && (workerData as Partial<WorkerSetup> | undefined)?.role === 'spindle-task-worker';
+}
+
+/** The worker thread's loop: a TaskRunner fed by the main thread. */
+export function serveWorker(evaluate: Evaluate, fs: ExecutorFs): void {
+  const port = parentPort!;
+  const runner = new TaskRunner(evaluate, fs);
+  port.on('message', (m: ToWorker) => {
+    switch (m.kind) {
+      case 'broadcast':
+        runner.addBroadcast(m.id, asBuffer(m.data));
+        return;
+      case 'stage':
+        runner.addStage(fixPlan(m.plan));
+        return;
+      case 'forget':
+        runner.forgetStage(m.stageId);
+        return;
+      case 'cancel':
+        runner.cancel(m.tid);
+        return;
+      case 'run': {
+        const task = { ...m.task, inputs: asBuffer(m.task.inputs) };
+        const sink: ChunkSink = { chunk: async (data) => port.postMessage({ kind: 'chunk', tid: task.tid, data } satisfies FromWorker) };
+        void runner.run(task, sink).then((status) => port.postMessage({ kind: 'status', status } satisfies FromWorker));
+        return;
+      }
+    }
+  });
+}
+
+/** Buffers arrive as Uint8Arrays after postMessage; the decoders want Buffers. */
+function fixPlan(plan: StagePlan): StagePlan {
+  const fn = (f: StagePlan['action']['fns'][number]): typeof f => ({ ...f, env: f.env ? asBuffer(f.env) : null });
+  return {
+    ...plan,
+    nodes: plan.nodes.map((n) => ({ ...n, params: n.params ? asBuffer(n.params) : null, fns: n.fns.map(fn) })),
+    action: { ...plan.action, params: plan.action.params ? asBuffer(plan.action.params) : null, fns: plan.action.fns.map(fn) },
+  };
+}

@@ -1,0 +1,139 @@
+import avro from 'avsc';
+import { ProtocolError } from '../errors/index.js';
+import type { Message, MessageType } from './messages.js';
+import { MESSAGE_SCHEMAS, MESSAGE_TAGS, PROTOCOL_VERSION, SHARED_SCHEMAS } from './schemas.js';
+
+/**
+ * Framing of the driver-executor protocol. Pure functions over bytes; no sockets.
+ *
+ * The executor opens a connection with a preamble, then both sides exchange frames:
+ *
+ *   preamble:  "SPDE" (53 50 44 45) | u16 BE protocol version
+ *   frame:     u32 BE length of what follows | u8 message tag | Avro body (schema per tag)
+ *
+ * Frames are bounded: a peer that announces more than `maxFrameBytes` is cut off rather than
+ * buffered (before authentication the limit is tiny).
+ */
+
+export const PREAMBLE_MAGIC = Buffer.from('SPDE', 'latin1');
+export const PREAMBLE_LENGTH = PREAMBLE_MAGIC.length + 2;
+/** Largest frame accepted after authentication (a result chunk plus headroom). */
+export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
+/** Largest frame accepted while the peer is not yet authenticated. */
+export const HANDSHAKE_MAX_FRAME_BYTES = 4096;
+
+const registry: Record<string, avro.Type> = {};
+for (const schema of SHARED_SCHEMAS) avro.Type.forSchema(schema as unknown as avro.Schema, { registry });
+const TYPES = new Map<number, { type: MessageType; avro: avro.Type }>();
+const BY_NAME = new Map<MessageType, { tag: number; avro: avro.Type }>();
+for (const [name, schema] of Object.entries(MESSAGE_SCHEMAS)) {
+  const type = avro.Type.forSchema(schema as unknown as avro.Schema, { registry });
+  const tag = MESSAGE_TAGS[name as MessageType];
+  TYPES.set(tag, { type: name as MessageType, avro: type });
+  BY_NAME.set(name as MessageType, { tag, avro: type });
+}
+
+/** The preamble an executor sends first. */
+export function encodePreamble(version: number = PROTOCOL_VERSION): Buffer {
+  const b = Buffer.alloc(PREAMBLE_LENGTH);
+  PREAMBLE_MAGIC.copy(b, 0);
+  b.writeUInt16BE(version, PREAMBLE_MAGIC.length);
+  return b;
+}
+
+/** Reads a preamble; returns the peer's protocol version. Throws ProtocolError for anything else. */
+export function decodePreamble(bytes: Buffer): number {
+  if (bytes.length < PREAMBLE_LENGTH || !PREAMBLE_MAGIC.equals(bytes.subarray(0, PREAMBLE_MAGIC.length))) {
+    throw new ProtocolError(
+      `driver-executor preamble: expected "SPDE" and a version, got ${bytes.subarray(0, PREAMBLE_LENGTH).toString('hex')}`,
+    );
+  }
+  return bytes.readUInt16BE(PREAMBLE_MAGIC.length);
+}
+
+/** Encodes one message as a complete frame. */
+export function encodeMessage(message: Message): Buffer {
+  const entry = BY_NAME.get(message.type);
+  if (!entry) throw new ProtocolError(`driver-executor: no schema for message type ${String(message.type)}`);
+  const { type: _type, ...body } = message;
+  let encoded: Buffer;
+  try {
+    encoded = entry.avro.toBuffer(body);
+  } catch (err) {
+    throw new ProtocolError(`driver-executor: cannot encode ${message.type}: ${(err as Error).message}`, { cause: err });
+  }
+  const frame = Buffer.allocUnsafe(5 + encoded.length);
+  frame.writeUInt32BE(encoded.length + 1, 0);
+  frame[4] = entry.tag;
+  encoded.copy(frame, 5);
+  return frame;
+}
+
+/** Decodes the body of one frame (tag byte and Avro bytes). */
+export function decodeFrameBody(body: Buffer): Message {
+  const tag = body[0]!;
+  const entry = TYPES.get(tag);
+  if (!entry) throw new ProtocolError(`driver-executor: unknown message tag ${tag}`);
+  let value: Record<string, unknown>;
+  try {
+    value = entry.avro.fromBuffer(body.subarray(1)) as Record<string, unknown>;
+  } catch (err) {
+    throw new ProtocolError(`driver-executor: malformed ${entry.type} message: ${(err as Error).message}`, { cause: err });
+  }
+  return { type: entry.type, ...value } as Message;
+}
+
+/**
+ * Splits a byte stream into frames, whatever the chunk boundaries. Feed chunks with `push`; it
+ * returns the messages completed so far.
+ */
+export class FrameDecoder {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  constructor(public maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES) {}
+
+  push(chunk: Buffer): Message[] {
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    const out: Message[] = [];
+    while (this.pendingBytes >= 4) {
+      const head = this.peek(4);
+      const length = head.readUInt32BE(0);
+      if (length === 0 || length > this.maxFrameBytes) {
+        throw new ProtocolError(`driver-executor: frame of ${length} bytes (limit ${this.maxFrameBytes})`);
+      }
+      if (this.pendingBytes < 4 + length) break;
+      this.take(4);
+      out.push(decodeFrameBody(this.take(length)));
+    }
+    return out;
+  }
+
+  /** Bytes received and not yet part of a complete frame. */
+  get buffered(): number {
+    return this.pendingBytes;
+  }
+
+  private peek(n: number): Buffer {
+    if (this.pending[0]!.length >= n) return this.pending[0]!;
+    this.pending = [Buffer.concat(this.pending)];
+    return this.pending[0]!;
+  }
+
+  private take(n: number): Buffer {
+    const first = this.pending[0]!;
+    let out: Buffer;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length === n) this.pending.shift();
+      else this.pending[0] = first.subarray(n);
+    } else {
+      const all = Buffer.concat(this.pending);
+      out = all.subarray(0, n);
+      this.pending = all.length > n ? [all.subarray(n)] : [];
+    }
+    this.pendingBytes -= n;
+    return out;
+  }
+}

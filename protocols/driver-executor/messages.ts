@@ -1,0 +1,92 @@
+/**
+ * The messages of the driver-executor protocol as TypeScript sees them. Field for field these
+ * match schemas.ts; the codec converts between the two in one place.
+ *
+ *   executor                                driver
+ *      | -- preamble "SPDE" u16 version -->   |
+ *      | -- hello (nonce_e) --------------->  |
+ *      |  <-- challenge (nonce_d, proof_d) -- |   proof_d = HMAC(secret, "driver" nonce_e nonce_d)
+ *      | -- proof (proof_e) --------------->  |   proof_e = HMAC(secret, "executor" nonce_d nonce_e id)
+ *      |  <-- welcome | reject -------------- |
+ *      |  <-- broadcast, stage, launch, cancel, forgetStage, shutdown
+ *      | -- chunk, status ----------------->  |
+ */
+
+/** How a function travels: its source text (with closure values), or the name of a built-in. */
+export interface FnRef {
+  source: string;
+  builtin: string | null;
+  env: Buffer | null;
+}
+
+/** One dataset of a stage's pipeline. */
+export interface PlanNode {
+  id: number;
+  op: string;
+  parents: number[];
+  numPartitions: number;
+  fns: FnRef[];
+  params: Buffer | null;
+}
+
+/** What a task does with its partition once computed. */
+export interface ActionSpec {
+  kind: string;
+  fns: FnRef[];
+  params: Buffer | null;
+}
+
+/** Everything an executor needs to run any task of a stage; sent once per executor and stage. */
+export interface StagePlan {
+  stageId: number;
+  description: string;
+  nodes: PlanNode[];
+  root: number;
+  action: ActionSpec;
+}
+
+export interface TaskLaunch {
+  tid: number;
+  stageId: number;
+  partition: number;
+  attempt: number;
+  inputs: Buffer;
+}
+
+export type TaskErrorKind = 'USER' | 'CLOSURE' | 'SYSTEM';
+
+export interface TaskErrorInfo {
+  kind: TaskErrorKind;
+  name: string;
+  message: string;
+  stack: string;
+}
+
+export interface TaskStatus {
+  tid: number;
+  succeeded: boolean;
+  result: Buffer | null;
+  error: TaskErrorInfo | null;
+  records: number;
+  bytesRead: number;
+  bytesWritten: number;
+  durationUs: number;
+}
+
+export type Message =
+  | { type: 'hello'; executorId: string; host: string; containerId: string; cores: number; pid: number; nonce: Buffer }
+  | { type: 'challenge'; nonce: Buffer; proof: Buffer }
+  | { type: 'proof'; proof: Buffer }
+  | { type: 'welcome'; appId: string; nameNodes: string[]; hdfsUser: string }
+  | { type: 'reject'; reason: string }
+  | { type: 'broadcast'; id: number; data: Buffer }
+  | { type: 'stage'; plan: StagePlan }
+  | { type: 'forgetStage'; stageId: number }
+  | { type: 'launch'; tasks: TaskLaunch[] }
+  | { type: 'cancel'; tids: number[] }
+  | { type: 'chunk'; tid: number; data: Buffer }
+  | { type: 'status'; updates: TaskStatus[] }
+  | { type: 'shutdown'; reason: string };
+
+export type MessageType = Message['type'];
+export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>;

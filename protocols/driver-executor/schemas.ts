@@ -1,0 +1,198 @@
+/**
+ * The Avro schemas of the driver-executor protocol, version 1. A schema here never changes once
+ * released: a change is a new version (a new `PROTOCOL_VERSION` and a new set of schemas beside
+ * these), announced in the connection preamble so that a driver and an executor of different
+ * versions refuse each other with a clear message instead of misreading bytes.
+ *
+ * User values (records, closure values, broadcast values, action parameters) have no schema: they
+ * travel as `bytes` holding Node's structured-clone serialization (v8.serialize), which keeps Map,
+ * Set, Date, BigInt, typed arrays and undefined. Driver and executors run the same Node binary.
+ */
+
+export const PROTOCOL_VERSION = 1;
+const NS = 'spindle.de.v1';
+
+const FN_REF = {
+  type: 'record',
+  name: 'FnRef',
+  namespace: NS,
+  fields: [
+    // Source text of the function as the driver's copy of the job module printed it.
+    { name: 'source', type: 'string' },
+    // A built-in such as "JSON.parse" (native functions have no source).
+    { name: 'builtin', type: ['null', 'string'], default: null },
+    // Closure values: v8-serialized { name: value } (broadcasts and functions replaced by markers).
+    { name: 'env', type: ['null', 'bytes'], default: null },
+  ],
+} as const;
+
+const PLAN_NODE = {
+  type: 'record',
+  name: 'PlanNode',
+  namespace: NS,
+  fields: [
+    { name: 'id', type: 'int' },
+    { name: 'op', type: 'string' },
+    { name: 'parents', type: { type: 'array', items: 'int' } },
+    { name: 'numPartitions', type: 'int' },
+    { name: 'fns', type: { type: 'array', items: `${NS}.FnRef` } },
+    // Op-specific parameters, v8-serialized (sample fraction and seed, coalesce groups, ...).
+    { name: 'params', type: ['null', 'bytes'], default: null },
+  ],
+} as const;
+
+const ACTION = {
+  type: 'record',
+  name: 'Action',
+  namespace: NS,
+  fields: [
+    { name: 'kind', type: 'string' },
+    { name: 'fns', type: { type: 'array', items: `${NS}.FnRef` } },
+    { name: 'params', type: ['null', 'bytes'], default: null },
+  ],
+} as const;
+
+const STAGE_PLAN = {
+  type: 'record',
+  name: 'StagePlan',
+  namespace: NS,
+  fields: [
+    { name: 'stageId', type: 'int' },
+    { name: 'description', type: 'string' },
+    { name: 'nodes', type: { type: 'array', items: `${NS}.PlanNode` } },
+    { name: 'root', type: 'int' },
+    { name: 'action', type: `${NS}.Action` },
+  ],
+} as const;
+
+const TASK = {
+  type: 'record',
+  name: 'Task',
+  namespace: NS,
+  fields: [
+    // Unique per attempt; every later message about the attempt names only this.
+    { name: 'tid', type: 'long' },
+    { name: 'stageId', type: 'int' },
+    { name: 'partition', type: 'int' },
+    { name: 'attempt', type: 'int' },
+    // v8-serialized input splits of the source partitions this task reads.
+    { name: 'inputs', type: 'bytes' },
+  ],
+} as const;
+
+const TASK_ERROR = {
+  type: 'record',
+  name: 'TaskError',
+  namespace: NS,
+  fields: [
+    { name: 'kind', type: { type: 'enum', name: 'TaskErrorKind', symbols: ['USER', 'CLOSURE', 'SYSTEM'] } },
+    { name: 'name', type: 'string' },
+    { name: 'message', type: 'string' },
+    { name: 'stack', type: 'string' },
+  ],
+} as const;
+
+const TASK_STATUS = {
+  type: 'record',
+  name: 'TaskStatus',
+  namespace: NS,
+  fields: [
+    { name: 'tid', type: 'long' },
+    { name: 'succeeded', type: 'boolean' },
+    // v8-serialized action result (a count, a partial fold, a written file, ...).
+    { name: 'result', type: ['null', 'bytes'], default: null },
+    { name: 'error', type: ['null', `${NS}.TaskError`], default: null },
+    { name: 'records', type: 'long' },
+    { name: 'bytesRead', type: 'long' },
+    { name: 'bytesWritten', type: 'long' },
+    { name: 'durationUs', type: 'long' },
+  ],
+} as const;
+
+/** One schema per message; the frame's tag byte says which. */
+export const MESSAGE_SCHEMAS = {
+  hello: {
+    type: 'record',
+    name: 'Hello',
+    namespace: NS,
+    fields: [
+      { name: 'executorId', type: 'string' },
+      { name: 'host', type: 'string' },
+      { name: 'containerId', type: 'string' },
+      { name: 'cores', type: 'int' },
+      { name: 'pid', type: 'int' },
+      { name: 'nonce', type: 'bytes' },
+    ],
+  },
+  challenge: {
+    type: 'record',
+    name: 'Challenge',
+    namespace: NS,
+    fields: [
+      { name: 'nonce', type: 'bytes' },
+      { name: 'proof', type: 'bytes' },
+    ],
+  },
+  proof: { type: 'record', name: 'Proof', namespace: NS, fields: [{ name: 'proof', type: 'bytes' }] },
+  welcome: {
+    type: 'record',
+    name: 'Welcome',
+    namespace: NS,
+    fields: [
+      { name: 'appId', type: 'string' },
+      { name: 'nameNodes', type: { type: 'array', items: 'string' } },
+      { name: 'hdfsUser', type: 'string' },
+    ],
+  },
+  reject: { type: 'record', name: 'Reject', namespace: NS, fields: [{ name: 'reason', type: 'string' }] },
+  broadcast: {
+    type: 'record',
+    name: 'Broadcast',
+    namespace: NS,
+    fields: [
+      { name: 'id', type: 'int' },
+      { name: 'data', type: 'bytes' },
+    ],
+  },
+  stage: { type: 'record', name: 'StageMessage', namespace: NS, fields: [{ name: 'plan', type: STAGE_PLAN }] },
+  forgetStage: { type: 'record', name: 'ForgetStage', namespace: NS, fields: [{ name: 'stageId', type: 'int' }] },
+  launch: { type: 'record', name: 'LaunchTasks', namespace: NS, fields: [{ name: 'tasks', type: { type: 'array', items: TASK } }] },
+  cancel: { type: 'record', name: 'CancelTasks', namespace: NS, fields: [{ name: 'tids', type: { type: 'array', items: 'long' } }] },
+  chunk: {
+    type: 'record',
+    name: 'ResultChunk',
+    namespace: NS,
+    fields: [
+      { name: 'tid', type: 'long' },
+      // v8-serialized array of records; at most a chunk's worth (see RESULT_CHUNK_BYTES).
+      { name: 'data', type: 'bytes' },
+    ],
+  },
+  status: {
+    type: 'record',
+    name: 'StatusUpdates',
+    namespace: NS,
+    fields: [{ name: 'updates', type: { type: 'array', items: TASK_STATUS } }],
+  },
+  shutdown: { type: 'record', name: 'Shutdown', namespace: NS, fields: [{ name: 'reason', type: 'string' }] },
+} as const;
+
+/** Named types the message schemas refer to, registered before them. */
+export const SHARED_SCHEMAS = [FN_REF, PLAN_NODE, ACTION, TASK_ERROR] as const;
+
+/** Tag byte of each message in a frame. Stable within a protocol version. */
+export const MESSAGE_TAGS = {
+  hello: 1,
+  challenge: 2,
+  proof: 3,
+  welcome: 4,
+  reject: 5,
+  broadcast: 10,
+  stage: 11,
+  forgetStage: 12,
+  launch: 13,
+  cancel: 14,
+  chunk: 20,
+  status: 21,
+  shutdown: 30,
+} as const satisfies Record<keyof typeof MESSAGE_SCHEMAS, number>;

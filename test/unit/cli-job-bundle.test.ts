@@ -1,0 +1,45 @@
+import { expect } from 'chai';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../../protocols/errors/index.js';
+import { bundleJob, JobBundleError } from '../../client/job-bundle.js';
+
+describe('job bundling (esbuild)', function () {
+  this.timeout(20_000);
+  const dir = mkdtempSync(join(tmpdir(), 'spindle-job-'));
+  writeFileSync(join(dir, 'lib.ts'), 'export const greet = (n: string): string => `hi ${n}`;\n');
+  writeFileSync(join(dir, 'job.ts'), "import { greet } from './lib.js';\nconsole.log(greet(process.argv[2] ?? 'x'));\n");
+  writeFileSync(join(dir, 'broken.ts'), "const a = 1;\nconst b = ;\nconsole.log(a, b);\n");
+  writeFileSync(join(dir, 'missing-import.mjs'), "import { nope } from './does-not-exist.mjs';\nnope();\n");
+
+  it('bundles a TypeScript job with its imports into one ESM file that runs', async () => {
+    const b = await bundleJob('job.ts', dir);
+    expect(b.code).to.include('hi ${n}');
+    expect(b.code).to.include('createRequire');
+    expect(b.code).to.not.match(/from ['"]\.\/lib/);
+    const file = join(dir, 'out.mjs');
+    writeFileSync(file, b.code);
+    const { execFileSync } = await import('node:child_process');
+    expect(execFileSync(process.execPath, [file, 'Ada'], { encoding: 'utf8' })).to.equal('hi Ada\n');
+  });
+
+  it('points a syntax error at file:line:column with the line and a caret', async () => {
+    const err = await bundleJob('broken.ts', dir).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(JobBundleError);
+    expect(err).to.be.instanceOf(ConfigError);
+    expect((err as Error).message).to.equal(
+      'cannot bundle broken.ts; nothing was submitted:\nbroken.ts:2:11: error: Unexpected ";"\n  2 | const b = ;\n    |           ^',
+    );
+  });
+
+  it('names an import that cannot be resolved', async () => {
+    const err = await bundleJob('missing-import.mjs', dir).catch((e: unknown) => e);
+    expect((err as Error).message).to.match(/missing-import\.mjs:1:22: error: Could not resolve "\.\/does-not-exist\.mjs"/);
+  });
+
+  it('rejects a missing file and other extensions before esbuild', async () => {
+    expect(await bundleJob('nope.ts', dir).catch((e: unknown) => (e as Error).message)).to.match(/^job file nope\.ts: no such file \(looked at .*nope\.ts\)$/);
+    expect(await bundleJob('job.py', dir).catch((e: unknown) => (e as Error).message)).to.equal('job file job.py: expected a .ts, .mts, .js, .mjs file');
+  });
+});

@@ -1,0 +1,137 @@
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { Duplex } from 'node:stream';
+import {
+  acceptExecutor,
+  connectToDriver,
+  decodePreamble,
+  encodeMessage,
+  encodePreamble,
+  FrameDecoder,
+  type Message,
+} from '../../protocols/driver-executor/index.js';
+import { AuthenticationError, ProtocolError } from '../../protocols/errors/index.js';
+
+/** Two connected in-memory sockets. */
+function socketPair(): [Duplex, Duplex] {
+  let a: Duplex;
+  let b: Duplex;
+  const make = (peer: () => Duplex): Duplex =>
+    new Duplex({
+      read() {},
+      write(chunk, _enc, cb) {
+        peer().push(chunk);
+        cb();
+      },
+      final(cb) {
+        peer().push(null);
+        cb();
+      },
+      destroy(err, cb) {
+        // As with TCP: the peer sees the connection end.
+        const p = peer();
+        if (!p.destroyed) p.push(null);
+        cb(err);
+      },
+    });
+  a = make(() => b);
+  b = make(() => a);
+  return [a, b];
+}
+
+const MESSAGES: Message[] = [
+  { type: 'launch', tasks: [{ tid: 2 ** 40, stageId: 3, partition: 17, attempt: 2, inputs: Buffer.from([1, 2, 3]) }] },
+  {
+    type: 'stage',
+    plan: {
+      stageId: 3,
+      description: 'count of textFile /x → map',
+      nodes: [
+        { id: 1, op: 'text', parents: [], numPartitions: 4, fns: [], params: null },
+        { id: 2, op: 'map', parents: [1], numPartitions: 4, fns: [{ source: '(l) => l.length', builtin: null, env: Buffer.from('e') }], params: null },
+      ],
+      root: 2,
+      action: { kind: 'count', fns: [], params: null },
+    },
+  },
+  {
+    type: 'status',
+    updates: [
+      { tid: 9, succeeded: true, result: Buffer.from('r'), error: null, records: 10, bytesRead: 2 ** 33, bytesWritten: 0, durationUs: 15 },
+      { tid: 10, succeeded: false, result: null, error: { kind: 'CLOSURE', name: 'ClosureError', message: 'm', stack: 's' }, records: 0, bytesRead: 0, bytesWritten: 0, durationUs: 1 },
+    ],
+  },
+  { type: 'chunk', tid: 9, data: randomBytes(300) },
+  { type: 'cancel', tids: [1, 2, 3] },
+  { type: 'broadcast', id: 4, data: Buffer.from('value') },
+  { type: 'forgetStage', stageId: 3 },
+  { type: 'shutdown', reason: 'done' },
+];
+
+const plain = (m: Message): unknown => JSON.parse(JSON.stringify(m));
+
+describe('driver-executor protocol', () => {
+  it('round-trips every message type through frames split at every byte boundary', () => {
+    const bytes = Buffer.concat(MESSAGES.map(encodeMessage));
+    for (const chunk of [1, 2, 3, 7, 64, bytes.length]) {
+      const decoder = new FrameDecoder();
+      const got: Message[] = [];
+      for (let i = 0; i < bytes.length; i += chunk) got.push(...decoder.push(bytes.subarray(i, i + chunk)));
+      expect(got.map(plain), `chunk ${chunk}`).to.deep.equal(MESSAGES.map(plain));
+      expect(decoder.buffered).to.equal(0);
+    }
+    for (let k = 0; k <= bytes.length; k++) {
+      const decoder = new FrameDecoder();
+      const got = [...decoder.push(bytes.subarray(0, k)), ...decoder.push(bytes.subarray(k))];
+      expect(got.length, `split at ${k}`).to.equal(MESSAGES.length);
+    }
+  });
+
+  it('draws the frame as documented: u32 length, tag, Avro body', () => {
+    const frame = encodeMessage({ type: 'forgetStage', stageId: 1 });
+    // length 2 (tag + zig-zag varint 1 = 0x02), tag 12
+    expect(frame.toString('hex')).to.equal('000000020c02');
+    expect(encodePreamble().toString('hex')).to.equal('535044450001');
+    expect(decodePreamble(encodePreamble(7))).to.equal(7);
+    expect(() => decodePreamble(Buffer.from('GET / HTTP/1.1'))).to.throw(ProtocolError, /expected "SPDE"/);
+  });
+
+  it('refuses oversized frames and unknown tags', () => {
+    const decoder = new FrameDecoder(16);
+    expect(() => decoder.push(Buffer.from([0, 0, 1, 0]))).to.throw(ProtocolError, /frame of 256 bytes \(limit 16\)/);
+    expect(() => new FrameDecoder().push(Buffer.from([0, 0, 0, 1, 99]))).to.throw(ProtocolError, /unknown message tag 99/);
+  });
+
+  const identity = { executorId: '3', host: 'n1', containerId: 'container_1', cores: 2, pid: 42 };
+  const welcome = { appId: 'application_1_1', nameNodes: ['http://nn:9870'], hdfsUser: 'alice' };
+
+  it('authenticates both ways with the shared secret, then carries messages', async () => {
+    const secret = randomBytes(32);
+    const [driverSide, executorSide] = socketPair();
+    const [accepted, connected] = await Promise.all([acceptExecutor(driverSide, secret, welcome), connectToDriver(executorSide, secret, identity)]);
+    expect(accepted.executor).to.deep.equal(identity);
+    expect(connected.welcome).to.deep.equal(welcome);
+    const got = new Promise<Message>((resolve) => connected.channel.listen(resolve, () => {}));
+    accepted.channel.send({ type: 'shutdown', reason: 'bye' });
+    expect(await got).to.deep.equal({ type: 'shutdown', reason: 'bye' });
+  });
+
+  it('refuses an executor with the wrong secret, and an executor refuses a driver with the wrong secret', async () => {
+    const [d1, e1] = socketPair();
+    const results = await Promise.allSettled([acceptExecutor(d1, randomBytes(32), welcome), connectToDriver(e1, randomBytes(32), identity)]);
+    expect(results.map((r) => r.status)).to.deep.equal(['rejected', 'rejected']);
+    // The executor checks the driver's proof first: a driver without the secret gets nothing.
+    expect((results[1] as PromiseRejectedResult).reason).to.be.instanceOf(AuthenticationError);
+    expect((results[1] as PromiseRejectedResult).reason.message).to.match(/the driver could not prove it knows the application secret/);
+  });
+
+  it('lets the driver turn away an executor it does not want', async () => {
+    const secret = randomBytes(32);
+    const [d, e] = socketPair();
+    const results = await Promise.allSettled([
+      acceptExecutor(d, secret, welcome, (h) => `executor ${h.executorId} is already registered`),
+      connectToDriver(e, secret, identity),
+    ]);
+    expect((results[1] as PromiseRejectedResult).reason.message).to.equal('connect to the driver: refused: executor 3 is already registered');
+  });
+});

@@ -1,0 +1,292 @@
+import { expect } from 'chai';
+import { TaskFailedError } from '../../appmaster/driver/errors.js';
+import { TaskScheduler, type ExecutorLink, type SchedulerClock, type TaskSetListener, type TaskSetSpec } from '../../appmaster/driver/scheduler.js';
+import type { TaskErrorInfo, TaskLaunch, TaskStatus } from '../../protocols/driver-executor/index.js';
+
+class FakeClock implements SchedulerClock {
+  t = 0;
+  private timers: { at: number; fn: () => void }[] = [];
+  now(): number {
+    return this.t;
+  }
+  setTimer(ms: number, fn: () => void): () => void {
+    const timer = { at: this.t + ms, fn };
+    this.timers.push(timer);
+    return () => (this.timers = this.timers.filter((x) => x !== timer));
+  }
+  advance(ms: number): void {
+    this.t += ms;
+    const due = this.timers.filter((x) => x.at <= this.t);
+    this.timers = this.timers.filter((x) => x.at > this.t);
+    for (const d of due) d.fn();
+  }
+}
+
+class FakeExecutor implements ExecutorLink {
+  readonly launched: TaskLaunch[] = [];
+  readonly cancelled: number[] = [];
+  readonly hostAliases: string[];
+  constructor(
+    readonly id: string,
+    readonly host: string,
+    readonly cores = 1,
+  ) {
+    this.hostAliases = [host];
+  }
+  launch(_set: TaskSetSpec, tasks: TaskLaunch[]): void {
+    this.launched.push(...tasks);
+  }
+  cancel(tids: number[]): void {
+    this.cancelled.push(...tids);
+  }
+  /** Attempts launched here and not yet answered. */
+  running(answered: Set<number>): TaskLaunch[] {
+    return this.launched.filter((t) => !answered.has(t.tid));
+  }
+}
+
+function ok(tid: number, durationUs = 10_000, result: Buffer | null = null): TaskStatus {
+  return { tid, succeeded: true, result, error: null, records: 1, bytesRead: 0, bytesWritten: 0, durationUs };
+}
+
+function failed(tid: number, error: Partial<TaskErrorInfo> = {}): TaskStatus {
+  return {
+    tid,
+    succeeded: false,
+    result: null,
+    error: { kind: 'USER', name: 'Error', message: 'boom', stack: 'Error: boom\n    at job.mjs:3:9', ...error },
+    records: 0,
+    bytesRead: 0,
+    bytesWritten: 0,
+    durationUs: 1000,
+  };
+}
+
+function taskSet(partitions: number, hosts: (p: number) => string[] = () => [], maxAttempts = 4): TaskSetSpec {
+  return {
+    stageId: 7,
+    description: 'count of range(10)',
+    tasks: Array.from({ length: partitions }, (_, p) => ({ partition: p, hosts: hosts(p), inputs: Buffer.alloc(0) })),
+    maxAttempts,
+    payload: undefined,
+  };
+}
+
+class Recorder implements TaskSetListener {
+  readonly successes: { partition: number; tid: number; chunks: Buffer[]; executorId: string }[] = [];
+  done = false;
+  error: Error | undefined;
+  succeeded(partition: number, status: TaskStatus, chunks: Buffer[], executorId: string): void {
+    this.successes.push({ partition, tid: status.tid, chunks, executorId });
+  }
+  completed(): void {
+    this.done = true;
+  }
+  failed(error: Error): void {
+    this.error = error;
+  }
+}
+
+describe('TaskScheduler', () => {
+  let clock: FakeClock;
+  let scheduler: TaskScheduler;
+  const answered = new Set<number>();
+  const answer = (e: FakeExecutor, status: TaskStatus): void => {
+    answered.add(status.tid);
+    scheduler.statusUpdates(e.id, [status]);
+  };
+
+  beforeEach(() => {
+    clock = new FakeClock();
+    scheduler = new TaskScheduler({ localityWaitMs: 3000 }, clock);
+    answered.clear();
+  });
+
+  it('spreads tasks round-robin, one per core first, then one pipelined task per core', () => {
+    const a = new FakeExecutor('1', 'h1');
+    const b = new FakeExecutor('2', 'h2');
+    scheduler.addExecutor(a);
+    scheduler.addExecutor(b);
+    const r = new Recorder();
+    scheduler.submit(taskSet(10), r);
+    expect(a.launched.map((t) => t.partition)).to.deep.equal([0, 2]);
+    expect(b.launched.map((t) => t.partition)).to.deep.equal([1, 3]);
+    expect(a.launched.every((t) => t.attempt === 0 && t.stageId === 7)).to.equal(true);
+  });
+
+  it('runs every partition once and completes, in whatever order statuses come', () => {
+    const a = new FakeExecutor('1', 'h1', 2);
+    scheduler.addExecutor(a);
+    const r = new Recorder();
+    scheduler.submit(taskSet(5), r);
+    while (!r.done) {
+      const running = a.running(answered);
+      expect(running.length).to.be.greaterThan(0);
+      answer(a, ok(running[running.length - 1]!.tid));
+    }
+    expect(r.successes.map((s) => s.partition).sort()).to.deep.equal([0, 1, 2, 3, 4]);
+    expect(r.error).to.equal(undefined);
+  });
+
+  it('pipelines more tasks per core once tasks turn out short', () => {
+    const a = new FakeExecutor('1', 'h1');
+    scheduler.addExecutor(a);
+    scheduler.submit(taskSet(200), new Recorder());
+    expect(a.running(answered)).to.have.length(2);
+    // Tasks of 20 µs: the scheduler keeps many more in flight so the executor never waits.
+    for (let i = 0; i < 20; i++) answer(a, ok(a.running(answered)[0]!.tid, 20));
+    expect(a.running(answered).length).to.be.greaterThan(30);
+  });
+
+  it('prefers executors on the hosts holding the data, and waits for them up to the locality wait', () => {
+    const a = new FakeExecutor('1', 'hA');
+    const b = new FakeExecutor('2', 'hB');
+    scheduler.addExecutor(a);
+    scheduler.addExecutor(b);
+    scheduler.submit(taskSet(6, () => ['hA']), new Recorder());
+    expect(a.launched).to.have.length(2);
+    expect(b.launched, 'b waits while a local executor exists').to.have.length(0);
+    clock.advance(2999);
+    expect(b.launched).to.have.length(0);
+    clock.advance(1);
+    expect(b.launched.length, 'after the wait, b takes non-local tasks').to.equal(2);
+  });
+
+  it('does not wait for hosts where no executor runs', () => {
+    const b = new FakeExecutor('2', 'hB');
+    scheduler.addExecutor(b);
+    scheduler.submit(taskSet(2, () => ['hZ']), new Recorder());
+    expect(b.launched).to.have.length(2);
+  });
+
+  it('matches locality on any name of the executor host', () => {
+    const a: FakeExecutor = new FakeExecutor('1', 'localhost');
+    (a.hostAliases as string[]).push('127.0.0.1');
+    const b = new FakeExecutor('2', 'other');
+    scheduler.addExecutor(b);
+    scheduler.addExecutor(a);
+    scheduler.submit(taskSet(2, () => ['127.0.0.1']), new Recorder());
+    expect(a.launched).to.have.length(2);
+    expect(b.launched).to.have.length(0);
+  });
+
+  it('retries a failed task on another executor, then succeeds', () => {
+    const a = new FakeExecutor('1', 'h');
+    const b = new FakeExecutor('2', 'h');
+    scheduler.addExecutor(a);
+    scheduler.addExecutor(b);
+    const r = new Recorder();
+    scheduler.submit(taskSet(1), r);
+    const first = a.launched[0]!;
+    answer(a, failed(first.tid));
+    expect(b.launched.map((t) => [t.partition, t.attempt])).to.deep.equal([[0, 1]]);
+    answer(b, ok(b.launched[0]!.tid));
+    expect(r.done).to.equal(true);
+    expect(r.successes).to.have.length(1);
+  });
+
+  it('fails the task set after maxAttempts with the message, stack, partition and attempt', () => {
+    const a = new FakeExecutor('1', 'h');
+    scheduler.addExecutor(a);
+    const r = new Recorder();
+    scheduler.submit(taskSet(3), r);
+    for (let attempt = 0; attempt < 4; attempt++) {
+      let t: TaskLaunch | undefined;
+      while (!(t = a.running(answered).find((x) => x.partition === 2))) answer(a, ok(a.running(answered)[0]!.tid));
+      expect(t.attempt).to.equal(attempt);
+      answer(a, failed(t.tid, { message: 'bad record 42', stack: 'Error: bad record 42\n    at job.mjs:7:11' }));
+    }
+    expect(r.error).to.be.instanceOf(TaskFailedError);
+    const e = r.error as TaskFailedError;
+    expect(e.message).to.match(/^partition 2 of stage 7 \(count of range\(10\)\) failed 4 time\(s\); last: attempt 4 on executor 1 \(h\):\nError: bad record 42\n {4}at job\.mjs:7:11$/);
+    expect(e.failure).to.include({ partition: 2, attempt: 4, executorId: '1', errorMessage: 'bad record 42', kind: 'USER' });
+    expect(r.done).to.equal(false);
+  });
+
+  it('fails at once on a closure error (retrying cannot help)', () => {
+    const a = new FakeExecutor('1', 'h');
+    scheduler.addExecutor(a);
+    const r = new Recorder();
+    scheduler.submit(taskSet(1), r);
+    answer(a, failed(a.launched[0]!.tid, { kind: 'CLOSURE', name: 'ClosureError', message: 'cannot use x on the executor' }));
+    expect(r.error?.message).to.match(/retrying cannot help/);
+    expect(a.launched).to.have.length(1);
+  });
+
+  it('re-runs the tasks of a lost executor elsewhere without counting a failure', () => {
+    const a = new FakeExecutor('1', 'h');
+    const b = new FakeExecutor('2', 'h');
+    scheduler.addExecutor(a);
+    scheduler.addExecutor(b);
+    const r = new Recorder();
+    scheduler.submit(taskSet(4, () => [], 1), r);
+    const lost = a.running(answered).map((t) => t.partition);
+    expect(lost).to.have.length(2);
+    scheduler.removeExecutor('1');
+    for (const t of b.running(answered)) answer(b, ok(t.tid));
+    while (!r.done) for (const t of b.running(answered)) answer(b, ok(t.tid));
+    expect(r.error, 'maxAttempts 1, yet no failure: a loss is not the task’s fault').to.equal(undefined);
+    expect(r.successes.map((s) => s.partition).sort()).to.deep.equal([0, 1, 2, 3]);
+    expect(r.successes.every((s) => s.executorId === '2')).to.equal(true);
+  });
+
+  it('ignores late reports from a lost executor and second reports of a partition', () => {
+    const a = new FakeExecutor('1', 'h');
+    const b = new FakeExecutor('2', 'h');
+    scheduler.addExecutor(a);
+    const r = new Recorder();
+    scheduler.submit(taskSet(1), r);
+    const zombie = a.launched[0]!;
+    scheduler.removeExecutor('1');
+    scheduler.addExecutor(b);
+    scheduler.chunk('1', zombie.tid, Buffer.from('zombie'));
+    answer(a, ok(zombie.tid));
+    expect(r.successes).to.have.length(0);
+    const t = b.launched[0]!;
+    scheduler.chunk('2', t.tid, Buffer.from('c1'));
+    answer(b, ok(t.tid));
+    answer(b, ok(t.tid));
+    expect(r.successes).to.have.length(1);
+    expect(r.successes[0]!.chunks.map(String)).to.deep.equal(['c1']);
+  });
+
+  it('drops the chunks of a failed attempt', () => {
+    const a = new FakeExecutor('1', 'h');
+    scheduler.addExecutor(a);
+    const r = new Recorder();
+    scheduler.submit(taskSet(1), r);
+    scheduler.chunk('1', a.launched[0]!.tid, Buffer.from('partial'));
+    answer(a, failed(a.launched[0]!.tid));
+    const retry = a.launched[1]!;
+    scheduler.chunk('1', retry.tid, Buffer.from('whole'));
+    answer(a, ok(retry.tid));
+    expect(r.successes[0]!.chunks.map(String)).to.deep.equal(['whole']);
+  });
+
+  it('waits for executors: tasks start when the first one registers', () => {
+    const r = new Recorder();
+    scheduler.submit(taskSet(2), r);
+    const a = new FakeExecutor('1', 'h');
+    scheduler.addExecutor(a);
+    expect(a.launched).to.have.length(2);
+  });
+
+  it('cancel drops pending tasks and cancels running attempts', () => {
+    const a = new FakeExecutor('1', 'h');
+    scheduler.addExecutor(a);
+    const r = new Recorder();
+    const handle = scheduler.submit(taskSet(10), r);
+    const running = a.running(answered).map((t) => t.tid);
+    handle.cancel();
+    expect(a.cancelled.sort()).to.deep.equal(running.sort());
+    answer(a, ok(running[0]!));
+    expect(r.successes).to.have.length(0);
+    expect(scheduler.progress().at(-1)!.state).to.equal('cancelled');
+  });
+
+  it('completes an empty task set at once', () => {
+    const r = new Recorder();
+    scheduler.submit(taskSet(0), r);
+    expect(r.done).to.equal(true);
+  });
+});
