@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleJob } from '../appmaster/driver/bundle-job.js';
+import { bundleJob } from '../client/job-bundle.js';
 import { DriverRuntime } from '../appmaster/driver/runtime.js';
 import { loadJobModule } from '../executor/index.js';
 import { createCredentials, serializeCredentials } from '../protocols/credentials/index.js';

@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const ds: DistShell = installDistShell(peers);
   const spark: PySpark | undefined = selected.some((w) => SPARK_WORKLOADS.includes(w)) ? installPySpark(peers) : undefined;
   const spindle = spindleCommands(repoRoot, cluster.confDir, DEFAULT_CONTAINER_MEMORY_MB);
-  console.log(`Spindle: run via ${spindle.via.run}, submit ${spindle.via.submit === 'cli' ? 'via cli' : 'not in the CLI yet'}`);
+  console.log(`Spindle: run via ${spindle.via.run}, fs via ${spindle.via.fs}, submit ${spindle.via.submit === 'cli' ? 'via cli' : 'not in the CLI yet'}`);
 
   const session = `spindle-bench-${Date.now().toString(36)}`;
   const sampler = new AmRssSampler();
@@ -140,7 +140,8 @@ function writeResults(options: BenchOptions, machine: Machine, fresh: readonly R
   const jsonPath = join(RESULTS_DIR, 'latest.json');
   const rows = mergeRows(loadRows(jsonPath), fresh, ROW_NAMES);
   writeFileSync(jsonPath, `${JSON.stringify(rows, null, 2)}\n`);
-  const title = `Spindle vs peers on ${machine.nproc} cores${rows.some((r) => r.quick) ? ' (some rows from --quick)' : ''}`;
+  const quick = rows.every((r) => r.quick) ? ' (--quick)' : rows.some((r) => r.quick) ? ' (some rows from --quick)' : '';
+  const title = `Spindle vs peers on ${machine.nproc} cores${quick}`;
   writeFileSync(join(RESULTS_DIR, 'latest.svg'), speedupChart(rows, title));
   const md = [
     '# Spindle benchmark: latest results',

@@ -45,3 +45,16 @@ export { containerIdsIn, discoverContainers, NodeDirectory, type ContainerLocati
 export { describeEnd, explainFailure, formatFailure, memoryKillWords, tailLines, type ContainerEnd, type ContainerFailure } from './failure.js';
 export { amContainerOf, ApplicationFollower, type FollowListener, type FollowOptions, type FollowResult, type LogScope } from './follow.js';
 export { bundleJob, JobBundleError, type JobBundle } from './job-bundle.js';
+// The job API, for `import type { Context } from 'spindle'` in job files (types only: the CLI loads
+// none of the job engine).
+export type {
+  AvroSaveOptions,
+  Broadcast,
+  ClosureValues,
+  Context,
+  Dataset,
+  FileSourceOptions,
+  SaveOptions,
+  TaskFailedError,
+  TaskFailure,
+} from '../appmaster/driver/index.js';

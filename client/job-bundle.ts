@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { extname, relative, resolve } from 'node:path';
 import type { Message } from 'esbuild';
+import { JOB_BUNDLE_FOOTER } from '../protocols/app-spec/index.js';
 import { ConfigError } from '../protocols/errors/index.js';
 
 /**
@@ -24,6 +25,8 @@ export class JobBundleError extends ConfigError {
 export interface JobBundle {
   /** The bundle, one ESM file with an inline source map. */
   code: string;
+  /** Bytes of code. */
+  size: number;
   /** esbuild's warnings, formatted like errors. */
   warnings: string[];
 }
@@ -39,11 +42,24 @@ export function formatBuildMessage(m: Message, kind: 'error' | 'warning', cwd: s
   return `${head}\n  ${loc.line} | ${loc.lineText}\n  ${' '.repeat(gutter)} | ${' '.repeat(loc.column)}^`;
 }
 
+export interface BundleJobOptions {
+  /** Resolve `file` against this directory. Default: the current directory. */
+  cwd?: string;
+  /** Also write the bundle here. */
+  outFile?: string;
+  /** Packages left out of the bundle (they must then exist on the cluster's nodes). */
+  external?: string[];
+}
+
 /**
- * Bundles `file` (.ts, .mts, .js, .mjs) with its imports for Node 20.
- * @throws ConfigError for a missing file or another extension; JobBundleError for build errors
+ * Bundles `file` (.ts, .mts, .js, .mjs) with its imports for Node 20 into one ES module ending in the
+ * job evaluator (JOB_BUNDLE_FOOTER), which is how executors rebuild the job's functions: every
+ * top-level binding of the job, its helpers and its npm imports sits in that one module scope.
+ * @throws ConfigError for a missing file or another extension; JobBundleError for build errors and
+ *   for CommonJS jobs (their bindings would hide in a wrapper function the evaluator cannot see)
  */
-export async function bundleJob(file: string, cwd: string): Promise<JobBundle> {
+export async function bundleJob(file: string, options: BundleJobOptions = {}): Promise<JobBundle> {
+  const cwd = options.cwd ?? process.cwd();
   const path = resolve(cwd, file);
   if (!(JOB_EXTENSIONS as readonly string[]).includes(extname(path))) {
     throw new ConfigError(`job file ${file}: expected a ${JOB_EXTENSIONS.join(', ')} file`);
@@ -62,17 +78,27 @@ export async function bundleJob(file: string, cwd: string): Promise<JobBundle> {
       format: 'esm',
       target: 'node20',
       write: false,
+      metafile: true,
       sourcemap: 'inline',
       sourcesContent: false,
       legalComments: 'none',
       logLevel: 'silent',
       banner: { js: REQUIRE_BANNER },
+      footer: { js: JOB_BUNDLE_FOOTER },
+      ...(options.external ? { external: options.external } : {}),
     });
-    return {
-      code: result.outputFiles[0]!.text,
-      warnings: result.warnings.map((w) => formatBuildMessage(w, 'warning', cwd)),
-    };
+    const entryKey = Object.keys(result.metafile.inputs).find((k) => resolve(cwd, k) === path);
+    if (entryKey !== undefined && result.metafile.inputs[entryKey]!.format === 'cjs') {
+      throw new JobBundleError(`cannot bundle ${file}; nothing was submitted: it is a CommonJS module; job files must be ES modules (import/export)`, { path });
+    }
+    const code = result.outputFiles[0]!.text;
+    if (options.outFile) {
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(options.outFile, code);
+    }
+    return { code, size: Buffer.byteLength(code), warnings: result.warnings.map((w) => formatBuildMessage(w, 'warning', cwd)) };
   } catch (err) {
+    if (err instanceof JobBundleError) throw err;
     const errors = (err as { errors?: Message[] }).errors;
     if (!Array.isArray(errors) || errors.length === 0) throw err;
     const shown = errors.slice(0, MAX_ERRORS_SHOWN).map((m) => formatBuildMessage(m, 'error', cwd));

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { AM_BUNDLE_FILE, APP_SPEC_FILE, APP_SPEC_VERSION, type AppSpec, type DriverSpec, type ShellSpec } from '../protocols/app-spec/index.js';
+import { AM_BUNDLE_FILE, APP_SPEC_FILE, APP_SPEC_VERSION, type AppSpec, type DriverSpec, type JobSpec, type ShellSpec } from '../protocols/app-spec/index.js';
 import { ConfigError } from '../protocols/errors/index.js';
 import type { ClientConfig } from '../protocols/hadoop-conf/index.js';
 import type { AppSubmission, LocalResource as RestLocalResource, Resource, RmRestClient } from '../protocols/rm-rest/index.js';
@@ -26,6 +26,9 @@ export const SHIPPED_NODE_NAME = 'node';
 
 /** Where the compiled client finds the AM bundle (dist/bundle/spindle-am.mjs). */
 export const AM_BUNDLE_PATH = fileURLToPath(new URL('../bundle/spindle-am.mjs', import.meta.url));
+/** The job engine's driver runtime and executor bundles, beside it. */
+export const DRIVER_BUNDLE_PATH = fileURLToPath(new URL('../bundle/spindle-driver.mjs', import.meta.url));
+export const EXECUTOR_BUNDLE_PATH = fileURLToPath(new URL('../bundle/spindle-executor.mjs', import.meta.url));
 
 /** Options every kind of application takes. */
 export interface CommonAppOptions {
@@ -92,6 +95,8 @@ export interface Workload {
   name: string;
   shell?: ShellSpec;
   driver?: DriverSpec;
+  /** The job engine's part (executors): the driver runtime runs the job's default export. */
+  job?: JobSpec;
   /** AM container size. */
   amResource: Resource;
   /** --max-old-space-size of the AM process. */
@@ -164,6 +169,7 @@ export async function submitApp(
       },
       ...(workload.shell ? { shell: workload.shell } : {}),
       ...(workload.driver ? { driver: workload.driver } : {}),
+      ...(workload.job ? { job: workload.job } : {}),
     };
     const specFile = await staging.put(APP_SPEC_FILE, JSON.stringify(spec, null, 2));
     const amFiles: Record<string, LocalResource> = {

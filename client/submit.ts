@@ -1,10 +1,13 @@
-import { SHELL_SCRIPT_FILE } from '../protocols/app-spec/index.js';
+import { readFile } from 'node:fs/promises';
+import { DRIVER_BUNDLE_FILE, EXECUTOR_BUNDLE_FILE, JOB_BUNDLE_FILE, makeJobSpec, SHELL_SCRIPT_FILE } from '../protocols/app-spec/index.js';
 import { ConfigError } from '../protocols/errors/index.js';
 import { shellScript } from './shell-script.js';
 import {
   checkWhole,
   DEFAULT_AM_MEMORY_MB,
   DEFAULT_AM_VCORES,
+  DRIVER_BUNDLE_PATH,
+  EXECUTOR_BUNDLE_PATH,
   submitApp,
   type CommonAppOptions,
   type SubmitDeps,
@@ -28,8 +31,7 @@ export const AM_HEAP_BESIDE_DRIVER_MB = 64;
 export const DEFAULT_EXECUTORS = 2;
 export const DEFAULT_EXECUTOR_MEMORY_MB = 512;
 export const DEFAULT_EXECUTOR_VCORES = 1;
-/** Name of the job bundle in the AM container's working directory. */
-export const JOB_BUNDLE_FILE = 'spindle-job.mjs';
+export { JOB_BUNDLE_FILE };
 
 /** Environment variables that tell the driver its executor settings (read by the job engine). */
 export const EXECUTOR_ENV = {
@@ -139,26 +141,60 @@ export async function submitDriverApp(deps: SubmitDeps, options: DriverAppOption
     { option: '--executor-memory', memoryMb: executorMemoryMb },
     { option: '--executor-cores', vcores: executorVcores },
   ];
+  // The job engine's runtimes, read before anything is staged (a missing build fails early).
+  const runtimes = executors > 0 ? await readRuntimes() : undefined;
   return submitApp(deps, options, sizes, async (stage) => {
-    const job = await stage.cache.put({ bytes: options.bundle });
+    const [job, driverRuntime, executorRuntime] = await Promise.all([
+      stage.cache.put({ bytes: options.bundle }),
+      runtimes ? stage.cache.put({ bytes: runtimes.driver }) : undefined,
+      runtimes ? stage.cache.put({ bytes: runtimes.executor }) : undefined,
+    ]);
+    const environment = {
+      ...(options.environment ?? {}),
+      [EXECUTOR_ENV.executors]: String(executors),
+      [EXECUTOR_ENV.memoryMb]: String(executorMemoryMb),
+      [EXECUTOR_ENV.vcores]: String(executorVcores),
+      [EXECUTOR_ENV.heapMb]: String(heapSizeFor(executorMemoryMb)),
+      [EXECUTOR_ENV.node]: stage.nodeCommand,
+    };
     return {
       name: 'spindle-submit',
       amResource: { memoryMb: driverMemoryMb, vcores: driverVcores },
       amHeapMb: AM_HEAP_BESIDE_DRIVER_MB,
-      amFiles: { ...stage.files, [JOB_BUNDLE_FILE]: job.resource },
-      driver: {
-        script: JOB_BUNDLE_FILE,
-        args: options.args ?? [],
-        heapMb: driverHeapFor(driverMemoryMb),
-        environment: {
-          ...(options.environment ?? {}),
-          [EXECUTOR_ENV.executors]: String(executors),
-          [EXECUTOR_ENV.memoryMb]: String(executorMemoryMb),
-          [EXECUTOR_ENV.vcores]: String(executorVcores),
-          [EXECUTOR_ENV.heapMb]: String(heapSizeFor(executorMemoryMb)),
-          [EXECUTOR_ENV.node]: stage.nodeCommand,
-        },
+      amFiles: {
+        ...stage.files,
+        [JOB_BUNDLE_FILE]: job.resource,
+        ...(driverRuntime && executorRuntime
+          ? { [DRIVER_BUNDLE_FILE]: driverRuntime.resource, [EXECUTOR_BUNDLE_FILE]: executorRuntime.resource }
+          : {}),
       },
+      driver: { script: JOB_BUNDLE_FILE, args: options.args ?? [], heapMb: driverHeapFor(driverMemoryMb), environment },
+      // With executors, the driver runtime runs the job's default export against a Context and the AM
+      // keeps the executors; --executors 0 runs the file as a plain program.
+      ...(executorRuntime
+        ? {
+            job: makeJobSpec({
+              executors,
+              executorMemoryMb,
+              executorCores: executorVcores,
+              executorHeapMb: heapSizeFor(executorMemoryMb),
+              nodeBinary: stage.nodeCommand,
+              environment: options.environment ?? {},
+              localResources: { ...stage.files, [EXECUTOR_BUNDLE_FILE]: executorRuntime.resource, [JOB_BUNDLE_FILE]: job.resource },
+            }),
+          }
+        : {}),
     };
   });
+}
+
+async function readRuntimes(): Promise<{ driver: Buffer; executor: Buffer }> {
+  const [driver, executor] = await Promise.all(
+    [DRIVER_BUNDLE_PATH, EXECUTOR_BUNDLE_PATH].map((path) =>
+      readFile(path).catch((err: unknown) => {
+        throw new ConfigError(`the job engine bundle ${path} is missing: run npm run build`, { cause: err });
+      }),
+    ),
+  );
+  return { driver: driver!, executor: executor! };
 }

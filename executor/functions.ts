@@ -9,8 +9,7 @@ import { ENV_MARKER, type EnvMarker } from './plan.js';
  * values become parameters of a wrapper around the source, shadowing module names of the same name.
  */
 
-/** Name of the evaluator the job bundle exports. */
-export const JOB_EVALUATOR_EXPORT = '__spindleEvaluate';
+export { JOB_EVALUATOR_EXPORT } from '../protocols/app-spec/index.js';
 
 /** Evaluates an expression in the job module's scope. */
 export type Evaluate = (source: string) => unknown;

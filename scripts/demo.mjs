@@ -28,5 +28,5 @@ spindle(
   'run', '-n', '4', '--memory', '256m', '--name', 'spindle-demo', '--',
   'echo "hello from $CONTAINER_ID ($(node --version)), NodeManager port $NM_PORT"',
 );
-spindle('submit examples/hello-driver.mjs demo', 'submit', 'examples/hello-driver.mjs', 'demo');
+spindle('submit examples/pi.mjs 2000000 4', 'submit', 'examples/pi.mjs', '2000000', '4');
 spindle('fs rm -r /tmp/spindle-demo', 'fs', 'rm', '-r', '/tmp/spindle-demo');

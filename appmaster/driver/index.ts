@@ -3,7 +3,6 @@
  * 'spindle'`, re-exported by client/index.ts); the client bundles jobs with bundleJob; the AM talks
  * to the driver process with the IPC messages.
  */
-export { bundleJob, JOB_BUNDLE_BANNER, JOB_BUNDLE_FOOTER, type BundleJobOptions, type BundledJob } from './bundle-job.js';
 export { Broadcast, type ClosureValues } from './closure.js';
 export type { Context, FileSourceOptions } from './context.js';
 export { Dataset, type AvroSaveOptions, type SaveOptions } from './dataset.js';

@@ -10,6 +10,7 @@
  * (exit 1). A module without one is a plain program that has already run on import.
  */
 import { loadJobModule } from '../../executor/index.js';
+import { encodeTokenUrlString, readCredentialsFile, selectToken, TokenKinds } from '../../protocols/credentials/index.js';
 import { WebHdfsClient } from '../../protocols/webhdfs/index.js';
 import { isAmMessage, type AmToDriver } from './ipc.js';
 import { resultLine } from './result-line.js';
@@ -40,6 +41,8 @@ async function main(): Promise<number | undefined> {
   const [jobPath, ...args] = process.argv.slice(2);
   if (!jobPath) throw new Error('usage: spindle-driver.mjs <job bundle> [args...]');
   if (!process.send) throw new Error('the driver must be started by the Spindle ApplicationMaster (no IPC channel)');
+  // The job sees `node <job> <args...>`, as when run directly (a plain program reads process.argv).
+  process.argv.splice(1, 1);
   const init = waitForInit();
   const job = await loadJobModule(jobPath);
   if (!job.main) {
@@ -48,7 +51,14 @@ async function main(): Promise<number | undefined> {
     return undefined;
   }
   const initMessage = await init;
-  const fs = new WebHdfsClient({ nameNodes: initMessage.nameNodes, user: initMessage.user });
+  // On a secure cluster the container credentials hold an HDFS delegation token; use it as executors do.
+  const tokenFile = process.env.HADOOP_TOKEN_FILE_LOCATION;
+  const hdfsToken = tokenFile ? selectToken(await readCredentialsFile(tokenFile), TokenKinds.HDFS_DELEGATION) : undefined;
+  const fs = new WebHdfsClient({
+    nameNodes: initMessage.nameNodes,
+    user: initMessage.user,
+    ...(hdfsToken ? { delegationToken: encodeTokenUrlString(hdfsToken) } : {}),
+  });
   const runtime = new DriverRuntime({ init: initMessage, am: { send: (m) => process.send?.(m) }, fs, log });
   process.on('message', (m: unknown) => {
     if (isAmMessage(m)) runtime.onAmMessage(m as AmToDriver);

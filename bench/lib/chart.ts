@@ -62,7 +62,8 @@ export function speedupChart(rows: readonly Row[], title: string): string {
       out.push(`<line x1="${xg}" y1="${y + 3}" x2="${xg}" y2="${y + ROW_H - 3}" stroke="#b22" stroke-width="2"/>`);
     }
     const text = `${value.toFixed(2)}×${label === 'speedup' ? '' : ` ${label}`}`;
-    out.push(`<text x="${Math.max(x(value), x(1)) + 6}" y="${mid + 4}">${esc(text)}</text>`);
+    // Right of the bar, the 1× line and the goal tick, whichever is furthest right.
+    out.push(`<text x="${Math.max(x(value), x(1), goal !== undefined ? x(goal) : 0) + 6}" y="${mid + 4}">${esc(text)}</text>`);
   });
   out.push('</svg>');
   return `${out.join('\n')}\n`;

@@ -1,7 +1,8 @@
 /**
  * How the benchmark runs Spindle: through the `spindle` CLI (dist/client/cli.js) where it has the
- * command, else through bench/spindle/shim.ts, which does the same with the client library. Either
- * way it is a fresh Node process per run, timed from spawn to exit.
+ * command (`run`, `submit`, `fs put`, `fs cat`), else through bench/spindle/shim.ts, which does the
+ * same with the client library. Either way it is a fresh Node process per run, timed from spawn to
+ * exit, as a user would run it.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,16 +16,22 @@ export interface CommandLine {
 }
 
 export interface SpindleCommands {
-  /** "cli" or "library", per command. */
-  via: { run: 'cli' | 'library'; submit: 'cli' | 'missing' };
-  /** `spindle run -n <containers> -- <command>`. */
-  run(containers: number, command: string[]): CommandLine;
+  /** How each command runs: through the CLI, or the library shim while the CLI lacks it. */
+  via: { run: 'cli' | 'library'; submit: 'cli' | 'missing'; fs: 'cli' | 'library' };
+  /** `spindle run -n <containers> -- <command>`, named and tagged for YARN. */
+  run(containers: number, command: string[], app: AppLabel): CommandLine;
   /** `spindle submit <job>`, or undefined while the CLI has no `submit`. */
-  submit(jobFile: string, executors: ExecutorShape): CommandLine | undefined;
-  /** Upload a local file in one stream (Spindle's WebHDFS client). */
+  submit(jobFile: string, executors: ExecutorShape, app: AppLabel): CommandLine | undefined;
+  /** `spindle fs put -f <local> <remote>`: upload a local file in one stream. */
   put(local: string, remote: string): CommandLine;
-  /** Stream an HDFS file to stdout. */
+  /** `spindle fs cat <remote>`: stream an HDFS file to stdout. */
   cat(remote: string): CommandLine;
+}
+
+/** Name and tag of an application (the tag finds it if the output does not name it). */
+export interface AppLabel {
+  name: string;
+  tag: string;
 }
 
 /** Whether `node cli.js <command> --help` works, i.e. the CLI exists and knows the command. */
@@ -43,22 +50,28 @@ export function spindleCommands(repoRoot: string, confDir: string, containerMemo
   const cli = join(repoRoot, 'dist', 'client', 'cli.js');
   const shim = join(repoRoot, 'dist', 'bench', 'spindle', 'shim.js');
   const node = process.execPath;
-  const via = { run: cliHas(cli, 'run', env) ? 'cli' : 'library', submit: cliHas(cli, 'submit', env) ? 'cli' : 'missing' } as const;
+  const via = {
+    run: cliHas(cli, 'run', env) ? 'cli' : 'library',
+    submit: cliHas(cli, 'submit', env) ? 'cli' : 'missing',
+    fs: cliHas(cli, 'fs', env) ? 'cli' : 'library',
+  } as const;
+  const label = (app: AppLabel): string[] => ['--name', app.name, '--tags', app.tag];
   return {
     via,
-    run: (containers, command) =>
+    run: (containers, command, app) =>
       via.run === 'cli'
-        ? { command: node, args: [cli, 'run', '-n', String(containers), '--memory', `${containerMemoryMb}m`, '--', ...command], env }
+        ? { command: node, args: [cli, 'run', '-n', String(containers), '--memory', `${containerMemoryMb}m`, ...label(app), '--', ...command], env }
         : { command: node, args: [shim, 'run', String(containers), String(containerMemoryMb), '--', ...command], env },
-    submit: (jobFile, e) =>
+    submit: (jobFile, e, app) =>
       via.submit === 'cli'
         ? {
             command: node,
-            args: [cli, 'submit', '--executors', String(e.executors), '--executor-cores', String(e.cores), '--executor-memory', `${e.memoryMb}m`, jobFile],
+            args: [cli, 'submit', '--executors', String(e.executors), '--executor-cores', String(e.cores), '--executor-memory', `${e.memoryMb}m`, ...label(app), jobFile],
             env,
           }
         : undefined,
-    put: (local, remote) => ({ command: node, args: [shim, 'put', local, remote], env }),
-    cat: (remote) => ({ command: node, args: [shim, 'cat', remote], env }),
+    put: (local, remote) =>
+      via.fs === 'cli' ? { command: node, args: [cli, 'fs', 'put', '-f', local, remote], env } : { command: node, args: [shim, 'put', local, remote], env },
+    cat: (remote) => (via.fs === 'cli' ? { command: node, args: [cli, 'fs', 'cat', remote], env } : { command: node, args: [shim, 'cat', remote], env }),
   };
 }

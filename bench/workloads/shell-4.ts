@@ -20,8 +20,11 @@ export const shell4: Workload = {
     const describe = (s: YarnSample): string => `${describePhases(s.phases)} ${describeAm(s.am)}`;
     const spindle: Side<YarnSample> = {
       label: `Spindle (${ctx.spindle.via.run})`,
-      run: () =>
-        yarnRun(ctx, { what: 'spindle run -n 4 -- true', cmd: ctx.spindle.run(CONTAINERS, ['true']), timeoutMs: TIMEOUT_MS, spindleAm: true }),
+      run: (i) => {
+        const app = { name: `bench-shell-4-${i}`, tag: `${ctx.session}-shell-s${i}` };
+        const cmd = ctx.spindle.run(CONTAINERS, ['true'], app);
+        return yarnRun(ctx, { what: 'spindle run -n 4 -- true', cmd, tag: app.tag, timeoutMs: TIMEOUT_MS, spindleAm: true });
+      },
       describe,
     };
     const peer: Side<YarnSample> = {

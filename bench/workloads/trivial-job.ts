@@ -20,13 +20,14 @@ export const trivialJob: Workload = {
   rows: ['trivial-job'],
   async run(ctx: BenchContext): Promise<Row[]> {
     const job = writeJob(ctx.tmp, 'trivial-count', TRIVIAL_JOB);
-    const submit = ctx.spindle.submit(job, ctx.executors);
-    const spindle: Side<YarnSample> | { unavailable: string } = submit
+    const spindle: Side<YarnSample> | { unavailable: string } = ctx.spindle.via.submit === 'cli'
       ? {
           label: 'Spindle',
-          run: async () => {
-            const s = await yarnRun(ctx, { what: 'spindle submit trivial-count', cmd: submit, timeoutMs: TIMEOUT_MS, spindleAm: true });
-            if (!/^10$/m.test(s.run.stdout)) throw new Error(`spindle submit ran, but did not print 10; stdout: ${s.run.stdout.slice(-300)}`);
+          run: async (i) => {
+            const app = { name: `bench-trivial-job-${i}`, tag: `${ctx.session}-trivial-s${i}` };
+            const cmd = ctx.spindle.submit(job, ctx.executors, app)!;
+            const s = await yarnRun(ctx, { what: 'spindle submit trivial-count', cmd, tag: app.tag, timeoutMs: TIMEOUT_MS, spindleAm: true });
+            if (!/^10$/m.test(s.run.stdout)) throw new Error(`the job ran (${s.appId} SUCCEEDED) but printed no 10${s.run.stdout.trim() ? `; stdout: ${s.run.stdout.trim().slice(-200)}` : ''}`);
             return s;
           },
           describe: (s) => `${describePhases(s.phases)} ${describeAm(s.am)}`,

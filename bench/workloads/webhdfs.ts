@@ -1,6 +1,6 @@
 /**
- * webhdfs-put and webhdfs-get: one file in one stream, Spindle's WebHDFS client (a Node process per
- * transfer, bench/spindle/shim.ts) against Hadoop's FsShell (`hdfs dfs -put` / `-cat`, a JVM per
+ * webhdfs-put and webhdfs-get: one file in one stream, Spindle's WebHDFS client (`spindle fs put` /
+ * `spindle fs cat`, a Node process per transfer) against Hadoop's FsShell (`hdfs dfs -put` / `-cat`, a JVM per
  * transfer, bench/lib/fsshell.ts). Both read the local file from the page cache and send what they
  * read to /dev/null; `sync` runs before every timed step. A no-op FsShell's time (JVM start and
  * client set-up) is reported beside, as bench/webhdfs.ts does. bench/webhdfs.ts has the
@@ -96,7 +96,7 @@ export const webhdfs: Workload = {
     await ctx.hdfs.delete(theirs).catch(() => false);
 
     const rowFor = (name: string, peer: string, r: typeof put): Row => {
-      const row = comparisonRow(ctx, { name, peer, goal: { field: 'speedup', min: GOAL }, spindleVia: 'library', extra: { size_mib: mib, peer_noop_s: jvmStart } }, r);
+      const row = comparisonRow(ctx, { name, peer, goal: { field: 'speedup', min: GOAL }, spindleVia: ctx.spindle.via.fs, extra: { size_mib: mib, peer_noop_s: jvmStart } }, r);
       if (row.spindle_s != null) row.spindle_mib_s = round(mib / row.spindle_s, 0);
       if (row.peer_s != null) row.peer_mib_s = round(mib / row.peer_s, 0);
       return row;

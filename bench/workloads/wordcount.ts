@@ -88,7 +88,9 @@ export const wordcount: Workload = {
           run: async (i) => {
             const out = `${ctx.hdfsScratch}/wordcount-spindle-${i}`;
             const file = writeJob(ctx.tmp, `wordcount-${i}`, wordcountJob(source, `${ctx.defaultFs}${out}`));
-            const s = await yarnRun(ctx, { what: 'spindle submit wordcount', cmd: ctx.spindle.submit(file, ctx.executors)!, timeoutMs: TIMEOUT_MS, spindleAm: true });
+            const app = { name: `bench-wordcount-${i}`, tag: `${ctx.session}-wordcount-s${i}` };
+            const cmd = ctx.spindle.submit(file, ctx.executors, app)!;
+            const s = await yarnRun(ctx, { what: 'spindle submit wordcount', cmd, tag: app.tag, timeoutMs: TIMEOUT_MS, spindleAm: true });
             await check('Spindle', out);
             return s;
           },

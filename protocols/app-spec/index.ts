@@ -23,6 +23,13 @@ export const EXECUTOR_BUNDLE_FILE = 'spindle-executor.mjs';
 /** In the AM container's log directory: one JSON line per container started or ended. */
 export const CONTAINER_LIST_FILE = 'containers.jsonl';
 export const APP_SPEC_VERSION = 1;
+/**
+ * The job bundle's evaluator: a function the bundler appends to the job module (a direct `eval` in its
+ * top-level scope), so executors rebuild shipped lambdas with the job's helpers and imports in scope.
+ */
+export const JOB_EVALUATOR_EXPORT = '__spindleEvaluate';
+/** What the bundler appends to every job bundle (esbuild `footer`). */
+export const JOB_BUNDLE_FOOTER = `export function ${JOB_EVALUATOR_EXPORT}(__spindle_source) { return eval(__spindle_source); }`;
 
 /** Named defaults for JobSpec (the client fills them in; the AM checks them). */
 export const DEFAULT_EXECUTORS = 2;
@@ -100,6 +107,37 @@ export interface JobSpec {
   environment: Record<string, string>;
   /** Node binary on the cluster's nodes for executors. Default `node` from the NodeManager's PATH. */
   nodeBinary?: string;
+}
+
+/** What a client must give to build a JobSpec; the rest has defaults. */
+export interface JobSpecOptions {
+  executors: number;
+  executorMemoryMb: number;
+  executorCores: number;
+  executorHeapMb: number;
+  /** Files of every executor: must include EXECUTOR_BUNDLE_FILE and JOB_BUNDLE_FILE (and a shipped Node). */
+  localResources: Record<string, LocalResource>;
+  maxTaskAttempts?: number;
+  maxExecutorFailures?: number;
+  environment?: Record<string, string>;
+  nodeBinary?: string;
+}
+
+/** A JobSpec with the default bundle names, task attempts and executor failure limit. */
+export function makeJobSpec(o: JobSpecOptions): JobSpec {
+  return {
+    driverBundle: DRIVER_BUNDLE_FILE,
+    executorBundle: EXECUTOR_BUNDLE_FILE,
+    executors: o.executors,
+    executorMemoryMb: o.executorMemoryMb,
+    executorCores: o.executorCores,
+    executorHeapMb: o.executorHeapMb,
+    maxTaskAttempts: o.maxTaskAttempts ?? DEFAULT_MAX_TASK_ATTEMPTS,
+    maxExecutorFailures: o.maxExecutorFailures ?? defaultMaxExecutorFailures(o.executors),
+    localResources: o.localResources,
+    environment: o.environment ?? {},
+    ...(o.nodeBinary ? { nodeBinary: o.nodeBinary } : {}),
+  };
 }
 
 export interface AppSpec {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { openHarness, readText, runJob, type JobHarness } from './job-harness.js';
 
 /**
@@ -21,6 +22,7 @@ describe('job engine on the real cluster: failures', function () {
   });
   after(async () => {
     await h.hdfs.delete(base, { recursive: true }).catch(() => {});
+    for (const m of [`${marker}-retry`, `${marker}-kill`]) rmSync(m, { force: true });
     await h.close();
   });
 

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killApp, StagingDir, stagingDirFor, waitForEnd } from '../../client/index.js';
-import { bundleJob } from '../../appmaster/driver/index.js';
+import { bundleJob } from '../../client/job-bundle.js';
 import {
   AM_BUNDLE_FILE,
   APP_SPEC_FILE,
@@ -17,6 +17,7 @@ import {
   DRIVER_BUNDLE_FILE,
   EXECUTOR_BUNDLE_FILE,
   JOB_BUNDLE_FILE,
+  makeJobSpec,
   type AppSpec,
 } from '../../protocols/app-spec/index.js';
 import { loadClientConfig, type ClientConfig } from '../../protocols/hadoop-conf/index.js';
@@ -117,18 +118,15 @@ export async function submitJob(h: JobHarness, options: JobOptions): Promise<str
       rpcProtection: h.config.rpcProtection,
     },
     driver: { script: JOB_BUNDLE_FILE, args: options.args ?? [], heapMb: 320, environment: {} },
-    job: {
-      driverBundle: DRIVER_BUNDLE_FILE,
-      executorBundle: EXECUTOR_BUNDLE_FILE,
+    job: makeJobSpec({
       executors,
       executorMemoryMb,
       executorCores: options.executorCores ?? 1,
       executorHeapMb: Math.max(64, executorMemoryMb - 96),
-      maxTaskAttempts: options.maxTaskAttempts ?? 4,
-      maxExecutorFailures: options.maxExecutorFailures ?? Math.max(3, 2 * executors),
+      ...(options.maxTaskAttempts !== undefined ? { maxTaskAttempts: options.maxTaskAttempts } : {}),
+      ...(options.maxExecutorFailures !== undefined ? { maxExecutorFailures: options.maxExecutorFailures } : {}),
       localResources: { [EXECUTOR_BUNDLE_FILE]: executorRes, [JOB_BUNDLE_FILE]: jobRes },
-      environment: {},
-    },
+    }),
   };
   const specRes = await staging.put(APP_SPEC_FILE, JSON.stringify(spec, null, 2));
   await h.rm.submit({

@@ -14,7 +14,7 @@ describe('job bundling (esbuild)', function () {
   writeFileSync(join(dir, 'missing-import.mjs'), "import { nope } from './does-not-exist.mjs';\nnope();\n");
 
   it('bundles a TypeScript job with its imports into one ESM file that runs', async () => {
-    const b = await bundleJob('job.ts', dir);
+    const b = await bundleJob('job.ts', { cwd: dir });
     expect(b.code).to.include('hi ${n}');
     expect(b.code).to.include('createRequire');
     expect(b.code).to.not.match(/from ['"]\.\/lib/);
@@ -25,7 +25,7 @@ describe('job bundling (esbuild)', function () {
   });
 
   it('points a syntax error at file:line:column with the line and a caret', async () => {
-    const err = await bundleJob('broken.ts', dir).catch((e: unknown) => e);
+    const err = await bundleJob('broken.ts', { cwd: dir }).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(JobBundleError);
     expect(err).to.be.instanceOf(ConfigError);
     expect((err as Error).message).to.equal(
@@ -34,12 +34,12 @@ describe('job bundling (esbuild)', function () {
   });
 
   it('names an import that cannot be resolved', async () => {
-    const err = await bundleJob('missing-import.mjs', dir).catch((e: unknown) => e);
+    const err = await bundleJob('missing-import.mjs', { cwd: dir }).catch((e: unknown) => e);
     expect((err as Error).message).to.match(/missing-import\.mjs:1:22: error: Could not resolve "\.\/does-not-exist\.mjs"/);
   });
 
   it('rejects a missing file and other extensions before esbuild', async () => {
-    expect(await bundleJob('nope.ts', dir).catch((e: unknown) => (e as Error).message)).to.match(/^job file nope\.ts: no such file \(looked at .*nope\.ts\)$/);
-    expect(await bundleJob('job.py', dir).catch((e: unknown) => (e as Error).message)).to.equal('job file job.py: expected a .ts, .mts, .js, .mjs file');
+    expect(await bundleJob('nope.ts', { cwd: dir }).catch((e: unknown) => (e as Error).message)).to.match(/^job file nope\.ts: no such file \(looked at .*nope\.ts\)$/);
+    expect(await bundleJob('job.py', { cwd: dir }).catch((e: unknown) => (e as Error).message)).to.equal('job file job.py: expected a .ts, .mts, .js, .mjs file');
   });
 });

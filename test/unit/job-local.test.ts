@@ -215,7 +215,7 @@ describe('job engine (in process): TypeScript job files', function () {
     const { writeFileSync, mkdtempSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
-    const { bundleJob } = await import('../../appmaster/driver/bundle-job.js');
+    const { bundleJob } = await import('../../client/job-bundle.js');
     const dir = mkdtempSync(join(tmpdir(), 'spindle-ts-job-'));
     writeFileSync(join(dir, 'helpers.ts'), 'export const square = (x: number): number => x * x;\n');
     writeFileSync(
@@ -238,7 +238,7 @@ describe('job engine (in process): TypeScript job files', function () {
     const { writeFileSync, mkdtempSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
-    const { bundleJob } = await import('../../appmaster/driver/bundle-job.js');
+    const { bundleJob } = await import('../../client/job-bundle.js');
     const dir = mkdtempSync(join(tmpdir(), 'spindle-bad-job-'));
     writeFileSync(join(dir, 'bad.ts'), 'export default async function main(ctx) {\n  return ctx.range(3).count(;\n}\n');
     const failure = (p: Promise<unknown>): Promise<Error | undefined> => p.then(() => undefined, (e: Error) => e);

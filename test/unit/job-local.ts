@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleJob } from '../../appmaster/driver/bundle-job.js';
+import { bundleJob } from '../../client/job-bundle.js';
 import { DriverRuntime } from '../../appmaster/driver/runtime.js';
 import { Executor, loadJobModule, TaskRunner } from '../../executor/index.js';
 import { connectToDriver, type MessageChannel } from '../../protocols/driver-executor/index.js';

@@ -72,7 +72,7 @@ export async function submitCommand(ctx: CliContext, jobFile: string, jobArgs: s
 
   // Bundling first: a broken job never reaches the cluster.
   const started = Date.now();
-  const bundle = await bundleJob(jobFile, ctx.process.cwd);
+  const bundle = await bundleJob(jobFile, { cwd: ctx.process.cwd });
   for (const w of bundle.warnings) out.warn(w);
   out.debug(`bundled ${jobFile} (${Buffer.byteLength(bundle.code)} bytes) in ${Date.now() - started} ms`);
 
