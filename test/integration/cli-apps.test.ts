@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { AppJanitor, clusterClients, spindle, uniqueTag } from './cli-helpers.js';
+import { AppJanitor, clusterClients, nodeManagerWebPattern, spindle, uniqueTag } from './cli-helpers.js';
 
 /**
  * `spindle status | list | kill | logs` on the real cluster, and what every command says when the
@@ -70,7 +70,7 @@ describe('spindle status, list, kill and logs', function () {
   it('logs prints every container of a finished application, the AM first', async () => {
     const r = await spindle(['logs', finished]);
     expect(r.code, r.stderr).to.equal(0);
-    const headers = [...r.stdout.matchAll(/^==> (container_\S+)( \(ApplicationMaster\))? (stdout|stderr) on (localhost:80[45]2) <==$/gm)];
+    const headers = [...r.stdout.matchAll(new RegExp(`^==> (container_\\S+)( \\(ApplicationMaster\\))? (stdout|stderr) on (${nodeManagerWebPattern()}) <==$`, 'gm'))];
     expect(headers.map((h) => `${h[1]!.slice(-6)} ${h[3]}`)).to.deep.equal(['000001 stdout', '000001 stderr', '000002 stdout', '000002 stderr', '000003 stdout', '000003 stderr']);
     expect(headers[0]![2]).to.equal(' (ApplicationMaster)');
     expect(r.stdout).to.match(/^stdout of (container_\S+_000002)$/m);
@@ -81,7 +81,7 @@ describe('spindle status, list, kill and logs', function () {
     const container = `${finished.replace('application_', 'container_')}_01_000003`;
     const r = await spindle(['logs', '--container', container, '--file', 'stderr', '--tail', '1', finished]);
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.match(new RegExp(`^==> ${container} stderr on localhost:80[45]2 <==\\nstderr line 2\\n$`));
+    expect(r.stdout).to.match(new RegExp(`^==> ${container} stderr on ${nodeManagerWebPattern()} <==\\nstderr line 2\\n$`));
   });
 
   it('logs --follow streams a running application until it is killed', async () => {

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppJanitor, clusterClients, spindle, uniqueTag } from './cli-helpers.js';
+import { AppJanitor, clusterClients, nodeManagerWebPattern, spindle, uniqueTag } from './cli-helpers.js';
 
 /**
  * `spindle run` end to end on the real cluster, through the built CLI: live container output,
@@ -70,14 +70,14 @@ describe('[rpc] spindle run', function () {
     const r = await run(['-n', '2', '--', 'echo "about to fail" >&2; case $CONTAINER_ID in *2) exit 3;; esac; sleep 3']);
     expect(r.code, r.stderr).to.equal(1);
     expect(r.stderr).to.match(/FINISHED\/FAILED in /);
-    expect(r.stderr).to.match(/container_\S+_000002 on localhost:80[45]2 exited with code 3\n  last 1 line\(s\) of its stderr:\n  \| about to fail/);
+    expect(r.stderr).to.match(new RegExp(`container_\\S+_000002 on ${nodeManagerWebPattern()} exited with code 3\\n  last 1 line\\(s\\) of its stderr:\\n  \\| about to fail`));
   });
 
   it('--max-failures tolerates and replaces a failed container, exit 0, and still shows the failure', async () => {
     const r = await run(['-n', '2', '--max-failures', '1', '--', 'case $CONTAINER_ID in *_000002) echo "doomed" >&2; exit 5;; esac; sleep 1']);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stderr).to.match(/FINISHED\/SUCCEEDED in /);
-    expect(r.stderr).to.match(/1 container failure\(s\) were tolerated \(--max-failures\) and their containers replaced:\ncontainer_\S+_000002 on localhost:80[45]2 exited with code 5\n  last 1 line\(s\) of its stderr:\n  \| doomed/);
+    expect(r.stderr).to.match(new RegExp(`1 container failure\\(s\\) were tolerated \\(--max-failures\\) and their containers replaced:\\ncontainer_\\S+_000002 on ${nodeManagerWebPattern()} exited with code 5\\n  last 1 line\\(s\\) of its stderr:\\n  \\| doomed`));
   });
 
   it('says a container exceeded its physical memory limit and which option to raise', async () => {
@@ -89,7 +89,7 @@ describe('[rpc] spindle run', function () {
       `the NodeManager did not kill the container (exit ${r.code}); a NodeManager with yarn.nodemanager.resource.memory.enforced=true ` +
         '(the default) and no cgroups never applies its pmem check. stderr:\n' + r.stderr,
     ).to.equal(1);
-    expect(r.stderr).to.match(/container_\S+ on localhost:80[45]2 was killed by YARN: it exceeded its physical memory limit of 256 MB \(it used [\d.]+ MB\); raise --memory/);
+    expect(r.stderr).to.match(new RegExp(`container_\\S+ on ${nodeManagerWebPattern()} was killed by YARN: it exceeded its physical memory limit of 256 MB \\(it used [\\d.]+ MB\\); raise --memory`));
   });
 
   it('rejects --memory above the cluster maximum before submitting anything', async () => {
