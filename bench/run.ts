@@ -58,7 +58,8 @@ async function main(): Promise<void> {
   const machine = describeMachine();
   console.log(`machine: ${machine.cpu}, ${machine.nproc} cores, ${machine.memory}; ${machine.node}, ${machine.java}, ${machine.python}`);
   const peers = peersDir(repoRoot);
-  const ds: DistShell = installDistShell(peers);
+  // Each peer is installed only when a selected workload needs it.
+  const ds: DistShell | undefined = selected.includes(shell4) ? installDistShell(peers) : undefined;
   const spark: PySpark | undefined = selected.some((w) => SPARK_WORKLOADS.includes(w)) ? installPySpark(peers) : undefined;
   const spindle = spindleCommands(repoRoot, cluster.confDir, DEFAULT_CONTAINER_MEMORY_MB);
   console.log(`Spindle: run via ${spindle.via.run}, fs via ${spindle.via.fs}, submit ${spindle.via.submit === 'cli' ? 'via cli' : 'not in the CLI yet'}`);
@@ -75,9 +76,9 @@ async function main(): Promise<void> {
     hdfs,
     hadoopVersion,
     hadoopClasspath: readFileSync(join(repoRoot, '.cluster', `cp-${hadoopVersion}.txt`), 'utf8').trim(),
-    // Workloads that need Spark are only selected when it was installed.
+    // The workloads that use a peer run only when it was installed above.
     spark: spark as PySpark,
-    ds,
+    ds: ds as DistShell,
     spindle,
     sampler,
     executors: BENCH_EXECUTORS,

@@ -8,7 +8,7 @@ import { headline, type Row } from './results.js';
 const ROW_H = 34;
 const LABEL_W = 150;
 const PLOT_W = 520;
-const RIGHT_W = 150;
+const RIGHT_W = 200;
 const TOP = 46;
 const BOTTOM = 40;
 /** The axis runs over these powers of two. */
@@ -50,18 +50,23 @@ export function speedupChart(rows: readonly Row[], title: string): string {
     out.push(`<text x="${LABEL_W - 8}" y="${mid + 4}" text-anchor="end">${esc(row.name)}</text>`);
     if (value == null || value <= 0) {
       const why = row.spindle_note ? `Spindle ${row.spindle_note}` : row.peer_note ? `peer: ${row.peer_note}` : 'no result';
-      out.push(`<text x="${x(1) + 6}" y="${mid + 4}" fill="#888" font-style="italic">${esc(why.length > 70 ? `${why.slice(0, 67)}...` : why)}</text>`);
+      // The end of a reason is its most specific part ("... reduceByKey is not a function").
+      const short = why.length > 75 ? `${why.slice(0, why.indexOf(':') + 1)} ...${why.slice(-(70 - why.indexOf(':')))}` : why;
+      out.push(`<text x="${x(1) + 6}" y="${mid + 4}" fill="#888" font-style="italic">${esc(short)}</text>`);
       return;
     }
     const goal = row.goal?.field === 'speedup' ? row.goal.min : undefined;
-    const met = goal !== undefined ? value >= goal : value >= 1;
+    // A goal on another field (tasks_per_s) decides the colour by that field.
+    const goalValue = row.goal ? row[row.goal.field] : undefined;
+    const met = row.goal && typeof goalValue === 'number' ? goalValue >= row.goal.min : value >= 1;
     const [x0, x1] = [x(1), x(value)].sort((a, b) => a - b) as [number, number];
     out.push(`<rect x="${x0}" y="${y + 7}" width="${Math.max(x1 - x0, 1)}" height="${ROW_H - 14}" fill="${met ? '#3a8a4f' : '#d08a2c'}"/>`);
     if (goal !== undefined) {
       const xg = x(goal);
       out.push(`<line x1="${xg}" y1="${y + 3}" x2="${xg}" y2="${y + ROW_H - 3}" stroke="#b22" stroke-width="2"/>`);
     }
-    const text = `${value.toFixed(2)}×${label === 'speedup' ? '' : ` ${label}`}`;
+    const other = row.goal && row.goal.field !== 'speedup' && typeof goalValue === 'number' ? ` (${row.goal.field} ${Math.round(goalValue).toLocaleString('en-US')})` : '';
+    const text = `${value.toFixed(2)}×${label === 'speedup' ? '' : ` ${label}`}${other}`;
     // Right of the bar, the 1× line and the goal tick, whichever is furthest right.
     out.push(`<text x="${Math.max(x(value), x(1), goal !== undefined ? x(goal) : 0) + 6}" y="${mid + 4}">${esc(text)}</text>`);
   });

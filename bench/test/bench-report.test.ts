@@ -11,6 +11,7 @@ import { markdownTable, mergeRows, ratioOf, summarize, type Row } from '../lib/r
 import { textData, vocabulary, VOCABULARY_SIZE } from '../lib/text-data.js';
 import { appIdIn, parseAmMetrics, phasesOf } from '../lib/yarn.js';
 import { noopMsIn } from '../spindle/jobs.js';
+import { keyLine } from '../workloads/measure.js';
 import type { AppReport } from '../../protocols/rm-rest/index.js';
 
 function row(name: string, fields: Partial<Row> = {}): Row {
@@ -121,6 +122,13 @@ describe('bench log and /proc parsing', () => {
     expect(statusKb(status, 'VmHWM')).to.equal(360000);
     expect(statusKb(status, 'VmRSS')).to.equal(350000);
     expect(statusKb(status, 'VmSwap')).to.equal(0);
+  });
+
+  it('picks the line of a failure that says what went wrong', () => {
+    const diagnostics = 'the driver exited with code 1; last lines of its stderr:\n  2026-11-24T15:05:07.817Z spindle-driver: the job failed: x.reduceByKey is not a function\n  TypeError: x';
+    expect(keyLine(diagnostics)).to.equal('spindle-driver: the job failed: x.reduceByKey is not a function');
+    expect(keyLine('\n  just one line\nand another')).to.equal('just one line');
+    expect(keyLine('')).to.equal(undefined);
   });
 
   it('reads the noop-tasks timing a driver prints', () => {

@@ -65,7 +65,8 @@ export async function yarnRun(ctx: BenchContext, spec: YarnRunSpec): Promise<Yar
   }
   for (const id of seen) ctx.liveApps.delete(id);
   if (run.code !== 0 || report.finalStatus !== 'SUCCEEDED') {
-    throw fail(`exit ${run.code}; ${appId} ${report.state}/${report.finalStatus}${report.diagnostics ? `: ${report.diagnostics.split('\n')[0]}` : ''}`);
+    const why = keyLine(report.diagnostics) ?? keyLine(output);
+    throw fail(`exit ${run.code}; ${appId} ${report.state}/${report.finalStatus}${why ? `: ${why}` : ''}`);
   }
   const sample: YarnSample = { seconds: run.ms / 1000, appId, report, run };
   const phases = phasesOf(report, run.startedAt, run.endedAt);
@@ -80,6 +81,13 @@ export async function yarnRun(ctx: BenchContext, spec: YarnRunSpec): Promise<Yar
     }
   }
   return sample;
+}
+
+/** The line of a log that says what went wrong (the first error-looking one), else its first line. */
+export function keyLine(text: string): string | undefined {
+  // Log lines may start with an ISO timestamp; the message is what matters.
+  const lines = text.split('\n').map((l) => l.trim().replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z\s+/, '')).filter(Boolean);
+  return (lines.find((l) => /\b(\w*Error|\w*Exception|failed)\b[:\s]/.test(l)) ?? lines[0])?.slice(0, 300);
 }
 
 /** One side of a comparison. */
