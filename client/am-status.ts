@@ -36,9 +36,23 @@ export interface AmContainerEvent {
   diagnostics: string;
 }
 
+/** One stage of a job, as the driver reports it (`job.stages[]`). */
+export interface AmStageProgress {
+  stageId: number;
+  description: string;
+  tasks: number;
+  succeeded: number;
+  running: number;
+  failedAttempts: number;
+  state: string;
+  records: number;
+}
+
 export interface AmStatus {
   state: string;
   containers?: AmContainerCounts;
+  /** A job's stages, newest last (job applications only). */
+  stages?: AmStageProgress[];
   timeline: { amStarted?: number; registered?: number; firstContainerRunning?: number };
   events: AmContainerEvent[];
 }
@@ -49,9 +63,11 @@ export function parseAmStatus(body: unknown): AmStatus | undefined {
   if (!o || typeof o.state !== 'string') return undefined;
   const c = asObject(o.containers);
   const t = asObject(o.timeline);
+  const job = asObject(o.job);
   return {
     state: str(o, 'state'),
     ...(c ? { containers: counts(c) } : {}),
+    ...(job ? { stages: listOf(job.stages, 'stage').map(stage) } : {}),
     timeline: {
       ...optional('amStarted', optNumber(t, 'amStarted')),
       ...optional('registered', optNumber(t, 'registered')),
@@ -63,6 +79,19 @@ export function parseAmStatus(body: unknown): AmStatus | undefined {
 
 function optional<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, number>);
+}
+
+function stage(g: JsonObject): AmStageProgress {
+  return {
+    stageId: num(g, 'stageId'),
+    description: str(g, 'description'),
+    tasks: num(g, 'tasks'),
+    succeeded: num(g, 'succeeded'),
+    running: num(g, 'running'),
+    failedAttempts: num(g, 'failedAttempts'),
+    state: str(g, 'state'),
+    records: num(g, 'records'),
+  };
 }
 
 function counts(c: JsonObject): AmContainerCounts {

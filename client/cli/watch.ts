@@ -169,12 +169,23 @@ export function statusLine(r: AppReport, am: AmStatus | undefined, submittedAt: 
     const why = shortDiagnostics(r.diagnostics);
     return why ? `${head}: ${why}` : head;
   }
+  const stage = am?.stages?.filter((g) => g.state === 'running').at(-1) ?? am?.stages?.at(-1);
+  if (stage) {
+    const failed = stage.failedAttempts ? `, ${stage.failedAttempts} failed attempts` : '';
+    return `${head}  stage ${stage.stageId} ${progressBar(stage.succeeded, stage.tasks)} ${stage.succeeded}/${stage.tasks} tasks, ${stage.running} running${failed} (${stage.description})`;
+  }
   const c = am?.containers;
   if (!c || c.target === 0) return head;
   const parts = [`${c.running} running`, `${c.succeeded} done`];
   if (c.failed) parts.push(`${c.failed} failed`);
   if (c.pending + c.launching) parts.push(`${c.pending + c.launching} starting`);
   return `${head}  containers: ${parts.join(', ')} (of ${c.target})`;
+}
+
+/** `[#####.....]`: `done` of `total` in ten cells. */
+export function progressBar(done: number, total: number, cells = 10): string {
+  const filled = total > 0 ? Math.min(cells, Math.floor((done / total) * cells)) : 0;
+  return `[${'#'.repeat(filled)}${'.'.repeat(cells - filled)}]`;
 }
 
 /**
