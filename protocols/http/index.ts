@@ -1,0 +1,1 @@
+export { exchange, keepAliveAgents, type ExchangeRequest, type ExchangeResponse, type HttpMethod } from './exchange.js';
