@@ -3,7 +3,7 @@ import { killApp, submitShellApp, waitForEnd } from '../../client/index.js';
 import { loadClientConfig, type ClientConfig } from '../../protocols/hadoop-conf/index.js';
 import { RmRestClient } from '../../protocols/rm-rest/index.js';
 import { WebHdfsClient } from '../../protocols/webhdfs/index.js';
-import { clusterCommand, testCluster } from './cluster.js';
+import { clusterCommand, testCluster, waitForHealthyCluster } from './cluster.js';
 
 /**
  * A work-preserving ResourceManager restart in the middle of an application (scripts/cluster runs the RM
@@ -28,6 +28,8 @@ describe('ApplicationMaster across a ResourceManager restart', function () {
   after(async () => {
     if (appId) await killApp({ rm, hdfs, user: config.user }, appId).catch(() => {});
     hdfs.close();
+    // Leave the cluster as the next tests expect it: both NodeManagers registered again.
+    await waitForHealthyCluster();
   });
 
   it('re-registers and finishes SUCCEEDED', async () => {

@@ -68,3 +68,17 @@ export function clusterCommand(...args: string[]): void {
   });
   if (r.status !== 0) throw new Error(`scripts/cluster ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
 }
+
+/** Waits until `scripts/cluster status` reports all five daemons healthy (after a fault test). */
+export async function waitForHealthyCluster(timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      clusterCommand('status');
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
