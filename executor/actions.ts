@@ -2,7 +2,8 @@ import type { TaskLaunch } from '../protocols/driver-executor/index.js';
 import { decodeValue, encodeValue } from '../protocols/driver-executor/index.js';
 import type { BatchStream, PreparedStage } from './compute.js';
 import { asClosureError } from './functions.js';
-import type { FoldParams, ReducePartial, SaveParams, TakeParams } from './plan.js';
+import type { FoldParams, ReducePartial, SaveParams, ShuffleParams, TakeParams } from './plan.js';
+import { writeShuffle, type ShuffleEnv } from './shuffle-writer.js';
 import type { ExecutorFs } from './sources.js';
 import { writePartition } from './writers.js';
 
@@ -35,6 +36,7 @@ export async function runAction(
   task: TaskLaunch,
   fs: ExecutorFs,
   sink: ChunkSink,
+  shuffle?: ShuffleEnv,
 ): Promise<ActionOutcome> {
   const action = stage.plan.action;
   const params = (): unknown => (action.params ? decodeValue(action.params) : undefined);
@@ -115,6 +117,11 @@ export async function runAction(
     case 'save': {
       const saved = await writePartition(fs, stream, params() as SaveParams, task);
       return { result: encodeValue(saved, 'a saved file'), records: saved.records, bytesWritten: saved.bytes };
+    }
+    case 'shuffle-write': {
+      if (!shuffle) throw new Error('this executor has no shuffle directory, so it cannot write shuffle output');
+      const { records: n, bytes, spills: _spills, ...status } = await writeShuffle(stream, params() as ShuffleParams, stage.actionFns, task.tid, task.partition, shuffle);
+      return { result: encodeValue(status, 'a map status'), records: n, bytesWritten: bytes };
     }
     default:
       throw new Error(`this executor cannot run the action ${action.kind} (is it older than the driver?)`);

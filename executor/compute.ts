@@ -1,7 +1,9 @@
 import type { StagePlan } from '../protocols/driver-executor/index.js';
 import { decodeValue } from '../protocols/driver-executor/index.js';
 import { asClosureError, type FunctionBuilder } from './functions.js';
-import type { CoalesceParams, FileSplit, MapPartitionsParams, RangeSlice, SampleParams, TaskInputs } from './plan.js';
+import type { CoalesceParams, FileSplit, MapPartitionsParams, RangeSlice, SampleParams, ShuffleParams, ShuffleReadInput, TaskInputs } from './plan.js';
+import { readShuffle } from './shuffle-reader.js';
+import type { ShuffleEnv } from './shuffle-writer.js';
 import { avroRecords, jsonRecords, textLines, type ExecutorFs, type SourceCache } from './sources.js';
 
 /**
@@ -56,6 +58,8 @@ export interface ComputeContext {
   cache: SourceCache;
   /** Bytes read from files so far. */
   metrics: { bytesRead: number };
+  /** Local shuffle directory and block fetching; absent where shuffles cannot run. */
+  shuffle?: ShuffleEnv;
 }
 
 export function inputsMap(inputs: TaskInputs): Map<string, unknown> {
@@ -134,6 +138,9 @@ export function computePartition(stage: PreparedStage, id: number, p: number, ct
       }
       return parent(k, q);
     }
+    case 'shuffle-read':
+      if (!ctx.shuffle) throw new Error('this executor has no shuffle directory, so it cannot read shuffle output');
+      return readShuffle(input() as ShuffleReadInput, node.params as ShuffleParams, node.fns, ctx.shuffle);
     case 'coalesce':
       return concatBatches((node.params as CoalesceParams).groups[p]!.map((q) => () => parent(0, q)));
     default:

@@ -20,6 +20,8 @@ export interface ExecutorEnvironment {
   /** NM_HOST: the host this executor runs on (for locality). */
   host: string;
   containerId: string;
+  /** LOCAL_DIRS (else the working directory): where shuffle files go; YARN removes them with the application. */
+  localDirs: string[];
 }
 
 /** Parses `--driver host:port --executor-id N --cores C --job file`. */
@@ -48,5 +50,6 @@ export function parseExecutorArgs(argv: readonly string[]): ExecutorArgs {
 export function readExecutorEnvironment(env: Record<string, string | undefined>): ExecutorEnvironment {
   const tokenFile = env.HADOOP_TOKEN_FILE_LOCATION;
   if (!tokenFile) throw new ConfigError('executor: HADOOP_TOKEN_FILE_LOCATION is not set: executors must run in a YARN container started by the AM');
-  return { tokenFile, host: env.NM_HOST ?? 'localhost', containerId: env.CONTAINER_ID ?? '' };
+  const localDirs = (env.LOCAL_DIRS ?? '').split(',').filter((d) => d !== '');
+  return { tokenFile, host: env.NM_HOST ?? 'localhost', containerId: env.CONTAINER_ID ?? '', localDirs: localDirs.length > 0 ? localDirs : [env.PWD ?? process.cwd()] };
 }

@@ -19,6 +19,11 @@ export {
   type EnvMarker,
   type FileSplit,
   type FoldParams,
+  type MapStatus,
+  type PartitionerSpec,
+  type ShuffleCombine,
+  type ShuffleParams,
+  type ShuffleReadInput,
   type MapPartitionsParams,
   type PlanOp,
   type RangeSlice,
@@ -30,6 +35,10 @@ export {
   type TakeParams,
   type TaskInputs,
 } from './plan.js';
+export { BLOCK_PIECE_BYTES, BlockClient, BlockServer, FETCH_TIMEOUT_MS } from './block-server.js';
+export { FetchFailedError, readShuffle } from './shuffle-reader.js';
+export { DEFAULT_SHUFFLE_MEMORY_BYTES, partitionerFor, writeShuffle, type ShuffleEnv } from './shuffle-writer.js';
+export { decodeFrames, encodeFrame, readMapOutput } from './shuffle-files.js';
 export { TaskRunner, errorInfo, type TaskRunnerLike } from './runner.js';
 export { SourceCache, type ExecutorFs } from './sources.js';
 export { attemptFileName, textLine } from './writers.js';

@@ -5,7 +5,10 @@
  * secret from the container credentials, then runs tasks until the driver says stop. Started as a
  * worker thread (executor cores above 1), the same file serves tasks for the main thread instead.
  */
+import { mkdirSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import { workerData } from 'node:worker_threads';
 import { APP_SECRET_ALIAS, connectToDriver } from '../protocols/driver-executor/index.js';
 import { encodeTokenUrlString, readCredentialsFile, selectToken, TokenKinds } from '../protocols/credentials/index.js';
@@ -13,10 +16,14 @@ import { ConfigError, ConnectionError } from '../protocols/errors/index.js';
 import { WebHdfsClient } from '../protocols/webhdfs/index.js';
 import { parseExecutorArgs, readExecutorEnvironment } from './environment.js';
 import { Executor } from './executor.js';
+import { BlockClient, BlockServer } from './block-server.js';
 import { loadJobModule } from './job-module.js';
+import { DEFAULT_SHUFFLE_MEMORY_BYTES, type ShuffleEnv } from './shuffle-writer.js';
 import { TaskRunner, type TaskRunnerLike } from './runner.js';
 import { isTaskWorker, serveWorker, WorkerPool, type WorkerSetup } from './workers.js';
 
+/** Share of the heap the map-side buckets of all running tasks may use together. */
+const SHUFFLE_HEAP_FRACTION = 0.15;
 /** How long an executor keeps trying to reach the driver. */
 const CONNECT_DEADLINE_MS = 60_000;
 
@@ -51,6 +58,12 @@ async function dialWithRetry(host: string, port: number): Promise<Socket> {
   }
 }
 
+function hashId(id: string): number {
+  let h = 0;
+  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) | 0;
+  return h;
+}
+
 async function worker(): Promise<void> {
   const setup = workerData as WorkerSetup & { delegationToken?: string };
   const job = await loadJobModule(setup.jobPath);
@@ -59,7 +72,12 @@ async function worker(): Promise<void> {
     user: setup.hdfsUser,
     ...(setup.delegationToken ? { delegationToken: setup.delegationToken } : {}),
   });
-  serveWorker(job.evaluate, fs);
+  let shuffle: ShuffleEnv | undefined;
+  if (setup.shuffle) {
+    const client = new BlockClient(Buffer.from(setup.shuffle.secret), setup.shuffle.executorId);
+    shuffle = { ...setup.shuffle, fetch: (address, files, reduceId) => client.fetch(address, files, reduceId) };
+  }
+  serveWorker(job.evaluate, fs, shuffle);
 }
 
 async function main(): Promise<number> {
@@ -82,18 +100,33 @@ async function main(): Promise<number> {
   });
   log(`executor ${args.executorId} registered with the driver at ${args.driverHost}:${args.driverPort} (${args.cores} core(s))`);
   const fs = new WebHdfsClient({ nameNodes: welcome.nameNodes, user: welcome.hdfsUser, ...(delegationToken ? { delegationToken } : {}) });
+  // Map output lives in one of the container's local dirs, served to other executors by the block server.
+  const localDir = env.localDirs[Math.abs(hashId(args.executorId)) % env.localDirs.length]!;
+  const shuffleDir = join(localDir, `spindle-shuffle-${args.executorId}`);
+  mkdirSync(shuffleDir, { recursive: true });
+  const blockServer = new BlockServer(secret, shuffleDir, welcome);
+  const blockPort = await blockServer.listen(0);
+  const blockClient = new BlockClient(secret, args.executorId);
+  // Buckets of the tasks running at once must fit beside everything else in the heap.
+  const memoryBytes = Math.min(DEFAULT_SHUFFLE_MEMORY_BYTES, Math.floor((getHeapStatistics().heap_size_limit * SHUFFLE_HEAP_FRACTION) / args.cores));
+  const shuffleSetup = { dir: shuffleDir, address: `${env.host}:${blockPort}`, memoryBytes };
+  const shuffle: ShuffleEnv = { ...shuffleSetup, fetch: (address, files, reduceId) => blockClient.fetch(address, files, reduceId) };
   const runner: TaskRunnerLike =
     args.cores > 1
       ? new WorkerPool(new URL(import.meta.url), args.cores, {
           jobPath: args.jobPath,
           nameNodes: welcome.nameNodes,
           hdfsUser: welcome.hdfsUser,
+          shuffle: { ...shuffleSetup, secret: new Uint8Array(secret), executorId: args.executorId },
           ...(delegationToken ? { delegationToken } : {}),
         })
-      : new TaskRunner(job.evaluate, fs);
+      : new TaskRunner(job.evaluate, fs, shuffle);
   const reason = await new Executor(channel, runner, { cores: args.cores, log }).run();
   log(`stopping: ${reason}`);
   await runner.close();
+  blockClient.close();
+  await blockServer.close();
+  rmSync(shuffleDir, { recursive: true, force: true });
   fs.close();
   return 0;
 }

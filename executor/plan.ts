@@ -88,7 +88,45 @@ export interface FoldParams {
 /** Result of 'reduce' on one partition. */
 export type ReducePartial = { empty: true } | { empty: false; value: unknown };
 
-export type ActionKind = 'collect' | 'count' | 'take' | 'reduce' | 'fold' | 'aggregate' | 'foreach' | 'save';
+export type ActionKind = 'collect' | 'count' | 'take' | 'reduce' | 'fold' | 'aggregate' | 'foreach' | 'save' | 'shuffle-write';
+
+/** Which reducer a key goes to: by hash of its canonical encoding, or by sorted range bounds. */
+export type PartitionerSpec = { kind: 'hash' } | { kind: 'range'; bounds: unknown[]; ascending: boolean };
+
+/**
+ * How records meet at a reducer. 'none': as they come; 'group': [key, values[]]; 'aggregate':
+ * [key, combiner], with fns [createCombiner, mergeValue, mergeCombiners] (createCombiner is
+ * replaced by mergeValue(copy of zero, v) when `zero` is set), combined on the map side first.
+ */
+export type ShuffleCombine = 'none' | 'group' | 'aggregate';
+
+/** What both sides of one shuffle agree on (params of 'shuffle-write' and of 'shuffle-read'). */
+export interface ShuffleParams {
+  shuffleId: number;
+  numPartitions: number;
+  partitioner: PartitionerSpec;
+  combine: ShuffleCombine;
+  /** aggregateByKey's zero value. */
+  zero?: { value: unknown };
+  /** Reduce side: sort each partition by key. */
+  sort?: 'asc' | 'desc';
+}
+
+/** Result of a 'shuffle-write' task: where its map output is and how big each reducer's part is. */
+export interface MapStatus {
+  /** host:port of the block server that serves the file. */
+  address: string;
+  /** File name (no directory) in the executor's shuffle directory. */
+  file: string;
+  /** Bytes per reducer. */
+  sizes: number[];
+}
+
+/** Input of a 'shuffle-read' partition: the map outputs to fetch, grouped by block server. */
+export interface ShuffleReadInput {
+  reduceId: number;
+  sources: { executorId: string; address: string; files: string[]; bytes: number }[];
+}
 
 /**
  * A closure value that is not plain data, as it travels inside FnRef.env: a broadcast handle, or

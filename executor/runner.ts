@@ -6,6 +6,7 @@ import { computePartition, inputsMap, prepareStage, type BatchStream, type Prepa
 import { ClosureError, ExecutorBroadcast, FunctionBuilder, type Evaluate } from './functions.js';
 import type { TaskInputs } from './plan.js';
 import { SourceCache, type ExecutorFs } from './sources.js';
+import type { ShuffleEnv } from './shuffle-writer.js';
 
 /**
  * Runs tasks in this thread: keeps the stages and broadcasts the driver sent, computes a task's
@@ -41,6 +42,8 @@ export class TaskRunner implements TaskRunnerLike {
   constructor(
     evaluate: Evaluate,
     private readonly fs: ExecutorFs,
+    /** Where map output goes and how it is fetched; without it, shuffle stages fail. */
+    private readonly shuffle?: ShuffleEnv,
   ) {
     this.builder = new FunctionBuilder(evaluate, (id) => {
       const b = this.broadcasts.get(id);
@@ -73,9 +76,9 @@ export class TaskRunner implements TaskRunnerLike {
     const metrics = { bytesRead: 0 };
     try {
       const stage = this.stage(task.stageId);
-      const ctx = { inputs: inputsMap(decodeValue(task.inputs) as TaskInputs), fs: this.fs, cache: this.cache, metrics };
+      const ctx = { inputs: inputsMap(decodeValue(task.inputs) as TaskInputs), fs: this.fs, cache: this.cache, metrics, ...(this.shuffle ? { shuffle: this.shuffle } : {}) };
       const stream = this.cancellable(task.tid, computePartition(stage, stage.plan.root, task.partition, ctx));
-      const outcome = await runAction(stage, stream, task, this.fs, sink);
+      const outcome = await runAction(stage, stream, task, this.fs, sink, this.shuffle);
       return {
         tid: task.tid,
         succeeded: true,

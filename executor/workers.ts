@@ -4,6 +4,7 @@ import type { ChunkSink } from './actions.js';
 import { TaskRunner, type TaskRunnerLike } from './runner.js';
 import type { ExecutorFs } from './sources.js';
 import type { Evaluate } from './functions.js';
+import type { ShuffleEnv } from './shuffle-writer.js';
 
 /**
  * `--executor-cores` above 1: tasks run in worker threads, one per core, each with its own copy of
@@ -17,6 +18,8 @@ export interface WorkerSetup {
   jobPath: string;
   nameNodes: string[];
   hdfsUser: string;
+  /** Shuffle directory, block server address and budget; the secret and id for fetching. */
+  shuffle?: { dir: string; address: string; memoryBytes: number; secret: Uint8Array; executorId: string };
 }
 
 type ToWorker =
@@ -122,9 +125,9 @@ export function isTaskWorker(): boolean {
 }
 
 /** The worker thread's loop: a TaskRunner fed by the main thread. */
-export function serveWorker(evaluate: Evaluate, fs: ExecutorFs): void {
+export function serveWorker(evaluate: Evaluate, fs: ExecutorFs, shuffle?: ShuffleEnv): void {
   const port = parentPort!;
-  const runner = new TaskRunner(evaluate, fs);
+  const runner = new TaskRunner(evaluate, fs, shuffle);
   port.on('message', (m: ToWorker) => {
     switch (m.kind) {
       case 'broadcast':

@@ -4,6 +4,7 @@ import { shipFunction, type ClosureValues, type ShippedFn } from './closure.js';
 import type { Engine } from './engine.js';
 import { JobDefinitionError } from './errors.js';
 import type { DatasetNode, NodeOp } from './nodes.js';
+import { joinPairs, partitionsAndClosure, reservoirKeys, ship, shuffleNode, splitSides, tagSide, type ShuffleRequest } from './shuffle-ops.js';
 
 /**
  * A distributed collection: a lazy description of records spread over partitions. Transformations
@@ -29,6 +30,8 @@ export interface AvroSaveOptions extends SaveOptions {
 /** What Dataset needs from its context. @internal */
 export interface DatasetHost {
   readonly engine: Engine;
+  /** Partitions of a shuffle when the job does not say. */
+  readonly defaultParallelism: number;
   node(op: NodeOp, parents: DatasetNode[], fns: ShippedFn[], params: unknown, label: string): DatasetNode;
   save(dataset: DatasetNode, format: 'text' | 'json' | 'avro', path: string, options: SaveOptions & { schema?: unknown; codec?: string }): Promise<void>;
 }
@@ -121,6 +124,134 @@ export class Dataset<T> {
       throw new JobDefinitionError(`coalesce: numPartitions must be a whole number >= 1 (got ${numPartitions})`);
     }
     return new Dataset(this.host, this.host.node('coalesce', [this.node], [], { partitions: numPartitions }, `coalesce(${numPartitions})`));
+  }
+
+  // ---- shuffles (wide transformations) -----------------------------------------------------------
+  // Keys are strings, numbers, booleans, null, bigints, Dates, and arrays and plain objects of
+  // those; two keys are equal when their canonical encodings are (1 and "1" differ, {a,b} and
+  // {b,a} do not). numPartitions (default: ctx.defaultParallelism) is the number of part files.
+
+  /** Values of each key combined with an associative fn, on the map side first. */
+  reduceByKey<K, V>(this: Dataset<[K, V]>, fn: (a: V, b: V) => V, numPartitions?: number | ClosureValues, closure?: ClosureValues): Dataset<[K, V]> {
+    const [n, env] = partitionsAndClosure(this.host, numPartitions, closure);
+    const f = shipFunction(fn, env, 'reduceByKey');
+    return this.shuffle({ label: 'reduceByKey', numPartitions: n, combine: 'aggregate', fns: [ship((v: V) => v, 'reduceByKey'), f, f] });
+  }
+
+  /** Per key, a combiner: createCombiner(first value), mergeValue(c, value), mergeCombiners(c1, c2). */
+  combineByKey<K, V, C>(
+    this: Dataset<[K, V]>,
+    createCombiner: (v: V) => C,
+    mergeValue: (c: C, v: V) => C,
+    mergeCombiners: (a: C, b: C) => C,
+    numPartitions?: number | ClosureValues,
+    closure?: ClosureValues,
+  ): Dataset<[K, C]> {
+    const [n, env] = partitionsAndClosure(this.host, numPartitions, closure);
+    const fns = [shipFunction(createCombiner, env, 'combineByKey'), shipFunction(mergeValue, env, 'combineByKey'), shipFunction(mergeCombiners, env, 'combineByKey')];
+    return this.shuffle({ label: 'combineByKey', numPartitions: n, combine: 'aggregate', fns });
+  }
+
+  /** Per key, values folded from a copy of `zero` with seqOp; partial results merged with combOp. */
+  aggregateByKey<K, V, U>(
+    this: Dataset<[K, V]>,
+    zero: U,
+    seqOp: (acc: U, v: V) => U,
+    combOp: (a: U, b: U) => U,
+    numPartitions?: number | ClosureValues,
+    closure?: ClosureValues,
+  ): Dataset<[K, U]> {
+    const [n, env] = partitionsAndClosure(this.host, numPartitions, closure);
+    const seq = shipFunction(seqOp, env, 'aggregateByKey');
+    const fns = [seq, seq, shipFunction(combOp, env, 'aggregateByKey')];
+    return this.shuffle({ label: 'aggregateByKey', numPartitions: n, combine: 'aggregate', fns, zero: { value: zero } });
+  }
+
+  /** [key, all its values]; no map-side combining, so prefer reduceByKey where it fits. */
+  groupByKey<K, V>(this: Dataset<[K, V]>, numPartitions?: number): Dataset<[K, V[]]> {
+    return this.shuffle({ label: 'groupByKey', numPartitions: numPartitions ?? this.host.defaultParallelism, combine: 'group' });
+  }
+
+  /** The same pairs, hash-partitioned by key into numPartitions. */
+  partitionBy<K, V>(this: Dataset<[K, V]>, numPartitions: number): Dataset<[K, V]> {
+    return this.shuffle({ label: `partitionBy(${numPartitions})`, numPartitions, combine: 'none' });
+  }
+
+  /** The same records spread evenly over numPartitions (a full shuffle; coalesce is cheaper for fewer). */
+  repartition(numPartitions: number): Dataset<T> {
+    const keyed = this.mapPartitionsWithIndex((index, records) =>
+      (async function* () {
+        let k = index * 7919;
+        for await (const r of records) yield [k++, r] as [number, T];
+      })(),
+    );
+    return keyed.shuffle<[number, T]>({ label: `repartition(${numPartitions})`, numPartitions, combine: 'none' }).map((kv) => kv[1]);
+  }
+
+  /** Each distinct record once (records must be valid keys). */
+  distinct(numPartitions?: number): Dataset<T> {
+    return this.map((x) => [x, null] as [T, null])
+      .reduceByKey((a) => a, numPartitions ?? this.host.defaultParallelism)
+      .map((kv) => kv[0]);
+  }
+
+  /** Records per key, as a Map on the driver. */
+  async countByKey<K, V>(this: Dataset<[K, V]>): Promise<Map<K, number>> {
+    const counts = await this.mapValues(() => 1).reduceByKey((a, b) => a + b).collect();
+    return new Map(counts);
+  }
+
+  keys<K, V>(this: Dataset<[K, V]>): Dataset<K> {
+    return this.map((kv) => kv[0]);
+  }
+
+  values<K, V>(this: Dataset<[K, V]>): Dataset<V> {
+    return this.map((kv) => kv[1]);
+  }
+
+  /** Per key, the values of this dataset and of each other one: [key, [values, otherValues, ...]]. */
+  cogroup<K>(this: Dataset<[K, unknown]>, others: Dataset<[K, unknown]>[], numPartitions?: number): Dataset<[K, unknown[][]]> {
+    const sides = [this, ...others].map((d, i) => {
+      if (d.host !== this.host) throw new JobDefinitionError('cogroup: every dataset must come from the same Context');
+      return new Dataset<[K, [number, unknown]]>(this.host, this.host.node('map', [d.node], [ship(tagSide, 'cogroup', { side: i })], undefined, 'cogroup side'));
+    });
+    const grouped = sides[0]!.union(...sides.slice(1)).groupByKey(numPartitions);
+    return grouped.derive('mapValues', splitSides, { sides: sides.length }, undefined, 'cogroup');
+  }
+
+  /** [key, [v, w]] for every pair of values with the same key in both datasets. */
+  join<K, V, W>(this: Dataset<[K, V]>, other: Dataset<[K, W]>, numPartitions?: number): Dataset<[K, [V, W]]> {
+    return this.joined(other, 'inner', numPartitions);
+  }
+
+  /** As join, plus [key, [v, undefined]] for keys only this dataset has. */
+  leftOuterJoin<K, V, W>(this: Dataset<[K, V]>, other: Dataset<[K, W]>, numPartitions?: number): Dataset<[K, [V, W | undefined]]> {
+    return this.joined(other, 'left', numPartitions);
+  }
+
+  /** As join, plus [key, [undefined, w]] for keys only the other dataset has. */
+  rightOuterJoin<K, V, W>(this: Dataset<[K, V]>, other: Dataset<[K, W]>, numPartitions?: number): Dataset<[K, [V | undefined, W]]> {
+    return this.joined(other, 'right', numPartitions);
+  }
+
+  /** As join, plus unmatched keys of both sides (the missing value undefined). */
+  fullOuterJoin<K, V, W>(this: Dataset<[K, V]>, other: Dataset<[K, W]>, numPartitions?: number): Dataset<[K, [V | undefined, W | undefined]]> {
+    return this.joined(other, 'full', numPartitions);
+  }
+
+  /**
+   * Sorted by key across all partitions: part-00000 holds the smallest keys (largest when
+   * descending). Runs a small job first to sample keys for the partition bounds.
+   */
+  sortByKey<K, V>(this: Dataset<[K, V]>, ascending = true, numPartitions?: number): Dataset<[K, V]> {
+    const sample = (size: number): Promise<unknown[]> => this.mapPartitions(reservoirKeys as never, { size }).collect();
+    const req: ShuffleRequest = { label: 'sortByKey', numPartitions: numPartitions ?? this.host.defaultParallelism, combine: 'none', sort: ascending ? 'asc' : 'desc' };
+    return new Dataset(this.host, shuffleNode(this.host, this.node, req, sample));
+  }
+
+  /** Records sorted by fn(record) (see sortByKey). */
+  sortBy<K>(fn: (record: T) => K, ascending = true, numPartitions?: number, closure?: ClosureValues): Dataset<T> {
+    return this.keyBy(fn, closure).sortByKey(ascending, numPartitions).map((kv) => kv[1]);
   }
 
   /** The number of partitions (lists the input files if that has not happened yet). */
@@ -221,6 +352,15 @@ export class Dataset<T> {
   /** Avro object container files with the given schema (records must match it). */
   saveAsAvroFile(path: string, schema: object, options: AvroSaveOptions = {}): Promise<void> {
     return this.host.save(this.node, 'avro', path, { ...options, schema });
+  }
+
+  private shuffle<U>(req: ShuffleRequest): Dataset<U> {
+    return new Dataset<U>(this.host, shuffleNode(this.host, this.node, req));
+  }
+
+  private joined<K, V, W, R>(this: Dataset<[K, V]>, other: Dataset<[K, W]>, outer: 'inner' | 'left' | 'right' | 'full', numPartitions?: number): Dataset<R> {
+    const grouped = this.cogroup([other as Dataset<[K, unknown]>], numPartitions);
+    return grouped.derive('flatMap', joinPairs, { outer }, undefined, outer === 'inner' ? 'join' : `${outer}OuterJoin`);
   }
 
   private derive<U>(op: NodeOp, fn: unknown, closure: ClosureValues | undefined, params?: unknown, label: string = op): Dataset<U> {

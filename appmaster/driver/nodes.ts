@@ -1,4 +1,4 @@
-import type { CoalesceParams, PlanOp, TaskInputs } from '../../executor/index.js';
+import type { CoalesceParams, PlanOp, ShuffleParams, TaskInputs } from '../../executor/index.js';
 import type { ShippedFn } from './closure.js';
 
 /**
@@ -22,7 +22,22 @@ export interface SourcePartition {
 export interface ShuffleDependency {
   shuffleId: number;
   numPartitions: number;
+  /**
+   * What both sides agree on (partitioner, combining, sorting); a range partitioner's bounds are
+   * set by `prepare`. Default: hash partitioning, records passed through.
+   */
+  params?: ShuffleParams;
+  /** Runs once, before the first stage that needs the shuffle (sortByKey samples its keys here). */
+  prepare?: () => Promise<void>;
 }
+
+/** A shuffle's parameters, defaults filled in. */
+export function shuffleParamsOf(dep: ShuffleDependency): ShuffleParams {
+  return dep.params ?? { shuffleId: dep.shuffleId, numPartitions: dep.numPartitions, partitioner: { kind: 'hash' }, combine: 'none' };
+}
+
+/** The input of a shuffle read: partition `p` of shuffle node `node`. */
+export type ShuffleInputFn = (node: DatasetNode, p: number) => unknown;
 
 export type NodeOp = PlanOp | 'shuffle';
 
@@ -82,8 +97,11 @@ export class PartitionIndex {
     return node.params;
   }
 
-  /** Adds the source inputs partition `p` of `node` reads to `out`; stops at shuffle boundaries. */
-  inputsFor(node: DatasetNode, p: number, out: TaskInputs): void {
+  /**
+   * Adds the source inputs partition `p` of `node` reads to `out`; at a shuffle boundary, the
+   * shuffle read's input (the map outputs to fetch) from `shuffleInput`.
+   */
+  inputsFor(node: DatasetNode, p: number, out: TaskInputs, shuffleInput?: ShuffleInputFn): void {
     const r = this.get(node);
     if (r.partitions) {
       out.push([node.id, p, r.partitions[p]!.input]);
@@ -91,17 +109,18 @@ export class PartitionIndex {
     }
     switch (node.op) {
       case 'shuffle':
+        if (shuffleInput) out.push([node.id, p, shuffleInput(node, p)]);
         return;
       case 'union': {
         const [k, q] = this.unionParent(r, p);
-        this.inputsFor(node.parents[k]!, q, out);
+        this.inputsFor(node.parents[k]!, q, out, shuffleInput);
         return;
       }
       case 'coalesce':
-        for (const q of r.groups![p]!) this.inputsFor(node.parents[0]!, q, out);
+        for (const q of r.groups![p]!) this.inputsFor(node.parents[0]!, q, out, shuffleInput);
         return;
       default:
-        this.inputsFor(node.parents[0]!, p, out);
+        this.inputsFor(node.parents[0]!, p, out, shuffleInput);
     }
   }
 

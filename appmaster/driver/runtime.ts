@@ -61,13 +61,17 @@ export class DriverRuntime {
     const welcome: Welcome = { appId: init.appId, nameNodes: init.nameNodes, hdfsUser: init.user };
     this.server = new TaskServer(Buffer.from(init.secret), welcome, this.scheduler, {
       registered: (e) => options.log(`executor ${e.executorId} registered from ${e.host} (${e.cores} core(s), ${e.containerId})`),
-      disconnected: (id, reason) => options.log(`executor ${id} disconnected: ${reason}; its running tasks go to other executors`),
+      disconnected: (id, reason) => {
+        options.log(`executor ${id} disconnected: ${reason}; its running tasks go to other executors`);
+        this.engine.executorLost(id);
+      },
       log: options.log,
     });
     this.engine = new Engine({
       scheduler: this.scheduler,
       maxTaskAttempts: init.job.maxTaskAttempts,
       forgetStage: (id) => this.server.forgetStage(id),
+      log: options.log,
     });
     this.context = new JobContext({
       engine: this.engine,
@@ -148,7 +152,9 @@ export class DriverRuntime {
           'the cluster may be full, or executors fail at start (see the AM log)',
       );
     }
-    for (const s of status.stages) {
+    // A stage run again (map output recomputed) has several task sets: the last one speaks for it.
+    const latest = new Map(status.stages.map((s) => [s.stageId, s]));
+    for (const s of latest.values()) {
       const line =
         `stage ${s.stageId} (${s.description}): ${s.succeeded}/${s.tasks} tasks done, ${s.running} running` +
         (s.failedAttempts ? `, ${s.failedAttempts} failed attempt(s)` : '') +

@@ -16,7 +16,8 @@ export type { TaskSetProgress } from './task-set.js';
  *   goes elsewhere only if no executor runs there, or after `localityWaitMs` without a local launch.
  * - A task that throws is retried up to `maxAttempts` attempts, preferring executors it has not
  *   failed on; a CLOSURE error (a name the executor cannot have) fails at once, since retrying
- *   cannot fix it. A lost executor's tasks go back to the queue without counting as failures.
+ *   cannot fix it, and so does a fetch failure (the engine recomputes the lost map output). A
+ *   lost executor's tasks go back to the queue without counting as failures.
  * - The first successful attempt of a partition wins; any later report for it is ignored, so no
  *   result is counted twice.
  */
@@ -26,6 +27,8 @@ export const DEFAULT_LOCALITY_WAIT_MS = 3000;
 export const DEFAULT_PIPELINE_TARGET_MS = 4;
 /** At most this many pipelined tasks per core. */
 export const DEFAULT_MAX_PIPELINE_PER_CORE = 64;
+/** Name of the error a reduce task fails with when map output cannot be fetched. */
+export const FETCH_FAILED = 'FetchFailedError';
 /** Executor losses a single task may see before the job gives up on it. */
 export const MAX_LOSSES_PER_TASK = 8;
 
@@ -223,9 +226,12 @@ export class TaskScheduler {
     set.failures[a.index]!++;
     const error = u.error ?? { kind: 'SYSTEM' as const, name: 'Error', message: 'the executor reported a failure without an error', stack: '' };
     const attempts = set.failures[a.index]!;
-    if (error.kind === 'CLOSURE' || attempts >= set.spec.maxAttempts) {
+    // Map output that cannot be fetched (the reader has retried already) is the engine's to
+    // recompute: the set fails at once so that it can.
+    const fetchFailed = error.name === FETCH_FAILED;
+    if (error.kind === 'CLOSURE' || fetchFailed || attempts >= set.spec.maxAttempts) {
       const failure = failureOf(set, a, error);
-      const why = error.kind === 'CLOSURE' ? 'failed (retrying cannot help)' : `failed ${attempts} time(s)`;
+      const why = error.kind === 'CLOSURE' ? 'failed (retrying cannot help)' : fetchFailed ? 'could not fetch map output' : `failed ${attempts} time(s)`;
       // A V8 stack starts with "Name: message"; without one, say at least that.
       const detail = error.stack.startsWith(`${error.name}`) ? error.stack : `${error.name}: ${error.message}${error.stack ? `\n${error.stack}` : ''}`;
       this.failSet(set, new TaskFailedError(

@@ -2,7 +2,7 @@ import type { ActionSpec, PlanNode, StagePlan } from '../../protocols/driver-exe
 import { encodeValue } from '../../protocols/driver-executor/index.js';
 import type { TaskInputs } from '../../executor/index.js';
 import type { ShippedFn } from './closure.js';
-import type { DatasetNode, PartitionIndex, ShuffleDependency } from './nodes.js';
+import { shuffleParamsOf, type DatasetNode, type PartitionIndex, type ShuffleDependency, type ShuffleInputFn } from './nodes.js';
 
 /**
  * Stages: an action's plan cut at shuffle boundaries. Inside a stage every dependency is narrow,
@@ -22,6 +22,8 @@ export interface Stage {
   /** 'result': tasks run the action; 'shuffle-map': tasks write map outputs for `shuffle`. */
   kind: 'result' | 'shuffle-map';
   shuffle?: ShuffleDependency;
+  /** 'shuffle-map': the shuffle node whose map side this stage computes. */
+  shuffleNode?: DatasetNode;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface Stage {
  * actions, so a shuffle computed once is not computed again.
  */
 export function buildStages(root: DatasetNode, newStageId: () => number, mapStages: Map<number, Stage> = new Map()): Stage {
-  const make = (last: DatasetNode, kind: Stage['kind'], shuffle?: ShuffleDependency): Stage => {
+  const make = (last: DatasetNode, kind: Stage['kind'], shuffleNode?: DatasetNode): Stage => {
     const nodes: DatasetNode[] = [];
     const seen = new Set<number>();
     const parents: Stage[] = [];
@@ -40,7 +42,7 @@ export function buildStages(root: DatasetNode, newStageId: () => number, mapStag
         const dep = node.shuffle!;
         let parent = mapStages.get(dep.shuffleId);
         if (!parent) {
-          parent = make(node.parents[0]!, 'shuffle-map', dep);
+          parent = make(node.parents[0]!, 'shuffle-map', node);
           mapStages.set(dep.shuffleId, parent);
         }
         if (!parents.includes(parent)) parents.push(parent);
@@ -50,7 +52,7 @@ export function buildStages(root: DatasetNode, newStageId: () => number, mapStag
       nodes.push(node);
     };
     visit(last);
-    return { id: newStageId(), root: last, nodes, parents, kind, ...(shuffle ? { shuffle } : {}) };
+    return { id: newStageId(), root: last, nodes, parents, kind, ...(shuffleNode ? { shuffle: shuffleNode.shuffle!, shuffleNode } : {}) };
   };
   return make(root, 'result');
 }
@@ -78,8 +80,8 @@ export function stagePlan(stage: Stage, index: PartitionIndex, action: ActionSpe
         op: 'shuffle-read',
         parents: [],
         numPartitions: index.count(node),
-        fns: [],
-        params: encodeValue({ shuffleId: node.shuffle!.shuffleId }, 'shuffle parameters'),
+        fns: node.fns.map((f) => f.ref),
+        params: encodeValue(shuffleParamsOf(node.shuffle!), 'shuffle parameters'),
       };
     }
     const params = index.planParams(node);
@@ -103,9 +105,15 @@ export function stageBroadcasts(stage: Stage, actionFns: readonly ShippedFn[]): 
   return [...ids];
 }
 
+/** The action of a shuffle-map stage: write map output for its shuffle. */
+export function shuffleWriteAction(stage: Stage): ActionSpec {
+  const node = stage.shuffleNode!;
+  return { kind: 'shuffle-write', fns: node.fns.map((f) => f.ref), params: encodeValue(shuffleParamsOf(node.shuffle!), 'shuffle parameters') };
+}
+
 /** What the task for partition `p` of the stage reads. */
-export function taskInputs(stage: Stage, index: PartitionIndex, p: number): Buffer {
+export function taskInputs(stage: Stage, index: PartitionIndex, p: number, shuffleInput?: ShuffleInputFn): Buffer {
   const inputs: TaskInputs = [];
-  index.inputsFor(stage.root, p, inputs);
+  index.inputsFor(stage.root, p, inputs, shuffleInput);
   return encodeValue(inputs, `input of partition ${p}`);
 }

@@ -10,6 +10,13 @@
  *      |  <-- welcome | reject -------------- |
  *      |  <-- broadcast, stage, launch, cancel, forgetStage, shutdown
  *      | -- chunk, status ----------------->  |
+ *
+ * Between executors (the same handshake, the block server in the driver's role):
+ *
+ *   fetching executor                      serving executor
+ *      | -- fetch (reqId, files, reduceId) -> |
+ *      |  <-- blocks (reqId, index, data) ... |   pieces of each file's segment, in order
+ *      |  <-- blocks (..., last | error) ---- |
  */
 
 /** How a function travels: its source text (with closure values), or the name of a built-in. */
@@ -86,7 +93,9 @@ export type Message =
   | { type: 'cancel'; tids: number[] }
   | { type: 'chunk'; tid: number; data: Buffer }
   | { type: 'status'; updates: TaskStatus[] }
-  | { type: 'shutdown'; reason: string };
+  | { type: 'shutdown'; reason: string }
+  | { type: 'fetch'; reqId: number; files: string[]; reduceId: number }
+  | { type: 'blocks'; reqId: number; index: number; data: Buffer; last: boolean; error: string | null };
 
 export type MessageType = Message['type'];
 export type MessageOf<T extends MessageType> = Extract<Message, { type: T }>;

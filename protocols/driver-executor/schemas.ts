@@ -175,6 +175,33 @@ export const MESSAGE_SCHEMAS = {
     fields: [{ name: 'updates', type: { type: 'array', items: TASK_STATUS } }],
   },
   shutdown: { type: 'record', name: 'Shutdown', namespace: NS, fields: [{ name: 'reason', type: 'string' }] },
+  // Executor to executor (block server): the segments of map output files for one reducer.
+  fetch: {
+    type: 'record',
+    name: 'FetchBlocks',
+    namespace: NS,
+    fields: [
+      { name: 'reqId', type: 'long' },
+      // Map output files by name (shuffle_<shuffle>_<map>_<tid>), all read for `reduceId`.
+      { name: 'files', type: { type: 'array', items: 'string' } },
+      { name: 'reduceId', type: 'int' },
+    ],
+  },
+  blocks: {
+    type: 'record',
+    name: 'Blocks',
+    namespace: NS,
+    fields: [
+      { name: 'reqId', type: 'long' },
+      // A piece of the segment of requested file number `index` (u32 BE frames of v8-serialized
+      // record arrays, cut anywhere): a reply is pieces in file order, at most a few MiB each, so
+      // no segment is too big for a frame; `last` ends the reply.
+      { name: 'index', type: 'int' },
+      { name: 'data', type: 'bytes' },
+      { name: 'last', type: 'boolean' },
+      { name: 'error', type: ['null', 'string'], default: null },
+    ],
+  },
 } as const;
 
 /** Named types the message schemas refer to, registered before them. */
@@ -195,4 +222,6 @@ export const MESSAGE_TAGS = {
   chunk: 20,
   status: 21,
   shutdown: 30,
+  fetch: 40,
+  blocks: 41,
 } as const satisfies Record<keyof typeof MESSAGE_SCHEMAS, number>;

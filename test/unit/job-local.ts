@@ -4,13 +4,13 @@
  * executors connected over TCP with the real handshake, all reading and writing a FakeFs.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleJob } from '../../client/job-bundle.js';
 import { DriverRuntime } from '../../appmaster/driver/runtime.js';
-import { Executor, loadJobModule, TaskRunner } from '../../executor/index.js';
+import { BlockClient, BlockServer, Executor, loadJobModule, TaskRunner, type ShuffleEnv } from '../../executor/index.js';
 import { connectToDriver, type MessageChannel } from '../../protocols/driver-executor/index.js';
 import { FakeFs } from './job-fake-fs.js';
 
@@ -19,6 +19,8 @@ export interface LocalJob {
   error?: Error;
   logs: string[];
   fs: FakeFs;
+  /** Map output files in the executors' shuffle directories when main returned. */
+  shuffleFiles: string[];
 }
 
 export interface LocalJobOptions {
@@ -28,7 +30,12 @@ export interface LocalJobOptions {
   maxTaskAttempts?: number;
   /** Called with the running executors' channels once they are connected (to cut one, say). */
   onExecutors?: (channels: MessageChannel[]) => void;
+  /** Memory budget of a map task's shuffle buckets (tiny values force spills). */
+  shuffleMemoryBytes?: number;
+  /** Called with each executor's shuffle directory and block server once they are up. */
+  onShuffle?: (executors: { dir: string; server: BlockServer }[]) => void;
 }
+
 
 let counter = 0;
 
@@ -60,21 +67,40 @@ export async function runLocalJob(source: string, options: LocalJobOptions = {})
   });
   const port = await runtime.start();
   const channels: MessageChannel[] = [];
+  const shuffles: { dir: string; server: BlockServer; client: BlockClient }[] = [];
   for (let i = 1; i <= executors; i++) {
+    const shuffleDir = mkdtempSync(join(tmpdir(), `spindle-unit-shuffle-${i}-`));
+    const server = new BlockServer(secret, shuffleDir, { appId: 'application_1_0001', nameNodes: [], hdfsUser: 'alice' });
+    const blockPort = await server.listen(0);
+    const client = new BlockClient(secret, String(i));
+    shuffles.push({ dir: shuffleDir, server, client });
+    const shuffle: ShuffleEnv = {
+      dir: shuffleDir,
+      address: `127.0.0.1:${blockPort}`,
+      memoryBytes: options.shuffleMemoryBytes ?? 64 * 1024 * 1024,
+      fetch: (address, files, reduceId) => client.fetch(address, files, reduceId),
+    };
     const socket = connect({ host: '127.0.0.1', port });
     await new Promise((resolve) => socket.once('connect', resolve));
     const { channel } = await connectToDriver(socket, secret, { executorId: String(i), host: 'localhost', containerId: `c${i}`, cores: 1, pid: process.pid });
     channels.push(channel);
-    void new Executor(channel, new TaskRunner(job.evaluate, fs), { cores: 1, log: (m) => logs.push(`executor ${i}: ${m}`) }).run();
+    void new Executor(channel, new TaskRunner(job.evaluate, fs, shuffle), { cores: 1, log: (m) => logs.push(`executor ${i}: ${m}`) }).run();
   }
   options.onExecutors?.(channels);
-  const out: LocalJob = { logs, fs };
+  options.onShuffle?.(shuffles.map(({ dir, server }) => ({ dir, server })));
+  const out: LocalJob = { logs, fs, shuffleFiles: [] };
   try {
     out.result = await job.main!(runtime.context, options.args ?? []);
     await runtime.stop('succeeded', 'done');
   } catch (err) {
     out.error = err as Error;
     await runtime.stop('failed', 'failed');
+  }
+  for (const sh of shuffles) {
+    out.shuffleFiles.push(...readdirSync(sh.dir));
+    sh.client.close();
+    await sh.server.close();
+    rmSync(sh.dir, { recursive: true, force: true });
   }
   return out;
 }

@@ -1,0 +1,192 @@
+import { createServer, connect, type Server, type Socket, type AddressInfo } from 'node:net';
+import { acceptExecutor, connectToDriver, type MessageChannel, type Welcome } from '../protocols/driver-executor/index.js';
+import { ConnectionError, TimeoutError } from '../protocols/errors/index.js';
+import { mapOutputRange, readRange } from './shuffle-files.js';
+
+/**
+ * Executors serve their map output to each other. The block server speaks the driver-executor
+ * protocol with the same challenge-response over the application secret (it takes the driver's
+ * role in the handshake, the fetching executor the executor's), then answers `fetch` messages
+ * with `blocks`. Only files named like map outputs, in this executor's shuffle directory, are
+ * served.
+ */
+
+/** Largest piece of a segment in one message (a segment may be any size; frames may not). */
+export const BLOCK_PIECE_BYTES = 4 * 1024 * 1024;
+/** A fetch that gets no complete answer in this long fails (and is retried by the reader). */
+export const FETCH_TIMEOUT_MS = 60_000;
+
+export class BlockServer {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    private readonly secret: Buffer,
+    private readonly dir: string,
+    private readonly welcome: Welcome,
+  ) {}
+
+  /** Listens on all interfaces; returns the port. */
+  async listen(port = 0): Promise<number> {
+    const server = createServer((socket) => void this.accept(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, () => resolve());
+    });
+    return (server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async accept(socket: Socket): Promise<void> {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    socket.on('error', () => {});
+    let channel: MessageChannel;
+    try {
+      ({ channel } = await acceptExecutor(socket, this.secret, this.welcome));
+    } catch {
+      return;
+    }
+    // Requests are answered one at a time, in order, with backpressure: a slow reader holds back
+    // only its own connection.
+    let queue = Promise.resolve();
+    channel.listen(
+      (m) => {
+        if (m.type !== 'fetch') return;
+        queue = queue.then(() => this.answer(channel, m.reqId, m.files, m.reduceId));
+      },
+      () => {},
+    );
+  }
+
+  private async answer(channel: MessageChannel, reqId: number, files: string[], reduceId: number): Promise<void> {
+    try {
+      for (let i = 0; i < files.length; i++) {
+        // Read a piece at a time: a large segment never sits whole in this executor's memory.
+        const { path, start, length } = await mapOutputRange(this.dir, files[i]!, reduceId);
+        for (let at = 0; at < length || at === 0; at += BLOCK_PIECE_BYTES) {
+          const data = await readRange(path, start + at, Math.min(BLOCK_PIECE_BYTES, length - at));
+          const last = i === files.length - 1 && at + BLOCK_PIECE_BYTES >= length;
+          channel.send({ type: 'blocks', reqId, index: i, data, last, error: null });
+          if (channel.congested) await channel.drained();
+        }
+      }
+      if (files.length === 0) channel.send({ type: 'blocks', reqId, index: 0, data: Buffer.alloc(0), last: true, error: null });
+    } catch (err) {
+      channel.send({ type: 'blocks', reqId, index: 0, data: Buffer.alloc(0), last: true, error: (err as Error).message });
+    }
+  }
+}
+
+interface Pending {
+  pieces: Buffer[][];
+  files: number;
+  resolve: (segments: Buffer[]) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** One authenticated connection to a block server; owns its request ids. */
+class BlockConnection {
+  private nextReq = 1;
+  private readonly pending = new Map<number, Pending>();
+  closed = false;
+
+  constructor(
+    private readonly channel: MessageChannel,
+    private readonly address: string,
+  ) {
+    channel.listen(
+      (m) => {
+        if (m.type !== 'blocks') return;
+        const p = this.pending.get(m.reqId);
+        if (!p) return;
+        if (m.error === null) (p.pieces[m.index] ??= []).push(m.data);
+        if (!m.last && m.error === null) return;
+        this.pending.delete(m.reqId);
+        clearTimeout(p.timer);
+        if (m.error !== null) p.reject(new ConnectionError(`fetch from ${this.address}: ${m.error}`));
+        else p.resolve(Array.from({ length: p.files }, (_, i) => Buffer.concat(p.pieces[i] ?? [])));
+      },
+      (err) => {
+        this.closed = true;
+        for (const p of this.pending.values()) {
+          clearTimeout(p.timer);
+          p.reject(new ConnectionError(`fetch from ${this.address}: the connection closed${err ? `: ${err.message}` : ''}`));
+        }
+        this.pending.clear();
+      },
+    );
+  }
+
+  fetch(files: string[], reduceId: number): Promise<Buffer[]> {
+    const reqId = this.nextReq++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(reqId);
+        reject(new TimeoutError(`fetch from ${this.address}: no answer in ${FETCH_TIMEOUT_MS} ms`));
+      }, FETCH_TIMEOUT_MS);
+      timer.unref();
+      this.pending.set(reqId, { pieces: [], files: files.length, resolve, reject, timer });
+      this.channel.send({ type: 'fetch', reqId, files, reduceId });
+    });
+  }
+
+  close(): void {
+    this.channel.end();
+  }
+}
+
+/** Fetches from block servers, keeping one connection per server. */
+export class BlockClient {
+  private readonly connections = new Map<string, Promise<BlockConnection>>();
+
+  constructor(
+    private readonly secret: Buffer,
+    /** Who we are in the handshake (the executor id). */
+    private readonly executorId: string,
+  ) {}
+
+  async fetch(address: string, files: string[], reduceId: number): Promise<Buffer[]> {
+    let conn = this.connections.get(address);
+    if (conn) {
+      const c = await conn.catch(() => undefined);
+      if (!c || c.closed) conn = undefined;
+    }
+    if (!conn) {
+      conn = this.open(address);
+      this.connections.set(address, conn);
+      conn.catch(() => this.connections.delete(address));
+    }
+    return (await conn).fetch(files, reduceId);
+  }
+
+  close(): void {
+    for (const c of this.connections.values()) void c.then((x) => x.close(), () => {});
+    this.connections.clear();
+  }
+
+  private async open(address: string): Promise<BlockConnection> {
+    const colon = address.lastIndexOf(':');
+    const host = address.slice(0, colon);
+    const port = Number(address.slice(colon + 1));
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const s = connect({ host, port });
+      s.once('connect', () => {
+        s.off('error', reject);
+        s.setNoDelay(true);
+        resolve(s);
+      });
+      s.once('error', (err) => reject(new ConnectionError(`connect to block server ${address}: ${err.message}`, { cause: err })));
+    });
+    const { channel } = await connectToDriver(socket, this.secret, { executorId: this.executorId, host: '', containerId: '', cores: 0, pid: process.pid });
+    return new BlockConnection(channel, address);
+  }
+}

@@ -1,0 +1,155 @@
+import { open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+
+/**
+ * Map output files. A map task writes one data file with one segment per reducer, and an index
+ * beside it with each segment's size:
+ *
+ *   shuffle_<shuffle>_<map>_<tid>.data:   segment 0 | segment 1 | ... | segment R-1
+ *   segment:                             frame*        (empty for a reducer with no records)
+ *   frame:                               u32 BE length | v8-serialized array of records
+ *   shuffle_<shuffle>_<map>_<tid>.index:  JSON array of R segment sizes in bytes
+ *
+ * Spill runs use the same layout. Frames keep serialization in batches (one v8 call per few
+ * thousand records) and let a reader decode a segment a frame at a time.
+ */
+
+/** Records per frame. */
+export const FRAME_RECORDS = 4096;
+
+/** Name pattern of map output files: only these are ever served. */
+export const MAP_OUTPUT_NAME = /^shuffle_\d+_\d+_\d+$/;
+
+/** One frame: length prefix and the serialized records. */
+export function encodeFrame(records: unknown[]): Buffer {
+  const body = serialize(records);
+  const head = Buffer.allocUnsafe(4);
+  head.writeUInt32BE(body.length, 0);
+  return Buffer.concat([head, body]);
+}
+
+/** The record arrays of a segment's frames, one at a time. */
+export function* decodeFrames(segment: Buffer): Generator<unknown[]> {
+  let at = 0;
+  while (at < segment.length) {
+    if (at + 4 > segment.length) throw new Error(`shuffle segment: truncated frame header at byte ${at} of ${segment.length}`);
+    const length = segment.readUInt32BE(at);
+    if (at + 4 + length > segment.length) throw new Error(`shuffle segment: frame of ${length} bytes at byte ${at} runs past the segment (${segment.length})`);
+    yield deserialize(segment.subarray(at + 4, at + 4 + length)) as unknown[];
+    at += 4 + length;
+  }
+}
+
+/** Writes segments, reducer by reducer, into a data file; returns the size of each. */
+export class SegmentFileWriter {
+  private readonly sizes: number[] = [];
+  private current = 0;
+  private offset = 0;
+
+  private constructor(private readonly handle: Awaited<ReturnType<typeof open>>) {}
+
+  static async create(path: string): Promise<SegmentFileWriter> {
+    return new SegmentFileWriter(await open(path, 'w'));
+  }
+
+  /** Appends bytes to the segment of the current reducer. */
+  async write(bytes: Buffer): Promise<void> {
+    if (bytes.length === 0) return;
+    await this.handle.write(bytes, 0, bytes.length, this.offset);
+    this.offset += bytes.length;
+    this.current += bytes.length;
+  }
+
+  /** Ends the current reducer's segment. */
+  endSegment(): void {
+    this.sizes.push(this.current);
+    this.current = 0;
+  }
+
+  async close(): Promise<number[]> {
+    await this.handle.close();
+    return this.sizes;
+  }
+}
+
+/** Reads segment `reduceId` of a data file whose segment sizes are `sizes`. */
+export async function readSegment(dataPath: string, sizes: readonly number[], reduceId: number): Promise<Buffer> {
+  if (reduceId < 0 || reduceId >= sizes.length) throw new Error(`shuffle file ${dataPath} has ${sizes.length} segments, not ${reduceId + 1}`);
+  let start = 0;
+  for (let i = 0; i < reduceId; i++) start += sizes[i]!;
+  const length = sizes[reduceId]!;
+  const out = Buffer.allocUnsafe(length);
+  if (length === 0) return out;
+  const handle = await open(dataPath, 'r');
+  try {
+    let got = 0;
+    while (got < length) {
+      const { bytesRead } = await handle.read(out, got, length - got, start + got);
+      if (bytesRead === 0) throw new Error(`shuffle file ${dataPath} ends before segment ${reduceId} does`);
+      got += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+  return out;
+}
+
+/** Reads segment `reduceId` of map output `name` in `dir` (index first). */
+export async function readMapOutput(dir: string, name: string, reduceId: number): Promise<Buffer> {
+  const { path, start, length } = await mapOutputRange(dir, name, reduceId);
+  return readRange(path, start, length);
+}
+
+/** Where segment `reduceId` of map output `name` in `dir` is: its data file and byte range. */
+export async function mapOutputRange(dir: string, name: string, reduceId: number): Promise<{ path: string; start: number; length: number }> {
+  if (!MAP_OUTPUT_NAME.test(name)) throw new Error(`not a map output file name: ${JSON.stringify(name)}`);
+  const sizes = JSON.parse(await readFile(join(dir, `${name}.index`), 'utf8')) as number[];
+  const path = join(dir, `${name}.data`);
+  if (reduceId < 0 || reduceId >= sizes.length) throw new Error(`shuffle file ${path} has ${sizes.length} segments, not ${reduceId + 1}`);
+  let start = 0;
+  for (let i = 0; i < reduceId; i++) start += sizes[i]!;
+  return { path, start, length: sizes[reduceId]! };
+}
+
+/** Bytes [start, start + length) of a file. */
+export async function readRange(path: string, start: number, length: number): Promise<Buffer> {
+  const out = Buffer.allocUnsafe(length);
+  if (length === 0) return out;
+  const handle = await open(path, 'r');
+  try {
+    await readFully(handle, out, start, path);
+  } finally {
+    await handle.close();
+  }
+  return out;
+}
+
+/** The record arrays of the frames in [start, start + length) of a file, read a frame at a time. */
+export async function* readFrames(path: string, start: number, length: number): AsyncGenerator<unknown[]> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.allocUnsafe(4);
+    let at = start;
+    const end = start + length;
+    while (at < end) {
+      await readFully(handle, head, at, path);
+      const size = head.readUInt32BE(0);
+      const body = Buffer.allocUnsafe(size);
+      await readFully(handle, body, at + 4, path);
+      yield deserialize(body) as unknown[];
+      at += 4 + size;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readFully(handle: Awaited<ReturnType<typeof open>>, into: Buffer, position: number, path: string): Promise<void> {
+  let got = 0;
+  while (got < into.length) {
+    const { bytesRead } = await handle.read(into, got, into.length - got, position + got);
+    if (bytesRead === 0) throw new Error(`shuffle file ${path} ends in the middle of a frame (at byte ${position + got})`);
+    got += bytesRead;
+  }
+}

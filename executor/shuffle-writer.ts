@@ -1,0 +1,249 @@
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { serialize } from 'node:v8';
+import { KeyMap, hashKey, rangePartition } from '../protocols/driver-executor/index.js';
+import type { BatchStream } from './compute.js';
+import type { MapStatus, PartitionerSpec, ShuffleParams } from './plan.js';
+import { decodeFrames, encodeFrame, FRAME_RECORDS, readSegment, SegmentFileWriter } from './shuffle-files.js';
+
+/**
+ * The map side of a shuffle: a task's [key, value] records go to one bucket per reducer (with
+ * map-side combining for aggregations). Buckets live in memory up to a budget; past it they are
+ * spilled as a run file (aggregated buckets sorted by canonical key), and at the end the runs and
+ * what is left in memory are merged into one data file per task (see shuffle-files.ts).
+ */
+
+/** Default memory for a map task's buckets. */
+export const DEFAULT_SHUFFLE_MEMORY_BYTES = 64 * 1024 * 1024;
+
+/** What shuffle tasks need from their executor. */
+export interface ShuffleEnv {
+  /** Directory for map output and spill files. */
+  dir: string;
+  /** host:port of this executor's block server. */
+  address: string;
+  /** Memory budget of a task's buckets (map side) or records (reduce side), in bytes (estimated). */
+  memoryBytes: number;
+  /** Fetches map output segments from a block server (shuffle-reader.ts). */
+  fetch(address: string, files: string[], reduceId: number): Promise<Buffer[]>;
+}
+
+type Fn = (...args: unknown[]) => unknown;
+
+/** The reducer of a key under `spec`. */
+export function partitionerFor(spec: PartitionerSpec, numPartitions: number): (key: unknown) => number {
+  if (spec.kind === 'hash') return (key) => hashKey(key) % numPartitions;
+  return (key) => rangePartition(key, spec.bounds, spec.ascending);
+}
+
+/** The combiner functions of an 'aggregate' shuffle. */
+export function combinerFns(params: ShuffleParams, fns: Fn[]): { create: Fn; merge: Fn; mergeCombiners: Fn } {
+  const [create, merge, mergeCombiners] = fns as [Fn, Fn, Fn];
+  const zero = params.zero;
+  return { create: zero ? (v) => merge(structuredClone(zero.value), v) : create, merge, mergeCombiners };
+}
+
+/** Runs the map side of a shuffle over `stream`; resolves with where the output went. */
+export async function writeShuffle(stream: BatchStream, params: ShuffleParams, fns: Fn[], tid: number, mapId: number, env: ShuffleEnv): Promise<MapStatus & { records: number; bytes: number; spills: number }> {
+  const name = `shuffle_${params.shuffleId}_${mapId}_${tid}`;
+  const w = new BucketWriter(params, fns, env, name);
+  let records = 0;
+  try {
+    for await (const b of stream) {
+      records += b.length;
+      await w.add(b);
+    }
+    const sizes = await w.finish();
+    return { address: env.address, file: name, sizes, records, bytes: sizes.reduce((a, b) => a + b, 0), spills: w.spills };
+  } finally {
+    await w.cleanup();
+  }
+}
+
+class BucketWriter {
+  private readonly n: number;
+  private readonly bounds: PartitionerSpec | undefined;
+  private readonly combiners: ReturnType<typeof combinerFns> | undefined;
+  /** aggregate: key -> [key, combiner], per reducer. */
+  private readonly maps: KeyMap<[unknown, unknown]>[] = [];
+  /** none/group: pending records and serialized frames, per reducer. */
+  private readonly pending: unknown[][] = [];
+  private readonly frames: Buffer[][] = [];
+  private frameBytes = 0;
+  private entries = 0;
+  private bytesPerEntry = 64;
+  private sinceSample = 0;
+  private sampled = 0;
+  private readonly runs: { path: string; sizes: number[] }[] = [];
+
+  constructor(
+    params: ShuffleParams,
+    fns: Fn[],
+    private readonly env: ShuffleEnv,
+    private readonly name: string,
+  ) {
+    this.n = params.numPartitions;
+    this.bounds = params.partitioner.kind === 'range' ? params.partitioner : undefined;
+    if (params.combine === 'aggregate') this.combiners = combinerFns(params, fns);
+    for (let r = 0; r < this.n; r++) {
+      this.maps.push(new KeyMap());
+      this.pending.push([]);
+      this.frames.push([]);
+    }
+  }
+
+  async add(batch: unknown[]): Promise<void> {
+    for (const kv of batch) {
+      if (!Array.isArray(kv) || kv.length !== 2) throw new TypeError(`a shuffle needs [key, value] pairs, got ${kv === null ? 'null' : typeof kv}`);
+      const b = this.bounds;
+      const r = b?.kind === 'range' ? rangePartition(kv[0], b.bounds, b.ascending) : hashKey(kv[0]) % this.n;
+      if (this.combiners) {
+        const m = this.maps[r]!;
+        const e = m.get(kv[0]);
+        if (e) e[1] = this.combiners.merge(e[1], kv[1]);
+        else {
+          m.set(kv[0], [kv[0], this.combiners.create(kv[1])]);
+          this.entries++;
+        }
+      } else {
+        const p = this.pending[r]!;
+        p.push(kv);
+        this.entries++;
+        if (p.length >= FRAME_RECORDS) this.seal(r);
+      }
+    }
+    if (++this.sinceSample >= 16) this.sample(batch);
+    if (this.frameBytes + this.entries * this.bytesPerEntry > this.env.memoryBytes) await this.spill();
+  }
+
+  /**
+   * Refines the estimate of an entry's size: from a few records of a batch, or when combining,
+   * from the oldest combiners of one reducer (they grow as values merge in: a list of values can
+   * outgrow any record).
+   */
+  private sample(batch: unknown[]): void {
+    this.sinceSample = 0;
+    let some: unknown[] = [];
+    if (this.combiners) {
+      const m = this.maps[this.sampled++ % this.n]!;
+      for (const e of m.values()) {
+        if (some.length >= 16) break;
+        some.push(e);
+      }
+    } else {
+      some = batch.slice(0, 16);
+    }
+    if (some.length > 0) this.bytesPerEntry = Math.max(16, serialize(some).length / some.length + 48);
+  }
+
+  private seal(r: number): void {
+    const frame = encodeFrame(this.pending[r]!);
+    this.pending[r] = [];
+    this.frames[r]!.push(frame);
+    this.frameBytes += frame.length;
+    this.entries -= FRAME_RECORDS;
+  }
+
+  /** The in-memory contents of reducer r as frames (aggregate: sorted [canonical, key, combiner] triples). */
+  private memorySegment(r: number, triples: boolean): Buffer[] {
+    if (this.combiners) {
+      const entries = [...this.maps[r]!.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      const out: Buffer[] = [];
+      for (let i = 0; i < entries.length; i += FRAME_RECORDS) {
+        out.push(encodeFrame(entries.slice(i, i + FRAME_RECORDS).map(([c, [k, v]]) => (triples ? [c, k, v] : [k, v]))));
+      }
+      return out;
+    }
+    const out = this.frames[r]!;
+    if (this.pending[r]!.length > 0) out.push(encodeFrame(this.pending[r]!));
+    return out;
+  }
+
+  private clearMemory(): void {
+    for (let r = 0; r < this.n; r++) {
+      this.maps[r]!.clear();
+      this.pending[r] = [];
+      this.frames[r] = [];
+    }
+    this.frameBytes = 0;
+    this.entries = 0;
+  }
+
+  private async spill(): Promise<void> {
+    const path = join(this.env.dir, `${this.name}.spill${this.runs.length}`);
+    const file = await SegmentFileWriter.create(path);
+    for (let r = 0; r < this.n; r++) {
+      for (const f of this.memorySegment(r, true)) await file.write(f);
+      file.endSegment();
+    }
+    this.runs.push({ path, sizes: await file.close() });
+    this.clearMemory();
+  }
+
+  /** Merges runs and memory into the data file; writes the index; returns the segment sizes. */
+  async finish(): Promise<number[]> {
+    const tmp = join(this.env.dir, `${this.name}.data.tmp`);
+    const file = await SegmentFileWriter.create(tmp);
+    for (let r = 0; r < this.n; r++) {
+      if (this.combiners) {
+        await this.mergeAggregated(r, file);
+      } else {
+        for (const run of this.runs) await file.write(await readSegment(run.path, run.sizes, r));
+        for (const f of this.memorySegment(r, false)) await file.write(f);
+      }
+      file.endSegment();
+    }
+    const sizes = await file.close();
+    await rename(tmp, join(this.env.dir, `${this.name}.data`));
+    await writeFile(join(this.env.dir, `${this.name}.index`), JSON.stringify(sizes));
+    return sizes;
+  }
+
+  /** K-way merge of reducer r's sorted runs and memory, combining equal keys. */
+  private async mergeAggregated(r: number, file: SegmentFileWriter): Promise<void> {
+    const sources: Iterator<unknown[]>[] = [];
+    for (const run of this.runs) sources.push(tripleIterator([await readSegment(run.path, run.sizes, r)]));
+    sources.push(tripleIterator(this.memorySegment(r, true)));
+    const heads = sources.map((s) => s.next());
+    const mergeCombiners = this.combiners!.mergeCombiners;
+    let out: unknown[] = [];
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i < heads.length; i++) {
+        if (heads[i]!.done) continue;
+        if (best < 0 || (heads[i]!.value[0] as string) < (heads[best]!.value[0] as string)) best = i;
+      }
+      if (best < 0) break;
+      const [c, k] = heads[best]!.value as [string, unknown, unknown];
+      let acc: unknown;
+      let first = true;
+      for (let i = 0; i < heads.length; i++) {
+        while (!heads[i]!.done && heads[i]!.value[0] === c) {
+          const v = heads[i]!.value[2];
+          acc = first ? v : mergeCombiners(acc, v);
+          first = false;
+          heads[i] = sources[i]!.next();
+        }
+      }
+      out.push([k, acc]);
+      if (out.length >= FRAME_RECORDS) {
+        await file.write(encodeFrame(out));
+        out = [];
+      }
+    }
+    if (out.length > 0) await file.write(encodeFrame(out));
+  }
+
+  get spills(): number {
+    return this.runs.length;
+  }
+
+  async cleanup(): Promise<void> {
+    await Promise.all(this.runs.map((run) => rm(run.path, { force: true })));
+  }
+}
+
+function* tripleIterator(segments: Buffer[]): Generator<unknown[]> {
+  for (const s of segments) for (const frame of decodeFrames(s)) yield* frame as unknown[][];
+}
+
