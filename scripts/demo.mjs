@@ -28,5 +28,9 @@ spindle(
   'run', '-n', '4', '--memory', '256m', '--name', 'spindle-demo', '--',
   'echo "hello from $CONTAINER_ID ($(node --version)), NodeManager port $NM_PORT"',
 );
-spindle('submit examples/pi.mjs 2000000 4', 'submit', 'examples/pi.mjs', '2000000', '4');
+spindle(
+  'submit examples/wordcount.ts /tmp/spindle-demo/README.md /tmp/spindle-demo/counts 2',
+  'submit', 'examples/wordcount.ts', '/tmp/spindle-demo/README.md', '/tmp/spindle-demo/counts', '2',
+);
+spindle('fs ls /tmp/spindle-demo/counts', 'fs', 'ls', '/tmp/spindle-demo/counts');
 spindle('fs rm -r /tmp/spindle-demo', 'fs', 'rm', '-r', '/tmp/spindle-demo');
