@@ -78,8 +78,11 @@ describe('spindle status, list, kill and logs', function () {
   });
 
   it('logs --container --file --tail narrows it down', async () => {
-    const container = `${finished.replace('application_', 'container_')}_01_000003`;
-    const r = await spindle(['logs', '--container', container, '--file', 'stderr', '--tail', '1', finished]);
+    // The id as the cluster spells it: after an RM restart with recovery it carries an epoch (container_e01_...).
+    const all = await spindle(['logs', finished]);
+    const container = new RegExp(`container_(?:e\\d+_)?${finished.slice('application_'.length)}_01_000003`).exec(all.stdout)?.[0];
+    expect(container, all.stdout).to.be.a('string');
+    const r = await spindle(['logs', '--container', container!, '--file', 'stderr', '--tail', '1', finished]);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(new RegExp(`^==> ${container} stderr on ${nodeManagerWebPattern()} <==\\nstderr line 2\\n$`));
   });
