@@ -5,6 +5,7 @@
  */
 import { killApp } from '../application.js';
 import type { AmStatus } from '../am-status.js';
+import type { SubmittedApp } from '../submission.js';
 import { containerIdsIn } from '../containers.js';
 import { describeEnd, explainFailure, formatFailure, type ContainerEnd, type ContainerFailure } from '../failure.js';
 import { ApplicationFollower, type LogScope } from '../follow.js';
@@ -65,6 +66,28 @@ export async function submitHoldingInterrupts<T>(ctx: CliContext, submit: () => 
 }
 
 /** Kills an application after Ctrl-C; returns the exit code. */
+/**
+ * What `run` and `submit` do once the RM has the application: say so, then hand the id over
+ * (--detach), kill it (Ctrl-C during submission) or follow it to the end.
+ */
+export async function followSubmitted(
+  ctx: CliContext,
+  submitted: SubmittedApp,
+  interrupted: boolean,
+  detach: boolean,
+  watch: Omit<WatchOptions, 'appId' | 'submittedAt' | 'detach'>,
+): Promise<number> {
+  const { out } = ctx;
+  out.info(`${submitted.appId} submitted (tracking URL ${ctx.trackingUrl(submitted.appId)})`);
+  out.debug(`cache: ${submitted.cacheHits} file(s) already on HDFS, ${submitted.cacheUploads} uploaded`);
+  if (detach) {
+    out.result(submitted.appId);
+    return EXIT_OK;
+  }
+  if (interrupted) return killInterrupted(ctx, submitted.appId);
+  return watchApplication(ctx, { ...watch, appId: submitted.appId, submittedAt: submitted.submittedAt, detach: false });
+}
+
 export async function killInterrupted(ctx: CliContext, appId: string, why = 'interrupted'): Promise<number> {
   ctx.out.warn(`${why}: killing ${appId} (use --detach to leave it running)`);
   const killed = await killApp({ rm: ctx.rm, hdfs: ctx.hdfs, user: ctx.config.user }, appId, KILL_TIMEOUT_MS);

@@ -15,8 +15,7 @@ import {
 import { addAppOptions, parseAppOptions, type RawAppOptions } from '../app-options.js';
 import { parseCount, parseSize } from '../args.js';
 import type { CliContext, CliSession } from '../context.js';
-import { EXIT_OK } from '../exit-codes.js';
-import { killInterrupted, submitHoldingInterrupts, watchApplication } from '../watch.js';
+import { followSubmitted, submitHoldingInterrupts } from '../watch.js';
 
 interface RawSubmitOptions extends RawAppOptions {
   executors?: string;
@@ -93,20 +92,10 @@ export async function submitCommand(ctx: CliContext, jobFile: string, jobArgs: s
       },
     ),
   );
-  out.info(`${submitted.appId} submitted (tracking URL ${ctx.trackingUrl(submitted.appId)})`);
-  out.debug(`cache: ${submitted.cacheHits} file(s) already on HDFS, ${submitted.cacheUploads} uploaded`);
-  if (app.detach) {
-    out.result(submitted.appId);
-    return EXIT_OK;
-  }
-  if (interrupted) return killInterrupted(ctx, submitted.appId);
-  return watchApplication(ctx, {
-    appId: submitted.appId,
-    submittedAt: submitted.submittedAt,
+  return followSubmitted(ctx, submitted, interrupted, app.detach, {
     logs: 'am',
     memoryMb: driverMemoryMb,
     memoryOption: '--driver-memory',
     ...(app.timeoutMs !== undefined ? { timeoutMs: app.timeoutMs } : {}),
-    detach: false,
   });
 }
