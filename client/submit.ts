@@ -121,6 +121,10 @@ export interface DriverAppOptions extends CommonAppOptions {
   executors?: number;
   executorMemoryMb?: number;
   executorVcores?: number;
+  /** Attempts per task before the job fails; default DEFAULT_MAX_TASK_ATTEMPTS. */
+  maxTaskAttempts?: number;
+  /** Executor failures tolerated; default grows with the executor count. */
+  maxExecutorFailures?: number;
   environment?: Record<string, string>;
 }
 
@@ -178,6 +182,8 @@ export async function submitDriverApp(deps: SubmitDeps, options: DriverAppOption
               executorMemoryMb,
               executorCores: executorVcores,
               executorHeapMb: heapSizeFor(executorMemoryMb),
+              ...(options.maxTaskAttempts !== undefined ? { maxTaskAttempts: options.maxTaskAttempts } : {}),
+              ...(options.maxExecutorFailures !== undefined ? { maxExecutorFailures: options.maxExecutorFailures } : {}),
               nodeBinary: stage.nodeCommand,
               environment: options.environment ?? {},
               localResources: { ...stage.files, [EXECUTOR_BUNDLE_FILE]: executorRuntime.resource, [JOB_BUNDLE_FILE]: job.resource },

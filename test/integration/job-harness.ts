@@ -1,30 +1,17 @@
 /**
- * Submitting job-mode applications for the job integration tests: bundles a job file with
- * bundleJob, stages the AM, driver and executor bundles, writes a spec with a `job` section and
- * submits through the RM's REST API; then waits for the end and reads the AM container's stdout
- * (the job's result line) and stderr from its NodeManager.
+ * Submitting job-mode applications for the job integration tests, through the same client path as
+ * `spindle submit` (bundleJob + submitDriverApp); then waiting for the end and reading the AM
+ * container's stdout (the job's result line) and stderr from its NodeManager.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { killApp, StagingDir, stagingDirFor, waitForEnd } from '../../client/index.js';
+import { killApp, submitDriverApp, waitForEnd } from '../../client/index.js';
 import { bundleJob } from '../../client/job-bundle.js';
-import {
-  AM_BUNDLE_FILE,
-  APP_SPEC_FILE,
-  APP_SPEC_VERSION,
-  DRIVER_BUNDLE_FILE,
-  EXECUTOR_BUNDLE_FILE,
-  JOB_BUNDLE_FILE,
-  makeJobSpec,
-  type AppSpec,
-} from '../../protocols/app-spec/index.js';
 import { loadClientConfig, type ClientConfig } from '../../protocols/hadoop-conf/index.js';
 import { RmRestClient, type AppReport } from '../../protocols/rm-rest/index.js';
 import { WebHdfsClient } from '../../protocols/webhdfs/index.js';
-import type { LocalResource } from '../../protocols/yarn/index.js';
-import { repoRoot, testCluster } from './cluster.js';
+import { testCluster } from './cluster.js';
 
 export interface JobHarness {
   config: ClientConfig;
@@ -68,14 +55,6 @@ export interface JobOptions {
   name?: string;
 }
 
-const toRest = (r: LocalResource) => ({
-  url: r.url,
-  size: r.size,
-  timestamp: r.timestamp,
-  type: r.type.toUpperCase() as 'FILE',
-  visibility: r.visibility.toUpperCase() as 'APPLICATION',
-});
-
 /** Writes job source into a fresh temp directory; returns its path. */
 export function jobFile(source: string, extension: '.mjs' | '.ts' = '.mjs'): string {
   const dir = mkdtempSync(join(tmpdir(), 'spindle-job-'));
@@ -87,70 +66,24 @@ export function jobFile(source: string, extension: '.mjs' | '.ts' = '.mjs'): str
 export async function submitJob(h: JobHarness, options: JobOptions): Promise<string> {
   const file = options.file ?? jobFile(options.source!, options.extension);
   const bundle = await bundleJob(file);
-  const bundles = join(repoRoot, 'dist', 'bundle');
-  const [am, driver, executor] = await Promise.all(
-    [AM_BUNDLE_FILE, DRIVER_BUNDLE_FILE, EXECUTOR_BUNDLE_FILE].map((f) => readFile(join(bundles, f))),
-  );
-  const app = await h.rm.newApplication();
-  const appId = app.applicationId;
-  h.started.push(appId);
-  const staging = new StagingDir(h.hdfs, h.config.hdfs.defaultFs, stagingDirFor(h.user, appId));
-  await staging.create();
-  const [amRes, driverRes, executorRes, jobRes] = await Promise.all([
-    staging.put(AM_BUNDLE_FILE, am!),
-    staging.put(DRIVER_BUNDLE_FILE, driver!),
-    staging.put(EXECUTOR_BUNDLE_FILE, executor!),
-    staging.put(JOB_BUNDLE_FILE, bundle.code),
-  ]);
-  const executors = options.executors ?? 2;
-  const executorMemoryMb = options.executorMemoryMb ?? 256;
-  const spec: AppSpec = {
-    version: APP_SPEC_VERSION,
-    appId,
-    name: options.name ?? 'spindle-it-job',
-    user: h.user,
-    stagingDir: staging.path,
-    maxAttempts: 1,
-    cluster: {
-      schedulerAddresses: h.config.yarn.rmSchedulerAddresses,
-      nameNodes: h.config.hdfs.nameNodeHttpUrls,
-      defaultFs: h.config.hdfs.defaultFs,
-      rpcProtection: h.config.rpcProtection,
-    },
-    driver: { script: JOB_BUNDLE_FILE, args: options.args ?? [], heapMb: 320, environment: {} },
-    job: makeJobSpec({
-      executors,
-      executorMemoryMb,
-      executorCores: options.executorCores ?? 1,
-      executorHeapMb: Math.max(64, executorMemoryMb - 96),
+  const app = await submitDriverApp(
+    { config: h.config, rm: h.rm, hdfs: h.hdfs },
+    {
+      bundle: bundle.code,
+      args: options.args ?? [],
+      name: options.name ?? 'spindle-it-job',
+      tags: ['spindle-it'],
+      maxAttempts: 1,
+      driverMemoryMb: 640,
+      executors: options.executors ?? 2,
+      executorMemoryMb: options.executorMemoryMb ?? 256,
+      executorVcores: options.executorCores ?? 1,
       ...(options.maxTaskAttempts !== undefined ? { maxTaskAttempts: options.maxTaskAttempts } : {}),
       ...(options.maxExecutorFailures !== undefined ? { maxExecutorFailures: options.maxExecutorFailures } : {}),
-      localResources: { [EXECUTOR_BUNDLE_FILE]: executorRes, [JOB_BUNDLE_FILE]: jobRes },
-    }),
-  };
-  const specRes = await staging.put(APP_SPEC_FILE, JSON.stringify(spec, null, 2));
-  await h.rm.submit({
-    applicationId: appId,
-    name: spec.name,
-    applicationType: 'SPINDLE',
-    maxAppAttempts: 1,
-    tags: ['spindle-it'],
-    resource: { memoryMb: 640, vcores: 1 },
-    amContainerSpec: {
-      localResources: Object.fromEntries(
-        Object.entries({
-          [AM_BUNDLE_FILE]: amRes,
-          [DRIVER_BUNDLE_FILE]: driverRes,
-          [EXECUTOR_BUNDLE_FILE]: executorRes,
-          [JOB_BUNDLE_FILE]: jobRes,
-          [APP_SPEC_FILE]: specRes,
-        }).map(([k, r]) => [k, toRest(r)]),
-      ),
-      environment: {},
-      commands: [`node --max-old-space-size=96 --enable-source-maps ${AM_BUNDLE_FILE} 1><LOG_DIR>/stdout 2><LOG_DIR>/stderr`],
     },
-  });
-  return appId;
+  );
+  h.started.push(app.appId);
+  return app.appId;
 }
 
 export interface JobRun {
