@@ -27,9 +27,12 @@ export interface WatchOptions {
   submittedAt: number;
   /** 'workers' for run (container output prefixed by container id), 'am' for submit (driver output as is). */
   logs: LogScope;
-  /** Container size and the option that sets it, for memory-kill advice. */
+  /** Size of the worker containers (executors, shell containers) and the option that sets it, for memory-kill advice. */
   memoryMb: number;
   memoryOption: string;
+  /** The same for the ApplicationMaster's container (sequence number 1 of any attempt), when it differs. */
+  amMemoryMb?: number;
+  amMemoryOption?: string;
   timeoutMs?: number;
   detach: boolean;
 }
@@ -139,7 +142,8 @@ export async function watchApplication(ctx: CliContext, o: WatchOptions): Promis
       },
       onContainerEnd: (e) => {
         if (classifyExit(e.exitStatus, e.diagnostics).kind === 'success') return;
-        const { summary, advice } = describeEnd(e, o.memoryOption, o.memoryMb);
+        const m = memoryOf(o, e.containerId);
+        const { summary, advice } = describeEnd(e, m.option, m.mb);
         out.info(`${e.containerId}${e.host ? ` on ${e.host}` : ''} ${summary}${advice ? `; ${advice}` : ''}`);
       },
       onNote: (m) => out.debug(m),
@@ -243,7 +247,16 @@ async function explainFailures(
       .map((id) => ({ containerId: id, exitStatus: status ? Number(status[1]) : -1000, diagnostics: report.diagnostics, ...(host ? { host } : {}) }));
   }
   const deps = { nm: ctx.nm, nodes: ctx.nodes };
-  return Promise.all(failed.slice(-5).map((e) => explainFailure(deps, e, { memoryOption: o.memoryOption, limitMb: o.memoryMb })));
+  return Promise.all(failed.slice(-5).map((e) => {
+      const m = memoryOf(o, e.containerId);
+      return explainFailure(deps, e, { memoryOption: m.option, ...(m.mb !== undefined ? { limitMb: m.mb } : {}) });
+    }));
+}
+
+/** The container size and option behind a container: the AM's own for sequence number 1, else the workers'. */
+export function memoryOf(o: Pick<WatchOptions, 'memoryMb' | 'memoryOption' | 'amMemoryMb' | 'amMemoryOption'>, containerId: string): { mb: number | undefined; option: string } {
+  if (o.amMemoryOption && /_0*1$/.test(containerId)) return { mb: o.amMemoryMb, option: o.amMemoryOption };
+  return { mb: o.memoryMb, option: o.memoryOption };
 }
 
 function summary(

@@ -12,7 +12,7 @@ import {
 } from '../../client/cli/format.js';
 import { progressText } from '../../client/cli/progress.js';
 import { parseAmStatus } from '../../client/am-status.js';
-import { shortDiagnostics, statusLine } from '../../client/cli/watch.js';
+import { memoryOf, shortDiagnostics, statusLine } from '../../client/cli/watch.js';
 import { describeEnd, formatFailure, memoryKillWords } from '../../client/failure.js';
 
 function report(over: Partial<AppReport> = {}): AppReport {
@@ -136,6 +136,15 @@ describe('cli failure explanations', () => {
     expect(memoryKillWords(-104, PMEM_DIAGNOSTICS, 256)).to.equal('exceeded its physical memory limit of 256 MB (it used 440.1 MB)');
     const d = describeEnd({ containerId: 'c', exitStatus: -104, diagnostics: PMEM_DIAGNOSTICS }, '--memory', 256);
     expect(d).to.deep.equal({ summary: 'was killed by YARN: it exceeded its physical memory limit of 256 MB (it used 440.1 MB)', advice: 'raise --memory' });
+  });
+
+  it('advises the driver option for the AM container and the executor option for the others', () => {
+    const o = { memoryMb: 256, memoryOption: '--executor-memory', amMemoryMb: 1024, amMemoryOption: '--driver-memory' };
+    expect(memoryOf(o, 'container_1795547318060_0002_01_000003')).to.deep.equal({ mb: 256, option: '--executor-memory' });
+    expect(memoryOf(o, 'container_1795547318060_0002_02_000001')).to.deep.equal({ mb: 1024, option: '--driver-memory' });
+    expect(memoryOf(o, 'container_e17_1795547318060_0002_01_000001')).to.deep.equal({ mb: 1024, option: '--driver-memory' });
+    expect(memoryOf(o, 'container_1795547318060_0002_01_000011')).to.deep.equal({ mb: 256, option: '--executor-memory' });
+    expect(memoryOf({ memoryMb: 128, memoryOption: '--memory' }, 'container_1_0001_01_000001')).to.deep.equal({ mb: 128, option: '--memory' });
   });
 
   it('recognises a memory kill reported as 143 with the NodeManager message', () => {

@@ -75,6 +75,8 @@ export async function runCommand(ctx: CliContext, command: string[], raw: RawRun
     logs: 'workers',
     memoryMb: memoryMb,
     memoryOption: '--memory',
+    amMemoryMb: amMemoryMb ?? DEFAULT_AM_MEMORY_MB,
+    amMemoryOption: '--am-memory',
     ...(app.timeoutMs !== undefined ? { timeoutMs: app.timeoutMs } : {}),
   });
 }

@@ -94,8 +94,10 @@ export async function submitCommand(ctx: CliContext, jobFile: string, jobArgs: s
   );
   return followSubmitted(ctx, submitted, interrupted, app.detach, {
     logs: 'am',
-    memoryMb: driverMemoryMb,
-    memoryOption: '--driver-memory',
+    memoryMb: executorMemoryMb ?? DEFAULT_EXECUTOR_MEMORY_MB,
+    memoryOption: '--executor-memory',
+    amMemoryMb: driverMemoryMb,
+    amMemoryOption: '--driver-memory',
     ...(app.timeoutMs !== undefined ? { timeoutMs: app.timeoutMs } : {}),
   });
 }
