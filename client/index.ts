@@ -54,6 +54,7 @@ export type {
   Context,
   Dataset,
   FileSourceOptions,
+  GroupValues,
   SaveOptions,
   TaskFailedError,
   TaskFailure,

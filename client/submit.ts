@@ -21,7 +21,7 @@ import {
 
 export const DEFAULT_CONTAINER_MEMORY_MB = 256;
 /** Memory a Node process needs beyond its JS heap (code, buffers, stacks), in MB. */
-export const NODE_OVERHEAD_MB = 64;
+export const NODE_OVERHEAD_MB = 96;
 /** The AM container of a driver application: its size unless --driver-memory says otherwise. */
 export const DEFAULT_DRIVER_MEMORY_MB = 512;
 /** What the AM process itself takes inside a driver's container (heap + overhead), in MB. */
@@ -42,9 +42,14 @@ export const EXECUTOR_ENV = {
   node: 'SPINDLE_NODE',
 } as const;
 
-/** `--max-old-space-size` for a container of `memoryMb`, leaving room for what is not heap. */
+/**
+ * `--max-old-space-size` for a container of `memoryMb`, leaving room for what is not old-space
+ * heap: V8's young generation (up to 3 x 16 MB semi-spaces), code and the runtime (~30 MB), and
+ * Buffers (file and network I/O, shuffle segments). With 80% of 256 MB as heap, a shuffle-heavy
+ * executor reached 262 MB of RSS and was killed; 25% (at least 96 MB) leaves enough.
+ */
 export function heapSizeFor(memoryMb: number): number {
-  return Math.max(32, Math.floor(Math.min(memoryMb - NODE_OVERHEAD_MB, memoryMb * 0.8)));
+  return Math.max(32, Math.floor(Math.min(memoryMb - NODE_OVERHEAD_MB, memoryMb * 0.75)));
 }
 
 /**

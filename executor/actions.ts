@@ -2,6 +2,7 @@ import type { TaskLaunch } from '../protocols/driver-executor/index.js';
 import { decodeValue, encodeValue } from '../protocols/driver-executor/index.js';
 import type { BatchStream, PreparedStage } from './compute.js';
 import { asClosureError } from './functions.js';
+import { plainRecord } from './group-values.js';
 import type { FoldParams, ReducePartial, SaveParams, ShuffleParams, TakeParams } from './plan.js';
 import { writeShuffle, type ShuffleEnv } from './shuffle-writer.js';
 import type { ExecutorFs } from './sources.js';
@@ -137,7 +138,7 @@ class Chunker {
   constructor(private readonly sink: ChunkSink) {}
 
   async add(batch: unknown[]): Promise<void> {
-    for (const r of batch) this.pending.push(r);
+    for (const r of batch) this.pending.push(plainRecord(r));
     if (this.pending.length >= this.target) await this.flush();
   }
 

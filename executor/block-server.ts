@@ -1,7 +1,8 @@
+import { closeSync, openSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket, type AddressInfo } from 'node:net';
 import { acceptExecutor, connectToDriver, type MessageChannel, type Welcome } from '../protocols/driver-executor/index.js';
 import { ConnectionError, TimeoutError } from '../protocols/errors/index.js';
-import { mapOutputRange, readRange } from './shuffle-files.js';
+import { mapOutputRange, readRange, writeFullySync } from './shuffle-files.js';
 
 /**
  * Executors serve their map output to each other. The block server speaks the driver-executor
@@ -87,6 +88,8 @@ export class BlockServer {
 
 interface Pending {
   pieces: Buffer[][];
+  /** Streaming fetches hand each piece here instead of collecting it. */
+  onPiece?: (index: number, data: Buffer) => void;
   files: number;
   resolve: (segments: Buffer[]) => void;
   reject: (err: Error) => void;
@@ -108,12 +111,21 @@ class BlockConnection {
         if (m.type !== 'blocks') return;
         const p = this.pending.get(m.reqId);
         if (!p) return;
-        if (m.error === null) (p.pieces[m.index] ??= []).push(m.data);
-        if (!m.last && m.error === null) return;
+        let error = m.error;
+        if (error === null) {
+          try {
+            if (p.onPiece) {
+              if (m.data.length > 0) p.onPiece(m.index, m.data);
+            } else (p.pieces[m.index] ??= []).push(m.data);
+          } catch (err) {
+            error = `keeping what was fetched failed: ${(err as Error).message}`;
+          }
+        }
+        if (!m.last && error === null) return;
         this.pending.delete(m.reqId);
         clearTimeout(p.timer);
-        if (m.error !== null) p.reject(new ConnectionError(`fetch from ${this.address}: ${m.error}`));
-        else p.resolve(Array.from({ length: p.files }, (_, i) => Buffer.concat(p.pieces[i] ?? [])));
+        if (error !== null) p.reject(new ConnectionError(`fetch from ${this.address}: ${error}`));
+        else p.resolve(p.onPiece ? [] : Array.from({ length: p.files }, (_, i) => Buffer.concat(p.pieces[i] ?? [])));
       },
       (err) => {
         this.closed = true;
@@ -126,7 +138,7 @@ class BlockConnection {
     );
   }
 
-  fetch(files: string[], reduceId: number): Promise<Buffer[]> {
+  fetch(files: string[], reduceId: number, onPiece?: (index: number, data: Buffer) => void): Promise<Buffer[]> {
     const reqId = this.nextReq++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -134,7 +146,7 @@ class BlockConnection {
         reject(new TimeoutError(`fetch from ${this.address}: no answer in ${FETCH_TIMEOUT_MS} ms`));
       }, FETCH_TIMEOUT_MS);
       timer.unref();
-      this.pending.set(reqId, { pieces: [], files: files.length, resolve, reject, timer });
+      this.pending.set(reqId, { pieces: [], files: files.length, resolve, reject, timer, ...(onPiece ? { onPiece } : {}) });
       this.channel.send({ type: 'fetch', reqId, files, reduceId });
     });
   }
@@ -155,6 +167,29 @@ export class BlockClient {
   ) {}
 
   async fetch(address: string, files: string[], reduceId: number): Promise<Buffer[]> {
+    return (await this.connection(address)).fetch(files, reduceId);
+  }
+
+  /**
+   * Fetches one segment into a local file (created or truncated), a piece at a time, so a segment
+   * of any size costs only a piece of memory; resolves with the bytes written.
+   */
+  async fetchToFile(address: string, file: string, reduceId: number, path: string): Promise<number> {
+    const conn = await this.connection(address);
+    const fd = openSync(path, 'w');
+    let written = 0;
+    try {
+      await conn.fetch([file], reduceId, (_index, data) => {
+        writeFullySync(fd, data);
+        written += data.length;
+      });
+    } finally {
+      closeSync(fd);
+    }
+    return written;
+  }
+
+  private async connection(address: string): Promise<BlockConnection> {
     let conn = this.connections.get(address);
     if (conn) {
       const c = await conn.catch(() => undefined);
@@ -165,7 +200,7 @@ export class BlockClient {
       this.connections.set(address, conn);
       conn.catch(() => this.connections.delete(address));
     }
-    return (await conn).fetch(files, reduceId);
+    return conn;
   }
 
   close(): void {

@@ -39,6 +39,8 @@ export { BLOCK_PIECE_BYTES, BlockClient, BlockServer, FETCH_TIMEOUT_MS } from '.
 export { FetchFailedError, readShuffle } from './shuffle-reader.js';
 export { DEFAULT_SHUFFLE_MEMORY_BYTES, partitionerFor, writeShuffle, type ShuffleEnv } from './shuffle-writer.js';
 export { decodeFrames, encodeFrame, readMapOutput } from './shuffle-files.js';
+export { SpilledValues, plainRecord } from './group-values.js';
+export { TaskScratch } from './scratch.js';
 export { TaskRunner, errorInfo, type TaskRunnerLike } from './runner.js';
 export { SourceCache, type ExecutorFs } from './sources.js';
 export { attemptFileName, textLine } from './writers.js';

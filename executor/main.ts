@@ -75,7 +75,7 @@ async function worker(): Promise<void> {
   let shuffle: ShuffleEnv | undefined;
   if (setup.shuffle) {
     const client = new BlockClient(Buffer.from(setup.shuffle.secret), setup.shuffle.executorId);
-    shuffle = { ...setup.shuffle, fetch: (address, files, reduceId) => client.fetch(address, files, reduceId) };
+    shuffle = { ...setup.shuffle, fetch: (address, files, reduceId) => client.fetch(address, files, reduceId), fetchToFile: (address, file, reduceId, path) => client.fetchToFile(address, file, reduceId, path), note: log };
   }
   serveWorker(job.evaluate, fs, shuffle);
 }
@@ -110,7 +110,12 @@ async function main(): Promise<number> {
   // Buckets of the tasks running at once must fit beside everything else in the heap.
   const memoryBytes = Math.min(DEFAULT_SHUFFLE_MEMORY_BYTES, Math.floor((getHeapStatistics().heap_size_limit * SHUFFLE_HEAP_FRACTION) / args.cores));
   const shuffleSetup = { dir: shuffleDir, address: `${env.host}:${blockPort}`, memoryBytes };
-  const shuffle: ShuffleEnv = { ...shuffleSetup, fetch: (address, files, reduceId) => blockClient.fetch(address, files, reduceId) };
+  const shuffle: ShuffleEnv = {
+    ...shuffleSetup,
+    fetch: (address, files, reduceId) => blockClient.fetch(address, files, reduceId),
+    fetchToFile: (address, file, reduceId, path) => blockClient.fetchToFile(address, file, reduceId, path),
+    note: log,
+  };
   const runner: TaskRunnerLike =
     args.cores > 1
       ? new WorkerPool(new URL(import.meta.url), args.cores, {
@@ -119,10 +124,10 @@ async function main(): Promise<number> {
           hdfsUser: welcome.hdfsUser,
           shuffle: { ...shuffleSetup, secret: new Uint8Array(secret), executorId: args.executorId },
           ...(delegationToken ? { delegationToken } : {}),
-        })
+        }, Math.max(32, Math.floor((getHeapStatistics().heap_size_limit / 2 ** 20 - 16) / args.cores)))
       : new TaskRunner(job.evaluate, fs, shuffle);
   const reason = await new Executor(channel, runner, { cores: args.cores, log }).run();
-  log(`stopping: ${reason}`);
+  log(`stopping: ${reason} (peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB)`);
   await runner.close();
   blockClient.close();
   await blockServer.close();

@@ -1,14 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { canonicalKey, compareKeys } from '../protocols/driver-executor/index.js';
+import { SpilledValuesWriter, type SpilledValues } from './group-values.js';
+import { byCanonical, memoryFrames, mergeSorted } from './merge.js';
+import { TaskScratch } from './scratch.js';
 import { encodeFrame, FRAME_RECORDS, readFrames, SegmentFileWriter } from './shuffle-files.js';
 
 /**
  * The reduce side of grouping and sorting shuffles, within a memory budget: fetched records
  * collect in memory; past the budget they are sorted and spilled as a run file, and at the end
- * the runs and what is left in memory are merged. Grouping sorts by canonical key (equal keys
- * become neighbours), sorting by the total order of keys.
+ * the runs and what is left in memory are merged a frame at a time. Grouping sorts by canonical
+ * key (equal keys become neighbours), sorting by the total order of keys. A group that outgrows
+ * half the budget while runs are merged goes to a scratch file of its own and is handed on as a
+ * SpilledValues, read back from disk when iterated.
  */
 
 /** In-memory size of decoded records per byte of their serialized form (a rough, safe guess). */
@@ -22,106 +25,124 @@ export interface ReduceSorterOptions {
   order: 'group' | 'asc' | 'desc';
   dir: string;
   memoryBytes: number;
+  /** Where runs and spilled groups go; without it the sorter keeps its own and removes it in cleanup(). */
+  scratch?: TaskScratch;
 }
 
 export class ReduceSorter {
   private buffer: Keyed[] = [];
   private bufferBytes = 0;
-  private readonly runs: { path: string; sizes: number[] }[] = [];
+  private records = 0;
+  private bytes = 0;
+  private readonly runs: { path: string; size: number }[] = [];
   private readonly compare: (a: Keyed, b: Keyed) => number;
-  private readonly tag = randomBytes(6).toString('hex');
+  private readonly scratch: TaskScratch;
+  private readonly ownScratch: boolean;
+  private groupSpills = 0;
 
   constructor(private readonly options: ReduceSorterOptions) {
     const sign = options.order === 'desc' ? -1 : 1;
-    this.compare =
-      options.order === 'group'
-        ? (a, b) => ((a[0] as string) < (b[0] as string) ? -1 : (a[0] as string) > (b[0] as string) ? 1 : 0)
-        : (a, b) => sign * compareKeys(a[0], b[0]);
+    this.compare = options.order === 'group' ? byCanonical : (a, b) => sign * compareKeys(a[0], b[0]);
+    this.ownScratch = !options.scratch;
+    this.scratch = options.scratch ?? new TaskScratch(options.dir, `reduce_${randomBytes(6).toString('hex')}`);
   }
 
-  /** Adds the records of a fetched segment (`bytes` long serialized). */
+  /** Adds decoded records whose serialized form was `bytes` long (a frame at a time keeps memory even). */
   async add(records: Pair[], bytes: number): Promise<void> {
     const group = this.options.order === 'group';
     for (const kv of records) this.buffer.push([group ? canonicalKey(kv[0]) : kv[0], kv[0], kv[1]]);
     this.bufferBytes += bytes * DECODED_BYTES_PER_BYTE;
+    this.records += records.length;
+    this.bytes += bytes;
     if (this.bufferBytes > this.options.memoryBytes) await this.spill();
   }
 
+  /** Runs spilled so far. */
   get spills(): number {
     return this.runs.length;
   }
 
+  /** Groups that went to disk because they outgrew memory. */
+  get spilledGroups(): number {
+    return this.groupSpills;
+  }
+
   private async spill(): Promise<void> {
     this.buffer.sort(this.compare);
-    const path = join(this.options.dir, `reduce_${this.tag}.spill${this.runs.length}`);
+    const path = this.scratch.file('run');
     const file = await SegmentFileWriter.create(path);
     for (let i = 0; i < this.buffer.length; i += FRAME_RECORDS) await file.write(encodeFrame(this.buffer.slice(i, i + FRAME_RECORDS)));
     file.endSegment();
-    this.runs.push({ path, sizes: await file.close() });
+    this.runs.push({ path, size: (await file.close())[0]! });
     this.buffer = [];
     this.bufferBytes = 0;
   }
 
-  /** All records in order (grouping: [key, values[]] per key). */
+  /** All records in order (grouping: [key, values] per key). */
   async *sorted(): AsyncGenerator<Pair[]> {
     this.buffer.sort(this.compare);
-    let out: Pair[] = [];
-    let group: [unknown, unknown, unknown[]] | undefined;
-    const grouping = this.options.order === 'group';
-    const emit = (rec: Keyed): void => {
-      if (!grouping) {
-        out.push([rec[1], rec[2]]);
-        return;
-      }
-      if (group && group[0] === rec[0]) {
-        group[2].push(rec[2]);
-        return;
-      }
-      if (group) out.push([group[1], group[2]]);
-      group = [rec[0], rec[1], [rec[2]]];
-    };
-    if (this.runs.length === 0) {
-      for (const rec of this.buffer) {
-        emit(rec);
-        if (out.length >= FRAME_RECORDS) {
-          yield out;
-          out = [];
-        }
-      }
-    } else {
-      // Runs are read a frame at a time, so merging needs a frame per run, not the runs.
-      const sources: AsyncIterator<Keyed>[] = this.runs.map((run) => keyedRecords(run.path, run.sizes[0]!));
-      sources.push(memoryRecords(this.buffer));
-      const heads = await Promise.all(sources.map((s) => s.next()));
-      for (;;) {
-        let best = -1;
-        for (let i = 0; i < heads.length; i++) {
-          if (heads[i]!.done) continue;
-          if (best < 0 || this.compare(heads[i]!.value as Keyed, heads[best]!.value as Keyed) < 0) best = i;
-        }
-        if (best < 0) break;
-        emit(heads[best]!.value as Keyed);
-        heads[best] = await sources[best]!.next();
-        if (out.length >= FRAME_RECORDS) {
-          yield out;
-          out = [];
-        }
-      }
-    }
+    const memory = this.buffer;
     this.buffer = [];
-    if (group) out.push([group[1], group[2]]);
-    if (out.length > 0) yield out;
+    const merged: AsyncIterable<Keyed[]> =
+      this.runs.length === 0 ? memoryFrames(memory) : mergeSorted([...this.runs.map((r) => readFrames(r.path, 0, r.size) as AsyncIterable<Keyed[]>), memoryFrames(memory)], this.compare);
+    if (this.options.order !== 'group') {
+      for await (const batch of merged) yield batch.map((r) => [r[1], r[2]] as Pair);
+      return;
+    }
+    // Only a merge of runs can meet a group larger than memory (without runs, all of it is in memory already).
+    const groupLimit = this.runs.length === 0 ? Infinity : Math.max(1, Math.floor(this.options.memoryBytes / 2 / this.decodedBytesPerRecord()));
+    let out: Pair[] = [];
+    let canonical: unknown;
+    let key: unknown;
+    let values: unknown[] = [];
+    let writer: SpilledValuesWriter | undefined;
+    const close = (): void => {
+      if (writer) {
+        out.push([key, writer.finish() as SpilledValues]);
+        writer = undefined;
+      } else out.push([key, values]);
+    };
+    let open = false;
+    try {
+      for await (const batch of merged) {
+        for (const rec of batch) {
+          if (open && rec[0] === canonical) {
+            if (writer) writer.add(rec[2]);
+            else {
+              values.push(rec[2]);
+              if (values.length > groupLimit) {
+                writer = new SpilledValuesWriter(this.scratch.file('group'));
+                this.groupSpills++;
+                for (const v of values) writer.add(v);
+                values = [];
+              }
+            }
+            continue;
+          }
+          if (open) close();
+          open = true;
+          canonical = rec[0];
+          key = rec[1];
+          values = [rec[2]];
+        }
+        if (out.length >= FRAME_RECORDS) {
+          yield out;
+          out = [];
+        }
+      }
+      if (open) close();
+      if (out.length > 0) yield out;
+    } finally {
+      writer?.abandon();
+    }
+  }
+
+  private decodedBytesPerRecord(): number {
+    return this.records === 0 ? 64 : Math.max(16, (this.bytes * DECODED_BYTES_PER_BYTE) / this.records);
   }
 
   async cleanup(): Promise<void> {
-    await Promise.all(this.runs.map((r) => rm(r.path, { force: true })));
+    if (this.ownScratch) await this.scratch.clear();
+    else await Promise.all(this.runs.map((r) => this.scratch.remove(r.path)));
   }
-}
-
-async function* keyedRecords(path: string, length: number): AsyncGenerator<Keyed> {
-  for await (const frame of readFrames(path, 0, length)) yield* frame as Keyed[];
-}
-
-async function* memoryRecords(records: Keyed[]): AsyncGenerator<Keyed> {
-  yield* records;
 }

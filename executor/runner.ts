@@ -5,6 +5,7 @@ import { runAction, type ChunkSink } from './actions.js';
 import { computePartition, inputsMap, prepareStage, type BatchStream, type PreparedStage } from './compute.js';
 import { ClosureError, ExecutorBroadcast, FunctionBuilder, type Evaluate } from './functions.js';
 import type { TaskInputs } from './plan.js';
+import { TaskScratch } from './scratch.js';
 import { SourceCache, type ExecutorFs } from './sources.js';
 import type { ShuffleEnv } from './shuffle-writer.js';
 
@@ -74,11 +75,13 @@ export class TaskRunner implements TaskRunnerLike {
   async run(task: TaskLaunch, sink: ChunkSink): Promise<TaskStatus> {
     const started = performance.now();
     const metrics = { bytesRead: 0 };
+    // Scratch files (spill runs, large fetched segments and groups) live as long as the task.
+    const shuffle = this.shuffle && { ...this.shuffle, scratch: new TaskScratch(this.shuffle.dir, `task_${task.tid}`) };
     try {
       const stage = this.stage(task.stageId);
-      const ctx = { inputs: inputsMap(decodeValue(task.inputs) as TaskInputs), fs: this.fs, cache: this.cache, metrics, ...(this.shuffle ? { shuffle: this.shuffle } : {}) };
+      const ctx = { inputs: inputsMap(decodeValue(task.inputs) as TaskInputs), fs: this.fs, cache: this.cache, metrics, ...(shuffle ? { shuffle } : {}) };
       const stream = this.cancellable(task.tid, computePartition(stage, stage.plan.root, task.partition, ctx));
-      const outcome = await runAction(stage, stream, task, this.fs, sink, this.shuffle);
+      const outcome = await runAction(stage, stream, task, this.fs, sink, shuffle);
       return {
         tid: task.tid,
         succeeded: true,
@@ -102,6 +105,7 @@ export class TaskRunner implements TaskRunnerLike {
       };
     } finally {
       this.cancelled.delete(task.tid);
+      await shuffle?.scratch.clear().catch(() => {});
     }
   }
 

@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
@@ -29,14 +30,25 @@ export function encodeFrame(records: unknown[]): Buffer {
   return Buffer.concat([head, body]);
 }
 
+/** A decoded frame and the size of its encoding. */
+export interface SizedFrame {
+  records: unknown[];
+  bytes: number;
+}
+
 /** The record arrays of a segment's frames, one at a time. */
 export function* decodeFrames(segment: Buffer): Generator<unknown[]> {
+  for (const f of sizedFrames(segment)) yield f.records;
+}
+
+/** The frames of a segment with their encoded sizes, one at a time. */
+export function* sizedFrames(segment: Buffer): Generator<SizedFrame> {
   let at = 0;
   while (at < segment.length) {
     if (at + 4 > segment.length) throw new Error(`shuffle segment: truncated frame header at byte ${at} of ${segment.length}`);
     const length = segment.readUInt32BE(at);
     if (at + 4 + length > segment.length) throw new Error(`shuffle segment: frame of ${length} bytes at byte ${at} runs past the segment (${segment.length})`);
-    yield deserialize(segment.subarray(at + 4, at + 4 + length)) as unknown[];
+    yield { records: deserialize(segment.subarray(at + 4, at + 4 + length)) as unknown[], bytes: 4 + length };
     at += 4 + length;
   }
 }
@@ -71,6 +83,19 @@ export class SegmentFileWriter {
     await this.handle.close();
     return this.sizes;
   }
+}
+
+/** Copies bytes [start, start + length) of a file into `out`, a piece at a time. */
+export async function copyRange(path: string, start: number, length: number, out: SegmentFileWriter): Promise<void> {
+  for (let at = 0; at < length; at += COPY_PIECE_BYTES) await out.write(await readRange(path, start + at, Math.min(COPY_PIECE_BYTES, length - at)));
+}
+const COPY_PIECE_BYTES = 1024 * 1024;
+
+/** Where segment `reduceId` starts in a file whose segment sizes are `sizes`. */
+export function segmentStart(sizes: readonly number[], reduceId: number): number {
+  let start = 0;
+  for (let i = 0; i < reduceId; i++) start += sizes[i]!;
+  return start;
 }
 
 /** Reads segment `reduceId` of a data file whose segment sizes are `sizes`. */
@@ -127,6 +152,11 @@ export async function readRange(path: string, start: number, length: number): Pr
 
 /** The record arrays of the frames in [start, start + length) of a file, read a frame at a time. */
 export async function* readFrames(path: string, start: number, length: number): AsyncGenerator<unknown[]> {
+  for await (const f of readSizedFrames(path, start, length)) yield f.records;
+}
+
+/** The frames in [start, start + length) of a file with their encoded sizes, read a frame at a time. */
+export async function* readSizedFrames(path: string, start: number, length: number): AsyncGenerator<SizedFrame> {
   const handle = await open(path, 'r');
   try {
     const head = Buffer.allocUnsafe(4);
@@ -137,7 +167,7 @@ export async function* readFrames(path: string, start: number, length: number): 
       const size = head.readUInt32BE(0);
       const body = Buffer.allocUnsafe(size);
       await readFully(handle, body, at + 4, path);
-      yield deserialize(body) as unknown[];
+      yield { records: deserialize(body) as unknown[], bytes: 4 + size };
       at += 4 + size;
     }
   } finally {
@@ -152,4 +182,9 @@ async function readFully(handle: Awaited<ReturnType<typeof open>>, into: Buffer,
     if (bytesRead === 0) throw new Error(`shuffle file ${path} ends in the middle of a frame (at byte ${position + got})`);
     got += bytesRead;
   }
+}
+
+/** Writes all of `data` at the end of file descriptor `fd` (a write may take only part). */
+export function writeFullySync(fd: number, data: Buffer): void {
+  for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
 }

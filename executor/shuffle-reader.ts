@@ -1,10 +1,16 @@
-import { KeyMap, compareKeys } from '../protocols/driver-executor/index.js';
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
+import { serialize } from 'node:v8';
+import { KeyMap } from '../protocols/driver-executor/index.js';
 import { SpindleError } from '../protocols/errors/index.js';
 import type { BatchStream } from './compute.js';
 import { BATCH_SIZE } from './compute.js';
 import type { ShuffleParams, ShuffleReadInput } from './plan.js';
-import { ReduceSorter } from './reduce-sorter.js';
-import { decodeFrames } from './shuffle-files.js';
+import { byCanonical, combineSorted, memoryFrames, mergeSorted } from './merge.js';
+import { DECODED_BYTES_PER_BYTE, ReduceSorter } from './reduce-sorter.js';
+import { TaskScratch } from './scratch.js';
+import { decodeFrames, encodeFrame, FRAME_RECORDS, readFrames, readSizedFrames, SegmentFileWriter, sizedFrames, writeFullySync, type SizedFrame } from './shuffle-files.js';
 import { combinerFns, type ShuffleEnv } from './shuffle-writer.js';
 
 /**
@@ -15,7 +21,7 @@ import { combinerFns, type ShuffleEnv } from './shuffle-writer.js';
 
 /** At most this many fetch requests in flight per reduce task. */
 export const FETCH_CONCURRENCY = 4;
-/** Requests are started while fewer than this many bytes are in flight (one is always allowed). */
+/** Requests are started while fewer than this many bytes are in flight (one is always allowed); smaller budgets lower it. */
 export const MAX_BYTES_IN_FLIGHT = 48 * 1024 * 1024;
 /** Attempts per block server before the task fails with a FetchFailedError. */
 export const FETCH_ATTEMPTS = 3;
@@ -39,34 +45,85 @@ export class FetchFailedError extends SpindleError {
 
 type Fn = (...args: unknown[]) => unknown;
 
-/** Every record segment of this reducer, handed to `onSegment` one at a time as they arrive. */
-export async function fetchSegments(input: ShuffleReadInput, env: ShuffleEnv, onSegment: (segment: Buffer) => Promise<void> | void): Promise<void> {
+/** One fetched segment: in memory, or in a scratch file when it was too large to hold. */
+export type Fetched = { data: Buffer; path?: undefined; bytes: number } | { data?: undefined; path: string; bytes: number };
+
+/** The decoded frames of a fetched segment, one at a time, with their encoded sizes. */
+export async function* fetchedFrames(f: Fetched): AsyncGenerator<SizedFrame> {
+  if (f.data) yield* sizedFrames(f.data);
+  else yield* readSizedFrames(f.path, 0, f.bytes);
+}
+
+/** Segments larger than this are fetched into a scratch file rather than into memory. */
+export function largeSegmentBytes(env: ShuffleEnv): number {
+  return Math.max(1024 * 1024, Math.floor(env.memoryBytes / 4));
+}
+
+/** Bytes of segments held in memory at once, between fetching and decoding. */
+export function bytesInFlightLimit(env: ShuffleEnv): number {
+  return Math.max(largeSegmentBytes(env), Math.min(MAX_BYTES_IN_FLIGHT, env.memoryBytes));
+}
+
+/**
+ * Every segment of this reducer, handed to `onSegment` one at a time as they arrive. Memory is
+ * bounded: requests start only while the segments fetched into memory but not yet handled stay
+ * under bytesInFlightLimit, and a segment too large for that goes to a scratch file instead.
+ */
+export async function fetchSegments(
+  input: ShuffleReadInput,
+  env: ShuffleEnv,
+  scratch: TaskScratch,
+  onSegment: (segment: Fetched) => Promise<void> | void,
+  stats?: ReadStats,
+): Promise<void> {
   const queue = [...input.sources];
+  const large = largeSegmentBytes(env);
+  const limit = bytesInFlightLimit(env);
   let inFlight = 0;
   let bytesInFlight = 0;
   let processing: Promise<void> = Promise.resolve();
   await new Promise<void>((resolve, reject) => {
     let failed = false;
+    const fail = (err: Error): void => {
+      failed = true;
+      reject(err);
+    };
+    const toFile = (src: ShuffleReadInput['sources'][number]): boolean => src.files.length === 1 && src.bytes > large;
     const pump = (): void => {
       if (failed) return;
       if (queue.length === 0 && inFlight === 0) return resolve();
-      while (queue.length > 0 && inFlight < FETCH_CONCURRENCY && (inFlight === 0 || bytesInFlight + queue[0]!.bytes <= MAX_BYTES_IN_FLIGHT)) {
-        const src = queue.shift()!;
+      while (queue.length > 0 && inFlight < FETCH_CONCURRENCY) {
+        const src = queue[0]!;
+        const bytes = toFile(src) ? 0 : src.bytes;
+        if (bytesInFlight > 0 && bytesInFlight + bytes > limit) break;
+        queue.shift();
         inFlight++;
-        bytesInFlight += src.bytes;
-        fetchWithRetry(env, src, input.reduceId).then(
-          (segments) => {
-            inFlight--;
-            bytesInFlight -= src.bytes;
-            for (const s of segments) processing = processing.then(() => onSegment(s));
-            processing.catch(() => {});
-            pump();
-          },
-          (err: Error) => {
-            failed = true;
-            reject(err);
-          },
-        );
+        bytesInFlight += bytes;
+        const fetched: Promise<Fetched[]> = toFile(src)
+          ? withRetry(src, input.reduceId, async () => {
+              const path = scratch.file('fetched');
+              const got = await env.fetchToFile(src.address, src.files[0]!, input.reduceId, path);
+              if (stats) stats.fetchedToDisk++;
+              return [{ path, bytes: got }];
+            })
+          : withRetry(src, input.reduceId, async () => (await env.fetch(src.address, src.files, input.reduceId)).map((data) => ({ data, bytes: data.length })));
+        fetched.then(() => {
+          inFlight--;
+          pump();
+        }, fail);
+        // Handled in the order of the sources (map outputs), whatever order they arrive in: the
+        // values of a group, and the key that stands for canonically equal keys, do not depend
+        // on timing. Their memory is free once handled: only then may more requests start.
+        const handled = (processing = processing.then(async () => {
+          for (const s of await fetched) {
+            await onSegment(s);
+            if (s.path) await scratch.remove(s.path);
+          }
+        }));
+        handled.then(() => {
+          bytesInFlight -= bytes;
+          pump();
+        }, fail);
       }
     };
     pump();
@@ -74,12 +131,12 @@ export async function fetchSegments(input: ShuffleReadInput, env: ShuffleEnv, on
   await processing;
 }
 
-async function fetchWithRetry(env: ShuffleEnv, src: ShuffleReadInput['sources'][number], reduceId: number): Promise<Buffer[]> {
+async function withRetry<T>(src: ShuffleReadInput['sources'][number], reduceId: number, fetch: () => Promise<T>): Promise<T> {
   let last: unknown;
   for (let attempt = 0; attempt < FETCH_ATTEMPTS; attempt++) {
     if (attempt > 0) await new Promise((r) => setTimeout(r, FETCH_RETRY_MS * 2 ** (attempt - 1)));
     try {
-      return await env.fetch(src.address, src.files, reduceId);
+      return await fetch();
     } catch (err) {
       last = err;
     }
@@ -91,47 +148,186 @@ async function fetchWithRetry(env: ShuffleEnv, src: ShuffleReadInput['sources'][
   );
 }
 
+/** What a reduce task put on disk, for the executor's log. */
+interface ReadStats {
+  fetchedToDisk: number;
+  runs: number;
+  groups: number;
+  keptOnDisk: number;
+}
+
 /** The records of one reduce partition. */
 export async function* readShuffle(input: ShuffleReadInput, params: ShuffleParams, fns: Fn[], env: ShuffleEnv): BatchStream {
-  if (params.combine === 'aggregate') {
-    // Bounded by the number of distinct keys: the map side combined already.
-    const { mergeCombiners } = combinerFns(params, fns);
-    const m = new KeyMap<[unknown, unknown]>();
-    await fetchSegments(input, env, (s) => {
-      for (const frame of decodeFrames(s)) {
-        for (const kv of frame as [unknown, unknown][]) {
-          const e = m.get(kv[0]);
-          if (e) e[1] = mergeCombiners(e[1], kv[1]);
-          else m.set(kv[0], [kv[0], kv[1]]);
-        }
-      }
-    });
-    let out: unknown[] = [...m.values()];
-    m.clear();
-    if (params.sort) {
-      const sign = params.sort === 'asc' ? 1 : -1;
-      out.sort((a, b) => sign * compareKeys((a as unknown[])[0], (b as unknown[])[0]));
-    }
-    for (let i = 0; i < out.length; i += BATCH_SIZE) yield out.slice(i, i + BATCH_SIZE);
-    out = [];
-    return;
-  }
-  if (params.combine === 'none' && !params.sort) {
-    // Kept serialized (compact) and decoded a frame at a time.
-    const segments: Buffer[] = [];
-    await fetchSegments(input, env, (s) => void segments.push(s));
-    for (const s of segments) for (const frame of decodeFrames(s)) yield frame;
-    return;
-  }
-  const sorter = new ReduceSorter({ order: params.combine === 'group' ? 'group' : params.sort!, dir: env.dir, memoryBytes: env.memoryBytes });
+  const scratch = env.scratch ?? new TaskScratch(env.dir, `reduce_${params.shuffleId}_${input.reduceId}_${randomBytes(4).toString('hex')}`);
+  const stats: ReadStats = { fetchedToDisk: 0, runs: 0, groups: 0, keptOnDisk: 0 };
   try {
-    await fetchSegments(input, env, async (s) => {
-      const records: [unknown, unknown][] = [];
-      for (const frame of decodeFrames(s)) for (const r of frame as [unknown, unknown][]) records.push(r);
-      await sorter.add(records, s.length);
-    });
+    if (params.combine === 'aggregate') yield* aggregated(input, params, fns, env, scratch, stats);
+    else if (params.combine === 'none' && !params.sort) yield* passedThrough(input, env, scratch, stats);
+    else yield* sortedOrGrouped(input, params, env, scratch, stats);
+    if (stats.fetchedToDisk + stats.runs + stats.groups + stats.keptOnDisk > 0) {
+      env.note?.(
+        `shuffle ${params.shuffleId} reduce ${input.reduceId}: ${stats.fetchedToDisk} segment(s) fetched to disk, ${stats.keptOnDisk} kept on disk, ` +
+          `${stats.runs} run(s) spilled, ${stats.groups} group(s) larger than memory streamed from disk`,
+      );
+    }
+  } finally {
+    if (!env.scratch) await scratch.clear();
+  }
+}
+
+/** Combiners merged per key: in memory while they fit, else sorted runs merged at the end. */
+async function* aggregated(input: ShuffleReadInput, params: ShuffleParams, fns: Fn[], env: ShuffleEnv, scratch: TaskScratch, stats: ReadStats): BatchStream {
+  const { mergeCombiners } = combinerFns(params, fns);
+  const combiners = new SpillingCombiners(mergeCombiners, env.memoryBytes, scratch);
+  await fetchSegments(input, env, scratch, async (s) => {
+    for await (const frame of fetchedFrames(s)) await combiners.add(frame.records as [unknown, unknown][]);
+  }, stats);
+  stats.runs += combiners.spills;
+  if (!params.sort) {
+    yield* combiners.results();
+    return;
+  }
+  const sorter = new ReduceSorter({ order: params.sort, dir: env.dir, memoryBytes: env.memoryBytes, scratch });
+  try {
+    for await (const batch of combiners.results()) await sorter.add(batch as [unknown, unknown][], estimateBytes(batch));
+    stats.runs += sorter.spills;
     yield* sorter.sorted();
   } finally {
     await sorter.cleanup();
+  }
+}
+
+/** Records as they come (repartition): segments kept serialized, those past the budget on disk. */
+async function* passedThrough(input: ShuffleReadInput, env: ShuffleEnv, scratch: TaskScratch, stats: ReadStats): BatchStream {
+  type Kept = { data: Buffer } | { path: string; start: number; bytes: number };
+  const kept: Kept[] = [];
+  let memory = 0;
+  let spill: { path: string; fd: number; at: number } | undefined;
+  try {
+    await fetchSegments(input, env, scratch, async (s) => {
+      if (!s.data) {
+        // Fetched into a scratch file, which goes once handled: keep it under another name.
+        const path = scratch.file('kept');
+        await rename(s.path, path);
+        kept.push({ path, start: 0, bytes: s.bytes });
+      } else if (memory + s.bytes <= env.memoryBytes) {
+        memory += s.bytes;
+        kept.push({ data: s.data });
+      } else {
+        spill ??= ((path) => ({ path, fd: openSync(path, 'w'), at: 0 }))(scratch.file('kept'));
+        writeFullySync(spill.fd, s.data);
+        kept.push({ path: spill.path, start: spill.at, bytes: s.bytes });
+        spill.at += s.bytes;
+        stats.keptOnDisk++;
+      }
+    }, stats);
+  } finally {
+    if (spill) closeSync(spill.fd);
+  }
+  for (let i = 0; i < kept.length; i++) {
+    const k = kept[i]!;
+    if ('data' in k) {
+      kept[i] = { data: Buffer.alloc(0) }; // handled: its memory may go
+      for (const frame of decodeFrames(k.data)) yield frame;
+    } else for await (const frame of readFrames(k.path, k.start, k.bytes)) yield frame;
+  }
+}
+
+/** Grouped by key or sorted by key, within the budget (see ReduceSorter). */
+async function* sortedOrGrouped(input: ShuffleReadInput, params: ShuffleParams, env: ShuffleEnv, scratch: TaskScratch, stats: ReadStats): BatchStream {
+  const sorter = new ReduceSorter({ order: params.combine === 'group' ? 'group' : params.sort!, dir: env.dir, memoryBytes: env.memoryBytes, scratch });
+  try {
+    await fetchSegments(input, env, scratch, async (s) => {
+      for await (const frame of fetchedFrames(s)) await sorter.add(frame.records as [unknown, unknown][], frame.bytes);
+    }, stats);
+    stats.runs += sorter.spills;
+    yield* sorter.sorted();
+    stats.groups += sorter.spilledGroups;
+  } finally {
+    await sorter.cleanup();
+  }
+}
+
+/** Serialized size of a few records, scaled to the batch: an estimate for budgeting. */
+function estimateBytes(batch: unknown[]): number {
+  if (batch.length === 0) return 0;
+  const some = batch.slice(0, 16);
+  return Math.ceil((serialize(some).length / some.length) * batch.length);
+}
+
+/**
+ * Reduce-side combining within a budget: a map of key → combiner while it fits; past the budget
+ * its entries are sorted by canonical key and spilled as a run, and at the end the runs and the
+ * map are merged, combining equal keys.
+ */
+class SpillingCombiners {
+  private readonly map = new KeyMap<[unknown, unknown]>();
+  private bytesPerEntry = 64;
+  private sinceSample = 0;
+  private readonly runs: { path: string; size: number }[] = [];
+
+  constructor(
+    private readonly mergeCombiners: Fn,
+    private readonly memoryBytes: number,
+    private readonly scratch: TaskScratch,
+  ) {}
+
+  get spills(): number {
+    return this.runs.length;
+  }
+
+  async add(records: [unknown, unknown][]): Promise<void> {
+    const m = this.map;
+    for (const kv of records) {
+      const e = m.get(kv[0]);
+      if (e) e[1] = this.mergeCombiners(e[1], kv[1]);
+      else m.set(kv[0], [kv[0], kv[1]]);
+    }
+    if (++this.sinceSample >= 16 || m.size * this.bytesPerEntry > this.memoryBytes) this.sample();
+    if (m.size * this.bytesPerEntry > this.memoryBytes) await this.spill();
+  }
+
+  /** Refines the size estimate from a few entries (combiners grow as values merge in). */
+  private sample(): void {
+    this.sinceSample = 0;
+    const some: unknown[] = [];
+    for (const e of this.map.values()) {
+      if (some.length >= 16) break;
+      some.push(e);
+    }
+    if (some.length > 0) this.bytesPerEntry = Math.max(16, (serialize(some).length / some.length) * DECODED_BYTES_PER_BYTE);
+  }
+
+  private sortedTriples(): unknown[][] {
+    const triples: unknown[][] = [];
+    for (const [c, [k, v]] of this.map.entries()) triples.push([c, k, v]);
+    this.map.clear();
+    return triples.sort(byCanonical);
+  }
+
+  private async spill(): Promise<void> {
+    const triples = this.sortedTriples();
+    const path = this.scratch.file('combined');
+    const file = await SegmentFileWriter.create(path);
+    for (let i = 0; i < triples.length; i += FRAME_RECORDS) await file.write(encodeFrame(triples.slice(i, i + FRAME_RECORDS)));
+    file.endSegment();
+    this.runs.push({ path, size: (await file.close())[0]! });
+  }
+
+  async *results(): AsyncGenerator<unknown[]> {
+    if (this.runs.length === 0) {
+      let out: unknown[] = [...this.map.values()];
+      this.map.clear();
+      for (let i = 0; i < out.length; i += BATCH_SIZE) yield out.slice(i, i + BATCH_SIZE);
+      out = [];
+      return;
+    }
+    const sources = this.runs.map((r) => readFrames(r.path, 0, r.size) as AsyncIterable<unknown[][]>);
+    sources.push(memoryFrames(this.sortedTriples()));
+    try {
+      yield* combineSorted(mergeSorted(sources, byCanonical), this.mergeCombiners);
+    } finally {
+      await Promise.all(this.runs.map((r) => this.scratch.remove(r.path)));
+    }
   }
 }

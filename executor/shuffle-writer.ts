@@ -4,7 +4,10 @@ import { serialize } from 'node:v8';
 import { KeyMap, hashKey, rangePartition } from '../protocols/driver-executor/index.js';
 import type { BatchStream } from './compute.js';
 import type { MapStatus, PartitionerSpec, ShuffleParams } from './plan.js';
-import { decodeFrames, encodeFrame, FRAME_RECORDS, readSegment, SegmentFileWriter } from './shuffle-files.js';
+import { plainRecord } from './group-values.js';
+import { byCanonical, combineSorted, memoryFrames, mergeSorted } from './merge.js';
+import type { TaskScratch } from './scratch.js';
+import { copyRange, encodeFrame, FRAME_RECORDS, readFrames, SegmentFileWriter, segmentStart } from './shuffle-files.js';
 
 /**
  * The map side of a shuffle: a task's [key, value] records go to one bucket per reducer (with
@@ -26,6 +29,12 @@ export interface ShuffleEnv {
   memoryBytes: number;
   /** Fetches map output segments from a block server (shuffle-reader.ts). */
   fetch(address: string, files: string[], reduceId: number): Promise<Buffer[]>;
+  /** Fetches one map output segment into a local file; resolves with its size. */
+  fetchToFile(address: string, file: string, reduceId: number, path: string): Promise<number>;
+  /** The running task's scratch files (removed when it ends); without it, each reader keeps its own. */
+  scratch?: TaskScratch;
+  /** Where a task says that it went to disk (the executor's log). */
+  note?: (message: string) => void;
 }
 
 type Fn = (...args: unknown[]) => unknown;
@@ -54,6 +63,7 @@ export async function writeShuffle(stream: BatchStream, params: ShuffleParams, f
       await w.add(b);
     }
     const sizes = await w.finish();
+    if (w.spills > 0) env.note?.(`shuffle ${params.shuffleId} map ${mapId}: ${records} records, ${w.spills} run(s) spilled to disk`);
     return { address: env.address, file: name, sizes, records, bytes: sizes.reduce((a, b) => a + b, 0), spills: w.spills };
   } finally {
     await w.cleanup();
@@ -93,7 +103,8 @@ class BucketWriter {
   }
 
   async add(batch: unknown[]): Promise<void> {
-    for (const kv of batch) {
+    for (let kv of batch) {
+      kv = plainRecord(kv);
       if (!Array.isArray(kv) || kv.length !== 2) throw new TypeError(`a shuffle needs [key, value] pairs, got ${kv === null ? 'null' : typeof kv}`);
       const b = this.bounds;
       const r = b?.kind === 'range' ? rangePartition(kv[0], b.bounds, b.ascending) : hashKey(kv[0]) % this.n;
@@ -145,13 +156,11 @@ class BucketWriter {
   }
 
   /** The in-memory contents of reducer r as frames (aggregate: sorted [canonical, key, combiner] triples). */
-  private memorySegment(r: number, triples: boolean): Buffer[] {
+  private memorySegment(r: number): Buffer[] {
     if (this.combiners) {
-      const entries = [...this.maps[r]!.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      const triples = this.memoryTriples(r);
       const out: Buffer[] = [];
-      for (let i = 0; i < entries.length; i += FRAME_RECORDS) {
-        out.push(encodeFrame(entries.slice(i, i + FRAME_RECORDS).map(([c, [k, v]]) => (triples ? [c, k, v] : [k, v]))));
-      }
+      for (let i = 0; i < triples.length; i += FRAME_RECORDS) out.push(encodeFrame(triples.slice(i, i + FRAME_RECORDS)));
       return out;
     }
     const out = this.frames[r]!;
@@ -173,7 +182,7 @@ class BucketWriter {
     const path = join(this.env.dir, `${this.name}.spill${this.runs.length}`);
     const file = await SegmentFileWriter.create(path);
     for (let r = 0; r < this.n; r++) {
-      for (const f of this.memorySegment(r, true)) await file.write(f);
+      for (const f of this.memorySegment(r)) await file.write(f);
       file.endSegment();
     }
     this.runs.push({ path, sizes: await file.close() });
@@ -188,8 +197,8 @@ class BucketWriter {
       if (this.combiners) {
         await this.mergeAggregated(r, file);
       } else {
-        for (const run of this.runs) await file.write(await readSegment(run.path, run.sizes, r));
-        for (const f of this.memorySegment(r, false)) await file.write(f);
+        for (const run of this.runs) await copyRange(run.path, segmentStart(run.sizes, r), run.sizes[r]!, file);
+        for (const f of this.memorySegment(r)) await file.write(f);
       }
       file.endSegment();
     }
@@ -199,39 +208,19 @@ class BucketWriter {
     return sizes;
   }
 
-  /** K-way merge of reducer r's sorted runs and memory, combining equal keys. */
+  /** K-way merge of reducer r's sorted runs and memory (a frame of each at a time), combining equal keys. */
   private async mergeAggregated(r: number, file: SegmentFileWriter): Promise<void> {
-    const sources: Iterator<unknown[]>[] = [];
-    for (const run of this.runs) sources.push(tripleIterator([await readSegment(run.path, run.sizes, r)]));
-    sources.push(tripleIterator(this.memorySegment(r, true)));
-    const heads = sources.map((s) => s.next());
-    const mergeCombiners = this.combiners!.mergeCombiners;
-    let out: unknown[] = [];
-    for (;;) {
-      let best = -1;
-      for (let i = 0; i < heads.length; i++) {
-        if (heads[i]!.done) continue;
-        if (best < 0 || (heads[i]!.value[0] as string) < (heads[best]!.value[0] as string)) best = i;
-      }
-      if (best < 0) break;
-      const [c, k] = heads[best]!.value as [string, unknown, unknown];
-      let acc: unknown;
-      let first = true;
-      for (let i = 0; i < heads.length; i++) {
-        while (!heads[i]!.done && heads[i]!.value[0] === c) {
-          const v = heads[i]!.value[2];
-          acc = first ? v : mergeCombiners(acc, v);
-          first = false;
-          heads[i] = sources[i]!.next();
-        }
-      }
-      out.push([k, acc]);
-      if (out.length >= FRAME_RECORDS) {
-        await file.write(encodeFrame(out));
-        out = [];
-      }
-    }
-    if (out.length > 0) await file.write(encodeFrame(out));
+    const sources: AsyncIterable<unknown[][]>[] = this.runs.map((run) => readFrames(run.path, segmentStart(run.sizes, r), run.sizes[r]!) as AsyncIterable<unknown[][]>);
+    const memory = this.memoryTriples(r);
+    sources.push(memoryFrames(memory));
+    for await (const out of combineSorted(mergeSorted(sources, byCanonical), this.combiners!.mergeCombiners)) await file.write(encodeFrame(out));
+  }
+
+  /** Reducer r's combiners as [canonical key, key, combiner], sorted by canonical key. */
+  private memoryTriples(r: number): unknown[][] {
+    const triples: unknown[][] = [];
+    for (const [c, [k, v]] of this.maps[r]!.entries()) triples.push([c, k, v]);
+    return triples.sort(byCanonical);
   }
 
   get spills(): number {
@@ -242,8 +231,3 @@ class BucketWriter {
     await Promise.all(this.runs.map((run) => rm(run.path, { force: true })));
   }
 }
-
-function* tripleIterator(segments: Buffer[]): Generator<unknown[]> {
-  for (const s of segments) for (const frame of decodeFrames(s)) yield* frame as unknown[][];
-}
-

@@ -42,9 +42,13 @@ export class WorkerPool implements TaskRunnerLike {
   private readonly slots: Slot[] = [];
   private readonly waiting = new Map<number, { slot: Slot; sink: ChunkSink; resolve: (s: TaskStatus) => void }>();
 
-  constructor(entry: URL, count: number, setup: Omit<WorkerSetup, 'role'>) {
+  /** `oldSpaceMb`: each worker thread's heap limit (every isolate would otherwise get the process's whole limit). */
+  constructor(entry: URL, count: number, setup: Omit<WorkerSetup, 'role'>, oldSpaceMb?: number) {
     for (let i = 0; i < count; i++) {
-      const worker = new Worker(entry, { workerData: { role: 'spindle-task-worker', ...setup } satisfies WorkerSetup });
+      const worker = new Worker(entry, {
+        workerData: { role: 'spindle-task-worker', ...setup } satisfies WorkerSetup,
+        ...(oldSpaceMb ? { resourceLimits: { maxOldGenerationSizeMb: oldSpaceMb } } : {}),
+      });
       const slot: Slot = { worker, running: new Set() };
       worker.on('message', (m: FromWorker) => this.onMessage(m));
       const fail = (why: string): void => {

@@ -2,6 +2,7 @@ import avro from 'avsc';
 import { once } from 'node:events';
 import type { TaskLaunch } from '../protocols/driver-executor/index.js';
 import type { BatchStream } from './compute.js';
+import { plainRecord } from './group-values.js';
 import type { SaveParams, SaveResult } from './plan.js';
 import type { ExecutorFs } from './sources.js';
 
@@ -57,7 +58,8 @@ async function* avroBody(stream: BatchStream, params: SaveParams, counts: { reco
     }
   };
   for await (const batch of stream) {
-    for (const r of batch) {
+    for (let r of batch) {
+      r = plainRecord(r);
       checkRecord(type, r);
       if (!encoder.write(r)) await once(encoder, 'drain');
     }

@@ -16,6 +16,18 @@ import { joinPairs, partitionsAndClosure, reservoirKeys, ship, shuffleNode, spli
  */
 
 /** Options of the save actions. */
+/**
+ * The values of one key after groupByKey: an array when the group fits in memory, else a read-only
+ * sequence read back from the executor's disk whenever it is iterated (as often as needed). Use
+ * `[...values]` or `Array.from(values)` for a real array: that needs the whole group in memory.
+ * Collecting, saving or shuffling such a group again turns it into an array.
+ */
+export type GroupValues<V> = Iterable<V> &
+  Pick<readonly V[], 'length' | 'forEach' | 'map' | 'filter' | 'some' | 'every' | 'find' | 'includes'> & {
+    reduce(fn: (acc: V, v: V, i: number) => V): V;
+    reduce<U>(fn: (acc: U, v: V, i: number) => U, initial: U): U;
+  };
+
 export interface SaveOptions {
   /** Replace an existing output directory (only once the job has succeeded). Default false. */
   overwrite?: boolean;
@@ -167,8 +179,12 @@ export class Dataset<T> {
     return this.shuffle({ label: 'aggregateByKey', numPartitions: n, combine: 'aggregate', fns, zero: { value: zero } });
   }
 
-  /** [key, all its values]; no map-side combining, so prefer reduceByKey where it fits. */
-  groupByKey<K, V>(this: Dataset<[K, V]>, numPartitions?: number): Dataset<[K, V[]]> {
+  /**
+   * [key, all its values]; no map-side combining, so prefer reduceByKey where it fits. The values
+   * are an array, or for a group too large for the executor's memory a sequence streamed from
+   * disk: iterate them, or use the read-only methods of GroupValues.
+   */
+  groupByKey<K, V>(this: Dataset<[K, V]>, numPartitions?: number): Dataset<[K, GroupValues<V>]> {
     return this.shuffle({ label: 'groupByKey', numPartitions: numPartitions ?? this.host.defaultParallelism, combine: 'group' });
   }
 

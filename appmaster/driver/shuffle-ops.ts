@@ -88,7 +88,7 @@ export function ship(fn: Function, what: string, closure?: ClosureValues): Shipp
 }
 
 /** The values of cogroup's grouped [side, value] pairs, split by side. */
-export function splitSides(tagged: [number, unknown][]): unknown[][] {
+export function splitSides(tagged: Iterable<[number, unknown]>): unknown[][] {
   const out: unknown[][] = [];
   for (let i = 0; i < sides; i++) out.push([]);
   for (const [i, v] of tagged) out[i]!.push(v);

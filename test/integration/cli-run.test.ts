@@ -113,7 +113,7 @@ describe('[rpc] spindle run', function () {
     const first = await run(args);
     expect(first.code, first.stderr).to.equal(0);
     const out = first.stdout.replace(/^\[container_\S+\] /gm, '');
-    expect(out).to.equal(`data ${unique}\ninside the archive\nhello there\n--max-old-space-size=192\n`);
+    expect(out).to.equal(`data ${unique}\ninside the archive\nhello there\n--max-old-space-size=160\n`);
     expect(first.stderr).to.match(/uploaded \S+data\.txt as \/user\/\S+\/\.spindle\/cache\/[0-9a-f]{64}\n/);
     expect(first.stderr).to.match(/uploaded \S+pkg\.tgz as \/user\/\S+\/\.spindle\/cache\/[0-9a-f]{64}\.tgz\n/);
     // The second time nothing is uploaded: the AM bundle, the script and both files come from the cache.

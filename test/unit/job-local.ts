@@ -79,6 +79,7 @@ export async function runLocalJob(source: string, options: LocalJobOptions = {})
       address: `127.0.0.1:${blockPort}`,
       memoryBytes: options.shuffleMemoryBytes ?? 64 * 1024 * 1024,
       fetch: (address, files, reduceId) => client.fetch(address, files, reduceId),
+      fetchToFile: (address, file, reduceId, path) => client.fetchToFile(address, file, reduceId, path),
     };
     const socket = connect({ host: '127.0.0.1', port });
     await new Promise((resolve) => socket.once('connect', resolve));

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BLOCK_PIECE_BYTES, BlockClient, BlockServer, decodeFrames, encodeFrame } from '../../executor/index.js';
@@ -52,6 +52,20 @@ describe('shuffle block server', () => {
     expect(got.map((b) => b.length)).to.deep.equal([big[1]!.length, small[0]!.length, big[1]!.length]);
     expect(got[0]!.equals(big[1]!)).to.equal(true);
     expect([...decodeFrames(got[2]!)][0]![49_999]).to.deep.equal(['key-1-49999', 'v'.repeat(200)]);
+  });
+
+  it('streams a segment into a local file a piece at a time, and fails cleanly for a missing one', async () => {
+    const big = encodeFrame(Array.from({ length: 60_000 }, (_, i) => [`key-${i}`, 'w'.repeat(150)]));
+    expect(big.length).to.be.greaterThan(BLOCK_PIECE_BYTES * 2);
+    writeFileSync(join(dir, 'shuffle_3_0_2.data'), Buffer.concat([encodeFrame([['x', 1]]), big]));
+    writeFileSync(join(dir, 'shuffle_3_0_2.index'), JSON.stringify([encodeFrame([['x', 1]]).length, big.length]));
+    const c = client();
+    const into = join(dir, 'fetched.tmp');
+    expect(await c.fetchToFile(address, 'shuffle_3_0_2', 1, into)).to.equal(big.length);
+    expect(readFileSync(into).equals(big)).to.equal(true);
+    let err: Error | undefined;
+    await c.fetchToFile(address, 'shuffle_9_9_9', 0, into).catch((e: Error) => (err = e));
+    expect(err?.message).to.match(/fetch from 127\.0\.0\.1:\d+: .*shuffle_9_9_9/);
   });
 
   it('answers with an error for names that are not map outputs and for missing files', async () => {

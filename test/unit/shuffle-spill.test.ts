@@ -14,7 +14,7 @@ describe('shuffle write: buckets, spills and merge', () => {
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'spindle-spill-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const env = (memoryBytes: number): ShuffleEnv => ({ dir, address: 'h:1', memoryBytes, fetch: async () => [] });
+  const env = (memoryBytes: number): ShuffleEnv => ({ dir, address: 'h:1', memoryBytes, fetch: async () => [], fetchToFile: async () => 0 });
   const read = async (file: string, r: number): Promise<unknown[]> => [...decodeFrames(await readMapOutput(dir, file, r))].flat();
 
   it('combines on the map side through sorted spills, each key once per reducer with its total', async () => {
