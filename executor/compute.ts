@@ -103,17 +103,7 @@ export function computePartition(stage: PreparedStage, id: number, p: number, ct
         return out;
       });
     case 'flatMap':
-      return mapBatches(parent(), node.op, (b) => {
-        const out: unknown[] = [];
-        for (let i = 0; i < b.length; i++) {
-          const r = fn(b[i]);
-          if (r === null || r === undefined || typeof (r as Iterable<unknown>)[Symbol.iterator] !== 'function' || typeof r === 'string') {
-            throw new TypeError(`the function given to flatMap must return an array or another iterable (got ${typeof r === 'string' ? 'a string' : String(r)})`);
-          }
-          for (const x of r as Iterable<unknown>) out.push(x);
-        }
-        return out;
-      });
+      return flatMapBatches(parent(), fn);
     case 'keyBy':
       return mapBatches(parent(), node.op, (b) => b.map((x) => [fn(x), x]));
     case 'mapValues':
@@ -168,6 +158,32 @@ async function* mapBatches(source: BatchStream, op: string, f: (b: Batch) => Bat
       out = f(b);
     } catch (err) {
       throw asClosureError(err, op) ?? err;
+    }
+    if (out.length > 0) yield out;
+  }
+}
+
+/** flatMap, handing on at most about BATCH_SIZE records at a time (one line may become many words). */
+async function* flatMapBatches(source: BatchStream, fn: Fn): BatchStream {
+  for await (const b of source) {
+    let out: unknown[] = [];
+    for (let i = 0; i < b.length; i++) {
+      try {
+        const r = fn(b[i]);
+        if (Array.isArray(r)) {
+          for (let j = 0; j < r.length; j++) out.push(r[j]);
+        } else if (r === null || r === undefined || typeof (r as Iterable<unknown>)[Symbol.iterator] !== 'function' || typeof r === 'string') {
+          throw new TypeError(`the function given to flatMap must return an array or another iterable (got ${typeof r === 'string' ? 'a string' : String(r)})`);
+        } else {
+          for (const x of r as Iterable<unknown>) out.push(x);
+        }
+      } catch (err) {
+        throw asClosureError(err, 'flatMap') ?? err;
+      }
+      if (out.length >= BATCH_SIZE) {
+        yield out;
+        out = [];
+      }
     }
     if (out.length > 0) yield out;
   }

@@ -15,6 +15,7 @@ import { encodeTokenUrlString, readCredentialsFile, selectToken, TokenKinds } fr
 import { ConfigError, ConnectionError } from '../protocols/errors/index.js';
 import { WebHdfsClient } from '../protocols/webhdfs/index.js';
 import { parseExecutorArgs, readExecutorEnvironment } from './environment.js';
+import { startCpuProfile } from './cpu-profile.js';
 import { Executor } from './executor.js';
 import { BlockClient, BlockServer } from './block-server.js';
 import { loadJobModule } from './job-module.js';
@@ -88,6 +89,7 @@ async function main(): Promise<number> {
   if (!secret) throw new ConfigError(`executor: the container credentials hold no ${APP_SECRET_ALIAS}; was it started by the Spindle AM?`);
   const hdfsToken = selectToken(credentials, TokenKinds.HDFS_DELEGATION);
   const delegationToken = hdfsToken ? encodeTokenUrlString(hdfsToken) : undefined;
+  const stopProfile = await startCpuProfile(process.env.SPINDLE_CPU_PROFILE_DIR, args.executorId);
   const job = await loadJobModule(args.jobPath);
 
   const socket = await dialWithRetry(args.driverHost, args.driverPort);
@@ -127,6 +129,8 @@ async function main(): Promise<number> {
         }, Math.max(32, Math.floor((getHeapStatistics().heap_size_limit / 2 ** 20 - 16) / args.cores)))
       : new TaskRunner(job.evaluate, fs, shuffle);
   const reason = await new Executor(channel, runner, { cores: args.cores, log }).run();
+  const profile = await stopProfile().catch((err: Error) => log(`writing the CPU profile failed: ${err.message}`));
+  if (profile) log(`CPU profile written to ${profile}`);
   log(`stopping: ${reason} (peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB)`);
   await runner.close();
   blockClient.close();

@@ -74,8 +74,14 @@ class BucketWriter {
   private readonly n: number;
   private readonly bounds: PartitionerSpec | undefined;
   private readonly combiners: ReturnType<typeof combinerFns> | undefined;
-  /** aggregate: key -> [key, combiner], per reducer. */
-  private readonly maps: KeyMap<[unknown, unknown]>[] = [];
+  /**
+   * aggregate: key -> [key, combiner] for all reducers together; a key's reducer is worked out
+   * once per spill rather than once per record (for word count, most of the map side's time).
+   */
+  private readonly combined = new KeyMap<[unknown, unknown]>();
+  /** aggregate: the combined entries as sorted [canonical, key, combiner] triples per reducer, once split. */
+  private split: unknown[][][] | undefined;
+  private readonly partition: (key: unknown) => number;
   /** none/group: pending records and serialized frames, per reducer. */
   private readonly pending: unknown[][] = [];
   private readonly frames: Buffer[][] = [];
@@ -83,7 +89,6 @@ class BucketWriter {
   private entries = 0;
   private bytesPerEntry = 64;
   private sinceSample = 0;
-  private sampled = 0;
   private readonly runs: { path: string; sizes: number[] }[] = [];
 
   constructor(
@@ -94,9 +99,9 @@ class BucketWriter {
   ) {
     this.n = params.numPartitions;
     this.bounds = params.partitioner.kind === 'range' ? params.partitioner : undefined;
+    this.partition = partitionerFor(params.partitioner, this.n);
     if (params.combine === 'aggregate') this.combiners = combinerFns(params, fns);
     for (let r = 0; r < this.n; r++) {
-      this.maps.push(new KeyMap());
       this.pending.push([]);
       this.frames.push([]);
     }
@@ -106,10 +111,8 @@ class BucketWriter {
     for (let kv of batch) {
       kv = plainRecord(kv);
       if (!Array.isArray(kv) || kv.length !== 2) throw new TypeError(`a shuffle needs [key, value] pairs, got ${kv === null ? 'null' : typeof kv}`);
-      const b = this.bounds;
-      const r = b?.kind === 'range' ? rangePartition(kv[0], b.bounds, b.ascending) : hashKey(kv[0]) % this.n;
       if (this.combiners) {
-        const m = this.maps[r]!;
+        const m = this.combined;
         const e = m.get(kv[0]);
         if (e) e[1] = this.combiners.merge(e[1], kv[1]);
         else {
@@ -117,6 +120,8 @@ class BucketWriter {
           this.entries++;
         }
       } else {
+        const b = this.bounds;
+        const r = b?.kind === 'range' ? rangePartition(kv[0], b.bounds, b.ascending) : hashKey(kv[0]) % this.n;
         const p = this.pending[r]!;
         p.push(kv);
         this.entries++;
@@ -129,15 +134,14 @@ class BucketWriter {
 
   /**
    * Refines the estimate of an entry's size: from a few records of a batch, or when combining,
-   * from the oldest combiners of one reducer (they grow as values merge in: a list of values can
-   * outgrow any record).
+   * from the oldest combiners (they grow as values merge in: a list of values can outgrow any
+   * record).
    */
   private sample(batch: unknown[]): void {
     this.sinceSample = 0;
     let some: unknown[] = [];
     if (this.combiners) {
-      const m = this.maps[this.sampled++ % this.n]!;
-      for (const e of m.values()) {
+      for (const e of this.combined.values()) {
         if (some.length >= 16) break;
         some.push(e);
       }
@@ -169,8 +173,9 @@ class BucketWriter {
   }
 
   private clearMemory(): void {
+    this.combined.clear();
+    this.split = undefined;
     for (let r = 0; r < this.n; r++) {
-      this.maps[r]!.clear();
       this.pending[r] = [];
       this.frames[r] = [];
     }
@@ -218,9 +223,13 @@ class BucketWriter {
 
   /** Reducer r's combiners as [canonical key, key, combiner], sorted by canonical key. */
   private memoryTriples(r: number): unknown[][] {
-    const triples: unknown[][] = [];
-    for (const [c, [k, v]] of this.maps[r]!.entries()) triples.push([c, k, v]);
-    return triples.sort(byCanonical);
+    if (!this.split) {
+      const split: unknown[][][] = Array.from({ length: this.n }, () => []);
+      for (const [c, [k, v]] of this.combined.entries()) split[this.partition(k)]!.push([c, k, v]);
+      for (const triples of split) triples.sort(byCanonical);
+      this.split = split;
+    }
+    return this.split[r]!;
   }
 
   get spills(): number {
