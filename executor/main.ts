@@ -12,7 +12,7 @@ import { getHeapStatistics } from 'node:v8';
 import { workerData } from 'node:worker_threads';
 import { APP_SECRET_ALIAS, connectToDriver } from '../protocols/driver-executor/index.js';
 import { encodeTokenUrlString, readCredentialsFile, selectToken, TokenKinds } from '../protocols/credentials/index.js';
-import { ConfigError, ConnectionError } from '../protocols/errors/index.js';
+import { ConfigError, ConnectionError, SpindleError } from '../protocols/errors/index.js';
 import { WebHdfsClient } from '../protocols/webhdfs/index.js';
 import { parseExecutorArgs, readExecutorEnvironment } from './environment.js';
 import { startCpuProfile } from './cpu-profile.js';
@@ -150,7 +150,8 @@ if (isTaskWorker()) {
     (code) => process.exit(code),
     (err: unknown) => {
       log(`fatal: ${(err as Error).message}`);
-      if (err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+      // Our own errors (the driver gone, a bad token file) say all there is; a stack is for bugs.
+      if (err instanceof Error && err.stack && !(err instanceof SpindleError)) process.stderr.write(`${err.stack}\n`);
       process.exit(1);
     },
   );
