@@ -91,28 +91,11 @@ export function computePartition(stage: PreparedStage, id: number, p: number, ct
     case 'avro':
       return avroRecords(ctx.fs, input() as FileSplit, ctx.metrics, ctx.cache);
     case 'map':
-      return mapBatches(parent(), node.op, (b) => {
-        const out = new Array<unknown>(b.length);
-        for (let i = 0; i < b.length; i++) out[i] = fn(b[i]);
-        return out;
-      });
     case 'filter':
-      return mapBatches(parent(), node.op, (b) => {
-        const out: unknown[] = [];
-        for (let i = 0; i < b.length; i++) if (fn(b[i])) out.push(b[i]);
-        return out;
-      });
     case 'flatMap':
-      return flatMapBatches(parent(), fn);
     case 'keyBy':
-      return mapBatches(parent(), node.op, (b) => b.map((x) => [fn(x), x]));
     case 'mapValues':
-      return mapBatches(parent(), node.op, (b) =>
-        b.map((kv) => {
-          if (!Array.isArray(kv) || kv.length !== 2) throw new TypeError(`mapValues needs [key, value] pairs, got ${describe(kv)}`);
-          return [kv[0], fn(kv[1])];
-        }),
-      );
+      return fusedBatches(stage, node, p, ctx);
     case 'mapPartitions':
       return mapPartitionBatches(parent(), node, p, fn);
     case 'sample':
@@ -151,41 +134,89 @@ async function* rangeBatches(r: RangeSlice): BatchStream {
   }
 }
 
-async function* mapBatches(source: BatchStream, op: string, f: (b: Batch) => Batch): BatchStream {
-  for await (const b of source) {
-    let out: Batch;
-    try {
-      out = f(b);
-    } catch (err) {
-      throw asClosureError(err, op) ?? err;
-    }
-    if (out.length > 0) yield out;
-  }
-}
+/** Record-at-a-time ops that can run fused in one loop. */
+const FUSIBLE = new Set(['map', 'filter', 'flatMap', 'keyBy', 'mapValues']);
 
-/** flatMap, handing on at most about BATCH_SIZE records at a time (one line may become many words). */
-async function* flatMapBatches(source: BatchStream, fn: Fn): BatchStream {
-  for await (const b of source) {
-    let out: unknown[] = [];
-    for (let i = 0; i < b.length; i++) {
-      try {
-        const r = fn(b[i]);
-        if (Array.isArray(r)) {
-          for (let j = 0; j < r.length; j++) out.push(r[j]);
-        } else if (r === null || r === undefined || typeof (r as Iterable<unknown>)[Symbol.iterator] !== 'function' || typeof r === 'string') {
-          throw new TypeError(`the function given to flatMap must return an array or another iterable (got ${typeof r === 'string' ? 'a string' : String(r)})`);
-        } else {
-          for (const x of r as Iterable<unknown>) out.push(x);
+/**
+ * A chain of map, filter, flatMap, keyBy and mapValues as one loop over the source's batches:
+ * each record goes through every op before the next one starts, and only the chain's output is
+ * collected into a batch (at most about BATCH_SIZE records). Batches between the ops cost word
+ * count's map side ~40% more CPU (the records of each op were stored and read again).
+ */
+function fusedBatches(stage: PreparedStage, last: PreparedNode, p: number, ctx: ComputeContext): BatchStream {
+  const chain: PreparedNode[] = [last];
+  let top = stage.nodes.get(last.parents[0]!)!;
+  while (FUSIBLE.has(top.op) && top.parents.length === 1) {
+    chain.unshift(top);
+    top = stage.nodes.get(top.parents[0]!)!;
+  }
+  const source = computePartition(stage, top.id, p, ctx);
+  let out: unknown[] = [];
+  let push: (x: unknown) => void = (x) => void out.push(x);
+  for (let i = chain.length - 1; i >= 0; i--) push = fusedOp(chain[i]!, push);
+  const run = push;
+  return (async function* () {
+    for await (const b of source) {
+      for (let i = 0; i < b.length; i++) {
+        run(b[i]);
+        if (out.length >= BATCH_SIZE) {
+          yield out;
+          out = [];
         }
-      } catch (err) {
-        throw asClosureError(err, 'flatMap') ?? err;
       }
-      if (out.length >= BATCH_SIZE) {
+      if (out.length > 0) {
         yield out;
         out = [];
       }
     }
-    if (out.length > 0) yield out;
+  })();
+}
+
+/** One op of a fused chain: calls the user's function (its errors named after the op), then `next`. */
+function fusedOp(node: PreparedNode, next: (x: unknown) => void): (x: unknown) => void {
+  const fn = node.fns[0]!;
+  const op = node.op;
+  const call = (x: unknown): unknown => {
+    try {
+      return fn(x);
+    } catch (err) {
+      throw asClosureError(err, op) ?? err;
+    }
+  };
+  switch (op) {
+    case 'map':
+      return (x) => next(call(x));
+    case 'filter':
+      return (x) => {
+        if (call(x)) next(x);
+      };
+    case 'keyBy':
+      return (x) => next([call(x), x]);
+    case 'mapValues':
+      return (kv) => {
+        if (!Array.isArray(kv) || kv.length !== 2) throw new TypeError(`mapValues needs [key, value] pairs, got ${describe(kv)}`);
+        next([kv[0], call(kv[1])]);
+      };
+    case 'flatMap':
+      return (x) => {
+        const r = call(x);
+        if (Array.isArray(r)) {
+          for (let j = 0; j < r.length; j++) next(r[j]);
+          return;
+        }
+        if (r === null || r === undefined || typeof (r as Iterable<unknown>)[Symbol.iterator] !== 'function' || typeof r === 'string') {
+          throw new TypeError(`the function given to flatMap must return an array or another iterable (got ${typeof r === 'string' ? 'a string' : String(r)})`);
+        }
+        let items: unknown[];
+        try {
+          items = [...(r as Iterable<unknown>)];
+        } catch (err) {
+          throw asClosureError(err, op) ?? err;
+        }
+        for (const y of items) next(y);
+      };
+    default:
+      throw new Error(`internal: ${op} cannot be fused`);
   }
 }
 

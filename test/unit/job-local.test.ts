@@ -154,6 +154,34 @@ describe('job engine (in process)', function () {
     expect(run.error?.message).to.match(/\.filter\(fn, \{ limit \}\)/);
   });
 
+  it('runs chains of narrow ops fused, in record order, naming the op whose function failed', async () => {
+    const ok = await runLocalJob(
+      `export default async function main(ctx) {
+         return ctx.range(3000, 2)
+           .flatMap((x) => (x % 3 === 0 ? [] : x % 3 === 1 ? [x, -x] : new Set([x])))
+           .filter((x) => x % 5 !== 0)
+           .keyBy((x) => x % 7)
+           .mapValues((x) => x * 2)
+           .map(([k, v]) => k + ':' + v)
+           .collect();
+       }`,
+    );
+    expect(ok.error).to.equal(undefined);
+    const expected: string[] = [];
+    for (let x = 0; x < 3000; x++) {
+      for (const y of x % 3 === 0 ? [] : x % 3 === 1 ? [x, -x] : [x]) if (y % 5 !== 0) expected.push(`${y % 7}:${y * 2}`);
+    }
+    expect(ok.result).to.deep.equal(expected);
+    const lost = await runLocalJob(
+      `export default async function main(ctx) {
+         const limit = 3;
+         return ctx.range(10, 1).map((x) => x + 1).filter((x) => x < limit).map((x) => x).count();
+       }`,
+      { maxTaskAttempts: 1 },
+    );
+    expect(lost.error?.message).to.match(/cannot use limit on the executor \(in the function given to filter\)/);
+  });
+
   it('retries a throwing task up to maxAttempts, then fails with the message, partition and attempt', async () => {
     const run = await runLocalJob(
       `export default async (ctx) => ctx.range(100, 4).map((x) => { if (x === 60) throw new RangeError('no ' + x); return x; }).count();`,
