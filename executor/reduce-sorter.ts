@@ -3,7 +3,7 @@ import { canonicalKey, compareKeys } from '../protocols/driver-executor/index.js
 import { SpilledValuesWriter, type SpilledValues } from './group-values.js';
 import { byCanonical, memoryFrames, mergeSorted } from './merge.js';
 import { TaskScratch } from './scratch.js';
-import { encodeFrame, FRAME_RECORDS, readFrames, SegmentFileWriter } from './shuffle-files.js';
+import { FRAME_RECORDS, readFrames, writeRun } from './shuffle-files.js';
 
 /**
  * The reduce side of grouping and sorting shuffles, within a memory budget: fetched records
@@ -70,10 +70,7 @@ export class ReduceSorter {
   private async spill(): Promise<void> {
     this.buffer.sort(this.compare);
     const path = this.scratch.file('run');
-    const file = await SegmentFileWriter.create(path);
-    for (let i = 0; i < this.buffer.length; i += FRAME_RECORDS) await file.write(encodeFrame(this.buffer.slice(i, i + FRAME_RECORDS)));
-    file.endSegment();
-    this.runs.push({ path, size: (await file.close())[0]! });
+    this.runs.push({ path, size: await writeRun(path, this.buffer) });
     this.buffer = [];
     this.bufferBytes = 0;
   }

@@ -91,33 +91,19 @@ export async function copyRange(path: string, start: number, length: number, out
 }
 const COPY_PIECE_BYTES = 1024 * 1024;
 
+/** Writes `records` (already in order) as one segment of frames into a new file; returns its size. */
+export async function writeRun(path: string, records: readonly unknown[]): Promise<number> {
+  const file = await SegmentFileWriter.create(path);
+  for (let i = 0; i < records.length; i += FRAME_RECORDS) await file.write(encodeFrame(records.slice(i, i + FRAME_RECORDS)));
+  file.endSegment();
+  return (await file.close())[0]!;
+}
+
 /** Where segment `reduceId` starts in a file whose segment sizes are `sizes`. */
 export function segmentStart(sizes: readonly number[], reduceId: number): number {
   let start = 0;
   for (let i = 0; i < reduceId; i++) start += sizes[i]!;
   return start;
-}
-
-/** Reads segment `reduceId` of a data file whose segment sizes are `sizes`. */
-export async function readSegment(dataPath: string, sizes: readonly number[], reduceId: number): Promise<Buffer> {
-  if (reduceId < 0 || reduceId >= sizes.length) throw new Error(`shuffle file ${dataPath} has ${sizes.length} segments, not ${reduceId + 1}`);
-  let start = 0;
-  for (let i = 0; i < reduceId; i++) start += sizes[i]!;
-  const length = sizes[reduceId]!;
-  const out = Buffer.allocUnsafe(length);
-  if (length === 0) return out;
-  const handle = await open(dataPath, 'r');
-  try {
-    let got = 0;
-    while (got < length) {
-      const { bytesRead } = await handle.read(out, got, length - got, start + got);
-      if (bytesRead === 0) throw new Error(`shuffle file ${dataPath} ends before segment ${reduceId} does`);
-      got += bytesRead;
-    }
-  } finally {
-    await handle.close();
-  }
-  return out;
 }
 
 /** Reads segment `reduceId` of map output `name` in `dir` (index first). */
@@ -132,9 +118,7 @@ export async function mapOutputRange(dir: string, name: string, reduceId: number
   const sizes = JSON.parse(await readFile(join(dir, `${name}.index`), 'utf8')) as number[];
   const path = join(dir, `${name}.data`);
   if (reduceId < 0 || reduceId >= sizes.length) throw new Error(`shuffle file ${path} has ${sizes.length} segments, not ${reduceId + 1}`);
-  let start = 0;
-  for (let i = 0; i < reduceId; i++) start += sizes[i]!;
-  return { path, start, length: sizes[reduceId]! };
+  return { path, start: segmentStart(sizes, reduceId), length: sizes[reduceId]! };
 }
 
 /** Bytes [start, start + length) of a file. */

@@ -10,7 +10,7 @@ import type { ShuffleParams, ShuffleReadInput } from './plan.js';
 import { byCanonical, combineSorted, memoryFrames, mergeSorted } from './merge.js';
 import { DECODED_BYTES_PER_BYTE, ReduceSorter } from './reduce-sorter.js';
 import { TaskScratch } from './scratch.js';
-import { decodeFrames, encodeFrame, FRAME_RECORDS, readFrames, readSizedFrames, SegmentFileWriter, sizedFrames, writeFullySync, type SizedFrame } from './shuffle-files.js';
+import { decodeFrames, readFrames, readSizedFrames, sizedFrames, writeFullySync, writeRun, type SizedFrame } from './shuffle-files.js';
 import { combinerFns, type ShuffleEnv } from './shuffle-writer.js';
 
 /**
@@ -74,7 +74,7 @@ export async function fetchSegments(
   env: ShuffleEnv,
   scratch: TaskScratch,
   onSegment: (segment: Fetched) => Promise<void> | void,
-  stats?: ReadStats,
+  stats: ReadStats,
 ): Promise<void> {
   const queue = [...input.sources];
   const large = largeSegmentBytes(env);
@@ -103,7 +103,7 @@ export async function fetchSegments(
           ? withRetry(src, input.reduceId, async () => {
               const path = scratch.file('fetched');
               const got = await env.fetchToFile(src.address, src.files[0]!, input.reduceId, path);
-              if (stats) stats.fetchedToDisk++;
+              stats.fetchedToDisk++;
               return [{ path, bytes: got }];
             })
           : withRetry(src, input.reduceId, async () => (await env.fetch(src.address, src.files, input.reduceId)).map((data) => ({ data, bytes: data.length })));
@@ -149,7 +149,7 @@ async function withRetry<T>(src: ShuffleReadInput['sources'][number], reduceId: 
 }
 
 /** What a reduce task put on disk, for the executor's log. */
-interface ReadStats {
+export interface ReadStats {
   fetchedToDisk: number;
   runs: number;
   groups: number;
@@ -306,12 +306,8 @@ class SpillingCombiners {
   }
 
   private async spill(): Promise<void> {
-    const triples = this.sortedTriples();
     const path = this.scratch.file('combined');
-    const file = await SegmentFileWriter.create(path);
-    for (let i = 0; i < triples.length; i += FRAME_RECORDS) await file.write(encodeFrame(triples.slice(i, i + FRAME_RECORDS)));
-    file.endSegment();
-    this.runs.push({ path, size: (await file.close())[0]! });
+    this.runs.push({ path, size: await writeRun(path, this.sortedTriples()) });
   }
 
   async *results(): AsyncGenerator<unknown[]> {

@@ -72,7 +72,6 @@ export async function writeShuffle(stream: BatchStream, params: ShuffleParams, f
 
 class BucketWriter {
   private readonly n: number;
-  private readonly bounds: PartitionerSpec | undefined;
   private readonly combiners: ReturnType<typeof combinerFns> | undefined;
   /**
    * aggregate: key -> [key, combiner] for all reducers together; a key's reducer is worked out
@@ -98,7 +97,6 @@ class BucketWriter {
     private readonly name: string,
   ) {
     this.n = params.numPartitions;
-    this.bounds = params.partitioner.kind === 'range' ? params.partitioner : undefined;
     this.partition = partitionerFor(params.partitioner, this.n);
     if (params.combine === 'aggregate') this.combiners = combinerFns(params, fns);
     for (let r = 0; r < this.n; r++) {
@@ -120,8 +118,7 @@ class BucketWriter {
           this.entries++;
         }
       } else {
-        const b = this.bounds;
-        const r = b?.kind === 'range' ? rangePartition(kv[0], b.bounds, b.ascending) : hashKey(kv[0]) % this.n;
+        const r = this.partition(kv[0]);
         const p = this.pending[r]!;
         p.push(kv);
         this.entries++;
