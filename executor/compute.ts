@@ -16,7 +16,23 @@ import { avroRecords, jsonRecords, textLines, type ExecutorFs, type SourceCache 
 export const BATCH_SIZE = 1024;
 
 export type Batch = unknown[];
-export type BatchStream = AsyncIterable<Batch>;
+
+/**
+ * A partition's records as batches; fused chains can also push them one at a time (`pushTo`).
+ * Only one of the two ways may be used per stream.
+ */
+export type BatchStream = AsyncIterable<Batch> & Partial<RecordPusher>;
+
+export interface RecordPusher {
+  /**
+   * Calls `each` with every record, as soon as the chain has made it, so the consumer uses it while
+   * it is still in the CPU caches (word count's map side: the word's hash lookup right after
+   * split made the string, about 2x faster than collecting batches of pairs first). Yields after
+   * each source batch, and after a source record once `full()` is true: the points where the
+   * consumer may await (spill, cancel).
+   */
+  pushTo(each: (x: unknown) => void, full: () => boolean): AsyncIterable<void>;
+}
 type Fn = (...args: unknown[]) => unknown;
 
 export interface PreparedNode {
@@ -151,25 +167,40 @@ function fusedBatches(stage: PreparedStage, last: PreparedNode, p: number, ctx: 
     top = stage.nodes.get(top.parents[0]!)!;
   }
   const source = computePartition(stage, top.id, p, ctx);
-  let out: unknown[] = [];
-  let push: (x: unknown) => void = (x) => void out.push(x);
-  for (let i = chain.length - 1; i >= 0; i--) push = fusedOp(chain[i]!, push);
-  const run = push;
-  return (async function* () {
-    for await (const b of source) {
-      for (let i = 0; i < b.length; i++) {
-        run(b[i]);
-        if (out.length >= BATCH_SIZE) {
+  const through = (sink: (x: unknown) => void): ((x: unknown) => void) => {
+    let f = sink;
+    for (let i = chain.length - 1; i >= 0; i--) f = fusedOp(chain[i]!, f);
+    return f;
+  };
+  return {
+    async *[Symbol.asyncIterator]() {
+      let out: unknown[] = [];
+      const run = through((x) => void out.push(x));
+      for await (const b of source) {
+        for (let i = 0; i < b.length; i++) {
+          run(b[i]);
+          if (out.length >= BATCH_SIZE) {
+            yield out;
+            out = [];
+          }
+        }
+        if (out.length > 0) {
           yield out;
           out = [];
         }
       }
-      if (out.length > 0) {
-        yield out;
-        out = [];
+    },
+    async *pushTo(each, full) {
+      const run = through(each);
+      for await (const b of source) {
+        for (let i = 0; i < b.length; i++) {
+          run(b[i]);
+          if (full()) yield;
+        }
+        yield;
       }
-    }
-  })();
+    },
+  };
 }
 
 /** One op of a fused chain: calls the user's function (its errors named after the op), then `next`. */

@@ -119,11 +119,28 @@ export class TaskRunner implements TaskRunnerLike {
     return s;
   }
 
-  private async *cancellable(tid: number, stream: BatchStream): BatchStream {
-    for await (const b of stream) {
+  /** `stream`, failing with a CancelledError at the first batch (or pause) after the task is cancelled. */
+  private cancellable(tid: number, stream: BatchStream): BatchStream {
+    const check = (): void => {
       if (this.cancelled.has(tid)) throw new CancelledError(`task ${tid} was cancelled`);
-      yield b;
-    }
+    };
+    const pushTo = stream.pushTo?.bind(stream);
+    return {
+      async *[Symbol.asyncIterator]() {
+        for await (const b of stream) {
+          check();
+          yield b;
+        }
+      },
+      ...(pushTo && {
+        async *pushTo(each: (x: unknown) => void, full: () => boolean) {
+          for await (const _ of pushTo(each, full)) {
+            check();
+            yield;
+          }
+        },
+      }),
+    };
   }
 }
 

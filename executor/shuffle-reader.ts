@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { serialize } from 'node:v8';
-import { KeyMap } from '../protocols/driver-executor/index.js';
 import { SpindleError } from '../protocols/errors/index.js';
+import { CombinerMap } from './combiner-map.js';
 import type { BatchStream } from './compute.js';
 import { BATCH_SIZE } from './compute.js';
 import type { ShuffleParams, ShuffleReadInput } from './plan.js';
@@ -261,7 +261,7 @@ function estimateBytes(batch: unknown[]): number {
  * map are merged, combining equal keys.
  */
 class SpillingCombiners {
-  private readonly map = new KeyMap<[unknown, unknown]>();
+  private readonly map: CombinerMap;
   private bytesPerEntry = 64;
   private sinceSample = 0;
   private readonly runs: { path: string; size: number }[] = [];
@@ -270,7 +270,9 @@ class SpillingCombiners {
     private readonly mergeCombiners: Fn,
     private readonly memoryBytes: number,
     private readonly scratch: TaskScratch,
-  ) {}
+  ) {
+    this.map = new CombinerMap((c) => c, mergeCombiners as (a: unknown, b: unknown) => unknown);
+  }
 
   get spills(): number {
     return this.runs.length;
@@ -278,11 +280,7 @@ class SpillingCombiners {
 
   async add(records: [unknown, unknown][]): Promise<void> {
     const m = this.map;
-    for (const kv of records) {
-      const e = m.get(kv[0]);
-      if (e) e[1] = this.mergeCombiners(e[1], kv[1]);
-      else m.set(kv[0], [kv[0], kv[1]]);
-    }
+    for (const kv of records) m.add(kv[0], kv[1]);
     if (++this.sinceSample >= 16 || m.size * this.bytesPerEntry > this.memoryBytes) this.sample();
     if (m.size * this.bytesPerEntry > this.memoryBytes) await this.spill();
   }
@@ -290,17 +288,12 @@ class SpillingCombiners {
   /** Refines the size estimate from a few entries (combiners grow as values merge in). */
   private sample(): void {
     this.sinceSample = 0;
-    const some: unknown[] = [];
-    for (const e of this.map.values()) {
-      if (some.length >= 16) break;
-      some.push(e);
-    }
+    const some = this.map.sample(16);
     if (some.length > 0) this.bytesPerEntry = Math.max(16, (serialize(some).length / some.length) * DECODED_BYTES_PER_BYTE);
   }
 
   private sortedTriples(): unknown[][] {
-    const triples: unknown[][] = [];
-    for (const [c, [k, v]] of this.map.entries()) triples.push([c, k, v]);
+    const triples: unknown[][] = [...this.map.triples()];
     this.map.clear();
     return triples.sort(byCanonical);
   }
@@ -312,7 +305,7 @@ class SpillingCombiners {
 
   async *results(): AsyncGenerator<unknown[]> {
     if (this.runs.length === 0) {
-      let out: unknown[] = [...this.map.values()];
+      let out: unknown[] = [...this.map.pairs()];
       this.map.clear();
       for (let i = 0; i < out.length; i += BATCH_SIZE) yield out.slice(i, i + BATCH_SIZE);
       out = [];

@@ -1,7 +1,8 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serialize } from 'node:v8';
-import { KeyMap, hashKey, rangePartition } from '../protocols/driver-executor/index.js';
+import { hashKey, rangePartition } from '../protocols/driver-executor/index.js';
+import { CombinerMap } from './combiner-map.js';
 import type { BatchStream } from './compute.js';
 import type { MapStatus, PartitionerSpec, ShuffleParams } from './plan.js';
 import { plainRecord } from './group-values.js';
@@ -56,13 +57,19 @@ export function combinerFns(params: ShuffleParams, fns: Fn[]): { create: Fn; mer
 export async function writeShuffle(stream: BatchStream, params: ShuffleParams, fns: Fn[], tid: number, mapId: number, env: ShuffleEnv): Promise<MapStatus & { records: number; bytes: number; spills: number }> {
   const name = `shuffle_${params.shuffleId}_${mapId}_${tid}`;
   const w = new BucketWriter(params, fns, env, name);
-  let records = 0;
   try {
-    for await (const b of stream) {
-      records += b.length;
-      await w.add(b);
+    if (stream.pushTo) {
+      // Records one at a time as the fused chain makes them (see RecordPusher).
+      const add = (kv: unknown): void => w.add(kv);
+      for await (const _ of stream.pushTo(add, () => w.full())) await w.checkpoint();
+    } else {
+      for await (const b of stream) {
+        for (let i = 0; i < b.length; i++) w.add(b[i]);
+        await w.checkpoint();
+      }
     }
     const sizes = await w.finish();
+    const records = w.records;
     if (w.spills > 0) env.note?.(`shuffle ${params.shuffleId} map ${mapId}: ${records} records, ${w.spills} run(s) spilled to disk`);
     return { address: env.address, file: name, sizes, records, bytes: sizes.reduce((a, b) => a + b, 0), spills: w.spills };
   } finally {
@@ -74,10 +81,10 @@ class BucketWriter {
   private readonly n: number;
   private readonly combiners: ReturnType<typeof combinerFns> | undefined;
   /**
-   * aggregate: key -> [key, combiner] for all reducers together; a key's reducer is worked out
-   * once per spill rather than once per record (for word count, most of the map side's time).
+   * aggregate: key -> combiner for all reducers together; a key's reducer is worked out once per
+   * spill rather than once per record (for word count, most of the map side's time).
    */
-  private readonly combined = new KeyMap<[unknown, unknown]>();
+  private readonly combined: CombinerMap | undefined;
   /** aggregate: the combined entries as sorted [canonical, key, combiner] triples per reducer, once split. */
   private split: unknown[][][] | undefined;
   private readonly partition: (key: unknown) => number;
@@ -88,6 +95,7 @@ class BucketWriter {
   private entries = 0;
   private bytesPerEntry = 64;
   private sinceSample = 0;
+  records = 0;
   private readonly runs: { path: string; sizes: number[] }[] = [];
 
   constructor(
@@ -98,52 +106,57 @@ class BucketWriter {
   ) {
     this.n = params.numPartitions;
     this.partition = partitionerFor(params.partitioner, this.n);
-    if (params.combine === 'aggregate') this.combiners = combinerFns(params, fns);
+    if (params.combine === 'aggregate') {
+      this.combiners = combinerFns(params, fns);
+      this.combined = new CombinerMap(this.combiners.create, this.combiners.merge);
+    }
     for (let r = 0; r < this.n; r++) {
       this.pending.push([]);
       this.frames.push([]);
     }
   }
 
-  async add(batch: unknown[]): Promise<void> {
-    for (let kv of batch) {
-      kv = plainRecord(kv);
-      if (!Array.isArray(kv) || kv.length !== 2) throw new TypeError(`a shuffle needs [key, value] pairs, got ${kv === null ? 'null' : typeof kv}`);
-      if (this.combiners) {
-        const m = this.combined;
-        const e = m.get(kv[0]);
-        if (e) e[1] = this.combiners.merge(e[1], kv[1]);
-        else {
-          m.set(kv[0], [kv[0], this.combiners.create(kv[1])]);
-          this.entries++;
-        }
-      } else {
-        const r = this.partition(kv[0]);
-        const p = this.pending[r]!;
-        p.push(kv);
-        this.entries++;
-        if (p.length >= FRAME_RECORDS) this.seal(r);
-      }
+  /** Takes one record; `checkpoint` must follow now and then (it spills). */
+  add(record: unknown): void {
+    this.records++;
+    const kv = plainRecord(record);
+    if (!Array.isArray(kv) || kv.length !== 2) throw new TypeError(`a shuffle needs [key, value] pairs, got ${kv === null ? 'null' : typeof kv}`);
+    if (this.combined) {
+      if (this.combined.add(kv[0], kv[1])) this.entries++;
+    } else {
+      const r = this.partition(kv[0]);
+      const p = this.pending[r]!;
+      p.push(kv);
+      this.entries++;
+      if (p.length >= FRAME_RECORDS) this.seal(r);
     }
-    if (++this.sinceSample >= 16) this.sample(batch);
-    if (this.frameBytes + this.entries * this.bytesPerEntry > this.env.memoryBytes) await this.spill();
+  }
+
+  /** Whether memory is past the budget (estimated). */
+  full(): boolean {
+    return this.frameBytes + this.entries * this.bytesPerEntry > this.env.memoryBytes;
+  }
+
+  /** Refines the size estimate now and then, and spills once memory is past the budget. */
+  async checkpoint(): Promise<void> {
+    if (++this.sinceSample >= 16) this.sample();
+    if (this.full()) await this.spill();
   }
 
   /**
-   * Refines the estimate of an entry's size: from a few records of a batch, or when combining,
-   * from the oldest combiners (they grow as values merge in: a list of values can outgrow any
-   * record).
+   * Refines the estimate of an entry's size: from a few of the records waiting to be framed, or
+   * when combining, from the oldest combiners (they grow as values merge in: a list of values can
+   * outgrow any record).
    */
-  private sample(batch: unknown[]): void {
+  private sample(): void {
     this.sinceSample = 0;
     let some: unknown[] = [];
-    if (this.combiners) {
-      for (const e of this.combined.values()) {
-        if (some.length >= 16) break;
-        some.push(e);
-      }
+    if (this.combined) {
+      some = this.combined.sample(16);
     } else {
-      some = batch.slice(0, 16);
+      for (const p of this.pending) {
+        for (let i = Math.max(0, p.length - 4); i < p.length && some.length < 16; i++) some.push(p[i]);
+      }
     }
     if (some.length > 0) this.bytesPerEntry = Math.max(16, serialize(some).length / some.length + 48);
   }
@@ -170,7 +183,7 @@ class BucketWriter {
   }
 
   private clearMemory(): void {
-    this.combined.clear();
+    this.combined?.clear();
     this.split = undefined;
     for (let r = 0; r < this.n; r++) {
       this.pending[r] = [];
@@ -222,7 +235,7 @@ class BucketWriter {
   private memoryTriples(r: number): unknown[][] {
     if (!this.split) {
       const split: unknown[][][] = Array.from({ length: this.n }, () => []);
-      for (const [c, [k, v]] of this.combined.entries()) split[this.partition(k)]!.push([c, k, v]);
+      for (const t of this.combined!.triples()) split[this.partition(t[1])]!.push(t);
       for (const triples of split) triples.sort(byCanonical);
       this.split = split;
     }

@@ -96,44 +96,6 @@ export function hashPartition(key: unknown, numPartitions: number): number {
   return hashKey(key) % numPartitions;
 }
 
-/**
- * A Map keyed by the canonical encoding of keys (equal keys share an entry), that skips building
- * the encoding for string keys: they go in a Map of their own.
- */
-export class KeyMap<V> {
-  private readonly strings = new Map<string, V>();
-  private readonly others = new Map<string, V>();
-
-  get size(): number {
-    return this.strings.size + this.others.size;
-  }
-
-  get(key: unknown): V | undefined {
-    return typeof key === 'string' ? this.strings.get(key) : this.others.get(canonicalKey(key));
-  }
-
-  set(key: unknown, value: V): void {
-    if (typeof key === 'string') this.strings.set(key, value);
-    else this.others.set(canonicalKey(key), value);
-  }
-
-  /** [canonical key, value] pairs. */
-  *entries(): Generator<[string, V]> {
-    for (const [k, v] of this.strings) yield [`s${k}`, v];
-    yield* this.others;
-  }
-
-  *values(): Generator<V> {
-    yield* this.strings.values();
-    yield* this.others.values();
-  }
-
-  clear(): void {
-    this.strings.clear();
-    this.others.clear();
-  }
-}
-
 /** Rank of a key's type in the total order of keys. */
 function typeRank(v: unknown): number {
   if (v === undefined) return 0;

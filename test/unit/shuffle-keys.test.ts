@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { KeyMap, canonicalKey, compareKeys, hashCanonical, hashKey, hashPartition, rangeBounds, rangePartition } from '../../protocols/driver-executor/index.js';
+import { canonicalKey, compareKeys, hashCanonical, hashKey, hashPartition, rangeBounds, rangePartition } from '../../protocols/driver-executor/index.js';
+import { CombinerMap } from '../../executor/combiner-map.js';
 
 describe('shuffle key encoding and partitioners', () => {
   it('encodes keys canonically: type-tagged, object keys sorted, -0 as 0', () => {
@@ -40,16 +41,29 @@ describe('shuffle key encoding and partitioners', () => {
     expect(hashKey([1, 'a'])).to.equal(hashCanonical(canonicalKey([1, 'a'])));
   });
 
-  it('KeyMap shares an entry between equal keys and lists canonical keys', () => {
-    const m = new KeyMap<number>();
-    m.set('1', 1);
-    m.set(1, 2);
-    m.set({ a: 1, b: [2] }, 3);
-    m.set({ b: [2], a: 1 }, 4);
+  it('CombinerMap folds equal keys into one combiner and lists canonical keys', () => {
+    const m = new CombinerMap((v) => [v], (c, v) => [...(c as unknown[]), v]);
+    expect(m.add('1', 'a')).to.equal(true);
+    expect(m.add(1, 'b')).to.equal(true);
+    expect(m.add({ a: 1, b: [2] }, 'c')).to.equal(true);
+    expect(m.add({ b: [2], a: 1 }, 'd')).to.equal(false);
+    expect(m.add('1', 'e')).to.equal(false);
     expect(m.size).to.equal(3);
-    expect(m.get('1')).to.equal(1);
-    expect(m.get({ b: [2], a: 1 })).to.equal(4);
-    expect([...m.entries()].map(([c]) => c).sort()).to.deep.equal([canonicalKey('1'), canonicalKey(1), canonicalKey({ a: 1, b: [2] })].sort());
+    expect([...m.pairs()]).to.deep.equal([['1', ['a', 'e']], [1, ['b']], [{ a: 1, b: [2] }, ['c', 'd']]]);
+    expect([...m.triples()].map(([c]) => c)).to.deep.equal([canonicalKey('1'), canonicalKey(1), canonicalKey({ a: 1, b: [2] })]);
+    expect(m.sample(2)).to.have.length(2);
+    m.clear();
+    expect(m.size).to.equal(0);
+  });
+
+  it('CombinerMap keeps a combiner that is undefined', () => {
+    // A string key's combiner sits in the map itself, so undefined must not read as "no combiner".
+    let starts = 0;
+    const m = new CombinerMap(() => void starts++, () => undefined);
+    m.add('k', 1);
+    expect(m.add('k', 2)).to.equal(false);
+    expect(starts).to.equal(1);
+    expect([...m.pairs()]).to.deep.equal([['k', undefined]]);
   });
 
   it('orders keys totally: by type, then value', () => {
