@@ -8,6 +8,8 @@ import { amAppOfCwd, statusKb } from '../lib/am-rss.js';
 import { speedupChart } from '../lib/chart.js';
 import { parseOptions, QUICK_SIZES, FULL_SIZES, ROW_NAMES } from '../lib/options.js';
 import { markdownTable, mergeRows, ratioOf, summarize, type Row } from '../lib/results.js';
+import { Readable } from 'node:stream';
+import { forEachLine } from '../lib/local-count.js';
 import { textData, vocabulary, VOCABULARY_SIZE } from '../lib/text-data.js';
 import { appIdIn, parseAmMetrics, phasesOf } from '../lib/yarn.js';
 import { noopMsIn } from '../spindle/jobs.js';
@@ -156,5 +158,26 @@ describe('bench text data', () => {
     expect(a.text.endsWith('\n')).to.equal(true);
     expect(a.bytes).to.equal(Buffer.byteLength(a.text)).and.to.be.at.least(300_000);
     expect(a.text.split(/\s+/).filter(Boolean)).to.have.length(a.words);
+  });
+});
+
+describe('bench local word count', () => {
+  it('reads every line exactly once over byte ranges cut anywhere, in small or large chunks', async () => {
+    const text = 'alpha beta\n\ngamma é delta\nx\nlong line with words\nlast without newline';
+    const file = Buffer.from(text);
+    const all = text.split('\n');
+    for (const chunk of [1, 3, 7, 1024]) {
+      const open = async (offset: number): Promise<Readable> => {
+        const pieces: Buffer[] = [];
+        for (let i = offset; i < file.length; i += chunk) pieces.push(file.subarray(i, Math.min(file.length, i + chunk)));
+        return Readable.from(pieces);
+      };
+      for (let cut = 0; cut <= file.length; cut++) {
+        const lines: string[] = [];
+        await forEachLine(open, 0, cut, (l) => lines.push(l));
+        await forEachLine(open, cut, file.length, (l) => lines.push(l));
+        expect(lines, `chunk ${chunk}, cut at ${cut}`).to.deep.equal(all);
+      }
+    }
   });
 });
