@@ -65,6 +65,8 @@ export class SplitLineReader {
     let i = 0;
     let segStart = i;
     const n = chunk.length;
+    // Without a \r in the chunk, the next terminator is the next \n: found by memchr, not a loop.
+    const lfOnly = chunk.indexOf(CR) === -1;
     while (i < n) {
       if (this.afterCr) {
         this.afterCr = false;
@@ -77,12 +79,17 @@ export class SplitLineReader {
         }
         if (this.beginLine(this.pos + i)) return out;
       }
-      // Fast scan to the next terminator.
-      let j = i;
-      while (j < n) {
-        const b = chunk[j]!;
-        if (b === LF || b === CR) break;
-        j++;
+      let j: number;
+      if (lfOnly) {
+        j = chunk.indexOf(LF, i);
+        if (j === -1) j = n;
+      } else {
+        j = i;
+        while (j < n) {
+          const b = chunk[j]!;
+          if (b === LF || b === CR) break;
+          j++;
+        }
       }
       if (j === n) {
         if (this.lineStart >= 0 && j > segStart) this.pieces.push(chunk.subarray(segStart, j));
@@ -90,10 +97,7 @@ export class SplitLineReader {
         break;
       }
       // A terminator at j ends the current line.
-      if (this.lineStart >= 0) {
-        if (j > segStart) this.pieces.push(chunk.subarray(segStart, j));
-        out.push(this.takeLine());
-      }
+      if (this.lineStart >= 0) out.push(this.takeLine(chunk, segStart, j));
       this.lineStart = -2; // between lines: the next line starts after the terminator
       if (chunk[j] === CR) {
         this.afterCr = true;
@@ -115,7 +119,7 @@ export class SplitLineReader {
     this.finished = true;
     if (this.afterCr) return [];
     // A line that began at the end of the file has no bytes: it is no line.
-    if (this.lineStart >= 0 && this.lineStart < this.end && this.pieces.length > 0) return [this.takeLine()];
+    if (this.lineStart >= 0 && this.lineStart < this.end && this.pieces.length > 0) return [this.takeLine(undefined, 0, 0)];
     return [];
   }
 
@@ -133,10 +137,20 @@ export class SplitLineReader {
     return false;
   }
 
-  private takeLine(): string {
+  /**
+   * The current line: the pieces kept from earlier chunks, then chunk[from, to). A line within one
+   * chunk is decoded straight from it (no Buffer view per line), into a string of its own.
+   */
+  private takeLine(chunk: Buffer | undefined, from: number, to: number): string {
     const p = this.pieces;
-    this.pieces = [];
-    const line = p.length === 0 ? '' : p.length === 1 ? p[0]!.toString('utf8') : Buffer.concat(p).toString('utf8');
+    let line: string;
+    if (p.length === 0) {
+      line = chunk && to > from ? chunk.toString('utf8', from, to) : '';
+    } else {
+      if (chunk && to > from) p.push(chunk.subarray(from, to));
+      line = p.length === 1 ? p[0]!.toString('utf8') : Buffer.concat(p).toString('utf8');
+      this.pieces = [];
+    }
     if (this.bomCheck) {
       // Only the file's first line can carry the byte order mark (decoded as U+FEFF).
       this.bomCheck = false;
