@@ -9,8 +9,8 @@ type Fold = (combiner: unknown, value: unknown) => unknown;
  *
  * String keys, the commonest, map straight to their combiner in a Map of their own: a record costs
  * one hash of the string (V8 caches it on the string for the second lookup) and no entry object to
- * visit. Word count's map side measured ~25% slower with a Map of [key, combiner] entries: one more
- * cache miss per record once the map outgrows the CPU caches.
+ * visit. Word count's map side measured 20-40% slower with a Map of [key, combiner] entries (noisy
+ * runs): one more cache miss per record once the map outgrows the CPU caches.
  */
 export class CombinerMap {
   private readonly strings = new Map<string, unknown>();
