@@ -30,6 +30,11 @@ export function encodeFrame(records: unknown[]): Buffer {
   return Buffer.concat([head, body]);
 }
 
+/** `records` as frames of up to FRAME_RECORDS records each, encoded one at a time as they are taken. */
+export function* encodeFrames(records: readonly unknown[]): Generator<Buffer> {
+  for (let i = 0; i < records.length; i += FRAME_RECORDS) yield encodeFrame(records.slice(i, i + FRAME_RECORDS));
+}
+
 /** A decoded frame and the size of its encoding. */
 export interface SizedFrame {
   records: unknown[];
@@ -94,7 +99,7 @@ const COPY_PIECE_BYTES = 1024 * 1024;
 /** Writes `records` (already in order) as one segment of frames into a new file; returns its size. */
 export async function writeRun(path: string, records: readonly unknown[]): Promise<number> {
   const file = await SegmentFileWriter.create(path);
-  for (let i = 0; i < records.length; i += FRAME_RECORDS) await file.write(encodeFrame(records.slice(i, i + FRAME_RECORDS)));
+  for (const frame of encodeFrames(records)) await file.write(frame);
   file.endSegment();
   return (await file.close())[0]!;
 }

@@ -8,7 +8,7 @@ import type { MapStatus, PartitionerSpec, ShuffleParams } from './plan.js';
 import { plainRecord } from './group-values.js';
 import { byCanonical, combineSorted, memoryFrames, mergeSorted } from './merge.js';
 import type { TaskScratch } from './scratch.js';
-import { copyRange, encodeFrame, FRAME_RECORDS, readFrames, SegmentFileWriter, segmentStart } from './shuffle-files.js';
+import { copyRange, encodeFrame, encodeFrames, FRAME_RECORDS, readFrames, SegmentFileWriter, segmentStart } from './shuffle-files.js';
 
 /**
  * The map side of a shuffle: a task's [key, value] records go to one bucket per reducer (with
@@ -171,12 +171,7 @@ class BucketWriter {
 
   /** The in-memory contents of reducer r as frames (aggregate: sorted [canonical, key, combiner] triples). */
   private memorySegment(r: number): Buffer[] {
-    if (this.combiners) {
-      const triples = this.memoryTriples(r);
-      const out: Buffer[] = [];
-      for (let i = 0; i < triples.length; i += FRAME_RECORDS) out.push(encodeFrame(triples.slice(i, i + FRAME_RECORDS)));
-      return out;
-    }
+    if (this.combiners) return [...encodeFrames(this.memoryTriples(r))];
     const out = this.frames[r]!;
     if (this.pending[r]!.length > 0) out.push(encodeFrame(this.pending[r]!));
     return out;
