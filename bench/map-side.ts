@@ -15,7 +15,7 @@ import { computePartition, type PreparedNode, type PreparedStage } from '../exec
 import { SourceCache } from '../executor/sources.js';
 import { writeShuffle } from '../executor/shuffle-writer.js';
 import { openHarness } from '../test/integration/job-harness.js';
-import { countRange } from './lib/local-count.js';
+import { countRange, flatMapFn, mapFn, reduceFn } from './lib/local-count.js';
 import { median, numberFlags } from './lib/stats.js';
 import { textData } from './lib/text-data.js';
 
@@ -27,8 +27,8 @@ function wordPairs(): PreparedStage {
   const node = (id: number, op: string, fns: Fn[]): PreparedNode => ({ id, op, parents: id === 0 ? [] : [id - 1], numPartitions: 1, fns, params: undefined });
   const nodes = new Map<number, PreparedNode>([
     [0, node(0, 'text', [])],
-    [1, node(1, 'flatMap', [(line) => (line as string).split(' ').filter((w) => w !== '')])],
-    [2, node(2, 'map', [(w) => [w, 1]])],
+    [1, node(1, 'flatMap', [flatMapFn as Fn])],
+    [2, node(2, 'map', [mapFn as Fn])],
   ]);
   return { plan: {} as PreparedStage['plan'], nodes, actionFns: [] };
 }
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
 
     const plain: number[] = [];
     const engine: number[] = [];
-    const sum: Fn = (a, b) => (a as number) + (b as number);
+    const sum = reduceFn as Fn;
     const env = { dir, address: 'local', memoryBytes: 64 * MiB, fetch: () => Promise.reject(new Error('no fetching here')), fetchToFile: () => Promise.reject(new Error('no fetching here')) };
     const runEngine = async (r: number): Promise<{ words: number; ms: number }> => {
       const t0 = performance.now();

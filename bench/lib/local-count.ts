@@ -7,9 +7,9 @@ import type { Readable } from 'node:stream';
 import type { WebHdfsClient } from '../../protocols/webhdfs/index.js';
 
 /** The job's functions, as bench/wordcount.ts's JOB source has them. */
-const flatMapFn = (line: string): string[] => line.split(' ').filter((w) => w !== '');
-const mapFn = (w: string): [string, number] => [w, 1];
-const reduceFn = (a: number, b: number): number => a + b;
+export const flatMapFn = (line: string): string[] => line.split(' ').filter((w) => w !== '');
+export const mapFn = (w: string): [string, number] => [w, 1];
+export const reduceFn = (a: number, b: number): number => a + b;
 
 export type CountStyle = 'hand' | 'job';
 
