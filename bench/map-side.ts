@@ -15,7 +15,7 @@ import { computePartition, type PreparedNode, type PreparedStage } from '../exec
 import { SourceCache } from '../executor/sources.js';
 import { writeShuffle } from '../executor/shuffle-writer.js';
 import { openHarness } from '../test/integration/job-harness.js';
-import { countRange, flatMapFn, mapFn, reduceFn } from './lib/local-count.js';
+import { countRange, hdfsFile, flatMapFn, mapFn, reduceFn } from './lib/local-count.js';
 import { median, numberFlags } from './lib/stats.js';
 import { textData } from './lib/text-data.js';
 
@@ -63,8 +63,8 @@ async function main(): Promise<void> {
     for (let r = 0; r < flags.runs; r++) {
       // Alternate which goes first: the machine's speed drifts.
       const first = r % 2 === 0 ? 'plain' : 'engine';
-      const a = first === 'plain' ? await countRange(h.hdfs, path, 0, end, 'job') : await runEngine(r);
-      const b = first === 'plain' ? await runEngine(r) : await countRange(h.hdfs, path, 0, end, 'job');
+      const a = first === 'plain' ? await countRange(hdfsFile(h.hdfs, path), 0, end, 'job') : await runEngine(r);
+      const b = first === 'plain' ? await runEngine(r) : await countRange(hdfsFile(h.hdfs, path), 0, end, 'job');
       const [local, eng] = first === 'plain' ? [a, b] : [b, a];
       if (eng.words !== local.words) throw new Error(`the engine saw ${eng.words} words, the plain loop ${local.words}`);
       plain.push(local.ms);

@@ -1,8 +1,10 @@
 /**
  * Word count without Spindle, for bench/wordcount.ts: one process reading a byte range of a file
- * over WebHDFS and counting its words in a Map, with either a hand-written loop or the benchmark
- * job's own functions applied in a plain loop (the same code as the job, without the engine).
+ * (over WebHDFS, or a local copy) and counting its words in a Map, with either a hand-written loop
+ * or the benchmark job's own functions applied in a plain loop (the same code as the job, without
+ * the engine).
  */
+import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { WebHdfsClient } from '../../protocols/webhdfs/index.js';
 
@@ -34,7 +36,7 @@ export function lineCounter(style: CountStyle, counts: Map<string, number>): (li
  * Hadoop's and Spindle's text splits: the line crossing `end` belongs to this range, the one
  * crossing `start` to the previous). Whole runs of lines are decoded at once and split on "\n".
  */
-export async function forEachLine(open: (offset: number) => Promise<Readable>, start: number, end: number, each: (line: string) => void): Promise<void> {
+export async function forEachLine(open: RangeOpener, start: number, end: number, each: (line: string) => void): Promise<void> {
   // From start - 1: a range whose first byte begins a line sees the "\n" before it.
   let pos = start === 0 ? 0 : start - 1;
   let skipping = start > 0;
@@ -76,13 +78,37 @@ export async function forEachLine(open: (offset: number) => Promise<Readable>, s
   }
 }
 
+/** Opens a file at a byte offset. */
+export type RangeOpener = (offset: number) => Promise<Readable>;
+
+export const hdfsFile =
+  (hdfs: WebHdfsClient, path: string): RangeOpener =>
+  (offset) =>
+    hdfs.open(path, { offset });
+
+/** A local file, read in 64 KiB chunks (the size WebHDFS responses arrive in here). */
+export const localFile =
+  (path: string): RangeOpener =>
+  async (offset) =>
+    createReadStream(path, { start: offset, highWaterMark: 64 * 1024 });
+
+export interface RangeCount {
+  words: number;
+  /** Wall time. */
+  ms: number;
+  /** This process's CPU time (user + system, all threads) over the same span. */
+  cpuMs: number;
+}
+
 /** Counts the words of lines starting in [start, end); returns the word total and the time taken. */
-export async function countRange(hdfs: WebHdfsClient, path: string, start: number, end: number, style: CountStyle): Promise<{ words: number; ms: number }> {
+export async function countRange(open: RangeOpener, start: number, end: number, style: CountStyle): Promise<RangeCount> {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const counts = new Map<string, number>();
-  await forEachLine((offset) => hdfs.open(path, { offset }), start, end, lineCounter(style, counts));
+  await forEachLine(open, start, end, lineCounter(style, counts));
+  const cpu = process.cpuUsage(cpu0);
   const ms = performance.now() - t0;
   let words = 0;
   for (const n of counts.values()) words += n;
-  return { words, ms };
+  return { words, ms, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
