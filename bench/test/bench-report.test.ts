@@ -5,6 +5,7 @@
  */
 import { expect } from 'chai';
 import { amAppOfCwd, statusKb } from '../lib/am-rss.js';
+import { roleOfCommand, statTicks, ticksAt } from '../lib/cpu-use.js';
 import { speedupChart } from '../lib/chart.js';
 import { parseOptions, QUICK_SIZES, FULL_SIZES, ROW_NAMES } from '../lib/options.js';
 import { markdownTable, mergeRows, ratioOf, summarize, type Row } from '../lib/results.js';
@@ -124,6 +125,34 @@ describe('bench log and /proc parsing', () => {
     expect(statusKb(status, 'VmHWM')).to.equal(360000);
     expect(statusKb(status, 'VmRSS')).to.equal(350000);
     expect(statusKb(status, 'VmSwap')).to.equal(0);
+  });
+
+  it('reads utime + stime of /proc/<pid>/stat, even with spaces and parentheses in the command name', () => {
+    const tail = 'S 1 2 3 4 5 6 7 8 9 10 1234 56 0 0 20 0 11 0 99';
+    expect(statTicks(`4242 (node) ${tail}`)).to.equal(1290);
+    expect(statTicks(`4242 (a (b) c) ${tail}`)).to.equal(1290);
+  });
+
+  it('tells executors, the AM and driver, and Hadoop daemons apart by command line', () => {
+    const cmd = (...argv: string[]): string => argv.join('\0') + '\0';
+    expect(roleOfCommand(cmd('node', '--max-old-space-size=384', 'spindle-executor.mjs', '--executor-id', '1'))).to.equal('executor');
+    expect(roleOfCommand(cmd('node', 'spindle-am.mjs'))).to.equal('appmaster');
+    expect(roleOfCommand(cmd('node', 'spindle-driver.mjs', 'spindle-job.mjs'))).to.equal('appmaster');
+    expect(roleOfCommand(cmd('java', '-Xmx1g', 'org.apache.hadoop.hdfs.server.datanode.DataNode'))).to.equal('hadoop');
+    expect(roleOfCommand(cmd('node', 'dist/bench/wordcount-part.js', 'local'))).to.equal('other');
+  });
+
+  it('interpolates CPU ticks between samples and holds them outside', () => {
+    const samples: [number, number][] = [
+      [1_000, 10],
+      [2_000, 30],
+      [4_000, 30],
+    ];
+    expect(ticksAt(samples, 500)).to.equal(10);
+    expect(ticksAt(samples, 1_500)).to.equal(20);
+    expect(ticksAt(samples, 3_000)).to.equal(30);
+    expect(ticksAt(samples, 9_000)).to.equal(30);
+    expect(ticksAt([], 1_000)).to.equal(0);
   });
 
   it('picks the line of a failure that says what went wrong', () => {
