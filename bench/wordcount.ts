@@ -18,7 +18,7 @@
  * the driver around the action (container start-up excluded), after a warm-up round in the same
  * job. Every count is checked against the generator's word total. On Linux the CPU time of every
  * process is sampled from /proc, so each side also shows the CPU seconds per GiB its own processes
- * (plain processes, or the executors) and the Hadoop daemons used.
+ * (the plain processes, or the executors, AM and driver) and the Hadoop daemons used.
  *
  * Parallel efficiency = (one-process time / cluster time) / executors.
  */
@@ -69,7 +69,7 @@ const LABELS: Record<Side, string> = {
 
 interface Measure {
   ms: number;
-  /** CPU seconds of the side's own processes (the plain processes, or the executors). */
+  /** CPU seconds of the side's own processes (the plain processes, or the executors, AM and driver). */
   cpu?: number;
   /** CPU seconds of the Hadoop daemons during the side's window. */
   hadoop?: number;
@@ -106,7 +106,7 @@ async function cluster(h: JobHarness, path: string, partitions: number, words: n
   check('cluster', measured.total, words);
   if (!cpu.available) return { ms: measured.ms };
   const used = cpu.secondsBetween(measured.startedAt, measured.endedAt);
-  return { ms: measured.ms, cpu: used.executor, hadoop: used.hadoop };
+  return { ms: measured.ms, cpu: used.executor + used.appmaster, hadoop: used.hadoop };
 }
 
 async function main(): Promise<void> {
@@ -152,8 +152,15 @@ async function main(): Promise<void> {
       console.log(`  ${LABELS[s].padEnd(46)} ${(ms(s) / 1000).toFixed(1).padStart(6)} s ${mibPerSecond(bytes, ms(s)).toFixed(1).padStart(6)} MiB/s   CPU ${perGiB(s, 'cpu')} + ${perGiB(s, 'hadoop')}`);
     }
     const eff = (one: Side, t: Side): string => `${((ms(one) / ms(t) / EXECUTORS) * 100).toFixed(0)}%`;
+    // The same ratio within each run (sides minutes apart rather than across the whole benchmark).
+    const perRun = (one: Side, t: Side): string => {
+      const e = got[one].map((m, r) => m.ms / got[t][r]!.ms / EXECUTORS);
+      return `median ${(median(e) * 100).toFixed(0)}% (${e.map((x) => (x * 100).toFixed(0)).join(', ')})`;
+    };
     console.log(`parallel efficiency of the cluster: ${eff('job', 'cluster')} against the job's functions in one process (${eff('hand', 'cluster')} against the hand-written loop)`);
+    console.log(`  run by run, against the job's functions: ${perRun('job', 'cluster')}`);
     console.log(`this machine's ceiling, 2 plain processes: ${eff('job', 'two')} over WebHDFS, ${eff('local-one', 'local-two')} on a local file without Hadoop; the cluster takes ${(ms('cluster') / ms('two')).toFixed(2)}x the WebHDFS pair's time`);
+    console.log(`  run by run: over WebHDFS ${perRun('job', 'two')}; local file ${perRun('local-one', 'local-two')}`);
   } finally {
     cpu.stop();
     rmSync(local, { force: true });
