@@ -10,6 +10,8 @@
  *   gives two processes with the Hadoop daemons beside them (the ceiling for the cluster);
  * - one process and two processes at once, the job's functions, over a local copy of the file:
  *   the same ceiling without Hadoop at all.
+ * - the cluster with 1 executor, which leaves the second core to the Hadoop daemons as the
+ *   one-process baseline does: its time over the baseline's is the engine's and YARN's own cost.
  *
  *   node dist/bench/wordcount.js [--mib 64] [--runs 3] [--partitions 4]
  *
@@ -56,8 +58,8 @@ export default async function main(ctx, [input, partitions]) {
 
 const PART_SCRIPT = fileURLToPath(new URL('./wordcount-part.js', import.meta.url));
 
-type Side = 'hand' | 'job' | 'two' | 'local-one' | 'local-two' | 'cluster';
-const SIDES: Side[] = ['cluster', 'hand', 'job', 'two', 'local-one', 'local-two'];
+type Side = 'hand' | 'job' | 'two' | 'local-one' | 'local-two' | 'cluster' | 'cluster-one';
+const SIDES: Side[] = ['cluster', 'hand', 'job', 'two', 'cluster-one', 'local-one', 'local-two'];
 const LABELS: Record<Side, string> = {
   hand: '1 process, hand-written loop, WebHDFS',
   job: "1 process, the job's functions, WebHDFS",
@@ -65,6 +67,7 @@ const LABELS: Record<Side, string> = {
   'local-one': "1 process, the job's functions, local file",
   'local-two': '2 processes, half the file each, local file',
   cluster: `cluster, ${EXECUTORS} executors`,
+  'cluster-one': 'cluster, 1 executor',
 };
 
 interface Measure {
@@ -99,8 +102,8 @@ async function plain(side: Side, where: 'hdfs' | 'local', path: string, style: C
   return { ms: Math.max(...parts.map((p) => p.ms)), cpu: parts.reduce((n, p) => n + p.cpuMs, 0) / 1000 };
 }
 
-async function cluster(h: JobHarness, path: string, partitions: number, words: number, cpu: CpuSampler): Promise<Measure> {
-  const run = await runJob(h, { source: JOB, args: [path, String(partitions)], executors: EXECUTORS, executorMemoryMb: 512 });
+async function cluster(h: JobHarness, path: string, partitions: number, words: number, cpu: CpuSampler, executors: number): Promise<Measure> {
+  const run = await runJob(h, { source: JOB, args: [path, String(partitions)], executors, executorMemoryMb: 512 });
   if (run.report.finalStatus !== 'SUCCEEDED') throw new Error(`cluster run ${run.appId} ${run.report.finalStatus}:\n${run.stderr.slice(-4000)}`);
   const measured = (run.result as { ms: number; startedAt: number; endedAt: number; total: number }[])[1]!;
   check('cluster', measured.total, words);
@@ -124,18 +127,19 @@ async function main(): Promise<void> {
     console.log(`input: ${path} and a local copy, ${(bytes / MiB).toFixed(1)} MiB, ${words} words`);
     cpu.start();
 
-    const got: Record<Side, Measure[]> = { hand: [], job: [], two: [], 'local-one': [], 'local-two': [], cluster: [] };
+    const got: Record<Side, Measure[]> = { hand: [], job: [], two: [], 'local-one': [], 'local-two': [], cluster: [], 'cluster-one': [] };
     for (let r = 0; r < flags.runs; r++) {
       const order = SIDES.map((_, i) => SIDES[(i + r) % SIDES.length]!);
       const took: string[] = [];
       for (const side of order) {
         const from = Date.now();
         let m: Measure;
-        if (side === 'cluster') m = await cluster(h, path, flags.partitions, words, cpu);
+        if (side === 'cluster') m = await cluster(h, path, flags.partitions, words, cpu, EXECUTORS);
+        else if (side === 'cluster-one') m = await cluster(h, path, flags.partitions, words, cpu, 1);
         else if (side === 'hand' || side === 'job') m = await plain(side, 'hdfs', path, side, 1, bytes, words);
         else if (side === 'two') m = await plain(side, 'hdfs', path, 'job', 2, bytes, words);
         else m = await plain(side, 'local', local, 'job', side === 'local-one' ? 1 : 2, bytes, words);
-        if (side !== 'cluster' && cpu.available) m.hadoop = cpu.secondsBetween(from, Date.now()).hadoop;
+        if (side !== 'cluster' && side !== 'cluster-one' && cpu.available) m.hadoop = cpu.secondsBetween(from, Date.now()).hadoop;
         got[side].push(m);
         took.push(`${side} ${(m.ms / 1000).toFixed(1)} s`);
       }
@@ -161,6 +165,10 @@ async function main(): Promise<void> {
     console.log(`  run by run, against the job's functions: ${perRun('job', 'cluster')}`);
     console.log(`this machine's ceiling, 2 plain processes: ${eff('job', 'two')} over WebHDFS, ${eff('local-one', 'local-two')} on a local file without Hadoop; the cluster takes ${(ms('cluster') / ms('two')).toFixed(2)}x the WebHDFS pair's time`);
     console.log(`  run by run: over WebHDFS ${perRun('job', 'two')}; local file ${perRun('local-one', 'local-two')}`);
+    // One executor leaves the second core to the Hadoop daemons, as the one-process baseline does:
+    // what is left between the two is the engine's and YARN's own cost, without the machine's.
+    const oneRuns = got['cluster-one'].map((m, r) => m.ms / got.job[r]!.ms);
+    console.log(`the cluster with 1 executor takes ${(ms('cluster-one') / ms('job')).toFixed(2)}x the one process running the job's functions (run by run ${oneRuns.map((x) => x.toFixed(2)).join(', ')})`);
   } finally {
     cpu.stop();
     rmSync(local, { force: true });
