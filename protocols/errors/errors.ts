@@ -17,6 +17,7 @@
  *       ├── NotEmptyError            PathIsNotEmptyDirectoryException
  *       ├── StandbyError             StandbyException (fail over to another server)
  *       ├── SafeModeError            SafeModeException (retriable after a while)
+ *       ├── RetriableError           RetriableException: the server asks for the same call again later
  *       ├── InvalidRequestError      IllegalArgumentException, InvalidResourceRequestException, ...
  *       └── (plain RemoteError for anything the table does not name)
  */
@@ -130,6 +131,17 @@ export class StandbyError extends RemoteError {
 
 export class SafeModeError extends RemoteError {
   override readonly name: string = 'SafeModeError';
+  constructor(message: string, options: SpindleErrorOptions = {}) {
+    super(message, { retriable: true, ...options });
+  }
+}
+
+/**
+ * Hadoop's RetriableException: the server could not serve the call now (a NameNode catching up on
+ * edits, a token not yet loaded) and says the same call may succeed later.
+ */
+export class RetriableError extends RemoteError {
+  override readonly name: string = 'RetriableError';
   constructor(message: string, options: SpindleErrorOptions = {}) {
     super(message, { retriable: true, ...options });
   }

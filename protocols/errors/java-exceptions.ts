@@ -6,6 +6,7 @@ import {
   NotFoundError,
   ParentNotDirectoryError,
   RemoteError,
+  RetriableError,
   SafeModeError,
   StandbyError,
   type SpindleErrorOptions,
@@ -35,7 +36,7 @@ const JAVA_EXCEPTIONS: Record<string, RemoteErrorClass> = {
   'org.apache.hadoop.fs.PathIsNotEmptyDirectoryException': NotEmptyError,
   'org.apache.hadoop.ipc.StandbyException': StandbyError,
   'org.apache.hadoop.hdfs.server.namenode.SafeModeException': SafeModeError,
-  'org.apache.hadoop.ipc.RetriableException': SafeModeError,
+  'org.apache.hadoop.ipc.RetriableException': RetriableError,
   'java.lang.IllegalArgumentException': InvalidRequestError,
   'java.lang.UnsupportedOperationException': InvalidRequestError,
   // Both extend IllegalArgumentException; HDFS throws them for bad path names (e.g. a ':' segment).
@@ -60,10 +61,16 @@ function simpleName(className: string): string {
   return dot < 0 ? className : className.slice(dot + 1);
 }
 
-/** The error class for a Java exception class name (fully qualified or simple). */
-export function errorClassFor(className: string | undefined): RemoteErrorClass {
+/**
+ * The error class for a Java exception class name (fully qualified or simple). An HA NameNode in safe
+ * mode wraps its SafeModeException in a RetriableException (NameNode#checkNameNodeSafeMode), so the
+ * message decides between the two.
+ */
+export function errorClassFor(className: string | undefined, message = ''): RemoteErrorClass {
   if (!className) return RemoteError;
-  return JAVA_EXCEPTIONS[className] ?? BY_SIMPLE_NAME[simpleName(className)] ?? RemoteError;
+  const cls = JAVA_EXCEPTIONS[className] ?? BY_SIMPLE_NAME[simpleName(className)] ?? RemoteError;
+  if (cls === RetriableError && message.includes('SafeModeException')) return SafeModeError;
+  return cls;
 }
 
 /** Build the typed error for a server-side Java exception. */
@@ -72,6 +79,6 @@ export function fromJavaException(
   message: string,
   options: SpindleErrorOptions = {},
 ): RemoteError {
-  const Cls = errorClassFor(className);
+  const Cls = errorClassFor(className, message);
   return new Cls(message, { ...options, exceptionClassName: className ?? options.exceptionClassName });
 }
