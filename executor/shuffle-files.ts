@@ -2,6 +2,7 @@ import { writeSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
+import { ProtocolError } from '../protocols/errors/index.js';
 
 /**
  * Map output files. A map task writes one data file with one segment per reducer, and an index
@@ -15,6 +16,14 @@ import { deserialize, serialize } from 'node:v8';
  * Spill runs use the same layout. Frames keep serialization in batches (one v8 call per few
  * thousand records) and let a reader decode a segment a frame at a time.
  */
+
+/**
+ * A map output or spill file whose bytes do not parse: a truncated file, a length running past its
+ * segment, a frame that does not deserialize, an unreadable index. `path` names the file.
+ */
+export class CorruptShuffleDataError extends ProtocolError {
+  override readonly name: string = 'CorruptShuffleDataError';
+}
 
 /** Records per frame. */
 export const FRAME_RECORDS = 4096;
@@ -50,10 +59,14 @@ export function* decodeFrames(segment: Buffer): Generator<unknown[]> {
 export function* sizedFrames(segment: Buffer): Generator<SizedFrame> {
   let at = 0;
   while (at < segment.length) {
-    if (at + 4 > segment.length) throw new Error(`shuffle segment: truncated frame header at byte ${at} of ${segment.length}`);
+    if (at + 4 > segment.length) {
+      throw new CorruptShuffleDataError(`shuffle segment: truncated frame header at byte ${at} of ${segment.length}`);
+    }
     const length = segment.readUInt32BE(at);
-    if (at + 4 + length > segment.length) throw new Error(`shuffle segment: frame of ${length} bytes at byte ${at} runs past the segment (${segment.length})`);
-    yield { records: deserialize(segment.subarray(at + 4, at + 4 + length)) as unknown[], bytes: 4 + length };
+    if (at + 4 + length > segment.length) {
+      throw new CorruptShuffleDataError(`shuffle segment: frame of ${length} bytes at byte ${at} runs past the segment (${segment.length})`);
+    }
+    yield { records: decodeBody(segment.subarray(at + 4, at + 4 + length), `shuffle segment, frame at byte ${at}`), bytes: 4 + length };
     at += 4 + length;
   }
 }
@@ -120,7 +133,8 @@ export async function readMapOutput(dir: string, name: string, reduceId: number)
 /** Where segment `reduceId` of map output `name` in `dir` is: its data file and byte range. */
 export async function mapOutputRange(dir: string, name: string, reduceId: number): Promise<{ path: string; start: number; length: number }> {
   if (!MAP_OUTPUT_NAME.test(name)) throw new Error(`not a map output file name: ${JSON.stringify(name)}`);
-  const sizes = JSON.parse(await readFile(join(dir, `${name}.index`), 'utf8')) as number[];
+  const indexPath = join(dir, `${name}.index`);
+  const sizes = parseIndex(await readFile(indexPath, 'utf8'), indexPath);
   const path = join(dir, `${name}.data`);
   if (reduceId < 0 || reduceId >= sizes.length) throw new Error(`shuffle file ${path} has ${sizes.length} segments, not ${reduceId + 1}`);
   return { path, start: segmentStart(sizes, reduceId), length: sizes[reduceId]! };
@@ -154,9 +168,15 @@ export async function* readSizedFrames(path: string, start: number, length: numb
     while (at < end) {
       await readFully(handle, head, at, path);
       const size = head.readUInt32BE(0);
+      // A length is trusted only as far as the range it sits in: never allocate past it.
+      if (at + 4 + size > end) {
+        throw new CorruptShuffleDataError(`shuffle file ${path}: frame of ${size} bytes at byte ${at} runs past its range (ends at ${end})`, {
+          path,
+        });
+      }
       const body = Buffer.allocUnsafe(size);
       await readFully(handle, body, at + 4, path);
-      yield { records: deserialize(body) as unknown[], bytes: 4 + size };
+      yield { records: decodeBody(body, `shuffle file ${path}, frame at byte ${at}`, path), bytes: 4 + size };
       at += 4 + size;
     }
   } finally {
@@ -168,9 +188,37 @@ async function readFully(handle: Awaited<ReturnType<typeof open>>, into: Buffer,
   let got = 0;
   while (got < into.length) {
     const { bytesRead } = await handle.read(into, got, into.length - got, position + got);
-    if (bytesRead === 0) throw new Error(`shuffle file ${path} ends in the middle of a frame (at byte ${position + got})`);
+    if (bytesRead === 0) {
+      throw new CorruptShuffleDataError(`shuffle file ${path} ends in the middle of a frame (at byte ${position + got})`, { path });
+    }
     got += bytesRead;
   }
+}
+
+/** The records of one frame's body; a body that does not deserialize to an array is corrupt. */
+function decodeBody(body: Buffer, where: string, path?: string): unknown[] {
+  let records: unknown;
+  try {
+    records = deserialize(body);
+  } catch (err) {
+    throw new CorruptShuffleDataError(`${where} does not decode`, { cause: err, ...(path ? { path } : {}) });
+  }
+  if (!Array.isArray(records)) throw new CorruptShuffleDataError(`${where} holds no record array`, path ? { path } : {});
+  return records;
+}
+
+/** A map output index: a JSON array of segment sizes, each a whole number of bytes. */
+function parseIndex(text: string, path: string): number[] {
+  let sizes: unknown;
+  try {
+    sizes = JSON.parse(text);
+  } catch (err) {
+    throw new CorruptShuffleDataError(`shuffle index ${path} is not JSON`, { cause: err, path });
+  }
+  if (!Array.isArray(sizes) || !sizes.every((n) => Number.isSafeInteger(n) && (n as number) >= 0)) {
+    throw new CorruptShuffleDataError(`shuffle index ${path} is not a list of segment sizes`, { path });
+  }
+  return sizes as number[];
 }
 
 /** Writes all of `data` at the end of file descriptor `fd` (a write may take only part). */
