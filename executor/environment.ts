@@ -22,6 +22,8 @@ export interface ExecutorEnvironment {
   containerId: string;
   /** LOCAL_DIRS (else the working directory): where shuffle files go; YARN removes them with the application. */
   localDirs: string[];
+  /** SPINDLE_CPU_PROFILE_DIR: where to write a CPU profile of this executor (for benchmarks), if set. */
+  cpuProfileDir?: string;
 }
 
 /** Parses `--driver host:port --executor-id N --cores C --job file`. */
@@ -51,5 +53,12 @@ export function readExecutorEnvironment(env: Record<string, string | undefined>)
   const tokenFile = env.HADOOP_TOKEN_FILE_LOCATION;
   if (!tokenFile) throw new ConfigError('executor: HADOOP_TOKEN_FILE_LOCATION is not set: executors must run in a YARN container started by the AM');
   const localDirs = (env.LOCAL_DIRS ?? '').split(',').filter((d) => d !== '');
-  return { tokenFile, host: env.NM_HOST ?? 'localhost', containerId: env.CONTAINER_ID ?? '', localDirs: localDirs.length > 0 ? localDirs : [env.PWD ?? process.cwd()] };
+  const cpuProfileDir = env.SPINDLE_CPU_PROFILE_DIR?.trim();
+  return {
+    tokenFile,
+    host: env.NM_HOST ?? 'localhost',
+    containerId: env.CONTAINER_ID ?? '',
+    localDirs: localDirs.length > 0 ? localDirs : [env.PWD ?? process.cwd()],
+    ...(cpuProfileDir ? { cpuProfileDir } : {}),
+  };
 }

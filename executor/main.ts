@@ -89,7 +89,7 @@ async function main(): Promise<number> {
   if (!secret) throw new ConfigError(`executor: the container credentials hold no ${APP_SECRET_ALIAS}; was it started by the Spindle AM?`);
   const hdfsToken = selectToken(credentials, TokenKinds.HDFS_DELEGATION);
   const delegationToken = hdfsToken ? encodeTokenUrlString(hdfsToken) : undefined;
-  const stopProfile = await startCpuProfile(process.env.SPINDLE_CPU_PROFILE_DIR, args.executorId);
+  const stopProfile = await startCpuProfile(env.cpuProfileDir, args.executorId);
   const job = await loadJobModule(args.jobPath);
 
   const socket = await dialWithRetry(args.driverHost, args.driverPort);

@@ -12,6 +12,8 @@
 import { loadJobModule } from '../../executor/index.js';
 import { encodeTokenUrlString, readCredentialsFile, selectToken, TokenKinds } from '../../protocols/credentials/index.js';
 import { WebHdfsClient } from '../../protocols/webhdfs/index.js';
+import { readDriverEnvironment } from './environment.js';
+import { JobDefinitionError, TaskFailedError } from './errors.js';
 import { isAmMessage, type AmToDriver } from './ipc.js';
 import { resultLine } from './result-line.js';
 import { DriverRuntime, type InitMessage } from './runtime.js';
@@ -52,7 +54,7 @@ async function main(): Promise<number | undefined> {
   }
   const initMessage = await init;
   // On a secure cluster the container credentials hold an HDFS delegation token; use it as executors do.
-  const tokenFile = process.env.HADOOP_TOKEN_FILE_LOCATION;
+  const { tokenFile } = readDriverEnvironment(process.env);
   const hdfsToken = tokenFile ? selectToken(await readCredentialsFile(tokenFile), TokenKinds.HDFS_DELEGATION) : undefined;
   const fs = new WebHdfsClient({
     nameNodes: initMessage.nameNodes,
@@ -76,9 +78,10 @@ async function main(): Promise<number | undefined> {
     await runtime.stop('succeeded', 'the job has finished');
   } catch (err) {
     code = 1;
-    const e = err as Error;
-    log(`the job failed: ${e instanceof Error ? e.message : String(err)}`);
-    if (e instanceof Error && e.name !== 'TaskFailedError' && e.name !== 'JobDefinitionError' && e.stack) process.stderr.write(`${e.stack}\n`);
+    log(`the job failed: ${err instanceof Error ? err.message : String(err)}`);
+    // Task failures and job definition errors say all there is to say; anything else is worth its stack.
+    const explained = err instanceof TaskFailedError || err instanceof JobDefinitionError;
+    if (!explained && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     await runtime.stop('failed', 'the job failed');
   }
   fs.close();
@@ -90,7 +93,7 @@ main().then(
     if (code !== undefined) process.exit(code);
   },
   (err: unknown) => {
-    log(`fatal: ${(err as Error).message}`);
+    log(`fatal: ${err instanceof Error ? err.message : String(err)}`);
     if (err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     process.exit(1);
   },

@@ -150,3 +150,18 @@ export class RetriableError extends RemoteError {
 export class InvalidRequestError extends RemoteError {
   override readonly name: string = 'InvalidRequestError';
 }
+
+/**
+ * The message of anything thrown: an Error's message, or the thrown value as text (a job may
+ * throw a string or a plain object; `(err as Error).message` would say "undefined").
+ */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === 'string') return err;
+  try {
+    return JSON.stringify(err) ?? String(err);
+  } catch {
+    // A value JSON cannot print (a cycle, a BigInt): its string form is the best we have.
+    return String(err);
+  }
+}

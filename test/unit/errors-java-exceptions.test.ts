@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { NotFoundError, RemoteError, RetriableError, SafeModeError, fromJavaException } from '../../protocols/errors/index.js';
+import { errorMessage, NotFoundError, RemoteError, RetriableError, SafeModeError, fromJavaException } from '../../protocols/errors/index.js';
 
 describe('Java exception table', () => {
   it('maps RetriableException to a retriable RetriableError, not to safe mode', () => {
@@ -22,5 +22,18 @@ describe('Java exception table', () => {
     const other = fromJavaException('com.example.WeirdException', 'odd');
     expect(other.constructor).to.equal(RemoteError);
     expect(other.retriable).to.equal(false);
+  });
+});
+
+describe('errorMessage', () => {
+  it('says what was thrown, whatever it was', () => {
+    expect(errorMessage(new RangeError('too far'))).to.equal('too far');
+    expect(errorMessage('plain text')).to.equal('plain text');
+    expect(errorMessage({ code: 7 })).to.equal('{"code":7}');
+    expect(errorMessage(undefined)).to.equal('undefined');
+    expect(errorMessage(10n)).to.equal('10');
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(errorMessage(cyclic)).to.equal('[object Object]');
   });
 });
