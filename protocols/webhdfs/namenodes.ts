@@ -9,7 +9,8 @@
  */
 import { ConnectionError, ProtocolError, SafeModeError, SpindleError, StandbyError, TimeoutError } from '../errors/index.js';
 import { isRetriable, retry } from '../retry/index.js';
-import { type HttpTransport, type Method, wasNotSent } from './http.js';
+import { wasNotSent } from '../http/index.js';
+import type { HttpTransport, Method } from './http.js';
 import type { ResolvedWebHdfsOptions } from './options.js';
 import { errorFromResponse, type CallContext } from './remote-error.js';
 import { buildUrl, type QueryValue } from './url.js';

@@ -19,7 +19,8 @@
  */
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { ProtocolError, TimeoutError } from '../errors/index.js';
-import { abortRequest, callTimeout, contextFields, readText, type HttpTransport } from './http.js';
+import { abortRequest } from '../http/index.js';
+import { callTimeout, contextFields, readText, type HttpTransport } from './http.js';
 import { errorFromResponse, type CallContext } from './remote-error.js';
 import type { UploadBody } from './types.js';
 
