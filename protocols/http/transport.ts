@@ -35,11 +35,16 @@ export interface HttpCall {
 /** The error a request was aborted with, so that later socket complaints do not hide it. */
 const ABORT_REASON = Symbol('http.abortReason');
 
-/** Destroy `req` because of `err`; readers of its response then see `err`, not "aborted". */
+/**
+ * Destroy `req` because of `err`: its failures are then reported as `err`, not as the socket's
+ * "aborted" or "socket hang up". `err` is not handed to `destroy()`: Node would emit it on the socket,
+ * which may already be back in the agent's pool (a whole answer read, an oversize one refused), where
+ * nobody listens and it would crash the process.
+ */
 export function abortRequest(req: ClientRequest, err: Error): void {
   const tagged = req as ClientRequest & { [ABORT_REASON]?: Error };
   tagged[ABORT_REASON] ??= err;
-  req.destroy(err);
+  req.destroy();
 }
 
 /** The error `req` was aborted with, if any. */
