@@ -26,8 +26,6 @@ export interface TransportOptions {
   maxSocketsPerHost: number;
 }
 
-export type Method = HttpMethod;
-
 /** A whole small answer. */
 export interface TextResponse {
   status: number;
@@ -35,7 +33,7 @@ export interface TextResponse {
 }
 
 /** Owns the keep-alive agents (http and https) shared by NameNode and DataNode calls. */
-export class HttpTransport {
+export class WebHdfsTransport {
   private readonly agents: HttpAgents;
 
   constructor(private readonly options: TransportOptions) {
@@ -43,7 +41,7 @@ export class HttpTransport {
   }
 
   /** Start a request. Write the body into `req` (and end it); await `response` for the headers. */
-  start(method: Method, url: URL, ctx: CallContext, headers: Record<string, string> = {}): HttpCall {
+  start(method: HttpMethod, url: URL, ctx: CallContext, headers: Record<string, string> = {}): HttpCall {
     return start({ method, url: url.toString(), headers }, this.use(ctx));
   }
 
@@ -51,7 +49,7 @@ export class HttpTransport {
    * A complete request without a body whose answer is read whole (at most `maxBytes`), all within
    * `timeoutMs`. Error statuses are returned, not thrown: the caller maps them.
    */
-  async fetchText(method: Method, url: URL, ctx: CallContext, timeoutMs: number, maxBytes = MAX_JSON_BYTES): Promise<TextResponse> {
+  async fetchText(method: HttpMethod, url: URL, ctx: CallContext, timeoutMs: number, maxBytes = MAX_JSON_BYTES): Promise<TextResponse> {
     const res = await exchange({ method, url: url.toString(), headers: {}, timeoutMs, maxBytes }, this.use(ctx));
     return { status: res.status, text: res.body.toString('utf8') };
   }
