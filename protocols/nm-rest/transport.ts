@@ -22,6 +22,7 @@ export interface ClosableTransport {
 /** The default transport. Polling logs every second reuses one socket per NodeManager. */
 export function keepAliveTransport(): ClosableTransport {
   const agents = new HttpAgents();
-  const send: NmHttpTransport = (request) => exchange(request, { agents, words: plainWords(request, { serverName: 'the NodeManager', label: '' }) });
+  const send: NmHttpTransport = (request) =>
+    exchange(request, { agents, words: plainWords(request, { serverName: 'the NodeManager', label: '' }) });
   return { send, close: () => agents.destroy() };
 }
