@@ -1,1 +1,19 @@
-export { exchange, keepAliveAgents, type ExchangeRequest, type ExchangeResponse, type HttpMethod } from './exchange.js';
+/**
+ * The one HTTP layer under the ResourceManager, NodeManager and WebHDFS clients: one request type,
+ * one transport over Node's `http` (no redirects followed, whole or streamed bodies, a size cap on
+ * whole answers), one classification of socket errors. Retrying is protocols/retry's business.
+ */
+export { DEFAULT_MAX_SOCKETS, HttpAgents } from './agents.js';
+export { plainWords, type PlainWordsOptions } from './plain-words.js';
+export { DEFAULT_MAX_ANSWER_BYTES, type FailureWords, type HttpMethod, type HttpRequest, type HttpResponse } from './request.js';
+export { classifySocketError, describeError, markNotSent, wasNotSent, type SocketFailure } from './socket-errors.js';
+export {
+  abortReason,
+  abortRequest,
+  exchange,
+  readBody,
+  requestFailure,
+  start,
+  type HttpCall,
+  type TransportOptions,
+} from './transport.js';

@@ -11,6 +11,11 @@ import type { ContainerLogListing, LogChunk, NmContainerReport } from './types.j
 
 /** Per request, from sending to the last byte. */
 export const DEFAULT_NM_REQUEST_TIMEOUT_MS = 15_000;
+/**
+ * Largest answer read: a whole log file is held in memory. Generous, since logs of long containers
+ * are large, but bounded so a runaway file cannot take the process down.
+ */
+export const NM_MAX_ANSWER_BYTES = 512 * 1024 * 1024;
 /** How many times `readFrom` re-asks for a file that grew while it was read, before reading it whole. */
 export const MAX_CATCH_UP_READS = 2;
 
@@ -124,7 +129,8 @@ export class NmRestClient {
     if (this.user !== undefined) url.searchParams.set('user.name', this.user);
     let res;
     try {
-      res = await this.send({ url: url.toString(), headers: { accept: 'application/json, text/plain' }, timeoutMs: this.timeoutMs });
+      const headers = { accept: 'application/json, text/plain' };
+      res = await this.send({ method: 'GET', url: url.toString(), headers, timeoutMs: this.timeoutMs, maxBytes: NM_MAX_ANSWER_BYTES });
     } catch (err) {
       if (err instanceof SpindleError) {
         throw new (err.constructor as typeof SpindleError)(`${what}: ${err.message}`, { server: base, containerId, cause: err, retriable: err.retriable });

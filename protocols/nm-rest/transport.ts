@@ -1,22 +1,14 @@
 /**
- * GET over node:http(s) with a keep-alive agent, answering raw bytes (log files are bytes, not
- * necessarily UTF-8). Behind a one-function interface so tests can replace it.
+ * GET over the shared HTTP layer (protocols/http) with keep-alive agents, answering raw bytes (log
+ * files are bytes, not necessarily UTF-8). Behind a one-function interface so tests can replace it.
  */
-import { exchange, keepAliveAgents } from '../http/index.js';
+import { HttpAgents, exchange, plainWords, type HttpRequest, type HttpResponse } from '../http/index.js';
 
-export interface NmHttpRequest {
-  /** Absolute URL including the query string. */
-  url: string;
-  headers: Record<string, string>;
-  timeoutMs: number;
-}
+/** A NodeManager request: always a GET (the client sets `method`). */
+export type NmHttpRequest = HttpRequest;
 
-export interface NmHttpResponse {
-  status: number;
-  /** Lower-cased header names. */
-  headers: Record<string, string | undefined>;
-  body: Buffer;
-}
+/** A NodeManager answer, its body as bytes. */
+export type NmHttpResponse = HttpResponse;
 
 /** Rejects with ConnectionError (unreachable, broken) or TimeoutError (no full answer in time). */
 export type NmHttpTransport = (request: NmHttpRequest) => Promise<NmHttpResponse>;
@@ -29,8 +21,8 @@ export interface ClosableTransport {
 
 /** The default transport. Polling logs every second reuses one socket per NodeManager. */
 export function keepAliveTransport(): ClosableTransport {
-  const agents = keepAliveAgents();
+  const agents = new HttpAgents();
   const send: NmHttpTransport = (request) =>
-    exchange({ method: 'GET', url: request.url, headers: request.headers, timeoutMs: request.timeoutMs, agents, serverName: 'the NodeManager', label: '' });
+    exchange(request, { agents, words: plainWords(request, { serverName: 'the NodeManager', label: '' }) });
   return { send, close: () => agents.destroy() };
 }

@@ -1,29 +1,18 @@
 /**
  * The HTTP exchange itself, behind a one-function interface so tests can replace it. The default
- * uses node:http(s), follows no redirects (a redirect from an RM means "I am standby", which the
- * failover layer handles) and turns socket failures into ConnectionError / TimeoutError.
+ * is the shared transport (protocols/http): it follows no redirects (a redirect from an RM means "I am
+ * standby", which the failover layer handles), refuses answers over the size cap and turns socket
+ * failures into ConnectionError / TimeoutError.
  */
-import { exchange } from '../http/index.js';
+import { exchange, plainWords, type HttpRequest as Request, type HttpResponse as WholeResponse } from '../http/index.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT';
+export type { HttpMethod } from '../http/index.js';
 
-/** One HTTP request to one server. */
-export interface HttpRequest {
-  method: HttpMethod;
-  /** Absolute URL including the query string. */
-  url: string;
-  headers: Record<string, string>;
-  body?: string;
-  /** Abort (TimeoutError) when the full answer has not arrived by then. */
-  timeoutMs: number;
-}
+/** An RM request: its body, if any, is JSON text. */
+export type HttpRequest = Request<string>;
 
-export interface HttpResponse {
-  status: number;
-  /** Lower-cased header names. */
-  headers: Record<string, string | undefined>;
-  body: string;
-}
+/** An RM answer: its body as text, for the JSON parser. */
+export type HttpResponse = WholeResponse<string>;
 
 /**
  * Sends one request. Must reject with ConnectionError when the server cannot be reached or the
@@ -31,8 +20,8 @@ export interface HttpResponse {
  */
 export type HttpTransport = (request: HttpRequest) => Promise<HttpResponse>;
 
-/** The default transport over node:http / node:https (protocols/http). */
+/** The default transport over node:http / node:https (protocols/http), Node's global agents. */
 export const nodeHttpTransport: HttpTransport = async (request) => {
-  const res = await exchange({ ...request });
+  const res = await exchange(request, { words: plainWords(request) });
   return { status: res.status, headers: res.headers, body: res.body.toString('utf8') };
 };

@@ -8,7 +8,7 @@
 import type { Readable } from 'node:stream';
 import { AlreadyExistsError, NotFoundError, RemoteError } from '../errors/index.js';
 import { openDataNodeStream } from './download.js';
-import { HttpTransport } from './http.js';
+import { WebHdfsTransport } from './http.js';
 import { pagedEntries } from './listing.js';
 import { NameNodes, interpretJson, type NameNodeCall } from './namenodes.js';
 import { resolveWebHdfsOptions, type ResolvedWebHdfsOptions, type WebHdfsOptions } from './options.js';
@@ -47,13 +47,13 @@ import {
 /** A WebHDFS client for one HDFS cluster (one or several HA NameNodes). */
 export class WebHdfsClient {
   private readonly options: ResolvedWebHdfsOptions;
-  private readonly transport: HttpTransport;
+  private readonly transport: WebHdfsTransport;
   private readonly nameNodes: NameNodes;
 
   /** Validates `options` once; throws ConfigError naming the offending field. */
   constructor(options: WebHdfsOptions) {
     this.options = resolveWebHdfsOptions(options);
-    this.transport = new HttpTransport(this.options);
+    this.transport = new WebHdfsTransport(this.options);
     this.nameNodes = new NameNodes(this.options, this.transport);
   }
 

@@ -8,7 +8,8 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { ConnectionError, ProtocolError, SpindleError, TimeoutError } from '../errors/index.js';
-import { abortRequest, callTimeout, contextFields, describeError, readText, type HttpTransport } from './http.js';
+import { abortRequest, describeError } from '../http/index.js';
+import { callTimeout, contextFields, readText, type WebHdfsTransport } from './http.js';
 import { errorFromResponse, type CallContext } from './remote-error.js';
 
 /**
@@ -29,7 +30,7 @@ export interface DownloadTimeouts {
 
 /** GET `url` from a DataNode; resolves once the headers are in, to a stream of the body. */
 export async function openDataNodeStream(
-  transport: HttpTransport,
+  transport: WebHdfsTransport,
   url: URL,
   ctx: CallContext,
   timeouts: DownloadTimeouts,

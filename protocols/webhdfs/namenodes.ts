@@ -9,14 +9,15 @@
  */
 import { ConnectionError, ProtocolError, SafeModeError, SpindleError, StandbyError, TimeoutError } from '../errors/index.js';
 import { isRetriable, retry } from '../retry/index.js';
-import { type HttpTransport, type Method, wasNotSent } from './http.js';
+import { wasNotSent, type HttpMethod } from '../http/index.js';
+import type { WebHdfsTransport } from './http.js';
 import type { ResolvedWebHdfsOptions } from './options.js';
 import { errorFromResponse, type CallContext } from './remote-error.js';
 import { buildUrl, type QueryValue } from './url.js';
 
 /** One NameNode call. */
 export interface NameNodeCall {
-  method: Method;
+  method: HttpMethod;
   /** WebHDFS op, e.g. "GETFILESTATUS". */
   op: string;
   /** Normalized absolute path. */
@@ -37,7 +38,7 @@ export class NameNodes {
 
   constructor(
     private readonly options: ResolvedWebHdfsOptions,
-    private readonly transport: HttpTransport,
+    private readonly transport: WebHdfsTransport,
   ) {}
 
   /** host:port of the NameNode tried first. */

@@ -19,7 +19,8 @@
  */
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { ProtocolError, TimeoutError } from '../errors/index.js';
-import { abortRequest, callTimeout, contextFields, readText, type HttpTransport } from './http.js';
+import { abortRequest } from '../http/index.js';
+import { callTimeout, contextFields, readText, type WebHdfsTransport } from './http.js';
 import { errorFromResponse, type CallContext } from './remote-error.js';
 import type { UploadBody } from './types.js';
 
@@ -35,7 +36,7 @@ export interface UploadTimeouts {
 
 /** Send `body` to `url` and check the answer has status `expectStatus`. */
 export async function uploadToDataNode(
-  transport: HttpTransport,
+  transport: WebHdfsTransport,
   method: 'PUT' | 'POST',
   url: URL,
   body: UploadBody,
