@@ -7,7 +7,7 @@
  *   did not act on it (refused connection, standby, safe mode). A non-idempotent call whose request
  *   may have been processed (a broken connection, a timeout) is not repeated.
  */
-import { ConnectionError, ProtocolError, SafeModeError, SpindleError, StandbyError, TimeoutError } from '../errors/index.js';
+import { ConnectionError, ProtocolError, RetriableError, SafeModeError, SpindleError, StandbyError, TimeoutError } from '../errors/index.js';
 import { isRetriable, retry } from '../retry/index.js';
 import { wasNotSent, type HttpMethod } from '../http/index.js';
 import type { WebHdfsTransport } from './http.js';
@@ -98,7 +98,8 @@ export class NameNodes {
 
 /** Errors after which the server certainly did not carry out the request. */
 function serverDidNotAct(err: unknown): boolean {
-  return wasNotSent(err) || err instanceof StandbyError || err instanceof SafeModeError;
+  // RetriableException is thrown before the operation runs (Hadoop's own client retries it for any call).
+  return wasNotSent(err) || err instanceof StandbyError || err instanceof SafeModeError || err instanceof RetriableError;
 }
 
 /** Check an answer's status and parse its JSON body; error statuses become typed errors. */

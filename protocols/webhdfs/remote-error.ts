@@ -81,7 +81,7 @@ export function errorFromResponse(status: number, body: string, ctx: CallContext
 
 /** The words after "OP /path: " for each error class. */
 function summarize(className: string | undefined, serverMessage: string, ctx: CallContext): string {
-  const Cls = errorClassFor(className);
+  const Cls = errorClassFor(className, serverMessage);
   switch (Cls) {
     case NotFoundError:
       // HDFS also throws FileNotFoundException for "Path is not a file: /dir" (OPEN of a directory).
