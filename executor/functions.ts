@@ -1,6 +1,5 @@
-import type { FnRef } from '../protocols/driver-executor/index.js';
-import { decodeValue } from '../protocols/driver-executor/index.js';
-import { ENV_MARKER, type EnvMarker } from './plan.js';
+import type { EnvMarker, FnRef } from '../protocols/driver-executor/index.js';
+import { decodeValue, ENV_MARKER } from '../protocols/driver-executor/index.js';
 
 /**
  * Rebuilding the job's functions on an executor. The job bundle exports an evaluator that runs
