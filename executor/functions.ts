@@ -1,3 +1,4 @@
+import type { Evaluate } from '../job-contract/index.js';
 import type { EnvMarker, FnRef } from '../protocols/driver-executor/index.js';
 import { decodeValue, ENV_MARKER } from '../protocols/driver-executor/index.js';
 
@@ -8,10 +9,6 @@ import { decodeValue, ENV_MARKER } from '../protocols/driver-executor/index.js';
  * values become parameters of a wrapper around the source, shadowing module names of the same name.
  */
 
-export { JOB_EVALUATOR_EXPORT } from '../protocols/app-spec/index.js';
-
-/** Evaluates an expression in the job module's scope. */
-export type Evaluate = (source: string) => unknown;
 
 /** A broadcast value on an executor: deserialized on first use, then shared by all tasks. */
 export class ExecutorBroadcast<T = unknown> {

@@ -1,7 +1,7 @@
 /**
  * The executor runtime: runs the tasks of a job's stages on its partitions. The entry point is
- * main.ts (bundled as spindle-executor.mjs); the driver imports the plan contract and the job
- * module loader from here.
+ * main.ts (bundled as spindle-executor.mjs). The plan it runs is protocols/driver-executor's; the
+ * job bundle it loads is job-contract's.
  */
 export { RESULT_CHUNK_BYTES, runAction, type ActionOutcome, type ChunkSink } from './actions.js';
 export { AvroSplitScanner, SYNC_SIZE, blockDecompressor, decodeBlock, parseAvroHeader, type AvroBlock, type AvroHeader } from './avro-split.js';
@@ -16,8 +16,7 @@ export {
   type PreparedStage,
 } from './compute.js';
 export { Executor, type ExecutorOptions } from './executor.js';
-export { ClosureError, ExecutorBroadcast, FunctionBuilder, JOB_EVALUATOR_EXPORT, asClosureError, type Evaluate } from './functions.js';
-export { loadJobModule, type JobModule } from './job-module.js';
+export { ClosureError, ExecutorBroadcast, FunctionBuilder, asClosureError } from './functions.js';
 export { SplitLineReader } from './line-reader.js';
 export { BLOCK_PIECE_BYTES, BlockClient, BlockServer, FETCH_TIMEOUT_MS } from './block-server.js';
 export { FetchFailedError, readShuffle } from './shuffle-reader.js';
