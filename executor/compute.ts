@@ -146,7 +146,7 @@ async function* rangeBatches(r: RangeSlice): BatchStream {
 /** Record-at-a-time ops that can run fused in one loop. */
 const FUSIBLE: ReadonlySet<string> = new Set<RecordOp>(['map', 'filter', 'flatMap', 'keyBy', 'mapValues']);
 
-function isFusible(node: PreparedNode): node is PreparedNode & { op: RecordOp } {
+function isFusible(node: PreparedNode): node is FusedNode {
   return FUSIBLE.has(node.op);
 }
 
