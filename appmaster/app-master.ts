@@ -1,6 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONTAINER_LIST_FILE, SHELL_SCRIPT_FILE, type AppSpec } from '../protocols/app-spec/index.js';
+import type { JobAppSpec } from '../job-contract/index.js';
+import { CONTAINER_LIST_FILE, SHELL_SCRIPT_FILE } from '../protocols/app-spec/index.js';
 import type { ContainerGrant, FinalStatus, LaunchContext, RegisterResult, ResourceAsk } from '../protocols/yarn/index.js';
 import { Allocator, type ContainerEvent } from './allocator.js';
 import { DriverProcess, type DriverExit } from './driver-process.js';
@@ -25,7 +26,7 @@ export interface AmOutcome {
 }
 
 export interface ApplicationMasterDeps {
-  spec: AppSpec;
+  spec: JobAppSpec;
   env: AmEnvironment;
   rm: RmClient;
   launcher: Launcher;

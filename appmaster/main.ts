@@ -6,7 +6,8 @@
  * no further attempt will need it.
  */
 import { readFile } from 'node:fs/promises';
-import { APP_SPEC_FILE, parseAppSpec } from '../protocols/app-spec/index.js';
+import { parseJobAppSpec } from '../job-contract/index.js';
+import { APP_SPEC_FILE } from '../protocols/app-spec/index.js';
 import { readCredentialsFile, selectToken, serializeCredentials, TokenKinds, withoutKinds } from '../protocols/credentials/index.js';
 import { ConfigError } from '../protocols/errors/index.js';
 import { WebHdfsClient } from '../protocols/webhdfs/index.js';
@@ -26,7 +27,7 @@ function log(message: string): void {
 
 async function main(): Promise<number> {
   const env = readAmEnvironment(process.env);
-  const spec = parseAppSpec(await readFile(APP_SPEC_FILE, 'utf8'));
+  const spec = parseJobAppSpec(await readFile(APP_SPEC_FILE, 'utf8'));
   const credentials = await readCredentialsFile(env.tokenFile);
   const amrmToken = selectToken(credentials, TokenKinds.AMRM);
   if (!amrmToken) throw new ConfigError(`no ${TokenKinds.AMRM} in ${env.tokenFile}: this process was not started as an ApplicationMaster`);

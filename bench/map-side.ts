@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { computePartition, type PreparedNode, type PreparedStage } from '../executor/compute.js';
+import type { RecordOp, SourceOp } from '../protocols/driver-executor/index.js';
 import { SourceCache } from '../executor/sources.js';
 import { writeShuffle } from '../executor/shuffle-writer.js';
 import { openHarness } from '../test/integration/job-harness.js';
@@ -24,13 +25,14 @@ type Fn = (...args: unknown[]) => unknown;
 
 /** textFile → flatMap → map as the executor prepares it, with the job's functions. */
 function wordPairs(): PreparedStage {
-  const node = (id: number, op: string, fns: Fn[]): PreparedNode => ({ id, op, parents: id === 0 ? [] : [id - 1], numPartitions: 1, fns, params: undefined });
+  const node = (id: number, op: SourceOp | RecordOp, fns: Fn[]): PreparedNode =>
+    ({ id, op, parents: id === 0 ? [] : [id - 1], numPartitions: 1, fns, params: null });
   const nodes = new Map<number, PreparedNode>([
     [0, node(0, 'text', [])],
     [1, node(1, 'flatMap', [flatMapFn as Fn])],
     [2, node(2, 'map', [mapFn as Fn])],
   ]);
-  return { plan: {} as PreparedStage['plan'], nodes, actionFns: [] };
+  return { plan: {} as PreparedStage['plan'], nodes, action: { kind: 'count', fns: [], params: null } };
 }
 
 async function main(): Promise<void> {

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { AM_BUNDLE_FILE, APP_SPEC_FILE, APP_SPEC_VERSION, type AppSpec, type DriverSpec, type JobSpec, type ShellSpec } from '../protocols/app-spec/index.js';
+import type { JobAppSpec, JobSpec } from '../job-contract/index.js';
+import { AM_BUNDLE_FILE, APP_SPEC_FILE, APP_SPEC_VERSION, type DriverSpec, type ShellSpec } from '../protocols/app-spec/index.js';
 import { ConfigError } from '../protocols/errors/index.js';
 import type { ClientConfig } from '../protocols/hadoop-conf/index.js';
 import type { AppSubmission, LocalResource as RestLocalResource, Resource, RmRestClient } from '../protocols/rm-rest/index.js';
@@ -154,7 +155,7 @@ export async function submitApp(
     const workload = await build({ appId, staging, cache, files: userFiles, nodeCommand, nodeShipped: node !== undefined });
     checkSizes([{ option: '--am-memory', memoryMb: workload.amResource.memoryMb, vcores: workload.amResource.vcores }], app.maximumResourceCapability, appId);
 
-    const spec: AppSpec = {
+    const spec: JobAppSpec = {
       version: APP_SPEC_VERSION,
       appId,
       name: common.name ?? workload.name,

@@ -1,5 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { DRIVER_BUNDLE_FILE, EXECUTOR_BUNDLE_FILE, JOB_BUNDLE_FILE, makeJobSpec, SHELL_SCRIPT_FILE } from '../protocols/app-spec/index.js';
+import {
+  DEFAULT_EXECUTOR_MEMORY_MB,
+  DEFAULT_EXECUTOR_VCORES,
+  DEFAULT_EXECUTORS,
+  DRIVER_BUNDLE_FILE,
+  EXECUTOR_BUNDLE_FILE,
+  JOB_BUNDLE_FILE,
+  makeJobSpec,
+} from '../job-contract/index.js';
+import { SHELL_SCRIPT_FILE } from '../protocols/app-spec/index.js';
 import { ConfigError } from '../protocols/errors/index.js';
 import { shellScript } from './shell-script.js';
 import {
@@ -28,10 +37,8 @@ export const DEFAULT_DRIVER_MEMORY_MB = 512;
 export const AM_BESIDE_DRIVER_MB = 128;
 /** The AM process's heap when a driver shares its container. */
 export const AM_HEAP_BESIDE_DRIVER_MB = 64;
-export const DEFAULT_EXECUTORS = 2;
-export const DEFAULT_EXECUTOR_MEMORY_MB = 512;
-export const DEFAULT_EXECUTOR_VCORES = 1;
-export { JOB_BUNDLE_FILE };
+// The executor defaults are the job contract's (the AM and driver read the same section).
+export { DEFAULT_EXECUTOR_MEMORY_MB, DEFAULT_EXECUTOR_VCORES, DEFAULT_EXECUTORS, JOB_BUNDLE_FILE };
 
 /** Environment variables that tell the driver its executor settings (read by the job engine). */
 export const EXECUTOR_ENV = {

@@ -1,9 +1,8 @@
-import type { TaskLaunch } from '../protocols/driver-executor/index.js';
-import { decodeValue, encodeValue } from '../protocols/driver-executor/index.js';
+import type { ReducePartial, TaskLaunch } from '../protocols/driver-executor/index.js';
+import { copyValue, encodeValue } from '../protocols/driver-executor/index.js';
 import type { BatchStream, PreparedStage } from './compute.js';
 import { asClosureError } from './functions.js';
 import { plainRecord } from './group-values.js';
-import type { FoldParams, ReducePartial, SaveParams, ShuffleParams, TakeParams } from './plan.js';
 import { writeShuffle, type ShuffleEnv } from './shuffle-writer.js';
 import type { ExecutorFs } from './sources.js';
 import { writePartition } from './writers.js';
@@ -29,8 +28,6 @@ export interface ActionOutcome {
   bytesWritten: number;
 }
 
-type Fn = (...args: unknown[]) => unknown;
-
 export async function runAction(
   stage: PreparedStage,
   stream: BatchStream,
@@ -39,9 +36,8 @@ export async function runAction(
   sink: ChunkSink,
   shuffle?: ShuffleEnv,
 ): Promise<ActionOutcome> {
-  const action = stage.plan.action;
-  const params = (): unknown => (action.params ? decodeValue(action.params) : undefined);
-  const fn = stage.actionFns[0] as Fn;
+  const action = stage.action;
+  const fn = action.fns[0]!;
   const userCall = <T>(f: () => T): T => {
     try {
       return f();
@@ -56,7 +52,7 @@ export async function runAction(
       return { result: encodeValue(records, 'a count'), records, bytesWritten: 0 };
     case 'collect':
     case 'take': {
-      const limit = action.kind === 'take' ? (params() as TakeParams).n : Infinity;
+      const limit = action.kind === 'take' ? action.params.n : Infinity;
       const chunker = new Chunker(sink);
       if (limit > 0) {
         for await (const b of stream) {
@@ -90,8 +86,8 @@ export async function runAction(
     }
     case 'fold':
     case 'aggregate': {
-      // Decoded per task: every partition starts from its own copy of the zero value.
-      let acc = (params() as FoldParams).zero;
+      // Every partition starts from its own copy of the zero value (the function may mutate it).
+      let acc = copyValue(action.params.zero);
       for await (const b of stream) {
         records += b.length;
         userCall(() => {
@@ -116,16 +112,20 @@ export async function runAction(
       }
       return { result: null, records, bytesWritten: 0 };
     case 'save': {
-      const saved = await writePartition(fs, stream, params() as SaveParams, task);
+      const saved = await writePartition(fs, stream, action.params, task);
       return { result: encodeValue(saved, 'a saved file'), records: saved.records, bytesWritten: saved.bytes };
     }
     case 'shuffle-write': {
       if (!shuffle) throw new Error('this executor has no shuffle directory, so it cannot write shuffle output');
-      const { records: n, bytes, spills: _spills, ...status } = await writeShuffle(stream, params() as ShuffleParams, stage.actionFns, task.tid, task.partition, shuffle);
+      const written = await writeShuffle(stream, action.params, action.fns, task.tid, task.partition, shuffle);
+      const { records: n, bytes, spills: _spills, ...status } = written;
       return { result: encodeValue(status, 'a map status'), records: n, bytesWritten: bytes };
     }
-    default:
-      throw new Error(`this executor cannot run the action ${action.kind} (is it older than the driver?)`);
+    default: {
+      // Every kind decodeAction accepts is handled above.
+      const unhandled: never = action;
+      throw new Error(`internal: no case for the action ${(unhandled as PreparedStage['action']).kind}`);
+    }
   }
 }
 

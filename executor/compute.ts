@@ -1,7 +1,7 @@
-import type { StagePlan } from '../protocols/driver-executor/index.js';
-import { decodeValue } from '../protocols/driver-executor/index.js';
+import type { FileSplit, RangeSlice, SampleParams, ShuffleReadInput, StagePlan, TaskInputs } from '../protocols/driver-executor/index.js';
+import type { RecordOp, TypedAction, TypedPlanNode } from '../protocols/driver-executor/index.js';
+import { decodeAction, decodePlanNode } from '../protocols/driver-executor/index.js';
 import { asClosureError, type FunctionBuilder } from './functions.js';
-import type { CoalesceParams, FileSplit, MapPartitionsParams, RangeSlice, SampleParams, ShuffleParams, ShuffleReadInput, TaskInputs } from './plan.js';
 import { readShuffle } from './shuffle-reader.js';
 import type { ShuffleEnv } from './shuffle-writer.js';
 import { avroRecords, jsonRecords, textLines, type ExecutorFs, type SourceCache } from './sources.js';
@@ -34,37 +34,28 @@ export interface RecordPusher {
   pushTo(each: (x: unknown) => void, full: () => boolean): AsyncIterable<void>;
 }
 type Fn = (...args: unknown[]) => unknown;
+/** A node of a fused chain. */
+type FusedNode = PreparedNode & { op: RecordOp };
 
-export interface PreparedNode {
-  id: number;
-  op: string;
-  parents: number[];
-  numPartitions: number;
-  fns: Fn[];
-  params: unknown;
-}
+/** A plan node with its functions rebuilt. */
+export type PreparedNode = TypedPlanNode<Fn>;
 
-/** A stage plan with its functions rebuilt and parameters decoded, once per executor. */
+/** A stage plan decoded (ops, actions and their params typed) and its functions rebuilt, once per executor. */
 export interface PreparedStage {
   plan: StagePlan;
   nodes: Map<number, PreparedNode>;
-  actionFns: Fn[];
+  action: TypedAction<Fn>;
 }
 
+/** Decodes a stage plan; throws PlanDecodeError for an op or action this executor does not know. */
 export function prepareStage(plan: StagePlan, builder: FunctionBuilder): PreparedStage {
   const nodes = new Map<number, PreparedNode>();
-  for (const n of plan.nodes) {
-    nodes.set(n.id, {
-      id: n.id,
-      op: n.op,
-      parents: n.parents,
-      numPartitions: n.numPartitions,
-      fns: n.fns.map((f) => builder.build(f, n.op)),
-      params: n.params ? decodeValue(n.params) : undefined,
-    });
+  for (const wire of plan.nodes) {
+    const n = decodePlanNode(wire);
+    nodes.set(n.id, { ...n, fns: n.fns.map((f) => builder.build(f, n.op)) });
   }
-  const actionFns = plan.action.fns.map((f) => builder.build(f, plan.action.kind));
-  return { plan, nodes, actionFns };
+  const action = decodeAction(plan.action);
+  return { plan, nodes, action: { ...action, fns: action.fns.map((f) => builder.build(f, action.kind)) } };
 }
 
 /** What computing a task's partition needs besides the plan. */
@@ -94,7 +85,6 @@ export function computePartition(stage: PreparedStage, id: number, p: number, ct
     if (!ctx.inputs.has(key)) throw new Error(`internal: the task has no input for ${node.op} partition ${p}`);
     return ctx.inputs.get(key);
   };
-  const fn = node.fns[0]!;
   switch (node.op) {
     case 'parallelize':
       return sliceBatches(input() as unknown[]);
@@ -113,9 +103,9 @@ export function computePartition(stage: PreparedStage, id: number, p: number, ct
     case 'mapValues':
       return fusedBatches(stage, node, p, ctx);
     case 'mapPartitions':
-      return mapPartitionBatches(parent(), node, p, fn);
+      return mapPartitionBatches(parent(), node.params.withIndex, p, node.fns[0]!);
     case 'sample':
-      return sampleBatches(parent(), node.params as SampleParams, p);
+      return sampleBatches(parent(), node.params, p);
     case 'union': {
       let k = 0;
       let q = p;
@@ -129,11 +119,14 @@ export function computePartition(stage: PreparedStage, id: number, p: number, ct
     }
     case 'shuffle-read':
       if (!ctx.shuffle) throw new Error('this executor has no shuffle directory, so it cannot read shuffle output');
-      return readShuffle(input() as ShuffleReadInput, node.params as ShuffleParams, node.fns, ctx.shuffle);
+      return readShuffle(input() as ShuffleReadInput, node.params, node.fns, ctx.shuffle);
     case 'coalesce':
-      return concatBatches((node.params as CoalesceParams).groups[p]!.map((q) => () => parent(0, q)));
-    default:
-      throw new Error(`this executor cannot run the op ${node.op} (is it older than the driver?)`);
+      return concatBatches(node.params.groups[p]!.map((q) => () => parent(0, q)));
+    default: {
+      // Every op decodePlanNode accepts is handled above.
+      const unhandled: never = node;
+      throw new Error(`internal: no case for the op ${(unhandled as PreparedNode).op}`);
+    }
   }
 }
 
@@ -151,7 +144,11 @@ async function* rangeBatches(r: RangeSlice): BatchStream {
 }
 
 /** Record-at-a-time ops that can run fused in one loop. */
-const FUSIBLE = new Set(['map', 'filter', 'flatMap', 'keyBy', 'mapValues']);
+const FUSIBLE: ReadonlySet<string> = new Set<RecordOp>(['map', 'filter', 'flatMap', 'keyBy', 'mapValues']);
+
+function isFusible(node: PreparedNode): node is FusedNode {
+  return FUSIBLE.has(node.op);
+}
 
 /**
  * A chain of map, filter, flatMap, keyBy and mapValues as one loop over the source's batches:
@@ -159,10 +156,10 @@ const FUSIBLE = new Set(['map', 'filter', 'flatMap', 'keyBy', 'mapValues']);
  * collected into a batch (at most about BATCH_SIZE records), rather than every op storing its
  * records in an array of its own for the next op to read again.
  */
-function fusedBatches(stage: PreparedStage, last: PreparedNode, p: number, ctx: ComputeContext): BatchStream {
-  const chain: PreparedNode[] = [last];
+function fusedBatches(stage: PreparedStage, last: FusedNode, p: number, ctx: ComputeContext): BatchStream {
+  const chain: FusedNode[] = [last];
   let top = stage.nodes.get(last.parents[0]!)!;
-  while (FUSIBLE.has(top.op) && top.parents.length === 1) {
+  while (isFusible(top) && top.parents.length === 1) {
     chain.unshift(top);
     top = stage.nodes.get(top.parents[0]!)!;
   }
@@ -204,7 +201,7 @@ function fusedBatches(stage: PreparedStage, last: PreparedNode, p: number, ctx: 
 }
 
 /** One op of a fused chain: calls the user's function (its errors named after the op), then `next`. */
-function fusedOp(node: PreparedNode, next: (x: unknown) => void): (x: unknown) => void {
+function fusedOp(node: FusedNode, next: (x: unknown) => void): (x: unknown) => void {
   const fn = node.fns[0]!;
   const op = node.op;
   const call = (x: unknown): unknown => {
@@ -246,8 +243,10 @@ function fusedOp(node: PreparedNode, next: (x: unknown) => void): (x: unknown) =
         }
         for (const y of items) next(y);
       };
-    default:
-      throw new Error(`internal: ${op} cannot be fused`);
+    default: {
+      const unhandled: never = op;
+      throw new Error(`internal: ${String(unhandled)} cannot be fused`);
+    }
   }
 }
 
@@ -259,8 +258,7 @@ async function* records(source: BatchStream): AsyncGenerator<unknown> {
   for await (const b of source) yield* b;
 }
 
-async function* mapPartitionBatches(source: BatchStream, node: PreparedNode, p: number, fn: Fn): BatchStream {
-  const withIndex = (node.params as MapPartitionsParams | undefined)?.withIndex ?? false;
+async function* mapPartitionBatches(source: BatchStream, withIndex: boolean, p: number, fn: Fn): BatchStream {
   const op = withIndex ? 'mapPartitionsWithIndex' : 'mapPartitions';
   let result: unknown;
   try {

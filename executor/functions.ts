@@ -1,6 +1,6 @@
-import type { FnRef } from '../protocols/driver-executor/index.js';
-import { decodeValue } from '../protocols/driver-executor/index.js';
-import { ENV_MARKER, type EnvMarker } from './plan.js';
+import type { Evaluate } from '../job-contract/index.js';
+import type { EnvMarker, FnRef } from '../protocols/driver-executor/index.js';
+import { decodeValue, ENV_MARKER } from '../protocols/driver-executor/index.js';
 
 /**
  * Rebuilding the job's functions on an executor. The job bundle exports an evaluator that runs
@@ -9,10 +9,6 @@ import { ENV_MARKER, type EnvMarker } from './plan.js';
  * values become parameters of a wrapper around the source, shadowing module names of the same name.
  */
 
-export { JOB_EVALUATOR_EXPORT } from '../protocols/app-spec/index.js';
-
-/** Evaluates an expression in the job module's scope. */
-export type Evaluate = (source: string) => unknown;
 
 /** A broadcast value on an executor: deserialized on first use, then shared by all tasks. */
 export class ExecutorBroadcast<T = unknown> {

@@ -1,40 +1,23 @@
 /**
  * The executor runtime: runs the tasks of a job's stages on its partitions. The entry point is
- * main.ts (bundled as spindle-executor.mjs); the driver imports the plan contract and the job
- * module loader from here.
+ * main.ts (bundled as spindle-executor.mjs). The plan it runs is protocols/driver-executor's; the
+ * job bundle it loads is job-contract's.
  */
 export { RESULT_CHUNK_BYTES, runAction, type ActionOutcome, type ChunkSink } from './actions.js';
 export { AvroSplitScanner, SYNC_SIZE, blockDecompressor, decodeBlock, parseAvroHeader, type AvroBlock, type AvroHeader } from './avro-split.js';
-export { BATCH_SIZE, computePartition, prepareStage, seededRandom, type Batch, type BatchStream } from './compute.js';
-export { Executor, type ExecutorOptions } from './executor.js';
-export { ClosureError, ExecutorBroadcast, FunctionBuilder, JOB_EVALUATOR_EXPORT, asClosureError, type Evaluate } from './functions.js';
-export { loadJobModule, type JobModule } from './job-module.js';
-export { SplitLineReader } from './line-reader.js';
 export {
-  ENV_MARKER,
-  ONE_TO_ONE_OPS,
-  SOURCE_OPS,
-  type ActionKind,
-  type CoalesceParams,
-  type EnvMarker,
-  type FileSplit,
-  type FoldParams,
-  type MapStatus,
-  type PartitionerSpec,
-  type ShuffleCombine,
-  type ShuffleParams,
-  type ShuffleReadInput,
-  type MapPartitionsParams,
-  type PlanOp,
-  type RangeSlice,
-  type ReducePartial,
-  type SampleParams,
-  type SaveFormat,
-  type SaveParams,
-  type SaveResult,
-  type TakeParams,
-  type TaskInputs,
-} from './plan.js';
+  BATCH_SIZE,
+  computePartition,
+  prepareStage,
+  seededRandom,
+  type Batch,
+  type BatchStream,
+  type PreparedNode,
+  type PreparedStage,
+} from './compute.js';
+export { Executor, type ExecutorOptions } from './executor.js';
+export { ClosureError, ExecutorBroadcast, FunctionBuilder, asClosureError } from './functions.js';
+export { SplitLineReader } from './line-reader.js';
 export { BLOCK_PIECE_BYTES, BlockClient, BlockServer, FETCH_TIMEOUT_MS } from './block-server.js';
 export { FetchFailedError, readShuffle } from './shuffle-reader.js';
 export { DEFAULT_SHUFFLE_MEMORY_BYTES, partitionerFor, writeShuffle, type ShuffleEnv } from './shuffle-writer.js';

@@ -1,10 +1,10 @@
-import type { StagePlan, TaskErrorInfo, TaskLaunch, TaskStatus } from '../protocols/driver-executor/index.js';
+import type { StagePlan, TaskErrorInfo, TaskInputs, TaskLaunch, TaskStatus } from '../protocols/driver-executor/index.js';
 import { decodeValue } from '../protocols/driver-executor/index.js';
 import { SpindleError } from '../protocols/errors/index.js';
 import { runAction, type ChunkSink } from './actions.js';
 import { computePartition, inputsMap, prepareStage, type BatchStream, type PreparedStage } from './compute.js';
-import { ClosureError, ExecutorBroadcast, FunctionBuilder, type Evaluate } from './functions.js';
-import type { TaskInputs } from './plan.js';
+import type { Evaluate } from '../job-contract/index.js';
+import { ClosureError, ExecutorBroadcast, FunctionBuilder } from './functions.js';
 import { TaskScratch } from './scratch.js';
 import { SourceCache, type ExecutorFs } from './sources.js';
 import type { ShuffleEnv } from './shuffle-writer.js';

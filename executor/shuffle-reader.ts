@@ -6,7 +6,7 @@ import { SpindleError } from '../protocols/errors/index.js';
 import { CombinerMap } from './combiner-map.js';
 import type { BatchStream } from './compute.js';
 import { BATCH_SIZE } from './compute.js';
-import type { ShuffleParams, ShuffleReadInput } from './plan.js';
+import type { ShuffleParams, ShuffleReadInput } from '../protocols/driver-executor/index.js';
 import { byCanonical, combineSorted, memoryFrames, mergeSorted } from './merge.js';
 import { DECODED_BYTES_PER_BYTE, ReduceSorter } from './reduce-sorter.js';
 import { TaskScratch } from './scratch.js';

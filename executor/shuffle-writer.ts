@@ -1,10 +1,9 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serialize } from 'node:v8';
-import { hashKey, rangePartition } from '../protocols/driver-executor/index.js';
+import { hashKey, rangePartition, type MapStatus, type PartitionerSpec, type ShuffleParams } from '../protocols/driver-executor/index.js';
 import { CombinerMap } from './combiner-map.js';
 import type { BatchStream } from './compute.js';
-import type { MapStatus, PartitionerSpec, ShuffleParams } from './plan.js';
 import { plainRecord } from './group-values.js';
 import { byCanonical, combineSorted, memoryFrames, mergeSorted } from './merge.js';
 import type { TaskScratch } from './scratch.js';

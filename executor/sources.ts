@@ -2,7 +2,7 @@ import avro from 'avsc';
 import type { Readable } from 'node:stream';
 import { AvroSplitScanner, blockDecompressor, decodeBlock, parseAvroHeader, type AvroHeader } from './avro-split.js';
 import { SplitLineReader } from './line-reader.js';
-import type { FileSplit } from './plan.js';
+import type { FileSplit } from '../protocols/driver-executor/index.js';
 
 /**
  * Reading file splits on an executor: text lines, JSON lines and Avro records, streamed from HDFS

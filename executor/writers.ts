@@ -1,9 +1,8 @@
 import avro from 'avsc';
 import { once } from 'node:events';
-import type { TaskLaunch } from '../protocols/driver-executor/index.js';
+import type { SaveParams, SaveResult, TaskLaunch } from '../protocols/driver-executor/index.js';
 import type { BatchStream } from './compute.js';
 import { plainRecord } from './group-values.js';
-import type { SaveParams, SaveResult } from './plan.js';
 import type { ExecutorFs } from './sources.js';
 
 /**

@@ -1,6 +1,5 @@
-import type { FnRef } from '../../protocols/driver-executor/index.js';
-import { encodeValue } from '../../protocols/driver-executor/index.js';
-import { ENV_MARKER, type EnvMarker } from '../../executor/index.js';
+import type { EnvMarker, FnRef } from '../../protocols/driver-executor/index.js';
+import { encodeValue, ENV_MARKER } from '../../protocols/driver-executor/index.js';
 import { JobDefinitionError } from './errors.js';
 
 /**

@@ -1,5 +1,5 @@
 import avro from 'avsc';
-import type { FileSplit, RangeSlice, SaveParams, SaveResult } from '../../executor/index.js';
+import type { FileSplit, RangeSlice, SaveParams, SaveResult, SourceOp } from '../../protocols/driver-executor/index.js';
 import { decodeValue } from '../../protocols/driver-executor/index.js';
 import type { Broadcast, ShippedFn } from './closure.js';
 import { OutputCommitter, type CommitFs } from './commit.js';
@@ -7,7 +7,7 @@ import { Dataset, type DatasetHost, type SaveOptions } from './dataset.js';
 import type { Engine } from './engine.js';
 import { JobDefinitionError } from './errors.js';
 import { listInputFiles, resolvePath, type ListingFs } from './input-paths.js';
-import type { DatasetNode, NodeOp, SourcePartition } from './nodes.js';
+import type { DatasetNode, NodeOpName, NodeParams, SourcePartition } from './nodes.js';
 import { computeSplits } from './splits.js';
 
 /**
@@ -114,8 +114,9 @@ export class JobContext implements Context, DatasetHost {
   }
 
   /** @internal */
-  node(op: NodeOp, parents: DatasetNode[], fns: ShippedFn[], params: unknown, label: string): DatasetNode {
-    return { id: this.engine.newNodeId(), op, parents, fns, params, label };
+  node<O extends NodeOpName>(op: O, parents: DatasetNode[], fns: ShippedFn[], params: NodeParams<O>, label: string): DatasetNode {
+    // NodeParams pairs op and params at the call; TypeScript cannot follow that pairing into the literal.
+    return { id: this.engine.newNodeId(), op, parents, fns, params, label } as DatasetNode;
   }
 
   /** @internal The commit protocol around a save action. */
@@ -172,8 +173,8 @@ export class JobContext implements Context, DatasetHost {
     return new Dataset<T>(this, this.source(op, `${what} ${patterns.join(',')}`, list));
   }
 
-  private source(op: NodeOp, label: string, listPartitions: () => Promise<SourcePartition[]>): DatasetNode {
-    return { id: this.engine.newNodeId(), op, parents: [], fns: [], params: undefined, label, listPartitions };
+  private source(op: SourceOp, label: string, listPartitions: () => Promise<SourcePartition[]>): DatasetNode {
+    return { id: this.engine.newNodeId(), op, parents: [], fns: [], params: null, label, listPartitions };
   }
 }
 

@@ -1,9 +1,9 @@
 import { decodeValue } from '../../protocols/driver-executor/index.js';
-import type { ReducePartial, SampleParams } from '../../executor/index.js';
+import type { MapPartitionsParams, RecordOp, ReducePartial, SampleParams } from '../../protocols/driver-executor/index.js';
 import { shipFunction, type ClosureValues, type ShippedFn } from './closure.js';
 import type { Engine } from './engine.js';
 import { JobDefinitionError } from './errors.js';
-import type { DatasetNode, NodeOp } from './nodes.js';
+import type { DatasetNode, NodeOpName, NodeParams } from './nodes.js';
 import { joinPairs, partitionsAndClosure, reservoirKeys, ship, shuffleNode, splitSides, tagSide, type ShuffleRequest } from './shuffle-ops.js';
 
 /**
@@ -44,7 +44,7 @@ export interface DatasetHost {
   readonly engine: Engine;
   /** Partitions of a shuffle when the job does not say. */
   readonly defaultParallelism: number;
-  node(op: NodeOp, parents: DatasetNode[], fns: ShippedFn[], params: unknown, label: string): DatasetNode;
+  node<O extends NodeOpName>(op: O, parents: DatasetNode[], fns: ShippedFn[], params: NodeParams<O>, label: string): DatasetNode;
   save(dataset: DatasetNode, format: 'text' | 'json' | 'avro', path: string, options: SaveOptions & { schema?: unknown; codec?: string }): Promise<void>;
 }
 
@@ -103,7 +103,7 @@ export class Dataset<T> {
     for (const o of others) {
       if (!(o instanceof Dataset) || o.host !== this.host) throw new JobDefinitionError('union: every dataset must come from the same Context');
     }
-    return new Dataset(this.host, this.host.node('union', [this.node, ...others.map((o) => o.node)], [], undefined, 'union'));
+    return new Dataset(this.host, this.host.node('union', [this.node, ...others.map((o) => o.node)], [], null, 'union'));
   }
 
   /** [fn(record), record] pairs. */
@@ -229,7 +229,8 @@ export class Dataset<T> {
   cogroup<K>(this: Dataset<[K, unknown]>, others: Dataset<[K, unknown]>[], numPartitions?: number): Dataset<[K, unknown[][]]> {
     const sides = [this, ...others].map((d, i) => {
       if (d.host !== this.host) throw new JobDefinitionError('cogroup: every dataset must come from the same Context');
-      return new Dataset<[K, [number, unknown]]>(this.host, this.host.node('map', [d.node], [ship(tagSide, 'cogroup', { side: i })], undefined, 'cogroup side'));
+      const tagged = this.host.node('map', [d.node], [ship(tagSide, 'cogroup', { side: i })], null, 'cogroup side');
+      return new Dataset<[K, [number, unknown]]>(this.host, tagged);
     });
     const grouped = sides[0]!.union(...sides.slice(1)).groupByKey(numPartitions);
     return grouped.derive('mapValues', splitSides, { sides: sides.length }, undefined, 'cogroup');
@@ -279,12 +280,12 @@ export class Dataset<T> {
 
   /** Every record, in partition order. Mind the driver's memory. */
   async collect(): Promise<T[]> {
-    const outcomes = await this.host.engine.run(this.node, { kind: 'collect', fns: [], label: 'collect' });
+    const outcomes = await this.host.engine.run(this.node, { kind: 'collect', fns: [], params: null, label: 'collect' });
     return concatChunks<T>(outcomes.map((o) => o.chunks));
   }
 
   async count(): Promise<number> {
-    const outcomes = await this.host.engine.run(this.node, { kind: 'count', fns: [], label: 'count' });
+    const outcomes = await this.host.engine.run(this.node, { kind: 'count', fns: [], params: null, label: 'count' });
     return outcomes.reduce((sum, o) => sum + (decodeValue(o.status.result!) as number), 0);
   }
 
@@ -318,7 +319,7 @@ export class Dataset<T> {
   /** Combines all records with an associative function; rejects for an empty dataset. */
   async reduce(fn: (a: T, b: T) => T, closure?: ClosureValues): Promise<T> {
     const shipped = shipFunction(fn, closure, 'reduce');
-    const outcomes = await this.host.engine.run(this.node, { kind: 'reduce', fns: [shipped], label: 'reduce' });
+    const outcomes = await this.host.engine.run(this.node, { kind: 'reduce', fns: [shipped], params: null, label: 'reduce' });
     let acc: T | undefined;
     let empty = true;
     for (const o of outcomes) {
@@ -352,7 +353,7 @@ export class Dataset<T> {
   /** Runs fn on every record, on the executors (awaiting it if it returns a promise). */
   async foreach(fn: (record: T) => void | Promise<void>, closure?: ClosureValues): Promise<void> {
     const shipped = shipFunction(fn, closure, 'foreach');
-    await this.host.engine.run(this.node, { kind: 'foreach', fns: [shipped], label: 'foreach' });
+    await this.host.engine.run(this.node, { kind: 'foreach', fns: [shipped], params: null, label: 'foreach' });
   }
 
   /** One line per record (strings as they are, anything else as JSON) in part-NNNNN files. */
@@ -379,7 +380,21 @@ export class Dataset<T> {
     return grouped.derive('flatMap', joinPairs, { outer }, undefined, outer === 'inner' ? 'join' : `${outer}OuterJoin`);
   }
 
-  private derive<U>(op: NodeOp, fn: unknown, closure: ClosureValues | undefined, params?: unknown, label: string = op): Dataset<U> {
+  private derive<U>(op: RecordOp, fn: unknown, closure: ClosureValues | undefined, params?: null, label?: string): Dataset<U>;
+  private derive<U>(
+    op: 'mapPartitions',
+    fn: unknown,
+    closure: ClosureValues | undefined,
+    params: MapPartitionsParams,
+    label?: string,
+  ): Dataset<U>;
+  private derive<U>(
+    op: RecordOp | 'mapPartitions',
+    fn: unknown,
+    closure: ClosureValues | undefined,
+    params: MapPartitionsParams | null = null,
+    label: string = op,
+  ): Dataset<U> {
     const shipped = shipFunction(fn, closure, label);
     return new Dataset<U>(this.host, this.host.node(op, [this.node], [shipped], params, label));
   }

@@ -1,6 +1,5 @@
-import type { StagePlan, TaskStatus } from '../../protocols/driver-executor/index.js';
+import type { MapStatus, PlanAction, StagePlan, TaskStatus } from '../../protocols/driver-executor/index.js';
 import { decodeValue, encodeValue } from '../../protocols/driver-executor/index.js';
-import type { ActionKind, MapStatus } from '../../executor/index.js';
 import { Broadcast, type ShippedFn } from './closure.js';
 import { TaskFailedError } from './errors.js';
 import { MapOutputTracker } from './map-output-tracker.js';
@@ -15,16 +14,14 @@ import type { StagePayload } from './task-server.js';
  * Datasets and the Context call it; nothing here touches sockets or files.
  */
 
-/** An action as the engine runs it. */
-export interface EngineAction {
-  kind: ActionKind;
+/** An action as the engine runs it: its kind and params, as executors get them, and the driver's side. */
+export type EngineAction = PlanAction & {
   fns: ShippedFn[];
-  params?: unknown;
   /** For progress: "count", "saveAsTextFile /out", ... */
   label: string;
   /** Called once per partition with its accepted attempt (the output commit moves its file here). */
   onTaskSucceeded?: (partition: number, status: TaskStatus) => Promise<void>;
-}
+};
 
 export interface PartitionOutcome {
   partition: number;
@@ -122,16 +119,7 @@ export class Engine {
     const job: JobRecord = { jobId: this.nextJobId++, description, stageIds: [final.id], state: 'running', startedAt: this.now() };
     this.jobs.push(job);
     if (this.jobs.length > 1000) this.jobs.splice(0, this.jobs.length - 1000);
-    const plan = stagePlan(
-      final,
-      this.index,
-      {
-        kind: action.kind,
-        fns: action.fns.map((f) => f.ref),
-        params: action.params === undefined ? null : encodeValue(action.params, `parameters of ${action.label}`),
-      },
-      description,
-    );
+    const plan = stagePlan(final, this.index, { ...action, fns: action.fns.map((f) => f.ref) }, description, action.label);
     const payload = this.payload(plan, final, action.fns);
     const results = new Map<number, PartitionOutcome>();
     try {

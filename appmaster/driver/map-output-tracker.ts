@@ -1,4 +1,4 @@
-import type { MapStatus, ShuffleReadInput } from '../../executor/index.js';
+import type { MapStatus, ShuffleReadInput } from '../../protocols/driver-executor/index.js';
 
 /**
  * Where the map outputs of each shuffle are: for every map partition, the executor that wrote it,

@@ -1,4 +1,4 @@
-import type { CoalesceParams, PlanOp, ShuffleParams, TaskInputs } from '../../executor/index.js';
+import type { PlanOp, ShuffleParams, TaskInputs } from '../../protocols/driver-executor/index.js';
 import type { ShippedFn } from './closure.js';
 
 /**
@@ -39,22 +39,38 @@ export function shuffleParamsOf(dep: ShuffleDependency): ShuffleParams {
 /** The input of a shuffle read: partition `p` of shuffle node `node`. */
 export type ShuffleInputFn = (node: DatasetNode, p: number) => unknown;
 
-export type NodeOp = PlanOp | 'shuffle';
+/** params of a coalesce dataset on the driver: the partition count asked for (executors get CoalesceParams, its groups). */
+export interface CoalesceTarget {
+  partitions: number;
+}
 
-export interface DatasetNode {
+/**
+ * A dataset's op with the params known when the node is made. The same as the plan's ops but two:
+ * coalesce holds its target count until its groups are known, and a 'shuffle' node is what
+ * executors run as 'shuffle-read' (planOp converts).
+ */
+export type NodeOp =
+  | Exclude<PlanOp, { op: 'coalesce' | 'shuffle-read' }>
+  | { op: 'coalesce'; params: CoalesceTarget }
+  | { op: 'shuffle'; params: ShuffleParams };
+
+export type NodeOpName = NodeOp['op'];
+
+/** The params of op `O` (`null` for ops without params). */
+export type NodeParams<O extends NodeOpName> = ParamsOf<NodeOp, O>;
+type ParamsOf<M, O> = M extends { op: infer N; params: infer P } ? (O extends N ? P : never) : never;
+
+export type DatasetNode = NodeOp & {
   readonly id: number;
-  readonly op: NodeOp;
   readonly parents: readonly DatasetNode[];
   readonly fns: readonly ShippedFn[];
-  /** Op parameters known when the node is made (sample's fraction, coalesce's target count, ...). */
-  readonly params: unknown;
   /** What the node is, for progress and errors: "textFile /logs", "map", ... */
   readonly label: string;
   /** Sources only: finds the partitions (lists files, asks for block locations). */
   readonly listPartitions?: () => Promise<SourcePartition[]>;
   /** 'shuffle' only. */
   readonly shuffle?: ShuffleDependency;
-}
+};
 
 interface Resolved {
   partitions?: SourcePartition[];
@@ -91,10 +107,19 @@ export class PartitionIndex {
     return this.get(node).count;
   }
 
-  /** Parameters as executors need them (coalesce gets its groups). */
-  planParams(node: DatasetNode): unknown {
-    if (node.op === 'coalesce') return { groups: this.get(node).groups! } satisfies CoalesceParams;
-    return node.params;
+  /**
+   * The node's op as executors run it: coalesce with its groups, a shuffle as the read of its map
+   * outputs; any other node as it is. The node must be resolved.
+   */
+  planOp(node: DatasetNode): PlanOp {
+    switch (node.op) {
+      case 'coalesce':
+        return { op: 'coalesce', params: { groups: this.get(node).groups! } };
+      case 'shuffle':
+        return { op: 'shuffle-read', params: shuffleParamsOf(node.shuffle!) };
+      default:
+        return node;
+    }
   }
 
   /**
@@ -177,7 +202,7 @@ export class PartitionIndex {
       }
       r = { count: total, offsets };
     } else if (node.op === 'coalesce') {
-      const groups = coalesceGroups(this.count(node.parents[0]!), (node.params as { partitions: number }).partitions);
+      const groups = coalesceGroups(this.count(node.parents[0]!), node.params.partitions);
       r = { count: groups.length, groups };
     } else {
       r = { count: this.count(node.parents[0]!) };

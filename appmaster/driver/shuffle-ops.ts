@@ -1,5 +1,4 @@
-import type { ShuffleCombine, ShuffleParams } from '../../executor/index.js';
-import { rangeBounds } from '../../protocols/driver-executor/index.js';
+import { rangeBounds, type ShuffleCombine, type ShuffleParams } from '../../protocols/driver-executor/index.js';
 import { shipFunction, type ClosureValues, type ShippedFn } from './closure.js';
 import type { DatasetHost } from './dataset.js';
 import { JobDefinitionError } from './errors.js';

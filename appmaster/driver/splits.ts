@@ -1,4 +1,4 @@
-import type { FileSplit } from '../../executor/index.js';
+import type { FileSplit } from '../../protocols/driver-executor/index.js';
 
 /**
  * Input splits of files, computed as Hadoop's FileInputFormat does: a split is at most one block

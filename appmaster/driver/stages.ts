@@ -1,6 +1,5 @@
-import type { ActionSpec, PlanNode, StagePlan } from '../../protocols/driver-executor/index.js';
-import { encodeValue } from '../../protocols/driver-executor/index.js';
-import type { TaskInputs } from '../../executor/index.js';
+import type { StagePlan, TaskInputs, TypedAction } from '../../protocols/driver-executor/index.js';
+import { encodeAction, encodePlanNode, encodeValue } from '../../protocols/driver-executor/index.js';
 import type { ShippedFn } from './closure.js';
 import { shuffleParamsOf, type DatasetNode, type PartitionIndex, type ShuffleDependency, type ShuffleInputFn } from './nodes.js';
 
@@ -71,30 +70,22 @@ export function stageOrder(final: Stage): Stage[] {
   return out;
 }
 
-/** The stage as executors receive it. */
-export function stagePlan(stage: Stage, index: PartitionIndex, action: ActionSpec, description: string): StagePlan {
-  const nodes: PlanNode[] = stage.nodes.map((node) => {
-    if (node.op === 'shuffle') {
-      return {
+/** The stage as executors receive it; `label` names the action in a serialization error. */
+export function stagePlan(stage: Stage, index: PartitionIndex, action: TypedAction, description: string, label?: string): StagePlan {
+  const nodes = stage.nodes.map((node) =>
+    encodePlanNode(
+      {
+        ...index.planOp(node),
         id: node.id,
-        op: 'shuffle-read',
-        parents: [],
+        // A shuffle read is a leaf of its stage: its parent is the map stage's.
+        parents: node.op === 'shuffle' ? [] : node.parents.map((p) => p.id),
         numPartitions: index.count(node),
         fns: node.fns.map((f) => f.ref),
-        params: encodeValue(shuffleParamsOf(node.shuffle!), 'shuffle parameters'),
-      };
-    }
-    const params = index.planParams(node);
-    return {
-      id: node.id,
-      op: node.op,
-      parents: node.parents.map((p) => p.id),
-      numPartitions: index.count(node),
-      fns: node.fns.map((f) => f.ref),
-      params: params === undefined ? null : encodeValue(params, `parameters of ${node.label}`),
-    };
-  });
-  return { stageId: stage.id, description, nodes, root: stage.root.id, action };
+      },
+      node.label,
+    ),
+  );
+  return { stageId: stage.id, description, nodes, root: stage.root.id, action: encodeAction(action, label) };
 }
 
 /** Broadcast ids a stage's functions (and its action's) refer to. */
@@ -106,9 +97,9 @@ export function stageBroadcasts(stage: Stage, actionFns: readonly ShippedFn[]): 
 }
 
 /** The action of a shuffle-map stage: write map output for its shuffle. */
-export function shuffleWriteAction(stage: Stage): ActionSpec {
+export function shuffleWriteAction(stage: Stage): TypedAction {
   const node = stage.shuffleNode!;
-  return { kind: 'shuffle-write', fns: node.fns.map((f) => f.ref), params: encodeValue(shuffleParamsOf(node.shuffle!), 'shuffle parameters') };
+  return { kind: 'shuffle-write', fns: node.fns.map((f) => f.ref), params: shuffleParamsOf(node.shuffle!) };
 }
 
 /** What the task for partition `p` of the stage reads. */

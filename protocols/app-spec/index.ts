@@ -14,32 +14,9 @@ export const APP_SPEC_FILE = 'spindle-app.json';
 export const AM_BUNDLE_FILE = 'spindle-am.mjs';
 /** Name of the command script in each shell container's working directory. */
 export const SHELL_SCRIPT_FILE = 'spindle-cmd.sh';
-/** Name of the bundled job (the user's module, see bundleJob) in the AM's and executors' working directories. */
-export const JOB_BUNDLE_FILE = 'spindle-job.mjs';
-/** Name of the driver runtime bundle (runs the job's main with a Context) in the AM container. */
-export const DRIVER_BUNDLE_FILE = 'spindle-driver.mjs';
-/** Name of the executor runtime bundle in each executor container. */
-export const EXECUTOR_BUNDLE_FILE = 'spindle-executor.mjs';
 /** In the AM container's log directory: one JSON line per container started or ended. */
 export const CONTAINER_LIST_FILE = 'containers.jsonl';
 export const APP_SPEC_VERSION = 1;
-/**
- * The job bundle's evaluator: a function the bundler appends to the job module (a direct `eval` in its
- * top-level scope), so executors rebuild shipped lambdas with the job's helpers and imports in scope.
- */
-export const JOB_EVALUATOR_EXPORT = '__spindleEvaluate';
-/** What the bundler appends to every job bundle (esbuild `footer`). */
-export const JOB_BUNDLE_FOOTER = `export function ${JOB_EVALUATOR_EXPORT}(__spindle_source) { return eval(__spindle_source); }`;
-
-/** Named defaults for JobSpec (the client fills them in; the AM checks them). */
-export const DEFAULT_EXECUTORS = 2;
-export const DEFAULT_EXECUTOR_MEMORY_MB = 512;
-export const DEFAULT_EXECUTOR_CORES = 1;
-export const DEFAULT_MAX_TASK_ATTEMPTS = 4;
-/** Executor failures tolerated by default: twice the executors, at least 3 (as Spark does). */
-export function defaultMaxExecutorFailures(executors: number): number {
-  return Math.max(3, 2 * executors);
-}
 
 export interface ClusterSpec {
   /** host:port of each RM scheduler (several with RM HA). */
@@ -80,67 +57,11 @@ export interface DriverSpec {
 }
 
 /**
- * Job mode (`spindle submit` of a job module): the driver runtime runs the job's default export
- * with a Context, and the AM keeps executor containers for it. `driver.script` names the job
- * bundle; the AM starts `driverBundle` with it. Without `job`, `driver.script` runs as a plain
- * Node program (no executors).
+ * The application spec. `Job` is the layout of the `job` section: this module only carries it (job
+ * mode: the AM keeps executors for the driver; the section's contract is the job engine's, see
+ * job-contract's JobSpec and parseJobAppSpec).
  */
-export interface JobSpec {
-  /** The driver runtime among the AM container's local resources. */
-  driverBundle: string;
-  /** The executor runtime among `localResources`. */
-  executorBundle: string;
-  /** Executor containers kept while the job runs. */
-  executors: number;
-  executorMemoryMb: number;
-  /** Vcores of each executor container, and the tasks it runs at once (worker threads above 1). */
-  executorCores: number;
-  /** --max-old-space-size of executors, in MB. */
-  executorHeapMb: number;
-  /** Attempts of a task before the job fails. Default 4. */
-  maxTaskAttempts: number;
-  /** Failed executor containers tolerated (each replaced); one more fails the application. */
-  maxExecutorFailures: number;
-  /** Files every executor gets: the executor runtime and the job bundle. */
-  localResources: Record<string, LocalResource>;
-  /** Environment of executors (the driver's is driver.environment). */
-  environment: Record<string, string>;
-  /** Node binary on the cluster's nodes for executors. Default `node` from the NodeManager's PATH. */
-  nodeBinary?: string;
-}
-
-/** What a client must give to build a JobSpec; the rest has defaults. */
-export interface JobSpecOptions {
-  executors: number;
-  executorMemoryMb: number;
-  executorCores: number;
-  executorHeapMb: number;
-  /** Files of every executor: must include EXECUTOR_BUNDLE_FILE and JOB_BUNDLE_FILE (and a shipped Node). */
-  localResources: Record<string, LocalResource>;
-  maxTaskAttempts?: number;
-  maxExecutorFailures?: number;
-  environment?: Record<string, string>;
-  nodeBinary?: string;
-}
-
-/** A JobSpec with the default bundle names, task attempts and executor failure limit. */
-export function makeJobSpec(o: JobSpecOptions): JobSpec {
-  return {
-    driverBundle: DRIVER_BUNDLE_FILE,
-    executorBundle: EXECUTOR_BUNDLE_FILE,
-    executors: o.executors,
-    executorMemoryMb: o.executorMemoryMb,
-    executorCores: o.executorCores,
-    executorHeapMb: o.executorHeapMb,
-    maxTaskAttempts: o.maxTaskAttempts ?? DEFAULT_MAX_TASK_ATTEMPTS,
-    maxExecutorFailures: o.maxExecutorFailures ?? defaultMaxExecutorFailures(o.executors),
-    localResources: o.localResources,
-    environment: o.environment ?? {},
-    ...(o.nodeBinary ? { nodeBinary: o.nodeBinary } : {}),
-  };
-}
-
-export interface AppSpec {
+export interface AppSpec<Job = unknown> {
   version: number;
   appId: string;
   name: string;
@@ -151,21 +72,23 @@ export interface AppSpec {
   cluster: ClusterSpec;
   shell?: ShellSpec;
   driver?: DriverSpec;
-  job?: JobSpec;
+  job?: Job;
 }
 
-function fail(field: string, problem: string): never {
+/** Throws the ConfigError of a bad spec field: "application spec: <field> <problem>". */
+export function invalidSpec(field: string, problem: string): never {
   throw new ConfigError(`application spec: ${field} ${problem}`);
 }
 
-function positiveInt(field: string, v: unknown, min = 1): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail(field, `must be a whole number >= ${min}, got ${String(v)}`);
+/** `v` if it is a whole number >= min, else the ConfigError naming `field`. */
+export function wholeSpecNumber(field: string, v: unknown, min = 1): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) invalidSpec(field, `must be a whole number >= ${min}, got ${String(v)}`);
   return v;
 }
 
 function strings(field: string, v: unknown, nonEmpty = true): string[] {
   if (!Array.isArray(v) || v.some((s) => typeof s !== 'string') || (nonEmpty && v.length === 0)) {
-    fail(field, 'must be a list of strings' + (nonEmpty ? ' with at least one entry' : ''));
+    invalidSpec(field, 'must be a list of strings' + (nonEmpty ? ' with at least one entry' : ''));
   }
   return v as string[];
 }
@@ -176,53 +99,41 @@ export function parseAppSpec(text: string): AppSpec {
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    fail('document', `is not JSON: ${(err as Error).message}`);
+    invalidSpec('document', `is not JSON: ${(err as Error).message}`);
   }
   const s = doc as Partial<AppSpec>;
-  if (s.version !== APP_SPEC_VERSION) fail('version', `must be ${APP_SPEC_VERSION} (this AM is older or newer than the client)`);
+  if (s.version !== APP_SPEC_VERSION) invalidSpec('version', `must be ${APP_SPEC_VERSION} (this AM is older or newer than the client)`);
   for (const f of ['appId', 'name', 'user', 'stagingDir'] as const) {
-    if (typeof s[f] !== 'string' || s[f] === '') fail(f, 'must be a non-empty string');
+    if (typeof s[f] !== 'string' || s[f] === '') invalidSpec(f, 'must be a non-empty string');
   }
-  positiveInt('maxAttempts', s.maxAttempts);
+  wholeSpecNumber('maxAttempts', s.maxAttempts);
   const c = s.cluster as Partial<ClusterSpec> | undefined;
-  if (!c || typeof c !== 'object') fail('cluster', 'is missing');
+  if (!c || typeof c !== 'object') invalidSpec('cluster', 'is missing');
   strings('cluster.schedulerAddresses', c.schedulerAddresses);
   strings('cluster.nameNodes', c.nameNodes);
   strings('cluster.rpcProtection', c.rpcProtection);
-  if (typeof c.defaultFs !== 'string') fail('cluster.defaultFs', 'must be a string');
+  if (typeof c.defaultFs !== 'string') invalidSpec('cluster.defaultFs', 'must be a string');
   if (s.shell !== undefined) {
     const sh = s.shell;
-    positiveInt('shell.containers', sh.containers);
-    positiveInt('shell.memoryMb', sh.memoryMb);
-    positiveInt('shell.vcores', sh.vcores);
-    positiveInt('shell.maxFailures', sh.maxFailures, 0);
-    if (!sh.localResources || typeof sh.localResources !== 'object') fail('shell.localResources', 'must be an object');
-    if (!sh.environment || typeof sh.environment !== 'object') fail('shell.environment', 'must be an object');
+    wholeSpecNumber('shell.containers', sh.containers);
+    wholeSpecNumber('shell.memoryMb', sh.memoryMb);
+    wholeSpecNumber('shell.vcores', sh.vcores);
+    wholeSpecNumber('shell.maxFailures', sh.maxFailures, 0);
+    if (!sh.localResources || typeof sh.localResources !== 'object') invalidSpec('shell.localResources', 'must be an object');
+    if (!sh.environment || typeof sh.environment !== 'object') invalidSpec('shell.environment', 'must be an object');
   }
   if (s.driver !== undefined) {
     const d = s.driver;
-    if (typeof d.script !== 'string' || d.script === '') fail('driver.script', 'must be a non-empty string');
+    if (typeof d.script !== 'string' || d.script === '') invalidSpec('driver.script', 'must be a non-empty string');
     strings('driver.args', d.args, false);
-    positiveInt('driver.heapMb', d.heapMb);
-    if (!d.environment || typeof d.environment !== 'object') fail('driver.environment', 'must be an object');
+    wholeSpecNumber('driver.heapMb', d.heapMb);
+    if (!d.environment || typeof d.environment !== 'object') invalidSpec('driver.environment', 'must be an object');
   }
-  if (s.shell && s.driver) fail('shell', 'and driver cannot both be given');
+  if (s.shell && s.driver) invalidSpec('shell', 'and driver cannot both be given');
   if (s.job !== undefined) {
-    const j = s.job;
-    if (!s.driver) fail('job', 'needs driver (the job bundle and its arguments)');
-    for (const f of ['driverBundle', 'executorBundle'] as const) {
-      if (typeof j[f] !== 'string' || j[f] === '') fail(`job.${f}`, 'must be a non-empty string');
-    }
-    positiveInt('job.executors', j.executors);
-    positiveInt('job.executorMemoryMb', j.executorMemoryMb);
-    positiveInt('job.executorCores', j.executorCores);
-    positiveInt('job.executorHeapMb', j.executorHeapMb);
-    positiveInt('job.maxTaskAttempts', j.maxTaskAttempts);
-    positiveInt('job.maxExecutorFailures', j.maxExecutorFailures, 0);
-    if (!j.localResources || typeof j.localResources !== 'object') fail('job.localResources', 'must be an object');
-    if (!(j.executorBundle in j.localResources)) fail('job.localResources', `must include the executor bundle ${j.executorBundle}`);
-    if (!j.environment || typeof j.environment !== 'object') fail('job.environment', 'must be an object');
-    if (j.nodeBinary !== undefined && (typeof j.nodeBinary !== 'string' || j.nodeBinary === '')) fail('job.nodeBinary', 'must be a non-empty string');
+    // The section's fields are the job engine's to check (parseJobAppSpec); its place is ours.
+    if (!s.driver) invalidSpec('job', 'needs driver (the job bundle and its arguments)');
+    if (!s.job || typeof s.job !== 'object') invalidSpec('job', 'must be an object');
   }
   return s as AppSpec;
 }

@@ -1,6 +1,7 @@
 /**
  * The driver-executor protocol: Avro-encoded frames with versioned schemas, a mutual
- * challenge-response over the per-application secret, and a message channel over any socket.
+ * challenge-response over the per-application secret, a message channel over any socket, and the
+ * stage plan the driver sends executors (typed ops and actions, one codec to the wire records).
  */
 export {
   APP_SECRET_ALIAS,
@@ -43,6 +44,36 @@ export type {
   TaskLaunch,
   TaskStatus,
 } from './messages.js';
+export {
+  ENV_MARKER,
+  type ActionKind,
+  type CoalesceParams,
+  type EnvMarker,
+  type FileSplit,
+  type FoldParams,
+  type MapPartitionsParams,
+  type MapStatus,
+  type PartitionerSpec,
+  type PlanAction,
+  type PlanOp,
+  type PlanOpName,
+  type RangeSlice,
+  type RecordOp,
+  type ReducePartial,
+  type SampleParams,
+  type SaveFormat,
+  type SaveParams,
+  type SaveResult,
+  type ShuffleCombine,
+  type ShuffleParams,
+  type ShuffleReadInput,
+  type SourceOp,
+  type TakeParams,
+  type TaskInputs,
+  type TypedAction,
+  type TypedPlanNode,
+} from './plan.js';
+export { ACTION_KINDS, PLAN_OPS, PlanDecodeError, decodeAction, decodePlanNode, encodeAction, encodePlanNode } from './plan-codec.js';
 export { PROTOCOL_VERSION } from './schemas.js';
-export { decodeValue, encodeValue } from './values.js';
+export { copyValue, decodeValue, encodeValue } from './values.js';
 export { canonicalKey, compareKeys, hashCanonical, hashKey, hashPartition, rangeBounds, rangePartition } from './key-encoding.js';

@@ -19,3 +19,8 @@ export function encodeValue(value: unknown, what: string): Buffer {
 export function decodeValue(bytes: Uint8Array): unknown {
   return deserialize(bytes);
 }
+
+/** A deep copy made as a receiver's would be (Buffers stay Buffers, unlike structuredClone). */
+export function copyValue<T>(value: T): T {
+  return deserialize(serialize(value)) as T;
+}

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { ShippedFn } from '../../appmaster/driver/closure.js';
-import { coalesceGroups, PartitionIndex, type DatasetNode } from '../../appmaster/driver/nodes.js';
+import { coalesceGroups, PartitionIndex, type DatasetNode, type NodeOpName } from '../../appmaster/driver/nodes.js';
 import { buildStages, stageBroadcasts, stageOrder, stagePlan, taskInputs } from '../../appmaster/driver/stages.js';
 import { decodeValue } from '../../protocols/driver-executor/index.js';
 
@@ -11,18 +11,13 @@ const source = (label: string, partitions: { input: unknown; hosts: string[] }[]
   op: 'parallelize',
   parents: [],
   fns: [],
-  params: undefined,
+  params: null,
   label,
   listPartitions: async () => partitions,
 });
-const derive = (op: DatasetNode['op'], parents: DatasetNode[], params?: unknown, fns: ShippedFn[] = []): DatasetNode => ({
-  id: nextId++,
-  op,
-  parents,
-  fns,
-  params,
-  label: op,
-});
+// Any op with any params: what an op's params must be is the job API's concern, not the stage builder's.
+const derive = (op: NodeOpName, parents: DatasetNode[], params: unknown = null, fns: ShippedFn[] = []): DatasetNode =>
+  ({ id: nextId++, op, parents, fns, params, label: op }) as DatasetNode;
 
 describe('plans and stages', () => {
   it('pipelines narrow ops into one result stage and computes each task’s inputs and hosts', async () => {

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
-import { computePartition, type PreparedStage } from '../../executor/compute.js';
+import { computePartition, type PreparedNode, type PreparedStage } from '../../executor/compute.js';
 import { SourceCache, type ExecutorFs } from '../../executor/sources.js';
 
 /** parallelize → flatMap(x => [x, -x]) → filter(≠ 0) → map(x => [x % 3, x]), as a prepared stage. */
 function stage(records: number[]): { stage: PreparedStage; ctx: Parameters<typeof computePartition>[3] } {
-  const node = (id: number, op: string, fns: ((...a: unknown[]) => unknown)[]) => ({ id, op, parents: id === 0 ? [] : [id - 1], numPartitions: 1, fns, params: undefined });
+  const node = (id: number, op: 'parallelize' | 'flatMap' | 'filter' | 'map', fns: ((...a: unknown[]) => unknown)[]): PreparedNode =>
+    ({ id, op, parents: id === 0 ? [] : [id - 1], numPartitions: 1, fns, params: null });
   const nodes = new Map([
     [0, node(0, 'parallelize', [])],
     [1, node(1, 'flatMap', [(x) => [x, -(x as number)]])],
@@ -12,7 +13,9 @@ function stage(records: number[]): { stage: PreparedStage; ctx: Parameters<typeo
     [3, node(3, 'map', [(x) => [(x as number) % 3, x]])],
   ]);
   const fs = {} as ExecutorFs;
-  return { stage: { plan: {} as PreparedStage['plan'], nodes, actionFns: [] }, ctx: { inputs: new Map([['0:0', records]]), fs, cache: new SourceCache(), metrics: { bytesRead: 0 } } };
+  const action: PreparedStage['action'] = { kind: 'count', fns: [], params: null };
+  const ctx = { inputs: new Map([['0:0', records]]), fs, cache: new SourceCache(), metrics: { bytesRead: 0 } };
+  return { stage: { plan: {} as PreparedStage['plan'], nodes, action }, ctx };
 }
 
 describe('fused chains pushing records', () => {

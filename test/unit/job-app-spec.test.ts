@@ -1,17 +1,21 @@
 import { expect } from 'chai';
+import * as client from '../../client/index.js';
 import {
-  APP_SPEC_VERSION,
+  DEFAULT_EXECUTOR_MEMORY_MB,
+  DEFAULT_EXECUTOR_VCORES,
+  DEFAULT_EXECUTORS,
   EXECUTOR_BUNDLE_FILE,
   JOB_BUNDLE_FILE,
   makeJobSpec,
-  parseAppSpec,
-  type AppSpec,
-} from '../../protocols/app-spec/index.js';
+  parseJobAppSpec,
+  type JobAppSpec,
+} from '../../job-contract/index.js';
+import { APP_SPEC_VERSION, parseAppSpec } from '../../protocols/app-spec/index.js';
 import { ConfigError } from '../../protocols/errors/index.js';
 
 const resource = { url: 'hdfs://nn:8020/x', size: 1, timestamp: 1, type: 'file' as const, visibility: 'application' as const };
 
-function spec(extra: Partial<AppSpec>): string {
+function spec(extra: Partial<JobAppSpec>): string {
   return JSON.stringify({
     version: APP_SPEC_VERSION,
     appId: 'application_1_0001',
@@ -37,17 +41,38 @@ describe('application spec: job mode', () => {
   it('fills defaults: bundle names, 4 task attempts, twice the executors (at least 3) failures', () => {
     expect(job).to.include({ driverBundle: 'spindle-driver.mjs', executorBundle: 'spindle-executor.mjs', maxTaskAttempts: 4, maxExecutorFailures: 6 });
     expect(makeJobSpec({ ...job, executors: 1, maxExecutorFailures: undefined }).maxExecutorFailures).to.equal(3);
-    expect(parseAppSpec(spec({ driver, job })).job).to.deep.equal(job);
+    expect(parseJobAppSpec(spec({ driver, job })).job).to.deep.equal(job);
   });
 
   it('keeps plain driver and shell specs valid', () => {
-    expect(parseAppSpec(spec({ driver })).job).to.equal(undefined);
+    expect(parseJobAppSpec(spec({ driver })).job).to.equal(undefined);
+    expect(parseJobAppSpec(spec({ driver }))).to.not.have.property('job');
   });
 
   it('names the offending field', () => {
-    expect(() => parseAppSpec(spec({ job }))).to.throw(ConfigError, 'application spec: job needs driver (the job bundle and its arguments)');
-    expect(() => parseAppSpec(spec({ driver, job: { ...job, executors: 0 } }))).to.throw(ConfigError, /job\.executors must be a whole number >= 1, got 0/);
-    expect(() => parseAppSpec(spec({ driver, job: { ...job, localResources: {} } }))).to.throw(ConfigError, /job\.localResources must include the executor bundle spindle-executor\.mjs/);
-    expect(() => parseAppSpec(spec({ driver, job: { ...job, nodeBinary: '' } }))).to.throw(ConfigError, /job\.nodeBinary/);
+    expect(() => parseJobAppSpec(spec({ job }))).to.throw(ConfigError,
+      'application spec: job needs driver (the job bundle and its arguments)');
+    expect(() => parseJobAppSpec(spec({ driver, job: { ...job, executors: 0 } })))
+      .to.throw(ConfigError, /job\.executors must be a whole number >= 1, got 0/);
+    expect(() => parseJobAppSpec(spec({ driver, job: { ...job, localResources: {} } })))
+      .to.throw(ConfigError, /job\.localResources must include the executor bundle spindle-executor\.mjs/);
+    expect(() => parseJobAppSpec(spec({ driver, job: { ...job, nodeBinary: '' } }))).to.throw(ConfigError, /job\.nodeBinary/);
+  });
+
+  it('leaves the section to the job contract: the application spec only places it', () => {
+    const loose = JSON.parse(spec({ driver })) as Record<string, unknown>;
+    const text = JSON.stringify({ ...loose, job: { ...job, executors: 0 } });
+    expect(parseAppSpec(text).job).to.deep.include({ executors: 0 });
+    expect(() => parseJobAppSpec(text)).to.throw(ConfigError, /job\.executors/);
+    expect(() => parseAppSpec(JSON.stringify({ ...loose, job: 3 }))).to.throw(ConfigError, 'application spec: job must be an object');
+  });
+
+  it('defines the executor defaults once, named as YARN names them', () => {
+    expect([client.DEFAULT_EXECUTORS, client.DEFAULT_EXECUTOR_MEMORY_MB, client.DEFAULT_EXECUTOR_VCORES]).to.deep.equal([
+      DEFAULT_EXECUTORS,
+      DEFAULT_EXECUTOR_MEMORY_MB,
+      DEFAULT_EXECUTOR_VCORES,
+    ]);
+    expect([DEFAULT_EXECUTORS, DEFAULT_EXECUTOR_MEMORY_MB, DEFAULT_EXECUTOR_VCORES]).to.deep.equal([2, 512, 1]);
   });
 });

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleJob } from '../../client/job-bundle.js';
 import { DriverRuntime } from '../../appmaster/driver/runtime.js';
-import { BlockClient, BlockServer, Executor, loadJobModule, TaskRunner, type ShuffleEnv } from '../../executor/index.js';
+import { BlockClient, BlockServer, Executor, TaskRunner, type ShuffleEnv } from '../../executor/index.js';
+import { loadJobModule } from '../../job-contract/index.js';
 import { connectToDriver, type MessageChannel } from '../../protocols/driver-executor/index.js';
 import { FakeFs } from './job-fake-fs.js';
 

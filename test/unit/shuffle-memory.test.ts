@@ -6,7 +6,7 @@ import { combineSorted, mergeSorted } from '../../executor/merge.js';
 import { ReduceSorter } from '../../executor/reduce-sorter.js';
 import { bytesInFlightLimit, largeSegmentBytes } from '../../executor/shuffle-reader.js';
 import { encodeFrame, plainRecord, readShuffle, SpilledValues, TaskScratch, type ShuffleEnv } from '../../executor/index.js';
-import type { ShuffleParams } from '../../executor/plan.js';
+import type { ShuffleParams } from '../../protocols/driver-executor/index.js';
 
 /** The reduce side within a memory budget: huge groups, combiners past the budget, big segments. */
 describe('shuffle memory bounds (reduce side)', () => {

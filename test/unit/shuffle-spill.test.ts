@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeFrames, readMapOutput, writeShuffle, type ShuffleEnv, type ShuffleParams } from '../../executor/index.js';
-import { hashPartition } from '../../protocols/driver-executor/index.js';
+import { decodeFrames, readMapOutput, writeShuffle, type ShuffleEnv } from '../../executor/index.js';
+import { hashPartition, type ShuffleParams } from '../../protocols/driver-executor/index.js';
 
 async function* batches(records: unknown[], size = 500): AsyncGenerator<unknown[]> {
   for (let i = 0; i < records.length; i += size) yield records.slice(i, i + size);

@@ -1,18 +1,50 @@
+import type { FnRef } from './messages.js';
+
 /**
  * What the ops and actions of a stage plan mean: the contract between the driver, which writes
- * plans (appmaster/driver/stages.ts), and the executor, which runs them (compute.ts, actions.ts).
- * The protocol carries `op`, `fns` and v8-serialized `params`; the shapes of those params are here.
+ * plans, and executors, which run them. On the wire a plan node is `op` (a string), `fns` and
+ * v8-serialized `params` (schemas.ts); above the wire every op and action kind is one member of a
+ * discriminated union carrying its own params, and plan-codec.ts converts between the two.
  */
 
 /** Source ops: a leaf dataset whose partitions are read from the task's inputs. */
-export const SOURCE_OPS = ['parallelize', 'range', 'text', 'json', 'avro'] as const;
-export type SourceOp = (typeof SOURCE_OPS)[number];
+export type SourceOp = 'parallelize' | 'range' | 'text' | 'json' | 'avro';
 
-/** Ops with one parent and the same partitions (partition p reads parent partition p). */
-export const ONE_TO_ONE_OPS = ['map', 'flatMap', 'filter', 'keyBy', 'mapValues', 'mapPartitions', 'sample'] as const;
-export type OneToOneOp = (typeof ONE_TO_ONE_OPS)[number];
+/** Record-at-a-time ops applying fns[0] to each record (executors fuse chains of them). */
+export type RecordOp = 'map' | 'flatMap' | 'filter' | 'keyBy' | 'mapValues';
 
-export type PlanOp = SourceOp | OneToOneOp | 'union' | 'coalesce';
+/** Every op of a plan node with its params (`null`: the op has none). */
+export type PlanOp =
+  | { op: SourceOp; params: null }
+  | { op: RecordOp; params: null }
+  | { op: 'mapPartitions'; params: MapPartitionsParams }
+  | { op: 'sample'; params: SampleParams }
+  | { op: 'union'; params: null }
+  | { op: 'coalesce'; params: CoalesceParams }
+  | { op: 'shuffle-read'; params: ShuffleParams };
+
+export type PlanOpName = PlanOp['op'];
+
+/** A plan node as both sides see it: the wire PlanNode with its op and params typed. `F`: how functions are held. */
+export type TypedPlanNode<F = FnRef> = PlanOp & {
+  id: number;
+  parents: number[];
+  numPartitions: number;
+  fns: F[];
+};
+
+/** Every action kind with its params (`null`: the kind has none). */
+export type PlanAction =
+  | { kind: 'collect' | 'count' | 'reduce' | 'foreach'; params: null }
+  | { kind: 'take'; params: TakeParams }
+  | { kind: 'fold' | 'aggregate'; params: FoldParams }
+  | { kind: 'save'; params: SaveParams }
+  | { kind: 'shuffle-write'; params: ShuffleParams };
+
+export type ActionKind = PlanAction['kind'];
+
+/** A stage's action as both sides see it: the wire ActionSpec with its kind and params typed. */
+export type TypedAction<F = FnRef> = PlanAction & { fns: F[] };
 
 /** Input of one partition of a file source: the byte range [start, start + length) of a file. */
 export interface FileSplit {
@@ -31,6 +63,7 @@ export interface RangeSlice {
 
 /** params of 'mapPartitions'. */
 export interface MapPartitionsParams {
+  /** The function is called as fn(partition index, records) (mapPartitionsWithIndex). */
   withIndex: boolean;
 }
 
@@ -41,14 +74,17 @@ export interface SampleParams {
   seed: number;
 }
 
-/** params of 'coalesce': for each partition, the parent partitions it reads, in order. */
+/**
+ * params of 'coalesce': for each partition, the parent partitions it reads, in order. (The driver's
+ * coalesce dataset holds a target partition count; the groups are fixed once the parent's partitions are known.)
+ */
 export interface CoalesceParams {
   groups: number[][];
 }
 
 /**
  * A task's inputs: for each source partition it reads, [node id, partition, input]. The input is
- * a slice of records (parallelize), a RangeSlice or a FileSplit.
+ * a slice of records (parallelize), a RangeSlice, a FileSplit or a ShuffleReadInput.
  */
 export type TaskInputs = [number, number, unknown][];
 
@@ -87,8 +123,6 @@ export interface FoldParams {
 
 /** Result of 'reduce' on one partition. */
 export type ReducePartial = { empty: true } | { empty: false; value: unknown };
-
-export type ActionKind = 'collect' | 'count' | 'take' | 'reduce' | 'fold' | 'aggregate' | 'foreach' | 'save' | 'shuffle-write';
 
 /** Which reducer a key goes to: by hash of its canonical encoding, or by sorted range bounds. */
 export type PartitionerSpec = { kind: 'hash' } | { kind: 'range'; bounds: unknown[]; ascending: boolean };

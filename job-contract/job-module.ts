@@ -1,7 +1,23 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../protocols/errors/index.js';
-import { JOB_EVALUATOR_EXPORT, type Evaluate } from './functions.js';
+
+/**
+ * The job bundle, both halves: what the bundler appends to the user's module (client/job-bundle.ts)
+ * and how the driver and every executor load the result. Kept together so the export name cannot
+ * drift between the side that writes it and the sides that read it.
+ */
+
+/**
+ * The job bundle's evaluator: a function the bundler appends to the job module (a direct `eval` in its
+ * top-level scope), so executors rebuild shipped lambdas with the job's helpers and imports in scope.
+ */
+export const JOB_EVALUATOR_EXPORT = '__spindleEvaluate';
+/** What the bundler appends to every job bundle (esbuild `footer`). */
+export const JOB_BUNDLE_FOOTER = `export function ${JOB_EVALUATOR_EXPORT}(__spindle_source) { return eval(__spindle_source); }`;
+
+/** Evaluates an expression in the job module's scope. */
+export type Evaluate = (source: string) => unknown;
 
 /** A loaded job bundle: its default export (the job's main, if any) and its evaluator. */
 export interface JobModule {
