@@ -1,6 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { JobAppSpec } from '../job-contract/index.js';
+import type { JobAppSpec } from '../protocols/job-spec/index.js';
 import { CONTAINER_LIST_FILE, SHELL_SCRIPT_FILE } from '../protocols/app-spec/index.js';
 import type { ContainerGrant, FinalStatus, LaunchContext, RegisterResult, ResourceAsk } from '../protocols/yarn/index.js';
 import { Allocator, type ContainerEvent } from './allocator.js';

@@ -1,4 +1,4 @@
-import type { JobSpec } from '../job-contract/index.js';
+import type { JobSpec } from '../protocols/job-spec/index.js';
 import { createCredentials, parseCredentials, serializeCredentials } from '../protocols/credentials/index.js';
 import { APP_SECRET_ALIAS } from '../protocols/driver-executor/index.js';
 import type { ContainerGrant, LaunchContext, RegisterResult } from '../protocols/yarn/index.js';

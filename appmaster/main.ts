@@ -6,7 +6,7 @@
  * no further attempt will need it.
  */
 import { readFile } from 'node:fs/promises';
-import { parseJobAppSpec } from '../job-contract/index.js';
+import { parseJobAppSpec } from '../protocols/job-spec/index.js';
 import { APP_SPEC_FILE } from '../protocols/app-spec/index.js';
 import { readCredentialsFile, selectToken, serializeCredentials, TokenKinds, withoutKinds } from '../protocols/credentials/index.js';
 import { ConfigError } from '../protocols/errors/index.js';

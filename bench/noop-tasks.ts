@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleJob } from '../client/job-bundle.js';
 import { DriverRuntime } from '../appmaster/driver/runtime.js';
-import { loadJobModule } from '../job-contract/index.js';
+import { loadJobModule } from '../protocols/job-spec/index.js';
 import { createCredentials, serializeCredentials } from '../protocols/credentials/index.js';
 import { APP_SECRET_ALIAS } from '../protocols/driver-executor/index.js';
 import { WebHdfsClient } from '../protocols/webhdfs/index.js';

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { extname, relative, resolve } from 'node:path';
 import type { Message } from 'esbuild';
-import { JOB_BUNDLE_FOOTER } from '../job-contract/index.js';
+import { JOB_BUNDLE_FOOTER } from '../protocols/job-spec/index.js';
 import { ConfigError } from '../protocols/errors/index.js';
 
 /**

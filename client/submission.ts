@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { JobAppSpec, JobSpec } from '../job-contract/index.js';
+import type { JobAppSpec, JobSpec } from '../protocols/job-spec/index.js';
 import { AM_BUNDLE_FILE, APP_SPEC_FILE, APP_SPEC_VERSION, type DriverSpec, type ShellSpec } from '../protocols/app-spec/index.js';
 import { ConfigError } from '../protocols/errors/index.js';
 import type { ClientConfig } from '../protocols/hadoop-conf/index.js';

@@ -7,7 +7,7 @@ import {
   EXECUTOR_BUNDLE_FILE,
   JOB_BUNDLE_FILE,
   makeJobSpec,
-} from '../job-contract/index.js';
+} from '../protocols/job-spec/index.js';
 import { SHELL_SCRIPT_FILE } from '../protocols/app-spec/index.js';
 import { ConfigError } from '../protocols/errors/index.js';
 import { shellScript } from './shell-script.js';

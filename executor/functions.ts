@@ -1,4 +1,4 @@
-import type { Evaluate } from '../job-contract/index.js';
+import type { Evaluate } from '../protocols/job-spec/index.js';
 import type { EnvMarker, FnRef } from '../protocols/driver-executor/index.js';
 import { decodeValue, ENV_MARKER } from '../protocols/driver-executor/index.js';
 

@@ -18,7 +18,7 @@ import { parseExecutorArgs, readExecutorEnvironment } from './environment.js';
 import { startCpuProfile } from './cpu-profile.js';
 import { Executor } from './executor.js';
 import { BlockClient, BlockServer } from './block-server.js';
-import { loadJobModule } from '../job-contract/index.js';
+import { loadJobModule } from '../protocols/job-spec/index.js';
 import { DEFAULT_SHUFFLE_MEMORY_BYTES, type ShuffleEnv } from './shuffle-writer.js';
 import { TaskRunner, type TaskRunnerLike } from './runner.js';
 import { isTaskWorker, serveWorker, WorkerPool, type WorkerSetup } from './workers.js';

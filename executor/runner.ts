@@ -3,7 +3,7 @@ import { decodeValue } from '../protocols/driver-executor/index.js';
 import { SpindleError } from '../protocols/errors/index.js';
 import { runAction, type ChunkSink } from './actions.js';
 import { computePartition, inputsMap, prepareStage, type BatchStream, type PreparedStage } from './compute.js';
-import type { Evaluate } from '../job-contract/index.js';
+import type { Evaluate } from '../protocols/job-spec/index.js';
 import { ClosureError, ExecutorBroadcast, FunctionBuilder } from './functions.js';
 import { TaskScratch } from './scratch.js';
 import { SourceCache, type ExecutorFs } from './sources.js';

@@ -3,7 +3,7 @@ import type { StagePlan, TaskLaunch, TaskStatus } from '../protocols/driver-exec
 import type { ChunkSink } from './actions.js';
 import { TaskRunner, type TaskRunnerLike } from './runner.js';
 import type { ExecutorFs } from './sources.js';
-import type { Evaluate } from '../job-contract/index.js';
+import type { Evaluate } from '../protocols/job-spec/index.js';
 import type { ShuffleEnv } from './shuffle-writer.js';
 
 /**

@@ -9,7 +9,7 @@
  * and its return value is printed to stdout as one line of JSON (exit 0), or its error to stderr
  * (exit 1). A module without one is a plain program that has already run on import.
  */
-import { loadJobModule } from '../../job-contract/index.js';
+import { loadJobModule } from '../../protocols/job-spec/index.js';
 import { encodeTokenUrlString, readCredentialsFile, selectToken, TokenKinds } from '../../protocols/credentials/index.js';
 import { WebHdfsClient } from '../../protocols/webhdfs/index.js';
 import { readDriverEnvironment } from './environment.js';

@@ -59,7 +59,7 @@ export interface DriverSpec {
 /**
  * The application spec. `Job` is the layout of the `job` section: this module only carries it (job
  * mode: the AM keeps executors for the driver; the section's contract is the job engine's, see
- * job-contract's JobSpec and parseJobAppSpec).
+ * protocols/job-spec's JobSpec and parseJobAppSpec).
  */
 export interface AppSpec<Job = unknown> {
   version: number;

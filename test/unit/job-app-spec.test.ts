@@ -9,7 +9,7 @@ import {
   makeJobSpec,
   parseJobAppSpec,
   type JobAppSpec,
-} from '../../job-contract/index.js';
+} from '../../protocols/job-spec/index.js';
 import { APP_SPEC_VERSION, parseAppSpec } from '../../protocols/app-spec/index.js';
 import { ConfigError } from '../../protocols/errors/index.js';
 

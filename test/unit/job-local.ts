@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { bundleJob } from '../../client/job-bundle.js';
 import { DriverRuntime } from '../../appmaster/driver/runtime.js';
 import { BlockClient, BlockServer, Executor, TaskRunner, type ShuffleEnv } from '../../executor/index.js';
-import { loadJobModule } from '../../job-contract/index.js';
+import { loadJobModule } from '../../protocols/job-spec/index.js';
 import { connectToDriver, type MessageChannel } from '../../protocols/driver-executor/index.js';
 import { FakeFs } from './job-fake-fs.js';
 

@@ -1,5 +1,5 @@
-import { invalidSpec, parseAppSpec, wholeSpecNumber, type AppSpec } from '../protocols/app-spec/index.js';
-import type { LocalResource } from '../protocols/yarn/index.js';
+import { invalidSpec, parseAppSpec, wholeSpecNumber, type AppSpec } from '../app-spec/index.js';
+import type { LocalResource } from '../yarn/index.js';
 
 /**
  * The `job` section of the application spec: what the client asks of the job engine (how many

@@ -1,8 +1,9 @@
 /**
  * The job contract: what the client, the AM, the driver runtime and the executors agree on about a
- * job, beneath all of them and above protocols/ (which carries the application spec as a document
- * and the driver-executor wire, and knows no job engine). Two parts: the `job` section of the
- * application spec with its defaults and checks, and the job bundle (its evaluator footer and loader).
+ * job. Two parts: the `job` section of the application spec (a JSON document the client writes and
+ * the AM reads) with its defaults and checks, and the job bundle (the evaluator footer the bundler
+ * appends and the loader that reads it). It sits beside app-spec, which carries the section without
+ * knowing its fields, so that the generic application spec stays free of the job engine.
  */
 export {
   DEFAULT_EXECUTOR_MEMORY_MB,

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigError } from '../protocols/errors/index.js';
+import { ConfigError } from '../errors/index.js';
 
 /**
  * The job bundle, both halves: what the bundler appends to the user's module (client/job-bundle.ts)
