@@ -40,13 +40,15 @@ export const AM_HEAP_BESIDE_DRIVER_MB = 64;
 // The executor defaults are the job contract's (the AM and driver read the same section).
 export { DEFAULT_EXECUTOR_MEMORY_MB, DEFAULT_EXECUTOR_VCORES, DEFAULT_EXECUTORS, JOB_BUNDLE_FILE };
 
-/** Environment variables that tell the driver its executor settings (read by the job engine). */
+/**
+ * Environment variables that tell the job's own code its executor settings (`spindle submit --help`
+ * documents them). The engine itself reads these settings from the application spec's job section.
+ */
 export const EXECUTOR_ENV = {
   executors: 'SPINDLE_EXECUTORS',
   memoryMb: 'SPINDLE_EXECUTOR_MEMORY_MB',
   vcores: 'SPINDLE_EXECUTOR_VCORES',
   heapMb: 'SPINDLE_EXECUTOR_HEAP_MB',
-  node: 'SPINDLE_NODE',
 } as const;
 
 /**
@@ -129,7 +131,7 @@ export interface DriverAppOptions extends CommonAppOptions {
   /** AM container size (the driver and the AM share it). Default DEFAULT_DRIVER_MEMORY_MB. */
   driverMemoryMb?: number;
   driverVcores?: number;
-  /** For the job engine: how many executors, of what size (passed as EXECUTOR_ENV variables). */
+  /** For the job engine: how many executors, of what size (also told to the job as EXECUTOR_ENV variables). */
   executors?: number;
   executorMemoryMb?: number;
   executorVcores?: number;
@@ -171,7 +173,6 @@ export async function submitDriverApp(deps: SubmitDeps, options: DriverAppOption
       [EXECUTOR_ENV.memoryMb]: String(executorMemoryMb),
       [EXECUTOR_ENV.vcores]: String(executorVcores),
       [EXECUTOR_ENV.heapMb]: String(heapSizeFor(executorMemoryMb)),
-      [EXECUTOR_ENV.node]: stage.nodeCommand,
     };
     return {
       name: 'spindle-submit',

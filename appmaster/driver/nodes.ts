@@ -8,8 +8,8 @@ import type { ShippedFn } from './closure.js';
  *
  * Dependencies are narrow (a partition reads a known, small set of parent partitions: the ops
  * here) or wide (a shuffle: every partition reads a piece of every parent partition; the
- * 'shuffle' op, whose parent becomes a separate map stage). The shuffle issue adds the ops that
- * create wide dependencies; stages.ts already cuts at them.
+ * 'shuffle' op, whose parent becomes a separate map stage; shuffle-ops.ts makes them). stages.ts
+ * cuts the graph at every 'shuffle' node.
  */
 
 /** One partition of a source: its input (records, a range, a file split) and the hosts holding it. */
