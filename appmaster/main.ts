@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { parseJobAppSpec } from '../protocols/job-spec/index.js';
 import { APP_SPEC_FILE } from '../protocols/app-spec/index.js';
 import { readCredentialsFile, selectToken, serializeCredentials, TokenKinds, withoutKinds } from '../protocols/credentials/index.js';
-import { ConfigError } from '../protocols/errors/index.js';
+import { ConfigError, errorMessage } from '../protocols/errors/index.js';
 import { WebHdfsClient } from '../protocols/webhdfs/index.js';
 import { attemptIdFromContainerId, type ResourceAsk } from '../protocols/yarn/index.js';
 import { ApplicationMaster, type AmOutcome } from './app-master.js';
@@ -66,7 +66,7 @@ async function main(): Promise<number> {
       try {
         await hdfs.delete(spec.stagingDir, { recursive: true });
       } catch (err) {
-        log(`could not remove the staging directory ${spec.stagingDir}: ${(err as Error).message}`);
+        log(`could not remove the staging directory ${spec.stagingDir}: ${errorMessage(err)}`);
       } finally {
         hdfs.close();
       }
@@ -88,7 +88,7 @@ async function main(): Promise<number> {
       await launcher.close();
       return 1;
     }
-    outcome = { finalStatus: 'failed', diagnostics: `the ApplicationMaster failed: ${(err as Error).message}` };
+    outcome = { finalStatus: 'failed', diagnostics: `the ApplicationMaster failed: ${errorMessage(err)}` };
     log(outcome.diagnostics);
   }
   // A failed attempt may be retried by YARN with the same staging files.
@@ -98,7 +98,7 @@ async function main(): Promise<number> {
   try {
     await rm.finish(outcome.finalStatus, outcome.diagnostics);
   } catch (err) {
-    log(`could not unregister: ${(err as Error).message}`);
+    log(`could not unregister: ${errorMessage(err)}`);
   }
   await launcher.close();
   await rm.close();
@@ -110,7 +110,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    log(`fatal: ${(err as Error).message}`);
+    log(`fatal: ${errorMessage(err)}`);
     if (err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     process.exit(1);
   },

@@ -1,4 +1,4 @@
-import { ConfigError, SpindleError, StandbyError, ConnectionError } from '../protocols/errors/index.js';
+import { ConfigError, SpindleError, StandbyError, ConnectionError, errorMessage } from '../protocols/errors/index.js';
 import type { Qop } from '../protocols/hadoop-rpc/index.js';
 import { isAttemptNotFound, isInvalidToken, isNotRegistered } from '../protocols/yarn/index.js';
 import type {
@@ -205,7 +205,7 @@ export class RmClient {
         return await call(this.conn());
       } catch (err) {
         if (isAttemptNotFound(err) || isInvalidToken(err)) {
-          throw new AttemptGoneError(`the ResourceManager no longer accepts this application attempt: ${(err as Error).message}`, {
+          throw new AttemptGoneError(`the ResourceManager no longer accepts this application attempt: ${errorMessage(err)}`, {
             cause: err,
             server: this.server,
           });
@@ -218,7 +218,7 @@ export class RmClient {
         void dropped?.close().catch(() => {});
         if (this.addresses.length > 1) {
           this.current = (this.current + 1) % this.addresses.length;
-          this.log(`failing over to ResourceManager scheduler ${this.server}: ${(err as Error).message}`);
+          this.log(`failing over to ResourceManager scheduler ${this.server}: ${errorMessage(err)}`);
         }
       }
     }

@@ -19,6 +19,7 @@ import { openHarness } from '../test/integration/job-harness.js';
 import { countRange, hdfsFile, flatMapFn, mapFn, reduceFn } from './lib/local-count.js';
 import { median, numberFlags } from './lib/stats.js';
 import { textData } from './lib/text-data.js';
+import { errorStack } from '../protocols/errors/index.js';
 
 const MiB = 1024 * 1024;
 type Fn = (...args: unknown[]) => unknown;
@@ -84,6 +85,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error((err as Error).stack ?? String(err));
+  console.error(errorStack(err));
   process.exit(1);
 });

@@ -23,6 +23,7 @@ import { WebHdfsClient } from '../protocols/webhdfs/index.js';
 import { repoRoot } from '../test/integration/cluster.js';
 import { openHarness, runJob } from '../test/integration/job-harness.js';
 import { median } from './lib/stats.js';
+import { errorStack } from '../protocols/errors/index.js';
 
 const EXECUTORS = 2;
 
@@ -121,6 +122,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.stderr.write(`${errorStack(err)}\n`);
   process.exit(1);
 });

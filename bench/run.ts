@@ -34,6 +34,7 @@ import { shell4 } from './workloads/shell-4.js';
 import { trivialJob } from './workloads/trivial-job.js';
 import { webhdfs } from './workloads/webhdfs.js';
 import { wordcount } from './workloads/wordcount.js';
+import { errorStack } from '../protocols/errors/index.js';
 
 const WORKLOADS: readonly Workload[] = [trivialJob, shell4, wordcount, webhdfs, noopTasks];
 /** Workloads that run PySpark (the others do not need it installed). */
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
         writeResults(options, machine, fresh);
         for (const r of rows) explainShortfall(r);
       } catch (err) {
-        console.error(`${w.rows.join(' + ')} aborted: ${(err as Error).stack ?? err}`);
+        console.error(`${w.rows.join(' + ')} aborted: ${errorStack(err)}`);
       } finally {
         // Anything a failed workload left running goes now, not at the end.
         for (const id of ctx.liveApps) await killQuietly(rm, id);

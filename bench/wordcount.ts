@@ -35,6 +35,7 @@ import { CpuSampler } from './lib/cpu-use.js';
 import type { CountStyle, RangeCount } from './lib/local-count.js';
 import { median, mibPerSecond, numberFlags } from './lib/stats.js';
 import { textData } from './lib/text-data.js';
+import { errorStack } from '../protocols/errors/index.js';
 
 const EXECUTORS = 2;
 const MiB = 1024 * 1024;
@@ -178,6 +179,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error((err as Error).stack ?? String(err));
+  console.error(errorStack(err));
   process.exit(1);
 });

@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import { inflateRawSync } from 'node:zlib';
-import { ProtocolError } from '../protocols/errors/index.js';
+import { ProtocolError, errorMessage } from '../protocols/errors/index.js';
 
 /**
  * Avro object container files, split by byte range. The file is a header, then blocks, each
@@ -51,7 +51,7 @@ export function parseAvroHeader(bytes: Buffer, what: string): AvroHeader | undef
   try {
     schema = JSON.parse(schemaBytes.toString('utf8'));
   } catch (err) {
-    throw new ProtocolError(`${what}: the Avro header's schema is not JSON: ${(err as Error).message}`);
+    throw new ProtocolError(`${what}: the Avro header's schema is not JSON: ${errorMessage(err)}`);
   }
   const codec = meta['avro.codec']?.toString('utf8') || 'null';
   return { schema, codec, sync: Buffer.from(value.sync as Buffer), length: offset };

@@ -1,7 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket, type AddressInfo } from 'node:net';
 import { acceptExecutor, connectToDriver, type MessageChannel, type Welcome } from '../protocols/driver-executor/index.js';
-import { ConnectionError, TimeoutError } from '../protocols/errors/index.js';
+import { ConnectionError, TimeoutError, errorMessage } from '../protocols/errors/index.js';
 import { mapOutputRange, readRange, writeFullySync } from './shuffle-files.js';
 
 /**
@@ -81,7 +81,7 @@ export class BlockServer {
       }
       if (files.length === 0) channel.send({ type: 'blocks', reqId, index: 0, data: Buffer.alloc(0), last: true, error: null });
     } catch (err) {
-      channel.send({ type: 'blocks', reqId, index: 0, data: Buffer.alloc(0), last: true, error: (err as Error).message });
+      channel.send({ type: 'blocks', reqId, index: 0, data: Buffer.alloc(0), last: true, error: errorMessage(err) });
     }
   }
 }
@@ -118,7 +118,7 @@ class BlockConnection {
               if (m.data.length > 0) p.onPiece(m.index, m.data);
             } else (p.pieces[m.index] ??= []).push(m.data);
           } catch (err) {
-            error = `keeping what was fetched failed: ${(err as Error).message}`;
+            error = `keeping what was fetched failed: ${errorMessage(err)}`;
           }
         }
         if (!m.last && error === null) return;

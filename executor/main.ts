@@ -12,7 +12,7 @@ import { getHeapStatistics } from 'node:v8';
 import { workerData } from 'node:worker_threads';
 import { APP_SECRET_ALIAS, connectToDriver } from '../protocols/driver-executor/index.js';
 import { encodeTokenUrlString, readCredentialsFile, selectToken, TokenKinds } from '../protocols/credentials/index.js';
-import { ConfigError, ConnectionError, SpindleError } from '../protocols/errors/index.js';
+import { ConfigError, ConnectionError, SpindleError, errorMessage, errorStack } from '../protocols/errors/index.js';
 import { WebHdfsClient } from '../protocols/webhdfs/index.js';
 import { parseExecutorArgs, readExecutorEnvironment } from './environment.js';
 import { startCpuProfile } from './cpu-profile.js';
@@ -52,7 +52,7 @@ async function dialWithRetry(host: string, port: number): Promise<Socket> {
       return await dial(host, port);
     } catch (err) {
       if (Date.now() + wait > deadline) {
-        throw new ConnectionError(`could not reach the driver at ${host}:${port} for ${CONNECT_DEADLINE_MS} ms: ${(err as Error).message}`);
+        throw new ConnectionError(`could not reach the driver at ${host}:${port} for ${CONNECT_DEADLINE_MS} ms: ${errorMessage(err)}`);
       }
       await new Promise((r) => setTimeout(r, wait));
     }
@@ -142,14 +142,14 @@ async function main(): Promise<number> {
 
 if (isTaskWorker()) {
   worker().catch((err: unknown) => {
-    log(`worker thread failed: ${(err as Error).stack ?? String(err)}`);
+    log(`worker thread failed: ${errorStack(err)}`);
     process.exit(1);
   });
 } else {
   main().then(
     (code) => process.exit(code),
     (err: unknown) => {
-      log(`fatal: ${(err as Error).message}`);
+      log(`fatal: ${errorMessage(err)}`);
       // Our own errors (the driver gone, a bad token file) say all there is; a stack is for bugs.
       if (err instanceof Error && err.stack && !(err instanceof SpindleError)) process.stderr.write(`${err.stack}\n`);
       process.exit(1);

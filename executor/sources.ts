@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { AvroSplitScanner, blockDecompressor, decodeBlock, parseAvroHeader, type AvroHeader } from './avro-split.js';
 import { SplitLineReader } from './line-reader.js';
 import type { FileSplit } from '../protocols/driver-executor/index.js';
+import { errorMessage } from '../protocols/errors/index.js';
 
 /**
  * Reading file splits on an executor: text lines, JSON lines and Avro records, streamed from HDFS
@@ -82,7 +83,7 @@ export async function* jsonRecords(fs: ExecutorFs, split: FileSplit, metrics: { 
         out.push(JSON.parse(line));
       } catch (err) {
         const shown = line.length > 60 ? `${line.slice(0, 57)}...` : line;
-        throw new SyntaxError(`jsonFile ${split.path}: a line is not JSON (${(err as Error).message}): ${shown}`);
+        throw new SyntaxError(`jsonFile ${split.path}: a line is not JSON (${errorMessage(err)}): ${shown}`);
       }
     }
     if (out.length > 0) yield out;

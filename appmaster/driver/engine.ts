@@ -7,6 +7,7 @@ import { PartitionIndex, type DatasetNode, type ShuffleInputFn } from './nodes.j
 import { FETCH_FAILED, type TaskScheduler } from './scheduler.js';
 import { buildStages, shuffleWriteAction, stageBroadcasts, stageOrder, stagePlan, taskInputs, type Stage } from './stages.js';
 import type { StagePayload } from './task-server.js';
+import { errorMessage, toError } from '../../protocols/errors/index.js';
 
 /**
  * The engine turns one action into work: it resolves the partitions of the plan, builds the
@@ -142,7 +143,7 @@ export class Engine {
       return parts.map((p) => results.get(p)!);
     } catch (err) {
       job.state = 'failed';
-      job.error = (err as Error).message;
+      job.error = errorMessage(err);
       throw err;
     } finally {
       job.endedAt = this.now();
@@ -246,7 +247,7 @@ export class Engine {
             try {
               done = onSucceeded(partition, status, chunks, executorId);
             } catch (err) {
-              fail(err as Error);
+              fail(toError(err));
               return;
             }
             if (done) commits.push(done.catch((err: Error) => fail(err)));

@@ -9,6 +9,7 @@ import {
   type Welcome,
 } from '../../protocols/driver-executor/index.js';
 import type { ExecutorLink, TaskScheduler, TaskSetSpec } from './scheduler.js';
+import { errorMessage } from '../../protocols/errors/index.js';
 
 /**
  * The driver's listening side of the driver-executor channel: it authenticates each executor that
@@ -147,7 +148,7 @@ export class TaskServer {
         this.closing ? 'the job has finished' : this.sessions.has(hello.executorId) ? `executor ${hello.executorId} is already registered` : undefined,
       );
     } catch (err) {
-      this.events.log?.(`refused a connection from ${socket.remoteAddress}: ${(err as Error).message}`);
+      this.events.log?.(`refused a connection from ${socket.remoteAddress}: ${errorMessage(err)}`);
       return;
     }
     const { channel, executor } = accepted;

@@ -4,6 +4,7 @@
  * killing what an aborted run left behind.
  */
 import type { AppReport, RmRestClient } from '../../protocols/rm-rest/index.js';
+import { errorMessage } from '../../protocols/errors/index.js';
 
 const APP_ID = /application_\d+_\d+/;
 
@@ -109,6 +110,6 @@ export async function killQuietly(rm: RmRestClient, appId: string): Promise<void
     console.error(`killing ${appId} (${report.name}), left running by an aborted run`);
     await rm.kill(appId, { timeoutMs: 30_000 });
   } catch (err) {
-    console.error(`could not kill ${appId}: ${(err as Error).message}`);
+    console.error(`could not kill ${appId}: ${errorMessage(err)}`);
   }
 }

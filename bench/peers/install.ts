@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { errorMessage } from '../../protocols/errors/index.js';
 
 /** The marker a finished install leaves behind. */
 export const INSTALLED_MARKER = '.installed';
@@ -29,7 +30,7 @@ export function installOnce(dir: string, what: string, install: (dir: string) =>
     install(dir);
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`installing ${what} failed: ${(err as Error).message}`, { cause: err });
+    throw new Error(`installing ${what} failed: ${errorMessage(err)}`, { cause: err });
   }
   const seconds = (performance.now() - start) / 1000;
   writeFileSync(join(dir, INSTALLED_MARKER), `${what}\ninstalled in ${seconds.toFixed(1)} s on ${new Date().toISOString()}\n`);

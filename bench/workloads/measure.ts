@@ -9,6 +9,7 @@ import { median } from '../lib/stats.js';
 import { amLog, appIdIn, findApp, killQuietly, parseAmMetrics, phasesOf, spindleTimeline, type Phases } from '../lib/yarn.js';
 import type { CommandLine } from '../spindle/commands.js';
 import type { BenchContext } from './context.js';
+import { errorMessage } from '../../protocols/errors/index.js';
 
 export interface YarnSample {
   seconds: number;
@@ -129,7 +130,7 @@ export async function alternate<S extends { seconds: number }, P extends { secon
       r.samples.push(sample);
       console.log(`  ${name} run ${i}/${runs} ${side.label}: ${sample.seconds.toFixed(2)} s${side.describe ? `  ${side.describe(sample)}` : ''}`);
     } catch (err) {
-      const msg = (err as Error).message;
+      const msg = errorMessage(err);
       const first = msg.split('\n')[0]!;
       r.note = isSpindle && r.samples.length === 0 ? `not available yet: ${first}` : `failed on run ${i}: ${first}`;
       console.log(`  ${name} run ${i}/${runs} ${side.label}: FAILED\n${indent(msg)}`);

@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors/index.js';
+import { ConfigError, errorMessage } from '../errors/index.js';
 import type { LocalResource } from '../yarn/index.js';
 
 /**
@@ -99,7 +99,7 @@ export function parseAppSpec(text: string): AppSpec {
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    invalidSpec('document', `is not JSON: ${(err as Error).message}`);
+    invalidSpec('document', `is not JSON: ${errorMessage(err)}`);
   }
   const s = doc as Partial<AppSpec>;
   if (s.version !== APP_SPEC_VERSION) invalidSpec('version', `must be ${APP_SPEC_VERSION} (this AM is older or newer than the client)`);

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError, ProtocolError } from '../errors/index.js';
+import { ConfigError, ProtocolError, errorMessage } from '../errors/index.js';
 import { readProtobufCredentials, writeProtobufCredentials } from './protobuf-format.js';
 import { createCredentials, type Credentials } from './token.js';
 import { readWritableCredentials, writeWritableCredentials } from './writable.js';
@@ -57,11 +57,11 @@ export async function readCredentialsFile(path: string): Promise<Credentials> {
   try {
     bytes = await readFile(path);
   } catch (err) {
-    throw new ConfigError(`read credentials file ${path}: ${(err as Error).message}`, { cause: err });
+    throw new ConfigError(`read credentials file ${path}: ${errorMessage(err)}`, { cause: err });
   }
   try {
     return parseCredentials(bytes);
   } catch (err) {
-    throw new ProtocolError(`read credentials file ${path}: ${(err as Error).message}`, { cause: err });
+    throw new ProtocolError(`read credentials file ${path}: ${errorMessage(err)}`, { cause: err });
   }
 }

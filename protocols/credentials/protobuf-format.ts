@@ -1,5 +1,5 @@
 import protobuf from 'protobufjs';
-import { ProtocolError } from '../errors/index.js';
+import { ProtocolError, errorMessage } from '../errors/index.js';
 import { descriptor } from './proto/descriptor.generated.js';
 import { createToken, type Token } from './token.js';
 
@@ -51,7 +51,7 @@ export function readProtobufCredentials(
     const decoded = CredentialsProto.decode(bytes.subarray(start, start + length));
     message = CredentialsProto.toObject(decoded, { defaults: true, arrays: true }) as unknown as CredentialsProtoValue;
   } catch (err) {
-    throw new ProtocolError(`${what}: invalid CredentialsProto at offset ${start}: ${(err as Error).message}`, { cause: err });
+    throw new ProtocolError(`${what}: invalid CredentialsProto at offset ${start}: ${errorMessage(err)}`, { cause: err });
   }
   const tokens = message.tokens.map((kv, i): [string, Token] => {
     if (!kv.token) throw new ProtocolError(`${what}: tokens[${i}] (alias '${kv.alias}') has no token`);

@@ -1,4 +1,4 @@
-import { ProtocolError } from '../errors/index.js';
+import { ProtocolError, errorMessage } from '../errors/index.js';
 import { createToken, type Token } from './token.js';
 import { decodeVInt, encodeVInt } from './vint.js';
 
@@ -30,7 +30,7 @@ export class WritableReader {
       this.offset += size;
       return value;
     } catch (err) {
-      throw new ProtocolError(`${this.what}: ${field}: ${(err as Error).message}`, { cause: err });
+      throw new ProtocolError(`${this.what}: ${field}: ${errorMessage(err)}`, { cause: err });
     }
   }
 

@@ -1,5 +1,5 @@
 import avro from 'avsc';
-import { ProtocolError } from '../errors/index.js';
+import { ProtocolError, errorMessage } from '../errors/index.js';
 import type { Message, MessageType } from './messages.js';
 import { MESSAGE_SCHEMAS, MESSAGE_TAGS, PROTOCOL_VERSION, SHARED_SCHEMAS } from './schemas.js';
 
@@ -60,7 +60,7 @@ export function encodeMessage(message: Message): Buffer {
   try {
     encoded = entry.avro.toBuffer(body);
   } catch (err) {
-    throw new ProtocolError(`driver-executor: cannot encode ${message.type}: ${(err as Error).message}`, { cause: err });
+    throw new ProtocolError(`driver-executor: cannot encode ${message.type}: ${errorMessage(err)}`, { cause: err });
   }
   const frame = Buffer.allocUnsafe(5 + encoded.length);
   frame.writeUInt32BE(encoded.length + 1, 0);
@@ -78,7 +78,7 @@ export function decodeFrameBody(body: Buffer): Message {
   try {
     value = entry.avro.fromBuffer(body.subarray(1)) as Record<string, unknown>;
   } catch (err) {
-    throw new ProtocolError(`driver-executor: malformed ${entry.type} message: ${(err as Error).message}`, { cause: err });
+    throw new ProtocolError(`driver-executor: malformed ${entry.type} message: ${errorMessage(err)}`, { cause: err });
   }
   return { type: entry.type, ...value } as Message;
 }

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { AuthenticationError, ConnectionError, ProtocolError, TimeoutError } from '../errors/index.js';
+import { AuthenticationError, ConnectionError, ProtocolError, TimeoutError, toError } from '../errors/index.js';
 import { driverProof, executorProof, newNonce, proofMatches } from './auth.js';
 import {
   DEFAULT_MAX_FRAME_BYTES,
@@ -101,7 +101,7 @@ export class MessageChannel {
     try {
       messages = this.decoder.push(chunk);
     } catch (err) {
-      this.socket.destroy(err as Error);
+      this.socket.destroy(toError(err));
       return;
     }
     for (const m of messages) {
@@ -193,7 +193,7 @@ class HandshakeReader {
         else this.queue.push(m);
       }
     } catch (err) {
-      this.fail(err as Error);
+      this.fail(toError(err));
     }
   }
 }

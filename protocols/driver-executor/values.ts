@@ -1,5 +1,5 @@
 import { deserialize, serialize } from 'node:v8';
-import { ProtocolError } from '../errors/index.js';
+import { ProtocolError, errorMessage } from '../errors/index.js';
 
 /**
  * User values (records, closure values, action parameters and results) travel as Node's
@@ -12,7 +12,7 @@ export function encodeValue(value: unknown, what: string): Buffer {
   try {
     return serialize(value);
   } catch (err) {
-    throw new ProtocolError(`${what} cannot be sent between driver and executors: ${(err as Error).message}`, { cause: err });
+    throw new ProtocolError(`${what} cannot be sent between driver and executors: ${errorMessage(err)}`, { cause: err });
   }
 }
 

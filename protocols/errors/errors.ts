@@ -165,3 +165,13 @@ export function errorMessage(err: unknown): string {
     return String(err);
   }
 }
+
+/** The stack of anything thrown, else its message (for logs that want the whole story). */
+export function errorStack(err: unknown): string {
+  return err instanceof Error && err.stack ? err.stack : errorMessage(err);
+}
+
+/** Anything thrown, as an Error: itself when it is one, else an Error saying what it was. */
+export function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(errorMessage(err), { cause: err });
+}

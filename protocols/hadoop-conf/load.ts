@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir, tmpdir, userInfo } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError } from '../errors/index.js';
+import { ConfigError, errorMessage } from '../errors/index.js';
 import { HadoopConfiguration, type ConfResource } from './configuration.js';
 import { hdfsOptions, type HdfsOptions } from './hdfs-options.js';
 import { rpcProtection, securityMode, type RpcProtection, type SecurityMode } from './security-options.js';
@@ -53,7 +53,7 @@ function readResource(file: string, depth: number): ConfProperty[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (cause) {
-    throw new ConfigError(`read ${file}: ${(cause as Error).message}`, {
+    throw new ConfigError(`read ${file}: ${errorMessage(cause)}`, {
       operation: 'load configuration',
       path: file,
       cause,

@@ -4,14 +4,7 @@
  * socket work underneath.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  ConfigError,
-  ConnectionError,
-  SpindleError,
-  TimeoutError,
-  fromJavaException,
-  type SpindleErrorOptions,
-} from '../errors/index.js';
+import { ConfigError, ConnectionError, SpindleError, TimeoutError, fromJavaException, type SpindleErrorOptions, errorMessage } from '../errors/index.js';
 import { DEFAULT_JITTER, retry } from '../retry/index.js';
 import { encodeCallPacket, type ResponsePacket } from './framing.js';
 import type { RpcResponseHeader } from './messages.js';
@@ -260,7 +253,7 @@ function callError(header: RpcResponseHeader, method: string, server: string): S
 /** The same error, re-made for one call: same class and fields, message prefixed with the method. */
 function forCall(reason: SpindleError, method: string): SpindleError {
   if (!(reason instanceof SpindleError)) {
-    return new ConnectionError(`${method}: ${String((reason as Error)?.message ?? reason)}`, { method, cause: reason });
+    return new ConnectionError(`${method}: ${errorMessage(reason)}`, { method, cause: reason });
   }
   const Cls = reason.constructor as new (message: string, options: SpindleErrorOptions) => SpindleError;
   const options: SpindleErrorOptions = { method, cause: reason, retriable: reason.retriable };

@@ -9,7 +9,7 @@
  * leaves absent fields off the object — that is how presence is carried both ways here.
  */
 import protobuf from 'protobufjs';
-import { ProtocolError } from '../errors/index.js';
+import { ProtocolError, errorMessage } from '../errors/index.js';
 import { descriptor } from './proto/descriptor.generated.js';
 
 const root = protobuf.Root.fromJSON(descriptor as unknown as protobuf.INamespace);
@@ -126,7 +126,7 @@ function decode(type: protobuf.Type, bytes: Uint8Array, what: string): Decoded {
   try {
     return type.decode(bytes) as unknown as Decoded;
   } catch (e) {
-    throw new ProtocolError(`cannot decode ${what}: ${(e as Error).message}`, { cause: e });
+    throw new ProtocolError(`cannot decode ${what}: ${errorMessage(e)}`, { cause: e });
   }
 }
 

@@ -17,7 +17,7 @@
  * the user name and base64 of the token password as the password; protocol and serverId come
  * from the server's advertised SaslAuth ('' and 'default').
  */
-import { AuthenticationError, ProtocolError } from '../errors/index.js';
+import { AuthenticationError, ProtocolError, errorMessage } from '../errors/index.js';
 import { DigestMd5Client, type Qop, type SaslSecurityLayer } from '../sasl/index.js';
 import type { SaslAuth, SaslMessage } from './messages.js';
 
@@ -179,7 +179,7 @@ export class SaslNegotiation {
     try {
       return f();
     } catch (e) {
-      throw this.#fail((e as Error)?.message ?? String(e), e);
+      throw this.#fail(errorMessage(e), e);
     }
   }
 

@@ -13,13 +13,7 @@
  * the layer's rawSendSize). Incoming WRAP tokens unwrap to a byte stream of ordinary packets that
  * may start in one token and end in the next, so they go through a second frame decoder.
  */
-import {
-  AuthenticationError,
-  ConnectionError,
-  ProtocolError,
-  SpindleError,
-  type SpindleErrorOptions,
-} from '../errors/index.js';
+import { AuthenticationError, ConnectionError, ProtocolError, SpindleError, type SpindleErrorOptions, errorMessage } from '../errors/index.js';
 import {
   FrameDecoder,
   decodeResponsePacket,
@@ -117,7 +111,7 @@ export class Session {
       try {
         this.#connect();
       } catch (e) {
-        const reason = e instanceof SpindleError ? e : new ConnectionError(`connect to ${server}: ${(e as Error).message}`, { server, cause: e });
+        const reason = e instanceof SpindleError ? e : new ConnectionError(`connect to ${server}: ${errorMessage(e)}`, { server, cause: e });
         this.#abort(reason);
       }
     });
@@ -324,5 +318,5 @@ export class Session {
 /** Wrap anything thrown into a SpindleError, keeping SpindleErrors as they are. */
 function asSpindleError(e: unknown, doing: string, server: string): SpindleError {
   if (e instanceof SpindleError) return e;
-  return new ProtocolError(`${doing}: ${(e as Error)?.message ?? String(e)}`, { server, cause: e });
+  return new ProtocolError(`${doing}: ${errorMessage(e)}`, { server, cause: e });
 }
