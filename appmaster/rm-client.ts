@@ -215,6 +215,7 @@ export class RmClient {
         lastError = err;
         const dropped = this.connection;
         this.connection = undefined;
+        // The connection is being abandoned for another RM; how its close ends changes nothing.
         void dropped?.close().catch(() => {});
         if (this.addresses.length > 1) {
           this.current = (this.current + 1) % this.addresses.length;

@@ -48,11 +48,14 @@ export class BlockServer {
   private async accept(socket: Socket): Promise<void> {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
+    // A socket error ends in 'close' (handled above); unhandled it would kill the executor.
     socket.on('error', () => {});
     let channel: MessageChannel;
     try {
       ({ channel } = await acceptExecutor(socket, this.secret, this.welcome));
     } catch {
+      // A peer that fails the handshake has been refused and disconnected by acceptExecutor; it gets no
+      // further answer, and it is not ours to log (anyone on the network can connect).
       return;
     }
     // Requests are answered one at a time, in order, with backpressure: a slow reader holds back
@@ -192,6 +195,7 @@ export class BlockClient {
   private async connection(address: string): Promise<BlockConnection> {
     let conn = this.connections.get(address);
     if (conn) {
+      // A connection that failed to open is replaced by a new one; its error went to the fetch that opened it.
       const c = await conn.catch(() => undefined);
       if (!c || c.closed) conn = undefined;
     }

@@ -105,6 +105,8 @@ export class TaskRunner implements TaskRunnerLike {
       };
     } finally {
       this.cancelled.delete(task.tid);
+      // Scratch files live under the container's local dirs, which YARN removes with the application: a
+      // failed clear costs disk until then, never the task's result.
       await shuffle?.scratch.clear().catch(() => {});
     }
   }
