@@ -45,4 +45,4 @@ export type {
 } from './messages.js';
 export { PROTOCOL_VERSION } from './schemas.js';
 export { decodeValue, encodeValue } from './values.js';
-export { canonicalKey, compareKeys, hashCanonical, hashKey, hashPartition, rangeBounds, rangePartition } from './key-encoding.js';
+export { canonicalKey, canonicalKeyValue, compareKeys, hashCanonical, hashKey, hashPartition, rangeBounds, rangePartition } from './key-encoding.js';

@@ -61,6 +61,32 @@ describe('job engine shuffles (in process)', function () {
     expect(r.cogroup).to.include(JSON.stringify(['1', [[], ['str']]]));
   });
 
+  for (const [how, memory] of [['in memory', undefined], ['spilling', 4096]] as const) {
+    it(`outputs keys that encode equal as one key in its canonical spelling (${how})`, async () => {
+      const run = await runLocalJob(
+        `export default async function main(ctx) {
+           const rows = [];
+           for (let i = 0; i < 3000; i++) rows.push([i % 3 ? { y: i % 5, x: 'k' } : { x: 'k', y: i % 5 }, 1]);
+           rows.push([-0, 1], [0, 1], [-0, 1]);
+           const pairs = ctx.parallelize(rows, 4);
+           const keys = (rs) => rs.map(([k, v]) => JSON.stringify(k) + (Object.is(k, -0) ? '-' : '') + '=' + v).sort();
+           return {
+             reduced: keys(await pairs.reduceByKey((a, b) => a + b, 2).collect()),
+             grouped: keys(await pairs.groupByKey(3).mapValues((vs) => vs.length).collect()),
+             joined: keys(await pairs.join(ctx.parallelize([[{ y: 1, x: 'k' }, 'j'], [0, 'z']], 1), 2).mapValues(() => 1).reduceByKey((a, b) => a + b).collect()),
+           };
+         }`,
+        memory === undefined ? {} : { shuffleMemoryBytes: memory },
+      );
+      expect(run.error).to.equal(undefined);
+      const r = run.result as Record<string, string[]>;
+      const all = ['0=3', ...[0, 1, 2, 3, 4].map((y) => `{"x":"k","y":${y}}=600`)];
+      expect(r.reduced).to.deep.equal(all);
+      expect(r.grouped).to.deep.equal(all);
+      expect(r.joined).to.deep.equal(['0=3', '{"x":"k","y":1}=600']);
+    });
+  }
+
   it('sortBy is totally ordered across partitions, ascending and descending, spilling on both sides', async () => {
     const run = await runLocalJob(
       `export default async function main(ctx) {
