@@ -20,8 +20,8 @@ export default async function main(ctx, [customersPath, ordersPath, output]) {
   const revenue = joined
     .filter(([, [, c]]) => c !== undefined)
     .map(([, [amount, c]]) => [c.country, amount])
-    .reduceByKey((a, b) => a + b, 2)
-    .sortByKey(true, 1);
+    .reduceByKey((a, b) => a + b, { partitions: 2 })
+    .sortByKey({ partitions: 1 });
   await revenue.saveAsJsonFile(output, { overwrite: true });
   return {
     orders: await joined.count(),

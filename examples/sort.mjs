@@ -20,7 +20,7 @@ function keyOf(i) {
 export default async function main(ctx, [records = '1000000', output, partitions = '8']) {
   if (!output) throw new Error('usage: sort.mjs <records> <output> [partitions]');
   const rows = ctx.range(Number(records)).map((i) => ({ key: keyOf(i), id: i }));
-  const sorted = rows.sortBy((r) => r.key, true, Number(partitions));
+  const sorted = rows.sortBy((r) => r.key, { partitions: Number(partitions) });
   await sorted.saveAsJsonFile(output, { overwrite: true });
   // First and last key of each partition: in order, partitions must not overlap.
   const edges = await sorted

@@ -15,8 +15,8 @@ export default async function main(ctx, [input, output, partitions = '4']) {
   if (!input || !output) throw new Error('usage: wordcount.mjs <input> <output> [partitions]');
   const words = ctx.textFile(input).flatMap((line) => line.toLowerCase().split(/[^\p{L}\p{N}']+/u).filter(Boolean));
   // reduceByKey adds up counts on each map task before the shuffle, then per word at the reducer.
-  const counts = words.map((w) => [w, 1]).reduceByKey((a, b) => a + b, Number(partitions));
+  const counts = words.map((w) => [w, 1]).reduceByKey((a, b) => a + b, { partitions: Number(partitions) });
   await counts.saveAsJsonFile(output, { overwrite: true });
-  const top = await counts.sortBy((kv) => kv[1], false, 1).take(10);
+  const top = await counts.sortBy((kv) => kv[1], { ascending: false, partitions: 1 }).take(10);
   return { words: await words.count(), distinct: await counts.count(), top };
 }

@@ -1,4 +1,4 @@
-import { canonicalKey } from '../protocols/driver-executor/index.js';
+import { canonicalKey, canonicalKeyValue } from '../protocols/driver-executor/index.js';
 
 type Start = (value: unknown) => unknown;
 type Fold = (combiner: unknown, value: unknown) => unknown;
@@ -52,6 +52,15 @@ export class CombinerMap {
   *pairs(): Generator<[unknown, unknown]> {
     for (const kv of this.strings) yield kv;
     yield* this.others.values();
+  }
+
+  /**
+   * [key, combiner] pairs as a reducer outputs them: other keys in their canonical spelling
+   * (canonicalKeyValue), since the one kept is whichever came first; string keys as they are.
+   */
+  *outputPairs(): Generator<[unknown, unknown]> {
+    for (const kv of this.strings) yield kv;
+    for (const [k, c] of this.others.values()) yield [canonicalKeyValue(k), c];
   }
 
   /** [canonical key, key, combiner] triples. */

@@ -96,9 +96,11 @@ export function asClosureError(err: unknown, what: string): ClosureError | undef
   if (!m) return undefined;
   const name = m[1]!;
   const method = /^[A-Za-z]+$/.test(what) ? what : 'map';
+  // reduceByKey, aggregateByKey and combineByKey take closure values in their options object.
+  const closure = method.endsWith('ByKey') ? `{ closure: { ${name} } }` : `{ ${name} }`;
   const e = new ClosureError(
     `cannot use ${name} on the executor (in the function given to ${what}): executors have the job module's ` +
-      `top-level names, not the local variables of main. Pass it as a closure value, e.g. .${method}(fn, { ${name} }), ` +
+      `top-level names, not the local variables of main. Pass it as a closure value, e.g. .${method}(fn, ${closure}), ` +
       `or share a large value with ctx.broadcast(value) and pass the handle the same way`,
     name,
   );

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { canonicalKey, compareKeys } from '../protocols/driver-executor/index.js';
+import { canonicalKey, canonicalKeyValue, compareKeys } from '../protocols/driver-executor/index.js';
 import { SpilledValuesWriter, type SpilledValues } from './group-values.js';
 import { byCanonical, memoryFrames, mergeSorted } from './merge.js';
 import { TaskScratch } from './scratch.js';
@@ -11,7 +11,8 @@ import { FRAME_RECORDS, readFrames, writeRun } from './shuffle-files.js';
  * the runs and what is left in memory are merged a frame at a time. Grouping sorts by canonical
  * key (equal keys become neighbours), sorting by the total order of keys. A group that outgrows
  * half the budget while runs are merged goes to a scratch file of its own and is handed on as a
- * SpilledValues, read back from disk when iterated.
+ * SpilledValues, read back from disk when iterated. A group's key comes out in its canonical
+ * spelling (canonicalKeyValue): the first record of a group depends on where map tasks ran.
  */
 
 /** In-memory size of decoded records per byte of their serialized form (a rough, safe guess). */
@@ -95,9 +96,9 @@ export class ReduceSorter {
     let writer: SpilledValuesWriter | undefined;
     const close = (): void => {
       if (writer) {
-        out.push([key, writer.finish() as SpilledValues]);
+        out.push([canonicalKeyValue(key), writer.finish() as SpilledValues]);
         writer = undefined;
-      } else out.push([key, values]);
+      } else out.push([canonicalKeyValue(key), values]);
     };
     let open = false;
     try {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { serialize } from 'node:v8';
+import { canonicalKeyValue } from '../protocols/driver-executor/index.js';
 import { SpindleError } from '../protocols/errors/index.js';
 import { CombinerMap } from './combiner-map.js';
 import type { BatchStream } from './compute.js';
@@ -111,9 +112,10 @@ export async function fetchSegments(
           inFlight--;
           pump();
         }, fail);
-        // Handled in the order of the sources (map outputs), whatever order they arrive in: the
-        // values of a group, and the key that stands for canonically equal keys, do not depend
-        // on timing. Their memory is free once handled: only then may more requests start.
+        // Handled in the order of the sources, whatever order they arrive in. Sources are grouped
+        // by executor, so that order still depends on which executor ran which map task: merged
+        // keys come out canonical (canonicalKeyValue) for that reason. A segment's memory is free
+        // once handled: only then may more requests start.
         const handled = (processing = processing.then(async () => {
           for (const s of await fetched) {
             await onSegment(s);
@@ -305,7 +307,7 @@ class SpillingCombiners {
 
   async *results(): AsyncGenerator<unknown[]> {
     if (this.runs.length === 0) {
-      let out: unknown[] = [...this.map.pairs()];
+      let out: unknown[] = [...this.map.outputPairs()];
       this.map.clear();
       for (let i = 0; i < out.length; i += BATCH_SIZE) yield out.slice(i, i + BATCH_SIZE);
       out = [];
@@ -314,7 +316,10 @@ class SpillingCombiners {
     const sources = this.runs.map((r) => readFrames(r.path, 0, r.size) as AsyncIterable<unknown[][]>);
     sources.push(memoryFrames(this.sortedTriples()));
     try {
-      yield* combineSorted(mergeSorted(sources, byCanonical), this.mergeCombiners);
+      for await (const batch of combineSorted(mergeSorted(sources, byCanonical), this.mergeCombiners)) {
+        for (const kv of batch) kv[0] = canonicalKeyValue(kv[0]);
+        yield batch;
+      }
     } finally {
       await Promise.all(this.runs.map((r) => this.scratch.remove(r.path)));
     }

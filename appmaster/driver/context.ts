@@ -3,7 +3,7 @@ import type { FileSplit, RangeSlice, SaveParams, SaveResult, SourceOp } from '..
 import { decodeValue } from '../../protocols/driver-executor/index.js';
 import type { Broadcast, ShippedFn } from './closure.js';
 import { OutputCommitter, type CommitFs } from './commit.js';
-import { Dataset, type DatasetHost, type SaveOptions } from './dataset.js';
+import { Dataset, type DatasetHost, type Pair, type SaveOptions } from './dataset.js';
 import type { Engine } from './engine.js';
 import { JobDefinitionError } from './errors.js';
 import { listInputFiles, resolvePath, type ListingFs } from './input-paths.js';
@@ -36,7 +36,12 @@ export interface Context {
   jsonFile<T = unknown>(path: string | readonly string[], options?: FileSourceOptions): Dataset<T>;
   /** Records of Avro object container files, as avsc decodes them with the files' schema. */
   avroFile<T = Record<string, unknown>>(path: string | readonly string[], options?: FileSourceOptions): Dataset<T>;
-  /** An array's elements, in `numSlices` partitions (default: defaultParallelism). */
+  /**
+   * An array's elements, in `numSlices` partitions (default: defaultParallelism). An array of
+   * two-element array literals gives a [key, value] dataset: `parallelize([['a', 1]])` is a
+   * `Dataset<[string, number]>`.
+   */
+  parallelize<K, V>(data: readonly (readonly [K, V])[], numSlices?: number): Dataset<Pair<K, V>>;
   parallelize<T>(data: Iterable<T>, numSlices?: number): Dataset<T>;
   /** The numbers 0, 1, ..., n - 1. */
   range(n: number, numSlices?: number): Dataset<number>;

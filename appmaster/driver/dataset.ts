@@ -4,7 +4,9 @@ import { shipFunction, type ClosureValues, type ShippedFn } from './closure.js';
 import type { Engine } from './engine.js';
 import { JobDefinitionError } from './errors.js';
 import type { DatasetNode, NodeOpName, NodeParams } from './nodes.js';
-import { joinPairs, partitionsAndClosure, reservoirKeys, ship, shuffleNode, splitSides, tagSide, type ShuffleRequest } from './shuffle-ops.js';
+import { joinPairs, reservoirKeys, ship, shuffleNode, splitSides, tagSide, type ShuffleRequest } from './shuffle-ops.js';
+import { resolveOptions, withPartitions } from './shuffle-options.js';
+import type { CombineOptions, ShuffleOptions, SortByOptions, SortOptions } from './shuffle-options.js';
 
 /**
  * A distributed collection: a lazy description of records spread over partitions. Transformations
@@ -27,6 +29,18 @@ export type GroupValues<V> = Iterable<V> &
     reduce(fn: (acc: V, v: V, i: number) => V): V;
     reduce<U>(fn: (acc: U, v: V, i: number) => U, initial: U): U;
   };
+
+/** The value arrays of cogroup's other datasets, one per dataset: `[Dataset<[K, W]>, ...]` -> `[W[], ...]`. */
+export type CogroupValues<O extends readonly Dataset<[unknown, unknown]>[]> = {
+  [I in keyof O]: O[I] extends Dataset<[unknown, infer W]> ? W[] : never;
+};
+
+/**
+ * The record type of map's and flatMap's pair overloads: [K, V]. A function returning `any`
+ * (`JSON.parse`) matches those overloads too without being a pair: then K and V are both any (map)
+ * or both unknown (flatMap), and the dataset stays what it was without them, of any or unknown.
+ */
+export type Pair<K, V> = unknown extends K ? (unknown extends V ? (0 extends 1 & K ? any : unknown) : [K, V]) : [K, V];
 
 export interface SaveOptions {
   /** Replace an existing output directory (only once the job has succeeded). Default false. */
@@ -61,12 +75,20 @@ export class Dataset<T> {
 
   // ---- transformations ------------------------------------------------------------------------
 
-  /** One output record per input record. */
+  /**
+   * One output record per input record. A function returning a two-element array literal gives
+   * a [key, value] dataset (`map((w) => [w, 1])` is a `Dataset<[string, number]>`), ready for the
+   * key-value methods; any other result type is kept as it is.
+   */
+  map<K, V>(fn: (record: T) => readonly [K, V], closure?: ClosureValues): Dataset<Pair<K, V>>;
+  map<U>(fn: (record: T) => U, closure?: ClosureValues): Dataset<U>;
   map<U>(fn: (record: T) => U, closure?: ClosureValues): Dataset<U> {
     return this.derive('map', fn, closure);
   }
 
-  /** Any number of output records per input record (fn returns an array or another iterable). */
+  /** Any number of output records per input record (fn returns an array or another iterable); pairs as in map. */
+  flatMap<K, V>(fn: (record: T) => Iterable<readonly [K, V]>, closure?: ClosureValues): Dataset<Pair<K, V>>;
+  flatMap<U>(fn: (record: T) => Iterable<U>, closure?: ClosureValues): Dataset<U>;
   flatMap<U>(fn: (record: T) => Iterable<U>, closure?: ClosureValues): Dataset<U> {
     return this.derive('flatMap', fn, closure);
   }
@@ -141,13 +163,23 @@ export class Dataset<T> {
   // ---- shuffles (wide transformations) -----------------------------------------------------------
   // Keys are strings, numbers, booleans, null, bigints, Dates, and arrays and plain objects of
   // those; two keys are equal when their canonical encodings are (1 and "1" differ, {a,b} and
-  // {b,a} do not). numPartitions (default: ctx.defaultParallelism) is the number of part files.
+  // {b,a} do not), and a merged key comes out in its canonical spelling. Options: `partitions`
+  // (default: ctx.defaultParallelism) is the number of part files; `closure` as for map.
 
   /** Values of each key combined with an associative fn, on the map side first. */
-  reduceByKey<K, V>(this: Dataset<[K, V]>, fn: (a: V, b: V) => V, numPartitions?: number | ClosureValues, closure?: ClosureValues): Dataset<[K, V]> {
-    const [n, env] = partitionsAndClosure(this.host, numPartitions, closure);
-    const f = shipFunction(fn, env, 'reduceByKey');
-    return this.shuffle({ label: 'reduceByKey', numPartitions: n, combine: 'aggregate', fns: [ship((v: V) => v, 'reduceByKey'), f, f] });
+  reduceByKey<K, V>(this: Dataset<[K, V]>, fn: (a: V, b: V) => V, options?: CombineOptions): Dataset<[K, V]>;
+  /** @deprecated Use `reduceByKey(fn, { partitions, closure })`. */
+  reduceByKey<K, V>(this: Dataset<[K, V]>, fn: (a: V, b: V) => V, numPartitions: number, closure?: ClosureValues): Dataset<[K, V]>;
+  reduceByKey<K, V>(
+    this: Dataset<[K, V]>,
+    fn: (a: V, b: V) => V,
+    options?: CombineOptions | number,
+    closure?: ClosureValues,
+  ): Dataset<[K, V]> {
+    const o = resolveOptions('reduceByKey', 'combine', this.host.defaultParallelism, withPartitions(options, { closure }));
+    const f = shipFunction(fn, o.closure, 'reduceByKey');
+    const fns = [ship((v: V) => v, 'reduceByKey'), f, f];
+    return this.shuffle({ label: 'reduceByKey', numPartitions: o.partitions, combine: 'aggregate', fns });
   }
 
   /** Per key, a combiner: createCombiner(first value), mergeValue(c, value), mergeCombiners(c1, c2). */
@@ -156,12 +188,28 @@ export class Dataset<T> {
     createCombiner: (v: V) => C,
     mergeValue: (c: C, v: V) => C,
     mergeCombiners: (a: C, b: C) => C,
-    numPartitions?: number | ClosureValues,
+    options?: CombineOptions,
+  ): Dataset<[K, C]>;
+  /** @deprecated Use `combineByKey(create, mergeValue, mergeCombiners, { partitions, closure })`. */
+  combineByKey<K, V, C>(
+    this: Dataset<[K, V]>,
+    createCombiner: (v: V) => C,
+    mergeValue: (c: C, v: V) => C,
+    mergeCombiners: (a: C, b: C) => C,
+    numPartitions: number,
+    closure?: ClosureValues,
+  ): Dataset<[K, C]>;
+  combineByKey<K, V, C>(
+    this: Dataset<[K, V]>,
+    createCombiner: (v: V) => C,
+    mergeValue: (c: C, v: V) => C,
+    mergeCombiners: (a: C, b: C) => C,
+    options?: CombineOptions | number,
     closure?: ClosureValues,
   ): Dataset<[K, C]> {
-    const [n, env] = partitionsAndClosure(this.host, numPartitions, closure);
-    const fns = [shipFunction(createCombiner, env, 'combineByKey'), shipFunction(mergeValue, env, 'combineByKey'), shipFunction(mergeCombiners, env, 'combineByKey')];
-    return this.shuffle({ label: 'combineByKey', numPartitions: n, combine: 'aggregate', fns });
+    const o = resolveOptions('combineByKey', 'combine', this.host.defaultParallelism, withPartitions(options, { closure }));
+    const fns = [createCombiner, mergeValue, mergeCombiners].map((f) => shipFunction(f, o.closure, 'combineByKey'));
+    return this.shuffle({ label: 'combineByKey', numPartitions: o.partitions, combine: 'aggregate', fns });
   }
 
   /** Per key, values folded from a copy of `zero` with seqOp; partial results merged with combOp. */
@@ -170,13 +218,29 @@ export class Dataset<T> {
     zero: U,
     seqOp: (acc: U, v: V) => U,
     combOp: (a: U, b: U) => U,
-    numPartitions?: number | ClosureValues,
+    options?: CombineOptions,
+  ): Dataset<[K, U]>;
+  /** @deprecated Use `aggregateByKey(zero, seqOp, combOp, { partitions, closure })`. */
+  aggregateByKey<K, V, U>(
+    this: Dataset<[K, V]>,
+    zero: U,
+    seqOp: (acc: U, v: V) => U,
+    combOp: (a: U, b: U) => U,
+    numPartitions: number,
+    closure?: ClosureValues,
+  ): Dataset<[K, U]>;
+  aggregateByKey<K, V, U>(
+    this: Dataset<[K, V]>,
+    zero: U,
+    seqOp: (acc: U, v: V) => U,
+    combOp: (a: U, b: U) => U,
+    options?: CombineOptions | number,
     closure?: ClosureValues,
   ): Dataset<[K, U]> {
-    const [n, env] = partitionsAndClosure(this.host, numPartitions, closure);
-    const seq = shipFunction(seqOp, env, 'aggregateByKey');
-    const fns = [seq, seq, shipFunction(combOp, env, 'aggregateByKey')];
-    return this.shuffle({ label: 'aggregateByKey', numPartitions: n, combine: 'aggregate', fns, zero: { value: zero } });
+    const o = resolveOptions('aggregateByKey', 'combine', this.host.defaultParallelism, withPartitions(options, { closure }));
+    const seq = shipFunction(seqOp, o.closure, 'aggregateByKey');
+    const fns = [seq, seq, shipFunction(combOp, o.closure, 'aggregateByKey')];
+    return this.shuffle({ label: 'aggregateByKey', numPartitions: o.partitions, combine: 'aggregate', fns, zero: { value: zero } });
   }
 
   /**
@@ -184,8 +248,12 @@ export class Dataset<T> {
    * are an array, or for a group too large for the executor's memory a sequence streamed from
    * disk: iterate them, or use the read-only methods of GroupValues.
    */
-  groupByKey<K, V>(this: Dataset<[K, V]>, numPartitions?: number): Dataset<[K, GroupValues<V>]> {
-    return this.shuffle({ label: 'groupByKey', numPartitions: numPartitions ?? this.host.defaultParallelism, combine: 'group' });
+  groupByKey<K, V>(this: Dataset<[K, V]>, options?: ShuffleOptions): Dataset<[K, GroupValues<V>]>;
+  /** @deprecated Use `groupByKey({ partitions })`. */
+  groupByKey<K, V>(this: Dataset<[K, V]>, numPartitions: number): Dataset<[K, GroupValues<V>]>;
+  groupByKey<K, V>(this: Dataset<[K, V]>, options?: ShuffleOptions | number): Dataset<[K, GroupValues<V>]> {
+    const o = resolveOptions('groupByKey', 'shuffle', this.host.defaultParallelism, withPartitions(options));
+    return this.shuffle({ label: 'groupByKey', numPartitions: o.partitions, combine: 'group' });
   }
 
   /** The same pairs, hash-partitioned by key into numPartitions. */
@@ -204,10 +272,14 @@ export class Dataset<T> {
     return keyed.shuffle<[number, T]>({ label: `repartition(${numPartitions})`, numPartitions, combine: 'none' }).map((kv) => kv[1]);
   }
 
-  /** Each distinct record once (records must be valid keys). */
-  distinct(numPartitions?: number): Dataset<T> {
-    return this.map((x) => [x, null] as [T, null])
-      .reduceByKey((a) => a, numPartitions ?? this.host.defaultParallelism)
+  /** Each distinct record once (records must be valid keys; equal ones come out canonical). */
+  distinct(options?: ShuffleOptions): Dataset<T>;
+  /** @deprecated Use `distinct({ partitions })`. */
+  distinct(numPartitions: number): Dataset<T>;
+  distinct(options?: ShuffleOptions | number): Dataset<T> {
+    const o = resolveOptions('distinct', 'shuffle', this.host.defaultParallelism, withPartitions(options));
+    return this.map((x): [T, null] => [x, null])
+      .reduceByKey((a) => a, { partitions: o.partitions })
       .map((kv) => kv[0]);
   }
 
@@ -225,50 +297,114 @@ export class Dataset<T> {
     return this.map((kv) => kv[1]);
   }
 
-  /** Per key, the values of this dataset and of each other one: [key, [values, otherValues, ...]]. */
-  cogroup<K>(this: Dataset<[K, unknown]>, others: Dataset<[K, unknown]>[], numPartitions?: number): Dataset<[K, unknown[][]]> {
+  /**
+   * Per key, the values of this dataset and of each other one, an array per dataset in order:
+   * `a.cogroup([b, c])` gives `[key, [aValues, bValues, cValues]]` (empty arrays where a dataset
+   * lacks the key).
+   */
+  cogroup<K, V, const O extends readonly Dataset<[K, unknown]>[]>(
+    this: Dataset<[K, V]>,
+    others: O,
+    options?: ShuffleOptions,
+  ): Dataset<[K, [V[], ...CogroupValues<O>]]>;
+  /** @deprecated Use `cogroup(others, { partitions })`. */
+  cogroup<K, V, const O extends readonly Dataset<[K, unknown]>[]>(
+    this: Dataset<[K, V]>,
+    others: O,
+    numPartitions: number,
+  ): Dataset<[K, [V[], ...CogroupValues<O>]]>;
+  cogroup<K, V, const O extends readonly Dataset<[K, unknown]>[]>(
+    this: Dataset<[K, V]>,
+    others: O,
+    options?: ShuffleOptions | number,
+  ): Dataset<[K, [V[], ...CogroupValues<O>]]> {
+    const o = resolveOptions('cogroup', 'shuffle', this.host.defaultParallelism, withPartitions(options));
     const sides = [this, ...others].map((d, i) => {
       if (d.host !== this.host) throw new JobDefinitionError('cogroup: every dataset must come from the same Context');
       const tagged = this.host.node('map', [d.node], [ship(tagSide, 'cogroup', { side: i })], null, 'cogroup side');
       return new Dataset<[K, [number, unknown]]>(this.host, tagged);
     });
-    const grouped = sides[0]!.union(...sides.slice(1)).groupByKey(numPartitions);
+    const grouped = sides[0]!.union(...sides.slice(1)).groupByKey({ partitions: o.partitions });
     return grouped.derive('mapValues', splitSides, { sides: sides.length }, undefined, 'cogroup');
   }
 
   /** [key, [v, w]] for every pair of values with the same key in both datasets. */
-  join<K, V, W>(this: Dataset<[K, V]>, other: Dataset<[K, W]>, numPartitions?: number): Dataset<[K, [V, W]]> {
-    return this.joined(other, 'inner', numPartitions);
+  join<K, V, W>(this: Dataset<[K, V]>, other: Dataset<[K, W]>, options?: ShuffleOptions): Dataset<[K, [V, W]]>;
+  /** @deprecated Use `join(other, { partitions })`. */
+  join<K, V, W>(this: Dataset<[K, V]>, other: Dataset<[K, W]>, numPartitions: number): Dataset<[K, [V, W]]>;
+  join<K, V, W>(this: Dataset<[K, V]>, other: Dataset<[K, W]>, options?: ShuffleOptions | number): Dataset<[K, [V, W]]> {
+    return this.joined(other, 'inner', options);
   }
 
   /** As join, plus [key, [v, undefined]] for keys only this dataset has. */
-  leftOuterJoin<K, V, W>(this: Dataset<[K, V]>, other: Dataset<[K, W]>, numPartitions?: number): Dataset<[K, [V, W | undefined]]> {
-    return this.joined(other, 'left', numPartitions);
+  leftOuterJoin<K, V, W>(this: Dataset<[K, V]>, other: Dataset<[K, W]>, options?: ShuffleOptions): Dataset<[K, [V, W | undefined]]>;
+  /** @deprecated Use `leftOuterJoin(other, { partitions })`. */
+  leftOuterJoin<K, V, W>(this: Dataset<[K, V]>, other: Dataset<[K, W]>, numPartitions: number): Dataset<[K, [V, W | undefined]]>;
+  leftOuterJoin<K, V, W>(
+    this: Dataset<[K, V]>,
+    other: Dataset<[K, W]>,
+    options?: ShuffleOptions | number,
+  ): Dataset<[K, [V, W | undefined]]> {
+    return this.joined(other, 'left', options);
   }
 
   /** As join, plus [key, [undefined, w]] for keys only the other dataset has. */
-  rightOuterJoin<K, V, W>(this: Dataset<[K, V]>, other: Dataset<[K, W]>, numPartitions?: number): Dataset<[K, [V | undefined, W]]> {
-    return this.joined(other, 'right', numPartitions);
+  rightOuterJoin<K, V, W>(this: Dataset<[K, V]>, other: Dataset<[K, W]>, options?: ShuffleOptions): Dataset<[K, [V | undefined, W]]>;
+  /** @deprecated Use `rightOuterJoin(other, { partitions })`. */
+  rightOuterJoin<K, V, W>(this: Dataset<[K, V]>, other: Dataset<[K, W]>, numPartitions: number): Dataset<[K, [V | undefined, W]]>;
+  rightOuterJoin<K, V, W>(
+    this: Dataset<[K, V]>,
+    other: Dataset<[K, W]>,
+    options?: ShuffleOptions | number,
+  ): Dataset<[K, [V | undefined, W]]> {
+    return this.joined(other, 'right', options);
   }
 
   /** As join, plus unmatched keys of both sides (the missing value undefined). */
-  fullOuterJoin<K, V, W>(this: Dataset<[K, V]>, other: Dataset<[K, W]>, numPartitions?: number): Dataset<[K, [V | undefined, W | undefined]]> {
-    return this.joined(other, 'full', numPartitions);
+  fullOuterJoin<K, V, W>(
+    this: Dataset<[K, V]>,
+    other: Dataset<[K, W]>,
+    options?: ShuffleOptions,
+  ): Dataset<[K, [V | undefined, W | undefined]]>;
+  /** @deprecated Use `fullOuterJoin(other, { partitions })`. */
+  fullOuterJoin<K, V, W>(
+    this: Dataset<[K, V]>,
+    other: Dataset<[K, W]>,
+    numPartitions: number,
+  ): Dataset<[K, [V | undefined, W | undefined]]>;
+  fullOuterJoin<K, V, W>(
+    this: Dataset<[K, V]>,
+    other: Dataset<[K, W]>,
+    options?: ShuffleOptions | number,
+  ): Dataset<[K, [V | undefined, W | undefined]]> {
+    return this.joined(other, 'full', options);
   }
 
   /**
    * Sorted by key across all partitions: part-00000 holds the smallest keys (largest when
    * descending). Runs a small job first to sample keys for the partition bounds.
    */
-  sortByKey<K, V>(this: Dataset<[K, V]>, ascending = true, numPartitions?: number): Dataset<[K, V]> {
+  sortByKey<K, V>(this: Dataset<[K, V]>, options?: SortOptions): Dataset<[K, V]>;
+  /** @deprecated Use `sortByKey({ ascending, partitions })`. */
+  sortByKey<K, V>(this: Dataset<[K, V]>, ascending: boolean, numPartitions?: number): Dataset<[K, V]>;
+  sortByKey<K, V>(this: Dataset<[K, V]>, options?: SortOptions | boolean, numPartitions?: number): Dataset<[K, V]> {
+    const given = typeof options === 'boolean' ? { ascending: options, partitions: numPartitions } : options;
+    const o = resolveOptions('sortByKey', 'sort', this.host.defaultParallelism, given);
     const sample = (size: number): Promise<unknown[]> => this.mapPartitions(reservoirKeys as never, { size }).collect();
-    const req: ShuffleRequest = { label: 'sortByKey', numPartitions: numPartitions ?? this.host.defaultParallelism, combine: 'none', sort: ascending ? 'asc' : 'desc' };
+    const req: ShuffleRequest = { label: 'sortByKey', numPartitions: o.partitions, combine: 'none', sort: o.ascending ? 'asc' : 'desc' };
     return new Dataset(this.host, shuffleNode(this.host, this.node, req, sample));
   }
 
   /** Records sorted by fn(record) (see sortByKey). */
-  sortBy<K>(fn: (record: T) => K, ascending = true, numPartitions?: number, closure?: ClosureValues): Dataset<T> {
-    return this.keyBy(fn, closure).sortByKey(ascending, numPartitions).map((kv) => kv[1]);
+  sortBy<K>(fn: (record: T) => K, options?: SortByOptions): Dataset<T>;
+  /** @deprecated Use `sortBy(fn, { ascending, partitions, closure })`. */
+  sortBy<K>(fn: (record: T) => K, ascending: boolean, numPartitions?: number, closure?: ClosureValues): Dataset<T>;
+  sortBy<K>(fn: (record: T) => K, options?: SortByOptions | boolean, numPartitions?: number, closure?: ClosureValues): Dataset<T> {
+    const given = typeof options === 'boolean' ? { ascending: options, partitions: numPartitions, closure } : options;
+    const o = resolveOptions('sortBy', 'sortBy', this.host.defaultParallelism, given);
+    return this.keyBy(fn, o.closure)
+      .sortByKey({ ascending: o.ascending, partitions: o.partitions })
+      .map((kv) => kv[1]);
   }
 
   /** The number of partitions (lists the input files if that has not happened yet). */
@@ -375,9 +511,15 @@ export class Dataset<T> {
     return new Dataset<U>(this.host, shuffleNode(this.host, this.node, req));
   }
 
-  private joined<K, V, W, R>(this: Dataset<[K, V]>, other: Dataset<[K, W]>, outer: 'inner' | 'left' | 'right' | 'full', numPartitions?: number): Dataset<R> {
-    const grouped = this.cogroup([other as Dataset<[K, unknown]>], numPartitions);
-    return grouped.derive('flatMap', joinPairs, { outer }, undefined, outer === 'inner' ? 'join' : `${outer}OuterJoin`);
+  private joined<K, V, W, R>(
+    this: Dataset<[K, V]>,
+    other: Dataset<[K, W]>,
+    outer: 'inner' | 'left' | 'right' | 'full',
+    options?: ShuffleOptions | number,
+  ): Dataset<R> {
+    const label = outer === 'inner' ? 'join' : `${outer}OuterJoin`;
+    const { partitions } = resolveOptions(label, 'shuffle', this.host.defaultParallelism, withPartitions(options));
+    return this.cogroup([other], { partitions }).derive('flatMap', joinPairs, { outer }, undefined, label);
   }
 
   private derive<U>(op: RecordOp, fn: unknown, closure: ClosureValues | undefined, params?: null, label?: string): Dataset<U>;

@@ -67,16 +67,6 @@ export const reservoirKeys = async (records: AsyncIterable<[unknown, unknown]>):
 // executor (these functions only ever run there).
 declare const size: number;
 
-/** `reduceByKey(fn, 4)`, `reduceByKey(fn, { x })` and `reduceByKey(fn, 4, { x })` all work. */
-export function partitionsAndClosure(
-  host: DatasetHost,
-  numOrClosure: number | ClosureValues | undefined,
-  closure: ClosureValues | undefined,
-): [number, ClosureValues | undefined] {
-  if (typeof numOrClosure === 'object' && numOrClosure !== null) return [host.defaultParallelism, numOrClosure];
-  return [numOrClosure ?? host.defaultParallelism, closure];
-}
-
 export function checkPartitions(what: string, n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new JobDefinitionError(`${what}: numPartitions must be a whole number >= 1 (got ${n})`);
 }

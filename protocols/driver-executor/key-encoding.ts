@@ -56,6 +56,24 @@ function nestedKey(key: unknown): string {
 }
 
 /**
+ * The one spelling of all keys with the same canonical encoding: what a shuffle that merges equal
+ * keys (grouping, combining, cogroup and joins) outputs. Plain objects are rebuilt with their
+ * properties in sorted order and a plain prototype, -0 becomes 0, recursively through arrays and
+ * objects; everything else is returned as it is (a string key at the cost of one typeof). Which
+ * of several equal spellings a reducer meets first depends on which executor ran which map task,
+ * so none of them is kept as it was.
+ */
+export function canonicalKeyValue(key: unknown): unknown {
+  if (typeof key !== 'object') return key === 0 ? 0 : key;
+  if (key === null || key instanceof Date) return key;
+  if (Array.isArray(key)) return key.map(canonicalKeyValue);
+  const obj = key as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const n of Object.keys(obj).sort()) out[n] = canonicalKeyValue(obj[n]);
+  return out;
+}
+
+/**
  * A 32-bit hash of a canonical key string: FNV-1a over UTF-16 code units, then murmur3's final
  * mix so that consecutive numbers spread over reducers.
  */

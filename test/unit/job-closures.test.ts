@@ -77,6 +77,9 @@ describe('shipping functions to executors', () => {
         'with ctx.broadcast(value) and pass the handle the same way',
     );
     expect(asClosureError(new TypeError('x is not defined'), 'map')).to.equal(undefined);
+    // The shuffles that take functions have their closure values in an options object.
+    const inOptions = asClosureError(new ReferenceError('weight is not defined'), 'reduceByKey');
+    expect(inOptions!.message).to.include('.reduceByKey(fn, { closure: { weight } })');
   });
 });
 

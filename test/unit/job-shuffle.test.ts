@@ -61,6 +61,80 @@ describe('job engine shuffles (in process)', function () {
     expect(r.cogroup).to.include(JSON.stringify(['1', [[], ['str']]]));
   });
 
+  for (const [how, memory] of [['in memory', undefined], ['spilling', 4096]] as const) {
+    it(`outputs keys that encode equal as one key in its canonical spelling (${how})`, async () => {
+      const run = await runLocalJob(
+        `export default async function main(ctx) {
+           const rows = [];
+           for (let i = 0; i < 3000; i++) rows.push([i % 3 ? { y: i % 5, x: 'k' } : { x: 'k', y: i % 5 }, 1]);
+           rows.push([-0, 1], [0, 1], [-0, 1]);
+           const pairs = ctx.parallelize(rows, 4);
+           const keys = (rs) => rs.map(([k, v]) => JSON.stringify(k) + (Object.is(k, -0) ? '-' : '') + '=' + v).sort();
+           return {
+             reduced: keys(await pairs.reduceByKey((a, b) => a + b, 2).collect()),
+             grouped: keys(await pairs.groupByKey(3).mapValues((vs) => vs.length).collect()),
+             joined: keys(await pairs.join(ctx.parallelize([[{ y: 1, x: 'k' }, 'j'], [0, 'z']], 1), 2).mapValues(() => 1).reduceByKey((a, b) => a + b).collect()),
+           };
+         }`,
+        memory === undefined ? {} : { shuffleMemoryBytes: memory },
+      );
+      expect(run.error).to.equal(undefined);
+      const r = run.result as Record<string, string[]>;
+      const all = ['0=3', ...[0, 1, 2, 3, 4].map((y) => `{"x":"k","y":${y}}=600`)];
+      expect(r.reduced).to.deep.equal(all);
+      expect(r.grouped).to.deep.equal(all);
+      expect(r.joined).to.deep.equal(['0=3', '{"x":"k","y":1}=600']);
+    });
+  }
+
+  it('takes options objects: partitions, closure values and ascending, and rejects unknown options', async () => {
+    const run = await runLocalJob(
+      `export default async function main(ctx) {
+         const w = 10;
+         const pairs = ctx.range(100, 3).map((i) => [i % 4, i]);
+         const parts = async (ds) => [await ds.numPartitions(), (await ds.collect()).length];
+         const sorted = pairs.sortBy((kv) => kv[1] * w, { ascending: false, partitions: 2, closure: { w } });
+         const other = ctx.parallelize([[0, 'zero'], [9, 'nine']], 1);
+         const failures = [];
+         const misuses = [() => pairs.reduceByKey((a, b) => a + b * w, { w }), () => pairs.sortByKey({ closure: {} })];
+         for (const bad of [...misuses, () => pairs.groupByKey({ partitons: 2 }), () => pairs.join(pairs, { partitions: 0 })]) {
+           try { bad(); failures.push('no error'); } catch (e) { failures.push(e.message); }
+         }
+         return {
+           reduced: (await pairs.reduceByKey((a, b) => Math.max(a, b, w * 100), { partitions: 3, closure: { w } }).collect()).sort(),
+           aggregated: await parts(pairs.aggregateByKey(0, (a, v) => a + v * w, (a, b) => a + b, { partitions: 2, closure: { w } })),
+           combined: await parts(pairs.combineByKey((v) => [v], (c, v) => [...c, v], (a, b) => a.concat(b), { partitions: 5 })),
+           grouped: await parts(pairs.groupByKey({ partitions: 4 })),
+           distinct: await parts(pairs.keys().distinct({ partitions: 2 })),
+           cogrouped: await parts(pairs.cogroup([other], { partitions: 3 })),
+           joined: await parts(pairs.fullOuterJoin(other, { partitions: 6 })),
+           byKey: (await pairs.sortByKey({ ascending: false, partitions: 2 }).keys().collect()).join(''),
+           sorted: [await sorted.numPartitions(), (await sorted.take(3)).map((kv) => kv[1])],
+           legacy: (await pairs.sortBy((kv) => kv[1], false, 1).take(2)).map((kv) => kv[1]),
+           failures,
+         };
+       }`,
+    );
+    expect(run.error).to.equal(undefined);
+    const r = run.result as Record<string, unknown>;
+    expect(r.reduced).to.deep.equal([[0, 1000], [1, 1000], [2, 1000], [3, 1000]]);
+    expect(r.aggregated).to.deep.equal([2, 4]);
+    expect(r.combined).to.deep.equal([5, 4]);
+    expect(r.grouped).to.deep.equal([4, 4]);
+    expect(r.distinct).to.deep.equal([2, 4]);
+    expect(r.cogrouped).to.deep.equal([3, 5]);
+    expect(r.joined).to.deep.equal([6, 100 + 1]);
+    expect(r.byKey).to.equal('3'.repeat(25) + '2'.repeat(25) + '1'.repeat(25) + '0'.repeat(25));
+    expect(r.sorted).to.deep.equal([2, [99, 98, 97]]);
+    expect(r.legacy).to.deep.equal([99, 98]);
+    expect(r.failures).to.deep.equal([
+      'reduceByKey: unknown option "w" (options: partitions, closure; closure values go in { closure: { w } })',
+      'sortByKey: unknown option "closure" (options: partitions, ascending)',
+      'groupByKey: unknown option "partitons" (options: partitions)',
+      'join: partitions must be a whole number >= 1 (got 0)',
+    ]);
+  });
+
   it('sortBy is totally ordered across partitions, ascending and descending, spilling on both sides', async () => {
     const run = await runLocalJob(
       `export default async function main(ctx) {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { canonicalKey, compareKeys, hashCanonical, hashKey, hashPartition, rangeBounds, rangePartition } from '../../protocols/driver-executor/index.js';
+import { canonicalKey, canonicalKeyValue, compareKeys, hashCanonical, hashKey, hashPartition, rangeBounds, rangePartition } from '../../protocols/driver-executor/index.js';
 import { CombinerMap } from '../../executor/combiner-map.js';
 
 describe('shuffle key encoding and partitioners', () => {
@@ -18,6 +18,20 @@ describe('shuffle key encoding and partitioners', () => {
     expect(canonicalKey("[n1]")).to.not.equal(canonicalKey([1]));
     expect(canonicalKey(new Date(5))).to.equal('d5');
     expect(canonicalKey(10n)).to.equal('b10');
+  });
+
+  it('spells equal keys one way: object properties sorted, -0 as 0, other keys as they are', () => {
+    const spelled = (k: unknown): string => JSON.stringify(canonicalKeyValue(k), (_, v: unknown) => (Object.is(v, -0) ? '-0' : v));
+    expect(spelled({ y: [{ d: 1, c: -0 }], x: 1 })).to.equal('{"x":1,"y":[{"c":0,"d":1}]}');
+    expect(spelled({ x: 1, y: [{ c: 0, d: 1 }] })).to.equal(spelled({ y: [{ d: 1, c: -0 }], x: 1 }));
+    const nullProto = Object.assign(Object.create(null) as object, { b: 1, a: 2 });
+    expect(Object.getPrototypeOf(canonicalKeyValue(nullProto))).to.equal(Object.prototype);
+    expect(Object.is(canonicalKeyValue(-0), 0)).to.equal(true);
+    const d = new Date(5);
+    for (const k of ['b', 1, NaN, true, null, undefined, 10n, d]) expect(Object.is(canonicalKeyValue(k), k)).to.equal(true);
+    for (const k of [{ b: 1, a: [2, 'x'] }, [{ q: 1, p: null }, 'z'], [-0, { k: 'v' }]]) {
+      expect(canonicalKey(canonicalKeyValue(k))).to.equal(canonicalKey(k));
+    }
   });
 
   it('rejects keys with no stable encoding, naming the type', () => {
@@ -51,6 +65,11 @@ describe('shuffle key encoding and partitioners', () => {
     expect(m.size).to.equal(3);
     expect([...m.pairs()]).to.deep.equal([['1', ['a', 'e']], [1, ['b']], [{ a: 1, b: [2] }, ['c', 'd']]]);
     expect([...m.triples()].map(([c]) => c)).to.deep.equal([canonicalKey('1'), canonicalKey(1), canonicalKey({ a: 1, b: [2] })]);
+    const first = new CombinerMap((v) => v, (c) => c);
+    first.add({ b: [2], a: 1 }, 'x');
+    first.add({ a: 1, b: [2] }, 'y');
+    expect(JSON.stringify([...first.pairs()])).to.equal('[[{"b":[2],"a":1},"x"]]');
+    expect(JSON.stringify([...first.outputPairs()])).to.equal('[[{"a":1,"b":[2]},"x"]]');
     expect(m.sample(2)).to.have.length(2);
     m.clear();
     expect(m.size).to.equal(0);
