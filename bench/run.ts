@@ -34,7 +34,7 @@ import { shell4 } from './workloads/shell-4.js';
 import { trivialJob } from './workloads/trivial-job.js';
 import { webhdfs } from './workloads/webhdfs.js';
 import { wordcount } from './workloads/wordcount.js';
-import { errorStack } from '../protocols/errors/index.js';
+import { errorMessage, errorStack } from '../protocols/errors/index.js';
 
 const WORKLOADS: readonly Workload[] = [trivialJob, shell4, wordcount, webhdfs, noopTasks];
 /** Workloads that run PySpark (the others do not need it installed). */
@@ -51,8 +51,8 @@ async function main(): Promise<void> {
   const hadoopVersion = process.env.HADOOP_VERSION ?? '3.5.0';
   const rm = new RmRestClient({ rmUrls: [cluster.rmHttp], user: cluster.user });
   const hdfs = new WebHdfsClient({ nameNodes: [cluster.nameNodeHttp], user: cluster.user });
-  await rm.clusterInfo().catch((err: Error) => {
-    throw new Error(`the local cluster does not answer at ${cluster.rmHttp} (scripts/cluster up): ${err.message}`);
+  await rm.clusterInfo().catch((err: unknown) => {
+    throw new Error(`the local cluster does not answer at ${cluster.rmHttp} (scripts/cluster up): ${errorMessage(err)}`, { cause: err });
   });
 
   console.log(`Spindle benchmark${options.quick ? ' (quick)' : ''}: ${selected.map((w) => w.rows.join('+')).join(', ')}; ${options.runs} runs per side`);

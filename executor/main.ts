@@ -129,7 +129,7 @@ async function main(): Promise<number> {
         }, Math.max(32, Math.floor((getHeapStatistics().heap_size_limit / 2 ** 20 - 16) / args.cores)))
       : new TaskRunner(job.evaluate, fs, shuffle);
   const reason = await new Executor(channel, runner, { cores: args.cores, log }).run();
-  const profile = await stopProfile().catch((err: Error) => log(`writing the CPU profile failed: ${err.message}`));
+  const profile = await stopProfile().catch((err: unknown) => log(`writing the CPU profile failed: ${errorMessage(err)}`));
   if (profile) log(`CPU profile written to ${profile}`);
   log(`stopping: ${reason} (peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB)`);
   await runner.close();

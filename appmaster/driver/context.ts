@@ -9,6 +9,7 @@ import { JobDefinitionError } from './errors.js';
 import { listInputFiles, resolvePath, type ListingFs } from './input-paths.js';
 import type { DatasetNode, NodeOpName, NodeParams, SourcePartition } from './nodes.js';
 import { computeSplits } from './splits.js';
+import { errorMessage } from '../../protocols/errors/index.js';
 
 /**
  * The Context a job's main receives: where datasets come from (files on HDFS, arrays, ranges) and
@@ -201,6 +202,6 @@ function checkAvroSchema(schema: unknown, codec: string | undefined): void {
   try {
     avro.Type.forSchema(schema as avro.Schema);
   } catch (err) {
-    throw new JobDefinitionError(`saveAsAvroFile: the schema is not a valid Avro schema: ${(err as Error).message}`);
+    throw new JobDefinitionError(`saveAsAvroFile: the schema is not a valid Avro schema: ${errorMessage(err)}`);
   }
 }

@@ -250,7 +250,7 @@ export class Engine {
               fail(toError(err));
               return;
             }
-            if (done) commits.push(done.catch((err: Error) => fail(err)));
+            if (done) commits.push(done.catch((err: unknown) => fail(toError(err))));
           },
           completed: () => {
             void Promise.all(commits).then(() => {

@@ -12,6 +12,7 @@ import { TRIVIAL_JOB, writeJob } from '../spindle/jobs.js';
 import type { BenchContext, Workload } from './context.js';
 import { comparisonRow } from './row.js';
 import { alternate, describeAm, describePhases, yarnFields, yarnRun, type Side, type YarnSample } from './measure.js';
+import { errorMessage } from '../../protocols/errors/index.js';
 
 const TIMEOUT_MS = 5 * 60_000;
 const GOAL = 5;
@@ -45,7 +46,7 @@ export const trivialJob: Workload = {
           script: join(ctx.repoRoot, 'bench', 'jobs', 'trivial_count.py'),
         });
         const s = await yarnRun(ctx, { what: 'PySpark trivial_count.py', cmd, tag, timeoutMs: TIMEOUT_MS });
-        const printed = await amLog(ctx.rm, s.appId, 'stdout').catch((e: Error) => `(${e.message})`);
+        const printed = await amLog(ctx.rm, s.appId, 'stdout').catch((e: unknown) => `(${errorMessage(e)})`);
         if (!/^10$/m.test(printed)) throw new Error(`PySpark ${s.appId} did not print 10; AM stdout: ${printed.slice(-300)}`);
         return s;
       },
