@@ -1,5 +1,5 @@
 import type { ContainerCompletion, ContainerGrant, ContainerId, Resource, ResourceAsk } from '../protocols/yarn/index.js';
-import { classifyExit, type ExitClassification } from '../protocols/yarn/index.js';
+import { classifyExit, EXIT_STATUS_UNKNOWN, type ExitClassification } from '../protocols/yarn/index.js';
 
 /**
  * The allocator is the AM's bookkeeping, and only that: it turns a target number of containers into
@@ -153,8 +153,8 @@ export class Allocator {
       host: t.grant.nodeId.host,
       node: `${t.grant.nodeId.host}:${t.grant.nodeId.port}`,
       nodeHttpAddress: t.grant.nodeHttpAddress,
-      exitStatus: -1000,
-      classification: { kind: 'failed', exitStatus: -1000, description: `could not be launched: ${message}`, countsAsFailure: true },
+      exitStatus: EXIT_STATUS_UNKNOWN,
+      classification: classifyExit(EXIT_STATUS_UNKNOWN, message, { neverStarted: true }),
       diagnostics: message,
     };
     this.failures.push(event);
@@ -198,7 +198,7 @@ export class Allocator {
     return (
       `${this.failures.length} container failure(s), more than the ${this.options.maxFailures} allowed; ` +
       `last: ${last.containerId}${where} ${last.classification.description}` +
-      (last.exitStatus !== -1000 ? ` (exit status ${last.exitStatus})` : '')
+      (last.exitStatus !== EXIT_STATUS_UNKNOWN ? ` (exit status ${last.exitStatus})` : '')
     );
   }
 

@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTAINER_LIST_FILE, SHELL_SCRIPT_FILE, type AppSpec } from '../protocols/app-spec/index.js';
-import type { ContainerGrant, FinalStatus, LaunchContext, RegisterResult, ResourceAsk } from '../protocols/yarn/index.js';
+import { EXIT_STATUS_UNKNOWN, type ContainerGrant, type FinalStatus, type LaunchContext, type RegisterResult, type ResourceAsk } from '../protocols/yarn/index.js';
 import { Allocator, type ContainerEvent } from './allocator.js';
 import { DriverProcess, type DriverExit } from './driver-process.js';
 import { newAppSecret } from '../protocols/driver-executor/index.js';
@@ -338,7 +338,7 @@ export class ApplicationMaster {
   private record(event: ContainerEvent): void {
     this.recordContainer({ event: 'ended', containerId: event.containerId, node: event.node, nodeHttpAddress: event.nodeHttpAddress, exitStatus: event.exitStatus, at: Date.now() });
     this.events.push(event);
-    const code = event.exitStatus === -1000 ? '' : ` (exit status ${event.exitStatus})`;
+    const code = event.exitStatus === EXIT_STATUS_UNKNOWN ? '' : ` (exit status ${event.exitStatus})`;
     this.deps.log(`${event.containerId} on ${event.host ?? '?'}: ${event.classification.description}${code}`);
   }
 }

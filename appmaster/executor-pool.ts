@@ -1,7 +1,7 @@
 import type { JobSpec } from '../protocols/app-spec/index.js';
 import { createCredentials, parseCredentials, serializeCredentials } from '../protocols/credentials/index.js';
 import { APP_SECRET_ALIAS } from '../protocols/driver-executor/index.js';
-import type { ContainerGrant, LaunchContext, RegisterResult } from '../protocols/yarn/index.js';
+import { EXIT_STATUS_UNKNOWN, type ContainerGrant, type LaunchContext, type RegisterResult } from '../protocols/yarn/index.js';
 import { Allocator, type ContainerEvent } from './allocator.js';
 import type { TickResult } from './heartbeat.js';
 import type { Launcher } from './launcher.js';
@@ -148,7 +148,7 @@ export class ExecutorPool {
   private completed(event: ContainerEvent): void {
     this.options.onContainerEvent?.(event);
     const executorId = this.executorOf.get(event.containerId) ?? '?';
-    const code = event.exitStatus === -1000 ? '' : ` (exit status ${event.exitStatus})`;
+    const code = event.exitStatus === EXIT_STATUS_UNKNOWN ? '' : ` (exit status ${event.exitStatus})`;
     this.options.log(`executor ${executorId} in ${event.containerId} on ${event.host ?? '?'}: ${event.classification.description}${code}`);
     this.options.onEvent({
       type: 'executor-lost',

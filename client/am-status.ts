@@ -1,4 +1,5 @@
 import { asObject, listOf, num, optNumber, optString, str, type JsonObject } from '../protocols/rm-rest/index.js';
+import { EXIT_STATUS_UNKNOWN } from '../protocols/yarn/index.js';
 
 /**
  * The AM's own status document, served at its tracking URL and reached through the RM's web proxy
@@ -115,7 +116,7 @@ function event(e: JsonObject): AmContainerEvent {
     containerId: str(e, 'containerId'),
     ...(host ? { host } : {}),
     ...(http ? { nodeHttpAddress: http } : {}),
-    exitStatus: num(e, 'exitStatus', -1000),
+    exitStatus: num(e, 'exitStatus', EXIT_STATUS_UNKNOWN),
     ...(kind ? { kind } : {}),
     description: str(cls, 'description'),
     diagnostics: str(e, 'diagnostics'),

@@ -10,7 +10,7 @@ import { containerIdsIn } from '../containers.js';
 import { describeEnd, explainFailure, formatFailure, type ContainerEnd, type ContainerFailure } from '../failure.js';
 import { ApplicationFollower, type LogScope } from '../follow.js';
 import type { AppReport } from '../../protocols/rm-rest/index.js';
-import { classifyExit } from '../../protocols/yarn/index.js';
+import { classifyExit, EXIT_STATUS_UNKNOWN } from '../../protocols/yarn/index.js';
 import type { CliContext } from './context.js';
 import { EXIT_APP_FAILED, EXIT_OK } from './exit-codes.js';
 import { formatDuration, formatTimeline, stateText } from './format.js';
@@ -244,7 +244,7 @@ async function explainFailures(
     failed = ids
       .filter((id) => !id.endsWith('_000001'))
       .slice(0, 1)
-      .map((id) => ({ containerId: id, exitStatus: status ? Number(status[1]) : -1000, diagnostics: report.diagnostics, ...(host ? { host } : {}) }));
+      .map((id) => ({ containerId: id, exitStatus: status ? Number(status[1]) : EXIT_STATUS_UNKNOWN, diagnostics: report.diagnostics, ...(host ? { host } : {}) }));
   }
   const deps = { nm: ctx.nm, nodes: ctx.nodes };
   return Promise.all(failed.slice(-5).map((e) => {

@@ -1,5 +1,6 @@
 import { createToken } from '../credentials/index.js';
 import { ConfigError, ProtocolError } from '../errors/index.js';
+import { ContainerExitStatus } from './exit-codes.js';
 import { containerIdFromNumber, containerNumber } from './ids.js';
 import type * as P from './proto-types.js';
 import type {
@@ -39,8 +40,6 @@ import type {
 
 /** ResourceRequestProto / ContainerProto default for an untagged request. */
 export const NO_ALLOCATION_REQUEST_ID = -1;
-/** ContainerStatusProto.exit_status default (ContainerExitStatus.INVALID). */
-export const EXIT_STATUS_INVALID = -1000;
 /** ContainerStatusProto / ApplicationReportProto diagnostics default. */
 export const DIAGNOSTICS_DEFAULT = 'N/A';
 /** Port Hadoop's URL.fromURI writes when the URI has none. */
@@ -212,7 +211,7 @@ export function statusFromProto(p: P.PContainerStatus): ContainerStatus {
   const status: ContainerStatus = {
     containerId: containerIdFromProto(p.container_id),
     state: CONTAINER_STATES[p.state ?? 0] ?? 'unknown',
-    exitStatus: p.exit_status ?? EXIT_STATUS_INVALID,
+    exitStatus: p.exit_status ?? ContainerExitStatus.INVALID,
     diagnostics: p.diagnostics ?? DIAGNOSTICS_DEFAULT,
     executionType: executionType(p.executionType),
   };
