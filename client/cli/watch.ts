@@ -196,7 +196,8 @@ export function statusLine(r: AppReport, am: AmStatus | undefined, submittedAt: 
     const why = shortDiagnostics(r.diagnostics);
     return why ? `${head}: ${why}` : head;
   }
-  const stage = am?.stages?.filter((g) => g.state === 'running').at(-1) ?? am?.stages?.at(-1);
+  const stages = am?.job?.stages;
+  const stage = stages?.filter((g) => g.state === 'running').at(-1) ?? stages?.at(-1);
   if (stage) {
     const failed = stage.failedAttempts ? `, ${stage.failedAttempts} failed attempts` : '';
     return `${head}  stage ${stage.stageId} ${progressBar(stage.succeeded, stage.tasks)} ${stage.succeeded}/${stage.tasks} tasks, ${stage.running} running${failed} (${stage.description})`;
