@@ -103,7 +103,8 @@ export class Launches {
     this.recent.push(event);
     if (this.recent.length > AM_STATUS_EVENTS) this.recent.shift();
     const code = event.exitStatus === EXIT_STATUS_UNKNOWN ? '' : ` (exit status ${event.exitStatus})`;
-    this.options.log(`${name ? `${name} in ` : ''}${event.containerId} on ${event.host ?? '?'}: ${event.classification.description}${code}`);
+    const who = `${name ? `${name} in ` : ''}${event.containerId} on ${event.host ?? '?'}`;
+    this.options.log(`${who}: ${event.classification.description}${code}`);
   }
 
   /** The last containers that ended, oldest first. */

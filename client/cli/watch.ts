@@ -245,7 +245,12 @@ async function explainFailures(
     failed = ids
       .filter((id) => !id.endsWith('_000001'))
       .slice(0, 1)
-      .map((id) => ({ containerId: id, exitStatus: status ? Number(status[1]) : EXIT_STATUS_UNKNOWN, diagnostics: report.diagnostics, ...(host ? { host } : {}) }));
+      .map((id) => ({
+        containerId: id,
+        exitStatus: status ? Number(status[1]) : EXIT_STATUS_UNKNOWN,
+        diagnostics: report.diagnostics,
+        ...(host ? { host } : {}),
+      }));
   }
   const deps = { nm: ctx.nm, nodes: ctx.nodes };
   return Promise.all(failed.slice(-5).map((e) => {

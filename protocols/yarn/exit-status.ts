@@ -1,8 +1,9 @@
 /**
  * The one place that interprets a finished container's exit status. YARN reports either the
  * process's exit code or one of its own negative codes (ContainerExitStatus in exit-codes.ts).
- * Which ones count as application failures follows Spark's YarnAllocator: preemption, disk failures, releases and kills asked for by the AM, the RM or the
- * end of the application are not the application's fault; memory kills are.
+ * Which ones count as application failures follows Spark's YarnAllocator: preemption, disk
+ * failures, releases and kills asked for by the AM, the RM or the end of the application are not
+ * the application's fault; memory kills are.
  */
 
 import { ContainerExitStatus } from './exit-codes.js';
@@ -60,8 +61,18 @@ const KNOWN: Record<number, Known> = {
     words: 'was killed for using more physical memory than its container size',
     countsAsFailure: true,
   },
-  [S.KILLED_BY_APPMASTER]: { name: 'KILLED_BY_APPMASTER', kind: 'killed', words: 'was stopped by the application master', countsAsFailure: false },
-  [S.KILLED_BY_RESOURCEMANAGER]: { name: 'KILLED_BY_RESOURCEMANAGER', kind: 'killed', words: 'was killed by the ResourceManager', countsAsFailure: false },
+  [S.KILLED_BY_APPMASTER]: {
+    name: 'KILLED_BY_APPMASTER',
+    kind: 'killed',
+    words: 'was stopped by the application master',
+    countsAsFailure: false,
+  },
+  [S.KILLED_BY_RESOURCEMANAGER]: {
+    name: 'KILLED_BY_RESOURCEMANAGER',
+    kind: 'killed',
+    words: 'was killed by the ResourceManager',
+    countsAsFailure: false,
+  },
   [S.KILLED_AFTER_APP_COMPLETION]: {
     name: 'KILLED_AFTER_APP_COMPLETION',
     kind: 'killed',

@@ -29,11 +29,21 @@ describe('AM status document', () => {
       },
     ],
     launched: [{ containerId: CID, node: 'localhost:45451', nodeHttpAddress: 'localhost:8042', at: 25 }],
-    job: { stages: [{ stageId: 0, description: 'count', tasks: 4, succeeded: 1, running: 2, failedAttempts: 0, state: 'running', records: 9, bytesRead: 5 }], executors: [] },
+    job: {
+      stages: [
+        { stageId: 0, description: 'count', tasks: 4, succeeded: 1, running: 2, failedAttempts: 0, state: 'running', records: 9 },
+      ],
+      executors: [],
+    },
   };
 
   it('reads back exactly what the AM serves', () => {
     expect(parseAmStatus(JSON.parse(JSON.stringify(served)))).to.deep.equal(served);
+  });
+
+  it("keeps what the driver adds to a stage beyond the contract (its byte counts)", () => {
+    const stage = { ...served.job!.stages[0]!, bytesRead: 5 };
+    expect(parseAmStatus({ ...served, job: { stages: [stage] } })!.job!.stages[0]).to.deep.equal(stage);
   });
 
   it('fills in what an older AM did not send', () => {
@@ -64,7 +74,8 @@ describe('AM status document', () => {
   it('is not fooled by other JSON', () => {
     expect(parseAmStatus({ app: {} })).to.equal(undefined);
     expect(parseAmStatus('<html>')).to.equal(undefined);
-    expect(parseAmStatus({ state: 'running' })).to.deep.equal({ appId: '', name: '', state: 'running', timeline: {}, events: [], launched: [] });
+    const minimal = { appId: '', name: '', state: 'running', timeline: {}, events: [], launched: [] };
+    expect(parseAmStatus({ state: 'running' })).to.deep.equal(minimal);
     expect(parseAmStatus({ state: 'running', job: { stages: 'none' } })).to.not.have.property('job');
   });
 });

@@ -14,6 +14,7 @@ import {
   parseAppAttemptId,
   type AllocateRequest,
   type AllocateResult,
+  type ContainerCompletion,
   type ContainerGrant,
   type LaunchContext,
   type RegisterResult,
@@ -34,8 +35,13 @@ function grant(seq: number): ContainerGrant {
   };
 }
 
+function exited(g: ContainerGrant, exitStatus: number): ContainerCompletion {
+  return { containerId: g.id, state: 'complete', exitStatus, diagnostics: '', executionType: 'guaranteed' };
+}
+
 function answer(over: Partial<AllocateResult> = {}): AllocateResult {
-  return { responseId: 1, allocated: [], completed: [], nmTokens: [], numClusterNodes: 1, updatedNodes: [], containersFromPreviousAttempts: [], ...over };
+  const empty = { allocated: [], completed: [], nmTokens: [], updatedNodes: [], containersFromPreviousAttempts: [] };
+  return { responseId: 1, numClusterNodes: 1, ...empty, ...over };
 }
 
 const REGISTERED: RegisterResult = {
@@ -98,13 +104,11 @@ describe('appmaster shell workload', () => {
     const rm = scriptedRm([
       () => answer({ allocated: [g2, g3] }),
       () => answer(),
-      () =>
-        answer({
-          completed: [g2, g3].map((g) => ({ containerId: g.id, state: 'complete' as const, exitStatus: 0, diagnostics: '', executionType: 'guaranteed' as const })),
-        }),
+      () => answer({ completed: [g2, g3].map((g) => exited(g, 0)) }),
     ]);
     const { started, launches: l } = launches();
-    const w = new ShellWorkload(SHELL, { appId: 'application_1700000000000_0001', rm, heartbeat, launches: l, containerTokens: Buffer.from('t') });
+    const deps = { appId: 'application_1700000000000_0001', rm, heartbeat, launches: l, containerTokens: Buffer.from('t') };
+    const w = new ShellWorkload(SHELL, deps);
     const outcome = await w.run(REGISTERED, new AbortController().signal);
     expect(outcome).to.deep.equal({ finalStatus: 'succeeded', diagnostics: 'all 2 container(s) exited 0' });
     expect(rm.requests[0]!.asks.map((a) => a.count)).to.deep.equal([2]);
@@ -129,7 +133,9 @@ describe('appmaster shell workload', () => {
     const w = new ShellWorkload({ ...SHELL, containers: 1 }, { appId: 'a', rm, heartbeat, launches: l, containerTokens: Buffer.from('t') });
     const outcome = await w.run(REGISTERED, new AbortController().signal);
     expect(outcome.finalStatus).to.equal('failed');
-    expect(outcome.diagnostics).to.match(/1 container failure\(s\), more than the 0 allowed; last: container_\S+ on node-a could not be launched: NodeManager refused$/);
+    expect(outcome.diagnostics).to.match(
+      /1 container failure\(s\), more than the 0 allowed; last: container_\S+ on node-a could not be launched: NodeManager refused$/,
+    );
     expect(l.recentEnds().map((e) => e.classification.description)).to.deep.equal(['could not be launched: NodeManager refused']);
     expect(parseContainerList(readFileSync(join(dir, 'containers.jsonl'), 'utf8'))).to.deep.equal([
       { event: 'ended', containerId: g2.id.text, node: 'node-a:45451', nodeHttpAddress: 'node-a:8042', exitStatus: -1000, at: 42 },
@@ -138,7 +144,8 @@ describe('appmaster shell workload', () => {
 
   it('refuses containers larger than the cluster grants, before asking for any', async () => {
     const rm = scriptedRm([() => answer()]);
-    const w = new ShellWorkload({ ...SHELL, memoryMb: 4096 }, { appId: 'a', rm, heartbeat, launches: launches().launches, containerTokens: Buffer.from('t') });
+    const deps = { appId: 'a', rm, heartbeat, launches: launches().launches, containerTokens: Buffer.from('t') };
+    const w = new ShellWorkload({ ...SHELL, memoryMb: 4096 }, deps);
     const outcome = await w.run(REGISTERED, new AbortController().signal);
     expect(outcome).to.deep.equal({
       finalStatus: 'failed',

@@ -19,7 +19,10 @@ function cluster(files: Record<string, Record<string, string>>) {
     ],
     containers: async () => [],
     nodes: async (): Promise<NodeReport[]> =>
-      ['nm1', 'nm2'].map((h) => ({ id: `${h}:45454`, rack: '/r', state: 'RUNNING', nodeHostName: h, nodeHttpAddress: `${h}:8042`, lastHealthUpdate: 0, version: '3.5.0', healthReport: '', numContainers: 0, usedMemoryMb: 0, availMemoryMb: 0, usedVcores: 0, availableVcores: 0 })),
+      ['nm1', 'nm2'].map((h) => ({
+        ...{ id: `${h}:45454`, rack: '/r', state: 'RUNNING', nodeHostName: h, nodeHttpAddress: `${h}:8042`, lastHealthUpdate: 0 },
+        ...{ version: '3.5.0', healthReport: '', numContainers: 0, usedMemoryMb: 0, availMemoryMb: 0, usedVcores: 0, availableVcores: 0 },
+      })),
   } as unknown as RmRestClient;
   const nm = new NmRestClient({
     transport: async (req: NmHttpRequest): Promise<NmHttpResponse> => {
@@ -29,12 +32,14 @@ function cluster(files: Record<string, Record<string, string>>) {
       const byName = files[`${url.hostname} ${parts.at(-2)}`];
       if (url.pathname.endsWith('/logs')) {
         const containerLogInfo = Object.entries(byName ?? {}).map(([fileName, t]) => ({ fileName, fileSize: Buffer.byteLength(t) }));
-        return { status: 200, headers: {}, body: Buffer.from(JSON.stringify({ containerLogsInfo: { logAggregationType: 'LOCAL', containerLogInfo } })) };
+        const body = JSON.stringify({ containerLogsInfo: { logAggregationType: 'LOCAL', containerLogInfo } });
+        return { status: 200, headers: {}, body: Buffer.from(body) };
       }
       const name = parts.at(-1)!;
       const text = byName?.[name];
       if (text === undefined) return { status: 404, headers: {}, body: Buffer.from(`Can not find ${name}`) };
-      return { status: 200, headers: {}, body: Buffer.from(`LogType:${name}\nLogLength:${Buffer.byteLength(text)}\nLogContents:\n${text}End of LogType:${name}.\n`) };
+      const body = `LogType:${name}\nLogLength:${Buffer.byteLength(text)}\nLogContents:\n${text}End of LogType:${name}.\n`;
+      return { status: 200, headers: {}, body: Buffer.from(body) };
     },
   });
   return { deps: { rm, nm, nodes: new NodeDirectory(rm, nm) }, requests };

@@ -108,7 +108,15 @@ function live(id: string, node: string): ContainerReport {
 }
 
 function amStatus(events: AmStatus['events'] = []): AmStatus {
-  return { appId: APP, name: 'app', state: 'running', launched: [], containers: { target: 2, pending: 0, launching: 0, running: 2, succeeded: 0, failed: 0, lost: 0 }, timeline: { amStarted: 1500, registered: 1600, firstContainerRunning: 1900 }, events };
+  return {
+    appId: APP,
+    name: 'app',
+    state: 'running',
+    launched: [],
+    containers: { target: 2, pending: 0, launching: 0, running: 2, succeeded: 0, failed: 0, lost: 0 },
+    timeline: { amStarted: 1500, registered: 1600, firstContainerRunning: 1900 },
+    events,
+  };
 }
 
 async function follow(script: Script, options: Partial<ConstructorParameters<typeof ApplicationFollower>[2]> = {}) {

@@ -15,7 +15,14 @@ import { parseAmStatus, type AmStatus } from '../../client/am-status.js';
 import { memoryOf, shortDiagnostics, statusLine } from '../../client/cli/watch.js';
 import { describeEnd, formatFailure, memoryKillWords } from '../../client/failure.js';
 
-const AM_BASE: AmStatus = { appId: 'application_1700000000000_0007', name: 'app', state: 'running', timeline: {}, events: [], launched: [] };
+const AM_BASE: AmStatus = {
+  appId: 'application_1700000000000_0007',
+  name: 'app',
+  state: 'running',
+  timeline: {},
+  events: [],
+  launched: [],
+};
 
 function report(over: Partial<AppReport> = {}): AppReport {
   return {

@@ -123,7 +123,8 @@ describe('rm-rest AppSubmission → REST JSON', () => {
     ],
     [
       'a resource without timestamp',
-      (s) => (s.amContainerSpec.localResources = { x: { url: 'hdfs://nn/x', type: 'file', visibility: 'application', size: 1, timestamp: 0 } }),
+      (s) =>
+        (s.amContainerSpec.localResources = { x: { url: 'hdfs://nn/x', type: 'file', visibility: 'application', size: 1, timestamp: 0 } }),
       /localResources\["x"\]\.timestamp/,
     ],
   ];
