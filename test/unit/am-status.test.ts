@@ -41,7 +41,7 @@ describe('AM status document', () => {
     expect(parseAmStatus(JSON.parse(JSON.stringify(served)))).to.deep.equal(served);
   });
 
-  it("keeps what the driver adds to a stage beyond the contract (its byte counts)", () => {
+  it('keeps what the driver adds to a stage beyond the contract (its byte counts)', () => {
     const stage = { ...served.job!.stages[0]!, bytesRead: 5 };
     expect(parseAmStatus({ ...served, job: { stages: [stage] } })!.job!.stages[0]).to.deep.equal(stage);
   });

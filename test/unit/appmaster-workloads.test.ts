@@ -1,13 +1,13 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ASK_TAG } from '../../appmaster/allocator.js';
 import type { TickResult } from '../../appmaster/heartbeat.js';
 import { Launches } from '../../appmaster/launches.js';
-import { ShellWorkload } from '../../appmaster/workloads/index.js';
+import { DriverWorkload, ShellWorkload } from '../../appmaster/workloads/index.js';
 import { parseContainerList } from '../../protocols/am-status/index.js';
-import type { ShellSpec } from '../../protocols/app-spec/index.js';
+import type { AppSpec, ShellSpec } from '../../protocols/app-spec/index.js';
 import { createToken } from '../../protocols/credentials/index.js';
 import {
   makeContainerId,
@@ -158,6 +158,69 @@ describe('appmaster shell workload', () => {
   it('stops when the ResourceManager says so', async () => {
     const rm = scriptedRm([() => answer({ amCommand: 'shutdown' })]);
     const w = new ShellWorkload(SHELL, { appId: 'a', rm, heartbeat, launches: launches().launches, containerTokens: Buffer.from('t') });
+    expect(await w.run(REGISTERED, new AbortController().signal)).to.deep.equal({
+      finalStatus: 'failed',
+      diagnostics: 'the ResourceManager asked the AM to shutdown',
+    });
+  });
+});
+
+/** Ticks again only when woken (as the driver's exit does), so no test waits on a clock. */
+class WakeHeartbeat {
+  ticks = 0;
+  private woken = false;
+  private waiter: (() => void) | undefined;
+
+  wake(): void {
+    this.woken = true;
+    this.waiter?.();
+  }
+
+  async run(tick: () => Promise<TickResult>): Promise<void> {
+    for (;;) {
+      this.ticks++;
+      if ((await tick()) === 'stop') return;
+      if (!this.woken) await new Promise<void>((resolve) => (this.waiter = resolve));
+      this.woken = false;
+      this.waiter = undefined;
+    }
+  }
+}
+
+describe('appmaster driver workload (a plain driver program, no executors)', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'spindle-driver-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function workload(source: string, rm: ReturnType<typeof scriptedRm>, heartbeat: WakeHeartbeat) {
+    const script = join(dir, 'driver.mjs');
+    writeFileSync(script, source);
+    const launches = new Launches({ launcher: { launch: async () => {} }, wake: () => heartbeat.wake(), log: () => {} });
+    const spec = { appId: 'application_1700000000000_0001', user: 'alice', cluster: {} as AppSpec['cluster'] };
+    const deps = { spec, rm, heartbeat, launches, host: 'localhost', childEnv: {}, containerTokens: Buffer.alloc(0), log: () => {} };
+    return new DriverWorkload({ script, args: [], heapMb: 64, environment: {} }, undefined, deps);
+  }
+
+  it('heartbeats without asking for containers until the driver exits; its exit code and stderr decide', async () => {
+    const rm = scriptedRm([() => answer()]);
+    const heartbeat = new WakeHeartbeat();
+    const w = workload("process.stderr.write('boom\\n'); process.exitCode = 3;", rm, heartbeat);
+    const outcome = await w.run(REGISTERED, new AbortController().signal);
+    expect(outcome).to.deep.equal({ finalStatus: 'failed', diagnostics: 'the driver exited with code 3; last lines of its stderr:\nboom' });
+    expect(rm.requests.every((r) => r.asks.length === 0 && r.releases.length === 0)).to.equal(true);
+    expect(w.allocator()).to.equal(undefined);
+  });
+
+  it('succeeds when the driver exits 0', async () => {
+    const w = workload('', scriptedRm([() => answer()]), new WakeHeartbeat());
+    expect(await w.run(REGISTERED, new AbortController().signal)).to.deep.equal({
+      finalStatus: 'succeeded',
+      diagnostics: 'the driver exited with code 0',
+    });
+  });
+
+  it('stops the driver and fails when the ResourceManager says to shut down', async () => {
+    const w = workload('setInterval(() => {}, 1000);', scriptedRm([() => answer({ amCommand: 'shutdown' })]), new WakeHeartbeat());
     expect(await w.run(REGISTERED, new AbortController().signal)).to.deep.equal({
       finalStatus: 'failed',
       diagnostics: 'the ResourceManager asked the AM to shutdown',
