@@ -24,7 +24,7 @@
  */
 import { ProtocolError } from '../errors/index.js';
 import { asObject, listOf, num, optString, str, stringList, type JsonObject } from '../rm-rest/index.js';
-import { EXIT_STATUS_UNKNOWN } from '../yarn/index.js';
+import { EXIT_STATUS_UNKNOWN } from '../yarn-model/index.js';
 import type { ContainerLogListing, LogChunk, LogFileInfo, NmContainerReport } from './types.js';
 
 const LOG_LENGTH = /^LogLength:(\d+)$/m;

@@ -1,6 +1,6 @@
 import { createToken } from '../credentials/index.js';
 import { ConfigError, ProtocolError } from '../errors/index.js';
-import { ContainerExitStatus } from './exit-codes.js';
+import { ContainerExitStatus } from '../yarn-model/index.js';
 import { containerIdFromNumber, containerNumber, formatAppAttemptId, formatApplicationId } from './ids.js';
 import type * as P from './proto-types.js';
 import type {

@@ -1,12 +1,12 @@
 /**
  * The one place that interprets a finished container's exit status. YARN reports either the
- * process's exit code or one of its own negative codes (ContainerExitStatus in exit-codes.ts).
+ * process's exit code or one of its own negative codes (ContainerExitStatus, protocols/yarn-model).
  * Which ones count as application failures follows Spark's YarnAllocator: preemption, disk
  * failures, releases and kills asked for by the AM, the RM or the end of the application are not
  * the application's fault; memory kills are.
  */
 
-import { ContainerExitStatus } from './exit-codes.js';
+import { ContainerExitStatus } from '../yarn-model/index.js';
 
 export type ExitKind =
   | 'success'

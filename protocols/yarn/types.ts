@@ -98,7 +98,7 @@ export type ContainerState = 'new' | 'running' | 'complete' | 'unknown';
 export interface ContainerStatus {
   containerId: ContainerId;
   state: ContainerState;
-  /** Process exit code or one of YARN's negative codes (exit-codes.ts); INVALID if not set. */
+  /** Process exit code or one of YARN's negative codes (ContainerExitStatus); INVALID if not set. */
   exitStatus: number;
   /** "N/A" when the server sent none. */
   diagnostics: string;
