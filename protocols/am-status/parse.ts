@@ -1,5 +1,6 @@
 import { asObject, listOf, num, optNumber, optString, str, type JsonObject } from '../rm-rest/index.js';
-import { EXIT_STATUS_UNKNOWN, type ExitKind } from '../yarn/index.js';
+import type { ExitKind } from '../yarn/index.js';
+import { EXIT_STATUS_UNKNOWN } from '../yarn-model/index.js';
 import type {
   AmContainerCounts,
   AmContainerEvent,
