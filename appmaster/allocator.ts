@@ -1,5 +1,6 @@
+import type { AmContainerEvent } from '../protocols/am-status/index.js';
 import type { ContainerCompletion, ContainerGrant, ContainerId, Resource, ResourceAsk } from '../protocols/yarn/index.js';
-import { classifyExit, type ExitClassification } from '../protocols/yarn/index.js';
+import { classifyExit, EXIT_STATUS_UNKNOWN } from '../protocols/yarn/index.js';
 
 /**
  * The allocator is the AM's bookkeeping, and only that: it turns a target number of containers into
@@ -37,16 +38,31 @@ export interface AllocatorOptions {
   replaceSucceeded: boolean;
 }
 
-/** What happened to one container, in words the AM logs and reports. */
-export interface ContainerEvent {
-  containerId: string;
-  host?: string;
-  /** The NodeManager's RPC address (host:port) and web address, where the container's logs are. */
-  node?: string;
-  nodeHttpAddress?: string;
-  exitStatus: number;
-  classification: ExitClassification;
-  diagnostics: string;
+/** What happened to one container, in words the AM logs and reports (as its status document serves it). */
+export type ContainerEvent = AmContainerEvent;
+
+/** How a refusal names the containers and what to do, e.g. "executors", "lower --executor-memory". */
+export interface SizeWords {
+  noun: string;
+  memoryAdvice: string;
+  vcoresAdvice: string;
+}
+
+/** Why containers of `resource` cannot be granted under the cluster's `maximum`, or undefined. */
+export function checkContainerSize(resource: Resource, maximum: Resource, words: SizeWords): string | undefined {
+  if (resource.memoryMb > maximum.memoryMb) {
+    return (
+      `${words.noun} of ${resource.memoryMb} MB exceed the cluster maximum of ${maximum.memoryMb} MB ` +
+      `(yarn.scheduler.maximum-allocation-mb); ${words.memoryAdvice}`
+    );
+  }
+  if (resource.vcores > maximum.vcores) {
+    return (
+      `${words.noun} of ${resource.vcores} vcores exceed the cluster maximum of ${maximum.vcores} ` +
+      `(yarn.scheduler.maximum-allocation-vcores); ${words.vcoresAdvice}`
+    );
+  }
+  return undefined;
 }
 
 export interface AllocatorCounts {
@@ -153,8 +169,8 @@ export class Allocator {
       host: t.grant.nodeId.host,
       node: `${t.grant.nodeId.host}:${t.grant.nodeId.port}`,
       nodeHttpAddress: t.grant.nodeHttpAddress,
-      exitStatus: -1000,
-      classification: { kind: 'failed', exitStatus: -1000, description: `could not be launched: ${message}`, countsAsFailure: true },
+      exitStatus: EXIT_STATUS_UNKNOWN,
+      classification: classifyExit(EXIT_STATUS_UNKNOWN, message, { neverStarted: true }),
       diagnostics: message,
     };
     this.failures.push(event);
@@ -198,7 +214,7 @@ export class Allocator {
     return (
       `${this.failures.length} container failure(s), more than the ${this.options.maxFailures} allowed; ` +
       `last: ${last.containerId}${where} ${last.classification.description}` +
-      (last.exitStatus !== -1000 ? ` (exit status ${last.exitStatus})` : '')
+      (last.exitStatus !== EXIT_STATUS_UNKNOWN ? ` (exit status ${last.exitStatus})` : '')
     );
   }
 

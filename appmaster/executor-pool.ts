@@ -1,10 +1,10 @@
 import type { JobSpec } from '../protocols/job-spec/index.js';
 import { createCredentials, parseCredentials, serializeCredentials } from '../protocols/credentials/index.js';
 import { APP_SECRET_ALIAS } from '../protocols/driver-executor/index.js';
-import type { ContainerGrant, LaunchContext, RegisterResult } from '../protocols/yarn/index.js';
-import { Allocator, type ContainerEvent } from './allocator.js';
+import { EXIT_STATUS_UNKNOWN, type ContainerGrant, type LaunchContext, type RegisterResult } from '../protocols/yarn/index.js';
+import { Allocator, checkContainerSize, type ContainerEvent } from './allocator.js';
 import type { TickResult } from './heartbeat.js';
-import type { Launcher } from './launcher.js';
+import type { Launches } from './launches.js';
 import type { RmClient } from './rm-client.js';
 
 /**
@@ -23,8 +23,9 @@ export interface ExecutorPoolOptions {
   job: JobSpec;
   /** The job bundle's name in the executors' working directory. */
   jobBundle: string;
-  rm: RmClient;
-  launcher: Launcher;
+  rm: Pick<RmClient, 'allocate'>;
+  /** Starts the containers and records them (status document, containers.jsonl, log). */
+  launches: Launches;
   /** HDTS credentials for executor containers (delegation tokens; no AMRMToken). */
   containerTokens: Buffer;
   /** The application secret, added to the executors' credentials as a secret key. */
@@ -32,11 +33,6 @@ export interface ExecutorPoolOptions {
   /** The host executors reach the driver at. */
   driverHost: string;
   onEvent: (event: ExecutorEvent) => void;
-  /** Every finished executor container, classified (for the AM's status page). */
-  onContainerEvent?: (event: ContainerEvent) => void;
-  /** A launch finished: the next heartbeat should come soon. */
-  wake: () => void;
-  log: (message: string) => void;
 }
 
 /** Adds the application secret to serialized container credentials. */
@@ -47,14 +43,9 @@ export function credentialsWithSecret(tokens: Buffer, secret: Buffer): Buffer {
 
 /** Why executors of this size cannot be granted, or undefined. */
 export function checkExecutorSize(job: JobSpec, reg: RegisterResult): string | undefined {
-  const max = reg.maximumCapability;
-  if (job.executorMemoryMb > max.memoryMb) {
-    return `executors of ${job.executorMemoryMb} MB exceed the cluster maximum of ${max.memoryMb} MB (yarn.scheduler.maximum-allocation-mb); lower --executor-memory`;
-  }
-  if (job.executorCores > max.vcores) {
-    return `executors of ${job.executorCores} vcores exceed the cluster maximum of ${max.vcores} (yarn.scheduler.maximum-allocation-vcores); lower --executor-cores`;
-  }
-  return undefined;
+  const size = { memoryMb: job.executorMemoryMb, vcores: job.executorCores };
+  const words = { noun: 'executors', memoryAdvice: 'lower --executor-memory', vcoresAdvice: 'lower --executor-cores' };
+  return checkContainerSize(size, reg.maximumCapability, words);
 }
 
 export class ExecutorPool {
@@ -63,7 +54,6 @@ export class ExecutorPool {
   private wanted = 0;
   private nextExecutorId = 1;
   private readonly executorOf = new Map<string, string>();
-  private readonly launches = new Set<Promise<void>>();
   private readonly tokens: Buffer;
 
   constructor(private readonly options: ExecutorPoolOptions) {
@@ -89,23 +79,19 @@ export class ExecutorPool {
 
   /** One heartbeat: asks, grants, launches, completions. Returns the next pace, or why the job must fail. */
   async tick(progress: number): Promise<{ next: TickResult; failure?: string; amCommand?: string }> {
-    const result = await this.options.rm.allocate({
-      progress,
-      asks: this.allocator.takeAsks(),
-      releases: this.allocator.takeReleases(),
-    });
+    const asks = this.allocator.takeAsks();
+    if (asks.some((a) => a.count > 0)) this.options.launches.asked();
+    const result = await this.options.rm.allocate({ progress, asks, releases: this.allocator.takeReleases() });
     if (result.amCommand) return { next: 'stop', amCommand: result.amCommand };
     for (const grant of this.allocator.onAllocated(result.allocated)) this.launch(grant);
-    for (const event of this.allocator.onCompleted(result.completed)) this.completed(event);
+    for (const event of this.allocator.onCompleted(result.completed)) {
+      this.options.launches.ended(event, `executor ${this.executorOf.get(event.containerId) ?? '?'}`);
+      this.lost(event);
+    }
     const failure = this.allocator.failureReason();
     if (failure) return { next: 'idle', failure: `too many executor failures: ${failure}` };
     const c = this.allocator.counts();
     return { next: c.pending > 0 || c.launching > 0 ? 'fast' : 'idle' };
-  }
-
-  /** Waits for launches in flight (at the end). */
-  async settle(): Promise<void> {
-    await Promise.allSettled([...this.launches]);
   }
 
   private launchContext(executorId: string): LaunchContext {
@@ -127,29 +113,17 @@ export class ExecutorPool {
     const executorId = String(this.nextExecutorId++);
     const containerId = grant.id.text;
     this.executorOf.set(containerId, executorId);
-    const p = this.options.launcher
-      .launch(grant, this.launchContext(executorId))
-      .then(() => {
-        this.allocator.onStarted(containerId);
-        this.options.log(`executor ${executorId} started in ${containerId} on ${grant.nodeId.host}:${grant.nodeId.port}`);
-        this.options.onEvent({ type: 'executor-launched', executorId, containerId, host: grant.nodeId.host });
-      })
-      .catch((err: unknown) => {
-        const event = this.allocator.onLaunchFailed(containerId, (err as Error).message);
-        if (event) this.completed(event);
-      })
-      .finally(() => {
-        this.launches.delete(p);
-        this.options.wake();
-      });
-    this.launches.add(p);
+    this.options.launches.launch(this.allocator, grant, this.launchContext(executorId), {
+      name: `executor ${executorId}`,
+      started: () => this.options.onEvent({ type: 'executor-launched', executorId, containerId, host: grant.nodeId.host }),
+      failed: (event) => this.lost(event),
+    });
   }
 
-  private completed(event: ContainerEvent): void {
-    this.options.onContainerEvent?.(event);
+  /** Tells the driver an executor is gone (its end is already recorded). */
+  private lost(event: ContainerEvent): void {
     const executorId = this.executorOf.get(event.containerId) ?? '?';
-    const code = event.exitStatus === -1000 ? '' : ` (exit status ${event.exitStatus})`;
-    this.options.log(`executor ${executorId} in ${event.containerId} on ${event.host ?? '?'}: ${event.classification.description}${code}`);
+    const code = event.exitStatus === EXIT_STATUS_UNKNOWN ? '' : ` (exit status ${event.exitStatus})`;
     this.options.onEvent({
       type: 'executor-lost',
       executorId,

@@ -1,14 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AmStatus } from '../protocols/am-status/index.js';
 
 /**
- * The AM's tracking URL: a small HTTP server answering with the application's status as JSON. The RM
- * links to it and proxies it (yarn.web-proxy), so users reach it from the RM UI.
+ * The AM's tracking URL: a small HTTP server answering every GET with the status document
+ * (protocols/am-status) as JSON. The RM links to it and proxies it (yarn.web-proxy), so users reach
+ * it from the RM UI and `spindle` reads it through the proxy.
  */
 export class StatusServer {
   private server: Server | undefined;
 
-  constructor(private readonly status: () => unknown) {}
+  constructor(private readonly status: () => AmStatus) {}
 
   /** Listens on an ephemeral port on all interfaces; returns the port. */
   async start(): Promise<number> {

@@ -1,7 +1,10 @@
+import { parseContainerList, type AmLaunchedContainer, type AmStatus, type ContainerListEntry } from '../protocols/am-status/index.js';
+import { CONTAINER_LIST_FILE } from '../protocols/app-spec/index.js';
 import { NotFoundError } from '../protocols/errors/index.js';
 import { nodeBaseUrl, type NmRestClient } from '../protocols/nm-rest/index.js';
 import type { NodeReport, RmRestClient } from '../protocols/rm-rest/index.js';
 import { formatAppAttemptId, makeContainerId, parseContainerId } from '../protocols/yarn/index.js';
+import { fetchAmStatus } from './am-status.js';
 
 /**
  * Finding an application's containers and the NodeManagers that hold their logs. The RM lists only
@@ -10,8 +13,12 @@ import { formatAppAttemptId, makeContainerId, parseContainerId } from '../protoc
  *
  *  - AM containers come from the attempt list (with their NodeManager);
  *  - running containers from the RM's container list (with their NodeManager);
- *  - finished ones from the AM's own log, which names every container it started ("started
- *    container_… on host:port"); failing that, by trying sequence numbers;
+ *  - every container the AM started, finished or not, from the AM: its status document
+ *    (`launched`) while it runs, and the container list it keeps in its log directory
+ *    (`containers.jsonl`, read through the NodeManager like any log file) once it has ended;
+ *  - for applications of older versions without that list, from the AM's stderr, which names every
+ *    container it started ("started container_… on host:port"); failing that, by trying sequence
+ *    numbers;
  *  - a container whose NodeManager is unknown is looked for on the NodeManagers (those on its host
  *    first): the one whose log listing has files holds it.
  */
@@ -87,11 +94,23 @@ export interface DiscoverDeps {
   rm: RmRestClient;
   nm: NmRestClient;
   nodes: NodeDirectory;
+  /** Reads the AM's status document; default fetchAmStatus. */
+  fetchStatus?: (trackingUrl: string) => Promise<AmStatus | undefined>;
+}
+
+/** What is known of the application where the search starts. */
+export interface DiscoverTarget {
+  appId: string;
+  /** Whether it still runs: then the RM and the AM can list its containers. */
+  running: boolean;
+  /** The AM's tracking URL through the RM proxy (the app report's), while it runs. */
+  trackingUrl?: string;
 }
 
 /** Every container of the application that can still be found, AM containers first, by id. */
-export async function discoverContainers(deps: DiscoverDeps, appId: string, running: boolean): Promise<ContainerLocation[]> {
+export async function discoverContainers(deps: DiscoverDeps, target: DiscoverTarget): Promise<ContainerLocation[]> {
   const { rm, nm, nodes } = deps;
+  const { appId, running } = target;
   const found = new Map<string, ContainerLocation>();
   const add = (loc: ContainerLocation): void => {
     const prev = found.get(loc.containerId);
@@ -107,8 +126,21 @@ export async function discoverContainers(deps: DiscoverDeps, appId: string, runn
       add({ containerId: c.id, node: c.nodeHttpAddress, nodeId: c.nodeId });
     }
   }
+  const addLaunched = (l: Pick<AmLaunchedContainer, 'containerId' | 'node' | 'nodeHttpAddress'>): void =>
+    add({ containerId: l.containerId, nodeId: l.node, ...(l.nodeHttpAddress ? { node: nodeBaseUrl(l.nodeHttpAddress) } : {}) });
+  // The current AM lists its containers itself; its container list file would say the same.
+  const live = running && target.trackingUrl ? await (deps.fetchStatus ?? fetchAmStatus)(target.trackingUrl) : undefined;
+  live?.launched.forEach(addLaunched);
+  const currentAm = live ? last?.containerId : undefined;
   let amLogRead = false;
-  for (const am of [...found.values()].filter((c) => c.am && c.node)) {
+  for (const am of [...found.values()].filter((c) => c.am && c.node && c.containerId !== currentAm)) {
+    const listed = await readContainerList(nm, am.node!, am.containerId);
+    if (listed) {
+      amLogRead = true;
+      for (const e of listed) if (e.event === 'started') addLaunched(e);
+      continue;
+    }
+    // Older versions kept no container list (and none for executors): scrape the AM's log instead.
     try {
       const chunk = await nm.readLog(am.node!, am.containerId, 'stderr', { size: AM_LOG_SCAN_BYTES });
       amLogRead = true;
@@ -120,7 +152,7 @@ export async function discoverContainers(deps: DiscoverDeps, appId: string, runn
       if (!(err instanceof NotFoundError)) throw err;
     }
   }
-  if (!amLogRead) await probeSequence(deps, attempts.flatMap((a) => (a.containerId ? [a.containerId] : [])), found, add);
+  if (!amLogRead && !live) await probeSequence(deps, attempts.flatMap((a) => (a.containerId ? [a.containerId] : [])), found, add);
   for (const loc of found.values()) {
     if (loc.node) continue;
     const byId = loc.nodeId ? await nodes.webAddressOf(loc.nodeId) : undefined;
@@ -128,6 +160,19 @@ export async function discoverContainers(deps: DiscoverDeps, appId: string, runn
     if (node) loc.node = node;
   }
   return [...found.values()].sort((a, b) => Number(b.am ?? false) - Number(a.am ?? false) || a.containerId.localeCompare(b.containerId));
+}
+
+/**
+ * The containers an AM recorded in its `containers.jsonl`, or undefined when it has none (an AM of
+ * an older version, or logs that are gone).
+ */
+async function readContainerList(nm: NmRestClient, node: string, amContainerId: string): Promise<ContainerListEntry[] | undefined> {
+  try {
+    return parseContainerList((await nm.readLog(node, amContainerId, CONTAINER_LIST_FILE)).data.toString('utf8'));
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
 }
 
 /** Without the AM's log: try sequence numbers after each AM container until PROBE_GAP misses. */

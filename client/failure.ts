@@ -1,5 +1,5 @@
 import type { NmRestClient } from '../protocols/nm-rest/index.js';
-import { classifyExit } from '../protocols/yarn/index.js';
+import { classifyExit, ContainerExitStatus } from '../protocols/yarn/index.js';
 import type { NodeDirectory } from './containers.js';
 
 /**
@@ -48,7 +48,8 @@ export function memoryKillWords(exitStatus: number, diagnostics: string, limitMb
   // for 137/143 does not expect; the NodeManager's own sentence is evidence enough.
   const nmSaysMemory = (exitStatus === 137 || exitStatus === 143) && NM_MEMORY_KILL.test(diagnostics);
   if (cls.kind !== 'killed-memory' && !nmSaysMemory) return undefined;
-  const kind = exitStatus === -103 || /'?VIRTUAL'? memory limit/i.test(diagnostics) ? 'virtual' : 'physical';
+  const virtual = exitStatus === ContainerExitStatus.KILLED_EXCEEDED_VMEM || /'?VIRTUAL'? memory limit/i.test(diagnostics);
+  const kind = virtual ? 'virtual' : 'physical';
   const usage = new RegExp(`Current usage: ([\\d.]+ ?[KMGT]?B) of ([\\d.]+ ?[KMGT]?B) ${kind} memory used`, 'i').exec(diagnostics);
   const limit = limitMb !== undefined ? `${limitMb} MB` : usage?.[2];
   const used = usage ? ` (it used ${usage[1]})` : '';

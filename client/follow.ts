@@ -189,7 +189,10 @@ export class ApplicationFollower {
         t.amStarted ??= status.timeline.amStarted;
         t.amRegistered ??= status.timeline.registered;
         t.firstContainerRunning ??= status.timeline.firstContainerRunning;
-        for (const e of status.events) this.containerEnded(e.containerId, { exitStatus: e.exitStatus, diagnostics: e.diagnostics, host: e.host, node: e.nodeHttpAddress, kind: e.kind });
+        for (const e of status.events) {
+          const { exitStatus, diagnostics, host } = e;
+          this.containerEnded(e.containerId, { exitStatus, diagnostics, host, node: e.nodeHttpAddress, kind: e.classification.kind });
+        }
       }
     }
     const am = amContainerOf(report);

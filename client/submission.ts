@@ -4,7 +4,7 @@ import type { JobAppSpec, JobSpec } from '../protocols/job-spec/index.js';
 import { AM_BUNDLE_FILE, APP_SPEC_FILE, APP_SPEC_VERSION, type DriverSpec, type ShellSpec } from '../protocols/app-spec/index.js';
 import { ConfigError } from '../protocols/errors/index.js';
 import type { ClientConfig } from '../protocols/hadoop-conf/index.js';
-import type { AppSubmission, LocalResource as RestLocalResource, Resource, RmRestClient } from '../protocols/rm-rest/index.js';
+import type { AppSubmission, Resource, RmRestClient } from '../protocols/rm-rest/index.js';
 import type { WebHdfsClient } from '../protocols/webhdfs/index.js';
 import type { LocalResource } from '../protocols/yarn/index.js';
 import { cacheDirFor, HdfsCache } from './cache.js';
@@ -190,7 +190,7 @@ export async function submitApp(
       ...(common.nodeLabel ? { nodeLabel: common.nodeLabel } : {}),
       resource: workload.amResource,
       amContainerSpec: {
-        localResources: Object.fromEntries(Object.entries(amFiles).map(([k, r]) => [k, toRest(r)])),
+        localResources: amFiles,
         environment: {},
         commands: [
           `${nodeCommand} --max-old-space-size=${workload.amHeapMb} --enable-source-maps ${AM_BUNDLE_FILE} 1><LOG_DIR>/stdout 2><LOG_DIR>/stderr`,
@@ -221,15 +221,4 @@ function checkSizes(sizes: readonly SizeRequest[], max: Resource, appId: string)
       );
     }
   }
-}
-
-/** Our local resource → the RM REST form (upper-case enums). */
-export function toRest(r: LocalResource): RestLocalResource {
-  return {
-    url: r.url,
-    size: r.size,
-    timestamp: r.timestamp,
-    type: r.type.toUpperCase() as RestLocalResource['type'],
-    visibility: r.visibility.toUpperCase() as RestLocalResource['visibility'],
-  };
 }

@@ -10,7 +10,7 @@ import { containerIdsIn } from '../containers.js';
 import { describeEnd, explainFailure, formatFailure, type ContainerEnd, type ContainerFailure } from '../failure.js';
 import { ApplicationFollower, type LogScope } from '../follow.js';
 import type { AppReport } from '../../protocols/rm-rest/index.js';
-import { classifyExit } from '../../protocols/yarn/index.js';
+import { classifyExit, EXIT_STATUS_UNKNOWN } from '../../protocols/yarn/index.js';
 import type { CliContext } from './context.js';
 import { EXIT_APP_FAILED, EXIT_OK } from './exit-codes.js';
 import { formatDuration, formatTimeline, stateText } from './format.js';
@@ -196,7 +196,8 @@ export function statusLine(r: AppReport, am: AmStatus | undefined, submittedAt: 
     const why = shortDiagnostics(r.diagnostics);
     return why ? `${head}: ${why}` : head;
   }
-  const stage = am?.stages?.filter((g) => g.state === 'running').at(-1) ?? am?.stages?.at(-1);
+  const stages = am?.job?.stages;
+  const stage = stages?.filter((g) => g.state === 'running').at(-1) ?? stages?.at(-1);
   if (stage) {
     const failed = stage.failedAttempts ? `, ${stage.failedAttempts} failed attempts` : '';
     return `${head}  stage ${stage.stageId} ${progressBar(stage.succeeded, stage.tasks)} ${stage.succeeded}/${stage.tasks} tasks, ${stage.running} running${failed} (${stage.description})`;
@@ -244,7 +245,12 @@ async function explainFailures(
     failed = ids
       .filter((id) => !id.endsWith('_000001'))
       .slice(0, 1)
-      .map((id) => ({ containerId: id, exitStatus: status ? Number(status[1]) : -1000, diagnostics: report.diagnostics, ...(host ? { host } : {}) }));
+      .map((id) => ({
+        containerId: id,
+        exitStatus: status ? Number(status[1]) : EXIT_STATUS_UNKNOWN,
+        diagnostics: report.diagnostics,
+        ...(host ? { host } : {}),
+      }));
   }
   const deps = { nm: ctx.nm, nodes: ctx.nodes };
   return Promise.all(failed.slice(-5).map((e) => {

@@ -24,6 +24,7 @@
  */
 import { ProtocolError } from '../errors/index.js';
 import { asObject, listOf, num, optString, str, stringList, type JsonObject } from '../rm-rest/index.js';
+import { EXIT_STATUS_UNKNOWN } from '../yarn-model/index.js';
 import type { ContainerLogListing, LogChunk, LogFileInfo, NmContainerReport } from './types.js';
 
 const LOG_LENGTH = /^LogLength:(\d+)$/m;
@@ -101,7 +102,7 @@ export function parseNmContainer(body: unknown): NmContainerReport {
   return {
     id: str(o, 'id'),
     state: str(o, 'state'),
-    exitCode: num(o, 'exitCode', -1000),
+    exitCode: num(o, 'exitCode', EXIT_STATUS_UNKNOWN),
     diagnostics: str(o, 'diagnostics'),
     user: str(o, 'user'),
     memoryMb: num(o, 'totalMemoryNeededMB'),

@@ -32,8 +32,8 @@ import { ConfigError } from '../errors/index.js';
 import type { AppSubmission, LocalResource } from './types.js';
 
 const APP_ID_PATTERN = /^application_\d+_\d+$/;
-const RESOURCE_TYPES = new Set(['FILE', 'ARCHIVE', 'PATTERN']);
-const VISIBILITIES = new Set(['PUBLIC', 'PRIVATE', 'APPLICATION']);
+const RESOURCE_TYPES = new Set(['file', 'archive', 'pattern']);
+const VISIBILITIES = new Set(['public', 'private', 'application']);
 
 type Entry<V> = { key: string; value: V };
 
@@ -65,8 +65,8 @@ export function validateSubmission(s: AppSubmission): void {
   for (const [name, r] of Object.entries(s.amContainerSpec.localResources ?? {})) {
     const at = `amContainerSpec.localResources["${name}"]`;
     if (typeof r.url !== 'string' || !/^[a-z][a-z0-9+.-]*:/i.test(r.url)) bad(`${at}.url`, 'must be an absolute URL');
-    if (!RESOURCE_TYPES.has(r.type)) bad(`${at}.type`, 'must be FILE, ARCHIVE or PATTERN');
-    if (!VISIBILITIES.has(r.visibility)) bad(`${at}.visibility`, 'must be PUBLIC, PRIVATE or APPLICATION');
+    if (!RESOURCE_TYPES.has(r.type)) bad(`${at}.type`, 'must be file, archive or pattern');
+    if (!VISIBILITIES.has(r.visibility)) bad(`${at}.visibility`, 'must be public, private or application');
     if (!(Number.isInteger(r.size) && r.size >= 0)) bad(`${at}.size`, 'must be a non-negative integer');
     if (!(Number.isInteger(r.timestamp) && r.timestamp > 0)) bad(`${at}.timestamp`, "must be the file's modification time in ms");
   }
@@ -75,8 +75,9 @@ export function validateSubmission(s: AppSubmission): void {
   }
 }
 
+/** The REST form spells the enums as Java does (FILE, APPLICATION). */
 function localResource(r: LocalResource): Record<string, unknown> {
-  return { resource: r.url, type: r.type, visibility: r.visibility, size: r.size, timestamp: r.timestamp };
+  return { resource: r.url, type: r.type.toUpperCase(), visibility: r.visibility.toUpperCase(), size: r.size, timestamp: r.timestamp };
 }
 
 /** The REST JSON body for `submission`. Validates first (ConfigError on bad input). */

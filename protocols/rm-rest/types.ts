@@ -1,47 +1,30 @@
 /**
  * Spindle's own view of what the ResourceManager REST API returns and accepts. The REST JSON names
  * (`allocatedMB`, `application-id`, `vCores`, ...) never leave this folder: `parse.ts` turns responses
- * into these types and `submission.ts` turns an `AppSubmission` into the request body.
+ * into these types and `submission.ts` turns an `AppSubmission` into the request body. YARN's records
+ * (application and node reports, resources, local resources) are protocols/yarn-model's, shared with
+ * the RPC protocols.
  */
+import type { LocalResource, NodeState, Resource, YarnAppState } from '../yarn-model/index.js';
 
-/** YARN application states, in lifecycle order. */
-export type YarnAppState =
-  | 'NEW'
-  | 'NEW_SAVING'
-  | 'SUBMITTED'
-  | 'ACCEPTED'
-  | 'RUNNING'
-  | 'FINISHED'
-  | 'FAILED'
-  | 'KILLED';
+export type {
+  AppReport,
+  FinalAppStatus,
+  LocalResource,
+  LocalResourceType,
+  LocalResourceVisibility,
+  NodeReport,
+  NodeState,
+  Resource,
+  YarnAppState,
+} from '../yarn-model/index.js';
+export { FINAL_APP_STATES } from '../yarn-model/index.js';
 
 /**
  * What `GET/PUT …/apps/{id}/state` may answer: the RM's internal state machine shows through there
  * (a kill in progress answers `{"state":"KILLING"}` on Hadoop 3.5.0), unlike the app report's `state`.
  */
 export type RmAppState = YarnAppState | 'FINAL_SAVING' | 'FINISHING' | 'KILLING';
-
-/** States from which an application never moves again. */
-export const FINAL_APP_STATES: readonly YarnAppState[] = ['FINISHED', 'FAILED', 'KILLED'];
-
-/** The outcome the ApplicationMaster (or the RM, for kills) reported. */
-export type FinalAppStatus = 'UNDEFINED' | 'SUCCEEDED' | 'FAILED' | 'KILLED' | 'ENDED';
-
-export type NodeState =
-  | 'NEW'
-  | 'RUNNING'
-  | 'UNHEALTHY'
-  | 'DECOMMISSIONING'
-  | 'DECOMMISSIONED'
-  | 'LOST'
-  | 'REBOOTED'
-  | 'SHUTDOWN';
-
-/** An amount of cluster resources. */
-export interface Resource {
-  memoryMb: number;
-  vcores: number;
-}
 
 /** `GET /ws/v1/cluster/info`. */
 export interface ClusterInfo {
@@ -85,45 +68,11 @@ export interface ClusterMetrics {
   shutdownNodes: number;
 }
 
-/** One NodeManager as the RM sees it (`GET /ws/v1/cluster/nodes`). */
-export interface NodeReport {
-  /** host:port of the NodeManager's RPC address, e.g. "127.0.0.1:8041". */
-  id: string;
-  rack: string;
-  state: NodeState | string;
-  nodeHostName: string;
-  /** host:port of the NodeManager web server. */
-  nodeHttpAddress: string;
-  lastHealthUpdate: number;
-  version: string;
-  healthReport: string;
-  numContainers: number;
-  usedMemoryMb: number;
-  availMemoryMb: number;
-  usedVcores: number;
-  availableVcores: number;
-}
-
 /** Answer of `POST /ws/v1/cluster/apps/new-application`. */
 export interface NewApplication {
   applicationId: string;
   /** The largest container the scheduler will grant. */
   maximumResourceCapability: Resource;
-}
-
-export type LocalResourceType = 'FILE' | 'ARCHIVE' | 'PATTERN';
-export type LocalResourceVisibility = 'PUBLIC' | 'PRIVATE' | 'APPLICATION';
-
-/** A file the NodeManager downloads into the container's working directory before launch. */
-export interface LocalResource {
-  /** Full URL of the source, e.g. "hdfs://127.0.0.1:8020/user/alice/.spindle/app_1/am.js". */
-  url: string;
-  type: LocalResourceType;
-  visibility: LocalResourceVisibility;
-  /** Size in bytes, as the filesystem reports it. */
-  size: number;
-  /** Modification time in ms; must equal the source file's mtime exactly or localization fails. */
-  timestamp: number;
 }
 
 /** Which container logs the NodeManager aggregates, and how. */
@@ -184,40 +133,6 @@ export interface AppSubmission {
   nodeLabel?: string;
   /** Node label expression for the AM container only. */
   amNodeLabel?: string;
-}
-
-/** One application as the RM reports it. */
-export interface AppReport {
-  id: string;
-  user: string;
-  name: string;
-  queue: string;
-  state: YarnAppState;
-  finalStatus: FinalAppStatus;
-  /** 0..100, as the AM last reported it. */
-  progress: number;
-  trackingUi?: string;
-  trackingUrl?: string;
-  diagnostics: string;
-  clusterId?: number;
-  applicationType: string;
-  tags: string[];
-  priority?: number;
-  startedTime: number;
-  launchTime?: number;
-  /** 0 while the application runs. */
-  finishedTime: number;
-  elapsedTime: number;
-  amContainerLogs?: string;
-  amHostHttpAddress?: string;
-  amRpcAddress?: string;
-  allocatedMb: number;
-  allocatedVcores: number;
-  runningContainers: number;
-  memorySeconds: number;
-  vcoreSeconds: number;
-  unmanagedApplication: boolean;
-  logAggregationStatus?: string;
 }
 
 /** One attempt to run an application's AM (`GET /ws/v1/cluster/apps/{id}/appattempts`). */

@@ -1,18 +1,19 @@
 import { createToken } from '../credentials/index.js';
 import { ConfigError, ProtocolError } from '../errors/index.js';
-import { containerIdFromNumber, containerNumber } from './ids.js';
+import { ContainerExitStatus } from '../yarn-model/index.js';
+import { containerIdFromNumber, containerNumber, formatAppAttemptId, formatApplicationId } from './ids.js';
 import type * as P from './proto-types.js';
 import type {
   AppAttemptId,
   ApplicationId,
   AppReport,
-  AppState,
   ContainerFailure,
   ContainerGrant,
   ContainerId,
   ContainerState,
   ContainerStatus,
   ExecutionType,
+  FinalAppStatus,
   FinalStatus,
   LaunchContext,
   LocalResource,
@@ -26,6 +27,7 @@ import type {
   Resource,
   ResourceAsk,
   Token,
+  YarnAppState,
 } from './types.js';
 
 /**
@@ -39,8 +41,6 @@ import type {
 
 /** ResourceRequestProto / ContainerProto default for an untagged request. */
 export const NO_ALLOCATION_REQUEST_ID = -1;
-/** ContainerStatusProto.exit_status default (ContainerExitStatus.INVALID). */
-export const EXIT_STATUS_INVALID = -1000;
 /** ContainerStatusProto / ApplicationReportProto diagnostics default. */
 export const DIAGNOSTICS_DEFAULT = 'N/A';
 /** Port Hadoop's URL.fromURI writes when the URI has none. */
@@ -49,15 +49,17 @@ const URL_NO_PORT = -1;
 // Enum tables: our words in wire order. Index = wire number.
 const EXECUTION_TYPES: Record<number, ExecutionType> = { 1: 'guaranteed', 2: 'opportunistic' };
 const CONTAINER_STATES: Record<number, ContainerState> = { 1: 'new', 2: 'running', 3: 'complete' };
-const NODE_STATES: NodeState[] = [
-  'unknown', 'new', 'running', 'unhealthy', 'decommissioned', 'lost', 'rebooted', 'decommissioning', 'shutdown',
+// NodeStateProto: NS_NEW = 1 … NS_SHUTDOWN = 8 (decommissioning came later, after lost and rebooted).
+const NODE_STATES: (NodeState | undefined)[] = [
+  undefined, 'NEW', 'RUNNING', 'UNHEALTHY', 'DECOMMISSIONED', 'LOST', 'REBOOTED', 'DECOMMISSIONING', 'SHUTDOWN',
 ];
 const NODE_UPDATE_TYPES = ['usable', 'unusable', 'decommissioning'] as const;
 const RESOURCE_TYPES: LocalResourceType[] = ['archive', 'file', 'pattern']; // wire 1..3
 const VISIBILITIES: LocalResourceVisibility[] = ['public', 'private', 'application']; // wire 1..3
-const FINAL_STATUSES = ['undefined', 'succeeded', 'failed', 'killed', 'ended'] as const; // wire 0..4
-const APP_STATES: AppState[] = [
-  'unknown', 'new', 'new_saving', 'submitted', 'accepted', 'running', 'finished', 'failed', 'killed',
+const FINAL_STATUSES = ['undefined', 'succeeded', 'failed', 'killed'] as const; // wire 0..3, what an AM may send
+const REPORTED_FINAL_STATUSES: FinalAppStatus[] = ['UNDEFINED', 'SUCCEEDED', 'FAILED', 'KILLED', 'ENDED']; // wire 0..4
+const APP_STATES: (YarnAppState | undefined)[] = [
+  undefined, 'NEW', 'NEW_SAVING', 'SUBMITTED', 'ACCEPTED', 'RUNNING', 'FINISHED', 'FAILED', 'KILLED',
 ];
 const ACL_VIEW = 1;
 const ACL_MODIFY = 2;
@@ -212,7 +214,7 @@ export function statusFromProto(p: P.PContainerStatus): ContainerStatus {
   const status: ContainerStatus = {
     containerId: containerIdFromProto(p.container_id),
     state: CONTAINER_STATES[p.state ?? 0] ?? 'unknown',
-    exitStatus: p.exit_status ?? EXIT_STATUS_INVALID,
+    exitStatus: p.exit_status ?? ContainerExitStatus.INVALID,
     diagnostics: p.diagnostics ?? DIAGNOSTICS_DEFAULT,
     executionType: executionType(p.executionType),
   };
@@ -224,14 +226,26 @@ export function nmTokenFromProto(p: P.PNmToken): NmToken {
   return { nodeId: nodeIdFromProto(p.nodeId), token: tokenFromProto(p.token) };
 }
 
+/** NodeReportProto → the shared NodeReport: available = capability - used, as the REST API reports it. */
 export function nodeReportFromProto(p: P.PNodeReport): NodeReport {
-  const report: NodeReport = { nodeId: nodeIdFromProto(p.nodeId), state: NODE_STATES[p.node_state ?? 0] ?? 'unknown' };
-  if (p.httpAddress !== undefined) report.httpAddress = p.httpAddress;
-  if (p.rackName !== undefined) report.rackName = p.rackName;
-  if (p.health_report !== undefined) report.healthReport = p.health_report;
-  if (p.capability) report.capability = resourceFromProto(p.capability);
-  if (p.used) report.used = resourceFromProto(p.used);
-  if (p.numContainers !== undefined) report.numContainers = p.numContainers;
+  const node = nodeIdFromProto(p.nodeId);
+  const used = p.used ? resourceFromProto(p.used) : { memoryMb: 0, vcores: 0 };
+  const capability = p.capability ? resourceFromProto(p.capability) : used;
+  const report: NodeReport = {
+    id: `${node.host}:${node.port}`,
+    nodeHostName: node.host,
+    nodeHttpAddress: p.httpAddress ?? '',
+    rack: p.rackName ?? '',
+    state: NODE_STATES[p.node_state ?? 0] ?? `UNKNOWN(${p.node_state})`,
+    healthReport: p.health_report ?? '',
+    lastHealthUpdate: 0,
+    version: '',
+    numContainers: p.numContainers ?? 0,
+    usedMemoryMb: used.memoryMb,
+    availMemoryMb: Math.max(0, capability.memoryMb - used.memoryMb),
+    usedVcores: used.vcores,
+    availableVcores: Math.max(0, capability.vcores - used.vcores),
+  };
   const update = p.node_update_type === undefined ? undefined : NODE_UPDATE_TYPES[p.node_update_type];
   if (update) report.updateType = update;
   return report;
@@ -357,25 +371,47 @@ export function launchContextFromProto(p: P.PLaunchContext): LaunchContext {
 // ---- application status ----
 
 export function finalStatusToProto(s: FinalStatus): number {
-  // indexOf on the wider list; 'ended' is a report-only value and rejected like any unknown word.
   const n = (FINAL_STATUSES as readonly string[]).indexOf(s);
-  if (n < 0 || n > 3) throw new ConfigError(`final status must be succeeded, failed, killed or undefined, got '${s}'`);
+  if (n < 0) throw new ConfigError(`final status must be succeeded, failed, killed or undefined, got '${s}'`);
   return n;
 }
 
+/**
+ * ApplicationReportProto → the shared AppReport. Our .proto subset carries no resource usage, tags or
+ * web addresses: those fields stay 0/empty (see AppReport). Diagnostics "N/A" (the proto default)
+ * becomes '' as the REST API reports it; an AM RPC port below 1 means "no RPC server".
+ */
 export function appReportFromProto(p: P.PApplicationReport): AppReport {
+  // The RM always sends the state; the decoder drops enum numbers it does not know, and a report
+  // whose state we cannot tell is no report.
+  const state = APP_STATES[p.yarn_application_state ?? 0] ?? missing('a known application state');
+  const startedTime = toNumber(p.startTime, 'startTime', 0);
+  const finishedTime = toNumber(p.finishTime, 'finishTime', 0);
+  const diagnostics = p.diagnostics ?? DIAGNOSTICS_DEFAULT;
   const r: AppReport = {
-    appId: applicationIdFromProto(p.applicationId),
-    diagnostics: p.diagnostics ?? DIAGNOSTICS_DEFAULT,
+    id: formatApplicationId(applicationIdFromProto(p.applicationId)),
+    user: p.user ?? '',
+    name: p.name ?? '',
+    queue: p.queue ?? '',
+    state,
+    finalStatus: REPORTED_FINAL_STATUSES[p.final_application_status ?? 0] ?? 'UNDEFINED',
+    progress: Math.round((p.progress ?? 0) * 100 * 1000) / 1000,
+    diagnostics: diagnostics === DIAGNOSTICS_DEFAULT ? '' : diagnostics,
+    applicationType: p.applicationType ?? '',
+    tags: [],
+    startedTime,
+    finishedTime,
+    elapsedTime: finishedTime > 0 && startedTime > 0 ? finishedTime - startedTime : 0,
+    allocatedMb: 0,
+    allocatedVcores: 0,
+    runningContainers: 0,
+    memorySeconds: 0,
+    vcoreSeconds: 0,
+    unmanagedApplication: false,
   };
-  if (p.user !== undefined) r.user = p.user;
-  if (p.queue !== undefined) r.queue = p.queue;
-  if (p.name !== undefined) r.name = p.name;
-  if (p.host !== undefined) r.host = p.host;
-  if (p.rpc_port !== undefined) r.rpcPort = p.rpc_port;
-  if (p.yarn_application_state !== undefined) r.state = APP_STATES[p.yarn_application_state] ?? 'unknown';
-  if (p.final_application_status !== undefined) r.finalStatus = FINAL_STATUSES[p.final_application_status] ?? 'undefined';
-  if (p.currentApplicationAttemptId) r.currentAttemptId = attemptIdFromProto(p.currentApplicationAttemptId);
+  if (p.trackingUrl) r.trackingUrl = p.trackingUrl;
+  if (p.host && p.host !== 'N/A' && p.rpc_port !== undefined && p.rpc_port > 0) r.amRpcAddress = `${p.host}:${p.rpc_port}`;
+  if (p.currentApplicationAttemptId) r.currentAttemptId = formatAppAttemptId(attemptIdFromProto(p.currentApplicationAttemptId));
   if (p.am_rm_token) r.amRmToken = tokenFromProto(p.am_rm_token);
   return r;
 }

@@ -1,10 +1,12 @@
 /**
  * The one place that interprets a finished container's exit status. YARN reports either the
- * process's exit code or one of its own negative codes (ContainerExitStatus, values checked
- * against hadoop-yarn-api 3.5.0). Which ones count as application failures follows Spark's
- * YarnAllocator: preemption, disk failures, releases and kills asked for by the AM, the RM or the
- * end of the application are not the application's fault; memory kills are.
+ * process's exit code or one of its own negative codes (ContainerExitStatus, protocols/yarn-model).
+ * Which ones count as application failures follows Spark's YarnAllocator: preemption, disk
+ * failures, releases and kills asked for by the AM, the RM or the end of the application are not
+ * the application's fault; memory kills are.
  */
+
+import { ContainerExitStatus } from '../yarn-model/index.js';
 
 export type ExitKind =
   | 'success'
@@ -28,22 +30,6 @@ export interface ExitClassification {
   countsAsFailure: boolean;
 }
 
-/** YARN's own codes (ContainerExitStatus). */
-export const ContainerExitStatus = {
-  SUCCESS: 0,
-  INVALID: -1000,
-  ABORTED: -100,
-  DISKS_FAILED: -101,
-  PREEMPTED: -102,
-  KILLED_EXCEEDED_VMEM: -103,
-  KILLED_EXCEEDED_PMEM: -104,
-  KILLED_BY_APPMASTER: -105,
-  KILLED_BY_RESOURCEMANAGER: -106,
-  KILLED_AFTER_APP_COMPLETION: -107,
-  KILLED_BY_CONTAINER_SCHEDULER: -108,
-  KILLED_FOR_EXCESS_LOGS: -109,
-} as const;
-
 interface Known {
   name: string;
   kind: ExitKind;
@@ -51,44 +37,55 @@ interface Known {
   countsAsFailure: boolean;
 }
 
+const S = ContainerExitStatus;
 const KNOWN: Record<number, Known> = {
-  0: { name: 'SUCCESS', kind: 'success', words: 'exited normally', countsAsFailure: false },
-  [-1000]: { name: 'INVALID', kind: 'invalid', words: 'finished without an exit status', countsAsFailure: true },
-  [-100]: {
+  [S.SUCCESS]: { name: 'SUCCESS', kind: 'success', words: 'exited normally', countsAsFailure: false },
+  [S.INVALID]: { name: 'INVALID', kind: 'invalid', words: 'finished without an exit status', countsAsFailure: true },
+  [S.ABORTED]: {
     name: 'ABORTED',
     kind: 'aborted',
     words: 'was released by the application or lost with its node',
     countsAsFailure: false,
   },
-  [-101]: { name: 'DISKS_FAILED', kind: 'disk', words: "failed because the node's disks failed", countsAsFailure: false },
-  [-102]: { name: 'PREEMPTED', kind: 'preempted', words: 'was preempted by the scheduler', countsAsFailure: false },
-  [-103]: {
+  [S.DISKS_FAILED]: { name: 'DISKS_FAILED', kind: 'disk', words: "failed because the node's disks failed", countsAsFailure: false },
+  [S.PREEMPTED]: { name: 'PREEMPTED', kind: 'preempted', words: 'was preempted by the scheduler', countsAsFailure: false },
+  [S.KILLED_EXCEEDED_VMEM]: {
     name: 'KILLED_EXCEEDED_VMEM',
     kind: 'killed-memory',
     words: 'was killed for using more virtual memory than allowed',
     countsAsFailure: true,
   },
-  [-104]: {
+  [S.KILLED_EXCEEDED_PMEM]: {
     name: 'KILLED_EXCEEDED_PMEM',
     kind: 'killed-memory',
     words: 'was killed for using more physical memory than its container size',
     countsAsFailure: true,
   },
-  [-105]: { name: 'KILLED_BY_APPMASTER', kind: 'killed', words: 'was stopped by the application master', countsAsFailure: false },
-  [-106]: { name: 'KILLED_BY_RESOURCEMANAGER', kind: 'killed', words: 'was killed by the ResourceManager', countsAsFailure: false },
-  [-107]: {
+  [S.KILLED_BY_APPMASTER]: {
+    name: 'KILLED_BY_APPMASTER',
+    kind: 'killed',
+    words: 'was stopped by the application master',
+    countsAsFailure: false,
+  },
+  [S.KILLED_BY_RESOURCEMANAGER]: {
+    name: 'KILLED_BY_RESOURCEMANAGER',
+    kind: 'killed',
+    words: 'was killed by the ResourceManager',
+    countsAsFailure: false,
+  },
+  [S.KILLED_AFTER_APP_COMPLETION]: {
     name: 'KILLED_AFTER_APP_COMPLETION',
     kind: 'killed',
     words: 'was killed because the application had finished',
     countsAsFailure: false,
   },
-  [-108]: {
+  [S.KILLED_BY_CONTAINER_SCHEDULER]: {
     name: 'KILLED_BY_CONTAINER_SCHEDULER',
     kind: 'preempted',
     words: 'was killed by the NodeManager to make room for guaranteed containers',
     countsAsFailure: false,
   },
-  [-109]: {
+  [S.KILLED_FOR_EXCESS_LOGS]: {
     name: 'KILLED_FOR_EXCESS_LOGS',
     kind: 'killed',
     words: 'was killed for writing more logs than allowed',
@@ -133,8 +130,13 @@ function withDiagnostics(words: string, diagnostics: string | undefined): string
  * @param exitStatus ContainerStatus.exitStatus.
  * @param diagnostics ContainerStatus.diagnostics; used to tell requested kills (137/143 after a
  *   stop) and memory kills from other signals, and appended to the description.
+ * @param options.neverStarted the NodeManager refused to start the container (startContainers
+ *   failed), so there is no exit status; `diagnostics` is the refusal. Counts as a failure.
  */
-export function classifyExit(exitStatus: number, diagnostics?: string): ExitClassification {
+export function classifyExit(exitStatus: number, diagnostics?: string, options: { neverStarted?: boolean } = {}): ExitClassification {
+  if (options.neverStarted) {
+    return { kind: 'failed', exitStatus, description: `could not be launched: ${diagnostics ?? 'unknown reason'}`, countsAsFailure: true };
+  }
   const known = KNOWN[exitStatus];
   if (known) {
     return {

@@ -230,9 +230,15 @@ export interface PApplicationReport {
   host?: string;
   rpc_port?: number;
   yarn_application_state?: number;
+  trackingUrl?: string;
   diagnostics?: string;
+  startTime?: Int64;
+  finishTime?: Int64;
   final_application_status?: number;
   currentApplicationAttemptId?: PAppAttemptId;
+  /** 0..1. */
+  progress?: number;
+  applicationType?: string;
   am_rm_token?: PToken;
 }
 

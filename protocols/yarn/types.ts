@@ -1,12 +1,26 @@
 /**
- * Spindle's own view of YARN records: camelCase, plain data, no protobuf classes. convert.ts is
- * the only place that maps them to and from wire messages. Optional fields are optional because
- * the server may omit them; fields with a protocol default are always filled in.
+ * Spindle's own view of YARN's RPC records: camelCase, plain data, no protobuf classes. convert.ts is
+ * the only place that maps them to and from wire messages. Records the REST API also carries
+ * (reports, resources, local resources) are declared once in protocols/yarn-model. Optional fields
+ * are optional because the server may omit them; fields with a protocol default are always filled in.
  */
 import type { Token } from '../credentials/index.js';
+import type { LocalResource, NodeReport, Resource } from '../yarn-model/index.js';
 
 /** Tokens (container tokens, NMTokens, the AMRMToken) are protocols/credentials' Token. */
 export type { Token };
+/** YARN's records shared with the REST API (protocols/yarn-model). */
+export type {
+  AppReport,
+  FinalAppStatus,
+  LocalResource,
+  LocalResourceType,
+  LocalResourceVisibility,
+  NodeReport,
+  NodeState,
+  Resource,
+  YarnAppState,
+} from '../yarn-model/index.js';
 
 /** `application_<clusterTimestamp>_<id>`. */
 export interface ApplicationId {
@@ -38,11 +52,6 @@ export interface ContainerId {
 export interface NodeId {
   host: string;
   port: number;
-}
-
-export interface Resource {
-  memoryMb: number;
-  vcores: number;
 }
 
 export type ExecutionType = 'guaranteed' | 'opportunistic';
@@ -89,7 +98,7 @@ export type ContainerState = 'new' | 'running' | 'complete' | 'unknown';
 export interface ContainerStatus {
   containerId: ContainerId;
   state: ContainerState;
-  /** Process exit code or one of YARN's negative codes (see classifyExit); -1000 if not set. */
+  /** Process exit code or one of YARN's negative codes (ContainerExitStatus); INVALID if not set. */
   exitStatus: number;
   /** "N/A" when the server sent none. */
   diagnostics: string;
@@ -106,53 +115,12 @@ export interface NmToken {
   token: Token;
 }
 
-export type NodeState =
-  | 'new'
-  | 'running'
-  | 'unhealthy'
-  | 'decommissioned'
-  | 'lost'
-  | 'rebooted'
-  | 'decommissioning'
-  | 'shutdown'
-  | 'unknown';
-
-/** A node whose state changed, from allocate's updated_nodes. */
-export interface NodeReport {
-  nodeId: NodeId;
-  state: NodeState;
-  httpAddress?: string;
-  rackName?: string;
-  healthReport?: string;
-  capability?: Resource;
-  used?: Resource;
-  numContainers?: number;
-  updateType?: 'usable' | 'unusable' | 'decommissioning';
-}
-
 /** Containers the RM is about to take back. */
 export interface Preemption {
   /** Will be killed whatever the AM does. */
   strict: ContainerId[];
   /** The AM may give back other containers of the same size instead. */
   negotiable: ContainerId[];
-}
-
-export type LocalResourceType = 'file' | 'archive' | 'pattern';
-export type LocalResourceVisibility = 'public' | 'private' | 'application';
-
-/** A file the NodeManager downloads into the container's working directory before launch. */
-export interface LocalResource {
-  /** Absolute URI, percent-encoded, e.g. `hdfs://nn:8020/user/alice/.spindle/app.js`. */
-  url: string;
-  /** Bytes; must match the file. */
-  size: number;
-  /** Modification time in ms; must match the file exactly or localization fails. */
-  timestamp: number;
-  type: LocalResourceType;
-  visibility: LocalResourceVisibility;
-  /** Only for type 'pattern': which entries of the archive to unpack. */
-  pattern?: string;
 }
 
 /** What a container runs and with what. */
@@ -180,17 +148,6 @@ export interface ContainerFailure {
   message: string;
   exceptionClassName?: string;
 }
-
-export type AppState =
-  | 'new'
-  | 'new_saving'
-  | 'submitted'
-  | 'accepted'
-  | 'running'
-  | 'finished'
-  | 'failed'
-  | 'killed'
-  | 'unknown';
 
 // ---- request and result shapes of the typed clients ----
 
@@ -279,21 +236,4 @@ export interface StopContainersResult {
 export interface ContainerStatusesResult {
   statuses: ContainerStatus[];
   failed: ContainerFailure[];
-}
-
-/** The fields of an application report that Spindle reads over RPC. */
-export interface AppReport {
-  appId: ApplicationId;
-  user?: string;
-  queue?: string;
-  name?: string;
-  host?: string;
-  rpcPort?: number;
-  state?: AppState;
-  finalStatus?: FinalStatus | 'ended';
-  /** "N/A" when the server sent none. */
-  diagnostics: string;
-  currentAttemptId?: AppAttemptId;
-  /** Only for unmanaged AMs, and only to the submitting user. */
-  amRmToken?: Token;
 }

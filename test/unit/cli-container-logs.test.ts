@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { NmRestClient, type NmHttpRequest, type NmHttpResponse } from '../../protocols/nm-rest/index.js';
 import { ContainerLogTail, MAX_PARTIAL_LINE_BYTES } from '../../client/container-logs.js';
-import { parseAmStatus } from '../../client/am-status.js';
 
 const CID = 'container_1700000000000_0001_01_000002';
 
@@ -96,37 +95,5 @@ describe('ContainerLogTail', () => {
     nm.append('stderr', '');
     await tail.poll();
     expect(tail.found).to.equal(true);
-  });
-});
-
-describe('AM status document', () => {
-  it('reads the status our AM serves', () => {
-    const s = parseAmStatus({
-      appId: 'application_1700000000000_0001',
-      state: 'running',
-      containers: { target: 2, pending: 0, launching: 0, running: 1, succeeded: 1, failed: 0, lost: 0 },
-      timeline: { amStarted: 10, registered: 20, firstContainerRunning: 30 },
-      events: [
-        {
-          containerId: CID,
-          host: 'localhost',
-          exitStatus: 0,
-          classification: { kind: 'success', exitStatus: 0, name: 'SUCCESS', description: 'container exited normally', countsAsFailure: false },
-          diagnostics: '',
-        },
-      ],
-    });
-    expect(s).to.deep.equal({
-      state: 'running',
-      containers: { target: 2, pending: 0, launching: 0, running: 1, succeeded: 1, failed: 0, lost: 0 },
-      timeline: { amStarted: 10, registered: 20, firstContainerRunning: 30 },
-      events: [{ containerId: CID, host: 'localhost', exitStatus: 0, kind: 'success', description: 'container exited normally', diagnostics: '' }],
-    });
-  });
-
-  it('is not fooled by other JSON (or an older AM without some fields)', () => {
-    expect(parseAmStatus({ app: {} })).to.equal(undefined);
-    expect(parseAmStatus('<html>')).to.equal(undefined);
-    expect(parseAmStatus({ state: 'running' })).to.deep.equal({ state: 'running', timeline: {}, events: [] });
   });
 });

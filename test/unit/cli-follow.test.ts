@@ -4,6 +4,7 @@ import type { AppAttempt, AppReport, ContainerReport, NodeReport, RmRestClient }
 import type { AmStatus } from '../../client/am-status.js';
 import { NodeDirectory } from '../../client/containers.js';
 import { amContainerOf, ApplicationFollower } from '../../client/follow.js';
+import { classifyExit } from '../../protocols/yarn/index.js';
 
 const APP = 'application_1700000000000_0042';
 const AM = 'container_1700000000000_0042_01_000001';
@@ -107,7 +108,15 @@ function live(id: string, node: string): ContainerReport {
 }
 
 function amStatus(events: AmStatus['events'] = []): AmStatus {
-  return { state: 'running', containers: { target: 2, pending: 0, launching: 0, running: 2, succeeded: 0, failed: 0, lost: 0 }, timeline: { amStarted: 1500, registered: 1600, firstContainerRunning: 1900 }, events };
+  return {
+    appId: APP,
+    name: 'app',
+    state: 'running',
+    launched: [],
+    containers: { target: 2, pending: 0, launching: 0, running: 2, succeeded: 0, failed: 0, lost: 0 },
+    timeline: { amStarted: 1500, registered: 1600, firstContainerRunning: 1900 },
+    events,
+  };
 }
 
 async function follow(script: Script, options: Partial<ConstructorParameters<typeof ApplicationFollower>[2]> = {}) {
@@ -141,7 +150,7 @@ describe('ApplicationFollower', () => {
         // W3 lived too briefly for the RM's list; the AM reports it ended, and it is found on nm2.
         report: report('RUNNING'),
         live: [live(AM, NM1)],
-        am: amStatus([{ containerId: W3, host: 'nm2', exitStatus: 3, kind: 'failed', description: 'container exited with code 3', diagnostics: '' }]),
+        am: amStatus([{ containerId: W3, host: 'nm2', exitStatus: 3, classification: classifyExit(3), diagnostics: '' }]),
         write: (): void => {
           s.write(NM1, W2, 'stderr', 'last words');
           s.write(NM2, W3, 'stderr', 'boom\n');

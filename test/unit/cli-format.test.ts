@@ -11,9 +11,18 @@ import {
   stateText,
 } from '../../client/cli/format.js';
 import { progressText } from '../../client/cli/progress.js';
-import { parseAmStatus } from '../../client/am-status.js';
+import { parseAmStatus, type AmStatus } from '../../client/am-status.js';
 import { memoryOf, shortDiagnostics, statusLine } from '../../client/cli/watch.js';
 import { describeEnd, formatFailure, memoryKillWords } from '../../client/failure.js';
+
+const AM_BASE: AmStatus = {
+  appId: 'application_1700000000000_0007',
+  name: 'app',
+  state: 'running',
+  timeline: {},
+  events: [],
+  launched: [],
+};
 
 function report(over: Partial<AppReport> = {}): AppReport {
   return {
@@ -92,7 +101,7 @@ describe('cli output formatting', () => {
   });
 
   it('builds the live status line from the AM counts', () => {
-    const am = { state: 'running', timeline: {}, events: [], containers: { target: 4, pending: 1, launching: 0, running: 2, succeeded: 1, failed: 0, lost: 0 } };
+    const am: AmStatus = { ...AM_BASE, containers: { target: 4, pending: 1, launching: 0, running: 2, succeeded: 1, failed: 0, lost: 0 } };
     expect(statusLine(report(), am, 0, false)).to.equal('application_1700000000000_0007 RUNNING  containers: 2 running, 1 done, 1 starting (of 4)');
     const accepted = report({ state: 'ACCEPTED', diagnostics: '[Tue Nov 24 14:18:46 +0000 2026] Application is Activated, waiting for resources to be assigned for AM.  Last Node which was processed for the application : localhost:45451 ( Partition : [] )' });
     expect(statusLine(accepted, undefined, 0, false)).to.equal('application_1700000000000_0007 ACCEPTED: Application is Activated, waiting for resources to be assigned for AM.');
@@ -101,7 +110,7 @@ describe('cli output formatting', () => {
 
   it('shows the running stage of a job with a progress bar', () => {
     const stage = (stageId: number, state: string, succeeded: number) => ({ stageId, description: `count of range(${stageId})`, tasks: 20, succeeded, running: 4, failedAttempts: 0, state, records: 0 });
-    const am = { state: 'running', timeline: {}, events: [], stages: [stage(0, 'succeeded', 20), stage(1, 'running', 5)] };
+    const am: AmStatus = { ...AM_BASE, job: { stages: [stage(0, 'succeeded', 20), stage(1, 'running', 5)] } };
     expect(statusLine(report(), am, 0, false)).to.equal('application_1700000000000_0007 RUNNING  stage 1 [##........] 5/20 tasks, 4 running (count of range(1))');
     const parsed = parseAmStatus({ state: 'running', timeline: {}, events: [], job: { stages: [{ ...stage(3, 'running', 20), failedAttempts: 2 }] } });
     expect(statusLine(report(), parsed, 0, false)).to.equal('application_1700000000000_0007 RUNNING  stage 3 [##########] 20/20 tasks, 4 running, 2 failed attempts (count of range(3))');

@@ -35,8 +35,8 @@ describe('rm-rest AppSubmission → REST JSON', () => {
         localResources: {
           'am.js': {
             url: 'hdfs://127.0.0.1:8020/user/alice/.spindle/am.js',
-            type: 'FILE',
-            visibility: 'APPLICATION',
+            type: 'file',
+            visibility: 'application',
             size: 1234,
             timestamp: 1700000000123,
           },
@@ -118,12 +118,13 @@ describe('rm-rest AppSubmission → REST JSON', () => {
     ['a tag with a comma', (s) => (s.tags = ['a,b']), /tags/],
     [
       'a relative resource URL',
-      (s) => (s.amContainerSpec.localResources = { x: { url: 'am.js', type: 'FILE', visibility: 'APPLICATION', size: 1, timestamp: 1 } }),
+      (s) => (s.amContainerSpec.localResources = { x: { url: 'am.js', type: 'file', visibility: 'application', size: 1, timestamp: 1 } }),
       /localResources\["x"\]\.url/,
     ],
     [
       'a resource without timestamp',
-      (s) => (s.amContainerSpec.localResources = { x: { url: 'hdfs://nn/x', type: 'FILE', visibility: 'APPLICATION', size: 1, timestamp: 0 } }),
+      (s) =>
+        (s.amContainerSpec.localResources = { x: { url: 'hdfs://nn/x', type: 'file', visibility: 'application', size: 1, timestamp: 0 } }),
       /localResources\["x"\]\.timestamp/,
     ],
   ];

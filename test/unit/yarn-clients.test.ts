@@ -31,6 +31,12 @@ function varint(value: number | bigint): Buffer {
   return Buffer.from(out);
 }
 const num = (field: number, value: number | bigint) => Buffer.concat([varint(field << 3), varint(value)]);
+/** A float field (wire type 5, little-endian IEEE 754 single). */
+const float32 = (field: number, value: number) => {
+  const b = Buffer.alloc(4);
+  b.writeFloatLE(value);
+  return Buffer.concat([varint((field << 3) | 5), b]);
+};
 const msg = (field: number, ...parts: (Buffer | string)[]) => {
   const body = Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
   return Buffer.concat([varint((field << 3) | 2), varint(body.length), body]);
@@ -124,11 +130,19 @@ describe('ApplicationMasterClient', () => {
     expect(res.available).to.equal(undefined);
     expect(res.updatedNodes).to.deep.equal([
       {
-        nodeId: { host: 'n2', port: 45454 },
-        state: 'lost',
-        httpAddress: 'n2:8042',
-        rackName: '/rack1',
+        id: 'n2:45454',
+        nodeHostName: 'n2',
+        nodeHttpAddress: 'n2:8042',
+        rack: '/rack1',
+        state: 'LOST',
         healthReport: 'disk full',
+        lastHealthUpdate: 0,
+        version: '',
+        numContainers: 0,
+        usedMemoryMb: 0,
+        availMemoryMb: 0,
+        usedVcores: 0,
+        availableVcores: 0,
         updateType: 'unusable',
       },
     ]);
@@ -269,8 +283,12 @@ describe('ApplicationClientRpc', () => {
       msg(5, 'am-host'),
       num(6, 0),
       num(8, 5), // RUNNING
+      msg(9, 'http://rm:8088/proxy/application_1700000000123_0007/'),
+      num(11, 1700000001000), // startTime
       num(13, 0), // APP_UNDEFINED
       attemptBytes(16, 1),
+      float32(17, 0.25),
+      msg(18, 'SPINDLE'),
       tokenBytes(19, 'amrm-i', 'amrm-p', 'YARN_AM_RM_TOKEN'),
     );
     const rpc = fakeRpc(answer);
@@ -278,17 +296,24 @@ describe('ApplicationClientRpc', () => {
     expect(rpc.calls[0]!.method).to.equal('getApplicationReport');
     expect(rpc.calls[0]!.request.equals(appIdBytes(1))).to.equal(true);
     expect(report).to.deep.include({
+      id: 'application_1700000000123_0007',
       user: 'alice',
       queue: 'default',
       name: 'spindle-job',
-      host: 'am-host',
-      rpcPort: 0,
-      state: 'running',
-      finalStatus: 'undefined',
-      diagnostics: 'N/A',
+      state: 'RUNNING',
+      finalStatus: 'UNDEFINED',
+      progress: 25,
+      trackingUrl: 'http://rm:8088/proxy/application_1700000000123_0007/',
+      applicationType: 'SPINDLE',
+      startedTime: 1700000001000,
+      finishedTime: 0,
+      elapsedTime: 0,
+      // "N/A", the proto default, is no diagnostics at all.
+      diagnostics: '',
     });
-    expect(report.appId).to.deep.equal({ clusterTimestamp: TS, id: 7 });
-    expect(report.currentAttemptId).to.deep.equal(attempt);
+    // rpc_port 0: the AM serves no RPC.
+    expect(report.amRpcAddress).to.equal(undefined);
+    expect(report.currentAttemptId).to.equal('appattempt_1700000000123_0007_000001');
     expect(report.amRmToken!.kind).to.equal('YARN_AM_RM_TOKEN');
     expect(report.amRmToken!.password.toString()).to.equal('amrm-p');
   });
@@ -297,7 +322,18 @@ describe('ApplicationClientRpc', () => {
     const rpc = fakeRpc(msg(1, appIdBytes(1), num(8, 4), msg(10, 'waiting')));
     const report = await new ApplicationClientRpc(rpc).getApplicationReport({ clusterTimestamp: TS, id: 7 });
     expect(report.amRmToken).to.equal(undefined);
-    expect(report.state).to.equal('accepted');
+    expect(report.state).to.equal('ACCEPTED');
     expect(report.diagnostics).to.equal('waiting');
+  });
+
+  it('getApplicationReport: a finished report with an AM RPC address, and an unknown state refused', async () => {
+    const done = msg(1, appIdBytes(1), msg(5, 'am-host'), num(6, 7000), num(8, 6), num(11, 1000), num(12, 4500), num(13, 1));
+    const report = await new ApplicationClientRpc(fakeRpc(done)).getApplicationReport({ clusterTimestamp: TS, id: 7 });
+    expect(report).to.deep.include({ state: 'FINISHED', finalStatus: 'SUCCEEDED', amRpcAddress: 'am-host:7000', elapsedTime: 3500 });
+    const odd = new ApplicationClientRpc(fakeRpc(msg(1, appIdBytes(1), num(8, 42))));
+    await odd.getApplicationReport({ clusterTimestamp: TS, id: 7 }).then(
+      () => expect.fail('an unknown state was accepted'),
+      (err: unknown) => expect(err).to.be.instanceOf(ProtocolError),
+    );
   });
 });

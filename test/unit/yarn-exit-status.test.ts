@@ -50,4 +50,14 @@ describe('classifyExit', () => {
     expect(classifyExit(137).description).to.equal('container was killed by SIGKILL (exit 137)');
     expect(classifyExit(-42).description).to.equal('container ended with unknown YARN status -42');
   });
+
+  it('describes a container the NodeManager refused to start as a failure, whatever the status', () => {
+    const c = classifyExit(ContainerExitStatus.INVALID, 'NodeManager refused', { neverStarted: true });
+    expect(c).to.deep.equal({
+      kind: 'failed',
+      exitStatus: -1000,
+      description: 'could not be launched: NodeManager refused',
+      countsAsFailure: true,
+    });
+  });
 });

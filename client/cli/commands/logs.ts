@@ -77,7 +77,10 @@ export async function logsCommand(ctx: CliContext, appIdText: string, raw: RawLo
     return EXIT_OK;
   }
 
-  let containers = await discoverContainers({ rm: ctx.rm, nm: ctx.nm, nodes: ctx.nodes }, appId, running);
+  let containers = await discoverContainers(
+    { rm: ctx.rm, nm: ctx.nm, nodes: ctx.nodes },
+    { appId, running, ...(report.trackingUrl ? { trackingUrl: report.trackingUrl } : {}) },
+  );
   if (only) {
     const known = containers.find((c) => c.containerId === only);
     containers = [known ?? { containerId: only }];
