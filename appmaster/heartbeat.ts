@@ -1,4 +1,4 @@
-import { SpindleError } from '../protocols/errors/index.js';
+import { SpindleError, errorMessage } from '../protocols/errors/index.js';
 
 /**
  * The heartbeat decides *when* the AM calls allocate, and nothing else: fast while asks are pending
@@ -84,7 +84,7 @@ export class Heartbeat {
         if (!retriable) throw err;
         if (failures >= this.maxFailures) {
           throw new HeartbeatFailedError(
-            `the ResourceManager did not answer ${failures} heartbeats in a row: ${(err as Error).message}`,
+            `the ResourceManager did not answer ${failures} heartbeats in a row: ${errorMessage(err)}`,
             { cause: err },
           );
         }

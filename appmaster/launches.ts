@@ -11,6 +11,7 @@ import { CONTAINER_LIST_FILE } from '../protocols/app-spec/index.js';
 import { EXIT_STATUS_UNKNOWN, type ContainerGrant, type LaunchContext } from '../protocols/yarn/index.js';
 import type { Allocator, ContainerEvent } from './allocator.js';
 import type { Launcher } from './launcher.js';
+import { errorMessage } from '../protocols/errors/index.js';
 
 /**
  * The one path by which the AM starts containers, whatever runs in them (shell commands, executors),
@@ -78,7 +79,7 @@ export class Launches {
         hooks.started?.();
       })
       .catch((err: unknown) => {
-        const event = allocator.onLaunchFailed(containerId, (err as Error).message);
+        const event = allocator.onLaunchFailed(containerId, errorMessage(err));
         if (!event) return;
         this.ended(event, hooks.name);
         hooks.failed?.(event);
@@ -123,7 +124,7 @@ export class Launches {
     try {
       appendFileSync(join(dir, CONTAINER_LIST_FILE), formatContainerListEntry(entry));
     } catch (err) {
-      this.options.log(`could not write ${CONTAINER_LIST_FILE}: ${(err as Error).message}`);
+      this.options.log(`could not write ${CONTAINER_LIST_FILE}: ${errorMessage(err)}`);
     }
   }
 }

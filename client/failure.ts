@@ -1,6 +1,7 @@
 import type { NmRestClient } from '../protocols/nm-rest/index.js';
 import { classifyExit, ContainerExitStatus } from '../protocols/yarn/index.js';
 import type { NodeDirectory } from './containers.js';
+import { errorMessage } from '../protocols/errors/index.js';
 
 /**
  * Failures a user can act on: for a failed container, where it ran, its exit status in words, and
@@ -87,7 +88,7 @@ export async function explainFailure(
     try {
       stderrTail = await tailLines(deps.nm, node, end.containerId, 'stderr', STDERR_TAIL_LINES);
     } catch (err) {
-      tailUnavailable = (err as Error).message;
+      tailUnavailable = errorMessage(err);
     }
   } else {
     tailUnavailable = 'no NodeManager has its logs any more';

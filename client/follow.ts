@@ -7,6 +7,7 @@ import type { StartupTimeline } from './cli/format.js';
 import { ContainerLogTail, DEFAULT_LOG_FILES } from './container-logs.js';
 import { attemptOf, type NodeDirectory } from './containers.js';
 import type { ContainerEnd } from './failure.js';
+import { errorMessage } from '../protocols/errors/index.js';
 
 /**
  * Following a running application until it ends: its state (RM report), its progress and startup
@@ -281,7 +282,7 @@ export class ApplicationFollower {
       t.failures = 0;
     } catch (err) {
       t.failures++;
-      this.note(`cannot read the logs of ${containerId} yet: ${(err as Error).message}`);
+      this.note(`cannot read the logs of ${containerId} yet: ${errorMessage(err)}`);
       if (!last) return;
     }
     if (last) {
