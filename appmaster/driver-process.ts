@@ -46,7 +46,7 @@ export class DriverProcess {
   /** Sends an IPC message to the driver (job mode); false if it is gone. */
   send(message: AmToDriver): boolean {
     const c = this.child;
-    if (!c || !c.connected) return false;
+    if (!c?.connected) return false;
     c.send(message, (err: Error | null) => {
       if (err) this.remember(`could not send ${message.type} to the driver: ${err.message}\n`);
     });

@@ -26,7 +26,11 @@ export default async function main(ctx, [records = '1000000', output, partitions
   const edges = await sorted
     .mapPartitions(async (rs) => {
       let first, last, n = 0;
-      for await (const r of rs) (first ??= r.key, last = r.key, n++);
+      for await (const r of rs) {
+        first ??= r.key;
+        last = r.key;
+        n++;
+      }
       return n ? [[first, last]] : [];
     })
     .collect();

@@ -92,7 +92,10 @@ export async function fetchSegments(
     const toFile = (src: ShuffleReadInput['sources'][number]): boolean => src.files.length === 1 && src.bytes > large;
     const pump = (): void => {
       if (failed) return;
-      if (queue.length === 0 && inFlight === 0) return resolve();
+      if (queue.length === 0 && inFlight === 0) {
+        resolve();
+        return;
+      }
       while (queue.length > 0 && inFlight < FETCH_CONCURRENCY) {
         const src = queue[0]!;
         const bytes = toFile(src) ? 0 : src.bytes;

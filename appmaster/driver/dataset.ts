@@ -40,6 +40,7 @@ export type CogroupValues<O extends readonly Dataset<[unknown, unknown]>[]> = {
  * (`JSON.parse`) matches those overloads too without being a pair: then K and V are both any (map)
  * or both unknown (flatMap), and the dataset stays what it was without them, of any or unknown.
  */
+// biome-ignore lint/suspicious/noExplicitAny: `any` in, `any` out (0 extends 1 & K detects it)
 export type Pair<K, V> = unknown extends K ? (unknown extends V ? (0 extends 1 & K ? any : unknown) : [K, V]) : [K, V];
 
 export interface SaveOptions {

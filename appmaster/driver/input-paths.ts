@@ -54,7 +54,7 @@ export function globComponent(glob: string): RegExp {
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i]!;
     if (c === '\\' && i + 1 < glob.length) {
-      re += escape(glob[++i]!);
+      re += escapeRegExp(glob[++i]!);
     } else if (c === '*') {
       re += '.*';
     } else if (c === '?') {
@@ -78,14 +78,14 @@ export function globComponent(glob: string): RegExp {
     } else if (c === ',' && inBraces > 0) {
       re += '|';
     } else {
-      re += escape(c);
+      re += escapeRegExp(c);
     }
   }
   if (inBraces > 0) throw new JobDefinitionError(`glob ${glob}: unclosed {`);
   return new RegExp(`^${re}$`, 's');
 }
 
-function escape(c: string): string {
+function escapeRegExp(c: string): string {
   return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
@@ -103,7 +103,7 @@ export async function expandPattern(fs: ListingFs, pattern: string, what: string
     const re = globComponent(part);
     const next: string[] = [];
     for (const dir of current) {
-      let entries;
+      let entries: Awaited<ReturnType<ListingFs['listStatus']>>;
       try {
         entries = await fs.listStatus(dir);
       } catch (err) {
@@ -116,7 +116,7 @@ export async function expandPattern(fs: ListingFs, pattern: string, what: string
   }
   const files: { path: string; length: number; blockSize: number }[] = [];
   for (const path of current) {
-    let status;
+    let status: Awaited<ReturnType<ListingFs['getFileStatus']>>;
     try {
       status = await fs.getFileStatus(path);
     } catch (err) {

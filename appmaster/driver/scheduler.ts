@@ -341,7 +341,7 @@ export class TaskScheduler {
   /** Whether task `i` should avoid executor `e` (it failed there and another executor is available). */
   private avoid(set: TaskSet, i: number, e: ExecutorState): boolean {
     const ex = set.excluded[i];
-    if (!ex || !ex.has(e.link.id)) return false;
+    if (!ex?.has(e.link.id)) return false;
     for (const id of this.executors.keys()) if (!ex.has(id)) return true;
     return false;
   }

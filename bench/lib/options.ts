@@ -36,7 +36,7 @@ export interface BenchOptions {
   sizes: Sizes;
 }
 
-const USAGE = 'usage: npm run bench -- [--quick] [--only ' + ROW_NAMES.join(',') + '] [--runs N]';
+const USAGE = `usage: npm run bench -- [--quick] [--only ${ROW_NAMES.join(',')}] [--runs N]`;
 
 /** Parses the benchmark's arguments; throws with the usage on anything unknown. */
 export function parseOptions(argv: readonly string[]): BenchOptions {

@@ -134,7 +134,7 @@ describe('bench log and /proc parsing', () => {
   });
 
   it('tells executors, the AM and driver, and Hadoop daemons apart by command line', () => {
-    const cmd = (...argv: string[]): string => argv.join('\0') + '\0';
+    const cmd = (...argv: string[]): string => `${argv.join('\0')}\0`;
     expect(roleOfCommand(cmd('node', '--max-old-space-size=384', 'spindle-executor.mjs', '--executor-id', '1'))).to.equal('executor');
     expect(roleOfCommand(cmd('node', 'spindle-am.mjs'))).to.equal('appmaster');
     expect(roleOfCommand(cmd('node', 'spindle-driver.mjs', 'spindle-job.mjs'))).to.equal('appmaster');

@@ -19,7 +19,7 @@ import {
   ProtocolError,
   RemoteError,
   SafeModeError,
-  SpindleError,
+  type SpindleError,
   StandbyError,
   TimeoutError,
 } from '../../protocols/errors/index.js';

@@ -8,7 +8,7 @@ import type { AmStatus } from '../am-status.js';
 import type { SubmittedApp } from '../submission.js';
 import { containerIdsIn } from '../containers.js';
 import { describeEnd, explainFailure, formatFailure, type ContainerEnd, type ContainerFailure } from '../failure.js';
-import { ApplicationFollower, type LogScope } from '../follow.js';
+import { ApplicationFollower, type FollowResult, type LogScope } from '../follow.js';
 import type { AppReport } from '../../protocols/rm-rest/index.js';
 import { classifyExit, EXIT_STATUS_UNKNOWN } from '../../protocols/yarn/index.js';
 import type { CliContext } from './context.js';
@@ -149,7 +149,7 @@ export async function watchApplication(ctx: CliContext, o: WatchOptions): Promis
       onNote: (m) => out.debug(m),
     },
   );
-  let result;
+  let result: FollowResult;
   try {
     result = await follower.run();
   } finally {

@@ -88,7 +88,7 @@ export function wholeSpecNumber(field: string, v: unknown, min = 1): number {
 
 function strings(field: string, v: unknown, nonEmpty = true): string[] {
   if (!Array.isArray(v) || v.some((s) => typeof s !== 'string') || (nonEmpty && v.length === 0)) {
-    invalidSpec(field, 'must be a list of strings' + (nonEmpty ? ' with at least one entry' : ''));
+    invalidSpec(field, `must be a list of strings${nonEmpty ? ' with at least one entry' : ''}`);
   }
   return v as string[];
 }

@@ -102,7 +102,7 @@ function logicalNameNode(
   ns: string,
 ): { httpUrl: string; rpcAddress: string | undefined } {
   const httpKey = web.key + suffix;
-  const rpcKey = 'dfs.namenode.rpc-address' + suffix;
+  const rpcKey = `dfs.namenode.rpc-address${suffix}`;
   const httpValue = conf.getTrimmed(httpKey);
   const rpcValue = conf.getTrimmed(rpcKey);
   const rpcHost = hostOf(rpcValue);

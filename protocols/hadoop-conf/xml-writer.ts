@@ -4,6 +4,7 @@ import { javaTrim } from './java-strings.js';
 
 /** Characters XML 1.0 cannot carry at all, not even as character references. */
 const ILLEGAL_XML =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**

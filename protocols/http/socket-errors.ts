@@ -37,7 +37,7 @@ export interface SocketFailure {
 export function classifySocketError(err: unknown, req?: ClientRequest): SocketFailure {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const known = typeof code === 'string' ? code : undefined;
-  const staleSocket = req !== undefined && req.reusedSocket && known === 'ECONNRESET' && (req as { res?: unknown }).res == null;
+  const staleSocket = req?.reusedSocket === true && known === 'ECONNRESET' && (req as { res?: unknown }).res == null;
   const noConnection = known !== undefined && NOT_SENT_CODES.has(known);
   return {
     code: known,

@@ -3,7 +3,7 @@
  * last n bytes, from a byte offset) and its report. One client talks to any number of NodeManagers;
  * each call names the node by its web address.
  */
-import { ConfigError, NotFoundError, ProtocolError, RemoteError, SpindleError, errorClassFor } from '../errors/index.js';
+import { ConfigError, NotFoundError, ProtocolError, type RemoteError, SpindleError, errorClassFor } from '../errors/index.js';
 import { asObject, optString } from '../rm-rest/index.js';
 import { parseLogEnvelope, parseLogListing, parseNmContainer } from './parse.js';
 import { keepAliveTransport, type ClosableTransport, type NmHttpTransport } from './transport.js';
@@ -127,7 +127,7 @@ export class NmRestClient {
     const url = new URL(base + path);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     if (this.user !== undefined) url.searchParams.set('user.name', this.user);
-    let res;
+    let res: Awaited<ReturnType<NmHttpTransport>>;
     try {
       const headers = { accept: 'application/json, text/plain' };
       res = await this.send({ method: 'GET', url: url.toString(), headers, timeoutMs: this.timeoutMs, maxBytes: NM_MAX_ANSWER_BYTES });

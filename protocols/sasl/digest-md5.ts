@@ -276,6 +276,7 @@ function parseMaxBuf(d: Directives): number {
  * unless charset=utf-8 was offered and some character is outside ISO 8859-1.
  */
 function credentialBytes(s: string, utf8: boolean): Buffer {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the whole Latin-1 range, control characters included
   const latin1 = !/[^\x00-\xff]/.test(s);
   if (latin1) return Buffer.from(s, 'latin1');
   if (!utf8) fail('credentials contain non ISO 8859-1 characters but the server did not offer charset=utf-8');

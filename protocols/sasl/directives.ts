@@ -109,6 +109,7 @@ export function splitTokens(value: string): string[] {
  * DEL and control characters other than CR, HT and LF.
  */
 export function quote(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what gets escaped
   return value.replace(/["\\\x7f\x00-\x08\x0b\x0c\x0e-\x1f]/g, (c) => `\\${c}`);
 }
 

@@ -120,9 +120,9 @@ function toListedStatus(entry: unknown, dir: string, ctx: WireContext): FileStat
 function toFileStatus(raw: unknown, path: string, ctx: WireContext): FileStatus {
   const s = asObject(raw, 'FileStatus', ctx);
   const type = TYPES[field(s, 'type', 'string', ctx)];
-  if (type === undefined) throw malformed(ctx, `unknown file type ${JSON.stringify(s['type'])}`);
+  if (type === undefined) throw malformed(ctx, `unknown file type ${JSON.stringify(s.type)}`);
   const permission = Number.parseInt(field(s, 'permission', 'string', ctx), 8);
-  if (Number.isNaN(permission)) throw malformed(ctx, `bad permission ${JSON.stringify(s['permission'])}`);
+  if (Number.isNaN(permission)) throw malformed(ctx, `bad permission ${JSON.stringify(s.permission)}`);
   const status: FileStatus = {
     path,
     name: baseName(path),

@@ -33,7 +33,7 @@ describe('spindle status, list, kill and logs', function () {
     expect(r.stdout).to.match(new RegExp(`^Application: +${finished}$`, 'm'));
     expect(r.stdout).to.match(/^Name: +cli-apps-done$/m);
     expect(r.stdout).to.match(/^State: +FINISHED\/SUCCEEDED$/m);
-    expect(r.stdout).to.match(/^Diagnostics:\n  all 2 container\(s\) exited 0$/m);
+    expect(r.stdout).to.match(/^Diagnostics:\n {2}all 2 container\(s\) exited 0$/m);
   });
 
   it('status of a running application includes its containers; --json gives the report', async () => {

@@ -57,7 +57,7 @@ describe('[rpc] spindle submit', function () {
     const before = await ours();
     const r = await submit([join(dir, 'broken.ts')], { cwd: dir });
     expect(r.code).to.equal(2);
-    expect(r.stderr).to.match(/^spindle: cannot bundle \S*broken\.ts; nothing was submitted:\nbroken\.ts:2:17: error: Unexpected "\;"\n  2 \| const broken = \(;\n/);
+    expect(r.stderr).to.match(/^spindle: cannot bundle \S*broken\.ts; nothing was submitted:\nbroken\.ts:2:17: error: Unexpected ";"\n {2}2 \| const broken = \(;\n/);
     expect(r.appIds).to.deep.equal([]);
     expect(await ours()).to.deep.equal(before);
   });

@@ -24,7 +24,7 @@ describe('job engine on the real cluster: shuffles', function () {
     const words = ['alpha', 'beta', 'gamma', 'été', '日本', 'z'];
     const lines: string[] = [];
     for (let i = 0; i < 20_000; i++) lines.push(`${words[i % 6]} ${words[(i * 7) % 3]} ${words[i % 2]} w${i % 1000}`);
-    await h.hdfs.create(`${base}/text.txt`, Buffer.from(lines.join('\n') + '\n'));
+    await h.hdfs.create(`${base}/text.txt`, Buffer.from(`${lines.join('\n')}\n`));
   });
   after(async () => {
     await h.hdfs.delete(base, { recursive: true }).catch(() => {});
@@ -100,7 +100,12 @@ export default async function main(ctx) {
     expect(run.report.finalStatus, run.stderr).to.equal('SUCCEEDED');
     let joined = 0;
     const matched = new Set<number>();
-    for (let i = 0; i < 6000; i++) if (i % 5 !== 0 && i % 2500 < 2000) (joined++, matched.add(i % 2500));
+    for (let i = 0; i < 6000; i++) {
+      if (i % 5 !== 0 && i % 2500 < 2000) {
+        joined++;
+        matched.add(i % 2500);
+      }
+    }
     const r = run.result as { joined: number; left: number; parts: [number, number, number, number][]; ordered: boolean; n: number; distinct: number };
     expect(r.joined).to.equal(joined);
     expect(r.left).to.equal(2000 - matched.size);
@@ -150,8 +155,8 @@ export default async function main(ctx, [input, marker]) {
   it('examples: join.mjs and sort.mjs', async () => {
     const customers = [1, 2, 3].map((id) => JSON.stringify({ id, name: `c${id}`, country: id === 3 ? 'FR' : 'UK' }));
     const orders = [[1, 10], [2, 5], [3, 1.5], [9, 100], [1, 2]].map(([customer, amount]) => JSON.stringify({ customer, amount }));
-    await h.hdfs.create(`${base}/customers.jsonl`, Buffer.from(customers.join('\n') + '\n'));
-    await h.hdfs.create(`${base}/orders.jsonl`, Buffer.from(orders.join('\n') + '\n'));
+    await h.hdfs.create(`${base}/customers.jsonl`, Buffer.from(`${customers.join('\n')}\n`));
+    await h.hdfs.create(`${base}/orders.jsonl`, Buffer.from(`${orders.join('\n')}\n`));
     const joined = await runJob(h, { file: example('join.mjs'), args: [`${base}/customers.jsonl`, `${base}/orders.jsonl`, `${base}/revenue`] });
     expect(joined.report.finalStatus, joined.stderr).to.equal('SUCCEEDED');
     expect(joined.result).to.deep.equal({ orders: 5, unknownCustomer: 1, countries: 2 });

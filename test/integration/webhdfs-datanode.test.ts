@@ -40,7 +40,7 @@ async function waitUntilHdfsWorks(hdfs: WebHdfsClient, probe: string, timeoutMs 
   }
 }
 
-describe('webhdfs when the DataNode stops mid-read', function () {
+describe('webhdfs when the DataNode stops mid-read', () => {
   const hdfs = new WebHdfsClient({ nameNodes: [cluster.nameNodeHttp], user: cluster.user });
   const base = `/tmp/spindle-it-webhdfs-dn-${process.pid}-${Date.now()}`;
   const file = `${base}/data.bin`;

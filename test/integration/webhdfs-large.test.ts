@@ -56,7 +56,7 @@ async function sha256Of(stream: Readable): Promise<{ hex: string; bytes: number 
   return { hex: hash.digest('hex'), bytes };
 }
 
-describe('webhdfs at size on the real cluster', function () {
+describe('webhdfs at size on the real cluster', () => {
   const hdfs = new WebHdfsClient({ nameNodes: [cluster.nameNodeHttp], user: cluster.user });
   const base = `/tmp/spindle-it-webhdfs-large-${process.pid}-${Date.now()}`;
 

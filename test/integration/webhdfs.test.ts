@@ -33,7 +33,7 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
   throw new Error('expected a rejection');
 }
 
-describe('webhdfs on the real cluster', function () {
+describe('webhdfs on the real cluster', () => {
   const hdfs = new WebHdfsClient({ nameNodes: [cluster.nameNodeHttp], user: cluster.user });
   const intruder = new WebHdfsClient({ nameNodes: [cluster.nameNodeHttp], user: INTRUDER });
   const base = `/tmp/spindle-it-webhdfs-${process.pid}-${Date.now()}`;

@@ -75,7 +75,7 @@ describe('appmaster allocator', () => {
     a.setTarget(2);
     const g = [grant(), grant()];
     a.onAllocated(g);
-    g.forEach((x) => a.onStarted(x.id.text));
+    for (const x of g) a.onStarted(x.id.text);
     expect(a.counts().running).to.equal(2);
     a.onCompleted([done(g[0]!, 0)]);
     expect(a.isDone()).to.equal(false);

@@ -77,7 +77,10 @@ describe('discoverContainers', () => {
       launched: [{ containerId: W3, node: 'nm2:45454', nodeHttpAddress: 'nm2:8042', at: 5 }],
     };
     const asked: string[] = [];
-    const fetchStatus = async (url: string): Promise<AmStatus> => (asked.push(url), status);
+    const fetchStatus = async (url: string): Promise<AmStatus> => {
+      asked.push(url);
+      return status;
+    };
     const found = await discoverContainers({ ...deps, fetchStatus }, { appId: APP, running: true, trackingUrl: TRACKING });
     expect(asked).to.deep.equal([TRACKING]);
     expect(found.map((c) => [c.containerId, c.node])).to.deep.equal([

@@ -29,7 +29,7 @@ describe('spindle command line (no cluster)', () => {
     for (const sub of ['run', 'submit', 'status', 'list', 'kill', 'logs', 'fs', 'fs ls', 'fs put', 'fs get', 'fs cat', 'fs rm', 'fs mkdir', 'fs mv', 'fs du', 'fs stat']) {
       const h = await cli(...sub.split(' '), '--help');
       expect(h.code, sub).to.equal(0);
-      expect(h.stdout, sub).to.match(/Examples?:\n  \$ spindle /);
+      expect(h.stdout, sub).to.match(/Examples?:\n {2}\$ spindle /);
     }
   });
 

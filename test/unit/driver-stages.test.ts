@@ -53,7 +53,11 @@ describe('plans and stages', () => {
 
   it('lists a source once, however many datasets and actions use it', async () => {
     let listings = 0;
-    const s: DatasetNode = { ...source('s', []), listPartitions: async () => (listings++, [{ input: 1, hosts: [] }]) };
+    const s: DatasetNode = { ...source('s', []), listPartitions: async () => {
+        listings++;
+        return [{ input: 1, hosts: [] }];
+      },
+    };
     const index = new PartitionIndex();
     await Promise.all([index.resolve(derive('map', [s])), index.resolve(derive('filter', [s]))]);
     await index.resolve(s);

@@ -80,7 +80,7 @@ describe('SplitLineReader (Hadoop line semantics)', () => {
   });
 
   it('never cuts a multi-byte character, whatever the chunking', () => {
-    const text = '€'.repeat(5) + '\n' + '🎉'.repeat(3);
+    const text = `${'€'.repeat(5)}\n${'🎉'.repeat(3)}`;
     const bytes = Buffer.from(text);
     for (let chunk = 1; chunk <= bytes.length; chunk++) {
       expect(readSplit(bytes, 0, bytes.length, chunk)).to.deep.equal(['€€€€€', '🎉🎉🎉']);

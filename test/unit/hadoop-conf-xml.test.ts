@@ -41,10 +41,10 @@ describe('hadoop-conf XML reader', () => {
   });
 
   it('decodes entities and CDATA and ignores comments, descriptions and a BOM', () => {
-    const xml = '\uFEFF' + wrap(`
+    const xml = `\uFEFF${wrap(`
       <!-- a comment -->
       <property><name>k</name><value>a &amp; b &lt;c&gt; <![CDATA[<d> & e]]>&#65;</value>
-        <description>ignored</description></property>`);
+        <description>ignored</description></property>`)}`;
     expect(properties(xml)).to.deep.equal([{ name: 'k', value: 'a & b <c> <d> & eA', final: false }]);
   });
 

@@ -9,7 +9,7 @@ import {
   NotFoundError,
   ProtocolError,
   RemoteError,
-  SpindleError,
+  type SpindleError,
   TimeoutError,
 } from '../../protocols/errors/index.js';
 import { RpcConnection, type RpcConnectionOptions } from '../../protocols/hadoop-rpc/index.js';
@@ -112,7 +112,7 @@ describe('hadoop-rpc RpcConnection', () => {
       const err = await rejection(failing);
       expect(err).to.be.instanceOf(NotFoundError);
       expect(err.message).to.equal(
-        "getApplicationReport on 127.0.0.1:" + port + ": ApplicationNotFoundException: Application with id app_1 doesn't exist in RM.",
+        `getApplicationReport on 127.0.0.1:${port}: ApplicationNotFoundException: Application with id app_1 doesn't exist in RM.`,
       );
       expect(err).to.include({ method: 'getApplicationReport', server: `127.0.0.1:${port}`, exceptionClassName: 'org.apache.hadoop.yarn.exceptions.ApplicationNotFoundException', retriable: false });
 

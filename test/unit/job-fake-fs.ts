@@ -42,7 +42,7 @@ export class FakeFs {
 
   text(path: string): string {
     const e = this.entries.get(path);
-    if (!e || e.type !== 'file') throw new NotFoundError(`no file ${path}`);
+    if (e?.type !== 'file') throw new NotFoundError(`no file ${path}`);
     return e.data.toString('utf8');
   }
 
@@ -114,7 +114,7 @@ export class FakeFs {
 
   async open(path: string, options: { offset?: number; length?: number } = {}): Promise<Readable> {
     const e = this.entries.get(path);
-    if (!e || e.type !== 'file') throw new NotFoundError(`OPEN ${path}: not found`, { path });
+    if (e?.type !== 'file') throw new NotFoundError(`OPEN ${path}: not found`, { path });
     const from = options.offset ?? 0;
     const to = options.length === undefined ? e.data.length : Math.min(e.data.length, from + options.length);
     const data = e.data.subarray(from, to);

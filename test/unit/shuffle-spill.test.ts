@@ -57,7 +57,10 @@ describe('shuffle write: buckets, spills and merge', () => {
     const records = Array.from({ length: 20_000 }, (_, i) => [i % 3, i]);
     const params: ShuffleParams = { shuffleId: 5, numPartitions: 2, partitioner: { kind: 'hash' }, combine: 'aggregate' };
     const create = (v: unknown): unknown => [v];
-    const push = (c: unknown, v: unknown): unknown => ((c as unknown[]).push(v), c);
+    const push = (c: unknown, v: unknown): unknown => {
+      (c as unknown[]).push(v);
+      return c;
+    };
     const concat = (a: unknown, b: unknown): unknown => (a as unknown[]).concat(b);
     const out = await writeShuffle(batches(records), params, [create, push, concat], 1, 0, env(16_384));
     expect(out.spills).to.be.greaterThan(2);
@@ -72,7 +75,10 @@ describe('shuffle write: buckets, spills and merge', () => {
 
   it('uses the zero value of aggregateByKey fresh for every key', async () => {
     const params: ShuffleParams = { shuffleId: 3, numPartitions: 1, partitioner: { kind: 'hash' }, combine: 'aggregate', zero: { value: [] } };
-    const push = (a: unknown, v: unknown): unknown => ((a as unknown[]).push(v), a);
+    const push = (a: unknown, v: unknown): unknown => {
+      (a as unknown[]).push(v);
+      return a;
+    };
     const concat = (a: unknown, b: unknown): unknown => (a as unknown[]).concat(b);
     const out = await writeShuffle(batches([['a', 1], ['b', 2], ['a', 3]], 1), params, [push, push, concat], 1, 0, env(1 << 20));
     const got = new Map((await read(out.file, 0)) as [string, number[]][]);

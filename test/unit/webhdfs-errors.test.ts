@@ -22,7 +22,7 @@ function body(javaClassName: string, message: string, withClass = true): string 
 }
 
 describe('webhdfs error mapping', () => {
-  const cases: Array<[number, string, string, Function, string]> = [
+  const cases: Array<[number, string, string, new (...args: never[]) => Error, string]> = [
     [404, 'java.io.FileNotFoundException', 'File does not exist: /data/x', NotFoundError, 'OPEN /data/x: no such file or directory'],
     [403, 'org.apache.hadoop.fs.FileAlreadyExistsException', '/data/x for client 127.0.0.1 already exists', AlreadyExistsError, 'CREATE /data/x: file already exists'],
     [403, 'org.apache.hadoop.fs.ParentNotDirectoryException', 'Parent path is not a directory: /data', ParentNotDirectoryError, 'MKDIRS /data/x: parent is not a directory'],

@@ -208,7 +208,7 @@ describe('yarn wire: requests against Hadoop 3.5.0 bytes', () => {
       blacklistAdditions: ['bad1'],
     });
     // Java's AllocateRequest.newInstance(4, 0.5f, [ask], [c2], blacklist(["bad1"], [])) without the ask.
-    expect(hex(bytes)).to.equal('1211' + JAVA.containerId2 + '1a060a0462616431' + '2004' + '2d0000003f');
+    expect(hex(bytes)).to.equal(`1211${JAVA.containerId2}1a060a046261643120042d0000003f`);
   });
 
   it('allocate: clamps progress into 0..1 and omits an empty blacklist', () => {
