@@ -83,10 +83,9 @@ export class Heartbeat {
         failures += 1;
         if (!retriable) throw err;
         if (failures >= this.maxFailures) {
-          throw new HeartbeatFailedError(
-            `the ResourceManager did not answer ${failures} heartbeats in a row: ${errorMessage(err)}`,
-            { cause: err },
-          );
+          throw new HeartbeatFailedError(`the ResourceManager did not answer ${failures} heartbeats in a row: ${errorMessage(err)}`, {
+            cause: err,
+          });
         }
         next = 'idle';
       }

@@ -22,7 +22,12 @@ import { AttemptGoneError, RmClient } from './rm-client.js';
 /** Every line of a record carries the prefix, so log readers can tell the AM's lines from the driver's. */
 function log(message: string): void {
   const prefix = `${new Date().toISOString()} spindle-am: `;
-  process.stderr.write(`${message.split('\n').map((line) => prefix + line).join('\n')}\n`);
+  process.stderr.write(
+    `${message
+      .split('\n')
+      .map((line) => prefix + line)
+      .join('\n')}\n`,
+  );
 }
 
 async function main(): Promise<number> {
@@ -43,7 +48,11 @@ async function main(): Promise<number> {
     resyncAsks: (): ResourceAsk[] => am.resyncAsks(),
     log,
   });
-  const launcher = new Launcher({ connect: connectNodeManager, nmToken: (node) => rm.nmToken(node), ...(allowedQops ? { allowedQops } : {}) });
+  const launcher = new Launcher({
+    connect: connectNodeManager,
+    nmToken: (node) => rm.nmToken(node),
+    ...(allowedQops ? { allowedQops } : {}),
+  });
   const am: ApplicationMaster = new ApplicationMaster({
     spec,
     env,

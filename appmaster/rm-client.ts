@@ -62,7 +62,6 @@ export class AttemptGoneError extends SpindleError {
   override readonly name: string = 'AttemptGoneError';
 }
 
-
 export function parseAddress(text: string, what: string): { host: string; port: number } {
   const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(text.trim());
   if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {

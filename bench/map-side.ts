@@ -26,8 +26,14 @@ type Fn = (...args: unknown[]) => unknown;
 
 /** textFile → flatMap → map as the executor prepares it, with the job's functions. */
 function wordPairs(): PreparedStage {
-  const node = (id: number, op: SourceOp | RecordOp, fns: Fn[]): PreparedNode =>
-    ({ id, op, parents: id === 0 ? [] : [id - 1], numPartitions: 1, fns, params: null });
+  const node = (id: number, op: SourceOp | RecordOp, fns: Fn[]): PreparedNode => ({
+    id,
+    op,
+    parents: id === 0 ? [] : [id - 1],
+    numPartitions: 1,
+    fns,
+    params: null,
+  });
   const nodes = new Map<number, PreparedNode>([
     [0, node(0, 'text', [])],
     [1, node(1, 'flatMap', [flatMapFn as Fn])],
@@ -56,11 +62,29 @@ async function main(): Promise<void> {
     const plain: number[] = [];
     const engine: number[] = [];
     const sum = reduceFn as Fn;
-    const env = { dir, address: 'local', memoryBytes: 64 * MiB, fetch: () => Promise.reject(new Error('no fetching here')), fetchToFile: () => Promise.reject(new Error('no fetching here')) };
+    const env = {
+      dir,
+      address: 'local',
+      memoryBytes: 64 * MiB,
+      fetch: () => Promise.reject(new Error('no fetching here')),
+      fetchToFile: () => Promise.reject(new Error('no fetching here')),
+    };
     const runEngine = async (r: number): Promise<{ words: number; ms: number }> => {
       const t0 = performance.now();
-      const ctx = { inputs: new Map<string, unknown>([['0:0', { path, start: 0, length: end, fileLength: length }]]), fs: h.hdfs, cache: new SourceCache(), metrics: { bytesRead: 0 } };
-      const out = await writeShuffle(computePartition(wordPairs(), 2, 0, ctx), { shuffleId: r, numPartitions: 4, partitioner: { kind: 'hash' }, combine: 'aggregate' }, [(v) => v, sum, sum], r, 0, env);
+      const ctx = {
+        inputs: new Map<string, unknown>([['0:0', { path, start: 0, length: end, fileLength: length }]]),
+        fs: h.hdfs,
+        cache: new SourceCache(),
+        metrics: { bytesRead: 0 },
+      };
+      const out = await writeShuffle(
+        computePartition(wordPairs(), 2, 0, ctx),
+        { shuffleId: r, numPartitions: 4, partitioner: { kind: 'hash' }, combine: 'aggregate' },
+        [(v) => v, sum, sum],
+        r,
+        0,
+        env,
+      );
       return { words: out.records, ms: performance.now() - t0 };
     };
     for (let r = 0; r < flags.runs; r++) {
@@ -77,7 +101,9 @@ async function main(): Promise<void> {
     const min = (xs: number[]): number => Math.min(...xs);
     console.log(`plain loop: min ${(min(plain) / 1000).toFixed(2)} s, median ${(median(plain) / 1000).toFixed(2)} s`);
     console.log(`engine:     min ${(min(engine) / 1000).toFixed(2)} s, median ${(median(engine) / 1000).toFixed(2)} s`);
-    console.log(`engine / plain loop: ${(min(engine) / min(plain)).toFixed(2)}x (min), ${(median(engine) / median(plain)).toFixed(2)}x (median)`);
+    console.log(
+      `engine / plain loop: ${(min(engine) / min(plain)).toFixed(2)}x (min), ${(median(engine) / median(plain)).toFixed(2)}x (median)`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await h.close();

@@ -79,10 +79,20 @@ async function local(jobFile: string, tasks: number, runs: number): Promise<{ ms
   const exits: Promise<unknown>[] = [];
   for (let i = 1; i <= EXECUTORS; i++) {
     const child: ChildProcess = spawn(
-        process.execPath,
-        [join(repoRoot, 'dist', 'bundle', 'spindle-executor.mjs'), '--driver', `127.0.0.1:${port}`, '--executor-id', String(i), '--cores', '1', '--job', bundlePath],
-        { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, HADOOP_TOKEN_FILE_LOCATION: tokenFile, NM_HOST: 'localhost' } },
-      );
+      process.execPath,
+      [
+        join(repoRoot, 'dist', 'bundle', 'spindle-executor.mjs'),
+        '--driver',
+        `127.0.0.1:${port}`,
+        '--executor-id',
+        String(i),
+        '--cores',
+        '1',
+        '--job',
+        bundlePath,
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, HADOOP_TOKEN_FILE_LOCATION: tokenFile, NM_HOST: 'localhost' } },
+    );
     exits.push(new Promise((r) => child.once('exit', r)));
   }
   while (runtime.server.executors().length < EXECUTORS) await new Promise((r) => setTimeout(r, 20));
@@ -96,7 +106,13 @@ async function local(jobFile: string, tasks: number, runs: number): Promise<{ ms
 async function cluster(jobFile: string, tasks: number, runs: number): Promise<{ ms: number[] }> {
   const h = openHarness();
   try {
-    const run = await runJob(h, { file: jobFile, args: [String(tasks), String(runs)], executors: EXECUTORS, executorMemoryMb: 512, name: 'spindle-bench-noop' });
+    const run = await runJob(h, {
+      file: jobFile,
+      args: [String(tasks), String(runs)],
+      executors: EXECUTORS,
+      executorMemoryMb: 512,
+      name: 'spindle-bench-noop',
+    });
     if (run.report.finalStatus !== 'SUCCEEDED') throw new Error(`the benchmark job failed: ${run.report.diagnostics}\n${run.stderr}`);
     return run.result as { ms: number[] };
   } finally {

@@ -55,7 +55,9 @@ async function main(): Promise<void> {
     throw new Error(`the local cluster does not answer at ${cluster.rmHttp} (scripts/cluster up): ${errorMessage(err)}`, { cause: err });
   });
 
-  console.log(`Spindle benchmark${options.quick ? ' (quick)' : ''}: ${selected.map((w) => w.rows.join('+')).join(', ')}; ${options.runs} runs per side`);
+  console.log(
+    `Spindle benchmark${options.quick ? ' (quick)' : ''}: ${selected.map((w) => w.rows.join('+')).join(', ')}; ${options.runs} runs per side`,
+  );
   const machine = describeMachine();
   console.log(`machine: ${machine.cpu}, ${machine.nproc} cores, ${machine.memory}; ${machine.node}, ${machine.java}, ${machine.python}`);
   const peers = peersDir(repoRoot);
@@ -63,7 +65,9 @@ async function main(): Promise<void> {
   const ds: DistShell | undefined = selected.includes(shell4) ? installDistShell(peers) : undefined;
   const spark: PySpark | undefined = selected.some((w) => SPARK_WORKLOADS.includes(w)) ? installPySpark(peers) : undefined;
   const spindle = spindleCommands(repoRoot, cluster.confDir, DEFAULT_CONTAINER_MEMORY_MB);
-  console.log(`Spindle: run via ${spindle.via.run}, fs via ${spindle.via.fs}, submit ${spindle.via.submit === 'cli' ? 'via cli' : 'not in the CLI yet'}`);
+  console.log(
+    `Spindle: run via ${spindle.via.run}, fs via ${spindle.via.fs}, submit ${spindle.via.submit === 'cli' ? 'via cli' : 'not in the CLI yet'}`,
+  );
 
   const session = `spindle-bench-${Date.now().toString(36)}`;
   const sampler = new AmRssSampler();

@@ -147,7 +147,9 @@ function report(t: Timings, bytes: number): void {
   console.log(
     `write                       ${pad(fmt(m.oursWrite, bytes))}${pad(fmt(m.theirsWrite, bytes))}${ratio(m.theirsWrite, m.oursWrite)}x`,
   );
-  console.log(`read                        ${pad(fmt(m.oursRead, bytes))}${pad(fmt(m.theirsRead, bytes))}${ratio(m.theirsRead, m.oursRead)}x`);
+  console.log(
+    `read                        ${pad(fmt(m.oursRead, bytes))}${pad(fmt(m.theirsRead, bytes))}${ratio(m.theirsRead, m.oursRead)}x`,
+  );
   // Approximate: a no-op FsShell also connects to the NameNode, so this slightly flatters FsShell.
   console.log(
     `minus a no-op FsShell's ${m.jvm.toFixed(0)} ms (JVM start, client set-up): ` +

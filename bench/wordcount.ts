@@ -91,21 +91,46 @@ function part(where: 'hdfs' | 'local', path: string, start: number, end: number,
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as RangeCount) : reject(new Error(`wordcount-part exited with ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(JSON.parse(out) as RangeCount) : reject(new Error(`wordcount-part exited with ${code}`)),
+    );
   });
 }
 
 /** `processes` plain processes at once, each counting an equal share of the file; done when all are. */
-async function plain(side: Side, where: 'hdfs' | 'local', path: string, style: CountStyle, processes: number, bytes: number, words: number): Promise<Measure> {
+async function plain(
+  side: Side,
+  where: 'hdfs' | 'local',
+  path: string,
+  style: CountStyle,
+  processes: number,
+  bytes: number,
+  words: number,
+): Promise<Measure> {
   const share = Math.ceil(bytes / processes);
-  const parts = await Promise.all(Array.from({ length: processes }, (_, i) => part(where, path, i * share, Math.min(bytes, (i + 1) * share), style)));
-  check(side, parts.reduce((n, p) => n + p.words, 0), words);
+  const parts = await Promise.all(
+    Array.from({ length: processes }, (_, i) => part(where, path, i * share, Math.min(bytes, (i + 1) * share), style)),
+  );
+  check(
+    side,
+    parts.reduce((n, p) => n + p.words, 0),
+    words,
+  );
   return { ms: Math.max(...parts.map((p) => p.ms)), cpu: parts.reduce((n, p) => n + p.cpuMs, 0) / 1000 };
 }
 
-async function cluster(side: Side, h: JobHarness, path: string, partitions: number, words: number, cpu: CpuSampler, executors: number): Promise<Measure> {
+async function cluster(
+  side: Side,
+  h: JobHarness,
+  path: string,
+  partitions: number,
+  words: number,
+  cpu: CpuSampler,
+  executors: number,
+): Promise<Measure> {
   const run = await runJob(h, { source: JOB, args: [path, String(partitions)], executors, executorMemoryMb: 512 });
-  if (run.report.finalStatus !== 'SUCCEEDED') throw new Error(`cluster run ${run.appId} ${run.report.finalStatus}:\n${run.stderr.slice(-4000)}`);
+  if (run.report.finalStatus !== 'SUCCEEDED')
+    throw new Error(`cluster run ${run.appId} ${run.report.finalStatus}:\n${run.stderr.slice(-4000)}`);
   const measured = (run.result as { ms: number; startedAt: number; endedAt: number; total: number }[])[1]!;
   check(side, measured.total, words);
   if (!cpu.available) return { ms: measured.ms };
@@ -155,7 +180,9 @@ async function main(): Promise<void> {
     };
     console.log(`medians of ${flags.runs} runs (CPU seconds per GiB: the side's own processes, the Hadoop daemons):`);
     for (const s of SIDES) {
-      console.log(`  ${LABELS[s].padEnd(46)} ${(ms(s) / 1000).toFixed(1).padStart(6)} s ${mibPerSecond(bytes, ms(s)).toFixed(1).padStart(6)} MiB/s   CPU ${perGiB(s, 'cpu')} + ${perGiB(s, 'hadoop')}`);
+      console.log(
+        `  ${LABELS[s].padEnd(46)} ${(ms(s) / 1000).toFixed(1).padStart(6)} s ${mibPerSecond(bytes, ms(s)).toFixed(1).padStart(6)} MiB/s   CPU ${perGiB(s, 'cpu')} + ${perGiB(s, 'hadoop')}`,
+      );
     }
     const eff = (one: Side, t: Side): string => `${((ms(one) / ms(t) / EXECUTORS) * 100).toFixed(0)}%`;
     // The same ratio within each run (sides minutes apart rather than across the whole benchmark).
@@ -163,14 +190,20 @@ async function main(): Promise<void> {
       const e = got[one].map((m, r) => m.ms / got[t][r]!.ms / EXECUTORS);
       return `median ${(median(e) * 100).toFixed(0)}% (${e.map((x) => (x * 100).toFixed(0)).join(', ')})`;
     };
-    console.log(`parallel efficiency of the cluster: ${eff('job', 'cluster')} against the job's functions in one process (${eff('hand', 'cluster')} against the hand-written loop)`);
+    console.log(
+      `parallel efficiency of the cluster: ${eff('job', 'cluster')} against the job's functions in one process (${eff('hand', 'cluster')} against the hand-written loop)`,
+    );
     console.log(`  run by run, against the job's functions: ${perRun('job', 'cluster')}`);
-    console.log(`this machine's ceiling, 2 plain processes: ${eff('job', 'two')} over WebHDFS, ${eff('local-one', 'local-two')} on a local file without Hadoop; the cluster takes ${(ms('cluster') / ms('two')).toFixed(2)}x the WebHDFS pair's time`);
+    console.log(
+      `this machine's ceiling, 2 plain processes: ${eff('job', 'two')} over WebHDFS, ${eff('local-one', 'local-two')} on a local file without Hadoop; the cluster takes ${(ms('cluster') / ms('two')).toFixed(2)}x the WebHDFS pair's time`,
+    );
     console.log(`  run by run: over WebHDFS ${perRun('job', 'two')}; local file ${perRun('local-one', 'local-two')}`);
     // One executor leaves the second core to the Hadoop daemons, as the one-process baseline does:
     // what is left between the two is the engine's and YARN's own cost, without the machine's.
     const oneRuns = got['cluster-one'].map((m, r) => m.ms / got.job[r]!.ms);
-    console.log(`the cluster with 1 executor takes ${(ms('cluster-one') / ms('job')).toFixed(2)}x the one process running the job's functions (run by run ${oneRuns.map((x) => x.toFixed(2)).join(', ')})`);
+    console.log(
+      `the cluster with 1 executor takes ${(ms('cluster-one') / ms('job')).toFixed(2)}x the one process running the job's functions (run by run ${oneRuns.map((x) => x.toFixed(2)).join(', ')})`,
+    );
   } finally {
     cpu.stop();
     rmSync(local, { force: true });

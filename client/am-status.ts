@@ -23,7 +23,13 @@ export const AM_STATUS_MAX_BYTES = 4 * 1024 * 1024;
  * together, so that is a bug to report, not an absence.
  */
 export async function fetchAmStatus(trackingUrl: string, timeoutMs = AM_STATUS_TIMEOUT_MS): Promise<AmStatus | undefined> {
-  const request = { method: 'GET', url: trackingUrl, headers: { accept: 'application/json' }, timeoutMs, maxBytes: AM_STATUS_MAX_BYTES } as const;
+  const request = {
+    method: 'GET',
+    url: trackingUrl,
+    headers: { accept: 'application/json' },
+    timeoutMs,
+    maxBytes: AM_STATUS_MAX_BYTES,
+  } as const;
   let res: HttpResponse;
   try {
     res = await exchange(request, { words: plainWords(request, { label: 'AM status' }) });

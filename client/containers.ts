@@ -118,7 +118,13 @@ export async function discoverContainers(deps: DiscoverDeps, target: DiscoverTar
   };
   const attempts = await rm.attempts(appId);
   for (const a of attempts) {
-    if (a.containerId) add({ containerId: a.containerId, am: true, ...(a.nodeHttpAddress ? { node: nodeBaseUrl(a.nodeHttpAddress) } : {}), ...(a.nodeId ? { nodeId: a.nodeId } : {}) });
+    if (a.containerId)
+      add({
+        containerId: a.containerId,
+        am: true,
+        ...(a.nodeHttpAddress ? { node: nodeBaseUrl(a.nodeHttpAddress) } : {}),
+        ...(a.nodeId ? { nodeId: a.nodeId } : {}),
+      });
   }
   const last = attempts.at(-1);
   if (running && last?.attemptId) {
@@ -146,13 +152,20 @@ export async function discoverContainers(deps: DiscoverDeps, target: DiscoverTar
       amLogRead = true;
       const { ids, nodeIds } = containerIdsIn(chunk.data.toString('utf8'));
       for (const id of ids) {
-        if (id.includes(appId.slice('application_'.length))) add({ containerId: id, ...(nodeIds.has(id) ? { nodeId: nodeIds.get(id)! } : {}) });
+        if (id.includes(appId.slice('application_'.length)))
+          add({ containerId: id, ...(nodeIds.has(id) ? { nodeId: nodeIds.get(id)! } : {}) });
       }
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
     }
   }
-  if (!amLogRead && !live) await probeSequence(deps, attempts.flatMap((a) => (a.containerId ? [a.containerId] : [])), found, add);
+  if (!amLogRead && !live)
+    await probeSequence(
+      deps,
+      attempts.flatMap((a) => (a.containerId ? [a.containerId] : [])),
+      found,
+      add,
+    );
   for (const loc of found.values()) {
     if (loc.node) continue;
     const byId = loc.nodeId ? await nodes.webAddressOf(loc.nodeId) : undefined;

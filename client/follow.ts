@@ -142,7 +142,8 @@ export class ApplicationFollower {
       this.listener.onTick?.(report, this.lastAm);
       if (signal?.aborted) return this.result(report, 'aborted');
       if (deadline !== undefined && this.now() >= deadline) return this.result(report, 'deadline');
-      const pause = report.state === 'RUNNING' ? (this.options.pollMs ?? DEFAULT_POLL_MS) : (this.options.startupPollMs ?? DEFAULT_STARTUP_POLL_MS);
+      const pause =
+        report.state === 'RUNNING' ? (this.options.pollMs ?? DEFAULT_POLL_MS) : (this.options.startupPollMs ?? DEFAULT_STARTUP_POLL_MS);
       await this.sleep(deadline !== undefined ? Math.max(0, Math.min(pause, deadline - this.now())) : pause, signal);
     }
   }

@@ -42,7 +42,15 @@ export { FINAL_STATES, killApp, waitForEnd, type AppDeps, type WaitForEndOptions
 export { fetchAmStatus, parseAmStatus, type AmContainerEvent, type AmStatus } from './am-status.js';
 export { ContainerLogTail, DEFAULT_LOG_FILES, type LogLine } from './container-logs.js';
 export { containerIdsIn, discoverContainers, NodeDirectory, type ContainerLocation } from './containers.js';
-export { describeEnd, explainFailure, formatFailure, memoryKillWords, tailLines, type ContainerEnd, type ContainerFailure } from './failure.js';
+export {
+  describeEnd,
+  explainFailure,
+  formatFailure,
+  memoryKillWords,
+  tailLines,
+  type ContainerEnd,
+  type ContainerFailure,
+} from './failure.js';
 export { amContainerOf, ApplicationFollower, type FollowListener, type FollowOptions, type FollowResult, type LogScope } from './follow.js';
 export { bundleJob, JobBundleError, type JobBundle } from './job-bundle.js';
 // The job API, for `import type { Context } from 'spindle'` in job files (types only: the CLI loads

@@ -89,7 +89,10 @@ export async function bundleJob(file: string, options: BundleJobOptions = {}): P
     });
     const entryKey = Object.keys(result.metafile.inputs).find((k) => resolve(cwd, k) === path);
     if (entryKey !== undefined && result.metafile.inputs[entryKey]!.format === 'cjs') {
-      throw new JobBundleError(`cannot bundle ${file}; nothing was submitted: it is a CommonJS module; job files must be ES modules (import/export)`, { path });
+      throw new JobBundleError(
+        `cannot bundle ${file}; nothing was submitted: it is a CommonJS module; job files must be ES modules (import/export)`,
+        { path },
+      );
     }
     const code = result.outputFiles[0]!.text;
     if (options.outFile) {

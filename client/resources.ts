@@ -36,7 +36,8 @@ function isRemote(source: string): boolean {
 export async function checkShippedFiles(files: readonly ShippedFile[], reserved: ReadonlySet<string> = RESERVED_NAMES): Promise<void> {
   const seen = new Map<string, string>();
   for (const f of files) {
-    if (reserved.has(f.alias)) throw new ConfigError(`${f.option}: the name "${f.alias}" is used by spindle itself; give another with #alias`);
+    if (reserved.has(f.alias))
+      throw new ConfigError(`${f.option}: the name "${f.alias}" is used by spindle itself; give another with #alias`);
     const other = seen.get(f.alias);
     if (other) throw new ConfigError(`${f.option}: "${f.alias}" is already shipped by ${other}; give one of them another name with #alias`);
     seen.set(f.alias, f.option);

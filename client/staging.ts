@@ -27,7 +27,11 @@ export class StagingDir {
   }
 
   /** Uploads bytes or a local file under `name` and returns it as a YARN local resource. */
-  async put(name: string, content: Uint8Array | string | { localPath: string }, type: LocalResource['type'] = 'file'): Promise<LocalResource> {
+  async put(
+    name: string,
+    content: Uint8Array | string | { localPath: string },
+    type: LocalResource['type'] = 'file',
+  ): Promise<LocalResource> {
     const target = `${this.path}/${name}`;
     if (typeof content === 'object' && 'localPath' in content) {
       await stat(content.localPath); // a clear ENOENT before anything is sent

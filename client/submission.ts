@@ -153,7 +153,11 @@ export async function submitApp(
     const userFiles = { ...shipped, ...(node ? { [SHIPPED_NODE_NAME]: node.resource } : {}) };
     const nodeCommand = node ? `./${SHIPPED_NODE_NAME}` : (common.nodeBinary ?? 'node');
     const workload = await build({ appId, staging, cache, files: userFiles, nodeCommand, nodeShipped: node !== undefined });
-    checkSizes([{ option: '--am-memory', memoryMb: workload.amResource.memoryMb, vcores: workload.amResource.vcores }], app.maximumResourceCapability, appId);
+    checkSizes(
+      [{ option: '--am-memory', memoryMb: workload.amResource.memoryMb, vcores: workload.amResource.vcores }],
+      app.maximumResourceCapability,
+      appId,
+    );
 
     const spec: JobAppSpec = {
       version: APP_SPEC_VERSION,

@@ -97,30 +97,38 @@ export async function submitShellApp(deps: SubmitDeps, options: ShellAppOptions)
   const script = shellScript(options.command);
   const userEnv = options.environment ?? {};
 
-  return submitApp(deps, options, [{ option: '--memory', memoryMb }, { option: '--vcores', vcores }], async (stage) => {
-    const cmd = await stage.cache.put({ bytes: script });
-    const environment: Record<string, string> = {
-      ...userEnv,
-      NODE_OPTIONS: nodeOptionsFor(memoryMb, userEnv.NODE_OPTIONS),
-      // A shipped Node sits in the working directory; YARN expands $PWD and $PATH at launch.
-      ...(stage.nodeShipped ? { PATH: `$PWD:${userEnv.PATH ?? '$PATH'}` } : {}),
-    };
-    return {
-      name: 'spindle-run',
-      amResource: { memoryMb: amMemoryMb, vcores: amVcores },
-      amHeapMb: heapSizeFor(amMemoryMb),
-      shell: {
-        containers,
-        memoryMb,
-        vcores,
-        maxFailures,
-        localResources: { ...stage.files, [SHELL_SCRIPT_FILE]: cmd.resource },
-        environment,
-        ...(options.priority !== undefined ? { priority: options.priority } : {}),
-        ...(options.nodeLabel ? { nodeLabel: options.nodeLabel } : {}),
-      },
-    };
-  });
+  return submitApp(
+    deps,
+    options,
+    [
+      { option: '--memory', memoryMb },
+      { option: '--vcores', vcores },
+    ],
+    async (stage) => {
+      const cmd = await stage.cache.put({ bytes: script });
+      const environment: Record<string, string> = {
+        ...userEnv,
+        NODE_OPTIONS: nodeOptionsFor(memoryMb, userEnv.NODE_OPTIONS),
+        // A shipped Node sits in the working directory; YARN expands $PWD and $PATH at launch.
+        ...(stage.nodeShipped ? { PATH: `$PWD:${userEnv.PATH ?? '$PATH'}` } : {}),
+      };
+      return {
+        name: 'spindle-run',
+        amResource: { memoryMb: amMemoryMb, vcores: amVcores },
+        amHeapMb: heapSizeFor(amMemoryMb),
+        shell: {
+          containers,
+          memoryMb,
+          vcores,
+          maxFailures,
+          localResources: { ...stage.files, [SHELL_SCRIPT_FILE]: cmd.resource },
+          environment,
+          ...(options.priority !== undefined ? { priority: options.priority } : {}),
+          ...(options.nodeLabel ? { nodeLabel: options.nodeLabel } : {}),
+        },
+      };
+    },
+  );
 }
 
 export interface DriverAppOptions extends CommonAppOptions {

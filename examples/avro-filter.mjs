@@ -21,9 +21,7 @@ const PURCHASE = {
  */
 export default async function main(ctx, [input, output, type = 'purchase']) {
   const events = ctx.avroFile(input);
-  const kept = events
-    .filter((e) => e.type === type, { type })
-    .map((e) => ({ user: e.user, amount: e.amount ?? null, tags: e.tags ?? [] }));
+  const kept = events.filter((e) => e.type === type, { type }).map((e) => ({ user: e.user, amount: e.amount ?? null, tags: e.tags ?? [] }));
   await kept.saveAsAvroFile(output, PURCHASE, { codec: 'deflate', overwrite: true });
   return { events: await events.count(), kept: await ctx.avroFile(output).count() };
 }

@@ -25,7 +25,9 @@ export default async function main(ctx, [records = '1000000', output, partitions
   // First and last key of each partition: in order, partitions must not overlap.
   const edges = await sorted
     .mapPartitions(async (rs) => {
-      let first, last, n = 0;
+      let first,
+        last,
+        n = 0;
       for await (const r of rs) {
         first ??= r.key;
         last = r.key;

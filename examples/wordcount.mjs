@@ -13,7 +13,12 @@
  */
 export default async function main(ctx, [input, output, partitions = '4']) {
   if (!input || !output) throw new Error('usage: wordcount.mjs <input> <output> [partitions]');
-  const words = ctx.textFile(input).flatMap((line) => line.toLowerCase().split(/[^\p{L}\p{N}']+/u).filter(Boolean));
+  const words = ctx.textFile(input).flatMap((line) =>
+    line
+      .toLowerCase()
+      .split(/[^\p{L}\p{N}']+/u)
+      .filter(Boolean),
+  );
   // reduceByKey adds up counts on each map task before the shuffle, then per word at the reducer.
   const counts = words.map((w) => [w, 1]).reduceByKey((a, b) => a + b, { partitions: Number(partitions) });
   await counts.saveAsJsonFile(output, { overwrite: true });

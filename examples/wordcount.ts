@@ -5,7 +5,12 @@ import type { Context } from 'spindle';
 
 export default async function main(ctx: Context, [input, output, partitions = '4']: string[]) {
   if (!input || !output) throw new Error('usage: wordcount.ts <input> <output> [partitions]');
-  const words = ctx.textFile(input).flatMap((line) => line.toLowerCase().split(/[^\p{L}\p{N}']+/u).filter(Boolean));
+  const words = ctx.textFile(input).flatMap((line) =>
+    line
+      .toLowerCase()
+      .split(/[^\p{L}\p{N}']+/u)
+      .filter(Boolean),
+  );
   // [w, 1] is a [string, number] pair without annotations: map types two-element array literals as tuples.
   const counts = words.map((w) => [w, 1]).reduceByKey((a, b) => a + b, { partitions: Number(partitions) });
   await counts.saveAsJsonFile(output, { overwrite: true });

@@ -169,7 +169,9 @@ export class AvroSplitScanner {
     if (this.finished) return;
     this.finished = true;
     if (this.synced && this.buf.length > 0) {
-      throw new ProtocolError(`${this.what}: truncated Avro file: ${this.buf.length} bytes of an incomplete block at offset ${this.bufOffset}`);
+      throw new ProtocolError(
+        `${this.what}: truncated Avro file: ${this.buf.length} bytes of an incomplete block at offset ${this.bufOffset}`,
+      );
     }
   }
 }

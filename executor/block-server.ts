@@ -208,7 +208,11 @@ export class BlockClient {
   }
 
   close(): void {
-    for (const c of this.connections.values()) void c.then((x) => x.close(), () => {});
+    for (const c of this.connections.values())
+      void c.then(
+        (x) => x.close(),
+        () => {},
+      );
     this.connections.clear();
   }
 
@@ -225,7 +229,13 @@ export class BlockClient {
       });
       s.once('error', (err) => reject(new ConnectionError(`connect to block server ${address}: ${err.message}`, { cause: err })));
     });
-    const { channel } = await connectToDriver(socket, this.secret, { executorId: this.executorId, host: '', containerId: '', cores: 0, pid: process.pid });
+    const { channel } = await connectToDriver(socket, this.secret, {
+      executorId: this.executorId,
+      host: '',
+      containerId: '',
+      cores: 0,
+      pid: process.pid,
+    });
     return new BlockConnection(channel, address);
   }
 }

@@ -233,7 +233,9 @@ function fusedOp(node: FusedNode, next: (x: unknown) => void): (x: unknown) => v
           return;
         }
         if (r === null || r === undefined || typeof (r as Iterable<unknown>)[Symbol.iterator] !== 'function' || typeof r === 'string') {
-          throw new TypeError(`the function given to flatMap must return an array or another iterable (got ${typeof r === 'string' ? 'a string' : String(r)})`);
+          throw new TypeError(
+            `the function given to flatMap must return an array or another iterable (got ${typeof r === 'string' ? 'a string' : String(r)})`,
+          );
         }
         let items: unknown[];
         try {

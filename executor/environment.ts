@@ -43,15 +43,18 @@ export function parseExecutorArgs(argv: readonly string[]): ExecutorArgs {
   const driver = need('driver');
   const colon = driver.lastIndexOf(':');
   const port = Number(driver.slice(colon + 1));
-  if (colon <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) throw new ConfigError(`executor: --driver must be host:port, got ${driver}`);
+  if (colon <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535)
+    throw new ConfigError(`executor: --driver must be host:port, got ${driver}`);
   const cores = Number(values.get('cores') ?? '1');
-  if (!Number.isInteger(cores) || cores < 1) throw new ConfigError(`executor: --cores must be a whole number >= 1, got ${values.get('cores')}`);
+  if (!Number.isInteger(cores) || cores < 1)
+    throw new ConfigError(`executor: --cores must be a whole number >= 1, got ${values.get('cores')}`);
   return { driverHost: driver.slice(0, colon), driverPort: port, executorId: need('executor-id'), cores, jobPath: need('job') };
 }
 
 export function readExecutorEnvironment(env: Record<string, string | undefined>): ExecutorEnvironment {
   const tokenFile = env.HADOOP_TOKEN_FILE_LOCATION;
-  if (!tokenFile) throw new ConfigError('executor: HADOOP_TOKEN_FILE_LOCATION is not set: executors must run in a YARN container started by the AM');
+  if (!tokenFile)
+    throw new ConfigError('executor: HADOOP_TOKEN_FILE_LOCATION is not set: executors must run in a YARN container started by the AM');
   const localDirs = (env.LOCAL_DIRS ?? '').split(',').filter((d) => d !== '');
   const cpuProfileDir = env.SPINDLE_CPU_PROFILE_DIR?.trim();
   return {

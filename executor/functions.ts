@@ -9,7 +9,6 @@ import { decodeValue, ENV_MARKER } from '../protocols/driver-executor/index.js';
  * values become parameters of a wrapper around the source, shadowing module names of the same name.
  */
 
-
 /** A broadcast value on an executor: deserialized on first use, then shared by all tasks. */
 export class ExecutorBroadcast<T = unknown> {
   private decoded = false;

@@ -4,7 +4,15 @@
  * job bundle it loads is job-contract's.
  */
 export { RESULT_CHUNK_BYTES, runAction, type ActionOutcome, type ChunkSink } from './actions.js';
-export { AvroSplitScanner, SYNC_SIZE, blockDecompressor, decodeBlock, parseAvroHeader, type AvroBlock, type AvroHeader } from './avro-split.js';
+export {
+  AvroSplitScanner,
+  SYNC_SIZE,
+  blockDecompressor,
+  decodeBlock,
+  parseAvroHeader,
+  type AvroBlock,
+  type AvroHeader,
+} from './avro-split.js';
 export {
   BATCH_SIZE,
   computePartition,

@@ -76,7 +76,12 @@ async function worker(): Promise<void> {
   let shuffle: ShuffleEnv | undefined;
   if (setup.shuffle) {
     const client = new BlockClient(Buffer.from(setup.shuffle.secret), setup.shuffle.executorId);
-    shuffle = { ...setup.shuffle, fetch: (address, files, reduceId) => client.fetch(address, files, reduceId), fetchToFile: (address, file, reduceId, path) => client.fetchToFile(address, file, reduceId, path), note: log };
+    shuffle = {
+      ...setup.shuffle,
+      fetch: (address, files, reduceId) => client.fetch(address, files, reduceId),
+      fetchToFile: (address, file, reduceId, path) => client.fetchToFile(address, file, reduceId, path),
+      note: log,
+    };
   }
   serveWorker(job.evaluate, fs, shuffle);
 }
@@ -110,7 +115,10 @@ async function main(): Promise<number> {
   const blockPort = await blockServer.listen(0);
   const blockClient = new BlockClient(secret, args.executorId);
   // Buckets of the tasks running at once must fit beside everything else in the heap.
-  const memoryBytes = Math.min(DEFAULT_SHUFFLE_MEMORY_BYTES, Math.floor((getHeapStatistics().heap_size_limit * SHUFFLE_HEAP_FRACTION) / args.cores));
+  const memoryBytes = Math.min(
+    DEFAULT_SHUFFLE_MEMORY_BYTES,
+    Math.floor((getHeapStatistics().heap_size_limit * SHUFFLE_HEAP_FRACTION) / args.cores),
+  );
   const shuffleSetup = { dir: shuffleDir, address: `${env.host}:${blockPort}`, memoryBytes };
   const shuffle: ShuffleEnv = {
     ...shuffleSetup,
@@ -120,13 +128,18 @@ async function main(): Promise<number> {
   };
   const runner: TaskRunnerLike =
     args.cores > 1
-      ? new WorkerPool(new URL(import.meta.url), args.cores, {
-          jobPath: args.jobPath,
-          nameNodes: welcome.nameNodes,
-          hdfsUser: welcome.hdfsUser,
-          shuffle: { ...shuffleSetup, secret: new Uint8Array(secret), executorId: args.executorId },
-          ...(delegationToken ? { delegationToken } : {}),
-        }, Math.max(32, Math.floor((getHeapStatistics().heap_size_limit / 2 ** 20 - 16) / args.cores)))
+      ? new WorkerPool(
+          new URL(import.meta.url),
+          args.cores,
+          {
+            jobPath: args.jobPath,
+            nameNodes: welcome.nameNodes,
+            hdfsUser: welcome.hdfsUser,
+            shuffle: { ...shuffleSetup, secret: new Uint8Array(secret), executorId: args.executorId },
+            ...(delegationToken ? { delegationToken } : {}),
+          },
+          Math.max(32, Math.floor((getHeapStatistics().heap_size_limit / 2 ** 20 - 16) / args.cores)),
+        )
       : new TaskRunner(job.evaluate, fs, shuffle);
   const reason = await new Executor(channel, runner, { cores: args.cores, log }).run();
   const profile = await stopProfile().catch((err: unknown) => log(`writing the CPU profile failed: ${errorMessage(err)}`));

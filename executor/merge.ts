@@ -55,7 +55,10 @@ class Cursor<T> {
  * [key, combiner] pairs from [canonical key, key, combiner] triples sorted by canonical key, equal
  * keys merged with `mergeCombiners`; in batches.
  */
-export async function* combineSorted(triples: AsyncIterable<unknown[][]>, mergeCombiners: (a: unknown, b: unknown) => unknown): AsyncGenerator<[unknown, unknown][]> {
+export async function* combineSorted(
+  triples: AsyncIterable<unknown[][]>,
+  mergeCombiners: (a: unknown, b: unknown) => unknown,
+): AsyncGenerator<[unknown, unknown][]> {
   let out: [unknown, unknown][] = [];
   let canonical: unknown;
   let current: [unknown, unknown] | undefined;

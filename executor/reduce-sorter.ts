@@ -82,13 +82,19 @@ export class ReduceSorter {
     const memory = this.buffer;
     this.buffer = [];
     const merged: AsyncIterable<Keyed[]> =
-      this.runs.length === 0 ? memoryFrames(memory) : mergeSorted([...this.runs.map((r) => readFrames(r.path, 0, r.size) as AsyncIterable<Keyed[]>), memoryFrames(memory)], this.compare);
+      this.runs.length === 0
+        ? memoryFrames(memory)
+        : mergeSorted(
+            [...this.runs.map((r) => readFrames(r.path, 0, r.size) as AsyncIterable<Keyed[]>), memoryFrames(memory)],
+            this.compare,
+          );
     if (this.options.order !== 'group') {
       for await (const batch of merged) yield batch.map((r) => [r[1], r[2]] as Pair);
       return;
     }
     // Only a merge of runs can meet a group larger than memory (without runs, all of it is in memory already).
-    const groupLimit = this.runs.length === 0 ? Infinity : Math.max(1, Math.floor(this.options.memoryBytes / 2 / this.decodedBytesPerRecord()));
+    const groupLimit =
+      this.runs.length === 0 ? Infinity : Math.max(1, Math.floor(this.options.memoryBytes / 2 / this.decodedBytesPerRecord()));
     let out: Pair[] = [];
     let canonical: unknown;
     let key: unknown;

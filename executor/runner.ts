@@ -79,7 +79,13 @@ export class TaskRunner implements TaskRunnerLike {
     const shuffle = this.shuffle && { ...this.shuffle, scratch: new TaskScratch(this.shuffle.dir, `task_${task.tid}`) };
     try {
       const stage = this.stage(task.stageId);
-      const ctx = { inputs: inputsMap(decodeValue(task.inputs) as TaskInputs), fs: this.fs, cache: this.cache, metrics, ...(shuffle ? { shuffle } : {}) };
+      const ctx = {
+        inputs: inputsMap(decodeValue(task.inputs) as TaskInputs),
+        fs: this.fs,
+        cache: this.cache,
+        metrics,
+        ...(shuffle ? { shuffle } : {}),
+      };
       const stream = this.cancellable(task.tid, computePartition(stage, stage.plan.root, task.partition, ctx));
       const outcome = await runAction(stage, stream, task, this.fs, sink, shuffle);
       return {
@@ -155,7 +161,12 @@ const RUNTIME_DIR = new URL('.', import.meta.url).href;
  */
 export function userStack(stack: string): string {
   const lines = stack.split('\n');
-  const kept = lines.filter((line, i) => i === 0 || !/^\s+at /.test(line) || !(line.includes(RUNTIME_DIR) || line.includes('(node:internal') || /^\s+at node:internal/.test(line)));
+  const kept = lines.filter(
+    (line, i) =>
+      i === 0 ||
+      !/^\s+at /.test(line) ||
+      !(line.includes(RUNTIME_DIR) || line.includes('(node:internal') || /^\s+at node:internal/.test(line)),
+  );
   return kept.join('\n');
 }
 

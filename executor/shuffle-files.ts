@@ -64,7 +64,9 @@ export function* sizedFrames(segment: Buffer): Generator<SizedFrame> {
     }
     const length = segment.readUInt32BE(at);
     if (at + 4 + length > segment.length) {
-      throw new CorruptShuffleDataError(`shuffle segment: frame of ${length} bytes at byte ${at} runs past the segment (${segment.length})`);
+      throw new CorruptShuffleDataError(
+        `shuffle segment: frame of ${length} bytes at byte ${at} runs past the segment (${segment.length})`,
+      );
     }
     yield { records: decodeBody(segment.subarray(at + 4, at + 4 + length), `shuffle segment, frame at byte ${at}`), bytes: 4 + length };
     at += 4 + length;
@@ -105,7 +107,8 @@ export class SegmentFileWriter {
 
 /** Copies bytes [start, start + length) of a file into `out`, a piece at a time. */
 export async function copyRange(path: string, start: number, length: number, out: SegmentFileWriter): Promise<void> {
-  for (let at = 0; at < length; at += COPY_PIECE_BYTES) await out.write(await readRange(path, start + at, Math.min(COPY_PIECE_BYTES, length - at)));
+  for (let at = 0; at < length; at += COPY_PIECE_BYTES)
+    await out.write(await readRange(path, start + at, Math.min(COPY_PIECE_BYTES, length - at)));
 }
 const COPY_PIECE_BYTES = 1024 * 1024;
 
@@ -131,7 +134,11 @@ export async function readMapOutput(dir: string, name: string, reduceId: number)
 }
 
 /** Where segment `reduceId` of map output `name` in `dir` is: its data file and byte range. */
-export async function mapOutputRange(dir: string, name: string, reduceId: number): Promise<{ path: string; start: number; length: number }> {
+export async function mapOutputRange(
+  dir: string,
+  name: string,
+  reduceId: number,
+): Promise<{ path: string; start: number; length: number }> {
   if (!MAP_OUTPUT_NAME.test(name)) throw new Error(`not a map output file name: ${JSON.stringify(name)}`);
   const indexPath = join(dir, `${name}.index`);
   const sizes = parseIndex(await readFile(indexPath, 'utf8'), indexPath);
@@ -170,9 +177,12 @@ export async function* readSizedFrames(path: string, start: number, length: numb
       const size = head.readUInt32BE(0);
       // A length is trusted only as far as the range it sits in: never allocate past it.
       if (at + 4 + size > end) {
-        throw new CorruptShuffleDataError(`shuffle file ${path}: frame of ${size} bytes at byte ${at} runs past its range (ends at ${end})`, {
-          path,
-        });
+        throw new CorruptShuffleDataError(
+          `shuffle file ${path}: frame of ${size} bytes at byte ${at} runs past its range (ends at ${end})`,
+          {
+            path,
+          },
+        );
       }
       const body = Buffer.allocUnsafe(size);
       await readFully(handle, body, at + 4, path);

@@ -110,7 +110,9 @@ export async function fetchSegments(
               stats.fetchedToDisk++;
               return [{ path, bytes: got }];
             })
-          : withRetry(src, input.reduceId, async () => (await env.fetch(src.address, src.files, input.reduceId)).map((data) => ({ data, bytes: data.length })));
+          : withRetry(src, input.reduceId, async () =>
+              (await env.fetch(src.address, src.files, input.reduceId)).map((data) => ({ data, bytes: data.length })),
+            );
         fetched.then(() => {
           inFlight--;
           pump();
@@ -181,12 +183,25 @@ export async function* readShuffle(input: ShuffleReadInput, params: ShuffleParam
 }
 
 /** Combiners merged per key: in memory while they fit, else sorted runs merged at the end. */
-async function* aggregated(input: ShuffleReadInput, params: ShuffleParams, fns: Fn[], env: ShuffleEnv, scratch: TaskScratch, stats: ReadStats): BatchStream {
+async function* aggregated(
+  input: ShuffleReadInput,
+  params: ShuffleParams,
+  fns: Fn[],
+  env: ShuffleEnv,
+  scratch: TaskScratch,
+  stats: ReadStats,
+): BatchStream {
   const { mergeCombiners } = combinerFns(params, fns);
   const combiners = new SpillingCombiners(mergeCombiners, env.memoryBytes, scratch);
-  await fetchSegments(input, env, scratch, async (s) => {
-    for await (const frame of fetchedFrames(s)) await combiners.add(frame.records as [unknown, unknown][]);
-  }, stats);
+  await fetchSegments(
+    input,
+    env,
+    scratch,
+    async (s) => {
+      for await (const frame of fetchedFrames(s)) await combiners.add(frame.records as [unknown, unknown][]);
+    },
+    stats,
+  );
   stats.runs += combiners.spills;
   if (!params.sort) {
     yield* combiners.results();
@@ -209,23 +224,29 @@ async function* passedThrough(input: ShuffleReadInput, env: ShuffleEnv, scratch:
   let memory = 0;
   let spill: { path: string; fd: number; at: number } | undefined;
   try {
-    await fetchSegments(input, env, scratch, async (s) => {
-      if (!s.data) {
-        // Fetched into a scratch file, which goes once handled: keep it under another name.
-        const path = scratch.file('kept');
-        await rename(s.path, path);
-        kept.push({ path, start: 0, bytes: s.bytes });
-      } else if (memory + s.bytes <= env.memoryBytes) {
-        memory += s.bytes;
-        kept.push({ data: s.data });
-      } else {
-        spill ??= ((path) => ({ path, fd: openSync(path, 'w'), at: 0 }))(scratch.file('kept'));
-        writeFullySync(spill.fd, s.data);
-        kept.push({ path: spill.path, start: spill.at, bytes: s.bytes });
-        spill.at += s.bytes;
-        stats.keptOnDisk++;
-      }
-    }, stats);
+    await fetchSegments(
+      input,
+      env,
+      scratch,
+      async (s) => {
+        if (!s.data) {
+          // Fetched into a scratch file, which goes once handled: keep it under another name.
+          const path = scratch.file('kept');
+          await rename(s.path, path);
+          kept.push({ path, start: 0, bytes: s.bytes });
+        } else if (memory + s.bytes <= env.memoryBytes) {
+          memory += s.bytes;
+          kept.push({ data: s.data });
+        } else {
+          spill ??= ((path) => ({ path, fd: openSync(path, 'w'), at: 0 }))(scratch.file('kept'));
+          writeFullySync(spill.fd, s.data);
+          kept.push({ path: spill.path, start: spill.at, bytes: s.bytes });
+          spill.at += s.bytes;
+          stats.keptOnDisk++;
+        }
+      },
+      stats,
+    );
   } finally {
     if (spill) closeSync(spill.fd);
   }
@@ -239,12 +260,29 @@ async function* passedThrough(input: ShuffleReadInput, env: ShuffleEnv, scratch:
 }
 
 /** Grouped by key or sorted by key, within the budget (see ReduceSorter). */
-async function* sortedOrGrouped(input: ShuffleReadInput, params: ShuffleParams, env: ShuffleEnv, scratch: TaskScratch, stats: ReadStats): BatchStream {
-  const sorter = new ReduceSorter({ order: params.combine === 'group' ? 'group' : params.sort!, dir: env.dir, memoryBytes: env.memoryBytes, scratch });
+async function* sortedOrGrouped(
+  input: ShuffleReadInput,
+  params: ShuffleParams,
+  env: ShuffleEnv,
+  scratch: TaskScratch,
+  stats: ReadStats,
+): BatchStream {
+  const sorter = new ReduceSorter({
+    order: params.combine === 'group' ? 'group' : params.sort!,
+    dir: env.dir,
+    memoryBytes: env.memoryBytes,
+    scratch,
+  });
   try {
-    await fetchSegments(input, env, scratch, async (s) => {
-      for await (const frame of fetchedFrames(s)) await sorter.add(frame.records as [unknown, unknown][], frame.bytes);
-    }, stats);
+    await fetchSegments(
+      input,
+      env,
+      scratch,
+      async (s) => {
+        for await (const frame of fetchedFrames(s)) await sorter.add(frame.records as [unknown, unknown][], frame.bytes);
+      },
+      stats,
+    );
     stats.runs += sorter.spills;
     yield* sorter.sorted();
     stats.groups += sorter.spilledGroups;

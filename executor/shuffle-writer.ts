@@ -53,7 +53,14 @@ export function combinerFns(params: ShuffleParams, fns: Fn[]): { create: Fn; mer
 }
 
 /** Runs the map side of a shuffle over `stream`; resolves with where the output went. */
-export async function writeShuffle(stream: BatchStream, params: ShuffleParams, fns: Fn[], tid: number, mapId: number, env: ShuffleEnv): Promise<MapStatus & { records: number; bytes: number; spills: number }> {
+export async function writeShuffle(
+  stream: BatchStream,
+  params: ShuffleParams,
+  fns: Fn[],
+  tid: number,
+  mapId: number,
+  env: ShuffleEnv,
+): Promise<MapStatus & { records: number; bytes: number; spills: number }> {
   const name = `shuffle_${params.shuffleId}_${mapId}_${tid}`;
   const w = new BucketWriter(params, fns, env, name);
   try {
@@ -119,7 +126,8 @@ class BucketWriter {
   add(record: unknown): void {
     this.records++;
     const kv = plainRecord(record);
-    if (!Array.isArray(kv) || kv.length !== 2) throw new TypeError(`a shuffle needs [key, value] pairs, got ${kv === null ? 'null' : typeof kv}`);
+    if (!Array.isArray(kv) || kv.length !== 2)
+      throw new TypeError(`a shuffle needs [key, value] pairs, got ${kv === null ? 'null' : typeof kv}`);
     if (this.combined) {
       if (this.combined.add(kv[0], kv[1])) this.entries++;
     } else {
@@ -219,10 +227,13 @@ class BucketWriter {
 
   /** K-way merge of reducer r's sorted runs and memory (a frame of each at a time), combining equal keys. */
   private async mergeAggregated(r: number, file: SegmentFileWriter): Promise<void> {
-    const sources: AsyncIterable<unknown[][]>[] = this.runs.map((run) => readFrames(run.path, segmentStart(run.sizes, r), run.sizes[r]!) as AsyncIterable<unknown[][]>);
+    const sources: AsyncIterable<unknown[][]>[] = this.runs.map(
+      (run) => readFrames(run.path, segmentStart(run.sizes, r), run.sizes[r]!) as AsyncIterable<unknown[][]>,
+    );
     const memory = this.memoryTriples(r);
     sources.push(memoryFrames(memory));
-    for await (const out of combineSorted(mergeSorted(sources, byCanonical), this.combiners!.mergeCombiners)) await file.write(encodeFrame(out));
+    for await (const out of combineSorted(mergeSorted(sources, byCanonical), this.combiners!.mergeCombiners))
+      await file.write(encodeFrame(out));
   }
 
   /** Reducer r's combiners as [canonical key, key, combiner], sorted by canonical key. */

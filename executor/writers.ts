@@ -78,7 +78,8 @@ function checkRecord(type: avro.Type, record: unknown): void {
   const problems: string[] = [];
   const ok = type.isValid(record, {
     errorHook: (path: string[], value: unknown, t: avro.Type) => {
-      if (problems.length < 3) problems.push(`${path.length ? path.join('.') : '(record)'}: ${JSON.stringify(value) ?? String(value)} is not ${t.typeName}`);
+      if (problems.length < 3)
+        problems.push(`${path.length ? path.join('.') : '(record)'}: ${JSON.stringify(value) ?? String(value)} is not ${t.typeName}`);
     },
   });
   if (!ok) throw new TypeError(`saveAsAvroFile: a record does not match the schema: ${problems.join('; ')}`);

@@ -27,5 +27,7 @@ await build({
   // The driver never bundles jobs; keep esbuild (a native binary) out of the cluster bundles.
   external: ['esbuild'],
   // CommonJS dependencies (protobufjs, avsc) call require(); give the ESM bundle one.
-  banner: { js: "import { createRequire as __spindleCreateRequire } from 'node:module'; const require = __spindleCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __spindleCreateRequire } from 'node:module'; const require = __spindleCreateRequire(import.meta.url);",
+  },
 });

@@ -25,12 +25,23 @@ spindle('fs put -f README.md /tmp/spindle-demo/README.md', 'fs', 'put', '-f', 'R
 spindle('fs ls /tmp/spindle-demo', 'fs', 'ls', '/tmp/spindle-demo');
 spindle(
   `run -n 4 --memory 256m -- 'echo "hello from $CONTAINER_ID ($(node --version)), NodeManager port $NM_PORT"'`,
-  'run', '-n', '4', '--memory', '256m', '--name', 'spindle-demo', '--',
+  'run',
+  '-n',
+  '4',
+  '--memory',
+  '256m',
+  '--name',
+  'spindle-demo',
+  '--',
   'echo "hello from $CONTAINER_ID ($(node --version)), NodeManager port $NM_PORT"',
 );
 spindle(
   'submit examples/wordcount.ts /tmp/spindle-demo/README.md /tmp/spindle-demo/counts 2',
-  'submit', 'examples/wordcount.ts', '/tmp/spindle-demo/README.md', '/tmp/spindle-demo/counts', '2',
+  'submit',
+  'examples/wordcount.ts',
+  '/tmp/spindle-demo/README.md',
+  '/tmp/spindle-demo/counts',
+  '2',
 );
 spindle('fs ls /tmp/spindle-demo/counts', 'fs', 'ls', '/tmp/spindle-demo/counts');
 spindle('fs rm -r /tmp/spindle-demo', 'fs', 'rm', '-r', '/tmp/spindle-demo');

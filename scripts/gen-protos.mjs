@@ -13,11 +13,16 @@ for (const pkg of readdirSync(root, { withFileTypes: true })) {
   if (!pkg.isDirectory()) continue;
   const protoDir = join(root, pkg.name, 'proto');
   if (!existsSync(protoDir)) continue;
-  const files = readdirSync(protoDir).filter((f) => f.endsWith('.proto')).sort();
+  const files = readdirSync(protoDir)
+    .filter((f) => f.endsWith('.proto'))
+    .sort();
   if (files.length === 0) continue;
   const rootNs = new protobuf.Root();
   rootNs.resolvePath = (_origin, target) => join(protoDir, target.replace(/^.*\//, ''));
-  rootNs.loadSync(files.map((f) => join(protoDir, f)), { keepCase: true });
+  rootNs.loadSync(
+    files.map((f) => join(protoDir, f)),
+    { keepCase: true },
+  );
   rootNs.resolveAll();
   const out = join(protoDir, 'descriptor.generated.ts');
   const text =

@@ -41,9 +41,11 @@ export interface ShippedFn {
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const RESERVED = new Set(
-  ('break case catch class const continue debugger default delete do else enum export extends false finally for ' +
+  (
+    'break case catch class const continue debugger default delete do else enum export extends false finally for ' +
     'function if import in instanceof new null return super switch this throw true try typeof var void while with ' +
-    'yield let static implements interface package private protected public await arguments eval').split(' '),
+    'yield let static implements interface package private protected public await arguments eval'
+  ).split(' '),
 );
 
 let builtins: Map<Function, string> | undefined;
@@ -53,8 +55,24 @@ function builtinName(fn: Function): string | undefined {
   if (!builtins) {
     builtins = new Map();
     const g = globalThis as Record<string, unknown>;
-    for (const name of ['String', 'Number', 'Boolean', 'BigInt', 'Symbol', 'Date', 'Array', 'Object', 'parseInt', 'parseFloat',
-      'isNaN', 'isFinite', 'encodeURIComponent', 'decodeURIComponent', 'encodeURI', 'decodeURI']) {
+    for (const name of [
+      'String',
+      'Number',
+      'Boolean',
+      'BigInt',
+      'Symbol',
+      'Date',
+      'Array',
+      'Object',
+      'parseInt',
+      'parseFloat',
+      'isNaN',
+      'isFinite',
+      'encodeURIComponent',
+      'decodeURIComponent',
+      'encodeURI',
+      'decodeURI',
+    ]) {
       if (typeof g[name] === 'function') builtins.set(g[name] as Function, name);
     }
     for (const ns of ['JSON', 'Math', 'Number', 'String', 'Object', 'Array', 'Date']) {

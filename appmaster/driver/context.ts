@@ -100,15 +100,27 @@ export class JobContext implements Context, DatasetHost {
     }
     checkSlices('parallelize', numSlices);
     const items = [...data];
-    const partitions: SourcePartition[] = slices(items.length, numSlices).map(([from, to]) => ({ input: items.slice(from, to), hosts: [] }));
-    return new Dataset<T>(this, this.source('parallelize', `parallelize(${items.length})`, async () => partitions));
+    const partitions: SourcePartition[] = slices(items.length, numSlices).map(([from, to]) => ({
+      input: items.slice(from, to),
+      hosts: [],
+    }));
+    return new Dataset<T>(
+      this,
+      this.source('parallelize', `parallelize(${items.length})`, async () => partitions),
+    );
   }
 
   range(n: number, numSlices: number = this.defaultParallelism): Dataset<number> {
     if (!Number.isSafeInteger(n) || n < 0) throw new JobDefinitionError(`range: n must be a whole number >= 0 (got ${n})`);
     checkSlices('range', numSlices);
-    const partitions: SourcePartition[] = slices(n, numSlices).map(([start, end]) => ({ input: { start, end } satisfies RangeSlice, hosts: [] }));
-    return new Dataset<number>(this, this.source('range', `range(${n})`, async () => partitions));
+    const partitions: SourcePartition[] = slices(n, numSlices).map(([start, end]) => ({
+      input: { start, end } satisfies RangeSlice,
+      hosts: [],
+    }));
+    return new Dataset<number>(
+      this,
+      this.source('range', `range(${n})`, async () => partitions),
+    );
   }
 
   broadcast<T>(value: T): Broadcast<T> {
@@ -126,7 +138,12 @@ export class JobContext implements Context, DatasetHost {
   }
 
   /** @internal The commit protocol around a save action. */
-  async save(node: DatasetNode, format: 'text' | 'json' | 'avro', path: string, options: SaveOptions & { schema?: unknown; codec?: string }): Promise<void> {
+  async save(
+    node: DatasetNode,
+    format: 'text' | 'json' | 'avro',
+    path: string,
+    options: SaveOptions & { schema?: unknown; codec?: string },
+  ): Promise<void> {
     const action = ACTIONS[format];
     if (format === 'avro') checkAvroSchema(options.schema, options.codec);
     const output = resolvePath(path, this.home);
@@ -149,7 +166,8 @@ export class JobContext implements Context, DatasetHost {
         fns: [],
         params,
         label: `${action} ${output}`,
-        onTaskSucceeded: (partition, status) => committer.commitTask(partition, (decodeValue(status.result!) as SaveResult).path, extension),
+        onTaskSucceeded: (partition, status) =>
+          committer.commitTask(partition, (decodeValue(status.result!) as SaveResult).path, extension),
       });
       await committer.commitJob();
     } catch (err) {
@@ -165,7 +183,12 @@ export class JobContext implements Context, DatasetHost {
     await Promise.all([...this.open].map((c) => c.abortJob()));
   }
 
-  private fileSource<T>(op: 'text' | 'json' | 'avro', what: string, path: string | readonly string[], options: FileSourceOptions): Dataset<T> {
+  private fileSource<T>(
+    op: 'text' | 'json' | 'avro',
+    what: string,
+    path: string | readonly string[],
+    options: FileSourceOptions,
+  ): Dataset<T> {
     const patterns = typeof path === 'string' ? [path] : [...path];
     if (patterns.length === 0 || patterns.some((p) => typeof p !== 'string' || p.trim() === '')) {
       throw new JobDefinitionError(`${what}: give a path, a directory or a glob (or a non-empty array of them)`);
@@ -185,7 +208,8 @@ export class JobContext implements Context, DatasetHost {
 }
 
 function checkSlices(what: string, numSlices: number): void {
-  if (!Number.isInteger(numSlices) || numSlices < 1) throw new JobDefinitionError(`${what}: numSlices must be a whole number >= 1 (got ${numSlices})`);
+  if (!Number.isInteger(numSlices) || numSlices < 1)
+    throw new JobDefinitionError(`${what}: numSlices must be a whole number >= 1 (got ${numSlices})`);
 }
 
 /** [from, to) of each of `k` slices of `n` items, as even as possible. */

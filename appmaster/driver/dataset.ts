@@ -60,7 +60,12 @@ export interface DatasetHost {
   /** Partitions of a shuffle when the job does not say. */
   readonly defaultParallelism: number;
   node<O extends NodeOpName>(op: O, parents: DatasetNode[], fns: ShippedFn[], params: NodeParams<O>, label: string): DatasetNode;
-  save(dataset: DatasetNode, format: 'text' | 'json' | 'avro', path: string, options: SaveOptions & { schema?: unknown; codec?: string }): Promise<void>;
+  save(
+    dataset: DatasetNode,
+    format: 'text' | 'json' | 'avro',
+    path: string,
+    options: SaveOptions & { schema?: unknown; codec?: string },
+  ): Promise<void>;
 }
 
 /** Records in the first take() round; later rounds grow by this factor (as Spark does). */
@@ -124,7 +129,8 @@ export class Dataset<T> {
   union(...others: Dataset<T>[]): Dataset<T> {
     if (others.length === 0) return this;
     for (const o of others) {
-      if (!(o instanceof Dataset) || o.host !== this.host) throw new JobDefinitionError('union: every dataset must come from the same Context');
+      if (!(o instanceof Dataset) || o.host !== this.host)
+        throw new JobDefinitionError('union: every dataset must come from the same Context');
     }
     return new Dataset(this.host, this.host.node('union', [this.node, ...others.map((o) => o.node)], [], null, 'union'));
   }
@@ -286,7 +292,9 @@ export class Dataset<T> {
 
   /** Records per key, as a Map on the driver. */
   async countByKey<K, V>(this: Dataset<[K, V]>): Promise<Map<K, number>> {
-    const counts = await this.mapValues(() => 1).reduceByKey((a, b) => a + b).collect();
+    const counts = await this.mapValues(() => 1)
+      .reduceByKey((a, b) => a + b)
+      .collect();
     return new Map(counts);
   }
 
@@ -436,7 +444,11 @@ export class Dataset<T> {
     while (out.length < n && scanned < total) {
       const tryCount = scanned === 0 ? 1 : Math.min(total - scanned, scanned * TAKE_SCALE_UP);
       const parts = Array.from({ length: tryCount }, (_, i) => scanned + i);
-      const outcomes = await this.host.engine.run(this.node, { kind: 'take', fns: [], params: { n: n - out.length }, label: `take(${n})` }, parts);
+      const outcomes = await this.host.engine.run(
+        this.node,
+        { kind: 'take', fns: [], params: { n: n - out.length }, label: `take(${n})` },
+        parts,
+      );
       for (const r of concatChunks<T>(outcomes.map((o) => o.chunks))) {
         if (out.length >= n) break;
         out.push(r);

@@ -129,7 +129,11 @@ export class Engine {
           for (const stage of stageOrder(final)) if (stage.kind === 'shuffle-map') await this.runMapStage(stage, job);
           const tasks = parts
             .filter((p) => !results.has(p))
-            .map((p) => ({ partition: p, hosts: this.index.preferredHosts(node, p), inputs: taskInputs(final, this.index, p, this.shuffleInput) }));
+            .map((p) => ({
+              partition: p,
+              hosts: this.index.preferredHosts(node, p),
+              inputs: taskInputs(final, this.index, p, this.shuffleInput),
+            }));
           await this.runTaskSet(final.id, description, tasks, payload, (partition, status, chunks) => {
             results.set(partition, { partition, status, chunks });
             return action.onTaskSucceeded?.(partition, status);
@@ -194,9 +198,15 @@ export class Engine {
       inputs: taskInputs(stage, this.index, p, this.shuffleInput),
     }));
     try {
-      await this.runTaskSet(stage.id, description, tasks, this.payload(plan, stage, stage.shuffleNode!.fns), (partition, status, _chunks, executorId) => {
-        this.mapOutputs.add(dep.shuffleId, partition, executorId, decodeValue(status.result!) as MapStatus);
-      });
+      await this.runTaskSet(
+        stage.id,
+        description,
+        tasks,
+        this.payload(plan, stage, stage.shuffleNode!.fns),
+        (partition, status, _chunks, executorId) => {
+          this.mapOutputs.add(dep.shuffleId, partition, executorId, decodeValue(status.result!) as MapStatus);
+        },
+      );
     } finally {
       this.options.forgetStage?.(stage.id);
     }
@@ -279,4 +289,3 @@ export function lineage(node: DatasetNode): string {
   if (n) chain.unshift('...');
   return chain.join(' → ');
 }
-

@@ -90,7 +90,11 @@ function escapeRegExp(c: string): string {
 }
 
 /** The files (not directories) a pattern names, sorted by path. */
-export async function expandPattern(fs: ListingFs, pattern: string, what: string): Promise<{ path: string; length: number; blockSize: number }[]> {
+export async function expandPattern(
+  fs: ListingFs,
+  pattern: string,
+  what: string,
+): Promise<{ path: string; length: number; blockSize: number }[]> {
   const parts = pattern.split('/').filter(Boolean);
   let current = ['/'];
   let globbed = false;

@@ -27,7 +27,10 @@ function log(message: string): void {
 
 function waitForInit(): Promise<InitMessage> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no init message from the ApplicationMaster within ${INIT_TIMEOUT_MS} ms`)), INIT_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`no init message from the ApplicationMaster within ${INIT_TIMEOUT_MS} ms`)),
+      INIT_TIMEOUT_MS,
+    );
     const onMessage = (m: unknown): void => {
       if (isAmMessage(m) && m.type === 'init') {
         clearTimeout(timer);

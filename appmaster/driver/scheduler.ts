@@ -139,11 +139,14 @@ export class TaskScheduler {
       if (!set.active || set.state[a.index] !== 'running') continue;
       set.losses[a.index]!++;
       if (set.losses[a.index]! >= MAX_LOSSES_PER_TASK) {
-        this.failSet(set, new TaskFailedError(
-          `partition ${set.spec.tasks[a.index]!.partition} of stage ${set.spec.stageId} (${set.spec.description}) ` +
-            `lost its executor ${set.losses[a.index]} times; the last was ${id} on ${e.link.host}`,
-          failureOf(set, a, { name: 'ExecutorLost', message: `executor ${id} was lost`, stack: '', kind: 'SYSTEM' }),
-        ));
+        this.failSet(
+          set,
+          new TaskFailedError(
+            `partition ${set.spec.tasks[a.index]!.partition} of stage ${set.spec.stageId} (${set.spec.description}) ` +
+              `lost its executor ${set.losses[a.index]} times; the last was ${id} on ${e.link.host}`,
+            failureOf(set, a, { name: 'ExecutorLost', message: `executor ${id} was lost`, stack: '', kind: 'SYSTEM' }),
+          ),
+        );
         continue;
       }
       set.state[a.index] = 'pending';
@@ -224,21 +227,36 @@ export class TaskScheduler {
     }
     set.failedAttempts++;
     set.failures[a.index]!++;
-    const error = u.error ?? { kind: 'SYSTEM' as const, name: 'Error', message: 'the executor reported a failure without an error', stack: '' };
+    const error = u.error ?? {
+      kind: 'SYSTEM' as const,
+      name: 'Error',
+      message: 'the executor reported a failure without an error',
+      stack: '',
+    };
     const attempts = set.failures[a.index]!;
     // Map output that cannot be fetched (the reader has retried already) is the engine's to
     // recompute: the set fails at once so that it can.
     const fetchFailed = error.name === FETCH_FAILED;
     if (error.kind === 'CLOSURE' || fetchFailed || attempts >= set.spec.maxAttempts) {
       const failure = failureOf(set, a, error);
-      const why = error.kind === 'CLOSURE' ? 'failed (retrying cannot help)' : fetchFailed ? 'could not fetch map output' : `failed ${attempts} time(s)`;
+      const why =
+        error.kind === 'CLOSURE'
+          ? 'failed (retrying cannot help)'
+          : fetchFailed
+            ? 'could not fetch map output'
+            : `failed ${attempts} time(s)`;
       // A V8 stack starts with "Name: message"; without one, say at least that.
-      const detail = error.stack.startsWith(`${error.name}`) ? error.stack : `${error.name}: ${error.message}${error.stack ? `\n${error.stack}` : ''}`;
-      this.failSet(set, new TaskFailedError(
-        `partition ${failure.partition} of stage ${set.spec.stageId} (${set.spec.description}) ${why}; ` +
-          `last: attempt ${failure.attempt} on executor ${failure.executorId} (${failure.host}):\n${detail}`,
-        failure,
-      ));
+      const detail = error.stack.startsWith(`${error.name}`)
+        ? error.stack
+        : `${error.name}: ${error.message}${error.stack ? `\n${error.stack}` : ''}`;
+      this.failSet(
+        set,
+        new TaskFailedError(
+          `partition ${failure.partition} of stage ${set.spec.stageId} (${set.spec.description}) ${why}; ` +
+            `last: attempt ${failure.attempt} on executor ${failure.executorId} (${failure.host}):\n${detail}`,
+          failure,
+        ),
+      );
       return;
     }
     (set.excluded[a.index] ??= new Set()).add(executorId);
@@ -310,7 +328,12 @@ export class TaskScheduler {
    * The next task for `e`: [set, index]; or a time at which a non-local task may go to it; or
    * undefined (nothing for it) / 'wait' (no free slot).
    */
-  private pickFor(e: ExecutorState, pipelined: boolean, now: number, liveHosts: Set<string>): [TaskSet, number] | number | 'wait' | undefined {
+  private pickFor(
+    e: ExecutorState,
+    pipelined: boolean,
+    now: number,
+    liveHosts: Set<string>,
+  ): [TaskSet, number] | number | 'wait' | undefined {
     let earliest: number | undefined;
     for (const set of this.sets) {
       const limit = pipelined ? this.slotLimit(e, set) : e.link.cores;
@@ -348,7 +371,10 @@ export class TaskScheduler {
 
   private slotLimit(e: ExecutorState, set: TaskSet): number {
     const cores = e.link.cores;
-    const perCore = set.avgTaskMs === undefined ? 1 : Math.min(this.maxPipelinePerCore, Math.floor(this.pipelineTargetMs / Math.max(set.avgTaskMs, 0.001)));
+    const perCore =
+      set.avgTaskMs === undefined
+        ? 1
+        : Math.min(this.maxPipelinePerCore, Math.floor(this.pipelineTargetMs / Math.max(set.avgTaskMs, 0.001)));
     return cores + cores * perCore;
   }
 

@@ -25,7 +25,12 @@ export interface ShuffleRequest {
 }
 
 /** A new 'shuffle' node over `parent`. `sample` collects keys for range bounds (sort only). */
-export function shuffleNode(host: DatasetHost, parent: DatasetNode, req: ShuffleRequest, sample?: (perPartition: number) => Promise<unknown[]>): DatasetNode {
+export function shuffleNode(
+  host: DatasetHost,
+  parent: DatasetNode,
+  req: ShuffleRequest,
+  sample?: (perPartition: number) => Promise<unknown[]>,
+): DatasetNode {
   checkPartitions(req.label, req.numPartitions);
   const shuffleId = host.engine.newShuffleId();
   const params: ShuffleParams = {
@@ -105,4 +110,3 @@ export function tagSide(kv: [unknown, unknown]): [unknown, [number, unknown]] {
   return [kv[0], [side, kv[1]]];
 }
 declare const side: number;
-

@@ -145,7 +145,11 @@ export class TaskServer {
     let accepted: { channel: MessageChannel; executor: ExecutorIdentity };
     try {
       accepted = await acceptExecutor(socket, this.secret, this.welcome, (hello) =>
-        this.closing ? 'the job has finished' : this.sessions.has(hello.executorId) ? `executor ${hello.executorId} is already registered` : undefined,
+        this.closing
+          ? 'the job has finished'
+          : this.sessions.has(hello.executorId)
+            ? `executor ${hello.executorId} is already registered`
+            : undefined,
       );
     } catch (err) {
       this.events.log?.(`refused a connection from ${socket.remoteAddress}: ${errorMessage(err)}`);

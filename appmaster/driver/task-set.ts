@@ -81,7 +81,11 @@ export class TaskSet {
   }
 }
 
-export function failureOf(set: TaskSet, a: Attempt, error: { kind: TaskFailure['kind']; name: string; message: string; stack: string }): TaskFailure {
+export function failureOf(
+  set: TaskSet,
+  a: Attempt,
+  error: { kind: TaskFailure['kind']; name: string; message: string; stack: string },
+): TaskFailure {
   return {
     stageId: set.spec.stageId,
     partition: set.spec.tasks[a.index]!.partition,
@@ -109,4 +113,3 @@ export function progressOf(set: TaskSet): TaskSetProgress {
     bytesWritten: set.bytesWritten,
   };
 }
-

@@ -40,7 +40,9 @@ export function speedupChart(rows: readonly Row[], title: string): string {
   for (let p = MIN_LOG2; p <= maxLog2; p++) {
     const v = 2 ** p;
     const xv = x(v);
-    out.push(`<line x1="${xv}" y1="${TOP}" x2="${xv}" y2="${plotBottom}" stroke="${p === 0 ? '#333' : '#ddd'}" stroke-width="${p === 0 ? 1.5 : 1}"/>`);
+    out.push(
+      `<line x1="${xv}" y1="${TOP}" x2="${xv}" y2="${plotBottom}" stroke="${p === 0 ? '#333' : '#ddd'}" stroke-width="${p === 0 ? 1.5 : 1}"/>`,
+    );
     out.push(`<text x="${xv}" y="${plotBottom + 16}" text-anchor="middle" fill="#555">${v >= 1 ? v : `1/${1 / v}`}×</text>`);
   }
   rows.forEach((row, i) => {
@@ -65,7 +67,10 @@ export function speedupChart(rows: readonly Row[], title: string): string {
       const xg = x(goal);
       out.push(`<line x1="${xg}" y1="${y + 3}" x2="${xg}" y2="${y + ROW_H - 3}" stroke="#b22" stroke-width="2"/>`);
     }
-    const other = row.goal && row.goal.field !== 'speedup' && typeof goalValue === 'number' ? ` (${row.goal.field} ${Math.round(goalValue).toLocaleString('en-US')})` : '';
+    const other =
+      row.goal && row.goal.field !== 'speedup' && typeof goalValue === 'number'
+        ? ` (${row.goal.field} ${Math.round(goalValue).toLocaleString('en-US')})`
+        : '';
     const text = `${value.toFixed(2)}×${label === 'speedup' ? '' : ` ${label}`}${other}`;
     // Right of the bar, the 1× line and the goal tick, whichever is furthest right.
     out.push(`<text x="${Math.max(x(value), x(1), goal !== undefined ? x(goal) : 0) + 6}" y="${mid + 4}">${esc(text)}</text>`);

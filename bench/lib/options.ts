@@ -62,9 +62,13 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       }
       case '--only': {
-        const names = value().split(',').map((s) => s.trim()).filter(Boolean);
+        const names = value()
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
         const unknown = names.filter((n) => !(ROW_NAMES as readonly string[]).includes(n));
-        if (unknown.length > 0 || names.length === 0) throw new Error(`--only: unknown workload ${unknown.join(', ') || '(none)'}; known: ${ROW_NAMES.join(', ')}`);
+        if (unknown.length > 0 || names.length === 0)
+          throw new Error(`--only: unknown workload ${unknown.join(', ') || '(none)'}; known: ${ROW_NAMES.join(', ')}`);
         only = names as RowName[];
         break;
       }

@@ -124,7 +124,8 @@ export function markdownTable(rows: readonly Row[]): string {
   for (const r of rows) {
     const h = headline(r);
     const value = h.value == null ? '—' : `${h.value.toFixed(2)}×${h.label === 'speedup' ? '' : ` (${h.label})`}`;
-    const spindle = r.name === 'am-memory' ? (r.spindle_mb != null ? `${r.spindle_mb} MB` : '—') : seconds(r.spindle_s, r.spindle_min_s, r.spindle_max_s);
+    const spindle =
+      r.name === 'am-memory' ? (r.spindle_mb != null ? `${r.spindle_mb} MB` : '—') : seconds(r.spindle_s, r.spindle_min_s, r.spindle_max_s);
     const peer = r.name === 'am-memory' ? (r.peer_mb != null ? `${r.peer_mb} MB` : '—') : seconds(r.peer_s, r.peer_min_s, r.peer_max_s);
     lines.push(`| ${r.name}${r.quick ? ' (quick)' : ''} | ${spindle} | ${r.peer} | ${peer} | ${value} | ${goalText(r)} | ${notes(r)} |`);
   }

@@ -25,7 +25,11 @@ export function numberFlags<T extends Record<string, number>>(argv: readonly str
     const flag = argv[i]!;
     const name = flag.replace(/^--/, '');
     if (!flag.startsWith('--') || !(name in defaults)) {
-      throw new Error(`unknown argument ${flag} (known: ${Object.keys(defaults).map((k) => `--${k}`).join(' ')})`);
+      throw new Error(
+        `unknown argument ${flag} (known: ${Object.keys(defaults)
+          .map((k) => `--${k}`)
+          .join(' ')})`,
+      );
     }
     const value = Number(argv[++i]);
     if (!Number.isFinite(value) || value <= 0) throw new Error(`${flag} needs a positive number`);

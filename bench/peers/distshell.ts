@@ -37,18 +37,24 @@ export interface DistShell {
 /** Resolves the jars with Maven (once) and builds the merged AM jar in `<peers>/distributedshell-<v>`. */
 export function installDistShell(peers: string): DistShell {
   const dir = join(peers, `distributedshell-${DISTSHELL_VERSION}`);
-  const installSeconds = installOnce(dir, `hadoop-yarn-applications-distributedshell ${DISTSHELL_VERSION} + jersey ${JERSEY1_VERSION} (Maven)`, () => {
-    const jars = join(dir, 'jars');
-    for (const artifact of ARTIFACTS) {
-      run('mvn', ['-B', '-q', '-Dstyle.color=never', 'dependency:copy', `-Dartifact=${artifact}`, `-DoutputDirectory=${jars}`], { cwd: dir });
-    }
-    const classes = join(dir, 'classes');
-    mkdirSync(classes);
-    for (const jar of readdirSync(jars)) run('jar', ['xf', join(jars, jar)], { cwd: classes });
-    rmSync(join(classes, 'META-INF'), { recursive: true, force: true });
-    run('jar', ['cf', join(dir, AM_JAR), '-C', classes, '.']);
-    rmSync(classes, { recursive: true, force: true });
-  });
+  const installSeconds = installOnce(
+    dir,
+    `hadoop-yarn-applications-distributedshell ${DISTSHELL_VERSION} + jersey ${JERSEY1_VERSION} (Maven)`,
+    () => {
+      const jars = join(dir, 'jars');
+      for (const artifact of ARTIFACTS) {
+        run('mvn', ['-B', '-q', '-Dstyle.color=never', 'dependency:copy', `-Dartifact=${artifact}`, `-DoutputDirectory=${jars}`], {
+          cwd: dir,
+        });
+      }
+      const classes = join(dir, 'classes');
+      mkdirSync(classes);
+      for (const jar of readdirSync(jars)) run('jar', ['xf', join(jars, jar)], { cwd: classes });
+      rmSync(join(classes, 'META-INF'), { recursive: true, force: true });
+      run('jar', ['cf', join(dir, AM_JAR), '-C', classes, '.']);
+      rmSync(classes, { recursive: true, force: true });
+    },
+  );
   return { version: DISTSHELL_VERSION, jar: join(dir, AM_JAR), installSeconds };
 }
 
@@ -72,13 +78,20 @@ export function distShellCommand(ds: DistShell, options: DistShellOptions): { co
     '-cp',
     `${options.confDir}:${options.hadoopClasspath}:${ds.jar}`,
     'org.apache.hadoop.yarn.applications.distributedshell.Client',
-    '-jar', ds.jar,
-    '-appname', options.name,
-    '-application_tags', options.tag,
-    '-num_containers', String(options.containers),
-    '-container_memory', String(options.containerMemoryMb),
-    '-master_memory', String(DS_MASTER_MEMORY_MB),
-    '-shell_command', options.shellCommand,
+    '-jar',
+    ds.jar,
+    '-appname',
+    options.name,
+    '-application_tags',
+    options.tag,
+    '-num_containers',
+    String(options.containers),
+    '-container_memory',
+    String(options.containerMemoryMb),
+    '-master_memory',
+    String(DS_MASTER_MEMORY_MB),
+    '-shell_command',
+    options.shellCommand,
   ];
   return { command: 'java', args, env: { ...process.env, HADOOP_CONF_DIR: options.confDir } };
 }

@@ -44,7 +44,16 @@ export function installPySpark(peers: string, python = 'python3'): PySpark {
   const installSeconds = installOnce(dir, `pyspark ${PYSPARK_VERSION} (pip, virtualenv)`, () => {
     checkPython(python);
     run(python, ['-m', 'venv', dir]);
-    run(venvPython, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '-q', `pyspark==${PYSPARK_VERSION}`, `py4j==${PY4J_VERSION}`]);
+    run(venvPython, [
+      '-m',
+      'pip',
+      'install',
+      '--disable-pip-version-check',
+      '--no-input',
+      '-q',
+      `pyspark==${PYSPARK_VERSION}`,
+      `py4j==${PY4J_VERSION}`,
+    ]);
   });
   const site = run(venvPython, ['-c', 'import pyspark, os; print(os.path.dirname(pyspark.__file__))']).trim();
   return { version: PYSPARK_VERSION, python: venvPython, home: site, installSeconds };
@@ -74,7 +83,8 @@ export interface SparkSubmitOptions {
 export function sparkSubmit(spark: PySpark, options: SparkSubmitOptions): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
   const lib = join(spark.home, 'python', 'lib');
   const py4j = existsSync(lib) ? readdirSync(lib).find((f) => /^py4j-.*-src\.zip$/.test(f)) : undefined;
-  if (!py4j || !existsSync(join(lib, 'pyspark.zip'))) throw new Error(`no pyspark.zip / py4j zip in ${lib}: reinstall (rm -r ${join(spark.home, '..')})`);
+  if (!py4j || !existsSync(join(lib, 'pyspark.zip')))
+    throw new Error(`no pyspark.zip / py4j zip in ${lib}: reinstall (rm -r ${join(spark.home, '..')})`);
   const conf: Record<string, string> = {
     'spark.yarn.jars': `local:${join(spark.home, 'jars')}/*`,
     'spark.yarn.tags': options.tag,
@@ -84,12 +94,18 @@ export function sparkSubmit(spark: PySpark, options: SparkSubmitOptions): { comm
   };
   const e = options.executors;
   const args = [
-    '--master', 'yarn',
-    '--deploy-mode', 'cluster',
-    '--name', options.name,
-    '--num-executors', String(e.executors),
-    '--executor-cores', String(e.cores),
-    '--executor-memory', `${e.memoryMb}m`,
+    '--master',
+    'yarn',
+    '--deploy-mode',
+    'cluster',
+    '--name',
+    options.name,
+    '--num-executors',
+    String(e.executors),
+    '--executor-cores',
+    String(e.cores),
+    '--executor-memory',
+    `${e.memoryMb}m`,
     ...Object.entries(conf).flatMap(([k, v]) => ['--conf', `${k}=${v}`]),
     options.script,
     ...(options.args ?? []),

@@ -60,18 +60,36 @@ export function spindleCommands(repoRoot: string, confDir: string, containerMemo
     via,
     run: (containers, command, app) =>
       via.run === 'cli'
-        ? { command: node, args: [cli, 'run', '-n', String(containers), '--memory', `${containerMemoryMb}m`, ...label(app), '--', ...command], env }
+        ? {
+            command: node,
+            args: [cli, 'run', '-n', String(containers), '--memory', `${containerMemoryMb}m`, ...label(app), '--', ...command],
+            env,
+          }
         : { command: node, args: [shim, 'run', String(containers), String(containerMemoryMb), '--', ...command], env },
     submit: (jobFile, e, app) =>
       via.submit === 'cli'
         ? {
             command: node,
-            args: [cli, 'submit', '--executors', String(e.executors), '--executor-cores', String(e.cores), '--executor-memory', `${e.memoryMb}m`, ...label(app), jobFile],
+            args: [
+              cli,
+              'submit',
+              '--executors',
+              String(e.executors),
+              '--executor-cores',
+              String(e.cores),
+              '--executor-memory',
+              `${e.memoryMb}m`,
+              ...label(app),
+              jobFile,
+            ],
             env,
           }
         : undefined,
     put: (local, remote) =>
-      via.fs === 'cli' ? { command: node, args: [cli, 'fs', 'put', '-f', local, remote], env } : { command: node, args: [shim, 'put', local, remote], env },
-    cat: (remote) => (via.fs === 'cli' ? { command: node, args: [cli, 'fs', 'cat', remote], env } : { command: node, args: [shim, 'cat', remote], env }),
+      via.fs === 'cli'
+        ? { command: node, args: [cli, 'fs', 'put', '-f', local, remote], env }
+        : { command: node, args: [shim, 'put', local, remote], env },
+    cat: (remote) =>
+      via.fs === 'cli' ? { command: node, args: [cli, 'fs', 'cat', remote], env } : { command: node, args: [shim, 'cat', remote], env },
   };
 }

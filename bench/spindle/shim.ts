@@ -29,7 +29,10 @@ async function main(argv: string[]): Promise<number> {
         const [containers, memoryMb, dashes, ...command] = rest;
         if (dashes !== '--' || command.length === 0) throw new Error('usage: run <containers> <memoryMb> -- <command...>');
         const rm = new RmRestClient({ rmUrls: config.yarn.rmWebUrls, user: config.user });
-        const app = await submitShellApp({ config, rm, hdfs }, { command, containers: Number(containers), memoryMb: Number(memoryMb), name: 'bench-shell' });
+        const app = await submitShellApp(
+          { config, rm, hdfs },
+          { command, containers: Number(containers), memoryMb: Number(memoryMb), name: 'bench-shell' },
+        );
         console.error(`submitted ${app.appId}`);
         const report = await waitForEnd({ rm, hdfs, user: config.user }, app.appId);
         console.error(`${app.appId} ${report.state} ${report.finalStatus}`);

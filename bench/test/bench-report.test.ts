@@ -71,7 +71,14 @@ describe('bench results', () => {
 
   it('the table shows medians with ranges, the ratio, the goal and why Spindle is missing', () => {
     const table = markdownTable([
-      row('shell-4', { spindle_s: 3.14, spindle_min_s: 2.2, spindle_max_s: 3.7, peer_s: 11.6, speedup: 3.69, goal: { field: 'speedup', min: 3 } }),
+      row('shell-4', {
+        spindle_s: 3.14,
+        spindle_min_s: 2.2,
+        spindle_max_s: 3.7,
+        peer_s: 11.6,
+        speedup: 3.69,
+        goal: { field: 'speedup', min: 3 },
+      }),
       row('wordcount', { spindle_s: null, speedup: null, spindle_note: 'not available yet: no shuffle', quick: true }),
       row('am-memory', { spindle_s: null, peer_s: null, speedup: null, spindle_mb: 80, peer_mb: 400, ratio: 5 }),
     ]);
@@ -84,7 +91,10 @@ describe('bench results', () => {
 
   it('the chart is one SVG with a bar per measured row and the reason for the others', () => {
     const svg = speedupChart(
-      [row('shell-4', { speedup: 3.5, goal: { field: 'speedup', min: 3 } }), row('trivial-job', { speedup: null, spindle_note: 'not available yet: x < y' })],
+      [
+        row('shell-4', { speedup: 3.5, goal: { field: 'speedup', min: 3 } }),
+        row('trivial-job', { speedup: null, spindle_note: 'not available yet: x < y' }),
+      ],
       'T & co',
     );
     expect(svg.startsWith('<svg')).to.equal(true);
@@ -96,7 +106,9 @@ describe('bench results', () => {
 
 describe('bench log and /proc parsing', () => {
   it('finds application ids in tool output', () => {
-    expect(appIdIn('INFO impl.YarnClientImpl: Submitted application application_1795529466623_0004')).to.equal('application_1795529466623_0004');
+    expect(appIdIn('INFO impl.YarnClientImpl: Submitted application application_1795529466623_0004')).to.equal(
+      'application_1795529466623_0004',
+    );
     expect(appIdIn('nothing here')).to.equal(undefined);
   });
 
@@ -108,7 +120,12 @@ describe('bench log and /proc parsing', () => {
 
   it('splits a run into phases with the RM timestamps', () => {
     const report = { startedTime: 1_000, launchTime: 1_100, finishedTime: 3_000 } as AppReport;
-    expect(phasesOf(report, 400, 3_250)).to.deep.equal({ client_before_submit: 600, submit_to_am_launch: 100, am_launch_to_end: 1_900, client_after_end: 250 });
+    expect(phasesOf(report, 400, 3_250)).to.deep.equal({
+      client_before_submit: 600,
+      submit_to_am_launch: 100,
+      am_launch_to_end: 1_900,
+      client_after_end: 250,
+    });
     expect(phasesOf({ ...report, finishedTime: 0 }, 400, 3_250)).to.equal(undefined);
   });
 
@@ -156,7 +173,8 @@ describe('bench log and /proc parsing', () => {
   });
 
   it('picks the line of a failure that says what went wrong', () => {
-    const diagnostics = 'the driver exited with code 1; last lines of its stderr:\n  2026-11-24T15:05:07.817Z spindle-driver: the job failed: x.reduceByKey is not a function\n  TypeError: x';
+    const diagnostics =
+      'the driver exited with code 1; last lines of its stderr:\n  2026-11-24T15:05:07.817Z spindle-driver: the job failed: x.reduceByKey is not a function\n  TypeError: x';
     expect(keyLine(diagnostics)).to.equal('spindle-driver: the job failed: x.reduceByKey is not a function');
     expect(keyLine('\n  just one line\nand another')).to.equal('just one line');
     expect(keyLine('')).to.equal(undefined);

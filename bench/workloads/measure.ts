@@ -87,7 +87,10 @@ export async function yarnRun(ctx: BenchContext, spec: YarnRunSpec): Promise<Yar
 /** The line of a log that says what went wrong (the first error-looking one), else its first line. */
 export function keyLine(text: string): string | undefined {
   // Log lines may start with an ISO timestamp; the message is what matters.
-  const lines = text.split('\n').map((l) => l.trim().replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z\s+/, '')).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim().replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z\s+/, ''))
+    .filter(Boolean);
   return (lines.find((l) => /\b(\w*Error|\w*Exception|failed)\b[:\s]/.test(l)) ?? lines[0])?.slice(0, 300);
 }
 
@@ -128,7 +131,9 @@ export async function alternate<S extends { seconds: number }, P extends { secon
     try {
       const sample = await side.run(i);
       r.samples.push(sample);
-      console.log(`  ${name} run ${i}/${runs} ${side.label}: ${sample.seconds.toFixed(2)} s${side.describe ? `  ${side.describe(sample)}` : ''}`);
+      console.log(
+        `  ${name} run ${i}/${runs} ${side.label}: ${sample.seconds.toFixed(2)} s${side.describe ? `  ${side.describe(sample)}` : ''}`,
+      );
     } catch (err) {
       const msg = errorMessage(err);
       const first = msg.split('\n')[0]!;

@@ -26,22 +26,33 @@ export const noopTasks: Workload = {
   rows: ['noop-tasks'],
   async run(ctx: BenchContext): Promise<Row[]> {
     const tasks = ctx.options.sizes.noopTasks;
-    const describe = (s: NoopSample): string => `(${tasks} tasks in ${s.taskSeconds.toFixed(2)} s: ${Math.round(tasks / s.taskSeconds)} tasks/s)`;
+    const describe = (s: NoopSample): string =>
+      `(${tasks} tasks in ${s.taskSeconds.toFixed(2)} s: ${Math.round(tasks / s.taskSeconds)} tasks/s)`;
     const job = writeJob(ctx.tmp, 'noop-tasks', noopTasksJob(tasks));
-    const spindle: Side<NoopSample> | { unavailable: string } = ctx.spindle.via.submit === 'cli'
-      ? {
-          label: 'Spindle',
-          run: async (i) => {
-            const app = { name: `bench-noop-tasks-${i}`, tag: `${ctx.session}-noop-s${i}` };
-            const cmd = ctx.spindle.submit(job, ctx.executors, app)!;
-            const s = await yarnRun(ctx, { what: 'spindle submit noop-tasks', cmd, tag: app.tag, timeoutMs: TIMEOUT_MS, spindleAm: true });
-            const ms = noopMsIn(s.run.stdout);
-            if (ms === undefined) throw new Error(`the job ran (${s.appId} SUCCEEDED) but printed no timing${s.run.stdout.trim() ? `; stdout: ${s.run.stdout.trim().slice(-200)}` : ''}`);
-            return { ...s, taskSeconds: ms / 1000 };
-          },
-          describe,
-        }
-      : { unavailable: '`spindle submit` is not in the CLI (dist/client/cli.js) yet' };
+    const spindle: Side<NoopSample> | { unavailable: string } =
+      ctx.spindle.via.submit === 'cli'
+        ? {
+            label: 'Spindle',
+            run: async (i) => {
+              const app = { name: `bench-noop-tasks-${i}`, tag: `${ctx.session}-noop-s${i}` };
+              const cmd = ctx.spindle.submit(job, ctx.executors, app)!;
+              const s = await yarnRun(ctx, {
+                what: 'spindle submit noop-tasks',
+                cmd,
+                tag: app.tag,
+                timeoutMs: TIMEOUT_MS,
+                spindleAm: true,
+              });
+              const ms = noopMsIn(s.run.stdout);
+              if (ms === undefined)
+                throw new Error(
+                  `the job ran (${s.appId} SUCCEEDED) but printed no timing${s.run.stdout.trim() ? `; stdout: ${s.run.stdout.trim().slice(-200)}` : ''}`,
+                );
+              return { ...s, taskSeconds: ms / 1000 };
+            },
+            describe,
+          }
+        : { unavailable: '`spindle submit` is not in the CLI (dist/client/cli.js) yet' };
     const peer: Side<NoopSample> = {
       label: `PySpark ${ctx.spark.version}`,
       run: async (i) => {

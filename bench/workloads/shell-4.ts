@@ -45,13 +45,21 @@ export const shell4: Workload = {
       describe,
     };
     const r = await alternate('shell-4', ctx.options.runs, spindle, peer);
-    const row = comparisonRow(ctx, {
-      name: 'shell-4',
-      peer: `Hadoop DistributedShell ${ctx.ds.version} (client JVM + Java AM)`,
-      goal: { field: 'speedup', min: GOAL },
-      spindleVia: ctx.spindle.via.run,
-      extra: { containers: CONTAINERS, container_memory_mb: DEFAULT_CONTAINER_MEMORY_MB, ...yarnFields(r.spindle.samples, r.peer.samples) },
-    }, r);
+    const row = comparisonRow(
+      ctx,
+      {
+        name: 'shell-4',
+        peer: `Hadoop DistributedShell ${ctx.ds.version} (client JVM + Java AM)`,
+        goal: { field: 'speedup', min: GOAL },
+        spindleVia: ctx.spindle.via.run,
+        extra: {
+          containers: CONTAINERS,
+          container_memory_mb: DEFAULT_CONTAINER_MEMORY_MB,
+          ...yarnFields(r.spindle.samples, r.peer.samples),
+        },
+      },
+      r,
+    );
     return [row];
   },
 };

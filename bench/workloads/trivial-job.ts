@@ -21,19 +21,29 @@ export const trivialJob: Workload = {
   rows: ['trivial-job'],
   async run(ctx: BenchContext): Promise<Row[]> {
     const job = writeJob(ctx.tmp, 'trivial-count', TRIVIAL_JOB);
-    const spindle: Side<YarnSample> | { unavailable: string } = ctx.spindle.via.submit === 'cli'
-      ? {
-          label: 'Spindle',
-          run: async (i) => {
-            const app = { name: `bench-trivial-job-${i}`, tag: `${ctx.session}-trivial-s${i}` };
-            const cmd = ctx.spindle.submit(job, ctx.executors, app)!;
-            const s = await yarnRun(ctx, { what: 'spindle submit trivial-count', cmd, tag: app.tag, timeoutMs: TIMEOUT_MS, spindleAm: true });
-            if (!/^10$/m.test(s.run.stdout)) throw new Error(`the job ran (${s.appId} SUCCEEDED) but printed no 10${s.run.stdout.trim() ? `; stdout: ${s.run.stdout.trim().slice(-200)}` : ''}`);
-            return s;
-          },
-          describe: (s) => `${describePhases(s.phases)} ${describeAm(s.am)}`,
-        }
-      : { unavailable: '`spindle submit` is not in the CLI (dist/client/cli.js) yet' };
+    const spindle: Side<YarnSample> | { unavailable: string } =
+      ctx.spindle.via.submit === 'cli'
+        ? {
+            label: 'Spindle',
+            run: async (i) => {
+              const app = { name: `bench-trivial-job-${i}`, tag: `${ctx.session}-trivial-s${i}` };
+              const cmd = ctx.spindle.submit(job, ctx.executors, app)!;
+              const s = await yarnRun(ctx, {
+                what: 'spindle submit trivial-count',
+                cmd,
+                tag: app.tag,
+                timeoutMs: TIMEOUT_MS,
+                spindleAm: true,
+              });
+              if (!/^10$/m.test(s.run.stdout))
+                throw new Error(
+                  `the job ran (${s.appId} SUCCEEDED) but printed no 10${s.run.stdout.trim() ? `; stdout: ${s.run.stdout.trim().slice(-200)}` : ''}`,
+                );
+              return s;
+            },
+            describe: (s) => `${describePhases(s.phases)} ${describeAm(s.am)}`,
+          }
+        : { unavailable: '`spindle submit` is not in the CLI (dist/client/cli.js) yet' };
     const peer: Side<YarnSample> = {
       label: `PySpark ${ctx.spark.version}`,
       run: async (i) => {
@@ -53,13 +63,17 @@ export const trivialJob: Workload = {
       describe: (s) => `${describePhases(s.phases)} ${describeAm(s.am)}`,
     };
     const r = await alternate('trivial-job', ctx.options.runs, spindle, peer);
-    const row = comparisonRow(ctx, {
-      name: 'trivial-job',
-      peer: `PySpark ${ctx.spark.version} (spark-submit, YARN cluster mode)`,
-      goal: { field: 'speedup', min: GOAL },
-      spindleVia: 'cli',
-      extra: { executors: ctx.executors, ...yarnFields(r.spindle.samples, r.peer.samples) },
-    }, r);
+    const row = comparisonRow(
+      ctx,
+      {
+        name: 'trivial-job',
+        peer: `PySpark ${ctx.spark.version} (spark-submit, YARN cluster mode)`,
+        goal: { field: 'speedup', min: GOAL },
+        spindleVia: 'cli',
+        extra: { executors: ctx.executors, ...yarnFields(r.spindle.samples, r.peer.samples) },
+      },
+      r,
+    );
     return [row];
   },
 };

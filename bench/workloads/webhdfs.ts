@@ -96,7 +96,17 @@ export const webhdfs: Workload = {
     await ctx.hdfs.delete(theirs).catch(() => false);
 
     const rowFor = (name: string, peer: string, r: typeof put): Row => {
-      const row = comparisonRow(ctx, { name, peer, goal: { field: 'speedup', min: GOAL }, spindleVia: ctx.spindle.via.fs, extra: { size_mib: mib, peer_noop_s: jvmStart } }, r);
+      const row = comparisonRow(
+        ctx,
+        {
+          name,
+          peer,
+          goal: { field: 'speedup', min: GOAL },
+          spindleVia: ctx.spindle.via.fs,
+          extra: { size_mib: mib, peer_noop_s: jvmStart },
+        },
+        r,
+      );
       if (row.spindle_s != null) row.spindle_mib_s = round(mib / row.spindle_s, 0);
       if (row.peer_s != null) row.peer_mib_s = round(mib / row.peer_s, 0);
       return row;

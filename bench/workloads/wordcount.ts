@@ -39,7 +39,9 @@ async function ensureInput(ctx: BenchContext, mib: number): Promise<{ path: stri
   const data = textData(mib * MiB);
   await ctx.hdfs.create(path, data.stream, { overwrite: true });
   await ctx.hdfs.create(meta, Buffer.from(String(data.totals.words)), { overwrite: true });
-  console.log(`  generated ${(data.totals.bytes / MiB).toFixed(0)} MiB, ${data.totals.words} words in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+  console.log(
+    `  generated ${(data.totals.bytes / MiB).toFixed(0)} MiB, ${data.totals.words} words in ${((performance.now() - start) / 1000).toFixed(1)} s`,
+  );
   return { path, words: data.totals.words, bytes: data.totals.bytes };
 }
 
@@ -78,25 +80,27 @@ export const wordcount: Workload = {
       if (!(await ctx.hdfs.exists(out))) throw new Error(`${side}'s job ended without writing its output ${out}`);
       const got = await countedWords(ctx.hdfs, out);
       await ctx.hdfs.delete(out, { recursive: true }).catch(() => false);
-      if (got.words !== input.words) throw new Error(`${side} wordcount output ${out} adds up to ${got.words} words, expected ${input.words}`);
+      if (got.words !== input.words)
+        throw new Error(`${side} wordcount output ${out} adds up to ${got.words} words, expected ${input.words}`);
       return got.distinct;
     };
     const describe = (s: YarnSample): string => `${describePhases(s.phases)} ${describeAm(s.am)}`;
-    const spindle: Side<YarnSample> | { unavailable: string } = ctx.spindle.via.submit === 'cli'
-      ? {
-          label: 'Spindle',
-          run: async (i) => {
-            const out = `${ctx.hdfsScratch}/wordcount-spindle-${i}`;
-            const file = writeJob(ctx.tmp, `wordcount-${i}`, wordcountJob(source, `${ctx.defaultFs}${out}`));
-            const app = { name: `bench-wordcount-${i}`, tag: `${ctx.session}-wordcount-s${i}` };
-            const cmd = ctx.spindle.submit(file, ctx.executors, app)!;
-            const s = await yarnRun(ctx, { what: 'spindle submit wordcount', cmd, tag: app.tag, timeoutMs: TIMEOUT_MS, spindleAm: true });
-            await check('Spindle', out);
-            return s;
-          },
-          describe,
-        }
-      : { unavailable: '`spindle submit` is not in the CLI (dist/client/cli.js) yet' };
+    const spindle: Side<YarnSample> | { unavailable: string } =
+      ctx.spindle.via.submit === 'cli'
+        ? {
+            label: 'Spindle',
+            run: async (i) => {
+              const out = `${ctx.hdfsScratch}/wordcount-spindle-${i}`;
+              const file = writeJob(ctx.tmp, `wordcount-${i}`, wordcountJob(source, `${ctx.defaultFs}${out}`));
+              const app = { name: `bench-wordcount-${i}`, tag: `${ctx.session}-wordcount-s${i}` };
+              const cmd = ctx.spindle.submit(file, ctx.executors, app)!;
+              const s = await yarnRun(ctx, { what: 'spindle submit wordcount', cmd, tag: app.tag, timeoutMs: TIMEOUT_MS, spindleAm: true });
+              await check('Spindle', out);
+              return s;
+            },
+            describe,
+          }
+        : { unavailable: '`spindle submit` is not in the CLI (dist/client/cli.js) yet' };
     const peer: Side<YarnSample> = {
       label: `PySpark ${ctx.spark.version}`,
       run: async (i) => {
@@ -118,13 +122,17 @@ export const wordcount: Workload = {
     };
     const r = await alternate('wordcount', ctx.options.runs, spindle, peer);
     const sizeFields = { size_mib: mib, input_bytes: input.bytes, input_words: input.words, executors: ctx.executors };
-    const wc = comparisonRow(ctx, {
-      name: 'wordcount',
-      peer: `PySpark ${ctx.spark.version} RDD (spark-submit, YARN cluster mode)`,
-      goal: { field: 'speedup', min: GOAL },
-      spindleVia: 'cli',
-      extra: { ...sizeFields, ...yarnFields(r.spindle.samples, r.peer.samples) },
-    }, r);
+    const wc = comparisonRow(
+      ctx,
+      {
+        name: 'wordcount',
+        peer: `PySpark ${ctx.spark.version} RDD (spark-submit, YARN cluster mode)`,
+        goal: { field: 'speedup', min: GOAL },
+        spindleVia: 'cli',
+        extra: { ...sizeFields, ...yarnFields(r.spindle.samples, r.peer.samples) },
+      },
+      r,
+    );
     return [wc, amMemoryRow(ctx, r.spindle.samples, r.peer.samples, wc, mib)];
   },
 };

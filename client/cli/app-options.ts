@@ -26,15 +26,22 @@ export interface RawAppOptions {
   shipNode?: boolean;
 }
 
-
 /** Adds the shared options to a command. */
 export function addAppOptions(cmd: Command): Command {
   return cmd
     .option('--name <name>', 'application name shown by YARN')
     .option('--queue <queue>', 'YARN queue (default: the cluster placement rules, usually "default")')
     .option('--env <NAME=value>', 'environment variable for the program (repeatable)', collectRepeated)
-    .option('--file <path[#alias]>', "ship a file into every container's working directory (repeatable; hdfs:/// paths are used in place)", collectRepeated)
-    .option('--archive <path[#alias]>', 'ship an archive (.tar.gz, .tgz, .tar, .zip, .jar), unpacked by YARN into a directory named alias (repeatable)', collectRepeated)
+    .option(
+      '--file <path[#alias]>',
+      "ship a file into every container's working directory (repeatable; hdfs:/// paths are used in place)",
+      collectRepeated,
+    )
+    .option(
+      '--archive <path[#alias]>',
+      'ship an archive (.tar.gz, .tgz, .tar, .zip, .jar), unpacked by YARN into a directory named alias (repeatable)',
+      collectRepeated,
+    )
     .option('--node-label <expr>', 'node label expression for the containers')
     .option('--priority <n>', 'YARN application priority')
     .option('--tags <a,b>', 'application tags (repeatable or comma-separated)', collectRepeated)
@@ -42,7 +49,7 @@ export function addAppOptions(cmd: Command): Command {
     .option('--timeout <duration>', 'kill the application if it has not finished after this long (e.g. 90s, 10m, 1h)')
     .option('--detach', 'print the application id and return; do not wait, do not kill on Ctrl-C')
     .option('--node <path>', 'Node binary on the cluster nodes (default: node on their PATH)')
-    .addOption(new Option('--ship-node', 'ship this machine\'s Node binary (cached on HDFS) for clusters without Node').conflicts('node'));
+    .addOption(new Option('--ship-node', "ship this machine's Node binary (cached on HDFS) for clusters without Node").conflicts('node'));
 }
 
 export interface ParsedAppOptions {

@@ -71,7 +71,8 @@ export function parseKeyValue(option: string, text: string): [string, string] {
   const eq = text.indexOf('=');
   if (eq <= 0) throw new ConfigError(`${option}: "${text}" is not NAME=value`);
   const key = text.slice(0, eq);
-  if (!ENV_NAME.test(key)) throw new ConfigError(`${option}: "${key}" is not a valid variable name (letters, digits and _, not starting with a digit)`);
+  if (!ENV_NAME.test(key))
+    throw new ConfigError(`${option}: "${key}" is not a valid variable name (letters, digits and _, not starting with a digit)`);
   return [key, text.slice(eq + 1)];
 }
 
@@ -121,7 +122,10 @@ export function collectRepeated(value: string, previous: string[] | undefined): 
 
 /** "a,b , c" and repeated options → ["a","b","c"]. */
 export function splitList(values: readonly string[]): string[] {
-  return values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  return values
+    .flatMap((v) => v.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /** Parses an application id and says what one looks like when it is not. */

@@ -48,7 +48,11 @@ export interface DescribedError {
 
 /** Local file-system errors (ENOENT etc.) are the user's to fix. */
 function isLocalFsError(err: unknown): err is NodeJS.ErrnoException {
-  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && typeof (err as NodeJS.ErrnoException).syscall === 'string';
+  return (
+    err instanceof Error &&
+    typeof (err as NodeJS.ErrnoException).code === 'string' &&
+    typeof (err as NodeJS.ErrnoException).syscall === 'string'
+  );
 }
 
 function exitCodeOf(err: unknown): number {

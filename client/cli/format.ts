@@ -43,7 +43,12 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
   const all = [header, ...rows];
   const widths = header.map((_, c) => Math.max(...all.map((r) => (r[c] ?? '').length)));
   return all
-    .map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ').trimEnd())
+    .map((r) =>
+      r
+        .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!)))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 
@@ -71,7 +76,9 @@ export function formatAppReport(r: AppReport, extra: readonly [string, string][]
     ['Tracking URL', r.trackingUrl ?? '-'],
     ['AM logs', r.amContainerLogs ?? '-'],
     ...(r.tags.length ? [['Tags', r.tags.join(',')] as [string, string]] : []),
-    ...(r.runningContainers > 0 ? [['Resources', `${r.runningContainers} containers, ${r.allocatedMb} MB, ${r.allocatedVcores} vcores`] as [string, string]] : []),
+    ...(r.runningContainers > 0
+      ? [['Resources', `${r.runningContainers} containers, ${r.allocatedMb} MB, ${r.allocatedVcores} vcores`] as [string, string]]
+      : []),
     ...extra,
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -182,7 +182,8 @@ export async function watchApplication(ctx: CliContext, o: WatchOptions): Promis
   if (ok) out.info(headline);
   else out.warn(headline);
   if (!ok && report.diagnostics.trim() && failures.length === 0) out.warn(`  ${report.diagnostics.trim().split('\n').join('\n  ')}`);
-  if (ok && failures.length > 0) out.warn(`${failures.length} container failure(s) were tolerated (--max-failures) and their containers replaced:`);
+  if (ok && failures.length > 0)
+    out.warn(`${failures.length} container failure(s) were tolerated (--max-failures) and their containers replaced:`);
   for (const f of failures) out.warn(formatFailure(f));
   out.info(formatTimeline(result.timeline));
   return exitCode;
@@ -221,7 +222,11 @@ export function progressBar(done: number, total: number, cells = 10): string {
  * waiting for resources to be assigned for AM."), without its timestamp and scheduler details.
  */
 export function shortDiagnostics(diagnostics: string): string {
-  const first = diagnostics.trim().split('\n')[0]?.replace(/^\[[^\]]*\]\s*/, '') ?? '';
+  const first =
+    diagnostics
+      .trim()
+      .split('\n')[0]
+      ?.replace(/^\[[^\]]*\]\s*/, '') ?? '';
   const cut = /^(.*?\.)\s+(?:Last Node|Details|\[)/.exec(first);
   return (cut ? cut[1]! : first).trim();
 }
@@ -253,25 +258,24 @@ async function explainFailures(
       }));
   }
   const deps = { nm: ctx.nm, nodes: ctx.nodes };
-  return Promise.all(failed.slice(-5).map((e) => {
+  return Promise.all(
+    failed.slice(-5).map((e) => {
       const m = memoryOf(o, e.containerId);
       return explainFailure(deps, e, { memoryOption: m.option, ...(m.mb !== undefined ? { limitMb: m.mb } : {}) });
-    }));
+    }),
+  );
 }
 
 /** The container size and option behind a container: the AM's own for sequence number 1, else the workers'. */
-export function memoryOf(o: Pick<WatchOptions, 'memoryMb' | 'memoryOption' | 'amMemoryMb' | 'amMemoryOption'>, containerId: string): { mb: number | undefined; option: string } {
+export function memoryOf(
+  o: Pick<WatchOptions, 'memoryMb' | 'memoryOption' | 'amMemoryMb' | 'amMemoryOption'>,
+  containerId: string,
+): { mb: number | undefined; option: string } {
   if (o.amMemoryOption && /_0*1$/.test(containerId)) return { mb: o.amMemoryMb, option: o.amMemoryOption };
   return { mb: o.memoryMb, option: o.memoryOption };
 }
 
-function summary(
-  r: AppReport,
-  failures: ContainerFailure[],
-  timeline: object,
-  exitCode: number,
-  stopped?: string,
-): WatchSummary {
+function summary(r: AppReport, failures: ContainerFailure[], timeline: object, exitCode: number, stopped?: string): WatchSummary {
   return {
     appId: r.id,
     state: r.state,

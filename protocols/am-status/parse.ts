@@ -32,8 +32,12 @@ export function parseAmStatus(body: unknown): AmStatus | undefined {
     state: str(o, 'state') as AmState,
     ...(c ? { containers: counts(c) } : {}),
     timeline: timeline(asObject(o.timeline)),
-    events: listOf(o.events, 'event').map(event).filter((e) => e.containerId !== ''),
-    launched: listOf(o.launched, 'container').map(launched).filter((l): l is AmLaunchedContainer => l !== undefined),
+    events: listOf(o.events, 'event')
+      .map(event)
+      .filter((e) => e.containerId !== ''),
+    launched: listOf(o.launched, 'container')
+      .map(launched)
+      .filter((l): l is AmLaunchedContainer => l !== undefined),
     ...(job ? { job } : {}),
   };
 }

@@ -30,11 +30,7 @@ export function parseCredentials(bytes: Uint8Array): Credentials {
   }
   const format = bytes[MAGIC.length]!;
   const body =
-    format === 0
-      ? readWritableCredentials(bytes, HEADER_LENGTH)
-      : format === 1
-        ? readProtobufCredentials(bytes, HEADER_LENGTH)
-        : undefined;
+    format === 0 ? readWritableCredentials(bytes, HEADER_LENGTH) : format === 1 ? readProtobufCredentials(bytes, HEADER_LENGTH) : undefined;
   if (body === undefined) {
     throw new ProtocolError(`token storage: unknown format ${format} at offset ${MAGIC.length} (expected 0 or 1)`);
   }
@@ -44,10 +40,7 @@ export function parseCredentials(bytes: Uint8Array): Credentials {
 /** Serialises credentials as HDTS; format 0 (Writable) by default, like Hadoop. */
 export function serializeCredentials(creds: Credentials, format: 0 | 1 = DEFAULT_CREDENTIALS_FORMAT): Buffer {
   if (format !== 0 && format !== 1) throw new ConfigError(`serializeCredentials: format must be 0 or 1, got ${String(format)}`);
-  const body =
-    format === 0
-      ? writeWritableCredentials(creds.tokens, creds.secrets)
-      : writeProtobufCredentials(creds.tokens, creds.secrets);
+  const body = format === 0 ? writeWritableCredentials(creds.tokens, creds.secrets) : writeProtobufCredentials(creds.tokens, creds.secrets);
   return Buffer.concat([MAGIC, Buffer.from([format]), body]);
 }
 

@@ -34,17 +34,12 @@ interface CredentialsProtoValue {
 }
 
 /** Reads the delimited CredentialsProto at `offset`. Bytes after it are ignored, as Java does. */
-export function readProtobufCredentials(
-  bytes: Uint8Array,
-  offset: number,
-): { tokens: [string, Token][]; secrets: [string, Buffer][] } {
+export function readProtobufCredentials(bytes: Uint8Array, offset: number): { tokens: [string, Token][]; secrets: [string, Buffer][] } {
   const what = 'HDTS format 1';
   const { value: length, size } = readVarint32(bytes, offset, what);
   const start = offset + size;
   if (start + length > bytes.length) {
-    throw new ProtocolError(
-      `${what}: truncated CredentialsProto: needs ${length} bytes at offset ${start}, ${bytes.length - start} left`,
-    );
+    throw new ProtocolError(`${what}: truncated CredentialsProto: needs ${length} bytes at offset ${start}, ${bytes.length - start} left`);
   }
   let message: CredentialsProtoValue;
   try {

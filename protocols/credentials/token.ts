@@ -56,10 +56,7 @@ class SecretMap extends Map<string, Buffer> {
 }
 
 /** Builds Credentials from entries; the secrets map redacts its values when printed. */
-export function createCredentials(
-  tokens: Iterable<[string, Token]> = [],
-  secrets: Iterable<[string, Buffer]> = [],
-): Credentials {
+export function createCredentials(tokens: Iterable<[string, Token]> = [], secrets: Iterable<[string, Buffer]> = []): Credentials {
   return { tokens: new Map(tokens), secrets: new SecretMap(secrets) };
 }
 

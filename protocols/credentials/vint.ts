@@ -65,7 +65,7 @@ export function decodeVLong(buf: Uint8Array, offset: number): { value: bigint | 
   }
   let magnitude = 0n;
   for (let i = 1; i < size; i++) magnitude = (magnitude << 8n) | BigInt(buf[offset + i]!);
-  const negative = ((first << 24) >> 24) < -120;
+  const negative = (first << 24) >> 24 < -120;
   const big = negative ? ~magnitude : magnitude;
   const value = big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
   return { value, size };

@@ -105,10 +105,7 @@ export class WritableWriter {
 }
 
 /** Reads a format 0 credentials body starting at `offset`. */
-export function readWritableCredentials(
-  bytes: Uint8Array,
-  offset: number,
-): { tokens: [string, Token][]; secrets: [string, Buffer][] } {
+export function readWritableCredentials(bytes: Uint8Array, offset: number): { tokens: [string, Token][]; secrets: [string, Buffer][] } {
   const r = new WritableReader(bytes, offset, 'HDTS format 0');
   const tokens: [string, Token][] = [];
   const numTokens = r.length('token count');

@@ -128,7 +128,8 @@ class HandshakeReader {
   version: number | undefined;
   private readonly onData = (chunk: Buffer): void => this.receive(chunk);
   private readonly onEnd = (): void => this.fail(new ConnectionError('driver-executor handshake: the peer closed the connection'));
-  private readonly onError = (err: Error): void => this.fail(new ConnectionError(`driver-executor handshake: ${err.message}`, { cause: err }));
+  private readonly onError = (err: Error): void =>
+    this.fail(new ConnectionError(`driver-executor handshake: ${err.message}`, { cause: err }));
 
   constructor(
     private readonly socket: Duplex,

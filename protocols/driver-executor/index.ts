@@ -76,4 +76,13 @@ export {
 export { ACTION_KINDS, PLAN_OPS, PlanDecodeError, decodeAction, decodePlanNode, encodeAction, encodePlanNode } from './plan-codec.js';
 export { PROTOCOL_VERSION } from './schemas.js';
 export { copyValue, decodeValue, encodeValue } from './values.js';
-export { canonicalKey, canonicalKeyValue, compareKeys, hashCanonical, hashKey, hashPartition, rangeBounds, rangePartition } from './key-encoding.js';
+export {
+  canonicalKey,
+  canonicalKeyValue,
+  compareKeys,
+  hashCanonical,
+  hashKey,
+  hashPartition,
+  rangeBounds,
+  rangePartition,
+} from './key-encoding.js';

@@ -48,10 +48,14 @@ function nestedKey(key: unknown): string {
         const names = Object.keys(obj).sort();
         return `{${names.map((n) => `${JSON.stringify(n)}:${nestedKey(obj[n])}`).join(',')}}`;
       }
-      throw new TypeError(`a shuffle key must be a string, number, boolean, null, bigint, Date, or an array or plain object of those (got ${describeType(key)})`);
+      throw new TypeError(
+        `a shuffle key must be a string, number, boolean, null, bigint, Date, or an array or plain object of those (got ${describeType(key)})`,
+      );
     }
     default:
-      throw new TypeError(`a shuffle key must be a string, number, boolean, null, bigint, Date, or an array or plain object of those (got a ${typeof key})`);
+      throw new TypeError(
+        `a shuffle key must be a string, number, boolean, null, bigint, Date, or an array or plain object of those (got a ${typeof key})`,
+      );
   }
 }
 

@@ -74,11 +74,7 @@ export function errorClassFor(className: string | undefined, message = ''): Remo
 }
 
 /** Build the typed error for a server-side Java exception. */
-export function fromJavaException(
-  className: string | undefined,
-  message: string,
-  options: SpindleErrorOptions = {},
-): RemoteError {
+export function fromJavaException(className: string | undefined, message: string, options: SpindleErrorOptions = {}): RemoteError {
   const Cls = errorClassFor(className, message);
   return new Cls(message, { ...options, exceptionClassName: className ?? options.exceptionClassName });
 }

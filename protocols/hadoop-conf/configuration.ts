@@ -97,11 +97,15 @@ export class HadoopConfiguration {
   get(name: string): string | undefined {
     const raw = this.getRaw(name);
     if (raw === undefined) return undefined;
-    return expandVariables(raw, {
-      env: (n) => this.#env[n],
-      systemProperty: (n) => this.#systemProperties[n],
-      property: (n) => this.getRaw(n),
-    }, name);
+    return expandVariables(
+      raw,
+      {
+        env: (n) => this.#env[n],
+        systemProperty: (n) => this.#systemProperties[n],
+        property: (n) => this.getRaw(n),
+      },
+      name,
+    );
   }
 
   /** Hadoop's `getTrimmed`: the expanded value with Java `trim()` applied. */

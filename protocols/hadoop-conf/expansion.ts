@@ -45,8 +45,7 @@ export function expandVariables(expr: string, sources: VariableSources, key: str
     evaluated = evaluated.slice(0, start - 2) + value + evaluated.slice(end + 1);
   }
   throw new ConfigError(
-    `read property ${key}: variable substitution depth too large (${MAX_SUBSTITUTIONS} rounds; ` +
-      `a reference loop?) in "${expr}"`,
+    `read property ${key}: variable substitution depth too large (${MAX_SUBSTITUTIONS} rounds; ` + `a reference loop?) in "${expr}"`,
     { operation: 'expand configuration' },
   );
 }

@@ -51,9 +51,12 @@ export function hdfsOptions(conf: HadoopConfiguration): HdfsOptions {
 
   if (HDFS_SCHEMES.has(scheme) && host !== '') {
     const namenodeIds = conf.getTrimmedStrings(`dfs.ha.namenodes.${host}`);
-    const suffixes = namenodeIds.length > 0
-      ? namenodeIds.map((id) => `.${host}.${id}`)
-      : conf.getTrimmedStrings('dfs.nameservices').includes(host) ? [`.${host}`] : [];
+    const suffixes =
+      namenodeIds.length > 0
+        ? namenodeIds.map((id) => `.${host}.${id}`)
+        : conf.getTrimmedStrings('dfs.nameservices').includes(host)
+          ? [`.${host}`]
+          : [];
     if (suffixes.length > 0) {
       const nameNodes = suffixes.map((suffix) => logicalNameNode(conf, web, suffix, host));
       return {
@@ -107,10 +110,9 @@ function logicalNameNode(
   const rpcValue = conf.getTrimmed(rpcKey);
   const rpcHost = hostOf(rpcValue);
   if (!httpValue && rpcHost === undefined) {
-    throw new ConfigError(
-      `${httpKey} is not set (nor ${rpcKey} to derive it from), but fs.defaultFS names nameservice ${ns}`,
-      { operation: 'read configuration' },
-    );
+    throw new ConfigError(`${httpKey} is not set (nor ${rpcKey} to derive it from), but fs.defaultFS names nameservice ${ns}`, {
+      operation: 'read configuration',
+    });
   }
   const http = connectAddress(parseHostPort(httpValue || `0.0.0.0:${web.port}`, httpKey, web.port), [rpcHost]);
   const rpc = rpcValue && connectAddress(parseHostPort(rpcValue, rpcKey, DEFAULT_NAMENODE_RPC_PORT), [http.host]);

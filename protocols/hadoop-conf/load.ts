@@ -165,14 +165,16 @@ export function loadClientConfig(options: ClientConfigOptions): ClientConfig {
 
 function resolveConfDir(explicit: string | undefined, env: Env): string {
   const [origin, dir] =
-    explicit !== undefined ? ['confDir option', explicit]
-    : nonEmpty(env.HADOOP_CONF_DIR) ? ['HADOOP_CONF_DIR', env.HADOOP_CONF_DIR!]
-    : nonEmpty(env.YARN_CONF_DIR) ? ['YARN_CONF_DIR', env.YARN_CONF_DIR!]
-    : [undefined, undefined];
+    explicit !== undefined
+      ? ['confDir option', explicit]
+      : nonEmpty(env.HADOOP_CONF_DIR)
+        ? ['HADOOP_CONF_DIR', env.HADOOP_CONF_DIR!]
+        : nonEmpty(env.YARN_CONF_DIR)
+          ? ['YARN_CONF_DIR', env.YARN_CONF_DIR!]
+          : [undefined, undefined];
   if (origin === undefined || dir === undefined) {
     throw new ConfigError(
-      'no Hadoop configuration directory: set HADOOP_CONF_DIR to the directory holding ' +
-        'core-site.xml, hdfs-site.xml and yarn-site.xml',
+      'no Hadoop configuration directory: set HADOOP_CONF_DIR to the directory holding ' + 'core-site.xml, hdfs-site.xml and yarn-site.xml',
       { operation: 'load configuration' },
     );
   }

@@ -5,12 +5,7 @@
 import { ConfigError } from '../errors/index.js';
 import { connectAddress, formatHostPort, parseHostPort, type HostPort } from './addresses.js';
 import type { HadoopConfiguration } from './configuration.js';
-import {
-  DEFAULT_RM_PORT,
-  DEFAULT_RM_SCHEDULER_PORT,
-  DEFAULT_RM_WEBAPP_HTTPS_PORT,
-  DEFAULT_RM_WEBAPP_PORT,
-} from './defaults.js';
+import { DEFAULT_RM_PORT, DEFAULT_RM_SCHEDULER_PORT, DEFAULT_RM_WEBAPP_HTTPS_PORT, DEFAULT_RM_WEBAPP_PORT } from './defaults.js';
 import { clientScheme, httpPolicyOf, type HttpPolicy } from './http-policy.js';
 
 export interface LogAggregationOptions {
@@ -62,10 +57,9 @@ export function yarnOptions(conf: HadoopConfiguration): YarnOptions {
   const haEnabled = conf.getBoolean('yarn.resourcemanager.ha.enabled', false);
   const rmIds = haEnabled ? conf.getTrimmedStrings('yarn.resourcemanager.ha.rm-ids') : [];
   if (haEnabled && rmIds.length === 0) {
-    throw new ConfigError(
-      'yarn.resourcemanager.ha.rm-ids is empty, but yarn.resourcemanager.ha.enabled is true',
-      { operation: 'read configuration' },
-    );
+    throw new ConfigError('yarn.resourcemanager.ha.rm-ids is empty, but yarn.resourcemanager.ha.enabled is true', {
+      operation: 'read configuration',
+    });
   }
   // One "instance" per RM; without HA a single one with no key suffix.
   const suffixes = haEnabled ? rmIds.map((id) => `.${id}`) : [''];

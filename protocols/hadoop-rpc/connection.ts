@@ -4,7 +4,15 @@
  * socket work underneath.
  */
 import { randomUUID } from 'node:crypto';
-import { ConfigError, ConnectionError, SpindleError, TimeoutError, fromJavaException, type SpindleErrorOptions, errorMessage } from '../errors/index.js';
+import {
+  ConfigError,
+  ConnectionError,
+  SpindleError,
+  TimeoutError,
+  fromJavaException,
+  type SpindleErrorOptions,
+  errorMessage,
+} from '../errors/index.js';
 import { DEFAULT_JITTER, retry } from '../retry/index.js';
 import { encodeCallPacket, type ResponsePacket } from './framing.js';
 import type { RpcResponseHeader } from './messages.js';
@@ -219,10 +227,13 @@ export class RpcConnection {
       return;
     }
     if (header.clientId !== undefined && header.clientId.length > 0 && !header.clientId.equals(this.#clientId)) {
-      this.#settle(call, new ConnectionError(`${call.method} on ${this.#o.server}: response carries another client's id`, {
-        method: call.method,
-        server: this.#o.server,
-      }));
+      this.#settle(
+        call,
+        new ConnectionError(`${call.method} on ${this.#o.server}: response carries another client's id`, {
+          method: call.method,
+          server: this.#o.server,
+        }),
+      );
       return;
     }
     this.#settle(call, undefined, body ?? EMPTY);

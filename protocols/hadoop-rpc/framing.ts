@@ -74,12 +74,7 @@ export function encodePacket(messages: readonly Uint8Array[]): Buffer {
 }
 
 /** A normal call: header with retryCount 0, the method header, the request message. */
-export function encodeCallPacket(
-  callId: number,
-  clientId: Uint8Array,
-  method: MethodHeader,
-  request: Uint8Array,
-): Buffer {
+export function encodeCallPacket(callId: number, clientId: Uint8Array, method: MethodHeader, request: Uint8Array): Buffer {
   return encodePacket([encodeRequestHeader({ callId, clientId, retryCount: 0 }), encodeMethodHeader(method), request]);
 }
 

@@ -119,7 +119,7 @@ const ERROR_DETAIL: Record<number, string> = {
 type Decoded = Record<string, unknown>;
 
 function has(m: Decoded, field: string): boolean {
-  return  Object.hasOwn(m, field);
+  return Object.hasOwn(m, field);
 }
 
 function decode(type: protobuf.Type, bytes: Uint8Array, what: string): Decoded {

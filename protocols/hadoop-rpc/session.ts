@@ -13,7 +13,14 @@
  * the layer's rawSendSize). Incoming WRAP tokens unwrap to a byte stream of ordinary packets that
  * may start in one token and end in the next, so they go through a second frame decoder.
  */
-import { AuthenticationError, ConnectionError, ProtocolError, SpindleError, type SpindleErrorOptions, errorMessage } from '../errors/index.js';
+import {
+  AuthenticationError,
+  ConnectionError,
+  ProtocolError,
+  SpindleError,
+  type SpindleErrorOptions,
+  errorMessage,
+} from '../errors/index.js';
 import {
   FrameDecoder,
   decodeResponsePacket,
@@ -111,7 +118,8 @@ export class Session {
       try {
         this.#connect();
       } catch (e) {
-        const reason = e instanceof SpindleError ? e : new ConnectionError(`connect to ${server}: ${errorMessage(e)}`, { server, cause: e });
+        const reason =
+          e instanceof SpindleError ? e : new ConnectionError(`connect to ${server}: ${errorMessage(e)}`, { server, cause: e });
         this.#abort(reason);
       }
     });
@@ -128,7 +136,9 @@ export class Session {
 
   /** Close the socket; resolves once it is gone. */
   close(reason?: SpindleError): Promise<void> {
-    this.#abort(reason ?? new ConnectionError(`connection to ${this.#o.server} closed by the client`, { server: this.#o.server, retriable: false }));
+    this.#abort(
+      reason ?? new ConnectionError(`connection to ${this.#o.server} closed by the client`, { server: this.#o.server, retriable: false }),
+    );
     return this.#closed ?? Promise.resolve();
   }
 

@@ -78,7 +78,8 @@ export class NmRestClient {
   async readLog(node: string, containerId: string, file: string, options: { size?: number } = {}): Promise<LogChunk> {
     const query: Record<string, string> = {};
     if (options.size !== undefined) {
-      if (!Number.isInteger(options.size) || options.size === 0) throw new ConfigError(`nm-rest: size must be a non-zero integer (got ${options.size})`);
+      if (!Number.isInteger(options.size) || options.size === 0)
+        throw new ConfigError(`nm-rest: size must be a non-zero integer (got ${options.size})`);
       query.size = String(options.size);
     }
     const what = `read ${file} of ${containerId}`;
@@ -133,7 +134,12 @@ export class NmRestClient {
       res = await this.send({ method: 'GET', url: url.toString(), headers, timeoutMs: this.timeoutMs, maxBytes: NM_MAX_ANSWER_BYTES });
     } catch (err) {
       if (err instanceof SpindleError) {
-        throw new (err.constructor as typeof SpindleError)(`${what}: ${err.message}`, { server: base, containerId, cause: err, retriable: err.retriable });
+        throw new (err.constructor as typeof SpindleError)(`${what}: ${err.message}`, {
+          server: base,
+          containerId,
+          cause: err,
+          retriable: err.retriable,
+        });
       }
       throw err;
     }

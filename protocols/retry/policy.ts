@@ -100,11 +100,7 @@ export function realSleep(ms: number): Promise<void> {
  * Run `fn` until it succeeds, an error is not retriable, attempts run out or the time budget is spent.
  * `fn` receives the 1-based attempt number. The last error is rethrown unchanged.
  */
-export async function retry<T>(
-  fn: (attempt: number) => Promise<T>,
-  options: RetryOptions,
-  hooks: RetryHooks = {},
-): Promise<T> {
+export async function retry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions, hooks: RetryHooks = {}): Promise<T> {
   const sleep = hooks.sleep ?? realSleep;
   const now = hooks.now ?? (() => performance.now());
   const shouldRetry = hooks.shouldRetry ?? isRetriable;

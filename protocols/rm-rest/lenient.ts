@@ -14,9 +14,7 @@ export type JsonObject = Record<string, unknown>;
 
 /** `value` if it is a plain object, else undefined. */
 export function asObject(value: unknown): JsonObject | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? (value as JsonObject)
-    : undefined;
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : undefined;
 }
 
 /**

@@ -13,17 +13,7 @@
  *   POST /ws/v1/cluster/apps/new-application {"application-id":..., "maximum-resource-capability":{...}}
  */
 import { ProtocolError } from '../errors/index.js';
-import {
-  asObject,
-  bool,
-  listOf,
-  num,
-  optNumber,
-  optString,
-  str,
-  stringList,
-  type JsonObject,
-} from './lenient.js';
+import { asObject, bool, listOf, num, optNumber, optString, str, stringList, type JsonObject } from './lenient.js';
 import type {
   AppAttempt,
   AppReport,

@@ -108,6 +108,9 @@ function parseJson(body: string): unknown {
 }
 
 function snippet(body: string): string {
-  const flat = body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  const flat = body
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return flat.length > MAX_SNIPPET ? `${flat.slice(0, MAX_SNIPPET)}…` : flat;
 }

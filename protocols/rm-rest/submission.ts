@@ -71,7 +71,8 @@ export function validateSubmission(s: AppSubmission): void {
     if (!(Number.isInteger(r.timestamp) && r.timestamp > 0)) bad(`${at}.timestamp`, "must be the file's modification time in ms");
   }
   for (const tag of s.tags ?? []) {
-    if (typeof tag !== 'string' || tag === '' || tag.includes(',')) bad('tags', `entry ${JSON.stringify(tag)} must be a non-empty string without commas`);
+    if (typeof tag !== 'string' || tag === '' || tag.includes(','))
+      bad('tags', `entry ${JSON.stringify(tag)} must be a non-empty string without commas`);
   }
 }
 

@@ -201,11 +201,7 @@ export class DigestMd5Client {
     const cnonce = this.#cnonce ?? randomBytes(CNONCE_BYTES).toString('base64');
     const password = this.#password!;
     // H(A1) = MD5( MD5(username ":" realm ":" password) ":" nonce ":" cnonce )   (md5-sess, no authzid)
-    const [user, realmBytes, pass] = [this.#username, realm, password].map((s) => credentialBytes(s, utf8)) as [
-      Buffer,
-      Buffer,
-      Buffer,
-    ];
+    const [user, realmBytes, pass] = [this.#username, realm, password].map((s) => credentialBytes(s, utf8)) as [Buffer, Buffer, Buffer];
     const sessionKey = md5(md5(user, COLON, realmBytes, COLON, pass), COLON, nonce, COLON, Buffer.from(cnonce, encoding));
     // response = HEX( MD5( HEX(H(A1)) ":" nonce ":" nc ":" cnonce ":" qop ":" HEX(MD5(A2)) ) )
     // A2 = "AUTHENTICATE:" digest-uri for the response, ":" digest-uri for rspauth, plus 32 zeros

@@ -34,12 +34,7 @@ function skipLws(bytes: Uint8Array, i: number): number {
  * in a challenge); any other known directive appearing twice is rejected, as the RFC asks.
  * Unknown directives are kept (they are ignored by the caller, as RFC 2831 `auth-param` says).
  */
-export function parseDirectives(
-  bytes: Uint8Array,
-  what: string,
-  known: readonly string[],
-  repeatable: readonly string[] = [],
-): Directives {
+export function parseDirectives(bytes: Uint8Array, what: string, known: readonly string[], repeatable: readonly string[] = []): Directives {
   const out: Directives = new Map();
   const fail = (reason: string, at: number): never => {
     throw new AuthenticationError(`${what}: ${reason} at offset ${at}`);

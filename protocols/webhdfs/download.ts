@@ -123,8 +123,7 @@ class DataNodeReadStream extends Readable {
     const { ctx } = this;
     this.destroy(
       new TimeoutError(
-        `${ctx.operation} ${ctx.path}: no data from DataNode ${ctx.server} for ${this.idleTimeoutMs} ms ` +
-          `(after ${this.progress()})`,
+        `${ctx.operation} ${ctx.path}: no data from DataNode ${ctx.server} for ${this.idleTimeoutMs} ms ` + `(after ${this.progress()})`,
         contextFields(ctx),
       ),
     );
@@ -139,8 +138,7 @@ class DataNodeReadStream extends Readable {
     const { ctx } = this;
     this.destroy(
       new ConnectionError(
-        `${ctx.operation} ${ctx.path}: connection to DataNode ${ctx.server} broke after ${this.progress()} ` +
-          `(${describeError(cause)})`,
+        `${ctx.operation} ${ctx.path}: connection to DataNode ${ctx.server} broke after ${this.progress()} ` + `(${describeError(cause)})`,
         { ...contextFields(ctx), cause },
       ),
     );

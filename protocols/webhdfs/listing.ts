@@ -19,10 +19,7 @@ export async function* pagedEntries(fetchPage: PageFetcher, ctx: WireContext): A
     const last = page.entries[page.entries.length - 1];
     // Guard against a server that would make us loop forever.
     if (last === undefined || last.name === startAfter) {
-      throw new ProtocolError(
-        `${ctx.operation} ${ctx.path}: listing made no progress (${page.remaining} entries said to remain)`,
-        ctx,
-      );
+      throw new ProtocolError(`${ctx.operation} ${ctx.path}: listing made no progress (${page.remaining} entries said to remain)`, ctx);
     }
     startAfter = last.name;
   }

@@ -7,7 +7,15 @@
  *   did not act on it (refused connection, standby, safe mode). A non-idempotent call whose request
  *   may have been processed (a broken connection, a timeout) is not repeated.
  */
-import { ConnectionError, ProtocolError, RetriableError, SafeModeError, SpindleError, StandbyError, TimeoutError } from '../errors/index.js';
+import {
+  ConnectionError,
+  ProtocolError,
+  RetriableError,
+  SafeModeError,
+  SpindleError,
+  StandbyError,
+  TimeoutError,
+} from '../errors/index.js';
 import { isRetriable, retry } from '../retry/index.js';
 import { wasNotSent, type HttpMethod } from '../http/index.js';
 import type { WebHdfsTransport } from './http.js';

@@ -112,7 +112,10 @@ function drained(req: ClientRequest, ctx: CallContext, idleTimeoutMs: number): P
     const timer = setTimeout(() => {
       abortRequest(
         req,
-        new TimeoutError(`${ctx.operation} ${ctx.path}: DataNode ${ctx.server} accepted no data for ${idleTimeoutMs} ms`, contextFields(ctx)),
+        new TimeoutError(
+          `${ctx.operation} ${ctx.path}: DataNode ${ctx.server} accepted no data for ${idleTimeoutMs} ms`,
+          contextFields(ctx),
+        ),
       );
     }, idleTimeoutMs);
     const done = (): void => {

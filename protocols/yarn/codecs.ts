@@ -164,7 +164,10 @@ export function decodeStartContainersResponse(bytes: Uint8Array): StartContainer
 }
 
 /** StopContainersRequestProto and GetContainerStatusesRequestProto: `repeated ContainerIdProto container_id = 1`. */
-function encodeContainerIds(name: 'hadoop.yarn.StopContainersRequestProto' | 'hadoop.yarn.GetContainerStatusesRequestProto', ids: ContainerId[]): Buffer {
+function encodeContainerIds(
+  name: 'hadoop.yarn.StopContainersRequestProto' | 'hadoop.yarn.GetContainerStatusesRequestProto',
+  ids: ContainerId[],
+): Buffer {
   const p: P.PContainerIdsRequest = { container_id: ids.map(containerIdToProto) };
   return encodeMessage(name, p);
 }

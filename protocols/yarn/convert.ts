@@ -51,7 +51,15 @@ const EXECUTION_TYPES: Record<number, ExecutionType> = { 1: 'guaranteed', 2: 'op
 const CONTAINER_STATES: Record<number, ContainerState> = { 1: 'new', 2: 'running', 3: 'complete' };
 // NodeStateProto: NS_NEW = 1 … NS_SHUTDOWN = 8 (decommissioning came later, after lost and rebooted).
 const NODE_STATES: (NodeState | undefined)[] = [
-  undefined, 'NEW', 'RUNNING', 'UNHEALTHY', 'DECOMMISSIONED', 'LOST', 'REBOOTED', 'DECOMMISSIONING', 'SHUTDOWN',
+  undefined,
+  'NEW',
+  'RUNNING',
+  'UNHEALTHY',
+  'DECOMMISSIONED',
+  'LOST',
+  'REBOOTED',
+  'DECOMMISSIONING',
+  'SHUTDOWN',
 ];
 const NODE_UPDATE_TYPES = ['usable', 'unusable', 'decommissioning'] as const;
 const RESOURCE_TYPES: LocalResourceType[] = ['archive', 'file', 'pattern']; // wire 1..3
@@ -59,7 +67,15 @@ const VISIBILITIES: LocalResourceVisibility[] = ['public', 'private', 'applicati
 const FINAL_STATUSES = ['undefined', 'succeeded', 'failed', 'killed'] as const; // wire 0..3, what an AM may send
 const REPORTED_FINAL_STATUSES: FinalAppStatus[] = ['UNDEFINED', 'SUCCEEDED', 'FAILED', 'KILLED', 'ENDED']; // wire 0..4
 const APP_STATES: (YarnAppState | undefined)[] = [
-  undefined, 'NEW', 'NEW_SAVING', 'SUBMITTED', 'ACCEPTED', 'RUNNING', 'FINISHED', 'FAILED', 'KILLED',
+  undefined,
+  'NEW',
+  'NEW_SAVING',
+  'SUBMITTED',
+  'ACCEPTED',
+  'RUNNING',
+  'FINISHED',
+  'FAILED',
+  'KILLED',
 ];
 const ACL_VIEW = 1;
 const ACL_MODIFY = 2;

@@ -8,15 +8,7 @@
 
 import { ContainerExitStatus } from '../yarn-model/index.js';
 
-export type ExitKind =
-  | 'success'
-  | 'failed'
-  | 'killed'
-  | 'killed-memory'
-  | 'preempted'
-  | 'aborted'
-  | 'disk'
-  | 'invalid';
+export type ExitKind = 'success' | 'failed' | 'killed' | 'killed-memory' | 'preempted' | 'aborted' | 'disk' | 'invalid';
 
 export interface ExitClassification {
   kind: ExitKind;

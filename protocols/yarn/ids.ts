@@ -77,9 +77,7 @@ export function parseAppAttemptId(text: string): AppAttemptId {
 export function parseContainerId(text: string): ContainerId {
   const m = CONTAINER_RE.exec(text);
   if (!m) {
-    throw new ConfigError(
-      `invalid container id '${text}': expected container_[e<epoch>_]<clusterTimestamp>_<app>_<attempt>_<sequence>`,
-    );
+    throw new ConfigError(`invalid container id '${text}': expected container_[e<epoch>_]<clusterTimestamp>_<app>_<attempt>_<sequence>`);
   }
   const appAttemptId: AppAttemptId = {
     appId: { clusterTimestamp: num(m[2]!, 'cluster timestamp', text), id: num(m[3]!, 'application number', text) },

@@ -33,7 +33,10 @@ describe('ApplicationMaster across a ResourceManager restart', function () {
   });
 
   it('re-registers and finishes SUCCEEDED', async () => {
-    const app = await submitShellApp({ config, rm, hdfs }, { command: ['sleep', '25'], containers: 2, memoryMb: 128, name: 'spindle-it-rm-restart' });
+    const app = await submitShellApp(
+      { config, rm, hdfs },
+      { command: ['sleep', '25'], containers: 2, memoryMb: 128, name: 'spindle-it-rm-restart' },
+    );
     appId = app.appId;
     // Wait until both containers run beside the AM.
     for (let i = 0; i < 300; i++) {

@@ -36,15 +36,22 @@ describe('[rpc] ApplicationMaster on the real cluster', function () {
     hdfs.close();
   });
 
-  async function submit(command: string[], containers: number, extra: { environment?: Record<string, string> } = {}): Promise<SubmittedApp> {
-    const app = await submitShellApp({ config, rm, hdfs }, {
-      command,
-      containers,
-      memoryMb: 256,
-      name: 'spindle-it-am',
-      tags: ['spindle-it'],
-      ...extra,
-    });
+  async function submit(
+    command: string[],
+    containers: number,
+    extra: { environment?: Record<string, string> } = {},
+  ): Promise<SubmittedApp> {
+    const app = await submitShellApp(
+      { config, rm, hdfs },
+      {
+        command,
+        containers,
+        memoryMb: 256,
+        name: 'spindle-it-am',
+        tags: ['spindle-it'],
+        ...extra,
+      },
+    );
     started.push(app.appId);
     return app;
   }

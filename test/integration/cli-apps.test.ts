@@ -14,11 +14,30 @@ describe('spindle status, list, kill and logs', function () {
   let running: string;
 
   before(async () => {
-    const done = await spindle(['run', '-n', '2', '--tags', `spindle-it,${tag}`, '--name', 'cli-apps-done', '--', 'echo "stdout of $CONTAINER_ID"; echo "stderr line 1" >&2; echo "stderr line 2" >&2']);
+    const done = await spindle([
+      'run',
+      '-n',
+      '2',
+      '--tags',
+      `spindle-it,${tag}`,
+      '--name',
+      'cli-apps-done',
+      '--',
+      'echo "stdout of $CONTAINER_ID"; echo "stderr line 1" >&2; echo "stderr line 2" >&2',
+    ]);
     janitor.add(...done.appIds);
     expect(done.code, done.stderr).to.equal(0);
     finished = done.appIds[0]!;
-    const bg = await spindle(['run', '--detach', '--tags', `spindle-it,${tag}`, '--name', 'cli-apps-running', '--', 'for i in $(seq 1 600); do echo "tick $i"; sleep 1; done']);
+    const bg = await spindle([
+      'run',
+      '--detach',
+      '--tags',
+      `spindle-it,${tag}`,
+      '--name',
+      'cli-apps-running',
+      '--',
+      'for i in $(seq 1 600); do echo "tick $i"; sleep 1; done',
+    ]);
     janitor.add(...bg.appIds);
     expect(bg.code, bg.stderr).to.equal(0);
     running = bg.stdout.trim();
@@ -50,7 +69,9 @@ describe('spindle status, list, kill and logs', function () {
     const bogus = finished.replace(/_\d+$/, '_9999');
     const r = await spindle(['status', bogus]);
     expect(r.code).to.equal(2);
-    expect(r.stderr).to.match(new RegExp(`^spindle: application ${bogus}: .*not found\\n  list applications with: spindle list --all-users\\n$`));
+    expect(r.stderr).to.match(
+      new RegExp(`^spindle: application ${bogus}: .*not found\\n  list applications with: spindle list --all-users\\n$`),
+    );
   });
 
   it('list shows our applications newest first, filtered by state', async () => {
@@ -63,15 +84,28 @@ describe('spindle status, list, kill and logs', function () {
     expect(ids.indexOf(running)).to.be.lessThan(ids.indexOf(finished));
     const runningOnly = await spindle(['list', '--state', 'running', '--json']);
     const apps = JSON.parse(runningOnly.stdout) as { id: string; state: string }[];
-    expect(apps.map((a) => a.id)).to.include(running).and.not.include(finished);
+    expect(apps.map((a) => a.id))
+      .to.include(running)
+      .and.not.include(finished);
     expect(new Set(apps.map((a) => a.state))).to.deep.equal(new Set(['RUNNING']));
   });
 
   it('logs prints every container of a finished application, the AM first', async () => {
     const r = await spindle(['logs', finished]);
     expect(r.code, r.stderr).to.equal(0);
-    const headers = [...r.stdout.matchAll(new RegExp(`^==> (container_\\S+)( \\(ApplicationMaster\\))? (stdout|stderr) on (${nodeManagerWebPattern()}) <==$`, 'gm'))];
-    expect(headers.map((h) => `${h[1]!.slice(-6)} ${h[3]}`)).to.deep.equal(['000001 stdout', '000001 stderr', '000002 stdout', '000002 stderr', '000003 stdout', '000003 stderr']);
+    const headers = [
+      ...r.stdout.matchAll(
+        new RegExp(`^==> (container_\\S+)( \\(ApplicationMaster\\))? (stdout|stderr) on (${nodeManagerWebPattern()}) <==$`, 'gm'),
+      ),
+    ];
+    expect(headers.map((h) => `${h[1]!.slice(-6)} ${h[3]}`)).to.deep.equal([
+      '000001 stdout',
+      '000001 stderr',
+      '000002 stdout',
+      '000002 stderr',
+      '000003 stdout',
+      '000003 stderr',
+    ]);
     expect(headers[0]![2]).to.equal(' (ApplicationMaster)');
     expect(r.stdout).to.match(/^stdout of (container_\S+_000002)$/m);
     expect(r.stdout).to.match(/spindle-am: /);
@@ -120,11 +154,20 @@ describe('spindle status, list, kill and logs', function () {
   });
 
   it('every command exits 3 naming the unreachable ResourceManager and HADOOP_CONF_DIR', async () => {
-    for (const args of [['list'], ['status', finished], ['run', '--', 'true'], ['submit', 'examples/hello-driver.mjs'], ['kill', finished], ['logs', finished]]) {
+    for (const args of [
+      ['list'],
+      ['status', finished],
+      ['run', '--', 'true'],
+      ['submit', 'examples/hello-driver.mjs'],
+      ['kill', finished],
+      ['logs', finished],
+    ]) {
       const r = await spindle(['--rm', 'http://127.0.0.1:1', ...args]);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).to.equal(3);
       expect(r.stderr).to.match(/^spindle: .*cannot reach the ResourceManager \(http:\/\/127\.0\.0\.1:1: ECONNREFUSED\)\n/);
-      expect(r.stderr).to.match(/is the ResourceManager at http:\/\/127\.0\.0\.1:1 running\? Its address comes from yarn\.resourcemanager\.webapp\.address in HADOOP_CONF_DIR=\S+; override it with --rm <url>\n$/);
+      expect(r.stderr).to.match(
+        /is the ResourceManager at http:\/\/127\.0\.0\.1:1 running\? Its address comes from yarn\.resourcemanager\.webapp\.address in HADOOP_CONF_DIR=\S+; override it with --rm <url>\n$/,
+      );
       expect(r.stderr).to.not.match(/\n\s+at /); // no stack trace without --verbose
     }
   });

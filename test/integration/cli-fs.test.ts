@@ -53,7 +53,7 @@ describe('spindle fs', function () {
     expect(total).to.deep.include({ length: big.length + 'small file\n'.length + 'from stdin\n'.length, fileCount: 3, directoryCount: 3 });
 
     expect((await spindle(['fs', 'mv', `${base}/in/small.txt`, `${base}/out`])).code).to.equal(0);
-    expect((await hdfs.exists(`${base}/out/small.txt`))).to.equal(true);
+    expect(await hdfs.exists(`${base}/out/small.txt`)).to.equal(true);
 
     const rmDir = await spindle(['fs', 'rm', `${base}/in`]);
     expect(rmDir.code).to.equal(2);
@@ -71,7 +71,13 @@ describe('spindle fs', function () {
   });
 
   it('a missing HDFS path exits 2 and names it', async () => {
-    for (const args of [['cat', `${base}/missing.txt`], ['ls', `${base}/missing`], ['stat', `${base}/missing`], ['rm', `${base}/missing`], ['get', `${base}/missing`, '-']]) {
+    for (const args of [
+      ['cat', `${base}/missing.txt`],
+      ['ls', `${base}/missing`],
+      ['stat', `${base}/missing`],
+      ['rm', `${base}/missing`],
+      ['get', `${base}/missing`, '-'],
+    ]) {
       const r = await spindle(['fs', ...args]);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).to.equal(2);
       expect(r.stderr).to.match(new RegExp(`${base}/missing\\S*: no such file or directory\\n$`));

@@ -79,7 +79,9 @@ export function clusterClients() {
 /** A tag unique to one test file's applications (YARN lower-cases tags). */
 /** A regex source matching the NodeManagers' web addresses as the RM names them ("localhost:<port>"). */
 export function nodeManagerWebPattern(): string {
-  return `localhost:(?:${testCluster().nodeManagerHttp.map((u) => new URL(u).port).join('|')})`;
+  return `localhost:(?:${testCluster()
+    .nodeManagerHttp.map((u) => new URL(u).port)
+    .join('|')})`;
 }
 
 export function uniqueTag(prefix: string): string {

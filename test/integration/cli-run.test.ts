@@ -70,14 +70,29 @@ describe('[rpc] spindle run', function () {
     const r = await run(['-n', '2', '--', 'echo "about to fail" >&2; case $CONTAINER_ID in *2) exit 3;; esac; sleep 3']);
     expect(r.code, r.stderr).to.equal(1);
     expect(r.stderr).to.match(/FINISHED\/FAILED in /);
-    expect(r.stderr).to.match(new RegExp(`container_\\S+_000002 on ${nodeManagerWebPattern()} exited with code 3\\n  last 1 line\\(s\\) of its stderr:\\n  \\| about to fail`));
+    expect(r.stderr).to.match(
+      new RegExp(
+        `container_\\S+_000002 on ${nodeManagerWebPattern()} exited with code 3\\n  last 1 line\\(s\\) of its stderr:\\n  \\| about to fail`,
+      ),
+    );
   });
 
   it('--max-failures tolerates and replaces a failed container, exit 0, and still shows the failure', async () => {
-    const r = await run(['-n', '2', '--max-failures', '1', '--', 'case $CONTAINER_ID in *_000002) echo "doomed" >&2; exit 5;; esac; sleep 1']);
+    const r = await run([
+      '-n',
+      '2',
+      '--max-failures',
+      '1',
+      '--',
+      'case $CONTAINER_ID in *_000002) echo "doomed" >&2; exit 5;; esac; sleep 1',
+    ]);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stderr).to.match(/FINISHED\/SUCCEEDED in /);
-    expect(r.stderr).to.match(new RegExp(`1 container failure\\(s\\) were tolerated \\(--max-failures\\) and their containers replaced:\\ncontainer_\\S+_000002 on ${nodeManagerWebPattern()} exited with code 5\\n  last 1 line\\(s\\) of its stderr:\\n  \\| doomed`));
+    expect(r.stderr).to.match(
+      new RegExp(
+        `1 container failure\\(s\\) were tolerated \\(--max-failures\\) and their containers replaced:\\ncontainer_\\S+_000002 on ${nodeManagerWebPattern()} exited with code 5\\n  last 1 line\\(s\\) of its stderr:\\n  \\| doomed`,
+      ),
+    );
   });
 
   it('says a container exceeded its physical memory limit and which option to raise', async () => {
@@ -87,9 +102,14 @@ describe('[rpc] spindle run', function () {
     expect(
       r.code,
       `the NodeManager did not kill the container (exit ${r.code}); a NodeManager with yarn.nodemanager.resource.memory.enforced=true ` +
-        '(the default) and no cgroups never applies its pmem check. stderr:\n' + r.stderr,
+        '(the default) and no cgroups never applies its pmem check. stderr:\n' +
+        r.stderr,
     ).to.equal(1);
-    expect(r.stderr).to.match(new RegExp(`container_\\S+ on ${nodeManagerWebPattern()} was killed by YARN: it exceeded its physical memory limit of 256 MB \\(it used [\\d.]+ MB\\); raise --memory`));
+    expect(r.stderr).to.match(
+      new RegExp(
+        `container_\\S+ on ${nodeManagerWebPattern()} was killed by YARN: it exceeded its physical memory limit of 256 MB \\(it used [\\d.]+ MB\\); raise --memory`,
+      ),
+    );
   });
 
   it('rejects --memory above the cluster maximum before submitting anything', async () => {
@@ -109,7 +129,17 @@ describe('[rpc] spindle run', function () {
     mkdirSync(join(dir, 'pkg'));
     writeFileSync(join(dir, 'pkg', 'inner.txt'), 'inside the archive\n');
     execFileSync('tar', ['czf', join(dir, 'pkg.tgz'), '-C', dir, 'pkg']);
-    const args = ['-v', '--file', `${join(dir, 'data.txt')}#input.txt`, '--archive', `${join(dir, 'pkg.tgz')}#deps`, '--env', 'GREETING=hello there', '--', 'cat input.txt deps/pkg/inner.txt; echo "$GREETING"; echo "$NODE_OPTIONS"'];
+    const args = [
+      '-v',
+      '--file',
+      `${join(dir, 'data.txt')}#input.txt`,
+      '--archive',
+      `${join(dir, 'pkg.tgz')}#deps`,
+      '--env',
+      'GREETING=hello there',
+      '--',
+      'cat input.txt deps/pkg/inner.txt; echo "$GREETING"; echo "$NODE_OPTIONS"',
+    ];
     const first = await run(args);
     expect(first.code, first.stderr).to.equal(0);
     const out = first.stdout.replace(/^\[container_\S+\] /gm, '');
@@ -130,13 +160,21 @@ describe('[rpc] spindle run', function () {
     const r = await run(['--ship-node', '--', 'node -e "console.log(process.execPath, process.version)"']);
     expect(r.code, r.stderr).to.equal(0);
     // The binary is localized once per user (PRIVATE visibility) under its content hash.
-    expect(r.stdout).to.match(new RegExp(`^\\[container_\\S+\\] \\S+/usercache/[^/]+/filecache/\\d+/[0-9a-f]{64} ${process.version.replace(/\./g, '\\.')}\n$`));
+    expect(r.stdout).to.match(
+      new RegExp(`^\\[container_\\S+\\] \\S+/usercache/[^/]+/filecache/\\d+/[0-9a-f]{64} ${process.version.replace(/\./g, '\\.')}\n$`),
+    );
   });
 
   it('--json prints a machine-readable summary on stdout', async () => {
     const r = await run(['--json', '-n', '2', '--', 'true']);
     expect(r.code, r.stderr).to.equal(0);
-    const doc = JSON.parse(r.stdout) as { appId: string; finalStatus: string; exitCode: number; timeline: Record<string, number>; failures: unknown[] };
+    const doc = JSON.parse(r.stdout) as {
+      appId: string;
+      finalStatus: string;
+      exitCode: number;
+      timeline: Record<string, number>;
+      failures: unknown[];
+    };
     expect(doc.appId).to.equal(r.appIds[0]);
     expect(doc.finalStatus).to.equal('SUCCEEDED');
     expect(doc.exitCode).to.equal(0);

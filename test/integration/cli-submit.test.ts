@@ -36,7 +36,10 @@ describe('[rpc] spindle submit', function () {
 
   it('bundles a TypeScript job with its imports', async () => {
     writeFileSync(join(dir, 'words.ts'), 'export function shout(s: string): string {\n  return s.toUpperCase();\n}\n');
-    writeFileSync(join(dir, 'job.ts'), "import { shout } from './words.js';\nconst n: number = 6 * 7;\nconsole.log(shout(`answer ${n}`));\n");
+    writeFileSync(
+      join(dir, 'job.ts'),
+      "import { shout } from './words.js';\nconst n: number = 6 * 7;\nconsole.log(shout(`answer ${n}`));\n",
+    );
     const r = await submit([join(dir, 'job.ts')]);
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.equal('ANSWER 42\n');
@@ -57,7 +60,9 @@ describe('[rpc] spindle submit', function () {
     const before = await ours();
     const r = await submit([join(dir, 'broken.ts')], { cwd: dir });
     expect(r.code).to.equal(2);
-    expect(r.stderr).to.match(/^spindle: cannot bundle \S*broken\.ts; nothing was submitted:\nbroken\.ts:2:17: error: Unexpected ";"\n {2}2 \| const broken = \(;\n/);
+    expect(r.stderr).to.match(
+      /^spindle: cannot bundle \S*broken\.ts; nothing was submitted:\nbroken\.ts:2:17: error: Unexpected ";"\n {2}2 \| const broken = \(;\n/,
+    );
     expect(r.appIds).to.deep.equal([]);
     expect(await ours()).to.deep.equal(before);
   });

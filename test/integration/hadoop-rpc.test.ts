@@ -59,7 +59,13 @@ describe('[rpc] hadoop-rpc against the real ResourceManager', function () {
   this.timeout(60_000);
   const open: RpcConnection[] = [];
   const simple = (port: number, protocol: string): RpcConnection => {
-    const c = new RpcConnection({ host: rmHost, port, protocol, auth: { kind: 'simple', user: cluster.user }, reconnect: { retries: 0, baseDelayMs: 0, maxDelayMs: 0 } });
+    const c = new RpcConnection({
+      host: rmHost,
+      port,
+      protocol,
+      auth: { kind: 'simple', user: cluster.user },
+      reconnect: { retries: 0, baseDelayMs: 0, maxDelayMs: 0 },
+    });
     open.push(c);
     return c;
   };
@@ -130,7 +136,11 @@ describe('[rpc] hadoop-rpc against the real ResourceManager', function () {
     const unknown = await attempt('not an AMRMTokenIdentifier');
     expect(unknown).to.be.instanceOf(AuthenticationError);
     expect(unknown.exceptionClassName).to.equal('org.apache.hadoop.security.token.SecretManager$InvalidToken');
-    expect(unknown.message).to.match(new RegExp(`^registerApplicationMaster: server ${cluster.rmScheduler} refused the connection: SecretManager\\$InvalidToken: appattempt_\\S+ not found in AMRMTokenSecretManager`));
+    expect(unknown.message).to.match(
+      new RegExp(
+        `^registerApplicationMaster: server ${cluster.rmScheduler} refused the connection: SecretManager\\$InvalidToken: appattempt_\\S+ not found in AMRMTokenSecretManager`,
+      ),
+    );
     expect(unknown.retriable).to.equal(false);
     // One it cannot even parse: the RM hangs up without a reply.
     const garbage = await attempt('bogus');
@@ -164,7 +174,13 @@ describe('[rpc] hadoop-rpc against the real ResourceManager', function () {
       // ApplicationReportProto (response field 1) . am_rm_token (19) = TokenProto { identifier 1, password 2, kind 3 }.
       const rm = simple(RM_CLIENT_PORT, CLIENT_PROTOCOL);
       const w = protobuf.Writer.create();
-      w.uint32((1 << 3) | 2).fork().uint32(1 << 3).int32(Number(seq)).uint32(2 << 3).int64(Number(ts)).ldelim();
+      w.uint32((1 << 3) | 2)
+        .fork()
+        .uint32(1 << 3)
+        .int32(Number(seq))
+        .uint32(2 << 3)
+        .int64(Number(ts))
+        .ldelim();
       const request = w.finish();
       let token: Buffer | undefined;
       for (let i = 0; i < 100 && token === undefined; i++) {
@@ -185,7 +201,14 @@ describe('[rpc] hadoop-rpc against the real ResourceManager', function () {
       open.push(am);
 
       // RegisterApplicationMasterRequestProto { host 1, rpc_port 2, tracking_url 3 }.
-      const register = protobuf.Writer.create().uint32((1 << 3) | 2).string('127.0.0.1').uint32(2 << 3).int32(0).uint32((3 << 3) | 2).string('').finish();
+      const register = protobuf.Writer.create()
+        .uint32((1 << 3) | 2)
+        .string('127.0.0.1')
+        .uint32(2 << 3)
+        .int32(0)
+        .uint32((3 << 3) | 2)
+        .string('')
+        .finish();
       const registered = await am.call('registerApplicationMaster', register);
       // npm test repeats the [rpc] tests on a cluster with hadoop.rpc.protection=privacy.
       const protection = process.env.SPINDLE_EXPECT_RPC_PROTECTION ?? 'authentication';
@@ -196,7 +219,10 @@ describe('[rpc] hadoop-rpc against the real ResourceManager', function () {
 
       // FinishApplicationMasterRequestProto { final_application_status (3) = APP_SUCCEEDED (1) };
       // response isUnregistered (1): repeat until true.
-      const finish = protobuf.Writer.create().uint32(3 << 3).int32(1).finish();
+      const finish = protobuf.Writer.create()
+        .uint32(3 << 3)
+        .int32(1)
+        .finish();
       let unregistered = false;
       for (let i = 0; i < 100 && !unregistered; i++) {
         unregistered = field(await am.call('finishApplicationMaster', finish), 1) === 1;

@@ -52,10 +52,18 @@ export default async function main(ctx, args) {
       aggregate: [10, 55],
       take: [1, 2, 3, 4, 5],
       first: 1,
-      keyed: [[1, 'A'], [2, 'BB'], [3, 'CCC']],
+      keyed: [
+        [1, 'A'],
+        [2, 'BB'],
+        [3, 'CCC'],
+      ],
       union: 13,
       sample: true,
-      partitions: [[0, 3], [1, 12], [2, 30]],
+      partitions: [
+        [0, 3],
+        [1, 12],
+        [2, 30],
+      ],
     });
     expect(run.stderr, run.stderr).to.match(/executor \d+ registered/);
   });

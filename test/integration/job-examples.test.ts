@@ -35,10 +35,18 @@ describe('job examples on the real cluster', function () {
     const run = await runJob(h, { file: example('grep.mjs'), args: [`${base}/logs`, 'ERROR', `${base}/errors`] });
     expect(run.report.finalStatus, run.stderr).to.equal('SUCCEEDED');
     expect(run.result).to.deep.equal({ lines: 300, matches: 43 });
-    const parts = (await h.hdfs.listStatus(`${base}/errors`)).map((f) => f.name).filter((n) => n.startsWith('part-')).sort();
+    const parts = (await h.hdfs.listStatus(`${base}/errors`))
+      .map((f) => f.name)
+      .filter((n) => n.startsWith('part-'))
+      .sort();
     let text = '';
     for (const p of parts) text += await readText(h.hdfs, `${base}/errors/${p}`);
-    expect(text).to.equal(lines.filter((l) => l.includes('ERROR')).map((l) => `${l}\n`).join(''));
+    expect(text).to.equal(
+      lines
+        .filter((l) => l.includes('ERROR'))
+        .map((l) => `${l}\n`)
+        .join(''),
+    );
   });
 
   it('json-aggregate.mjs totals revenue per shop', async () => {
@@ -46,7 +54,10 @@ describe('job examples on the real cluster', function () {
     await h.hdfs.create(`${base}/sales/orders.json`, orders.join('\n'), { blockSize: 4096 });
     const run = await runJob(h, { file: example('json-aggregate.mjs'), args: [`${base}/sales`, `${base}/top`, '2'] });
     expect(run.report.finalStatus, run.stderr).to.equal('SUCCEEDED');
-    const sum = (k: number) => Array.from({ length: 200 }, (_, i) => i).filter((i) => i % 3 === k).reduce((a, b) => a + b, 0);
+    const sum = (k: number) =>
+      Array.from({ length: 200 }, (_, i) => i)
+        .filter((i) => i % 3 === k)
+        .reduce((a, b) => a + b, 0);
     expect(run.result).to.deep.equal({
       shops: 3,
       top: [
@@ -72,7 +83,8 @@ describe('job examples on the real cluster', function () {
     const chunks: Buffer[] = [];
     encoder.on('data', (c: Buffer) => chunks.push(c));
     const ended = new Promise((r) => encoder.on('end', r));
-    for (let i = 0; i < 400; i++) encoder.write({ type: i % 4 === 0 ? 'purchase' : 'view', user: `u${i}`, amount: i % 8 === 0 ? null : i, tags: [] });
+    for (let i = 0; i < 400; i++)
+      encoder.write({ type: i % 4 === 0 ? 'purchase' : 'view', user: `u${i}`, amount: i % 8 === 0 ? null : i, tags: [] });
     encoder.end();
     await ended;
     await h.hdfs.create(`${base}/events/e.avro`, Buffer.concat(chunks), { blockSize: 4096 });

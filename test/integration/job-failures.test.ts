@@ -99,7 +99,10 @@ export default async function main(ctx, [marker, out]) {
     expect(run.result).to.deep.equal({ count: 2000 });
     expect(run.stderr).to.match(/executor \d+ disconnected/);
     expect(run.stderr, 'a replacement executor').to.match(/executor 3 started/);
-    const files = (await h.hdfs.listStatus(out)).map((f) => f.name).filter((n) => n.startsWith('part-')).sort();
+    const files = (await h.hdfs.listStatus(out))
+      .map((f) => f.name)
+      .filter((n) => n.startsWith('part-'))
+      .sort();
     expect(files).to.have.length(40);
     const numbers: number[] = [];
     for (const f of files) numbers.push(...(await readText(h.hdfs, `${out}/${f}`)).trim().split('\n').map(Number));
@@ -130,7 +133,9 @@ export default async function main(ctx) {
       maxExecutorFailures: 2,
     });
     expect(run.report.finalStatus).to.equal('FAILED');
-    expect(run.report.diagnostics).to.match(/^too many executor failures: 3 container failure\(s\), more than the 2 allowed; last: container_\S+ on \S+ /);
+    expect(run.report.diagnostics).to.match(
+      /^too many executor failures: 3 container failure\(s\), more than the 2 allowed; last: container_\S+ on \S+ /,
+    );
     expect(run.stderr).to.match(/the ApplicationMaster stops the job: too many executor failures/);
   });
 });

@@ -78,6 +78,9 @@ export default async function main(ctx, [input, out]) {
     for (const p of parts) written = written.concat(localLines(await readText(h.hdfs, `${out}/${p}`)));
     expect(written).to.deep.equal(expectedErrors);
     const siblings = (await h.hdfs.listStatus(base)).map((f) => f.name);
-    expect(siblings.filter((n) => n.startsWith('.')), 'no staging left').to.deep.equal([]);
+    expect(
+      siblings.filter((n) => n.startsWith('.')),
+      'no staging left',
+    ).to.deep.equal([]);
   });
 });

@@ -106,8 +106,18 @@ export default async function main(ctx, [input, out]) {
     for (let i = 0; i < 500; i++) expectedTotals[`s${i % 7}`] = (expectedTotals[`s${i % 7}`] ?? 0) + i;
     expect(run.result).to.deep.equal({ count: 500, totals: expectedTotals });
     let written: unknown[] = [];
-    const parts = (await h.hdfs.listStatus(`${base}/json-out`)).map((f) => f.name).filter((n) => n.startsWith('part-')).sort();
-    for (const p of parts) written = written.concat((await readText(h.hdfs, `${base}/json-out/${p}`)).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+    const parts = (await h.hdfs.listStatus(`${base}/json-out`))
+      .map((f) => f.name)
+      .filter((n) => n.startsWith('part-'))
+      .sort();
+    for (const p of parts)
+      written = written.concat(
+        (await readText(h.hdfs, `${base}/json-out/${p}`))
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l)),
+      );
     expect(written).to.deep.equal(Array.from({ length: 250 }, (_, k) => ({ shop: `s${(2 * k + 1) % 7}`, amount: 2 * k + 1 })));
   });
 });

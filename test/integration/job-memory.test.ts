@@ -21,7 +21,9 @@ describe('job engine on the real cluster: shuffles in bounded memory', function 
 
   /** The executors' stderr, found through the container ids the driver logged. */
   async function executorLogs(run: JobRun): Promise<string[]> {
-    const ids = [...new Set([...run.stderr.matchAll(/executor \d+ registered from \S+ \(\d+ core\(s\), (container_\w+)\)/g)].map((m) => m[1]!))];
+    const ids = [
+      ...new Set([...run.stderr.matchAll(/executor \d+ registered from \S+ \(\d+ core\(s\), (container_\w+)\)/g)].map((m) => m[1]!)),
+    ];
     expect(ids.length, run.stderr).to.be.at.least(2);
     const logs: string[] = [];
     for (const id of ids) {
@@ -68,7 +70,17 @@ export default async function main(ctx) {
     const valueLength = 'value-'.length + 9 + 1 + 80;
     expect(run.result).to.deep.equal([
       ['cold', { n: 1, chars: 4, first: 'only', last: 'only', again: 1, length: 1 }],
-      ['hot', { n: 3_000_000, chars: 3_000_000 * valueLength, first: `value-000000000-${'x'.repeat(80)}`, last: `value-002999999-${'x'.repeat(80)}`, again: 3_000_000, length: 3_000_000 }],
+      [
+        'hot',
+        {
+          n: 3_000_000,
+          chars: 3_000_000 * valueLength,
+          first: `value-000000000-${'x'.repeat(80)}`,
+          last: `value-002999999-${'x'.repeat(80)}`,
+          again: 3_000_000,
+          length: 3_000_000,
+        },
+      ],
     ]);
     const logs = await executorLogs(run);
     expect(logs.join('\n')).to.match(/1 group\(s\) larger than memory streamed from disk/);

@@ -106,7 +106,14 @@ export default async function main(ctx) {
         matched.add(i % 2500);
       }
     }
-    const r = run.result as { joined: number; left: number; parts: [number, number, number, number][]; ordered: boolean; n: number; distinct: number };
+    const r = run.result as {
+      joined: number;
+      left: number;
+      parts: [number, number, number, number][];
+      ordered: boolean;
+      n: number;
+      distinct: number;
+    };
     expect(r.joined).to.equal(joined);
     expect(r.left).to.equal(2000 - matched.size);
     expect(r.ordered).to.equal(true);
@@ -154,10 +161,19 @@ export default async function main(ctx, [input, marker]) {
 
   it('examples: join.mjs and sort.mjs', async () => {
     const customers = [1, 2, 3].map((id) => JSON.stringify({ id, name: `c${id}`, country: id === 3 ? 'FR' : 'UK' }));
-    const orders = [[1, 10], [2, 5], [3, 1.5], [9, 100], [1, 2]].map(([customer, amount]) => JSON.stringify({ customer, amount }));
+    const orders = [
+      [1, 10],
+      [2, 5],
+      [3, 1.5],
+      [9, 100],
+      [1, 2],
+    ].map(([customer, amount]) => JSON.stringify({ customer, amount }));
     await h.hdfs.create(`${base}/customers.jsonl`, Buffer.from(`${customers.join('\n')}\n`));
     await h.hdfs.create(`${base}/orders.jsonl`, Buffer.from(`${orders.join('\n')}\n`));
-    const joined = await runJob(h, { file: example('join.mjs'), args: [`${base}/customers.jsonl`, `${base}/orders.jsonl`, `${base}/revenue`] });
+    const joined = await runJob(h, {
+      file: example('join.mjs'),
+      args: [`${base}/customers.jsonl`, `${base}/orders.jsonl`, `${base}/revenue`],
+    });
     expect(joined.report.finalStatus, joined.stderr).to.equal('SUCCEEDED');
     expect(joined.result).to.deep.equal({ orders: 5, unknownCustomer: 1, countries: 2 });
     expect(await readText(h.hdfs, `${base}/revenue/part-00000`)).to.equal('["FR",1.5]\n["UK",17]\n');

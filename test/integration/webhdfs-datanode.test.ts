@@ -83,7 +83,9 @@ describe('webhdfs when the DataNode stops mid-read', () => {
       expect(failure, 'the read must fail, not end quietly').to.be.instanceOf(ConnectionError);
       const err = failure as ConnectionError;
       expect(err.message).to.match(
-        new RegExp(`^OPEN ${file}: connection to DataNode ${cluster.dataNodeHttp.replace(/\./g, '\\.')} broke after \\d+ of ${SIZE} bytes \\(`),
+        new RegExp(
+          `^OPEN ${file}: connection to DataNode ${cluster.dataNodeHttp.replace(/\./g, '\\.')} broke after \\d+ of ${SIZE} bytes \\(`,
+        ),
       );
       expect(err.operation).to.equal('OPEN');
       expect(err.path).to.equal(file);

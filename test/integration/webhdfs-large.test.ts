@@ -126,7 +126,11 @@ describe('webhdfs at size on the real cluster', () => {
       // Offset only: the rest of the file.
       const tail = await sha256Of(await hdfs.open(file, { offset: GiB - 3 * MiB - 1 }));
       expect(tail.bytes).to.equal(3 * MiB + 1);
-      expect(tail.hex).to.equal(createHash('sha256').update(randomBytesAt(SEED, GiB - 3 * MiB - 1, 3 * MiB + 1)).digest('hex'));
+      expect(tail.hex).to.equal(
+        createHash('sha256')
+          .update(randomBytesAt(SEED, GiB - 3 * MiB - 1, 3 * MiB + 1))
+          .digest('hex'),
+      );
     });
   });
 

@@ -140,7 +140,7 @@ describe('webhdfs on the real cluster', () => {
 
     it('handles names that need encoding in paths and query values', async () => {
       const dir = `${base}/names`;
-      const names = ['a b', 'plus+sign', 'per%cent', 'hash#tag', 'que?ry', 'semi;colon', 'amp&eq=', 'ünï•code', "quote'\"", 'tab\tname'];
+      const names = ['a b', 'plus+sign', 'per%cent', 'hash#tag', 'que?ry', 'semi;colon', 'amp&eq=', 'ünï•code', 'quote\'"', 'tab\tname'];
       for (const n of names) await hdfs.create(`${dir}/${n}`, n);
       const listed = await hdfs.listStatus(dir);
       expect(listed.map((s) => s.name).sort()).to.deep.equal([...names].sort());
@@ -231,7 +231,9 @@ describe('webhdfs on the real cluster', () => {
       ] as const) {
         const err = await rejection(call());
         expect(err, op).to.be.instanceOf(AccessDeniedError);
-        expect(err.message).to.match(new RegExp(`^${op} ${d}/?\\S*: permission denied for user ${INTRUDER} \\(Permission denied: user=${INTRUDER}, access=`));
+        expect(err.message).to.match(
+          new RegExp(`^${op} ${d}/?\\S*: permission denied for user ${INTRUDER} \\(Permission denied: user=${INTRUDER}, access=`),
+        );
       }
       const chown = await rejection(intruder.setOwner(base, { owner: INTRUDER }));
       expect(chown).to.be.instanceOf(AccessDeniedError);

@@ -18,7 +18,12 @@ export function tuples(ctx: Context): void {
   expectType<Dataset<[string, number]>>()(ones.reduceByKey((a, b) => a + b));
   expectType<Dataset<[string, number]>>()(words.flatMap((l) => l.split(',').map((w) => [w, 1])));
   expectType<Dataset<[string, number]>>()(words.map((w) => (w ? [w, 1] : [w, 2])));
-  expectType<Dataset<[string, number]>>()(ctx.parallelize([['a', 1], ['b', 2]]));
+  expectType<Dataset<[string, number]>>()(
+    ctx.parallelize([
+      ['a', 1],
+      ['b', 2],
+    ]),
+  );
   expectType<Dataset<[number, string]>>()(words.keyBy((w) => w.length));
 
   // Other results keep their types.
@@ -37,9 +42,21 @@ export function tuples(ctx: Context): void {
 
 export function options(ones: Dataset<[string, number]>): void {
   expectType<Dataset<[string, number]>>()(ones.reduceByKey((a, b) => a * w + b, { partitions: 4, closure: { w: 2 } }));
-  const sums = ones.aggregateByKey({ n: 0 }, (acc, v) => ({ n: acc.n + v }), (a, b) => ({ n: a.n + b.n }), { partitions: 2 });
+  const sums = ones.aggregateByKey(
+    { n: 0 },
+    (acc, v) => ({ n: acc.n + v }),
+    (a, b) => ({ n: a.n + b.n }),
+    { partitions: 2 },
+  );
   expectType<Dataset<[string, { n: number }]>>()(sums);
-  expectType<Dataset<[string, number[]]>>()(ones.combineByKey((v) => [v], (c, v) => [...c, v], (a, b) => a.concat(b), { closure: {} }));
+  expectType<Dataset<[string, number[]]>>()(
+    ones.combineByKey(
+      (v) => [v],
+      (c, v) => [...c, v],
+      (a, b) => a.concat(b),
+      { closure: {} },
+    ),
+  );
   expectType<Dataset<[string, GroupValues<number>]>>()(ones.groupByKey({ partitions: 3 }));
   expectType<Dataset<[string, number]>>()(ones.distinct({ partitions: 2 }));
   expectType<Dataset<[string, number]>>()(ones.sortByKey({ ascending: false, partitions: 1 }));
@@ -64,7 +81,10 @@ export function options(ones: Dataset<[string, number]>): void {
 declare const w: number;
 
 export function joins(ctx: Context): void {
-  const people = ctx.parallelize([[1, 'ada'], [2, 'bob']]);
+  const people = ctx.parallelize([
+    [1, 'ada'],
+    [2, 'bob'],
+  ]);
   const ages = ctx.parallelize([[1, 36]]);
   const towns = ctx.jsonFile<{ id: number; town: string }>('/towns').keyBy((t) => t.id);
 

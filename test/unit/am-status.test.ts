@@ -30,9 +30,7 @@ describe('AM status document', () => {
     ],
     launched: [{ containerId: CID, node: 'localhost:45451', nodeHttpAddress: 'localhost:8042', at: 25 }],
     job: {
-      stages: [
-        { stageId: 0, description: 'count', tasks: 4, succeeded: 1, running: 2, failedAttempts: 0, state: 'running', records: 9 },
-      ],
+      stages: [{ stageId: 0, description: 'count', tasks: 4, succeeded: 1, running: 2, failedAttempts: 0, state: 'running', records: 9 }],
       executors: [],
     },
   };

@@ -32,7 +32,10 @@ describe('appmaster heartbeat', () => {
         calls += 1;
         throw new ConnectionError('connection refused');
       }, new AbortController().signal)
-      .then(() => undefined, (e: unknown) => e);
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err).to.be.instanceOf(HeartbeatFailedError);
     expect((err as Error).message).to.match(/3 heartbeats in a row: connection refused/);
     expect((err as Error).cause).to.be.instanceOf(ConnectionError);
@@ -43,11 +46,19 @@ describe('appmaster heartbeat', () => {
   it('resets the failure count after a success', async () => {
     const clock = fakeClock();
     const script: (() => Promise<'fast' | 'idle' | 'stop'>)[] = [
-      async () => { throw new ConnectionError('x'); },
-      async () => { throw new ConnectionError('x'); },
+      async () => {
+        throw new ConnectionError('x');
+      },
+      async () => {
+        throw new ConnectionError('x');
+      },
       async () => 'fast',
-      async () => { throw new ConnectionError('x'); },
-      async () => { throw new ConnectionError('x'); },
+      async () => {
+        throw new ConnectionError('x');
+      },
+      async () => {
+        throw new ConnectionError('x');
+      },
       async () => 'stop',
     ];
     let i = 0;
@@ -57,8 +68,13 @@ describe('appmaster heartbeat', () => {
 
   it('ends at once on a non-retriable error', async () => {
     const err = await new Heartbeat({}, fakeClock())
-      .run(async () => { throw new InvalidRequestError('bad ask'); }, new AbortController().signal)
-      .then(() => undefined, (e: unknown) => e);
+      .run(async () => {
+        throw new InvalidRequestError('bad ask');
+      }, new AbortController().signal)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err).to.be.instanceOf(InvalidRequestError);
   });
 
@@ -77,10 +93,23 @@ describe('appmaster heartbeat', () => {
   it('stops when the signal aborts, and wake() cuts a wait short', async () => {
     const ac = new AbortController();
     let woken = 0;
-    const hb = new Heartbeat({ idleIntervalMs: 60_000 }, {
-      // Resolves only when aborted: by wake() or by the signal.
-      sleep: (_ms, signal) => new Promise<void>((r) => signal.addEventListener('abort', () => { woken += 1; r(); }, { once: true })),
-    });
+    const hb = new Heartbeat(
+      { idleIntervalMs: 60_000 },
+      {
+        // Resolves only when aborted: by wake() or by the signal.
+        sleep: (_ms, signal) =>
+          new Promise<void>((r) =>
+            signal.addEventListener(
+              'abort',
+              () => {
+                woken += 1;
+                r();
+              },
+              { once: true },
+            ),
+          ),
+      },
+    );
     let ticks = 0;
     const running = hb.run(async () => {
       ticks += 1;

@@ -10,10 +10,20 @@ import {
   type ResourceAsk,
 } from '../../protocols/yarn/index.js';
 
-const token = (name: string): Token => createToken({ identifier: Buffer.from(name), password: Buffer.from('pw'), kind: 'YARN_AM_RM_TOKEN', service: '' });
+const token = (name: string): Token =>
+  createToken({ identifier: Buffer.from(name), password: Buffer.from('pw'), kind: 'YARN_AM_RM_TOKEN', service: '' });
 
 function result(over: Partial<AllocateResult> = {}): AllocateResult {
-  return { responseId: 1, allocated: [], completed: [], nmTokens: [], numClusterNodes: 2, updatedNodes: [], containersFromPreviousAttempts: [], ...over };
+  return {
+    responseId: 1,
+    allocated: [],
+    completed: [],
+    nmTokens: [],
+    numClusterNodes: 2,
+    updatedNodes: [],
+    containersFromPreviousAttempts: [],
+    ...over,
+  };
 }
 
 const registration = {
@@ -23,7 +33,14 @@ const registration = {
   schedulerResourceTypes: ['memory' as const],
 };
 
-const ask: ResourceAsk = { allocationRequestId: 1, priority: 1, resource: { memoryMb: 256, vcores: 1 }, count: 3, resourceName: '*', relaxLocality: true };
+const ask: ResourceAsk = {
+  allocationRequestId: 1,
+  priority: 1,
+  resource: { memoryMb: 256, vcores: 1 },
+  count: 3,
+  resourceName: '*',
+  relaxLocality: true,
+};
 
 /** A scripted scheduler: each address gets its own list of behaviours for allocate. */
 class FakeScheduler {
@@ -117,10 +134,17 @@ describe('appmaster rm-client', () => {
 
   it('turns ApplicationAttemptNotFoundException into AttemptGoneError', async () => {
     const fake = new FakeScheduler();
-    fake.allocateScript = [async () => { throw new RemoteError('gone', { exceptionClassName: ATTEMPT_NOT_FOUND_EXCEPTION }); }];
+    fake.allocateScript = [
+      async () => {
+        throw new RemoteError('gone', { exceptionClassName: ATTEMPT_NOT_FOUND_EXCEPTION });
+      },
+    ];
     const rm = client(fake);
     await rm.register({ host: 'h', rpcPort: 0, trackingUrl: '' });
-    const err = await rm.allocate({ progress: 0, asks: [], releases: [] }).then(() => undefined, (e: unknown) => e);
+    const err = await rm.allocate({ progress: 0, asks: [], releases: [] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).to.be.instanceOf(AttemptGoneError);
   });
 
@@ -128,7 +152,9 @@ describe('appmaster rm-client', () => {
     const fake = new FakeScheduler();
     fake.allocateScript = [
       async () => result({ responseId: 3, amRmToken: token('t2') }),
-      async () => { throw new StandbyError('standby'); },
+      async () => {
+        throw new StandbyError('standby');
+      },
       async () => result({ responseId: 4 }),
     ];
     const rm = client(fake, ['rm1:8030', 'rm2:8030']);
@@ -147,7 +173,10 @@ describe('appmaster rm-client', () => {
     const fake = new FakeScheduler();
     fake.registerFailures = [new ConnectionError('refused 1'), new ConnectionError('refused 2')];
     const rm = client(fake, ['rm1:8030', 'rm2:8030']);
-    const err = await rm.register({ host: 'h', rpcPort: 0, trackingUrl: '' }).then(() => undefined, (e: unknown) => e);
+    const err = await rm.register({ host: 'h', rpcPort: 0, trackingUrl: '' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).to.be.instanceOf(ConnectionError);
     expect((err as Error).message).to.equal('refused 2');
   });

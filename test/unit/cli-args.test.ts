@@ -55,7 +55,8 @@ describe('cli argument parsing', () => {
     ];
     for (const [text, ms] of cases) it(`${JSON.stringify(text)} → ${ms} ms`, () => expect(parseDuration('--timeout', text)).to.equal(ms));
     for (const bad of ['', 's', '10x', '1h 30m', '-5s', 'ten minutes']) {
-      it(`rejects ${JSON.stringify(bad)}`, () => expect(() => parseDuration('--timeout', bad)).to.throw(ConfigError, /^--timeout: .* is not a duration/));
+      it(`rejects ${JSON.stringify(bad)}`, () =>
+        expect(() => parseDuration('--timeout', bad)).to.throw(ConfigError, /^--timeout: .* is not a duration/));
     }
     it('rejects zero', () => expect(() => parseDuration('--timeout', '0s')).to.throw(ConfigError, 'must be longer than 0'));
   });
@@ -96,11 +97,22 @@ describe('cli argument parsing', () => {
       expect(parseShipSpec('--file', 'a#b.txt#c.txt')).to.deep.equal({ source: 'a#b.txt', alias: 'c.txt', remote: false });
     });
     it('recognises HDFS sources', () => {
-      expect(parseShipSpec('--file', 'hdfs:///data/lookup.json')).to.deep.equal({ source: 'hdfs:///data/lookup.json', alias: 'lookup.json', remote: true });
-      expect(parseShipSpec('--file', 'hdfs://nn:8020/x/y.bin#z')).to.deep.equal({ source: 'hdfs://nn:8020/x/y.bin', alias: 'z', remote: true });
+      expect(parseShipSpec('--file', 'hdfs:///data/lookup.json')).to.deep.equal({
+        source: 'hdfs:///data/lookup.json',
+        alias: 'lookup.json',
+        remote: true,
+      });
+      expect(parseShipSpec('--file', 'hdfs://nn:8020/x/y.bin#z')).to.deep.equal({
+        source: 'hdfs://nn:8020/x/y.bin',
+        alias: 'z',
+        remote: true,
+      });
     });
     it('rejects aliases with a slash and empty sources', () => {
-      expect(() => parseShipSpec('--file', 'a.txt#dir/b.txt')).to.throw(ConfigError, '--file: alias "dir/b.txt" must be a plain file name (no "/")');
+      expect(() => parseShipSpec('--file', 'a.txt#dir/b.txt')).to.throw(
+        ConfigError,
+        '--file: alias "dir/b.txt" must be a plain file name (no "/")',
+      );
       expect(() => parseShipSpec('--file', '#x')).to.throw(ConfigError, /names no file/);
       expect(() => parseShipSpec('--file', 'a.txt#..')).to.throw(ConfigError, /plain file name/);
     });

@@ -20,7 +20,19 @@ class FakeHdfs {
     this.calls.push(`stat ${path}`);
     const f = this.files.get(path);
     if (!f) throw new NotFoundError(`GETFILESTATUS ${path}: no such file or directory`, { path });
-    return { path, name: path.split('/').pop()!, type: 'file', length: f.data.length, modificationTime: f.mtime, accessTime: f.mtime, blockSize: 0, replication: 1, owner: 'u', group: 'g', permission: 0o600 };
+    return {
+      path,
+      name: path.split('/').pop()!,
+      type: 'file',
+      length: f.data.length,
+      modificationTime: f.mtime,
+      accessTime: f.mtime,
+      blockSize: 0,
+      replication: 1,
+      owner: 'u',
+      group: 'g',
+      permission: 0o600,
+    };
   }
   async mkdirs(path: string): Promise<void> {
     this.calls.push(`mkdirs ${path}`);
@@ -55,7 +67,13 @@ describe('HDFS content-addressed cache', () => {
     const c = await cache.put({ bytes: 'hello' });
     expect(c.uploaded).to.equal(true);
     expect(c.path).to.equal(`${DIR}/${sha('hello')}`);
-    expect(hdfs.calls).to.deep.equal([`stat ${c.path}`, `mkdirs ${DIR}`, `create ${DIR}/${hdfs.calls[2]!.split('/').pop()}`, `rename .tmp- -> ${c.path}`, `stat ${c.path}`]);
+    expect(hdfs.calls).to.deep.equal([
+      `stat ${c.path}`,
+      `mkdirs ${DIR}`,
+      `create ${DIR}/${hdfs.calls[2]!.split('/').pop()}`,
+      `rename .tmp- -> ${c.path}`,
+      `stat ${c.path}`,
+    ]);
     expect(hdfs.calls[2]).to.match(/^create \/user\/alice\/\.spindle\/cache\/\.tmp-[0-9a-f]{12}-[0-9a-f]{64}$/);
     expect([...hdfs.files.keys()]).to.deep.equal([c.path]);
     // The resource carries the cached file's own size and mtime.
@@ -121,10 +139,18 @@ describe('shipped files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'spindle-ship-'));
     writeFileSync(join(dir, 'a.txt'), 'a');
     writeFileSync(join(dir, 'b.rar'), 'b');
-    const f = (source: string, alias: string, type: 'file' | 'archive' = 'file') => ({ source, alias, type, option: `--${type} ${source}` });
+    const f = (source: string, alias: string, type: 'file' | 'archive' = 'file') => ({
+      source,
+      alias,
+      type,
+      option: `--${type} ${source}`,
+    });
     await checkShippedFiles([f(join(dir, 'a.txt'), 'a.txt')]);
     const fails = async (files: ReturnType<typeof f>[], pattern: RegExp): Promise<void> => {
-      const err = await checkShippedFiles(files).then(() => undefined, (e: unknown) => e);
+      const err = await checkShippedFiles(files).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err, String(pattern)).to.be.instanceOf(Error);
       expect((err as Error).message).to.match(pattern);
     };

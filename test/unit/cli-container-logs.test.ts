@@ -22,13 +22,19 @@ class FakeNodeManager {
     const url = new URL(req.url);
     if (url.pathname.endsWith('/logs')) {
       const containerLogInfo = [...this.files].map(([fileName, b]) => ({ fileName, fileSize: String(b.length) }));
-      return { status: 200, headers: {}, body: Buffer.from(JSON.stringify({ containerLogsInfo: { containerLogInfo, logAggregationType: 'LOCAL' } })) };
+      return {
+        status: 200,
+        headers: {},
+        body: Buffer.from(JSON.stringify({ containerLogsInfo: { containerLogInfo, logAggregationType: 'LOCAL' } })),
+      };
     }
     const name = url.pathname.split('/').pop()!;
     const file = this.files.get(name) ?? Buffer.alloc(0);
     const size = Number(url.searchParams.get('size') ?? file.length);
     const part = size < 0 ? file.subarray(Math.max(0, file.length + size)) : file.subarray(0, size);
-    const head = Buffer.from(`Container: ${CID} on h:1\nLogAggregationType: LOCAL\n===\nLogType:${name}\nLogLastModifiedTime:x\nLogLength:${file.length}\nLogContents:\n`);
+    const head = Buffer.from(
+      `Container: ${CID} on h:1\nLogAggregationType: LOCAL\n===\nLogType:${name}\nLogLastModifiedTime:x\nLogLength:${file.length}\nLogContents:\n`,
+    );
     return { status: 200, headers: {}, body: Buffer.concat([head, part, Buffer.from(`End of LogType:${name}.\n***\n\n`)]) };
   }
 }

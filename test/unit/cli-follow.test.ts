@@ -46,9 +46,7 @@ class Script {
   /** Polls answered so far; the current step is the last one answered. */
   step = 0;
   readonly files = new Map<string, Map<string, string>>(); // "node cid" -> file -> content
-  constructor(
-    readonly steps: { report: AppReport; live: ContainerReport[]; am?: AmStatus; write?: () => void }[],
-  ) {}
+  constructor(readonly steps: { report: AppReport; live: ContainerReport[]; am?: AmStatus; write?: () => void }[]) {}
 
   current() {
     return this.steps[Math.min(Math.max(this.step - 1, 0), this.steps.length - 1)]!;
@@ -71,7 +69,21 @@ class Script {
       attempts: async (): Promise<AppAttempt[]> => [{ id: 1, startTime: 1010, finishedTime: 0, containerId: AM }],
       containers: async () => this.current().live,
       nodes: async (): Promise<NodeReport[]> =>
-        [NM1, NM2].map((u) => ({ id: `${new URL(u).hostname}:45454`, rack: '/r', state: 'RUNNING', nodeHostName: new URL(u).hostname, nodeHttpAddress: new URL(u).host, lastHealthUpdate: 0, version: '3.5.0', healthReport: '', numContainers: 0, usedMemoryMb: 0, availMemoryMb: 0, usedVcores: 0, availableVcores: 0 })),
+        [NM1, NM2].map((u) => ({
+          id: `${new URL(u).hostname}:45454`,
+          rack: '/r',
+          state: 'RUNNING',
+          nodeHostName: new URL(u).hostname,
+          nodeHttpAddress: new URL(u).host,
+          lastHealthUpdate: 0,
+          version: '3.5.0',
+          healthReport: '',
+          numContainers: 0,
+          usedMemoryMb: 0,
+          availMemoryMb: 0,
+          usedVcores: 0,
+          availableVcores: 0,
+        })),
     };
     return rm as unknown as RmRestClient;
   }
@@ -86,7 +98,13 @@ class Script {
           const cid = parts.at(-2)!;
           const files = this.files.get(`${node} ${cid}`);
           const containerLogInfo = files ? [...files].map(([fileName, t]) => ({ fileName, fileSize: Buffer.byteLength(t) })) : undefined;
-          return { status: 200, headers: {}, body: Buffer.from(JSON.stringify({ containerLogsInfo: { logAggregationType: 'LOCAL', ...(containerLogInfo ? { containerLogInfo } : {}) } })) };
+          return {
+            status: 200,
+            headers: {},
+            body: Buffer.from(
+              JSON.stringify({ containerLogsInfo: { logAggregationType: 'LOCAL', ...(containerLogInfo ? { containerLogInfo } : {}) } }),
+            ),
+          };
         }
         const cid = parts.at(-2)!;
         const name = parts.at(-1)!;
@@ -96,7 +114,11 @@ class Script {
         return {
           status: 200,
           headers: {},
-          body: Buffer.concat([Buffer.from(`LogType:${name}\nLogLength:${data.length}\nLogContents:\n`), part, Buffer.from(`End of LogType:${name}.\n`)]),
+          body: Buffer.concat([
+            Buffer.from(`LogType:${name}\nLogLength:${data.length}\nLogContents:\n`),
+            part,
+            Buffer.from(`End of LogType:${name}.\n`),
+          ]),
         };
       },
     });
@@ -104,7 +126,18 @@ class Script {
 }
 
 function live(id: string, node: string): ContainerReport {
-  return { id, nodeId: `${new URL(node).hostname}:45454`, nodeHttpAddress: node, state: 'RUNNING', exitStatus: 0, allocatedMb: 256, allocatedVcores: 1, priority: 1, startedTime: 0, finishedTime: 0 };
+  return {
+    id,
+    nodeId: `${new URL(node).hostname}:45454`,
+    nodeHttpAddress: node,
+    state: 'RUNNING',
+    exitStatus: 0,
+    allocatedMb: 256,
+    allocatedVcores: 1,
+    priority: 1,
+    startedTime: 0,
+    finishedTime: 0,
+  };
 }
 
 function amStatus(events: AmStatus['events'] = []): AmStatus {
@@ -127,7 +160,14 @@ async function follow(script: Script, options: Partial<ConstructorParameters<typ
   const states: string[] = [];
   let clock = 2000;
   const follower = new ApplicationFollower(
-    { rm, nm, nodes: new NodeDirectory(rm, nm), fetchStatus: async () => script.current().am, sleep: async (ms) => void (clock += ms), now: () => clock },
+    {
+      rm,
+      nm,
+      nodes: new NodeDirectory(rm, nm),
+      fetchStatus: async () => script.current().am,
+      sleep: async (ms) => void (clock += ms),
+      now: () => clock,
+    },
     APP,
     { submittedAt: 990, logs: 'workers', ...options },
     {
@@ -144,8 +184,18 @@ describe('ApplicationFollower', () => {
   it('follows an application to its end: states, live lines, container ends and the timeline', async () => {
     const s: Script = new Script([
       { report: report('ACCEPTED'), live: [] },
-      { report: report('RUNNING'), live: [live(AM, NM1), live(W2, NM1)], am: amStatus(), write: (): void => s.write(NM1, W2, 'stdout', 'first\npart') },
-      { report: report('RUNNING'), live: [live(AM, NM1), live(W2, NM1)], am: amStatus(), write: (): void => s.write(NM1, W2, 'stdout', 'ial\n') },
+      {
+        report: report('RUNNING'),
+        live: [live(AM, NM1), live(W2, NM1)],
+        am: amStatus(),
+        write: (): void => s.write(NM1, W2, 'stdout', 'first\npart'),
+      },
+      {
+        report: report('RUNNING'),
+        live: [live(AM, NM1), live(W2, NM1)],
+        am: amStatus(),
+        write: (): void => s.write(NM1, W2, 'stdout', 'ial\n'),
+      },
       {
         // W3 lived too briefly for the RM's list; the AM reports it ended, and it is found on nm2.
         report: report('RUNNING'),

@@ -2,14 +2,7 @@ import { expect } from 'chai';
 import type { AppReport } from '../../protocols/rm-rest/index.js';
 import { hdfsPath } from '../../client/cli/commands/fs-paths.js';
 import { modeString } from '../../client/cli/commands/fs.js';
-import {
-  formatAppReport,
-  formatBytes,
-  formatDuration,
-  formatTable,
-  formatTimeline,
-  stateText,
-} from '../../client/cli/format.js';
+import { formatAppReport, formatBytes, formatDuration, formatTable, formatTimeline, stateText } from '../../client/cli/format.js';
 import { progressText } from '../../client/cli/progress.js';
 import { parseAmStatus, type AmStatus } from '../../client/am-status.js';
 import { memoryOf, shortDiagnostics, statusLine } from '../../client/cli/watch.js';
@@ -73,7 +66,15 @@ describe('cli output formatting', () => {
   });
 
   it('aligns table columns, leaving the last one unpadded', () => {
-    expect(formatTable(['A', 'LONGER'], [['xxxx', 'y'], ['z', 'last column']])).to.equal('A     LONGER\nxxxx  y\nz     last column');
+    expect(
+      formatTable(
+        ['A', 'LONGER'],
+        [
+          ['xxxx', 'y'],
+          ['z', 'last column'],
+        ],
+      ),
+    ).to.equal('A     LONGER\nxxxx  y\nz     last column');
   });
 
   it('shows the final status next to the state only when it adds something', () => {
@@ -102,18 +103,46 @@ describe('cli output formatting', () => {
 
   it('builds the live status line from the AM counts', () => {
     const am: AmStatus = { ...AM_BASE, containers: { target: 4, pending: 1, launching: 0, running: 2, succeeded: 1, failed: 0, lost: 0 } };
-    expect(statusLine(report(), am, 0, false)).to.equal('application_1700000000000_0007 RUNNING  containers: 2 running, 1 done, 1 starting (of 4)');
-    const accepted = report({ state: 'ACCEPTED', diagnostics: '[Tue Nov 24 14:18:46 +0000 2026] Application is Activated, waiting for resources to be assigned for AM.  Last Node which was processed for the application : localhost:45451 ( Partition : [] )' });
-    expect(statusLine(accepted, undefined, 0, false)).to.equal('application_1700000000000_0007 ACCEPTED: Application is Activated, waiting for resources to be assigned for AM.');
-    expect(shortDiagnostics('AM container is launched, waiting for AM container to Register with RM')).to.equal('AM container is launched, waiting for AM container to Register with RM');
+    expect(statusLine(report(), am, 0, false)).to.equal(
+      'application_1700000000000_0007 RUNNING  containers: 2 running, 1 done, 1 starting (of 4)',
+    );
+    const accepted = report({
+      state: 'ACCEPTED',
+      diagnostics:
+        '[Tue Nov 24 14:18:46 +0000 2026] Application is Activated, waiting for resources to be assigned for AM.  Last Node which was processed for the application : localhost:45451 ( Partition : [] )',
+    });
+    expect(statusLine(accepted, undefined, 0, false)).to.equal(
+      'application_1700000000000_0007 ACCEPTED: Application is Activated, waiting for resources to be assigned for AM.',
+    );
+    expect(shortDiagnostics('AM container is launched, waiting for AM container to Register with RM')).to.equal(
+      'AM container is launched, waiting for AM container to Register with RM',
+    );
   });
 
   it('shows the running stage of a job with a progress bar', () => {
-    const stage = (stageId: number, state: string, succeeded: number) => ({ stageId, description: `count of range(${stageId})`, tasks: 20, succeeded, running: 4, failedAttempts: 0, state, records: 0 });
+    const stage = (stageId: number, state: string, succeeded: number) => ({
+      stageId,
+      description: `count of range(${stageId})`,
+      tasks: 20,
+      succeeded,
+      running: 4,
+      failedAttempts: 0,
+      state,
+      records: 0,
+    });
     const am: AmStatus = { ...AM_BASE, job: { stages: [stage(0, 'succeeded', 20), stage(1, 'running', 5)] } };
-    expect(statusLine(report(), am, 0, false)).to.equal('application_1700000000000_0007 RUNNING  stage 1 [##........] 5/20 tasks, 4 running (count of range(1))');
-    const parsed = parseAmStatus({ state: 'running', timeline: {}, events: [], job: { stages: [{ ...stage(3, 'running', 20), failedAttempts: 2 }] } });
-    expect(statusLine(report(), parsed, 0, false)).to.equal('application_1700000000000_0007 RUNNING  stage 3 [##########] 20/20 tasks, 4 running, 2 failed attempts (count of range(3))');
+    expect(statusLine(report(), am, 0, false)).to.equal(
+      'application_1700000000000_0007 RUNNING  stage 1 [##........] 5/20 tasks, 4 running (count of range(1))',
+    );
+    const parsed = parseAmStatus({
+      state: 'running',
+      timeline: {},
+      events: [],
+      job: { stages: [{ ...stage(3, 'running', 20), failedAttempts: 2 }] },
+    });
+    expect(statusLine(report(), parsed, 0, false)).to.equal(
+      'application_1700000000000_0007 RUNNING  stage 3 [##########] 20/20 tasks, 4 running, 2 failed attempts (count of range(3))',
+    );
   });
 
   it('draws a progress bar with rate', () => {
@@ -144,7 +173,10 @@ describe('cli failure explanations', () => {
   it('words a physical memory kill with the limit, the usage and the option to raise', () => {
     expect(memoryKillWords(-104, PMEM_DIAGNOSTICS, 256)).to.equal('exceeded its physical memory limit of 256 MB (it used 440.1 MB)');
     const d = describeEnd({ containerId: 'c', exitStatus: -104, diagnostics: PMEM_DIAGNOSTICS }, '--memory', 256);
-    expect(d).to.deep.equal({ summary: 'was killed by YARN: it exceeded its physical memory limit of 256 MB (it used 440.1 MB)', advice: 'raise --memory' });
+    expect(d).to.deep.equal({
+      summary: 'was killed by YARN: it exceeded its physical memory limit of 256 MB (it used 440.1 MB)',
+      advice: 'raise --memory',
+    });
   });
 
   it('advises the driver option for the AM container and the executor option for the others', () => {
@@ -153,7 +185,10 @@ describe('cli failure explanations', () => {
     expect(memoryOf(o, 'container_1795547318060_0002_02_000001')).to.deep.equal({ mb: 1024, option: '--driver-memory' });
     expect(memoryOf(o, 'container_e17_1795547318060_0002_01_000001')).to.deep.equal({ mb: 1024, option: '--driver-memory' });
     expect(memoryOf(o, 'container_1795547318060_0002_01_000011')).to.deep.equal({ mb: 256, option: '--executor-memory' });
-    expect(memoryOf({ memoryMb: 128, memoryOption: '--memory' }, 'container_1_0001_01_000001')).to.deep.equal({ mb: 128, option: '--memory' });
+    expect(memoryOf({ memoryMb: 128, memoryOption: '--memory' }, 'container_1_0001_01_000001')).to.deep.equal({
+      mb: 128,
+      option: '--memory',
+    });
   });
 
   it('recognises a memory kill reported as 143 with the NodeManager message', () => {
@@ -162,10 +197,17 @@ describe('cli failure explanations', () => {
   });
 
   it('words ordinary exits without repeating YARN diagnostics', () => {
-    const d = describeEnd({ containerId: 'c', exitStatus: 3, diagnostics: 'Exception from container-launch.\nExit code: 3\nLast 4096 bytes of stderr :\nboom' }, '--memory');
+    const d = describeEnd(
+      { containerId: 'c', exitStatus: 3, diagnostics: 'Exception from container-launch.\nExit code: 3\nLast 4096 bytes of stderr :\nboom' },
+      '--memory',
+    );
     expect(d).to.deep.equal({ summary: 'exited with code 3' });
-    expect(describeEnd({ containerId: 'c', exitStatus: 137, diagnostics: '' }, '--memory').summary).to.equal('was killed by SIGKILL (exit 137)');
-    expect(describeEnd({ containerId: 'c', exitStatus: -102, diagnostics: 'Container preempted by scheduler' }, '--memory').summary).to.match(/^was preempted by the scheduler/);
+    expect(describeEnd({ containerId: 'c', exitStatus: 137, diagnostics: '' }, '--memory').summary).to.equal(
+      'was killed by SIGKILL (exit 137)',
+    );
+    expect(
+      describeEnd({ containerId: 'c', exitStatus: -102, diagnostics: 'Container preempted by scheduler' }, '--memory').summary,
+    ).to.match(/^was preempted by the scheduler/);
   });
 
   it('prints the node, the words and the stderr tail', () => {
@@ -181,9 +223,9 @@ describe('cli failure explanations', () => {
       'container_1700000000000_0007_01_000002 on nm1:8042 was killed by YARN: it exceeded its physical memory limit of 256 MB; raise --memory\n' +
         '  last 2 line(s) of its stderr:\n  | allocating\n  | still allocating',
     );
-    expect(formatFailure({ containerId: 'c', exitStatus: 1, summary: 'exited with code 1', stderrTail: [], tailUnavailable: 'gone' })).to.equal(
-      'c exited with code 1\n  (its stderr could not be read: gone)',
-    );
+    expect(
+      formatFailure({ containerId: 'c', exitStatus: 1, summary: 'exited with code 1', stderrTail: [], tailUnavailable: 'gone' }),
+    ).to.equal('c exited with code 1\n  (its stderr could not be read: gone)');
   });
 });
 

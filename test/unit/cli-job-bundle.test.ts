@@ -10,7 +10,7 @@ describe('job bundling (esbuild)', function () {
   const dir = mkdtempSync(join(tmpdir(), 'spindle-job-'));
   writeFileSync(join(dir, 'lib.ts'), 'export const greet = (n: string): string => `hi ${n}`;\n');
   writeFileSync(join(dir, 'job.ts'), "import { greet } from './lib.js';\nconsole.log(greet(process.argv[2] ?? 'x'));\n");
-  writeFileSync(join(dir, 'broken.ts'), "const a = 1;\nconst b = ;\nconsole.log(a, b);\n");
+  writeFileSync(join(dir, 'broken.ts'), 'const a = 1;\nconst b = ;\nconsole.log(a, b);\n');
   writeFileSync(join(dir, 'missing-import.mjs'), "import { nope } from './does-not-exist.mjs';\nnope();\n");
 
   it('bundles a TypeScript job with its imports into one ESM file that runs', async () => {
@@ -39,7 +39,11 @@ describe('job bundling (esbuild)', function () {
   });
 
   it('rejects a missing file and other extensions before esbuild', async () => {
-    expect(await bundleJob('nope.ts', { cwd: dir }).catch((e: unknown) => (e as Error).message)).to.match(/^job file nope\.ts: no such file \(looked at .*nope\.ts\)$/);
-    expect(await bundleJob('job.py', { cwd: dir }).catch((e: unknown) => (e as Error).message)).to.equal('job file job.py: expected a .ts, .mts, .js, .mjs file');
+    expect(await bundleJob('nope.ts', { cwd: dir }).catch((e: unknown) => (e as Error).message)).to.match(
+      /^job file nope\.ts: no such file \(looked at .*nope\.ts\)$/,
+    );
+    expect(await bundleJob('job.py', { cwd: dir }).catch((e: unknown) => (e as Error).message)).to.equal(
+      'job file job.py: expected a .ts, .mts, .js, .mjs file',
+    );
   });
 });

@@ -15,7 +15,11 @@ class Sink implements TextSink {
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new Sink();
   const stderr = new Sink();
-  const code = await runCli(argv, { env: {}, cwd: process.cwd(), execPath: process.execPath, onInterrupt: () => () => {} }, { stdout, stderr, stdin: Readable.from([]) });
+  const code = await runCli(
+    argv,
+    { env: {}, cwd: process.cwd(), execPath: process.execPath, onInterrupt: () => () => {} },
+    { stdout, stderr, stdin: Readable.from([]) },
+  );
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
@@ -26,7 +30,24 @@ describe('spindle command line (no cluster)', () => {
     expect(top.stdout).to.match(/Usage: spindle \[options\] \[command\]/);
     expect(top.stdout).to.include('Examples:');
     expect(top.stdout).to.include('Exit codes: 0 success, 1 the application failed or was killed, 2 usage error');
-    for (const sub of ['run', 'submit', 'status', 'list', 'kill', 'logs', 'fs', 'fs ls', 'fs put', 'fs get', 'fs cat', 'fs rm', 'fs mkdir', 'fs mv', 'fs du', 'fs stat']) {
+    for (const sub of [
+      'run',
+      'submit',
+      'status',
+      'list',
+      'kill',
+      'logs',
+      'fs',
+      'fs ls',
+      'fs put',
+      'fs get',
+      'fs cat',
+      'fs rm',
+      'fs mkdir',
+      'fs mv',
+      'fs du',
+      'fs stat',
+    ]) {
       const h = await cli(...sub.split(' '), '--help');
       expect(h.code, sub).to.equal(0);
       expect(h.stdout, sub).to.match(/Examples?:\n {2}\$ spindle /);
@@ -35,11 +56,30 @@ describe('spindle command line (no cluster)', () => {
 
   it('documents the run and submit options the brief names', async () => {
     const run = (await cli('run', '--help')).stdout;
-    for (const o of ['--containers', '--memory', '--vcores', '--queue', '--name', '--env', '--file', '--archive', '--node-label', '--priority', '--tags', '--max-attempts', '--max-failures', '--timeout', '--detach', '--node', '--ship-node']) {
+    for (const o of [
+      '--containers',
+      '--memory',
+      '--vcores',
+      '--queue',
+      '--name',
+      '--env',
+      '--file',
+      '--archive',
+      '--node-label',
+      '--priority',
+      '--tags',
+      '--max-attempts',
+      '--max-failures',
+      '--timeout',
+      '--detach',
+      '--node',
+      '--ship-node',
+    ]) {
       expect(run, o).to.include(o);
     }
     const submit = (await cli('submit', '--help')).stdout;
-    for (const o of ['--executors', '--executor-memory', '--executor-cores', '--driver-memory', '--file', '--timeout']) expect(submit, o).to.include(o);
+    for (const o of ['--executors', '--executor-memory', '--executor-cores', '--driver-memory', '--file', '--timeout'])
+      expect(submit, o).to.include(o);
   });
 
   it('prints the version', async () => {

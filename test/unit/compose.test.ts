@@ -8,12 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import {
-  loadClientConfig,
-  loadConfiguration,
-  parseHostPort,
-  type ClientConfig,
-} from '../../protocols/hadoop-conf/index.js';
+import { loadClientConfig, loadConfiguration, parseHostPort, type ClientConfig } from '../../protocols/hadoop-conf/index.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const read = (path: string): string => readFileSync(join(repoRoot, path), 'utf8');
@@ -42,7 +37,10 @@ function documentedServices(markdown: string): Map<string, DocumentedService> {
   expect(section, 'docs/docker.md has a "What it starts" section').to.be.a('string');
   const rows = new Map<string, DocumentedService>();
   for (const line of section!.split('\n')) {
-    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
     const name = /^`([a-z0-9-]+)`$/.exec(cells[0] ?? '')?.[1];
     if (name === undefined || cells.length < 3) continue;
     const imageCell = cells[1]!;
@@ -100,7 +98,9 @@ describe('docker-compose.yml', () => {
     for (const [name, documented] of docs) {
       const service = services[name]!;
       if (documented.dockerfile === undefined) {
-        expect(service.image, name).to.equal(documented.image).and.to.match(/^apache\/hadoop:3\.4\.\d+$/);
+        expect(service.image, name)
+          .to.equal(documented.image)
+          .and.to.match(/^apache\/hadoop:3\.4\.\d+$/);
         expect(service.build, name).to.equal(undefined);
       } else {
         expect(dockerfileOf(service), name).to.equal(join('.', documented.dockerfile));
@@ -113,7 +113,10 @@ describe('docker-compose.yml', () => {
   it('publishes the documented ports, each on the same number inside the container', () => {
     for (const [name, documented] of docs) {
       const ports = publishedPorts(services[name]!);
-      expect(ports.map((p) => p.host), name).to.have.members(documented.hostPorts);
+      expect(
+        ports.map((p) => p.host),
+        name,
+      ).to.have.members(documented.hostPorts);
       // Clients follow addresses the daemons advertise (datanode:9864, nodemanager2:8052).
       for (const p of ports) expect(p.container, `${name} ${p.host}`).to.equal(p.host);
     }
@@ -146,7 +149,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('links node into a directory on the containers\' PATH (yarn.nodemanager.admin-env)', () => {
+  it("links node into a directory on the containers' PATH (yarn.nodemanager.admin-env)", () => {
     const dockerfile = read('docker/nodemanager/Dockerfile');
     const link = /ln -sf \S+\/bin\/node (\S+)\/node\b/.exec(dockerfile);
     expect(link, 'Dockerfile links node into a bin directory').to.not.equal(null);
@@ -183,12 +186,17 @@ describe('docker-compose.yml', () => {
       const env = environmentOf(service);
       const nmConf = loadConfiguration(join(repoRoot, 'docker', 'conf'), { env });
       const address = parseHostPort(nmConf.getTrimmed('yarn.nodemanager.webapp.address')!, 'yarn.nodemanager.webapp.address');
-      expect(publishedPorts(service).map((p) => p.container), name).to.deep.equal([address.port]);
+      expect(
+        publishedPorts(service).map((p) => p.container),
+        name,
+      ).to.deep.equal([address.port]);
     }
   });
 
   it('lists every advertised host name in the documented /etc/hosts line', () => {
-    const hostsLine = read('docs/docker.md').split('\n').find((l) => /^127\.0\.0\.1\s/.test(l));
+    const hostsLine = read('docs/docker.md')
+      .split('\n')
+      .find((l) => /^127\.0\.0\.1\s/.test(l));
     expect(hostsLine, 'docs/docker.md shows a "127.0.0.1 ..." hosts line').to.be.a('string');
     const names = hostsLine!.trim().split(/\s+/).slice(1);
     expect(names).to.have.members(Object.values(services).map((s) => s.hostname!));

@@ -35,7 +35,10 @@ function checkAgainst(creds: Credentials, expected: Expected): void {
     });
   });
   const secrets = [...creds.secrets].map(([alias, v]) => ({ alias, value_hex: v.toString('hex') }));
-  expect(secrets.map((s) => s.alias), 'secret aliases').to.deep.equal(expected.secrets.map((s) => s.alias));
+  expect(
+    secrets.map((s) => s.alias),
+    'secret aliases',
+  ).to.deep.equal(expected.secrets.map((s) => s.alias));
   expected.secrets.forEach((want, i) => {
     if (want.value_hex !== undefined) expect(secrets[i]!.value_hex, `secret[${i}]`).to.equal(want.value_hex);
   });
@@ -59,7 +62,11 @@ describe('credentials fixtures', () => {
   // Captures from a real cluster (e.g. an AM's container_tokens): cluster/<name>.bin, optional
   // cluster/<name>.expected.json. None are checked in yet; each one added becomes a test here.
   const clusterDir = join(fixtures, 'cluster');
-  const captures = existsSync(clusterDir) ? readdirSync(clusterDir).filter((f) => f.endsWith('.bin')).sort() : [];
+  const captures = existsSync(clusterDir)
+    ? readdirSync(clusterDir)
+        .filter((f) => f.endsWith('.bin'))
+        .sort()
+    : [];
   for (const file of captures) {
     describe(`cluster capture ${file}`, () => {
       const bytes = readFileSync(join(clusterDir, file));

@@ -32,7 +32,15 @@ function sample(): Credentials {
         'nm:8041',
         createToken({ identifier: Buffer.alloc(300, 7), password: Buffer.alloc(20, 9), kind: TokenKinds.NM, service: 'nm:8041' }),
       ],
-      ['ha-hdfs:ünïcode', createToken({ identifier: Buffer.alloc(0), password: Buffer.alloc(0), kind: TokenKinds.HDFS_DELEGATION, service: 'ha-hdfs:ünïcode' })],
+      [
+        'ha-hdfs:ünïcode',
+        createToken({
+          identifier: Buffer.alloc(0),
+          password: Buffer.alloc(0),
+          kind: TokenKinds.HDFS_DELEGATION,
+          service: 'ha-hdfs:ünïcode',
+        }),
+      ],
     ],
     [
       ['ssl.keystore.password', Buffer.from('keystore-secret')],
@@ -133,7 +141,11 @@ describe('credentials HDTS token storage', () => {
       ['truncated identifier', bytes('48445453 00 01 00 05 aa bb'), /truncated token\[0\]\.identifier: needs 5 bytes at offset 8, 2 left/],
       ['truncated VInt', bytes('48445453 00 01 00 8e 01'), /token\[0\]\.identifier length: truncated VLong at offset 7/],
       ['missing secret count', TINY_FORMAT0.subarray(0, 17), /secret count length: truncated VLong at offset 17: no bytes left/],
-      ['format 1 truncated message', TINY_FORMAT1.subarray(0, 20), /HDTS format 1: truncated CredentialsProto: needs 29 bytes at offset 6, 14 left/],
+      [
+        'format 1 truncated message',
+        TINY_FORMAT1.subarray(0, 20),
+        /HDTS format 1: truncated CredentialsProto: needs 29 bytes at offset 6, 14 left/,
+      ],
       ['format 1 missing length', bytes('48445453 01'), /HDTS format 1: truncated length varint at offset 5/],
       ['format 1 missing required field', bytes('48445453 01 02 0a 00'), /invalid CredentialsProto at offset 6: .*alias/],
       ['format 1 token entry without a token', bytes('48445453 01 05 0a 03 0a 01 61'), /tokens\[0\] \(alias 'a'\) has no token/],
@@ -188,7 +200,11 @@ describe('credentials HDTS token storage', () => {
       }
     }
     expect(shown).to.include('ssl.keystore.password');
-    expect(shown).to.include(Buffer.from([1, 2, 3]).toString('hex').replace(/(..)(?!$)/g, '$1 ')); // identifiers are not secret
+    expect(shown).to.include(
+      Buffer.from([1, 2, 3])
+        .toString('hex')
+        .replace(/(..)(?!$)/g, '$1 '),
+    ); // identifiers are not secret
   });
 
   describe('readCredentialsFile', () => {

@@ -44,7 +44,9 @@ describe('OutputCommitter', () => {
       expect.fail('should have refused');
     } catch (err) {
       expect(err).to.be.instanceOf(JobDefinitionError);
-      expect((err as Error).message).to.equal('saveAsTextFile /out: the output directory already exists; remove it or pass { overwrite: true }');
+      expect((err as Error).message).to.equal(
+        'saveAsTextFile /out: the output directory already exists; remove it or pass { overwrite: true }',
+      );
     }
     const c = await OutputCommitter.setup(fs, '/out', { ...options, overwrite: true });
     expect(fs.text('/out/part-00000'), 'old output stays while the job runs').to.equal('old\n');

@@ -137,7 +137,9 @@ describe('driver-executor plan codec', () => {
     expect(() => decodePlanNode({ id: 2, op: 'sample', parents: [1], numPartitions: 1, fns: [], params: null }))
       .to.throw(PlanDecodeError, 'plan node 2 (sample) came without its parameters')
       .with.property('value', 'sample');
-    expect(() => decodeAction({ kind: 'save', fns: [], params: null }))
-      .to.throw(PlanDecodeError, 'the action (save) came without its parameters');
+    expect(() => decodeAction({ kind: 'save', fns: [], params: null })).to.throw(
+      PlanDecodeError,
+      'the action (save) came without its parameters',
+    );
   });
 });

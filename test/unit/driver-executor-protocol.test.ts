@@ -48,7 +48,14 @@ const MESSAGES: Message[] = [
       description: 'count of textFile /x → map',
       nodes: [
         { id: 1, op: 'text', parents: [], numPartitions: 4, fns: [], params: null },
-        { id: 2, op: 'map', parents: [1], numPartitions: 4, fns: [{ source: '(l) => l.length', builtin: null, env: Buffer.from('e') }], params: null },
+        {
+          id: 2,
+          op: 'map',
+          parents: [1],
+          numPartitions: 4,
+          fns: [{ source: '(l) => l.length', builtin: null, env: Buffer.from('e') }],
+          params: null,
+        },
       ],
       root: 2,
       action: { kind: 'count', fns: [], params: null },
@@ -58,7 +65,16 @@ const MESSAGES: Message[] = [
     type: 'status',
     updates: [
       { tid: 9, succeeded: true, result: Buffer.from('r'), error: null, records: 10, bytesRead: 2 ** 33, bytesWritten: 0, durationUs: 15 },
-      { tid: 10, succeeded: false, result: null, error: { kind: 'CLOSURE', name: 'ClosureError', message: 'm', stack: 's' }, records: 0, bytesRead: 0, bytesWritten: 0, durationUs: 1 },
+      {
+        tid: 10,
+        succeeded: false,
+        result: null,
+        error: { kind: 'CLOSURE', name: 'ClosureError', message: 'm', stack: 's' },
+        records: 0,
+        bytesRead: 0,
+        bytesWritten: 0,
+        durationUs: 1,
+      },
     ],
   },
   { type: 'chunk', tid: 9, data: randomBytes(300) },
@@ -108,7 +124,10 @@ describe('driver-executor protocol', () => {
   it('authenticates both ways with the shared secret, then carries messages', async () => {
     const secret = randomBytes(32);
     const [driverSide, executorSide] = socketPair();
-    const [accepted, connected] = await Promise.all([acceptExecutor(driverSide, secret, welcome), connectToDriver(executorSide, secret, identity)]);
+    const [accepted, connected] = await Promise.all([
+      acceptExecutor(driverSide, secret, welcome),
+      connectToDriver(executorSide, secret, identity),
+    ]);
     expect(accepted.executor).to.deep.equal(identity);
     expect(connected.welcome).to.deep.equal(welcome);
     const got = new Promise<Message>((resolve) => connected.channel.listen(resolve, () => {}));
@@ -118,7 +137,10 @@ describe('driver-executor protocol', () => {
 
   it('refuses an executor with the wrong secret, and an executor refuses a driver with the wrong secret', async () => {
     const [d1, e1] = socketPair();
-    const results = await Promise.allSettled([acceptExecutor(d1, randomBytes(32), welcome), connectToDriver(e1, randomBytes(32), identity)]);
+    const results = await Promise.allSettled([
+      acceptExecutor(d1, randomBytes(32), welcome),
+      connectToDriver(e1, randomBytes(32), identity),
+    ]);
     expect(results.map((r) => r.status)).to.deep.equal(['rejected', 'rejected']);
     // The executor checks the driver's proof first: a driver without the secret gets nothing.
     expect((results[1] as PromiseRejectedResult).reason).to.be.instanceOf(AuthenticationError);
@@ -132,6 +154,8 @@ describe('driver-executor protocol', () => {
       acceptExecutor(d, secret, welcome, (h) => `executor ${h.executorId} is already registered`),
       connectToDriver(e, secret, identity),
     ]);
-    expect((results[1] as PromiseRejectedResult).reason.message).to.equal('connect to the driver: refused: executor 3 is already registered');
+    expect((results[1] as PromiseRejectedResult).reason.message).to.equal(
+      'connect to the driver: refused: executor 3 is already registered',
+    );
   });
 });

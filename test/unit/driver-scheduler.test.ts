@@ -1,6 +1,12 @@
 import { expect } from 'chai';
 import { TaskFailedError } from '../../appmaster/driver/errors.js';
-import { TaskScheduler, type ExecutorLink, type SchedulerClock, type TaskSetListener, type TaskSetSpec } from '../../appmaster/driver/scheduler.js';
+import {
+  TaskScheduler,
+  type ExecutorLink,
+  type SchedulerClock,
+  type TaskSetListener,
+  type TaskSetSpec,
+} from '../../appmaster/driver/scheduler.js';
 import type { TaskErrorInfo, TaskLaunch, TaskStatus } from '../../protocols/driver-executor/index.js';
 
 class FakeClock implements SchedulerClock {
@@ -143,7 +149,10 @@ describe('TaskScheduler', () => {
     const b = new FakeExecutor('2', 'hB');
     scheduler.addExecutor(a);
     scheduler.addExecutor(b);
-    scheduler.submit(taskSet(6, () => ['hA']), new Recorder());
+    scheduler.submit(
+      taskSet(6, () => ['hA']),
+      new Recorder(),
+    );
     expect(a.launched).to.have.length(2);
     expect(b.launched, 'b waits while a local executor exists').to.have.length(0);
     clock.advance(2999);
@@ -155,7 +164,10 @@ describe('TaskScheduler', () => {
   it('does not wait for hosts where no executor runs', () => {
     const b = new FakeExecutor('2', 'hB');
     scheduler.addExecutor(b);
-    scheduler.submit(taskSet(2, () => ['hZ']), new Recorder());
+    scheduler.submit(
+      taskSet(2, () => ['hZ']),
+      new Recorder(),
+    );
     expect(b.launched).to.have.length(2);
   });
 
@@ -165,7 +177,10 @@ describe('TaskScheduler', () => {
     const b = new FakeExecutor('2', 'other');
     scheduler.addExecutor(b);
     scheduler.addExecutor(a);
-    scheduler.submit(taskSet(2, () => ['127.0.0.1']), new Recorder());
+    scheduler.submit(
+      taskSet(2, () => ['127.0.0.1']),
+      new Recorder(),
+    );
     expect(a.launched).to.have.length(2);
     expect(b.launched).to.have.length(0);
   });
@@ -198,7 +213,9 @@ describe('TaskScheduler', () => {
     }
     expect(r.error).to.be.instanceOf(TaskFailedError);
     const e = r.error as TaskFailedError;
-    expect(e.message).to.match(/^partition 2 of stage 7 \(count of range\(10\)\) failed 4 time\(s\); last: attempt 4 on executor 1 \(h\):\nError: bad record 42\n {4}at job\.mjs:7:11$/);
+    expect(e.message).to.match(
+      /^partition 2 of stage 7 \(count of range\(10\)\) failed 4 time\(s\); last: attempt 4 on executor 1 \(h\):\nError: bad record 42\n {4}at job\.mjs:7:11$/,
+    );
     expect(e.failure).to.include({ partition: 2, attempt: 4, executorId: '1', errorMessage: 'bad record 42', kind: 'USER' });
     expect(r.done).to.equal(false);
   });
@@ -219,7 +236,10 @@ describe('TaskScheduler', () => {
     scheduler.addExecutor(a);
     scheduler.addExecutor(b);
     const r = new Recorder();
-    scheduler.submit(taskSet(4, () => [], 1), r);
+    scheduler.submit(
+      taskSet(4, () => [], 1),
+      r,
+    );
     const lost = a.running(answered).map((t) => t.partition);
     expect(lost).to.have.length(2);
     scheduler.removeExecutor('1');

@@ -21,7 +21,10 @@ const derive = (op: NodeOpName, parents: DatasetNode[], params: unknown = null, 
 
 describe('plans and stages', () => {
   it('pipelines narrow ops into one result stage and computes each task’s inputs and hosts', async () => {
-    const a = source('a', [{ input: [1, 2], hosts: ['h1'] }, { input: [3], hosts: ['h2'] }]);
+    const a = source('a', [
+      { input: [1, 2], hosts: ['h1'] },
+      { input: [3], hosts: ['h2'] },
+    ]);
     const b = source('b', [{ input: [9], hosts: [] }]);
     const mapped = derive('map', [a], undefined, [fn('(x) => x * 2', [5])]);
     const u = derive('union', [mapped, b]);
@@ -40,20 +43,31 @@ describe('plans and stages', () => {
     const plan = stagePlan(stage, index, { kind: 'count', fns: [], params: null }, 'count of ...');
     expect(plan.stageId).to.equal(10);
     expect(plan.root).to.equal(c.id);
-    expect(plan.nodes.map((n) => [n.op, n.numPartitions])).to.deep.equal([['parallelize', 2], ['map', 2], ['parallelize', 1], ['union', 3], ['coalesce', 2]]);
+    expect(plan.nodes.map((n) => [n.op, n.numPartitions])).to.deep.equal([
+      ['parallelize', 2],
+      ['map', 2],
+      ['parallelize', 1],
+      ['union', 3],
+      ['coalesce', 2],
+    ]);
     expect(decodeValue(plan.nodes[4]!.params!)).to.deep.equal({ groups: [[0], [1, 2]] });
     expect(plan.nodes[1]!.fns[0]!.source).to.equal('(x) => x * 2');
     expect(stageBroadcasts(stage, [fn('x', [7])]).sort()).to.deep.equal([5, 7]);
 
     expect(decodeValue(taskInputs(stage, index, 0))).to.deep.equal([[a.id, 0, [1, 2]]]);
-    expect(decodeValue(taskInputs(stage, index, 1))).to.deep.equal([[a.id, 1, [3]], [b.id, 0, [9]]]);
+    expect(decodeValue(taskInputs(stage, index, 1))).to.deep.equal([
+      [a.id, 1, [3]],
+      [b.id, 0, [9]],
+    ]);
     expect(index.preferredHosts(c, 0)).to.deep.equal(['h1']);
     expect(index.preferredHosts(c, 1)).to.deep.equal(['h2']);
   });
 
   it('lists a source once, however many datasets and actions use it', async () => {
     let listings = 0;
-    const s: DatasetNode = { ...source('s', []), listPartitions: async () => {
+    const s: DatasetNode = {
+      ...source('s', []),
+      listPartitions: async () => {
         listings++;
         return [{ input: 1, hosts: [] }];
       },
@@ -65,7 +79,10 @@ describe('plans and stages', () => {
   });
 
   it('cuts stages at shuffle dependencies, map sides first, each shuffle computed once', async () => {
-    const s = source('s', [{ input: [1], hosts: [] }, { input: [2], hosts: [] }]);
+    const s = source('s', [
+      { input: [1], hosts: [] },
+      { input: [2], hosts: [] },
+    ]);
     const shuffled: DatasetNode = { ...derive('shuffle', [derive('map', [s])]), shuffle: { shuffleId: 0, numPartitions: 3 } };
     const after = derive('map', [shuffled]);
     const joined: DatasetNode = { ...derive('shuffle', [derive('union', [after, s])]), shuffle: { shuffleId: 1, numPartitions: 2 } };
@@ -89,7 +106,10 @@ describe('plans and stages', () => {
   });
 
   it('coalesces into contiguous, even groups, never more than there are partitions', () => {
-    expect(coalesceGroups(5, 2)).to.deep.equal([[0, 1], [2, 3, 4]]);
+    expect(coalesceGroups(5, 2)).to.deep.equal([
+      [0, 1],
+      [2, 3, 4],
+    ]);
     expect(coalesceGroups(2, 5)).to.deep.equal([[0], [1]]);
     expect(coalesceGroups(0, 3)).to.deep.equal([]);
   });

@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { errorMessage, NotFoundError, RemoteError, RetriableError, SafeModeError, fromJavaException } from '../../protocols/errors/index.js';
+import {
+  errorMessage,
+  NotFoundError,
+  RemoteError,
+  RetriableError,
+  SafeModeError,
+  fromJavaException,
+} from '../../protocols/errors/index.js';
 
 describe('Java exception table', () => {
   it('maps RetriableException to a retriable RetriableError, not to safe mode', () => {

@@ -24,7 +24,10 @@ async function containerFile(records: unknown[], codec: 'null' | 'deflate', bloc
   return Buffer.concat(chunks);
 }
 
-const parsed = new Map<Buffer, { header: NonNullable<ReturnType<typeof parseAvroHeader>>; type: avro.Type; decompress: (b: Buffer) => Buffer }>();
+const parsed = new Map<
+  Buffer,
+  { header: NonNullable<ReturnType<typeof parseAvroHeader>>; type: avro.Type; decompress: (b: Buffer) => Buffer }
+>();
 
 /** Records of the split [start, end), feeding `chunk` bytes at a time. */
 function readSplit(file: Buffer, start: number, end: number, chunk: number): unknown[] {
@@ -38,7 +41,8 @@ function readSplit(file: Buffer, start: number, end: number, chunk: number): unk
   const scanner = new AvroSplitScanner(header.sync, start, end, header.length, 'test');
   const out: unknown[] = [];
   for (let i = AvroSplitScanner.scanFrom(start, header.length); i < file.length && !scanner.done; i += chunk) {
-    for (const block of scanner.push(file.subarray(i, Math.min(i + chunk, file.length)))) out.push(...decodeBlock(type, block, decompress, 'test'));
+    for (const block of scanner.push(file.subarray(i, Math.min(i + chunk, file.length))))
+      out.push(...decodeBlock(type, block, decompress, 'test'));
   }
   scanner.finish();
   return out.map((r) => ({ ...(r as object) }));

@@ -4,8 +4,14 @@ import { SourceCache, type ExecutorFs } from '../../executor/sources.js';
 
 /** parallelize → flatMap(x => [x, -x]) → filter(≠ 0) → map(x => [x % 3, x]), as a prepared stage. */
 function stage(records: number[]): { stage: PreparedStage; ctx: Parameters<typeof computePartition>[3] } {
-  const node = (id: number, op: 'parallelize' | 'flatMap' | 'filter' | 'map', fns: ((...a: unknown[]) => unknown)[]): PreparedNode =>
-    ({ id, op, parents: id === 0 ? [] : [id - 1], numPartitions: 1, fns, params: null });
+  const node = (id: number, op: 'parallelize' | 'flatMap' | 'filter' | 'map', fns: ((...a: unknown[]) => unknown)[]): PreparedNode => ({
+    id,
+    op,
+    parents: id === 0 ? [] : [id - 1],
+    numPartitions: 1,
+    fns,
+    params: null,
+  });
   const nodes = new Map([
     [0, node(0, 'parallelize', [])],
     [1, node(1, 'flatMap', [(x) => [x, -(x as number)]])],
@@ -29,7 +35,10 @@ describe('fused chains pushing records', () => {
     const pushed: unknown[] = [];
     const stream = computePartition(b.stage, 3, 0, b.ctx);
     expect(stream.pushTo).to.be.a('function');
-    for await (const _ of stream.pushTo!((x) => pushed.push(x), () => false));
+    for await (const _ of stream.pushTo!(
+      (x) => pushed.push(x),
+      () => false,
+    ));
     expect(pushed).to.deep.equal(batched);
     expect(pushed).to.have.length(2 * 3000 - 2);
   });
@@ -38,7 +47,11 @@ describe('fused chains pushing records', () => {
     const { stage: s, ctx } = stage(input);
     const seen: number[] = [];
     let n = 0;
-    for await (const _ of computePartition(s, 3, 0, ctx).pushTo!(() => n++, () => n >= 100 && n < 110)) seen.push(n);
+    for await (const _ of computePartition(s, 3, 0, ctx).pushTo!(
+      () => n++,
+      () => n >= 100 && n < 110,
+    ))
+      seen.push(n);
     // While full, a pause after every source record (each pushes two); and after each source batch
     // of 1024 (the first pushes 2046: 0 and -0 are filtered out).
     expect(seen.filter((k) => k >= 100 && k < 110)).to.deep.equal([100, 102, 104, 106, 108]);

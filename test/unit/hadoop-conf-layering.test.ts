@@ -1,11 +1,7 @@
 import { expect } from 'chai';
 import { inspect } from 'node:util';
 import { ConfigError } from '../../protocols/errors/index.js';
-import {
-  HadoopConfiguration,
-  MAX_SUBSTITUTIONS,
-  type ConfResource,
-} from '../../protocols/hadoop-conf/index.js';
+import { HadoopConfiguration, MAX_SUBSTITUTIONS, type ConfResource } from '../../protocols/hadoop-conf/index.js';
 
 const resource = (source: string, props: Record<string, string | [string, 'final']>): ConfResource => ({
   source,
@@ -41,7 +37,13 @@ describe('hadoop-conf layering', () => {
   it('applies final within one resource too, and a later final wins over a non-final earlier value', () => {
     const c = HadoopConfiguration.fromResources(
       [
-        { source: 'a.xml', properties: [{ name: 'k', value: '1', final: true }, { name: 'k', value: '2', final: false }] },
+        {
+          source: 'a.xml',
+          properties: [
+            { name: 'k', value: '1', final: true },
+            { name: 'k', value: '2', final: false },
+          ],
+        },
         resource('b.xml', { late: 'b' }),
         resource('c.xml', { late: ['c', 'final'] }),
         resource('d.xml', { late: 'd' }),

@@ -95,7 +95,9 @@ describe('hadoop-conf loading site files', () => {
     const e = configError(() => loadConfiguration(fixture('malformed')));
     const file = join(fixture('malformed'), 'hdfs-site.xml');
     expect(e.path).to.equal(file);
-    expect(e.message).to.contain(file).and.to.match(/not well-formed XML at line 5/);
+    expect(e.message)
+      .to.contain(file)
+      .and.to.match(/not well-formed XML at line 5/);
   });
 
   it('rejects a file whose root is not <configuration>', () => {
@@ -118,8 +120,9 @@ describe('hadoop-conf loadClientConfig resolution order', () => {
     const env = { HADOOP_CONF_DIR: fixture('ha'), YARN_CONF_DIR: fixture('https') };
     expect(loadClientConfig({ env, confDir: fixture('basic'), user: 'u' }).confDir).to.equal(fixture('basic'));
     expect(loadClientConfig({ env, user: 'u' }).confDir).to.equal(fixture('ha'));
-    expect(loadClientConfig({ env: { HADOOP_CONF_DIR: '', YARN_CONF_DIR: fixture('https') }, user: 'u' }).confDir)
-      .to.equal(fixture('https'));
+    expect(loadClientConfig({ env: { HADOOP_CONF_DIR: '', YARN_CONF_DIR: fixture('https') }, user: 'u' }).confDir).to.equal(
+      fixture('https'),
+    );
   });
 
   it('returns an absolute conf dir', () => {

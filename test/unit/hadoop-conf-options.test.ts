@@ -61,8 +61,9 @@ describe('hadoop-conf hdfsOptions', () => {
     expect(hdfsOptions(site({ 'fs.defaultFS': 'nn:9000', 'dfs.namenode.http-address': 'web:50070' }))).to.include({
       defaultFs: 'hdfs://nn:9000',
     });
-    expect(hdfsOptions(site({ 'fs.defaultFS': 'nn:9000', 'dfs.namenode.http-address': 'web:50070' })).nameNodeHttpUrls)
-      .to.deep.equal(['http://web:50070']);
+    expect(hdfsOptions(site({ 'fs.defaultFS': 'nn:9000', 'dfs.namenode.http-address': 'web:50070' })).nameNodeHttpUrls).to.deep.equal([
+      'http://web:50070',
+    ]);
     expect(hdfsOptions(site({ 'fs.defaultFS': 'local' })).defaultFs).to.equal('file:///');
   });
 
@@ -76,26 +77,30 @@ describe('hadoop-conf hdfsOptions', () => {
   });
 
   it('resolves an HA nameservice under HTTPS_ONLY to https addresses', () => {
-    const o = hdfsOptions(site({
-      'fs.defaultFS': 'hdfs://ns1/',
-      'dfs.http.policy': 'HTTPS_ONLY',
-      'dfs.ha.namenodes.ns1': 'a,b',
-      'dfs.namenode.https-address.ns1.a': 'a.example.com:9871',
-      'dfs.namenode.http-address.ns1.a': 'a.example.com:9870',
-      'dfs.namenode.rpc-address.ns1.b': 'b.example.com:8020',
-    }));
+    const o = hdfsOptions(
+      site({
+        'fs.defaultFS': 'hdfs://ns1/',
+        'dfs.http.policy': 'HTTPS_ONLY',
+        'dfs.ha.namenodes.ns1': 'a,b',
+        'dfs.namenode.https-address.ns1.a': 'a.example.com:9871',
+        'dfs.namenode.http-address.ns1.a': 'a.example.com:9870',
+        'dfs.namenode.rpc-address.ns1.b': 'b.example.com:8020',
+      }),
+    );
     expect(o.nameservice).to.equal('ns1');
     expect(o.nameNodeHttpUrls).to.deep.equal(['https://a.example.com:9871', 'https://b.example.com:9871']);
     expect(o.nameNodeRpcAddresses).to.deep.equal(['b.example.com:8020']);
   });
 
   it('reads a federated nameservice without HA from the .<ns> keys', () => {
-    const o = hdfsOptions(site({
-      'fs.defaultFS': 'hdfs://fed',
-      'dfs.nameservices': 'fed',
-      'dfs.namenode.http-address.fed': 'fed-nn.example.com:9870',
-      'dfs.namenode.rpc-address.fed': 'fed-nn.example.com:8020',
-    }));
+    const o = hdfsOptions(
+      site({
+        'fs.defaultFS': 'hdfs://fed',
+        'dfs.nameservices': 'fed',
+        'dfs.namenode.http-address.fed': 'fed-nn.example.com:9870',
+        'dfs.namenode.rpc-address.fed': 'fed-nn.example.com:8020',
+      }),
+    );
     expect(o).to.deep.include({
       nameservice: 'fed',
       nameNodeHttpUrls: ['http://fed-nn.example.com:9870'],
@@ -129,21 +134,25 @@ describe('hadoop-conf yarnOptions', () => {
   });
 
   it('borrows the host of a related RM address for a wildcard webapp address', () => {
-    const o = yarnOptions(site({ 'yarn.resourcemanager.address': 'rm.example.com:8032', 'yarn.resourcemanager.webapp.address': '0.0.0.0:18088' }));
+    const o = yarnOptions(
+      site({ 'yarn.resourcemanager.address': 'rm.example.com:8032', 'yarn.resourcemanager.webapp.address': '0.0.0.0:18088' }),
+    );
     expect(o.rmWebUrls).to.deep.equal(['http://rm.example.com:18088']);
     expect(o.rmSchedulerAddresses).to.deep.equal(['rm.example.com:8030']);
   });
 
   it('derives HA addresses from hostname.<id> with the HTTPS port under HTTPS_ONLY', () => {
-    const o = yarnOptions(site({
-      'yarn.http.policy': 'HTTPS_ONLY',
-      'yarn.resourcemanager.ha.enabled': 'true',
-      'yarn.resourcemanager.ha.rm-ids': 'x,y',
-      'yarn.resourcemanager.hostname.x': 'x.example.com',
-      'yarn.resourcemanager.webapp.https.address.y': 'y.example.com:443',
-      'yarn.resourcemanager.scheduler.address.y': '0.0.0.0:8030',
-      'yarn.resourcemanager.address.y': 'y.example.com:8032',
-    }));
+    const o = yarnOptions(
+      site({
+        'yarn.http.policy': 'HTTPS_ONLY',
+        'yarn.resourcemanager.ha.enabled': 'true',
+        'yarn.resourcemanager.ha.rm-ids': 'x,y',
+        'yarn.resourcemanager.hostname.x': 'x.example.com',
+        'yarn.resourcemanager.webapp.https.address.y': 'y.example.com:443',
+        'yarn.resourcemanager.scheduler.address.y': '0.0.0.0:8030',
+        'yarn.resourcemanager.address.y': 'y.example.com:8032',
+      }),
+    );
     expect(o.rmWebUrls).to.deep.equal(['https://x.example.com:8090', 'https://y.example.com:443']);
     expect(o.rmSchedulerAddresses).to.deep.equal(['x.example.com:8030', 'y.example.com:8030']);
     expect(o.rmAddresses).to.deep.equal(['x.example.com:8032', 'y.example.com:8032']);

@@ -1,11 +1,6 @@
 import { expect } from 'chai';
 import { ConfigError } from '../../protocols/errors/index.js';
-import {
-  HadoopConfiguration,
-  parseConfigurationXml,
-  toHadoopXml,
-  type ConfProperty,
-} from '../../protocols/hadoop-conf/index.js';
+import { HadoopConfiguration, parseConfigurationXml, toHadoopXml, type ConfProperty } from '../../protocols/hadoop-conf/index.js';
 
 const wrap = (body: string): string => `<?xml version="1.0"?>\n<configuration>\n${body}\n</configuration>\n`;
 
@@ -15,10 +10,12 @@ function properties(xml: string): ConfProperty[] {
 
 describe('hadoop-conf XML reader', () => {
   it('trims names but keeps values verbatim, and reads final only when exactly "true"', () => {
-    const props = properties(wrap(`
+    const props = properties(
+      wrap(`
       <property><name>  a.b\t</name><value>  spaced  </value><final>true</final></property>
       <property><name>c</name><value>x</value><final> true </final></property>
-      <property><name>d</name><value>y</value><final>TRUE</final></property>`));
+      <property><name>d</name><value>y</value><final>TRUE</final></property>`),
+    );
     expect(props).to.deep.equal([
       { name: 'a.b', value: '  spaced  ', final: true },
       { name: 'c', value: 'x', final: false },
@@ -27,11 +24,13 @@ describe('hadoop-conf XML reader', () => {
   });
 
   it('treats an empty <value> as no value, and accepts the attribute form', () => {
-    const props = properties(wrap(`
+    const props = properties(
+      wrap(`
       <property><name>empty</name><value></value></property>
       <property><name>selfclosing</name><value/></property>
       <property><name>novalue</name><final>true</final></property>
-      <property name="attr" value="v" final="true"/>`));
+      <property name="attr" value="v" final="true"/>`),
+    );
     expect(props).to.deep.equal([
       { name: 'empty', value: undefined, final: false },
       { name: 'selfclosing', value: undefined, final: false },
@@ -49,12 +48,15 @@ describe('hadoop-conf XML reader', () => {
   });
 
   it('flattens nested <configuration> blocks and returns xi:include entries in order', () => {
-    const entries = parseConfigurationXml(wrap(`
+    const entries = parseConfigurationXml(
+      wrap(`
       <property><name>one</name><value>1</value></property>
       <configuration><property><name>two</name><value>2</value></property></configuration>
       <xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="x.xml">
         <xi:fallback><property><name>three</name><value>3</value></property></xi:fallback>
-      </xi:include>`), 'test.xml');
+      </xi:include>`),
+      'test.xml',
+    );
     expect(entries).to.deep.equal([
       { name: 'one', value: '1', final: false },
       { name: 'two', value: '2', final: false },
@@ -79,7 +81,9 @@ describe('hadoop-conf XML reader', () => {
         error = e;
       }
       expect(error).to.be.instanceOf(ConfigError);
-      expect((error as ConfigError).message).to.match(message).and.to.contain('/etc/hadoop/core-site.xml');
+      expect((error as ConfigError).message)
+        .to.match(message)
+        .and.to.contain('/etc/hadoop/core-site.xml');
       expect((error as ConfigError).path).to.equal('/etc/hadoop/core-site.xml');
     });
   }

@@ -108,13 +108,22 @@ describe('hadoop-rpc RpcConnection', () => {
       const failing = c.call('getApplicationReport', Buffer.alloc(0));
       const conn = await server.connection(0);
       await conn.call(0);
-      conn.error(0, 'org.apache.hadoop.yarn.exceptions.ApplicationNotFoundException', 'Application with id app_1 doesn\'t exist in RM.\n\tat org.apache...');
+      conn.error(
+        0,
+        'org.apache.hadoop.yarn.exceptions.ApplicationNotFoundException',
+        "Application with id app_1 doesn't exist in RM.\n\tat org.apache...",
+      );
       const err = await rejection(failing);
       expect(err).to.be.instanceOf(NotFoundError);
       expect(err.message).to.equal(
         `getApplicationReport on 127.0.0.1:${port}: ApplicationNotFoundException: Application with id app_1 doesn't exist in RM.`,
       );
-      expect(err).to.include({ method: 'getApplicationReport', server: `127.0.0.1:${port}`, exceptionClassName: 'org.apache.hadoop.yarn.exceptions.ApplicationNotFoundException', retriable: false });
+      expect(err).to.include({
+        method: 'getApplicationReport',
+        server: `127.0.0.1:${port}`,
+        exceptionClassName: 'org.apache.hadoop.yarn.exceptions.ApplicationNotFoundException',
+        retriable: false,
+      });
 
       const next = c.call('other', Buffer.alloc(0));
       (await conn.call(1)).conn.reply(1, Buffer.from('ok'));
@@ -249,7 +258,8 @@ describe('hadoop-rpc RpcConnection', () => {
       expect((await result).toString()).to.equal('registered');
       expect(conn.preamble!.toString('hex')).to.equal('687270630900df');
       expect(conn.saslIn.map((s) => s.message.state)).to.deep.equal(['NEGOTIATE', 'INITIATE']);
-      for (const s of conn.saslIn) expect(s.header).to.include({ callId: -33, retryCount: -1 }).and.have.property('clientId').with.length(0);
+      for (const s of conn.saslIn)
+        expect(s.header).to.include({ callId: -33, retryCount: -1 }).and.have.property('clientId').with.length(0);
       expect(created[0]).to.deep.include({ username: TOKEN.identifier.toString('base64'), password: TOKEN.password.toString('base64') });
       expect(conn.contextBytes!.toString('hex').slice(0, 4)).to.equal('1200');
       expect(conn.context).to.deep.equal({ protocol: PROTOCOL });
@@ -305,7 +315,9 @@ describe('hadoop-rpc RpcConnection', () => {
       const err = await rejection(c.call('allocate', Buffer.alloc(0)));
       expect(err).to.be.instanceOf(AuthenticationError);
       expect(err.retriable).to.equal(false);
-      expect(err.message).to.match(/^allocate: SASL authentication to 127\.0\.0\.1:\d+ failed: the server closed the connection after our DIGEST-MD5 response, so it rejected the token/);
+      expect(err.message).to.match(
+        /^allocate: SASL authentication to 127\.0\.0\.1:\d+ failed: the server closed the connection after our DIGEST-MD5 response, so it rejected the token/,
+      );
       expect(server.connections).to.have.length(1);
     });
 
@@ -356,7 +368,12 @@ describe('hadoop-rpc RpcConnection', () => {
     beforeEach(() => start({ auth: 'simple' }));
 
     function refusingSocket(): Duplex {
-      const s = new Duplex({ read() {}, write(_c, _e, cb) { cb(); } });
+      const s = new Duplex({
+        read() {},
+        write(_c, _e, cb) {
+          cb();
+        },
+      });
       // Looks like a net.Socket that is still connecting, then fails.
       Object.defineProperty(s, 'connecting', { value: true });
       process.nextTick(() => s.destroy(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })));
@@ -410,14 +427,27 @@ describe('hadoop-rpc RpcConnection', () => {
       const err = await failed;
       expect(attempts).to.equal(3);
       expect(err).to.be.instanceOf(ConnectionError);
-      expect(err.message).to.equal(`getClusterMetrics: connection to 127.0.0.1:${port} failed during connection setup: connect ECONNREFUSED`);
+      expect(err.message).to.equal(
+        `getClusterMetrics: connection to 127.0.0.1:${port} failed during connection setup: connect ECONNREFUSED`,
+      );
       expect(err).to.include({ retriable: true, method: 'getClusterMetrics', server: `127.0.0.1:${port}` });
     });
 
     it('times the connection setup out', async () => {
       const clock = new FakeClock();
-      const silent = new Duplex({ read() {}, write(_c, _e, cb) { cb(); } });
-      const c = connect({ clock, connectTimeoutMs: 3000, auth: TOKEN, saslMechanism: fakeMechanism().factory, socketFactory: () => silent });
+      const silent = new Duplex({
+        read() {},
+        write(_c, _e, cb) {
+          cb();
+        },
+      });
+      const c = connect({
+        clock,
+        connectTimeoutMs: 3000,
+        auth: TOKEN,
+        saslMechanism: fakeMechanism().factory,
+        socketFactory: () => silent,
+      });
       const failed = rejection(c.call('m', Buffer.alloc(0), { timeoutMs: 0 }));
       await settle();
       clock.advance(3000);
@@ -428,7 +458,12 @@ describe('hadoop-rpc RpcConnection', () => {
     });
 
     it('close() during connection setup or a backoff wait fails the waiting calls at once', async () => {
-      const silent = new Duplex({ read() {}, write(_c, _e, cb) { cb(); } });
+      const silent = new Duplex({
+        read() {},
+        write(_c, _e, cb) {
+          cb();
+        },
+      });
       const clock = new FakeClock();
       const c = connect({ clock, auth: TOKEN, saslMechanism: fakeMechanism().factory, socketFactory: () => silent });
       const failed = rejection(c.call('m', Buffer.alloc(0)));
@@ -473,10 +508,18 @@ describe('hadoop-rpc RpcConnection', () => {
       const base: RpcConnectionOptions = { host: 'h', port: 1, protocol: 'p', auth: { kind: 'simple', user: 'u' } };
       expect(() => new RpcConnection({ ...base, port: 70000 })).to.throw(ConfigError, /option port must be an integer in 1\.\.65535/);
       expect(() => new RpcConnection({ ...base, host: '' })).to.throw(ConfigError, /option host/);
-      expect(() => new RpcConnection({ ...base, auth: { kind: 'token', identifier: Buffer.alloc(0), password: Buffer.from('x') } })).to.throw(ConfigError, /auth\.identifier/);
-      expect(() => new RpcConnection({ ...base, allowedQops: ['auth', 'none' as never] })).to.throw(ConfigError, /allowedQops has unknown qop none/);
+      expect(
+        () => new RpcConnection({ ...base, auth: { kind: 'token', identifier: Buffer.alloc(0), password: Buffer.from('x') } }),
+      ).to.throw(ConfigError, /auth\.identifier/);
+      expect(() => new RpcConnection({ ...base, allowedQops: ['auth', 'none' as never] })).to.throw(
+        ConfigError,
+        /allowedQops has unknown qop none/,
+      );
       expect(() => new RpcConnection({ ...base, callTimeoutMs: -1 })).to.throw(ConfigError, /callTimeoutMs/);
-      expect(() => new RpcConnection({ ...base, reconnect: { retries: 1, baseDelayMs: 10, maxDelayMs: 5 } })).to.throw(ConfigError, /reconnect\.maxDelayMs/);
+      expect(() => new RpcConnection({ ...base, reconnect: { retries: 1, baseDelayMs: 10, maxDelayMs: 5 } })).to.throw(
+        ConfigError,
+        /reconnect\.maxDelayMs/,
+      );
     });
 
     it('keeps the token out of enumerable properties', () => {

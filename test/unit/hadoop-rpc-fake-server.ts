@@ -7,11 +7,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { EventEmitter, once } from 'node:events';
 import { AuthenticationError } from '../../protocols/errors/index.js';
-import {
-  FrameDecoder,
-  encodePacket,
-  splitDelimited,
-} from '../../protocols/hadoop-rpc/framing.js';
+import { FrameDecoder, encodePacket, splitDelimited } from '../../protocols/hadoop-rpc/framing.js';
 import {
   decodeConnectionContext,
   decodeMethodHeader,
@@ -66,7 +62,10 @@ export function fakeResponse(o: SaslMechanismOptions, challenge: Uint8Array): Bu
 export const RSPAUTH = Buffer.from('rspauth=ok');
 
 /** A client mechanism that needs no cryptography; records what it was created with. */
-export function fakeMechanism(qop: Qop = 'auth', layer?: SaslSecurityLayer): {
+export function fakeMechanism(
+  qop: Qop = 'auth',
+  layer?: SaslSecurityLayer,
+): {
   factory: SaslMechanismFactory;
   created: SaslMechanismOptions[];
 } {
@@ -257,7 +256,13 @@ export class ServerConnection extends EventEmitter {
     const auths = this.#o.auths ?? DEFAULT_AUTHS;
     const sasl = (reply: SaslMessage): void => this.send({ callId: -33, status: 'SUCCESS' }, encodeSasl(reply));
     const refuse = (why: string): void => {
-      this.send({ callId: -33, status: 'FATAL', exceptionClassName: 'javax.security.sasl.SaslException', errorMsg: why, errorDetail: 'FATAL_UNAUTHORIZED' });
+      this.send({
+        callId: -33,
+        status: 'FATAL',
+        exceptionClassName: 'javax.security.sasl.SaslException',
+        errorMsg: why,
+        errorDetail: 'FATAL_UNAUTHORIZED',
+      });
       this.#socket.end();
     };
     if (m.state === 'NEGOTIATE') {
@@ -283,7 +288,13 @@ export class ServerConnection extends EventEmitter {
     }
     const expected = `,${challenge})`;
     if (token === undefined || !token.toString().endsWith(expected)) {
-      this.send({ callId: -33, status: 'FATAL', exceptionClassName: 'javax.security.sasl.SaslException', errorMsg: 'bad response', errorDetail: 'FATAL_UNAUTHORIZED' });
+      this.send({
+        callId: -33,
+        status: 'FATAL',
+        exceptionClassName: 'javax.security.sasl.SaslException',
+        errorMsg: 'bad response',
+        errorDetail: 'FATAL_UNAUTHORIZED',
+      });
       this.#socket.end();
       return;
     }

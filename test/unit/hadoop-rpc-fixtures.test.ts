@@ -144,7 +144,9 @@ describe('hadoop-rpc against captured ResourceManager bytes', () => {
     expect(created[0]).to.deep.include({ protocol: '', serverId: 'default' });
     expect(err).to.be.instanceOf(AuthenticationError);
     expect(err.exceptionClassName).to.equal('org.apache.hadoop.security.token.SecretManager$InvalidToken');
-    expect(err.message).to.match(/refused the connection: SecretManager\$InvalidToken: appattempt_\S+ not found in AMRMTokenSecretManager\.$/);
+    expect(err.message).to.match(
+      /refused the connection: SecretManager\$InvalidToken: appattempt_\S+ not found in AMRMTokenSecretManager\.$/,
+    );
     expect(err.retriable).to.equal(false);
   });
 });

@@ -34,14 +34,10 @@ describe('hadoop-rpc framing', () => {
       expect(hex(encodeRequestHeader({ callId: -3, clientId: CLIENT_ID, retryCount: -1 }))).to.equal(
         `0802100018052210${hex(CLIENT_ID)}2801`,
       );
-      expect(hex(encodeRequestHeader({ callId: -33, clientId: Buffer.alloc(0), retryCount: -1 }))).to.equal(
-        '08021000184122002801',
-      );
+      expect(hex(encodeRequestHeader({ callId: -33, clientId: Buffer.alloc(0), retryCount: -1 }))).to.equal('08021000184122002801');
       expect(hex(encodeRequestHeader({ callId: -4, clientId: CLIENT_ID, retryCount: -1 }))).to.contain('1807');
       // Call id 0 and retryCount 0 are required/meaningful and stay on the wire.
-      expect(hex(encodeRequestHeader({ callId: 0, clientId: CLIENT_ID, retryCount: 0 }))).to.equal(
-        `0802100018002210${hex(CLIENT_ID)}2800`,
-      );
+      expect(hex(encodeRequestHeader({ callId: 0, clientId: CLIENT_ID, retryCount: 0 }))).to.equal(`0802100018002210${hex(CLIENT_ID)}2800`);
       expect(hex(encodeRequestHeader({ callId: 300, clientId: CLIENT_ID, retryCount: 0 }))).to.contain('18d804');
     });
 
@@ -75,7 +71,11 @@ describe('hadoop-rpc framing', () => {
 
   describe('SASL and context messages', () => {
     it('keeps protocol="" present when echoing a SaslAuth and omits absent fields', () => {
-      const bytes = encodeSasl({ state: 'INITIATE', token: Buffer.from('r'), auths: [{ method: 'TOKEN', mechanism: 'DIGEST-MD5', protocol: '', serverId: 'default' }] });
+      const bytes = encodeSasl({
+        state: 'INITIATE',
+        token: Buffer.from('r'),
+        auths: [{ method: 'TOKEN', mechanism: 'DIGEST-MD5', protocol: '', serverId: 'default' }],
+      });
       // auths entry: 0a 05 TOKEN, 12 0a DIGEST-MD5, 1a 00 (protocol present, empty), 22 07 default
       expect(hex(bytes)).to.contain('0a05544f4b454e120a4449474553542d4d44351a00220764656661756c74');
       const noProtocol = encodeSasl({ state: 'INITIATE', auths: [{ method: 'TOKEN', mechanism: 'DIGEST-MD5' }] });
@@ -111,7 +111,9 @@ describe('hadoop-rpc framing', () => {
       const r = decodeResponsePacket(encodePacket([header, encodeSasl({ state: 'NEGOTIATE' })]).subarray(4));
       expect(r.header.callId).to.equal(-33);
       expect(r.body).to.deep.equal(Buffer.from('1001', 'hex'));
-      expect(decodeResponsePacket(encodePacket([encodeResponseHeader({ callId: -1, status: 'FATAL' })]).subarray(4)).header.callId).to.equal(-1);
+      expect(
+        decodeResponsePacket(encodePacket([encodeResponseHeader({ callId: -1, status: 'FATAL' })]).subarray(4)).header.callId,
+      ).to.equal(-1);
     });
 
     it('decodes ERROR headers without a body', () => {
@@ -157,11 +159,13 @@ describe('hadoop-rpc framing', () => {
 
   describe('FrameDecoder', () => {
     const packets = [Buffer.from('first packet'), Buffer.alloc(0), Buffer.alloc(300, 7), Buffer.from('z')];
-    const stream = Buffer.concat(packets.map((p) => {
-      const len = Buffer.alloc(4);
-      len.writeUInt32BE(p.length);
-      return Buffer.concat([len, p]);
-    }));
+    const stream = Buffer.concat(
+      packets.map((p) => {
+        const len = Buffer.alloc(4);
+        len.writeUInt32BE(p.length);
+        return Buffer.concat([len, p]);
+      }),
+    );
 
     it('yields several packets from one chunk', () => {
       expect(new FrameDecoder().push(stream)).to.deep.equal(packets);

@@ -59,15 +59,17 @@ describe('hadoop-rpc SASL negotiation', () => {
   it('explains a Kerberos-only server', () => {
     const n = negotiation();
     n.start();
-    expect(() => n.receive({ state: 'NEGOTIATE', auths: [{ method: 'KERBEROS', mechanism: 'GSSAPI', protocol: 'rm', serverId: 'host' }] }))
-      .to.throw(AuthenticationError, /rm:8030.*Kerberized.*KERBEROS\/GSSAPI.*Kerberos \(SASL GSSAPI/);
+    expect(() =>
+      n.receive({ state: 'NEGOTIATE', auths: [{ method: 'KERBEROS', mechanism: 'GSSAPI', protocol: 'rm', serverId: 'host' }] }),
+    ).to.throw(AuthenticationError, /rm:8030.*Kerberized.*KERBEROS\/GSSAPI.*Kerberos \(SASL GSSAPI/);
   });
 
   it('refuses a token mechanism other than DIGEST-MD5', () => {
     const n = negotiation();
     n.start();
-    expect(() => n.receive({ state: 'NEGOTIATE', auths: [{ method: 'TOKEN', mechanism: 'SCRAM-SHA-256', protocol: '', serverId: 'default' }] }))
-      .to.throw(AuthenticationError, /SCRAM-SHA-256.*only DIGEST-MD5.*hadoop\.security\.sasl\.mechanism/);
+    expect(() =>
+      n.receive({ state: 'NEGOTIATE', auths: [{ method: 'TOKEN', mechanism: 'SCRAM-SHA-256', protocol: '', serverId: 'default' }] }),
+    ).to.throw(AuthenticationError, /SCRAM-SHA-256.*only DIGEST-MD5.*hadoop\.security\.sasl\.mechanism/);
   });
 
   it('fails when rspauth is missing or wrong', () => {

@@ -20,10 +20,9 @@ describe('the clients over protocols/http', () => {
     });
 
     it('a timed-out connection is a TimeoutError; a broken one a ConnectionError with its detail', () => {
-      expect(words.socket(classifySocketError(errno('ETIMEDOUT')))).to.be.instanceOf(TimeoutError).and.have.property(
-        'message',
-        'OPEN /f: connection to dn1:9864 timed out',
-      );
+      expect(words.socket(classifySocketError(errno('ETIMEDOUT'))))
+        .to.be.instanceOf(TimeoutError)
+        .and.have.property('message', 'OPEN /f: connection to dn1:9864 timed out');
       expect(words.socket(classifySocketError(errno('ECONNRESET', 'read ECONNRESET'))).message).to.equal(
         'OPEN /f: connection to dn1:9864 failed (read ECONNRESET)',
       );

@@ -23,7 +23,12 @@ function spec(extra: Partial<JobAppSpec>): string {
     user: 'u',
     stagingDir: '/user/u/.spindle/application_1_0001',
     maxAttempts: 1,
-    cluster: { schedulerAddresses: ['rm:8030'], nameNodes: ['http://nn:9870'], defaultFs: 'hdfs://nn:8020', rpcProtection: ['authentication'] },
+    cluster: {
+      schedulerAddresses: ['rm:8030'],
+      nameNodes: ['http://nn:9870'],
+      defaultFs: 'hdfs://nn:8020',
+      rpcProtection: ['authentication'],
+    },
     ...extra,
   });
 }
@@ -39,7 +44,12 @@ describe('application spec: job mode', () => {
   });
 
   it('fills defaults: bundle names, 4 task attempts, twice the executors (at least 3) failures', () => {
-    expect(job).to.include({ driverBundle: 'spindle-driver.mjs', executorBundle: 'spindle-executor.mjs', maxTaskAttempts: 4, maxExecutorFailures: 6 });
+    expect(job).to.include({
+      driverBundle: 'spindle-driver.mjs',
+      executorBundle: 'spindle-executor.mjs',
+      maxTaskAttempts: 4,
+      maxExecutorFailures: 6,
+    });
     expect(makeJobSpec({ ...job, executors: 1, maxExecutorFailures: undefined }).maxExecutorFailures).to.equal(3);
     expect(parseJobAppSpec(spec({ driver, job })).job).to.deep.equal(job);
   });
@@ -50,12 +60,18 @@ describe('application spec: job mode', () => {
   });
 
   it('names the offending field', () => {
-    expect(() => parseJobAppSpec(spec({ job }))).to.throw(ConfigError,
-      'application spec: job needs driver (the job bundle and its arguments)');
-    expect(() => parseJobAppSpec(spec({ driver, job: { ...job, executors: 0 } })))
-      .to.throw(ConfigError, /job\.executors must be a whole number >= 1, got 0/);
-    expect(() => parseJobAppSpec(spec({ driver, job: { ...job, localResources: {} } })))
-      .to.throw(ConfigError, /job\.localResources must include the executor bundle spindle-executor\.mjs/);
+    expect(() => parseJobAppSpec(spec({ job }))).to.throw(
+      ConfigError,
+      'application spec: job needs driver (the job bundle and its arguments)',
+    );
+    expect(() => parseJobAppSpec(spec({ driver, job: { ...job, executors: 0 } }))).to.throw(
+      ConfigError,
+      /job\.executors must be a whole number >= 1, got 0/,
+    );
+    expect(() => parseJobAppSpec(spec({ driver, job: { ...job, localResources: {} } }))).to.throw(
+      ConfigError,
+      /job\.localResources must include the executor bundle spindle-executor\.mjs/,
+    );
     expect(() => parseJobAppSpec(spec({ driver, job: { ...job, nodeBinary: '' } }))).to.throw(ConfigError, /job\.nodeBinary/);
   });
 

@@ -19,17 +19,34 @@ function rebuild(fn: unknown, closure?: Record<string, unknown>, broadcasts: Rec
 describe('shipping functions to executors', () => {
   it('rebuilds arrows, function expressions, async functions and generators from their source', async () => {
     expect(rebuild((x: number) => x + 1)(1)).to.equal(2);
-    expect(rebuild(function named(x: number) { return x * 3; })(2)).to.equal(6);
+    expect(
+      rebuild(function named(x: number) {
+        return x * 3;
+      })(2),
+    ).to.equal(6);
     expect(await rebuild(async (x: number) => x - 1)(5)).to.equal(4);
-    expect([...(rebuild(function* (n: number) { yield n; yield n; })(7) as Iterable<number>)]).to.deep.equal([7, 7]);
+    expect([
+      ...(rebuild(function* (n: number) {
+        yield n;
+        yield n;
+      })(7) as Iterable<number>),
+    ]).to.deep.equal([7, 7]);
   });
 
   it('rebuilds methods, keeping method semantics (no self-binding name)', () => {
     const o = {
-      map(x: number) { return x * 10; },
-      async other(x: number) { return x; },
-      *gen() { yield 1; },
-      'quoted name'(x: number) { return -x; },
+      map(x: number) {
+        return x * 10;
+      },
+      async other(x: number) {
+        return x;
+      },
+      *gen() {
+        yield 1;
+      },
+      'quoted name'(x: number) {
+        return -x;
+      },
     };
     expect(functionExpression(o.map, 'map')).to.match(/^\(\(\) => \{ const __spindle_o = \(\{ map\(x\)/);
     expect(rebuild(o.map)(2)).to.equal(20);
@@ -42,7 +59,10 @@ describe('shipping functions to executors', () => {
     expect(shipFunction(JSON.parse, undefined, 'map').ref.builtin).to.equal('JSON.parse');
     expect(rebuild(JSON.parse)('{"a":1}')).to.deep.equal({ a: 1 });
     expect(rebuild(Math.sqrt)(9)).to.equal(3);
-    expect(() => shipFunction(((x: number) => x).bind(null), undefined, 'map')).to.throw(JobDefinitionError, /wrap it in an arrow function/);
+    expect(() => shipFunction(((x: number) => x).bind(null), undefined, 'map')).to.throw(
+      JobDefinitionError,
+      /wrap it in an arrow function/,
+    );
     expect(() => shipFunction(class C {}, undefined, 'map')).to.throw(JobDefinitionError, /a class cannot be used/);
     expect(() => shipFunction('x => x', undefined, 'map')).to.throw(JobDefinitionError, /expected a function, got string/);
   });
@@ -58,7 +78,10 @@ describe('shipping functions to executors', () => {
   });
 
   it('checks closure value names and values on the driver', () => {
-    expect(() => shipFunction((x: number) => x, { 'not-a-name': 1 }, 'filter')).to.throw(JobDefinitionError, /"not-a-name" is not a usable variable name/);
+    expect(() => shipFunction((x: number) => x, { 'not-a-name': 1 }, 'filter')).to.throw(
+      JobDefinitionError,
+      /"not-a-name" is not a usable variable name/,
+    );
     expect(() => shipFunction((x: number) => x, { class: 1 }, 'filter')).to.throw(JobDefinitionError, /"class"/);
     expect(() => shipFunction((x: number) => x, { sym: Symbol('s') }, 'filter')).to.throw(/cannot be sent between driver and executors/);
   });
@@ -75,7 +98,7 @@ describe('shipping functions to executors', () => {
     expect(err).to.be.instanceOf(ClosureError);
     expect((err as ClosureError).identifier).to.equal('localThing');
     expect((err as Error).message).to.equal(
-      'cannot use localThing on the executor (in the function given to map): executors have the job module\'s top-level names, ' +
+      "cannot use localThing on the executor (in the function given to map): executors have the job module's top-level names, " +
         'not the local variables of main. Pass it as a closure value, e.g. .map(fn, { localThing }), or share a large value ' +
         'with ctx.broadcast(value) and pass the handle the same way',
     );

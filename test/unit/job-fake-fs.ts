@@ -82,7 +82,11 @@ export class FakeFs {
     return true;
   }
 
-  async create(path: string, body: AsyncIterable<Uint8Array | string> | Uint8Array | string, options: { overwrite?: boolean } = {}): Promise<void> {
+  async create(
+    path: string,
+    body: AsyncIterable<Uint8Array | string> | Uint8Array | string,
+    options: { overwrite?: boolean } = {},
+  ): Promise<void> {
     if (this.entries.has(path) && !options.overwrite) throw new AlreadyExistsError(`create ${path}: exists`);
     const chunks: Buffer[] = [];
     if (typeof body === 'string' || body instanceof Uint8Array) chunks.push(Buffer.from(body));
@@ -107,7 +111,11 @@ export class FakeFs {
     const e = this.entries.get(path)!;
     const out = [];
     for (let o = 0; o < e.data.length; o += e.blockSize) {
-      out.push({ offset: o, length: Math.min(e.blockSize, e.data.length - o), hosts: [this.hosts[(o / e.blockSize) % this.hosts.length]!] });
+      out.push({
+        offset: o,
+        length: Math.min(e.blockSize, e.data.length - o),
+        hosts: [this.hosts[(o / e.blockSize) % this.hosts.length]!],
+      });
     }
     return out;
   }

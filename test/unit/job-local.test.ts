@@ -94,9 +94,16 @@ describe('job engine (in process)', function () {
     const r = run.result as { n: number; parts: number; some: unknown[] };
     expect(r.n).to.equal(300);
     expect(r.parts).to.be.greaterThan(3);
-    expect(r.some.map((u) => ({ ...(u as object) }))).to.deep.equal([1, 101, 201].map((i) => ({
-      id: i, name: `user${i}`, email: null, scores: [i / 2, i], attrs: { k: String(i) }, ref: i % 3 === 0 ? null : i % 3 === 1 ? i : `s${i}`,
-    })));
+    expect(r.some.map((u) => ({ ...(u as object) }))).to.deep.equal(
+      [1, 101, 201].map((i) => ({
+        id: i,
+        name: `user${i}`,
+        email: null,
+        scores: [i / 2, i],
+        attrs: { k: String(i) },
+        ref: i % 3 === 0 ? null : i % 3 === 1 ? i : `s${i}`,
+      })),
+    );
     expect(fs.children('/avro/users')[0]).to.equal('/avro/users/_SUCCESS');
   });
 
@@ -186,7 +193,9 @@ describe('job engine (in process)', function () {
     const run = await runLocalJob(
       `export default async (ctx) => ctx.range(100, 4).map((x) => { if (x === 60) throw new RangeError('no ' + x); return x; }).count();`,
     );
-    expect(run.error?.message).to.match(/^partition 2 of stage 0 \(count of range\(100\) → map\) failed 4 time\(s\); last: attempt 4 on executor \d \(localhost\):\nRangeError: no 60\n\s+at /);
+    expect(run.error?.message).to.match(
+      /^partition 2 of stage 0 \(count of range\(100\) → map\) failed 4 time\(s\); last: attempt 4 on executor \d \(localhost\):\nRangeError: no 60\n\s+at /,
+    );
   });
 
   it('re-runs the tasks of an executor whose connection breaks, and the result is exact', async () => {
@@ -269,7 +278,11 @@ describe('job engine (in process): TypeScript job files', function () {
     const { bundleJob } = await import('../../client/job-bundle.js');
     const dir = mkdtempSync(join(tmpdir(), 'spindle-bad-job-'));
     writeFileSync(join(dir, 'bad.ts'), 'export default async function main(ctx) {\n  return ctx.range(3).count(;\n}\n');
-    const failure = (p: Promise<unknown>): Promise<Error | undefined> => p.then(() => undefined, (e: Error) => e);
+    const failure = (p: Promise<unknown>): Promise<Error | undefined> =>
+      p.then(
+        () => undefined,
+        (e: Error) => e,
+      );
     expect((await failure(bundleJob(join(dir, 'bad.ts'))))?.message).to.match(/bad\.ts:2:\d+: /);
     writeFileSync(join(dir, 'cjs.js'), 'module.exports = async function main(ctx) { return 1; };\n');
     expect((await failure(bundleJob(join(dir, 'cjs.js'))))?.message).to.match(/it is a CommonJS module; job files must be ES modules/);

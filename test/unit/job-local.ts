@@ -37,7 +37,6 @@ export interface LocalJobOptions {
   onShuffle?: (executors: { dir: string; server: BlockServer }[]) => void;
 }
 
-
 let counter = 0;
 
 export async function runLocalJob(source: string, options: LocalJobOptions = {}): Promise<LocalJob> {
@@ -84,7 +83,13 @@ export async function runLocalJob(source: string, options: LocalJobOptions = {})
     };
     const socket = connect({ host: '127.0.0.1', port });
     await new Promise((resolve) => socket.once('connect', resolve));
-    const { channel } = await connectToDriver(socket, secret, { executorId: String(i), host: 'localhost', containerId: `c${i}`, cores: 1, pid: process.pid });
+    const { channel } = await connectToDriver(socket, secret, {
+      executorId: String(i),
+      host: 'localhost',
+      containerId: `c${i}`,
+      cores: 1,
+      pid: process.pid,
+    });
     channels.push(channel);
     void new Executor(channel, new TaskRunner(job.evaluate, fs, shuffle), { cores: 1, log: (m) => logs.push(`executor ${i}: ${m}`) }).run();
   }

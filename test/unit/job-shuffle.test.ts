@@ -51,17 +51,36 @@ describe('job engine shuffles (in process)', function () {
     expect(run.error).to.equal(undefined);
     const r = run.result as Record<string, string[]>;
     const j = (rows: unknown[]): string[] => rows.map((x) => JSON.stringify(x)).sort();
-    const inner = [['a', [1, 'x']], ['a', [1, 'z']], ['a', [2, 'x']], ['a', [2, 'z']], [{ x: 1, y: 2 }, ['o', 'p']]];
+    const inner = [
+      ['a', [1, 'x']],
+      ['a', [1, 'z']],
+      ['a', [2, 'x']],
+      ['a', [2, 'z']],
+      [{ x: 1, y: 2 }, ['o', 'p']],
+    ];
     expect(r.inner).to.deep.equal(j(inner));
     expect(r.left).to.deep.equal(j([...inner, ['b', [3, undefined]], [1, ['num', undefined]]]));
     expect(r.right).to.deep.equal(j([...inner, ['c', [undefined, 'y']], ['1', [undefined, 'str']]]));
-    expect(r.full).to.deep.equal(j([...inner, ['b', [3, undefined]], [1, ['num', undefined]], ['c', [undefined, 'y']], ['1', [undefined, 'str']]]));
+    expect(r.full).to.deep.equal(
+      j([...inner, ['b', [3, undefined]], [1, ['num', undefined]], ['c', [undefined, 'y']], ['1', [undefined, 'str']]]),
+    );
     expect(r.cogroup).to.have.length(6);
-    expect(r.cogroup).to.include(JSON.stringify(['a', [['1', '2'], ['x', 'z']]]));
+    expect(r.cogroup).to.include(
+      JSON.stringify([
+        'a',
+        [
+          ['1', '2'],
+          ['x', 'z'],
+        ],
+      ]),
+    );
     expect(r.cogroup).to.include(JSON.stringify(['1', [[], ['str']]]));
   });
 
-  for (const [how, memory] of [['in memory', undefined], ['spilling', 4096]] as const) {
+  for (const [how, memory] of [
+    ['in memory', undefined],
+    ['spilling', 4096],
+  ] as const) {
     it(`outputs keys that encode equal as one key in its canonical spelling (${how})`, async () => {
       const run = await runLocalJob(
         `export default async function main(ctx) {
@@ -117,7 +136,12 @@ describe('job engine shuffles (in process)', function () {
     );
     expect(run.error).to.equal(undefined);
     const r = run.result as Record<string, unknown>;
-    expect(r.reduced).to.deep.equal([[0, 1000], [1, 1000], [2, 1000], [3, 1000]]);
+    expect(r.reduced).to.deep.equal([
+      [0, 1000],
+      [1, 1000],
+      [2, 1000],
+      [3, 1000],
+    ]);
     expect(r.aggregated).to.deep.equal([2, 4]);
     expect(r.combined).to.deep.equal([5, 4]);
     expect(r.grouped).to.deep.equal([4, 4]);
@@ -158,7 +182,13 @@ describe('job engine shuffles (in process)', function () {
     expect(r.desc).to.deep.equal([...r.desc].sort((a, b) => b - a));
     const files = run.fs.children('/out/sorted').filter((f) => f.includes('part-'));
     expect(files).to.have.length(5);
-    const fromFiles = files.flatMap((f) => run.fs.text(f).split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { v: number }).v));
+    const fromFiles = files.flatMap((f) =>
+      run.fs
+        .text(f)
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { v: number }).v),
+    );
     expect(fromFiles).to.deep.equal(values);
   });
 

@@ -49,7 +49,15 @@ describe('nm-rest parsers (real Hadoop 3.5.0 answers)', () => {
     const l = parseLogListing(
       [
         { containerLogsInfo: { logAggregationType: 'LOCAL', containerLogInfo: [{ fileName: 'stdout', fileSize: '5' }] } },
-        { containerLogsInfo: { logAggregationType: 'AGGREGATED', containerLogInfo: [{ fileName: 'stdout', fileSize: '9' }, { fileName: 'stderr', fileSize: 2 }] } },
+        {
+          containerLogsInfo: {
+            logAggregationType: 'AGGREGATED',
+            containerLogInfo: [
+              { fileName: 'stdout', fileSize: '9' },
+              { fileName: 'stderr', fileSize: 2 },
+            ],
+          },
+        },
       ],
       CID,
     );

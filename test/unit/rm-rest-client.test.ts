@@ -14,12 +14,7 @@ import {
   StandbyError,
   TimeoutError,
 } from '../../protocols/errors/index.js';
-import {
-  RmRestClient,
-  type HttpRequest,
-  type HttpResponse,
-  type RmRestOptions,
-} from '../../protocols/rm-rest/index.js';
+import { RmRestClient, type HttpRequest, type HttpResponse, type RmRestOptions } from '../../protocols/rm-rest/index.js';
 
 const fixtures = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..'), 'test', 'fixtures', 'rm-rest');
 const real = (name: string): string => readFileSync(join(fixtures, name), 'utf8');
@@ -155,7 +150,10 @@ describe('rm-rest client', () => {
       const err = await client({ transport: fake.transport })
         .submit({ applicationId: APP, name: 'x', amContainerSpec: { commands: ['true'] }, resource: { memoryMb: 128, vcores: 1 } })
         .catch((e: unknown) => e);
-      expect(err).to.be.instanceOf(Error).with.property('message').that.matches(/unexpected HTTP 200/);
+      expect(err)
+        .to.be.instanceOf(Error)
+        .with.property('message')
+        .that.matches(/unexpected HTTP 200/);
     });
 
     it('escapes the application id in paths', async () => {
@@ -168,7 +166,9 @@ describe('rm-rest client', () => {
   describe('error mapping', () => {
     it('unknown application → NotFoundError naming the id', async () => {
       const fake = fakeTransport(() => ok(real('error-app-not-found.json'), 404));
-      const err = await client({ transport: fake.transport }).application('application_1_0001').catch((e: unknown) => e);
+      const err = await client({ transport: fake.transport })
+        .application('application_1_0001')
+        .catch((e: unknown) => e);
       expect(err).to.be.instanceOf(NotFoundError);
       const e = err as NotFoundError;
       expect(e.message).to.equal('application application_1_0001: app with id: application_1_0001 not found');
@@ -190,21 +190,37 @@ describe('rm-rest client', () => {
       const remote = fakeTransport(() =>
         ok(JSON.stringify({ RemoteException: { exception: 'Weird', javaClassName: 'com.example.Weird', message: 'x' } }), 404),
       );
-      expect(await client({ transport: remote.transport }).clusterInfo().catch((e: unknown) => e)).to.be.instanceOf(NotFoundError);
-      const html = fakeTransport(() => ({ status: 500, headers: { 'content-type': 'text/html' }, body: '<html><body><h2>HTTP ERROR 500 boom</h2></body></html>' }));
-      const err = await client({ transport: html.transport }).clusterInfo().catch((e: unknown) => e);
+      expect(
+        await client({ transport: remote.transport })
+          .clusterInfo()
+          .catch((e: unknown) => e),
+      ).to.be.instanceOf(NotFoundError);
+      const html = fakeTransport(() => ({
+        status: 500,
+        headers: { 'content-type': 'text/html' },
+        body: '<html><body><h2>HTTP ERROR 500 boom</h2></body></html>',
+      }));
+      const err = await client({ transport: html.transport })
+        .clusterInfo()
+        .catch((e: unknown) => e);
       expect(err).to.be.instanceOf(RemoteError);
       expect((err as Error).message).to.equal('cluster info: HTTP 500 from http://rm1:8088: HTTP ERROR 500 boom');
     });
 
     it('a non-JSON success body → ProtocolError', async () => {
       const fake = fakeTransport(() => ({ status: 200, headers: { 'content-type': 'text/html' }, body: '<html>hello</html>' }));
-      expect(await client({ transport: fake.transport }).clusterMetrics().catch((e: unknown) => e)).to.be.instanceOf(ProtocolError);
+      expect(
+        await client({ transport: fake.transport })
+          .clusterMetrics()
+          .catch((e: unknown) => e),
+      ).to.be.instanceOf(ProtocolError);
     });
 
     it('does not retry an answered exception', async () => {
       const fake = fakeTransport(() => ok(real('error-invalid-app-id.json'), 400));
-      const err = await client({ transport: fake.transport }).application('foo').catch((e: unknown) => e);
+      const err = await client({ transport: fake.transport })
+        .application('foo')
+        .catch((e: unknown) => e);
       expect(err).to.be.instanceOf(InvalidRequestError);
       expect(fake.requests).to.have.length(1);
     });
@@ -364,7 +380,11 @@ describe('rm-rest client', () => {
 
     it('an unknown application → NotFoundError', async () => {
       const fake = fakeTransport(() => ok(real('error-app-not-found.json'), 404));
-      expect(await client({ transport: fake.transport }).kill('application_1_0001').catch((e: unknown) => e)).to.be.instanceOf(NotFoundError);
+      expect(
+        await client({ transport: fake.transport })
+          .kill('application_1_0001')
+          .catch((e: unknown) => e),
+      ).to.be.instanceOf(NotFoundError);
     });
   });
 

@@ -30,7 +30,9 @@ describe('rm-rest attempt containers', () => {
   });
 
   it('accepts a single object and a bare host:port address', () => {
-    const cs = parseContainers({ container: { containerId: 'container_1_0001_01_000002', nodeHttpAddress: 'nm:8042', nodeId: 'nm:45454' } });
+    const cs = parseContainers({
+      container: { containerId: 'container_1_0001_01_000002', nodeHttpAddress: 'nm:8042', nodeId: 'nm:45454' },
+    });
     expect(cs.map((c) => c.nodeHttpAddress)).to.deep.equal(['http://nm:8042']);
   });
 
@@ -45,6 +47,8 @@ describe('rm-rest attempt containers', () => {
       },
     });
     expect(await rm.containers('application_1_0001', 'appattempt_1_0001_000001')).to.deep.equal([]);
-    expect(seen[0]!.url).to.equal('http://rm:8088/ws/v1/cluster/apps/application_1_0001/appattempts/appattempt_1_0001_000001/containers?user.name=alice');
+    expect(seen[0]!.url).to.equal(
+      'http://rm:8088/ws/v1/cluster/apps/application_1_0001/appattempts/appattempt_1_0001_000001/containers?user.name=alice',
+    );
   });
 });

@@ -199,7 +199,10 @@ describe('rm-rest parsers', () => {
       expect(() => parseNewApplication({ 'maximum-resource-capability': {} })).to.throw(ProtocolError, /application-id/);
     });
     it('reads the documented "maximum-resource-capabilities" spelling too', () => {
-      const n = parseNewApplication({ 'application-id': 'application_1_0001', 'maximum-resource-capabilities': { memory: 8192, vCores: 32 } });
+      const n = parseNewApplication({
+        'application-id': 'application_1_0001',
+        'maximum-resource-capabilities': { memory: 8192, vCores: 32 },
+      });
       expect(n.maximumResourceCapability).to.deep.equal({ memoryMb: 8192, vcores: 32 });
     });
   });

@@ -167,9 +167,7 @@ describe('sasl DIGEST-MD5 against the JDK 17 vectors', () => {
             expect(layer.wrap(hex(m.plain_hex)).toString('hex')).to.equal(m.wrapped_hex);
           }
           expect(layer.unwrap(Buffer.alloc(0))).to.have.length(0);
-          expect(layer.unwrap(hex(c.server_to_client![0]!.wrapped_hex)).toString('hex')).to.equal(
-            c.server_to_client![0]!.plain_hex,
-          );
+          expect(layer.unwrap(hex(c.server_to_client![0]!.wrapped_hex)).toString('hex')).to.equal(c.server_to_client![0]!.plain_hex);
         });
       }
     });

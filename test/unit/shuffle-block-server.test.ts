@@ -16,7 +16,13 @@ describe('shuffle block server', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'spindle-blocks-'));
     // Two reducers: segment 0 has two frames, segment 1 one.
-    const seg0 = Buffer.concat([encodeFrame([['a', 1]]), encodeFrame([['b', 2], ['c', 3]])]);
+    const seg0 = Buffer.concat([
+      encodeFrame([['a', 1]]),
+      encodeFrame([
+        ['b', 2],
+        ['c', 3],
+      ]),
+    ]);
     const seg1 = encodeFrame([[{ k: 1 }, undefined]]);
     writeFileSync(join(dir, 'shuffle_1_0_5.data'), Buffer.concat([seg0, seg1]));
     writeFileSync(join(dir, 'shuffle_1_0_5.index'), JSON.stringify([seg0.length, seg1.length]));
@@ -37,13 +43,21 @@ describe('shuffle block server', () => {
   it('serves the segment of each requested file for a reducer, over one authenticated connection', async () => {
     const c = client();
     const [seg0] = await c.fetch(address, ['shuffle_1_0_5'], 0);
-    expect([...decodeFrames(seg0!)]).to.deep.equal([[['a', 1]], [['b', 2], ['c', 3]]]);
+    expect([...decodeFrames(seg0!)]).to.deep.equal([
+      [['a', 1]],
+      [
+        ['b', 2],
+        ['c', 3],
+      ],
+    ]);
     const both = await c.fetch(address, ['shuffle_1_0_5', 'shuffle_1_0_5'], 1);
     expect(both.map((s) => [...decodeFrames(s)])).to.deep.equal([[[[{ k: 1 }, undefined]]], [[[{ k: 1 }, undefined]]]]);
   });
 
   it('sends segments larger than a message in pieces and puts them back together', async () => {
-    const big = Array.from({ length: 2 }, (_, f) => encodeFrame(Array.from({ length: 50_000 }, (_, i) => [`key-${f}-${i}`, 'v'.repeat(200)])));
+    const big = Array.from({ length: 2 }, (_, f) =>
+      encodeFrame(Array.from({ length: 50_000 }, (_, i) => [`key-${f}-${i}`, 'v'.repeat(200)])),
+    );
     expect(big[0]!.length).to.be.greaterThan(BLOCK_PIECE_BYTES * 2);
     writeFileSync(join(dir, 'shuffle_2_0_1.data'), Buffer.concat(big));
     writeFileSync(join(dir, 'shuffle_2_0_1.index'), JSON.stringify(big.map((b) => b.length)));
@@ -79,7 +93,9 @@ describe('shuffle block server', () => {
 
   it('refuses a peer without the application secret', async () => {
     let err: Error | undefined;
-    await client(randomBytes(32)).fetch(address, ['shuffle_1_0_5'], 0).catch((e: Error) => (err = e));
+    await client(randomBytes(32))
+      .fetch(address, ['shuffle_1_0_5'], 0)
+      .catch((e: Error) => (err = e));
     expect(err?.name).to.equal('AuthenticationError');
   });
 

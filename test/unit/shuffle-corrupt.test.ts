@@ -3,13 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serialize } from 'node:v8';
-import {
-  CorruptShuffleDataError,
-  decodeFrames,
-  encodeFrame,
-  mapOutputRange,
-  readFrames,
-} from '../../executor/shuffle-files.js';
+import { CorruptShuffleDataError, decodeFrames, encodeFrame, mapOutputRange, readFrames } from '../../executor/shuffle-files.js';
 
 async function drain(frames: AsyncIterable<unknown[]>): Promise<unknown[][]> {
   const out: unknown[][] = [];

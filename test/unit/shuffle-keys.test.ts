@@ -1,5 +1,14 @@
 import { expect } from 'chai';
-import { canonicalKey, canonicalKeyValue, compareKeys, hashCanonical, hashKey, hashPartition, rangeBounds, rangePartition } from '../../protocols/driver-executor/index.js';
+import {
+  canonicalKey,
+  canonicalKeyValue,
+  compareKeys,
+  hashCanonical,
+  hashKey,
+  hashPartition,
+  rangeBounds,
+  rangePartition,
+} from '../../protocols/driver-executor/index.js';
 import { CombinerMap } from '../../executor/combiner-map.js';
 
 describe('shuffle key encoding and partitioners', () => {
@@ -13,9 +22,9 @@ describe('shuffle key encoding and partitioners', () => {
     expect(canonicalKey(NaN)).to.equal(canonicalKey(NaN));
     expect(canonicalKey(['a,b'])).to.not.equal(canonicalKey(['a', 'b']));
     expect(canonicalKey([[1], 2])).to.not.equal(canonicalKey([1, [2]]));
-    expect(canonicalKey("日本")).to.equal("s日本");
-    expect(canonicalKey(["日本"])).to.equal(`[s"日本"]`);
-    expect(canonicalKey("[n1]")).to.not.equal(canonicalKey([1]));
+    expect(canonicalKey('日本')).to.equal('s日本');
+    expect(canonicalKey(['日本'])).to.equal(`[s"日本"]`);
+    expect(canonicalKey('[n1]')).to.not.equal(canonicalKey([1]));
     expect(canonicalKey(new Date(5))).to.equal('d5');
     expect(canonicalKey(10n)).to.equal('b10');
   });
@@ -56,16 +65,26 @@ describe('shuffle key encoding and partitioners', () => {
   });
 
   it('CombinerMap folds equal keys into one combiner and lists canonical keys', () => {
-    const m = new CombinerMap((v) => [v], (c, v) => [...(c as unknown[]), v]);
+    const m = new CombinerMap(
+      (v) => [v],
+      (c, v) => [...(c as unknown[]), v],
+    );
     expect(m.add('1', 'a')).to.equal(true);
     expect(m.add(1, 'b')).to.equal(true);
     expect(m.add({ a: 1, b: [2] }, 'c')).to.equal(true);
     expect(m.add({ b: [2], a: 1 }, 'd')).to.equal(false);
     expect(m.add('1', 'e')).to.equal(false);
     expect(m.size).to.equal(3);
-    expect([...m.pairs()]).to.deep.equal([['1', ['a', 'e']], [1, ['b']], [{ a: 1, b: [2] }, ['c', 'd']]]);
+    expect([...m.pairs()]).to.deep.equal([
+      ['1', ['a', 'e']],
+      [1, ['b']],
+      [{ a: 1, b: [2] }, ['c', 'd']],
+    ]);
     expect([...m.triples()].map(([c]) => c)).to.deep.equal([canonicalKey('1'), canonicalKey(1), canonicalKey({ a: 1, b: [2] })]);
-    const first = new CombinerMap((v) => v, (c) => c);
+    const first = new CombinerMap(
+      (v) => v,
+      (c) => c,
+    );
     first.add({ b: [2], a: 1 }, 'x');
     first.add({ a: 1, b: [2] }, 'y');
     expect(JSON.stringify([...first.pairs()])).to.equal('[[{"b":[2],"a":1},"x"]]');
@@ -78,7 +97,10 @@ describe('shuffle key encoding and partitioners', () => {
   it('CombinerMap keeps a combiner that is undefined', () => {
     // A string key's combiner sits in the map itself, so undefined must not read as "no combiner".
     let starts = 0;
-    const m = new CombinerMap(() => void starts++, () => undefined);
+    const m = new CombinerMap(
+      () => void starts++,
+      () => undefined,
+    );
     m.add('k', 1);
     expect(m.add('k', 2)).to.equal(false);
     expect(starts).to.equal(1);

@@ -38,7 +38,7 @@ describe('map output tracker', () => {
     expect(() => t.readInput(1, 0)).to.throw(/map output 0 of shuffle 1 is missing/);
   });
 
-  it('splits one server\'s files into requests of about FETCH_REQUEST_BYTES', () => {
+  it("splits one server's files into requests of about FETCH_REQUEST_BYTES", () => {
     const t = new MapOutputTracker();
     t.register(1, 5);
     const big = Math.floor(FETCH_REQUEST_BYTES / 2) + 1;

@@ -54,9 +54,19 @@ describe('shuffle memory bounds (reduce side)', () => {
 
   it('keeps small groups in memory when nothing was spilled', async () => {
     const s = new ReduceSorter({ order: 'group', dir, memoryBytes: 1 << 24 });
-    await s.add([['a', 1], ['b', 2], ['a', 3]], 30);
+    await s.add(
+      [
+        ['a', 1],
+        ['b', 2],
+        ['a', 3],
+      ],
+      30,
+    );
     const groups = await collect(s.sorted());
-    expect(groups).to.deep.equal([['a', [1, 3]], ['b', [2]]]);
+    expect(groups).to.deep.equal([
+      ['a', [1, 3]],
+      ['b', [2]],
+    ]);
     expect(s.spilledGroups).to.equal(0);
   });
 
@@ -64,17 +74,36 @@ describe('shuffle memory bounds (reduce side)', () => {
     async function* frames(xs: number[][]): AsyncGenerator<number[]> {
       yield* xs;
     }
-    const merged = await collect(mergeSorted([frames([[1, 4], [], [9]]), frames([[2, 3, 10]]), frames([]), frames([[0], [5, 6]])], (a, b) => a - b));
+    const merged = await collect(
+      mergeSorted([frames([[1, 4], [], [9]]), frames([[2, 3, 10]]), frames([]), frames([[0], [5, 6]])], (a, b) => a - b),
+    );
     expect(merged).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 9, 10]);
     async function* triples(): AsyncGenerator<unknown[][]> {
-      yield [['sa', 'a', 1], ['sa', 'a', 2]];
-      yield [['sa', 'a', 3], ['sb', 'b', 4]];
+      yield [
+        ['sa', 'a', 1],
+        ['sa', 'a', 2],
+      ];
+      yield [
+        ['sa', 'a', 3],
+        ['sb', 'b', 4],
+      ];
     }
-    expect(await collect(combineSorted(triples(), (x, y) => (x as number) + (y as number)))).to.deep.equal([['a', 6], ['b', 4]]);
+    expect(await collect(combineSorted(triples(), (x, y) => (x as number) + (y as number)))).to.deep.equal([
+      ['a', 6],
+      ['b', 4],
+    ]);
   });
 
   /** A reducer's input: `maps` map outputs of `perMap` [key, value] records each, as segments. */
-  function fakeShuffle(records: [unknown, unknown][][], memoryBytes: number): { env: ShuffleEnv; notes: string[]; toFile: string[]; input: { reduceId: number; sources: { executorId: string; address: string; files: string[]; bytes: number }[] } } {
+  function fakeShuffle(
+    records: [unknown, unknown][][],
+    memoryBytes: number,
+  ): {
+    env: ShuffleEnv;
+    notes: string[];
+    toFile: string[];
+    input: { reduceId: number; sources: { executorId: string; address: string; files: string[]; bytes: number }[] };
+  } {
     const segments = new Map<string, Buffer>();
     const sources = records.map((rs, m) => {
       const frames: Buffer[] = [];
@@ -101,7 +130,13 @@ describe('shuffle memory bounds (reduce side)', () => {
     return { env, notes, toFile, input: { reduceId: 0, sources } };
   }
 
-  const params = (combine: ShuffleParams['combine'], sort?: 'asc' | 'desc'): ShuffleParams => ({ shuffleId: 1, numPartitions: 1, partitioner: { kind: 'hash' }, combine, ...(sort ? { sort } : {}) });
+  const params = (combine: ShuffleParams['combine'], sort?: 'asc' | 'desc'): ShuffleParams => ({
+    shuffleId: 1,
+    numPartitions: 1,
+    partitioner: { kind: 'hash' },
+    combine,
+    ...(sort ? { sort } : {}),
+  });
 
   it('combines on the reduce side past the budget through sorted runs, each key once with its total', async () => {
     const maps: [unknown, unknown][][] = [];

@@ -35,7 +35,10 @@ describe('reduce-side sorting and grouping with spills', () => {
   }
 
   it('groups equal keys across runs (canonically equal objects too), each key once', async () => {
-    const records: [unknown, unknown][] = Array.from({ length: 9_000 }, (_, i) => [i % 3 === 0 ? { a: i % 7, b: 1 } : { b: 1, a: i % 7 }, i]);
+    const records: [unknown, unknown][] = Array.from({ length: 9_000 }, (_, i) => [
+      i % 3 === 0 ? { a: i % 7, b: 1 } : { b: 1, a: i % 7 },
+      i,
+    ]);
     const s = new ReduceSorter({ order: 'group', dir, memoryBytes: 50_000 });
     await feed(s, records);
     expect(s.spills).to.be.greaterThan(2);

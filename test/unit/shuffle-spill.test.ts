@@ -14,7 +14,13 @@ describe('shuffle write: buckets, spills and merge', () => {
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'spindle-spill-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const env = (memoryBytes: number): ShuffleEnv => ({ dir, address: 'h:1', memoryBytes, fetch: async () => [], fetchToFile: async () => 0 });
+  const env = (memoryBytes: number): ShuffleEnv => ({
+    dir,
+    address: 'h:1',
+    memoryBytes,
+    fetch: async () => [],
+    fetchToFile: async () => 0,
+  });
   const read = async (file: string, r: number): Promise<unknown[]> => [...decodeFrames(await readMapOutput(dir, file, r))].flat();
 
   it('combines on the map side through sorted spills, each key once per reducer with its total', async () => {
@@ -74,15 +80,40 @@ describe('shuffle write: buckets, spills and merge', () => {
   });
 
   it('uses the zero value of aggregateByKey fresh for every key', async () => {
-    const params: ShuffleParams = { shuffleId: 3, numPartitions: 1, partitioner: { kind: 'hash' }, combine: 'aggregate', zero: { value: [] } };
+    const params: ShuffleParams = {
+      shuffleId: 3,
+      numPartitions: 1,
+      partitioner: { kind: 'hash' },
+      combine: 'aggregate',
+      zero: { value: [] },
+    };
     const push = (a: unknown, v: unknown): unknown => {
       (a as unknown[]).push(v);
       return a;
     };
     const concat = (a: unknown, b: unknown): unknown => (a as unknown[]).concat(b);
-    const out = await writeShuffle(batches([['a', 1], ['b', 2], ['a', 3]], 1), params, [push, push, concat], 1, 0, env(1 << 20));
+    const out = await writeShuffle(
+      batches(
+        [
+          ['a', 1],
+          ['b', 2],
+          ['a', 3],
+        ],
+        1,
+      ),
+      params,
+      [push, push, concat],
+      1,
+      0,
+      env(1 << 20),
+    );
     const got = new Map((await read(out.file, 0)) as [string, number[]][]);
-    expect(got).to.deep.equal(new Map([['a', [1, 3]], ['b', [2]]]));
+    expect(got).to.deep.equal(
+      new Map([
+        ['a', [1, 3]],
+        ['b', [2]],
+      ]),
+    );
   });
 
   it('refuses records that are not [key, value] pairs', async () => {

@@ -24,9 +24,27 @@ function body(javaClassName: string, message: string, withClass = true): string 
 describe('webhdfs error mapping', () => {
   const cases: Array<[number, string, string, new (...args: never[]) => Error, string]> = [
     [404, 'java.io.FileNotFoundException', 'File does not exist: /data/x', NotFoundError, 'OPEN /data/x: no such file or directory'],
-    [403, 'org.apache.hadoop.fs.FileAlreadyExistsException', '/data/x for client 127.0.0.1 already exists', AlreadyExistsError, 'CREATE /data/x: file already exists'],
-    [403, 'org.apache.hadoop.fs.ParentNotDirectoryException', 'Parent path is not a directory: /data', ParentNotDirectoryError, 'MKDIRS /data/x: parent is not a directory'],
-    [403, 'org.apache.hadoop.fs.PathIsNotEmptyDirectoryException', '`/data is non empty\': Directory is not empty', NotEmptyError, 'DELETE /data: directory is not empty'],
+    [
+      403,
+      'org.apache.hadoop.fs.FileAlreadyExistsException',
+      '/data/x for client 127.0.0.1 already exists',
+      AlreadyExistsError,
+      'CREATE /data/x: file already exists',
+    ],
+    [
+      403,
+      'org.apache.hadoop.fs.ParentNotDirectoryException',
+      'Parent path is not a directory: /data',
+      ParentNotDirectoryError,
+      'MKDIRS /data/x: parent is not a directory',
+    ],
+    [
+      403,
+      'org.apache.hadoop.fs.PathIsNotEmptyDirectoryException',
+      "`/data is non empty': Directory is not empty",
+      NotEmptyError,
+      'DELETE /data: directory is not empty',
+    ],
     [
       403,
       'org.apache.hadoop.security.AccessControlException',
@@ -34,7 +52,13 @@ describe('webhdfs error mapping', () => {
       AccessDeniedError,
       'MKDIRS /data/x: permission denied for user bob (Permission denied: user=bob, access=WRITE, inode="/data":root:supergroup:drwx------)',
     ],
-    [403, 'org.apache.hadoop.ipc.StandbyException', 'Operation category READ is not supported in state standby', StandbyError, 'GETFILESTATUS /x: NameNode nn1:9870 is in standby state'],
+    [
+      403,
+      'org.apache.hadoop.ipc.StandbyException',
+      'Operation category READ is not supported in state standby',
+      StandbyError,
+      'GETFILESTATUS /x: NameNode nn1:9870 is in standby state',
+    ],
     [
       403,
       'org.apache.hadoop.hdfs.server.namenode.SafeModeException',
@@ -42,8 +66,20 @@ describe('webhdfs error mapping', () => {
       SafeModeError,
       'MKDIRS /x: NameNode nn1:9870 is in safe mode (Cannot create directory /x. Name node is in safe mode.)',
     ],
-    [400, 'java.lang.IllegalArgumentException', 'Invalid value for webhdfs parameter "permission": 999', InvalidRequestError, 'SETPERMISSION /x: invalid request: Invalid value for webhdfs parameter "permission": 999'],
-    [400, 'org.apache.hadoop.fs.InvalidPathException', 'Invalid path name Invalid file name: /a:b', InvalidRequestError, 'MKDIRS /a:b: invalid request: Invalid path name Invalid file name: /a:b'],
+    [
+      400,
+      'java.lang.IllegalArgumentException',
+      'Invalid value for webhdfs parameter "permission": 999',
+      InvalidRequestError,
+      'SETPERMISSION /x: invalid request: Invalid value for webhdfs parameter "permission": 999',
+    ],
+    [
+      400,
+      'org.apache.hadoop.fs.InvalidPathException',
+      'Invalid path name Invalid file name: /a:b',
+      InvalidRequestError,
+      'MKDIRS /a:b: invalid request: Invalid path name Invalid file name: /a:b',
+    ],
     [500, 'java.lang.NullPointerException', 'boom', RemoteError, 'OPEN /x: NullPointerException: boom'],
   ];
 
@@ -65,7 +101,11 @@ describe('webhdfs error mapping', () => {
   }
 
   it('says "not a file" when a directory is opened', () => {
-    const err = errorFromResponse(404, body('java.io.FileNotFoundException', 'Path is not a file: /tmp\n\tat org.apache...'), ctx('OPEN', '/tmp'));
+    const err = errorFromResponse(
+      404,
+      body('java.io.FileNotFoundException', 'Path is not a file: /tmp\n\tat org.apache...'),
+      ctx('OPEN', '/tmp'),
+    );
     expect(err).to.be.instanceOf(NotFoundError);
     expect(err.message).to.equal('OPEN /tmp: not a file');
     expect((err.cause as Error).message).to.equal('Path is not a file: /tmp');

@@ -112,7 +112,8 @@ describe('webhdfs HA failover and retry', () => {
   it('repeats a rename refused because of safe mode (the server did not act)', async () => {
     let calls = 0;
     const nn = await server((req, res, url) => {
-      if (++calls === 1) sendRemoteException(res, 403, 'org.apache.hadoop.hdfs.server.namenode.SafeModeException', 'Name node is in safe mode.');
+      if (++calls === 1)
+        sendRemoteException(res, 403, 'org.apache.hadoop.hdfs.server.namenode.SafeModeException', 'Name node is in safe mode.');
       else active(req, res, url);
     });
     await client([nn.url]).rename('/a', '/b');
@@ -123,14 +124,18 @@ describe('webhdfs HA failover and retry', () => {
     const nn = await server((_req, res) =>
       sendRemoteException(res, 403, 'org.apache.hadoop.hdfs.server.namenode.SafeModeException', 'Name node is in safe mode.'),
     );
-    const err = await client([nn.url]).mkdirs('/x').catch((e: unknown) => e);
+    const err = await client([nn.url])
+      .mkdirs('/x')
+      .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(SafeModeError);
     expect(nn.requests).to.have.length(4);
   });
 
   it('does not retry a NotFoundError', async () => {
     const nn = await server((_req, res) => sendRemoteException(res, 404, 'java.io.FileNotFoundException', 'File does not exist: /x'));
-    const err = await client([nn.url]).getFileStatus('/x').catch((e: unknown) => e);
+    const err = await client([nn.url])
+      .getFileStatus('/x')
+      .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(NotFoundError);
     expect((err as Error).message).to.equal('GETFILESTATUS /x: no such file or directory');
     expect(nn.requests).to.have.length(1);

@@ -142,7 +142,10 @@ describe('webhdfs wire conversion', () => {
   it('rejects malformed answers with a ProtocolError naming op and path', () => {
     const c = { operation: 'GETFILESTATUS', path: '/x' };
     expect(() => parseFileStatus({}, '/x', c)).to.throw(ProtocolError, 'GETFILESTATUS /x: malformed answer: missing field "FileStatus"');
-    expect(() => parseFileStatus({ FileStatus: { ...wireStatus(''), type: 'PIPE' } }, '/x', c)).to.throw(ProtocolError, 'unknown file type "PIPE"');
+    expect(() => parseFileStatus({ FileStatus: { ...wireStatus(''), type: 'PIPE' } }, '/x', c)).to.throw(
+      ProtocolError,
+      'unknown file type "PIPE"',
+    );
     expect(() => parseFileStatus({ FileStatus: { ...wireStatus(''), length: '5' } }, '/x', c)).to.throw(
       ProtocolError,
       'field "length" should be number, got string',

@@ -100,7 +100,13 @@ describe('webhdfs data streams against a fake NameNode and DataNode', () => {
     dnHandler = async (req, res, url) => {
       res.writeContinue(); // as the real DataNode does, asked or not
       const body = await readBody(req);
-      seen = { method: req.method, search: url.search, headers: req.headers, hash: createHash('sha256').update(body).digest('hex'), bytes: body.length };
+      seen = {
+        method: req.method,
+        search: url.search,
+        headers: req.headers,
+        hash: createHash('sha256').update(body).digest('hex'),
+        bytes: body.length,
+      };
       res.writeHead(201, { location: 'hdfs://nn:8020/data/x', 'content-length': 0 });
       res.end();
     };
@@ -178,7 +184,10 @@ describe('webhdfs data streams against a fake NameNode and DataNode', () => {
     })();
     const err = await client.create('/f', failing).catch((e: unknown) => e);
     expect(err).to.equal(boom);
-    await settle(() => 0, () => aborted);
+    await settle(
+      () => 0,
+      () => aborted,
+    );
   });
 
   it('create: applies backpressure, so a stalled DataNode stops the source', async () => {
@@ -196,7 +205,10 @@ describe('webhdfs data streams against a fake NameNode and DataNode', () => {
     };
     const p = progress();
     const upload = client.create('/big', source(128 * MiB, p));
-    await settle(() => p.produced, () => dnReq !== undefined);
+    await settle(
+      () => p.produced,
+      () => dnReq !== undefined,
+    );
     expect(p.produced).to.be.below(32 * MiB);
     dnReq!.resume();
     await upload;
@@ -217,7 +229,11 @@ describe('webhdfs data streams against a fake NameNode and DataNode', () => {
     expect([q.get('op'), q.get('offset'), q.get('length'), q.get('noredirect')]).to.deep.equal(['OPEN', '12345', '1000003', 'true']);
     const got = await hashStream(stream);
     expect(got.bytes).to.equal(1000_003);
-    expect(got.hex).to.equal(createHash('sha256').update(data.subarray(12345, 12345 + 1000_003)).digest('hex'));
+    expect(got.hex).to.equal(
+      createHash('sha256')
+        .update(data.subarray(12345, 12345 + 1000_003))
+        .digest('hex'),
+    );
   });
 
   it('open: a missing file rejects the promise with NotFoundError', async () => {
@@ -264,7 +280,10 @@ describe('webhdfs data streams against a fake NameNode and DataNode', () => {
     const errors: unknown[] = [];
     stream.on('error', (e) => errors.push(e));
     for await (const _ of stream) break; // destroys the stream
-    await settle(() => 0, () => closed);
+    await settle(
+      () => 0,
+      () => closed,
+    );
     expect(stream.destroyed).to.equal(true);
     // Node reports a consumer's early exit as AbortError; nothing of ours is raised.
     expect(errors.map((e) => (e as Error).name)).to.deep.equal(['AbortError']);
@@ -288,7 +307,10 @@ describe('webhdfs data streams against a fake NameNode and DataNode', () => {
       res.end();
     };
     const stream = await client.open('/big');
-    await settle(() => sent, () => blocked);
+    await settle(
+      () => sent,
+      () => blocked,
+    );
     expect(sent).to.be.below(32 * MiB);
     const got = await hashStream(stream);
     expect(got.bytes).to.equal(total);

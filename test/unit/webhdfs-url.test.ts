@@ -46,7 +46,11 @@ describe('webhdfs URLs', () => {
   });
 
   it('puts op first, skips undefined, encodes values without "+"', () => {
-    const q = buildQuery('RENAME', { destination: '/x y/+z', renameoptions: 'NONE', skipped: undefined, n: 5, b: false }, { user: 'al ice' });
+    const q = buildQuery(
+      'RENAME',
+      { destination: '/x y/+z', renameoptions: 'NONE', skipped: undefined, n: 5, b: false },
+      { user: 'al ice' },
+    );
     expect(q).to.equal('op=RENAME&destination=%2Fx%20y%2F%2Bz&renameoptions=NONE&n=5&b=false&user.name=al%20ice');
   });
 

@@ -90,7 +90,15 @@ describe('ApplicationMasterClient', () => {
   it('register: sends registerApplicationMaster and reads the hand-built answer', async () => {
     const answer = Buffer.concat([
       msg(1, num(1, 8192), num(2, 4)), // maximumCapability
-      msg(4, containerIdBytes(1, 3), nodeIdBytes(2, 'n1', 45454), msg(3, 'n1:8042'), msg(4, num(1, 1024), num(2, 1)), msg(5, num(1, 0)), tokenBytes(6, 'ci', 'cp', 'ContainerToken')),
+      msg(
+        4,
+        containerIdBytes(1, 3),
+        nodeIdBytes(2, 'n1', 45454),
+        msg(3, 'n1:8042'),
+        msg(4, num(1, 1024), num(2, 1)),
+        msg(5, num(1, 0)),
+        tokenBytes(6, 'ci', 'cp', 'ContainerToken'),
+      ),
       msg(5, 'root.default'), // queue
       msg(6, nodeIdBytes(1, 'n1', 45454), tokenBytes(2, 'ni', 'np', 'NMToken', 'n1:45454')),
       num(7, 0), // scheduler_resource_types MEMORY

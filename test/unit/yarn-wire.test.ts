@@ -138,7 +138,12 @@ describe('yarn wire: records against Hadoop 3.5.0 bytes', () => {
 
   it('falls back to resource_value_map when memory/virtual_cores are absent', () => {
     expect(
-      resourceFromProto({ resource_value_map: [{ key: 'memory-mb', value: '3072' }, { key: 'vcores', value: '3' }] }),
+      resourceFromProto({
+        resource_value_map: [
+          { key: 'memory-mb', value: '3072' },
+          { key: 'vcores', value: '3' },
+        ],
+      }),
     ).to.deep.equal({ memoryMb: 3072, vcores: 3 });
     expect(resourceFromProto({ memory: '1024', virtual_cores: 1, resource_value_map: [{ key: 'memory-mb', value: '9' }] })).to.deep.equal({
       memoryMb: 1024,

@@ -47,7 +47,8 @@ export async function putCommand(ctx: CliContext, args: string[], force: boolean
     try {
       await ctx.hdfs.create(dest, input.pipe(bar.counter()), { overwrite: force });
     } catch (err) {
-      if (err instanceof AlreadyExistsError) throw new AlreadyExistsError(`put ${dest}: already exists; use -f to overwrite`, { path: dest, cause: err });
+      if (err instanceof AlreadyExistsError)
+        throw new AlreadyExistsError(`put ${dest}: already exists; use -f to overwrite`, { path: dest, cause: err });
       throw err;
     } finally {
       bar.finish();
@@ -61,7 +62,8 @@ export async function putCommand(ctx: CliContext, args: string[], force: boolean
 export async function getCommand(ctx: CliContext, remote: string, local: string | undefined, force: boolean): Promise<number> {
   const path = hdfsPath(remote, ctx.config.user);
   const status = await ctx.hdfs.getFileStatus(path);
-  if (status.type === 'directory') throw new ConfigError(`fs get: ${path} is a directory; get its files one by one (spindle fs ls ${path})`);
+  if (status.type === 'directory')
+    throw new ConfigError(`fs get: ${path} is a directory; get its files one by one (spindle fs ls ${path})`);
   if (local === '-') return catCommand(ctx, [remote]);
   let dest = resolveLocal(ctx.process.cwd, local ?? basename(path));
   const localStatus = await stat(dest).catch(() => undefined);

@@ -44,29 +44,51 @@ export function defineFs(program: Command, session: CliSession, std: StdStreams)
   const sub = (name: string, summary: string, example: string): Command =>
     fs.command(name).summary(summary).description(summary).addHelpText('after', `\nExample:\n  $ ${example}`);
 
-  const ls = sub('ls', 'list a directory (or show a file)', 'spindle fs ls -H /data').argument('[path]', 'HDFS path (default: your home directory)').option('-H, --human', 'sizes as KiB, MiB, ...');
-  ls.action(async (path: string | undefined, o: { human?: boolean }) => session.run(ls, (ctx) => lsCommand(ctx, path ?? '', o.human === true)));
+  const ls = sub('ls', 'list a directory (or show a file)', 'spindle fs ls -H /data')
+    .argument('[path]', 'HDFS path (default: your home directory)')
+    .option('-H, --human', 'sizes as KiB, MiB, ...');
+  ls.action(async (path: string | undefined, o: { human?: boolean }) =>
+    session.run(ls, (ctx) => lsCommand(ctx, path ?? '', o.human === true)),
+  );
 
-  const put = sub('put', 'upload local files (- for stdin)', 'spindle fs put a.csv b.csv /data/').argument('<paths...>', 'local file(s), then the HDFS destination').option('-f, --force', 'overwrite');
+  const put = sub('put', 'upload local files (- for stdin)', 'spindle fs put a.csv b.csv /data/')
+    .argument('<paths...>', 'local file(s), then the HDFS destination')
+    .option('-f, --force', 'overwrite');
   put.action(async (paths: string[], o: { force?: boolean }) => session.run(put, (ctx) => putCommand(ctx, paths, o.force === true, std)));
 
-  const get = sub('get', 'download a file (- for stdout)', 'spindle fs get /data/x.csv ./x.csv').argument('<hdfs-path>').argument('[local-path]').option('-f, --force', 'overwrite');
-  get.action(async (remote: string, local: string | undefined, o: { force?: boolean }) => session.run(get, (ctx) => getCommand(ctx, remote, local, o.force === true)));
+  const get = sub('get', 'download a file (- for stdout)', 'spindle fs get /data/x.csv ./x.csv')
+    .argument('<hdfs-path>')
+    .argument('[local-path]')
+    .option('-f, --force', 'overwrite');
+  get.action(async (remote: string, local: string | undefined, o: { force?: boolean }) =>
+    session.run(get, (ctx) => getCommand(ctx, remote, local, o.force === true)),
+  );
 
   const cat = sub('cat', 'print files', 'spindle fs cat /data/x.txt').argument('<paths...>');
   cat.action(async (paths: string[]) => session.run(cat, (ctx) => catCommand(ctx, paths)));
 
-  const rm = sub('rm', 'delete files or directories', 'spindle fs rm -r /data/old').argument('<paths...>').option('-r, --recursive', 'delete directories and everything in them').option('-f, --force', 'no error for paths that do not exist');
-  rm.action(async (paths: string[], o: { recursive?: boolean; force?: boolean }) => session.run(rm, (ctx) => rmCommand(ctx, paths, o.recursive === true, o.force === true)));
+  const rm = sub('rm', 'delete files or directories', 'spindle fs rm -r /data/old')
+    .argument('<paths...>')
+    .option('-r, --recursive', 'delete directories and everything in them')
+    .option('-f, --force', 'no error for paths that do not exist');
+  rm.action(async (paths: string[], o: { recursive?: boolean; force?: boolean }) =>
+    session.run(rm, (ctx) => rmCommand(ctx, paths, o.recursive === true, o.force === true)),
+  );
 
-  const mkdir = sub('mkdir', 'create directories (and their parents)', 'spindle fs mkdir /data/in').argument('<paths...>').option('-p, --parents', 'accepted for familiarity; parents are always created');
+  const mkdir = sub('mkdir', 'create directories (and their parents)', 'spindle fs mkdir /data/in')
+    .argument('<paths...>')
+    .option('-p, --parents', 'accepted for familiarity; parents are always created');
   mkdir.action(async (paths: string[]) => session.run(mkdir, (ctx) => mkdirCommand(ctx, paths)));
 
   const mv = sub('mv', 'move or rename', 'spindle fs mv /data/a /data/b').argument('<src>').argument('<dst>');
   mv.action(async (src: string, dst: string) => session.run(mv, (ctx) => mvCommand(ctx, src, dst)));
 
-  const du = sub('du', 'space used', 'spindle fs du -s /data').argument('[paths...]').option('-s, --summary', 'one total per path instead of one line per entry');
-  du.action(async (paths: string[], o: { summary?: boolean }) => session.run(du, (ctx) => duCommand(ctx, paths.length ? paths : [''], o.summary === true)));
+  const du = sub('du', 'space used', 'spindle fs du -s /data')
+    .argument('[paths...]')
+    .option('-s, --summary', 'one total per path instead of one line per entry');
+  du.action(async (paths: string[], o: { summary?: boolean }) =>
+    session.run(du, (ctx) => duCommand(ctx, paths.length ? paths : [''], o.summary === true)),
+  );
 
   const st = sub('stat', 'details of a path', 'spindle fs stat /data/x.txt').argument('<path>');
   st.action(async (path: string) => session.run(st, (ctx) => statPathCommand(ctx, path)));
@@ -98,12 +120,14 @@ export async function lsCommand(ctx: CliContext, text: string, human: boolean): 
 export async function rmCommand(ctx: CliContext, texts: string[], recursive: boolean, force: boolean): Promise<number> {
   for (const t of texts) {
     const path = hdfsPath(t, ctx.config.user);
-    if (path === '/' || path === `/user/${ctx.config.user}`) throw new NotEmptyError(`rm ${path}: refusing to delete ${path === '/' ? 'the root' : 'your home directory'}`, { path });
+    if (path === '/' || path === `/user/${ctx.config.user}`)
+      throw new NotEmptyError(`rm ${path}: refusing to delete ${path === '/' ? 'the root' : 'your home directory'}`, { path });
     let deleted: boolean;
     try {
       deleted = await ctx.hdfs.delete(path, { recursive });
     } catch (err) {
-      if (err instanceof NotEmptyError) throw new NotEmptyError(`rm ${path}: is a non-empty directory; use -r to delete it and everything in it`, { path, cause: err });
+      if (err instanceof NotEmptyError)
+        throw new NotEmptyError(`rm ${path}: is a non-empty directory; use -r to delete it and everything in it`, { path, cause: err });
       throw err;
     }
     if (!deleted && !force) throw new NotFoundError(`rm ${path}: no such file or directory`, { path });
@@ -164,7 +188,12 @@ export async function statPathCommand(ctx: CliContext, text: string): Promise<nu
     ['Owner', `${s.owner}:${s.group}`],
     ['Modified', `${formatTime(s.modificationTime)} (${s.modificationTime})`],
     ['Accessed', formatTime(s.accessTime)],
-    ...(s.type === 'file' ? ([['Replication', String(s.replication)], ['Block size', formatBytes(s.blockSize)]] as [string, string][]) : []),
+    ...(s.type === 'file'
+      ? ([
+          ['Replication', String(s.replication)],
+          ['Block size', formatBytes(s.blockSize)],
+        ] as [string, string][])
+      : []),
     ...(s.childrenCount !== undefined && s.type === 'directory' ? ([['Entries', String(s.childrenCount)]] as [string, string][]) : []),
   ];
   ctx.out.result(rows.map(([k, v]) => `${`${k}:`.padEnd(13)}${v}`).join('\n'));

@@ -25,7 +25,6 @@ interface RawListOptions {
   type?: string[];
 }
 
-
 export function defineList(program: Command, session: CliSession): Command {
   const cmd = program
     .command('list')
@@ -33,7 +32,7 @@ export function defineList(program: Command, session: CliSession): Command {
     .summary('list applications')
     .description(`List applications, newest first: yours, of type ${APPLICATION_TYPE}, unless told otherwise.`)
     .option('--state <states>', `only these states (repeatable or comma-separated: ${STATES.join(', ').toLowerCase()})`, collectRepeated)
-    .option('--all-users', 'everyone\'s applications, not only yours')
+    .option('--all-users', "everyone's applications, not only yours")
     .option('--limit <n>', `at most this many (default ${DEFAULT_LIST_LIMIT})`)
     .option('--type <types>', `application types (default ${APPLICATION_TYPE}; "all" for any)`, collectRepeated)
     .addHelpText('after', LIST_EXAMPLES);
@@ -63,7 +62,9 @@ export async function listCommand(ctx: CliContext, raw: RawListOptions): Promise
     return EXIT_OK;
   }
   if (shown.length === 0) {
-    ctx.out.info(`no applications${raw.allUsers ? '' : ` of user ${ctx.config.user}`}${anyType ? '' : ` of type ${types.join(',') || APPLICATION_TYPE}`}${states.length ? ` in state ${states.join(',')}` : ''}`);
+    ctx.out.info(
+      `no applications${raw.allUsers ? '' : ` of user ${ctx.config.user}`}${anyType ? '' : ` of type ${types.join(',') || APPLICATION_TYPE}`}${states.length ? ` in state ${states.join(',')}` : ''}`,
+    );
     return EXIT_OK;
   }
   const rows = shown.map((a) => [

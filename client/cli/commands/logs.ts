@@ -29,12 +29,13 @@ interface RawLogsOptions {
   tail?: string;
 }
 
-
 export function defineLogs(program: Command, session: CliSession): Command {
   const cmd = program
     .command('logs')
     .summary("print an application's container logs")
-    .description("Print the logs of an application's containers (the ApplicationMaster's first), running or finished, from the NodeManagers.")
+    .description(
+      "Print the logs of an application's containers (the ApplicationMaster's first), running or finished, from the NodeManagers.",
+    )
     .argument('<appId>', 'application id')
     .option('--container <id>', 'only this container')
     .option('-f, --follow', 'keep printing new output until the application ends')
@@ -70,7 +71,11 @@ export async function logsCommand(ctx: CliContext, appIdText: string, raw: RawLo
         },
       );
       const result = await follower.run();
-      out.info(result.stopped ? `stopped following ${appId} (it keeps running)` : `${appId} ended: ${result.report.state}/${result.report.finalStatus}`);
+      out.info(
+        result.stopped
+          ? `stopped following ${appId} (it keeps running)`
+          : `${appId} ended: ${result.report.state}/${result.report.finalStatus}`,
+      );
     } finally {
       off();
     }
@@ -114,7 +119,13 @@ export async function logsCommand(ctx: CliContext, appIdText: string, raw: RawLo
 }
 
 /** Prints one container's files; -1 when its NodeManager has none. */
-async function printContainer(ctx: CliContext, c: ContainerLocation, files: string[], allFiles: boolean, tail: number | undefined): Promise<number> {
+async function printContainer(
+  ctx: CliContext,
+  c: ContainerLocation,
+  files: string[],
+  allFiles: boolean,
+  tail: number | undefined,
+): Promise<number> {
   const { out } = ctx;
   if (!c.node) return -1;
   const listing = await ctx.nm.logFiles(c.node, c.containerId).catch((err: unknown) => {

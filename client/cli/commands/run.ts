@@ -34,7 +34,9 @@ export function defineRun(program: Command, session: CliSession): Command {
   const cmd = program
     .command('run')
     .summary('run a command in containers, with their output live on this terminal')
-    .description('Run a command in N YARN containers (each once). Their stdout and stderr appear here as they are written, prefixed by container id. Exit code 0 only if every container exits 0.')
+    .description(
+      'Run a command in N YARN containers (each once). Their stdout and stderr appear here as they are written, prefixed by container id. Exit code 0 only if every container exits 0.',
+    )
     .argument('<command...>', 'the command (put it after --)')
     .option('-n, --containers <n>', 'how many containers', '1')
     .option('--memory <size>', `container size (e.g. 512m, 2g; default ${DEFAULT_CONTAINER_MEMORY_MB}m)`)

@@ -15,7 +15,9 @@ export function defineStatus(program: Command, session: CliSession): Command {
   const cmd = program
     .command('status')
     .summary("show an application's state")
-    .description("Show an application's state, progress, times, tracking URL and diagnostics; while it runs, also its containers as the ApplicationMaster counts them.")
+    .description(
+      "Show an application's state, progress, times, tracking URL and diagnostics; while it runs, also its containers as the ApplicationMaster counts them.",
+    )
     .argument('<appId>', 'application id (see spindle list)')
     .addHelpText('after', STATUS_EXAMPLES);
   cmd.action(async (appId: string) => session.run(cmd, (ctx) => statusCommand(ctx, appId)));
@@ -33,7 +35,10 @@ export async function statusCommand(ctx: CliContext, appIdText: string): Promise
   const extra: [string, string][] = [];
   const c = am?.containers;
   if (c) {
-    extra.push(['Containers', `${c.running} running, ${c.succeeded} done, ${c.failed} failed, ${c.pending + c.launching} starting (of ${c.target})`]);
+    extra.push([
+      'Containers',
+      `${c.running} running, ${c.succeeded} done, ${c.failed} failed, ${c.pending + c.launching} starting (of ${c.target})`,
+    ]);
   }
   ctx.out.result(formatAppReport(report, extra));
   return EXIT_OK;

@@ -6,12 +6,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { bundleJob } from '../../job-bundle.js';
-import {
-  DEFAULT_DRIVER_MEMORY_MB,
-  DEFAULT_EXECUTOR_MEMORY_MB,
-  DEFAULT_EXECUTORS,
-  submitDriverApp,
-} from '../../submit.js';
+import { DEFAULT_DRIVER_MEMORY_MB, DEFAULT_EXECUTOR_MEMORY_MB, DEFAULT_EXECUTORS, submitDriverApp } from '../../submit.js';
 import { addAppOptions, parseAppOptions, type RawAppOptions } from '../app-options.js';
 import { parseCount, parseSize } from '../args.js';
 import type { CliContext, CliSession } from '../context.js';
@@ -43,7 +38,9 @@ export function defineSubmit(program: Command, session: CliSession): Command {
   const cmd = program
     .command('submit')
     .summary('run a TypeScript/JavaScript job as the driver on the cluster')
-    .description('Bundle a job file with its imports and run it as the driver inside the ApplicationMaster container. Its stdout is printed to stdout, its stderr and progress to stderr. Exit code 0 only if the driver exits 0.')
+    .description(
+      'Bundle a job file with its imports and run it as the driver inside the ApplicationMaster container. Its stdout is printed to stdout, its stderr and progress to stderr. Exit code 0 only if the driver exits 0.',
+    )
     .argument('<job-file>', 'the job (.ts, .mts, .js, .mjs)')
     .argument('[job-args...]', 'arguments for the job')
     .option('--executors <n>', `executors for the job engine (default ${DEFAULT_EXECUTORS})`)
@@ -55,7 +52,9 @@ export function defineSubmit(program: Command, session: CliSession): Command {
     .passThroughOptions()
     .addHelpText('after', SUBMIT_EXAMPLES);
   addAppOptions(cmd);
-  cmd.action(async (jobFile: string, jobArgs: string[], raw: RawSubmitOptions) => session.run(cmd, (ctx) => submitCommand(ctx, jobFile, jobArgs, raw)));
+  cmd.action(async (jobFile: string, jobArgs: string[], raw: RawSubmitOptions) =>
+    session.run(cmd, (ctx) => submitCommand(ctx, jobFile, jobArgs, raw)),
+  );
   return cmd;
 }
 
