@@ -1,4 +1,4 @@
-import type { AmContainerEvent } from '../protocols/am-status/index.js';
+import type { AmContainerCounts, AmContainerEvent } from '../protocols/am-status/index.js';
 import type { ContainerCompletion, ContainerGrant, ContainerId, Resource, ResourceAsk } from '../protocols/yarn/index.js';
 import { classifyExit, EXIT_STATUS_UNKNOWN } from '../protocols/yarn/index.js';
 
@@ -65,18 +65,8 @@ export function checkContainerSize(resource: Resource, maximum: Resource, words:
   return undefined;
 }
 
-export interface AllocatorCounts {
-  target: number;
-  /** Asked for and not yet granted. */
-  pending: number;
-  /** Granted and not yet reported started. */
-  launching: number;
-  running: number;
-  succeeded: number;
-  failed: number;
-  /** Ended for reasons that are not the application's fault (re-requested). */
-  lost: number;
-}
+/** The allocator's counts are what the AM's status document reports. */
+export type AllocatorCounts = AmContainerCounts;
 
 interface Tracked {
   grant: ContainerGrant;

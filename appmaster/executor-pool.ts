@@ -43,9 +43,16 @@ export function credentialsWithSecret(tokens: Buffer, secret: Buffer): Buffer {
 
 /** Why executors of this size cannot be granted, or undefined. */
 export function checkExecutorSize(job: JobSpec, reg: RegisterResult): string | undefined {
-  const size = { memoryMb: job.executorMemoryMb, vcores: job.executorCores };
+  const size = { memoryMb: job.executorMemoryMb, vcores: job.executorVcores };
   const words = { noun: 'executors', memoryAdvice: 'lower --executor-memory', vcoresAdvice: 'lower --executor-cores' };
   return checkContainerSize(size, reg.maximumCapability, words);
+}
+
+/** What one heartbeat of the pool decided: the next pace, a failure that ends the job, an RM command. */
+export interface PoolTick {
+  next: TickResult;
+  failure?: string;
+  amCommand?: string;
 }
 
 export class ExecutorPool {
@@ -58,7 +65,7 @@ export class ExecutorPool {
 
   constructor(private readonly options: ExecutorPoolOptions) {
     this.allocator = new Allocator({
-      resource: { memoryMb: options.job.executorMemoryMb, vcores: options.job.executorCores },
+      resource: { memoryMb: options.job.executorMemoryMb, vcores: options.job.executorVcores },
       maxFailures: options.job.maxExecutorFailures,
       replaceSucceeded: true,
     });
@@ -78,7 +85,7 @@ export class ExecutorPool {
   }
 
   /** One heartbeat: asks, grants, launches, completions. Returns the next pace, or why the job must fail. */
-  async tick(progress: number): Promise<{ next: TickResult; failure?: string; amCommand?: string }> {
+  async tick(progress: number): Promise<PoolTick> {
     const asks = this.allocator.takeAsks();
     if (asks.some((a) => a.count > 0)) this.options.launches.asked();
     const result = await this.options.rm.allocate({ progress, asks, releases: this.allocator.takeReleases() });
@@ -102,7 +109,7 @@ export class ExecutorPool {
       environment: { ...job.environment, SPINDLE_EXECUTOR_ID: executorId },
       commands: [
         `${node} ${heapFlags(job.executorHeapMb)} --enable-source-maps ${job.executorBundle}` +
-          ` --driver ${driverHost}:${this.driverPort} --executor-id ${executorId} --cores ${job.executorCores} --job ${jobBundle}` +
+          ` --driver ${driverHost}:${this.driverPort} --executor-id ${executorId} --cores ${job.executorVcores} --job ${jobBundle}` +
           ' 1><LOG_DIR>/stdout 2><LOG_DIR>/stderr',
       ],
       tokens: this.tokens,

@@ -77,6 +77,7 @@ export class Launcher {
     }
     const open = this.connections.get(key);
     if (open && open.token === token) return open.connection;
+    // The old token's connection is replaced; nothing waits on its close, and a failed close leaks nothing.
     if (open) void open.connection.close().catch(() => {});
     const connection = this.options.connect(node, token, this.options.allowedQops);
     this.connections.set(key, { token, connection });

@@ -69,7 +69,7 @@ async function local(jobFile: string, tasks: number, runs: number): Promise<{ ms
       host: '127.0.0.1',
       nameNodes: ['http://127.0.0.1:9870'],
       user: 'bench',
-      job: { executors: EXECUTORS, executorCores: 1, maxTaskAttempts: 4 },
+      job: { executors: EXECUTORS, executorVcores: 1, maxTaskAttempts: 4 },
     },
     am: { send: () => {} },
     fs,

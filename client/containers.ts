@@ -75,6 +75,7 @@ export class NodeDirectory {
     const ordered = host ? [...nodes.filter((n) => n.nodeHostName === host), ...nodes.filter((n) => n.nodeHostName !== host)] : nodes;
     for (const n of ordered) {
       const url = nodeBaseUrl(n.nodeHttpAddress);
+      // A node that cannot list the container does not hold its logs; the next candidate is tried.
       const listing = await this.nm.logFiles(url, containerId).catch(() => undefined);
       if (listing && listing.files.length > 0) return url;
     }
@@ -128,6 +129,7 @@ export async function discoverContainers(deps: DiscoverDeps, target: DiscoverTar
   }
   const last = attempts.at(-1);
   if (running && last?.attemptId) {
+    // Live containers only add to what the status and containers.jsonl already list.
     for (const c of await rm.containers(appId, last.attemptId).catch(() => [])) {
       add({ containerId: c.id, node: c.nodeHttpAddress, nodeId: c.nodeId });
     }

@@ -82,6 +82,7 @@ export async function explainFailure(
   const { summary, advice } = describeEnd(end, options.memoryOption, options.limitMb);
   let node = end.node;
   let tailUnavailable: string | undefined;
+  // Best effort: without the node the explanation still stands, only the stderr tail is missing.
   if (!node) node = await deps.nodes.locate(end.containerId, end.host).catch(() => undefined);
   let stderrTail: string[] = [];
   if (node) {

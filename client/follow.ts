@@ -177,6 +177,7 @@ export class ApplicationFollower {
    * is the acceptance time, more exactly than our polls could tell.
    */
   private async observeAccepted(): Promise<void> {
+    // The attempt only refines the timeline; the next poll's report carries on without it.
     const attempts = await this.deps.rm.attempts(this.appId).catch(() => []);
     this.timeline.accepted = attempts[0]?.startTime || this.now();
   }
@@ -199,6 +200,7 @@ export class ApplicationFollower {
     }
     const am = amContainerOf(report);
     if (!am || !this.streamsWorkers()) return;
+    // Polled again on the next tick: a missed listing only delays streaming a new container's logs.
     const live = await rm.containers(this.appId, attemptOf(am.containerId)).catch(() => undefined);
     if (!live) return;
     const liveIds = new Set(live.map((c) => c.id));
@@ -230,6 +232,7 @@ export class ApplicationFollower {
 
   private locateAndTrack(end: ContainerEnd): Promise<void> {
     const p = (async () => {
+      // A container whose node cannot be found has no logs to read; the end itself is already recorded.
       const node = end.node ?? (await this.deps.nodes.locate(end.containerId, end.host).catch(() => undefined));
       if (!node) return;
       end.node = node;

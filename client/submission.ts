@@ -205,6 +205,8 @@ export async function submitApp(
     await rm.submit(submission);
     return { appId, stagingDir: staging.path, submittedAt, cacheHits: cache.hits, cacheUploads: cache.uploads };
   } catch (err) {
+    // The submission's error is the one to report; a staging directory that could not be removed holds
+    // only this failed submission's copies.
     await staging.remove().catch(() => {});
     throw err;
   }

@@ -201,7 +201,7 @@ export async function submitDriverApp(deps: SubmitDeps, options: DriverAppOption
             job: makeJobSpec({
               executors,
               executorMemoryMb,
-              executorCores: executorVcores,
+              executorVcores,
               executorHeapMb: heapSizeFor(executorMemoryMb),
               ...(options.maxTaskAttempts !== undefined ? { maxTaskAttempts: options.maxTaskAttempts } : {}),
               ...(options.maxExecutorFailures !== undefined ? { maxExecutorFailures: options.maxExecutorFailures } : {}),

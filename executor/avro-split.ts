@@ -51,7 +51,7 @@ export function parseAvroHeader(bytes: Buffer, what: string): AvroHeader | undef
   try {
     schema = JSON.parse(schemaBytes.toString('utf8'));
   } catch (err) {
-    throw new ProtocolError(`${what}: the Avro header's schema is not JSON: ${errorMessage(err)}`);
+    throw new ProtocolError(`${what}: the Avro header's schema is not JSON: ${errorMessage(err)}`, { cause: err });
   }
   const codec = meta['avro.codec']?.toString('utf8') || 'null';
   return { schema, codec, sync: Buffer.from(value.sync as Buffer), length: offset };

@@ -1,7 +1,7 @@
 /**
  * The executor runtime: runs the tasks of a job's stages on its partitions. The entry point is
  * main.ts (bundled as spindle-executor.mjs). The plan it runs is protocols/driver-executor's; the
- * job bundle it loads is job-contract's.
+ * job bundle it loads is protocols/job-spec's.
  */
 export { RESULT_CHUNK_BYTES, runAction, type ActionOutcome, type ChunkSink } from './actions.js';
 export {

@@ -52,7 +52,9 @@ async function dialWithRetry(host: string, port: number): Promise<Socket> {
       return await dial(host, port);
     } catch (err) {
       if (Date.now() + wait > deadline) {
-        throw new ConnectionError(`could not reach the driver at ${host}:${port} for ${CONNECT_DEADLINE_MS} ms: ${errorMessage(err)}`);
+        throw new ConnectionError(`could not reach the driver at ${host}:${port} for ${CONNECT_DEADLINE_MS} ms: ${errorMessage(err)}`, {
+          cause: err,
+        });
       }
       await new Promise((r) => setTimeout(r, wait));
     }

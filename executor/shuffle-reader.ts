@@ -3,7 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { serialize } from 'node:v8';
 import { canonicalKeyValue } from '../protocols/driver-executor/index.js';
-import { SpindleError } from '../protocols/errors/index.js';
+import { errorMessage, SpindleError } from '../protocols/errors/index.js';
 import { CombinerMap } from './combiner-map.js';
 import type { BatchStream } from './compute.js';
 import { BATCH_SIZE } from './compute.js';
@@ -150,7 +150,7 @@ async function withRetry<T>(src: ShuffleReadInput['sources'][number], reduceId: 
   }
   throw new FetchFailedError(
     src.executorId,
-    `fetch shuffle blocks for reducer ${reduceId} from executor ${src.executorId} at ${src.address} failed ${FETCH_ATTEMPTS} times: ${(last as Error).message}`,
+    `fetch shuffle blocks for reducer ${reduceId} from executor ${src.executorId} at ${src.address} failed ${FETCH_ATTEMPTS} times: ${errorMessage(last)}`,
     { cause: last },
   );
 }

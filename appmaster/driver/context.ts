@@ -226,6 +226,6 @@ function checkAvroSchema(schema: unknown, codec: string | undefined): void {
   try {
     avro.Type.forSchema(schema as avro.Schema);
   } catch (err) {
-    throw new JobDefinitionError(`saveAsAvroFile: the schema is not a valid Avro schema: ${errorMessage(err)}`);
+    throw new JobDefinitionError(`saveAsAvroFile: the schema is not a valid Avro schema: ${errorMessage(err)}`, { cause: err });
   }
 }

@@ -1,3 +1,4 @@
+import type { AmJobProgress } from '../../protocols/am-status/index.js';
 /**
  * Messages between the AM and the driver process over the Node IPC channel (fork with advanced
  * serialization, so Buffers travel as bytes). The AM keeps the ResourceManager conversation and the
@@ -10,7 +11,7 @@
 /** The executor settings of the application, as the AM passes them on. */
 export interface DriverJobSettings {
   executors: number;
-  executorCores: number;
+  executorVcores: number;
   maxTaskAttempts: number;
 }
 
@@ -33,7 +34,7 @@ export type AmToDriver =
 export type DriverToAm =
   | { type: 'ready'; port: number }
   | { type: 'request-executors'; count: number }
-  | { type: 'status'; status: unknown };
+  | { type: 'status'; status: AmJobProgress };
 
 /** Checks the shape of a message from the AM (the channel is ours, but a version skew is possible). */
 export function isAmMessage(m: unknown): m is AmToDriver {

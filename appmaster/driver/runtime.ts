@@ -1,3 +1,4 @@
+import type { AmJobProgress } from '../../protocols/am-status/index.js';
 import type { Welcome } from '../../protocols/driver-executor/index.js';
 import { JobContext, type DriverFs } from './context.js';
 import { Engine } from './engine.js';
@@ -34,7 +35,8 @@ export interface DriverRuntimeOptions {
   scheduler?: SchedulerOptions;
 }
 
-export interface DriverStatus {
+/** The driver's snapshot for the AM: the AM status contract's job progress, with what the driver adds. */
+export interface DriverStatus extends AmJobProgress {
   appId: string;
   state: 'running' | 'succeeded' | 'failed';
   startedAt: number;
@@ -78,7 +80,7 @@ export class DriverRuntime {
       fs: options.fs,
       appId: init.appId,
       user: init.user,
-      defaultParallelism: init.job.executors * init.job.executorCores,
+      defaultParallelism: init.job.executors * init.job.executorVcores,
       log: (m) => options.log(m),
     });
   }

@@ -1,3 +1,4 @@
+import type { AmStageProgress } from '../../protocols/am-status/index.js';
 import type { TaskFailure } from './errors.js';
 import { LaunchQueue } from './launch-queue.js';
 import type { ExecutorLink, TaskSetListener, TaskSetSpec } from './scheduler.js';
@@ -8,17 +9,11 @@ import type { ExecutorLink, TaskSetListener, TaskSetSpec } from './scheduler.js'
  * scheduler.ts.
  */
 
-/** Progress of a task set, for status pages and progress lines. */
-export interface TaskSetProgress {
-  stageId: number;
-  description: string;
-  tasks: number;
-  succeeded: number;
-  running: number;
+/** Progress of a task set, for status pages and progress lines: the AM status contract's stage, refined. */
+export interface TaskSetProgress extends AmStageProgress {
   /** Failed attempts (each retried, unless the set failed). */
   failedAttempts: number;
   state: 'running' | 'succeeded' | 'failed' | 'cancelled';
-  records: number;
   bytesRead: number;
   bytesWritten: number;
 }

@@ -5,8 +5,8 @@ import { newAppSecret } from '../../protocols/driver-executor/index.js';
 import type { RegisterResult } from '../../protocols/yarn/index.js';
 import type { Allocator } from '../allocator.js';
 import { DriverProcess, type DriverExit } from '../driver-process.js';
-import { checkExecutorSize, ExecutorPool } from '../executor-pool.js';
-import type { Heartbeat, TickResult } from '../heartbeat.js';
+import { checkExecutorSize, ExecutorPool, type PoolTick } from '../executor-pool.js';
+import type { Heartbeat } from '../heartbeat.js';
 import type { Launches } from '../launches.js';
 import type { RmClient } from '../rm-client.js';
 import { amCommandOutcome, type AmOutcome, type Workload } from './workload.js';
@@ -29,11 +29,6 @@ export interface DriverWorkloadDeps {
 }
 
 /** One heartbeat's news for the supervision loop. */
-interface Beat {
-  next: TickResult;
-  failure?: string;
-  amCommand?: string;
-}
 
 /**
  * A driver program running beside the AM, which keeps heartbeating (the RM expires silent AMs) until
@@ -104,6 +99,7 @@ export class DriverWorkload implements Workload {
       }, signal);
     } catch (err) {
       // Without heartbeats the RM would expire us: stop the driver rather than leave it orphaned.
+      if (killTimer) clearTimeout(killTimer);
       driver.kill('SIGTERM');
       throw err;
     } finally {
@@ -117,7 +113,7 @@ export class DriverWorkload implements Workload {
   }
 
   /** A heartbeat that asks for nothing (a driver without executors). */
-  private async beat(): Promise<Beat> {
+  private async beat(): Promise<PoolTick> {
     const result = await this.deps.rm.allocate({ progress: 0, asks: [], releases: [] });
     return { next: 'idle', ...(result.amCommand ? { amCommand: result.amCommand } : {}) };
   }
@@ -155,7 +151,7 @@ export class DriverWorkload implements Workload {
       host: this.deps.host,
       nameNodes: spec.cluster.nameNodes,
       user: spec.user,
-      job: { executors: job.executors, executorCores: job.executorCores, maxTaskAttempts: job.maxTaskAttempts },
+      job: { executors: job.executors, executorVcores: job.executorVcores, maxTaskAttempts: job.maxTaskAttempts },
     });
   }
 

@@ -17,7 +17,9 @@ import {
   NotFoundError,
   ParentNotDirectoryError,
   ProtocolError,
+  errorMessage,
   RemoteError,
+  RetriableError,
   SafeModeError,
   type SpindleError,
   StandbyError,
@@ -60,7 +62,9 @@ function exitCodeOf(err: unknown): number {
   if (err instanceof NotFoundError || err instanceof InvalidRequestError) return EXIT_USAGE;
   if (err instanceof AlreadyExistsError || err instanceof NotEmptyError || err instanceof ParentNotDirectoryError) return EXIT_USAGE;
   if (err instanceof ConnectionError || err instanceof TimeoutError || err instanceof AuthenticationError) return EXIT_CLUSTER;
-  if (err instanceof AccessDeniedError || err instanceof StandbyError || err instanceof SafeModeError) return EXIT_CLUSTER;
+  if (err instanceof AccessDeniedError || err instanceof StandbyError || err instanceof SafeModeError || err instanceof RetriableError) {
+    return EXIT_CLUSTER;
+  }
   if (err instanceof ProtocolError || err instanceof RemoteError) return EXIT_CLUSTER;
   if (isLocalFsError(err)) return EXIT_USAGE;
   return EXIT_APP_FAILED;
@@ -108,8 +112,7 @@ function messageOf(err: unknown): string {
     };
     return `${err.syscall}${path}: ${what[err.code!] ?? err.message}`;
   }
-  if (err instanceof Error) return err.message;
-  return String(err);
+  return errorMessage(err);
 }
 
 /**

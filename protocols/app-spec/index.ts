@@ -1,5 +1,5 @@
 import { ConfigError, errorMessage } from '../errors/index.js';
-import type { LocalResource } from '../yarn/index.js';
+import type { LocalResource } from '../yarn-model/index.js';
 
 /**
  * The application spec: a JSON document the submit client writes into the staging directory and ships

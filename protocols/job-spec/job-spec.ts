@@ -1,5 +1,5 @@
 import { invalidSpec, parseAppSpec, wholeSpecNumber, type AppSpec } from '../app-spec/index.js';
-import type { LocalResource } from '../yarn/index.js';
+import type { LocalResource } from '../yarn-model/index.js';
 
 /**
  * The `job` section of the application spec: what the client asks of the job engine (how many
@@ -43,7 +43,7 @@ export interface JobSpec {
   executors: number;
   executorMemoryMb: number;
   /** Vcores of each executor container, and the tasks it runs at once (worker threads above 1). */
-  executorCores: number;
+  executorVcores: number;
   /** --max-old-space-size of executors, in MB. */
   executorHeapMb: number;
   /** Attempts of a task before the job fails. Default DEFAULT_MAX_TASK_ATTEMPTS. */
@@ -65,7 +65,7 @@ export type JobAppSpec = AppSpec<JobSpec>;
 export interface JobSpecOptions {
   executors: number;
   executorMemoryMb: number;
-  executorCores: number;
+  executorVcores: number;
   executorHeapMb: number;
   /** Files of every executor: must include EXECUTOR_BUNDLE_FILE and JOB_BUNDLE_FILE (and a shipped Node). */
   localResources: Record<string, LocalResource>;
@@ -82,7 +82,7 @@ export function makeJobSpec(o: JobSpecOptions): JobSpec {
     executorBundle: EXECUTOR_BUNDLE_FILE,
     executors: o.executors,
     executorMemoryMb: o.executorMemoryMb,
-    executorCores: o.executorCores,
+    executorVcores: o.executorVcores,
     executorHeapMb: o.executorHeapMb,
     maxTaskAttempts: o.maxTaskAttempts ?? DEFAULT_MAX_TASK_ATTEMPTS,
     maxExecutorFailures: o.maxExecutorFailures ?? defaultMaxExecutorFailures(o.executors),
@@ -100,7 +100,7 @@ export function checkJobSpec(section: unknown): JobSpec {
   }
   wholeSpecNumber('job.executors', j.executors);
   wholeSpecNumber('job.executorMemoryMb', j.executorMemoryMb);
-  wholeSpecNumber('job.executorCores', j.executorCores);
+  wholeSpecNumber('job.executorVcores', j.executorVcores);
   wholeSpecNumber('job.executorHeapMb', j.executorHeapMb);
   wholeSpecNumber('job.maxTaskAttempts', j.maxTaskAttempts);
   wholeSpecNumber('job.maxExecutorFailures', j.maxExecutorFailures, 0);

@@ -38,7 +38,7 @@ describe('application spec: job mode', () => {
   const job = makeJobSpec({
     executors: 3,
     executorMemoryMb: 512,
-    executorCores: 2,
+    executorVcores: 2,
     executorHeapMb: 409,
     localResources: { [EXECUTOR_BUNDLE_FILE]: resource, [JOB_BUNDLE_FILE]: resource },
   });

@@ -58,7 +58,7 @@ export async function runLocalJob(source: string, options: LocalJobOptions = {})
       host: '127.0.0.1',
       nameNodes: ['http://nn.invalid:9870'],
       user: 'alice',
-      job: { executors, executorCores: 1, maxTaskAttempts: options.maxTaskAttempts ?? 4 },
+      job: { executors, executorVcores: 1, maxTaskAttempts: options.maxTaskAttempts ?? 4 },
     },
     am: { send: () => {} },
     fs: fs as never,
