@@ -1,6 +1,12 @@
 import { closeSync, openSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket, type AddressInfo } from 'node:net';
-import { acceptExecutor, connectToDriver, type MessageChannel, type Welcome } from '../protocols/driver-executor/index.js';
+import {
+  acceptExecutor,
+  connectToDriver,
+  MAX_PENDING_HANDSHAKES,
+  type MessageChannel,
+  type Welcome,
+} from '../protocols/driver-executor/index.js';
 import { ConnectionError, TimeoutError, errorMessage } from '../protocols/errors/index.js';
 import { mapOutputRange, readRange, writeFullySync } from './shuffle-files.js';
 
@@ -20,6 +26,8 @@ export const FETCH_TIMEOUT_MS = 60_000;
 export class BlockServer {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  /** Connections in the handshake now (bounded by MAX_PENDING_HANDSHAKES). */
+  private handshaking = 0;
 
   constructor(
     private readonly secret: Buffer,
@@ -50,6 +58,11 @@ export class BlockServer {
     socket.once('close', () => this.sockets.delete(socket));
     // A socket error ends in 'close' (handled above); unhandled it would kill the executor.
     socket.on('error', () => {});
+    if (this.handshaking >= MAX_PENDING_HANDSHAKES) {
+      socket.destroy();
+      return;
+    }
+    this.handshaking++;
     let channel: MessageChannel;
     try {
       ({ channel } = await acceptExecutor(socket, this.secret, this.welcome));
@@ -57,6 +70,8 @@ export class BlockServer {
       // A peer that fails the handshake has been refused and disconnected by acceptExecutor; it gets no
       // further answer, and it is not ours to log (anyone on the network can connect).
       return;
+    } finally {
+      this.handshaking--;
     }
     // Requests are answered one at a time, in order, with backpressure: a slow reader holds back
     // only its own connection.

@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import {
   acceptExecutor,
+  MAX_PENDING_HANDSHAKES,
   type ExecutorIdentity,
   type MessageChannel,
   type StagePlan,
@@ -91,6 +92,8 @@ export class TaskServer {
   private server: Server | undefined;
   private readonly sessions = new Map<string, ExecutorSession>();
   private readonly sockets = new Set<Socket>();
+  /** Connections in the handshake now (bounded by MAX_PENDING_HANDSHAKES). */
+  private handshaking = 0;
   private closing = false;
 
   constructor(
@@ -142,6 +145,11 @@ export class TaskServer {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     socket.on('error', () => {});
+    if (this.handshaking >= MAX_PENDING_HANDSHAKES) {
+      socket.destroy();
+      return;
+    }
+    this.handshaking++;
     let accepted: { channel: MessageChannel; executor: ExecutorIdentity };
     try {
       accepted = await acceptExecutor(socket, this.secret, this.welcome, (hello) =>
@@ -154,6 +162,8 @@ export class TaskServer {
     } catch (err) {
       this.events.log?.(`refused a connection from ${socket.remoteAddress}: ${errorMessage(err)}`);
       return;
+    } finally {
+      this.handshaking--;
     }
     const { channel, executor } = accepted;
     const session = new ExecutorSession(executor, channel, socket.remoteAddress);

@@ -69,11 +69,25 @@ export function encodeMessage(message: Message): Buffer {
   return frame;
 }
 
-/** Decodes the body of one frame (tag byte and Avro bytes). */
-export function decodeFrameBody(body: Buffer): Message {
-  const tag = body[0]!;
-  const entry = TYPES.get(tag);
-  if (!entry) throw new ProtocolError(`driver-executor: unknown message tag ${tag}`);
+/** The message type a frame body's tag byte names, read without decoding anything else. */
+export function frameType(body: Buffer): MessageType {
+  const tag = body[0];
+  const entry = tag === undefined ? undefined : TYPES.get(tag);
+  if (!entry) throw new ProtocolError(`driver-executor: unknown message tag ${String(tag)}`);
+  return entry.type;
+}
+
+/**
+ * Decodes the body of one frame (tag byte and Avro bytes). With `allowed`, a frame of any other
+ * type is refused by its tag before its body is decoded: avsc allocates arrays of whatever length
+ * the bytes announce, so an unauthenticated peer must not get a message with an array decoded.
+ */
+export function decodeFrameBody(body: Buffer, allowed?: ReadonlySet<MessageType>): Message {
+  const type = frameType(body);
+  if (allowed && !allowed.has(type)) {
+    throw new ProtocolError(`driver-executor: a ${type} message where only ${[...allowed].join(' or ')} may come`);
+  }
+  const entry = TYPES.get(body[0]!)!;
   let value: Record<string, unknown>;
   try {
     value = entry.avro.fromBuffer(body.subarray(1)) as Record<string, unknown>;

@@ -1,16 +1,17 @@
 import type { Duplex } from 'node:stream';
-import { AuthenticationError, ConnectionError, ProtocolError, TimeoutError, toError } from '../errors/index.js';
+import { AuthenticationError, ConnectionError, ProtocolError, printable, TimeoutError, toError } from '../errors/index.js';
 import { driverProof, executorProof, newNonce, proofMatches } from './auth.js';
 import {
   DEFAULT_MAX_FRAME_BYTES,
   FrameDecoder,
   HANDSHAKE_MAX_FRAME_BYTES,
   PREAMBLE_LENGTH,
+  decodeFrameBody,
   decodePreamble,
   encodeMessage,
   encodePreamble,
 } from './codec.js';
-import type { Message, MessageOf } from './messages.js';
+import type { Message, MessageOf, MessageType } from './messages.js';
 import { PROTOCOL_VERSION } from './schemas.js';
 
 /**
@@ -21,6 +22,12 @@ import { PROTOCOL_VERSION } from './schemas.js';
  */
 
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 15_000;
+/**
+ * Connections a server holds in the handshake at once; more are closed on arrival. Each costs at
+ * most a 4 KiB frame for at most the handshake timeout, and an honest executor's handshake takes a
+ * round trip, so this only bounds what a flood of never-authenticating connections can hold.
+ */
+export const MAX_PENDING_HANDSHAKES = 256;
 
 export class MessageChannel {
   private readonly decoder: FrameDecoder;
@@ -117,12 +124,16 @@ export class MessageChannel {
   }
 }
 
-/** Reads frames one at a time during a handshake, with a small frame limit and a deadline. */
+/**
+ * Reads frames one at a time during a handshake, with a small frame limit and a deadline. Frames
+ * wait as bytes until the handshake asks for the next message: only a frame of the type it expects
+ * (or a reject) is decoded, so nothing a peer sends before proving the secret is decoded beyond
+ * the few small messages of the handshake.
+ */
 class HandshakeReader {
-  private readonly decoder = new FrameDecoder(HANDSHAKE_MAX_FRAME_BYTES);
+  /** Bytes after the preamble not yet taken as a frame; what remains after the handshake is the channel's. */
   private raw: Buffer = Buffer.alloc(0);
-  private queue: Message[] = [];
-  private waiter: { resolve: (m: Message) => void; reject: (e: Error) => void } | undefined;
+  private waiter: { resolve: (frame: Buffer) => void; reject: (e: Error) => void } | undefined;
   private failure: Error | undefined;
   private preambleDone: boolean;
   version: number | undefined;
@@ -142,11 +153,11 @@ class HandshakeReader {
     socket.on('error', this.onError);
   }
 
-  next(): Promise<Message> {
-    if (this.failure) return Promise.reject(this.failure);
-    const m = this.queue.shift();
-    if (m) return Promise.resolve(m);
-    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+  /** The next message, which must be of type `type` or a reject. */
+  async next<T extends MessageType>(type: T): Promise<MessageOf<T> | MessageOf<'reject'>> {
+    if (this.failure) throw this.failure;
+    const frame = this.takeFrame() ?? (await new Promise<Buffer>((resolve, reject) => (this.waiter = { resolve, reject })));
+    return decodeFrameBody(frame, new Set<MessageType>([type, 'reject'])) as MessageOf<T> | MessageOf<'reject'>;
   }
 
   /** Stops reading; returns bytes received beyond the handshake. */
@@ -155,7 +166,6 @@ class HandshakeReader {
     this.socket.off('end', this.onEnd);
     this.socket.off('close', this.onEnd);
     this.socket.off('error', this.onError);
-    if (this.queue.length > 0) throw new ProtocolError('driver-executor handshake: unexpected message before the handshake ended');
     return this.raw;
   }
 
@@ -167,35 +177,54 @@ class HandshakeReader {
     w?.reject(err);
   }
 
+  /**
+   * The body of the first frame in `raw` once it is complete, else undefined. Frames are taken only
+   * when the handshake asks for one, so bytes after its last message stay raw for the channel.
+   */
+  private takeFrame(): Buffer | undefined {
+    if (this.raw.length < 4) return undefined;
+    const length = this.raw.readUInt32BE(0);
+    if (length === 0 || length > HANDSHAKE_MAX_FRAME_BYTES) throw new ProtocolError(`driver-executor handshake: frame of ${length} bytes`);
+    if (this.raw.length < 4 + length) return undefined;
+    const body = this.raw.subarray(4, 4 + length);
+    this.raw = this.raw.subarray(4 + length);
+    return body;
+  }
+
   private receive(chunk: Buffer): void {
     try {
+      this.raw = this.raw.length === 0 ? chunk : Buffer.concat([this.raw, chunk]);
       if (!this.preambleDone) {
-        this.raw = Buffer.concat([this.raw, chunk]);
         if (this.raw.length < PREAMBLE_LENGTH) return;
         this.version = decodePreamble(this.raw);
         this.preambleDone = true;
-        chunk = this.raw.subarray(PREAMBLE_LENGTH);
-        this.raw = Buffer.alloc(0);
+        this.raw = this.raw.subarray(PREAMBLE_LENGTH);
       }
-      // Only one frame is read at a time; anything after it stays raw for the message channel.
-      this.raw = Buffer.concat([this.raw, chunk]);
-      if (this.raw.length < 4) return;
-      const length = this.raw.readUInt32BE(0);
-      if (this.raw.length < 4 + length) {
-        if (length > HANDSHAKE_MAX_FRAME_BYTES) throw new ProtocolError(`driver-executor handshake: frame of ${length} bytes`);
-        return;
-      }
-      const frame = this.raw.subarray(0, 4 + length);
-      this.raw = this.raw.subarray(4 + length);
-      for (const m of this.decoder.push(frame)) {
-        const w = this.waiter;
+      // The size check runs on every arrival, so an oversized frame is refused before it is buffered.
+      const frame = this.takeFrameIfAwaited();
+      if (frame) {
+        const w = this.waiter!;
         this.waiter = undefined;
-        if (w) w.resolve(m);
-        else this.queue.push(m);
+        w.resolve(frame);
       }
     } catch (err) {
       this.fail(toError(err));
     }
+  }
+
+  private takeFrameIfAwaited(): Buffer | undefined {
+    if (!this.waiter) {
+      if (this.raw.length >= 4) {
+        const length = this.raw.readUInt32BE(0);
+        if (length === 0 || length > HANDSHAKE_MAX_FRAME_BYTES)
+          throw new ProtocolError(`driver-executor handshake: frame of ${length} bytes`);
+      }
+      // Bytes beyond a frame or two mean a peer that does not wait for its turn.
+      if (this.raw.length > 2 * (4 + HANDSHAKE_MAX_FRAME_BYTES))
+        throw new ProtocolError('driver-executor handshake: too much data before its turn');
+      return undefined;
+    }
+    return this.takeFrame();
   }
 }
 
@@ -243,12 +272,12 @@ export async function connectToDriver(
   const run = async (): Promise<Welcome> => {
     const nonce = newNonce();
     socket.write(Buffer.concat([encodePreamble(), encodeMessage({ type: 'hello', ...identity, nonce })]));
-    const challenge = expect(await reader.next(), 'challenge', what);
+    const challenge = expect(await reader.next('challenge'), 'challenge', what);
     if (!proofMatches(driverProof(secret, nonce, challenge.nonce), challenge.proof)) {
       throw new AuthenticationError(`${what}: the driver could not prove it knows the application secret`);
     }
     socket.write(encodeMessage({ type: 'proof', proof: executorProof(secret, challenge.nonce, nonce, identity.executorId) }));
-    const welcome = expect(await reader.next(), 'welcome', what);
+    const welcome = expect(await reader.next('welcome'), 'welcome', what);
     return { appId: welcome.appId, nameNodes: welcome.nameNodes, hdfsUser: welcome.hdfsUser };
   };
   try {
@@ -281,15 +310,16 @@ export async function acceptExecutor(
     throw new AuthenticationError(`${what}: ${reason}`);
   };
   const run = async (): Promise<ExecutorIdentity> => {
-    const hello = expect(await reader.next(), 'hello', what);
+    const hello = expect(await reader.next('hello'), 'hello', what);
     if (reader.version !== PROTOCOL_VERSION) {
       refuse(`protocol version ${String(reader.version)} is not supported (the driver speaks ${PROTOCOL_VERSION})`);
     }
     const nonce = newNonce();
     socket.write(encodeMessage({ type: 'challenge', nonce, proof: driverProof(secret, hello.nonce, nonce) }));
-    const proof = expect(await reader.next(), 'proof', what);
+    const proof = expect(await reader.next('proof'), 'proof', what);
     if (!proofMatches(executorProof(secret, nonce, hello.nonce, hello.executorId), proof.proof)) {
-      refuse(`executor ${hello.executorId} on ${hello.host} could not prove it knows the application secret`);
+      // Not yet authenticated: what the hello says is the peer's word, printed so it cannot forge log lines.
+      refuse(`executor ${printable(hello.executorId)} on ${printable(hello.host)} could not prove it knows the application secret`);
     }
     const identity: ExecutorIdentity = {
       executorId: hello.executorId,

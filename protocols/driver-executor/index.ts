@@ -25,6 +25,7 @@ export {
 } from './codec.js';
 export {
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  MAX_PENDING_HANDSHAKES,
   MessageChannel,
   acceptExecutor,
   connectToDriver,

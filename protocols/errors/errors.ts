@@ -175,3 +175,14 @@ export function errorStack(err: unknown): string {
 export function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(errorMessage(err), { cause: err });
 }
+
+/**
+ * Text a remote peer chose, made safe to put in a log line or on a terminal: control characters
+ * (newlines, escape sequences) become `\u` escapes, so the text cannot forge log lines or drive the
+ * terminal, and it is cut to `max` characters.
+ */
+export function printable(text: string, max = 200): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what gets escaped
+  const safe = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return safe.length > max ? `${safe.slice(0, max)}...` : safe;
+}

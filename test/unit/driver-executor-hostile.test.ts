@@ -1,0 +1,72 @@
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { acceptExecutor, encodeMessage, encodePreamble } from '../../protocols/driver-executor/index.js';
+import { AuthenticationError, printable, ProtocolError } from '../../protocols/errors/index.js';
+
+const welcome = { appId: 'application_1_1', nameNodes: ['http://nn:9870'], hdfsUser: 'alice' };
+
+/** A driver-side socket fed `bytes` by a peer that then waits; what the driver writes back is collected. */
+function peerSends(bytes: Buffer): { socket: PassThrough; written: Buffer[] } {
+  const socket = new PassThrough();
+  const written: Buffer[] = [];
+  const write = socket.write.bind(socket);
+  // What the driver writes goes to the peer, not back into its own input.
+  socket.write = ((chunk: Buffer) => {
+    written.push(Buffer.from(chunk));
+    return true;
+  }) as typeof socket.write;
+  void write;
+  socket.push(bytes);
+  return { socket, written };
+}
+
+describe('driver-executor handshake against a hostile peer', () => {
+  it('refuses the 16-byte pre-authentication crash by its tag, decoding nothing', async () => {
+    // A cancel message announcing ten million tids: avsc would allocate the array before failing.
+    const attack = Buffer.from('SPDE\x00\x01\x00\x00\x00\x06\x0e\x80\xd0\xac\xf3\x0e', 'latin1');
+    const { socket } = peerSends(attack);
+    const before = process.memoryUsage().heapUsed;
+    const err = await acceptExecutor(socket, randomBytes(32), welcome).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(ProtocolError);
+    expect((err as Error).message).to.equal('driver-executor: a cancel message where only hello or reject may come');
+    // The decoded array would have been 10M entries (tens of MB); the refusal allocates next to nothing.
+    expect(process.memoryUsage().heapUsed - before).to.be.lessThan(8 * 1024 * 1024);
+  });
+
+  it('refuses any message but the one the handshake expects next, even a well-formed one', async () => {
+    const frame = encodeMessage({ type: 'launch', tasks: [] });
+    const { socket } = peerSends(Buffer.concat([encodePreamble(), frame]));
+    const err = await acceptExecutor(socket, randomBytes(32), welcome).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(ProtocolError);
+    expect((err as Error).message).to.match(/a launch message where only hello or reject may come/);
+  });
+
+  it('prints a forged executor id and host with their control characters escaped', async () => {
+    const forged = 'x\n2026-01-01T00:00:00Z spindle-driver: the job has finished\u001b[2J';
+    const hello = encodeMessage({
+      type: 'hello',
+      executorId: forged,
+      host: 'h\r',
+      containerId: 'c',
+      cores: 1,
+      pid: 1,
+      nonce: randomBytes(16),
+    });
+    const proof = encodeMessage({ type: 'proof', proof: randomBytes(32) });
+    const { socket } = peerSends(Buffer.concat([encodePreamble(), hello, proof]));
+    const err = await acceptExecutor(socket, randomBytes(32), welcome).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(AuthenticationError);
+    const message = (err as Error).message;
+    expect(message).not.to.match(/[\n\r\u001b]/);
+    expect(message).to.contain('executor x\\u000a2026-01-01T00:00:00Z spindle-driver: the job has finished\\u001b[2J on h\\u000d');
+  });
+});
+
+describe('printable', () => {
+  it('escapes control characters and line separators, and cuts long text', () => {
+    expect(printable('a\tb\u0085c\u2028')).to.equal('a\\u0009b\\u0085c\\u2028');
+    expect(printable('plain text, ünïcode')).to.equal('plain text, ünïcode');
+    expect(printable('x'.repeat(300), 10)).to.equal(`${'x'.repeat(10)}...`);
+  });
+});
