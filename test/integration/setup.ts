@@ -17,7 +17,7 @@ export const mochaHooks = {
       if (!nn.ok) throw new Error(`WebHDFS HTTP ${nn.status}`);
     } catch (err) {
       throw new Error(
-        `the local Hadoop cluster is not reachable (${(err as Error).message}): run scripts/cluster up ` + `(npm test does this for you)`,
+        `the local Hadoop cluster is not reachable (${(err as Error).message}): run scripts/cluster up (npm test does this for you)`,
       );
     }
   },
