@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { extname, relative, resolve } from 'node:path';
 import type { Message } from 'esbuild';
-import { JOB_BUNDLE_FOOTER } from '../protocols/job-spec/index.js';
+import { entryPointProblem, JOB_BUNDLE_FOOTER } from '../protocols/job-spec/index.js';
 import { ConfigError } from '../protocols/errors/index.js';
 
 /**
@@ -94,6 +94,9 @@ export async function bundleJob(file: string, options: BundleJobOptions = {}): P
         { path },
       );
     }
+    const exported = Object.values(result.metafile.outputs)[0]?.exports ?? [];
+    const problem = entryPointProblem(exported);
+    if (problem) throw new JobBundleError(`job file ${file}: ${problem}\nNothing was submitted.`, { path });
     const code = result.outputFiles[0]!.text;
     if (options.outFile) {
       const { writeFile } = await import('node:fs/promises');

@@ -14,6 +14,7 @@ import { encodeTokenUrlString, readCredentialsFile, selectToken, TokenKinds } fr
 import { WebHdfsClient } from '../../protocols/webhdfs/index.js';
 import { readDriverEnvironment } from './environment.js';
 import { JobDefinitionError, TaskFailedError } from './errors.js';
+import { ConfigError } from '../../protocols/errors/index.js';
 import { isAmMessage, type AmToDriver } from './ipc.js';
 import { resultLine } from './result-line.js';
 import { DriverRuntime, type InitMessage } from './runtime.js';
@@ -97,7 +98,8 @@ main().then(
   },
   (err: unknown) => {
     log(`fatal: ${err instanceof Error ? err.message : String(err)}`);
-    if (err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    // A job the user must fix (a ConfigError: no entry point, no evaluator) is explained by its message.
+    if (!(err instanceof ConfigError) && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     process.exit(1);
   },
 );

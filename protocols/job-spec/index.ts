@@ -21,4 +21,12 @@ export {
   type JobSpec,
   type JobSpecOptions,
 } from './job-spec.js';
-export { JOB_BUNDLE_FOOTER, JOB_EVALUATOR_EXPORT, loadJobModule, type Evaluate, type JobModule } from './job-module.js';
+export {
+  entryPointProblem,
+  JOB_MAIN_SIGNATURE,
+  JOB_BUNDLE_FOOTER,
+  JOB_EVALUATOR_EXPORT,
+  loadJobModule,
+  type Evaluate,
+  type JobModule,
+} from './job-module.js';

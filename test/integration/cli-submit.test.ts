@@ -67,6 +67,18 @@ describe('[rpc] spindle submit', function () {
     expect(await ours()).to.deep.equal(before);
   });
 
+  it('refuses a job whose main is a named export (exit 2, the expected signature, nothing submitted, no stack)', async () => {
+    writeFileSync(join(dir, 'named.mjs'), 'export async function main(ctx) {\n  return ctx.range(3).count();\n}\n');
+    const before = await ours();
+    const r = await submit([join(dir, 'named.mjs')], { cwd: dir });
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.contain('it exports main but has no default export, so nothing would run');
+    expect(r.stderr).to.contain('  export default async function main(ctx, args) { ... }');
+    expect(r.stderr).not.to.match(/\n\s+at /);
+    expect(r.appIds).to.deep.equal([]);
+    expect(await ours()).to.deep.equal(before);
+  });
+
   it('rejects a missing job file before contacting the cluster', async () => {
     const before = await ours();
     const r = await submit(['no-such-job.ts']);

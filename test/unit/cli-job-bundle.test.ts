@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../protocols/errors/index.js';
 import { bundleJob, JobBundleError } from '../../client/job-bundle.js';
+import { loadJobModule } from '../../protocols/job-spec/index.js';
 
 describe('job bundling (esbuild)', function () {
   this.timeout(20_000);
@@ -45,5 +46,38 @@ describe('job bundling (esbuild)', function () {
     expect(await bundleJob('job.py', { cwd: dir }).catch((e: unknown) => (e as Error).message)).to.equal(
       'job file job.py: expected a .ts, .mts, .js, .mjs file',
     );
+  });
+});
+
+describe('job entry point', function () {
+  this.timeout(20_000);
+  const dir = mkdtempSync(join(tmpdir(), 'spindle-entry-'));
+  writeFileSync(join(dir, 'named.ts'), 'export async function main(ctx: unknown) {\n  return ctx;\n}\n');
+  writeFileSync(join(dir, 'plain.mjs'), "console.log('a plain program');\n");
+  writeFileSync(join(dir, 'good.mjs'), 'export default async function main() {\n  return 1;\n}\nexport const helper = 2;\n');
+  writeFileSync(join(dir, 'not-fn.mjs'), 'export default { main: () => 1 };\n');
+
+  it('refuses a job whose main is a named export, naming the file and the expected signature', async () => {
+    const err = await bundleJob('named.ts', { cwd: dir }).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(JobBundleError);
+    expect((err as Error).message).to.equal(
+      'job file named.ts: it exports main but has no default export, so nothing would run; ' +
+        "a job's entry point is its default export:\n  export default async function main(ctx, args) { ... }\n" +
+        '(a file without any export runs as a plain program)\nNothing was submitted.',
+    );
+  });
+
+  it('accepts a default-exported main beside named exports, and a file with no exports (a plain program)', async () => {
+    await bundleJob('good.mjs', { cwd: dir });
+    await bundleJob('plain.mjs', { cwd: dir });
+  });
+
+  it('refuses at load (the driver) a default export that is not a function', async () => {
+    const b = await bundleJob('not-fn.mjs', { cwd: dir });
+    const file = join(dir, 'not-fn.bundle.mjs');
+    writeFileSync(file, b.code);
+    const err = await loadJobModule(file).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(ConfigError);
+    expect((err as Error).message).to.match(/its default export is not a function \(typeof object\)/);
   });
 });
