@@ -39,12 +39,16 @@ export class ApplicationMaster {
   private readonly startedAt = Date.now();
   private registeredAt: number | undefined;
   private state: AmState = 'starting';
-  private readonly statusServer = new StatusServer(() => this.status());
+  private readonly statusServer: StatusServer;
   private readonly launches: Launches;
   private readonly workload: Workload | undefined;
 
   constructor(private readonly deps: ApplicationMasterDeps) {
     const { spec, env, rm, heartbeat, containerTokens, log } = deps;
+    this.statusServer = new StatusServer(() => this.status(), {
+      proxies: spec.cluster.webProxies ?? [],
+      ...(env.webProxyBase ? { proxyBase: env.webProxyBase } : {}),
+    });
     this.launches = new Launches({ launcher: deps.launcher, logDir: env.logDirs[0], wake: () => heartbeat.wake(), log });
     const common = { rm, heartbeat, launches: this.launches, containerTokens };
     if (spec.driver) {

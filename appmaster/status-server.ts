@@ -1,26 +1,59 @@
-import { createServer, type Server } from 'node:http';
+import { lookup } from 'node:dns/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AmStatus } from '../protocols/am-status/index.js';
 
 /**
- * The AM's tracking URL: a small HTTP server answering every GET with the status document
+ * The AM's tracking URL: a small HTTP server answering GET and HEAD with the status document
  * (protocols/am-status) as JSON. The RM links to it and proxies it (yarn.web-proxy), so users reach
  * it from the RM UI and `spindle` reads it through the proxy.
+ *
+ * Like Hadoop's AmIpFilter, it answers only the web proxy: a request from any other address is
+ * redirected (302) to the same path behind the proxy, where the RM's authentication and the
+ * application's view ACLs apply. The proxy is recognised by address, the proxy hosts resolved when
+ * the server starts and again every few minutes (a proxy that moved is followed, as Hadoop does).
  */
+
+/** How long resolved proxy addresses are trusted before they are looked up again (AmIpFilter: 5 min). */
+export const PROXY_ADDRESSES_TTL_MS = 5 * 60_000;
+
+export interface StatusServerOptions {
+  /**
+   * Base URLs of the web proxies (`http://host:port`: the RMs' web addresses, or yarn.web-proxy.address).
+   * Empty: every caller is answered (an older client's spec names none).
+   */
+  proxies: readonly string[];
+  /** APPLICATION_WEB_PROXY_BASE, e.g. `/proxy/application_1_0001`; without it nobody is redirected. */
+  proxyBase?: string;
+  /** Host name to addresses; default DNS (`dns.lookup`, all addresses). */
+  resolve?: (host: string) => Promise<string[]>;
+  now?: () => number;
+}
+
+const defaultResolve = async (host: string): Promise<string[]> => (await lookup(host, { all: true })).map((a) => a.address);
+
+/** An IPv4 address as IPv6-mapped sockets report it (`::ffff:10.0.0.1`) compares as itself. */
+function plainAddress(address: string | undefined): string {
+  return (address ?? '').replace(/^::ffff:/, '');
+}
+
 export class StatusServer {
   private server: Server | undefined;
+  private proxyAddresses: Promise<Set<string>> | undefined;
+  private resolvedAt = 0;
 
-  constructor(private readonly status: () => AmStatus) {}
+  constructor(
+    private readonly status: () => AmStatus,
+    private readonly options: StatusServerOptions = { proxies: [] },
+  ) {}
 
   /** Listens on an ephemeral port on all interfaces; returns the port. */
   async start(): Promise<number> {
     const server = createServer((req, res) => {
-      const body = JSON.stringify(this.status(), null, 2);
-      res.writeHead(req.method === 'GET' || req.method === 'HEAD' ? 200 : 405, {
-        'content-type': 'application/json; charset=utf-8',
-        'cache-control': 'no-store',
+      this.answer(req, res).catch(() => {
+        // Only a failed write to a connection that is gone can land here: nobody is left to answer.
+        res.destroy();
       });
-      res.end(req.method === 'HEAD' ? undefined : body);
     });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -35,5 +68,49 @@ export class StatusServer {
     const s = this.server;
     this.server = undefined;
     if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+
+  private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const redirect = await this.redirectFor(req);
+    if (redirect) {
+      res.writeHead(302, { location: redirect, 'cache-control': 'no-store' });
+      res.end();
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' });
+      res.end();
+      return;
+    }
+    const body = JSON.stringify(this.status(), null, 2);
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  /** Where a caller that is not the proxy is sent, or undefined to answer it. */
+  private async redirectFor(req: IncomingMessage): Promise<string | undefined> {
+    const { proxies, proxyBase } = this.options;
+    if (proxies.length === 0 || !proxyBase) return undefined;
+    const from = plainAddress(req.socket.remoteAddress);
+    if ((await this.proxyAddressSet()).has(from)) return undefined;
+    // As AmIpFilter: the same path behind the first proxy, with /redirect after /proxy so that the proxy
+    // knows the AM sent the user (and does not bounce them back here).
+    const base = proxyBase.replace(/^\/proxy\//, '/proxy/redirect/');
+    return `${proxies[0]!.replace(/\/+$/, '')}${base}${req.url ?? '/'}`;
+  }
+
+  private proxyAddressSet(): Promise<Set<string>> {
+    const now = (this.options.now ?? Date.now)();
+    if (!this.proxyAddresses || now - this.resolvedAt > PROXY_ADDRESSES_TTL_MS) {
+      this.resolvedAt = now;
+      const resolve = this.options.resolve ?? defaultResolve;
+      this.proxyAddresses = Promise.all(
+        this.options.proxies.map((url) =>
+          // A proxy host that does not resolve matches no caller: its requests are redirected, never served.
+          resolve(new URL(url).hostname.replace(/^\[|\]$/g, '')).catch(() => [] as string[]),
+        ),
+      ).then((lists) => new Set(lists.flat().map(plainAddress)));
+    }
+    return this.proxyAddresses;
   }
 }

@@ -171,6 +171,7 @@ export async function submitApp(
         nameNodes: config.hdfs.nameNodeHttpUrls,
         defaultFs: config.hdfs.defaultFs,
         rpcProtection: config.rpcProtection,
+        webProxies: webProxiesOf(config.yarn),
       },
       ...(workload.shell ? { shell: workload.shell } : {}),
       ...(workload.driver ? { driver: workload.driver } : {}),
@@ -227,4 +228,11 @@ function checkSizes(sizes: readonly SizeRequest[], max: Resource, appId: string)
       );
     }
   }
+}
+
+/** Who may call the AM's tracking URL: the stand-alone web proxy if there is one, else every RM (HA). */
+function webProxiesOf(yarn: { rmWebUrls: string[]; webProxyAddress: string | undefined }): string[] {
+  if (!yarn.webProxyAddress) return yarn.rmWebUrls;
+  const scheme = new URL(yarn.rmWebUrls[0] ?? 'http://x').protocol;
+  return [`${scheme}//${yarn.webProxyAddress}`];
 }

@@ -27,6 +27,11 @@ export interface ClusterSpec {
   defaultFs: string;
   /** hadoop.rpc.protection as configured on the client: authentication, integrity and/or privacy. */
   rpcProtection: string[];
+  /**
+   * Base URLs (`http://host:port`) of the web proxies that may call the AM's tracking URL: the RMs' web
+   * addresses, or yarn.web-proxy.address. Absent in specs from older clients (then anyone is answered).
+   */
+  webProxies?: string[];
 }
 
 /** The distributed-shell workload: run one command in N containers, each once. */
@@ -112,6 +117,7 @@ export function parseAppSpec(text: string): AppSpec {
   strings('cluster.schedulerAddresses', c.schedulerAddresses);
   strings('cluster.nameNodes', c.nameNodes);
   strings('cluster.rpcProtection', c.rpcProtection);
+  if (c.webProxies !== undefined) strings('cluster.webProxies', c.webProxies);
   if (typeof c.defaultFs !== 'string') invalidSpec('cluster.defaultFs', 'must be a string');
   if (s.shell !== undefined) {
     const sh = s.shell;

@@ -1,5 +1,24 @@
 import { expect } from 'chai';
-import { openHarness, runJob, submitJob, type JobHarness } from './job-harness.js';
+import { request } from 'node:http';
+import { amContainer, containerLog, openHarness, runJob, submitJob, type JobHarness } from './job-harness.js';
+
+/** GET `url` from a given local address (any 127.x.y.z is this machine); no redirect is followed. */
+function getFrom(url: string, localAddress: string): Promise<{ status: number; location?: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { localAddress }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        body += c;
+      });
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, ...(res.headers.location ? { location: res.headers.location } : {}), body }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 /**
  * What users watch: the job's progress (stages, tasks done and running, records) served by the AM
@@ -47,6 +66,20 @@ export default async function main(ctx) {
     expect(stage.description).to.equal('count of range(60) → map');
     expect(stage.tasks).to.equal(60);
     expect(stage.running).to.be.greaterThan(0);
+
+    // As Hadoop's AmIpFilter: a caller that is not the proxy is sent to the proxy, and that path works.
+    const am = await amContainer(h, appId);
+    const amLog = await containerLog(am.nodeHttp, am.containerId, 'stderr', h.user);
+    const direct = /tracking URL (http:\/\/\S+\/)/.exec(amLog)?.[1];
+    expect(direct, amLog).to.be.a('string');
+    const stranger = await getFrom(direct!, '127.0.0.2');
+    expect(stranger.status).to.equal(302);
+    expect(stranger.body).to.equal('');
+    expect(stranger.location).to.equal(`${h.config.yarn.rmWebUrls[0]}/proxy/redirect/${appId}/`);
+    const followed = await getFrom(stranger.location!, '127.0.0.2');
+    expect(followed.status, followed.body.slice(0, 300)).to.equal(200);
+    expect(JSON.parse(followed.body).appId).to.equal(appId);
+
     const report = await h.rm.waitForState(appId, ['FINISHED', 'FAILED', 'KILLED'], { timeoutMs: 120_000 });
     expect(report.finalStatus).to.equal('SUCCEEDED');
   });
