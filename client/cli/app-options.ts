@@ -6,7 +6,7 @@ import { Option, type Command } from 'commander';
 import { ConfigError } from '../../protocols/errors/index.js';
 import type { ShippedFile } from '../resources.js';
 import type { CommonAppOptions } from '../submission.js';
-import { collectKeyValues, collectRepeated, parseCount, parseDuration, parseInteger, parseShipSpec, splitList } from './args.js';
+import { collectEnvironment, collectRepeated, parseCount, parseDuration, parseInteger, parseShipSpec, splitList } from './args.js';
 import type { CliContext } from './context.js';
 
 /** Raw values of the shared options as commander hands them over. */
@@ -31,7 +31,11 @@ export function addAppOptions(cmd: Command): Command {
   return cmd
     .option('--name <name>', 'application name shown by YARN')
     .option('--queue <queue>', 'YARN queue (default: the cluster placement rules, usually "default")')
-    .option('--env <NAME=value>', 'environment variable for the program (repeatable)', collectRepeated)
+    .option(
+      '--env <NAME[=value]>',
+      'environment variable for the program (repeatable); NAME alone passes on its value here, keeping secrets off the command line',
+      collectRepeated,
+    )
     .option(
       '--file <path[#alias]>',
       "ship a file into every container's working directory (repeatable; hdfs:/// paths are used in place)",
@@ -79,7 +83,7 @@ export function parseAppOptions(raw: RawAppOptions, ctx: CliContext): ParsedAppO
       ...(raw.node !== undefined ? { nodeBinary: raw.node } : {}),
       ...(raw.shipNode ? { shipNode: ctx.process.execPath } : {}),
     },
-    environment: collectKeyValues('--env', raw.env ?? []),
+    environment: collectEnvironment('--env', raw.env ?? [], ctx.process.env),
     ...(raw.timeout !== undefined ? { timeoutMs: parseDuration('--timeout', raw.timeout) } : {}),
     detach: raw.detach === true,
   };

@@ -5,8 +5,9 @@
 import { basename } from 'node:path';
 import { ConfigError } from '../../protocols/errors/index.js';
 
-const SIZE = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i;
+const SIZE = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?$/i;
 const UNIT_MB: Record<string, number> = { k: 1 / 1024, '': 1, m: 1, g: 1024, t: 1024 * 1024 };
+const SIZE_FORMS = 'use e.g. 512m, 2g or 1.5g (a number alone is MB)';
 
 /**
  * A memory size in whole megabytes (MiB, as YARN counts): "512m", "2g", "1.5g", "2048" (MB when no
@@ -14,9 +15,13 @@ const UNIT_MB: Record<string, number> = { k: 1 / 1024, '': 1, m: 1, g: 1024, t: 
  */
 export function parseSize(option: string, text: string): number {
   const m = SIZE.exec(text.trim());
-  if (!m) throw new ConfigError(`${option}: "${text}" is not a size; use e.g. 512m or 2g`);
-  const mb = Math.ceil(Number(m[1]) * UNIT_MB[m[2]!.toLowerCase()]! - 1e-9);
-  if (!(mb >= 1)) throw new ConfigError(`${option}: "${text}" is less than 1 MB`);
+  if (!m) throw new ConfigError(`${option}: "${text}" is not a size; ${SIZE_FORMS}`);
+  const unit = m[2]!.toLowerCase();
+  // "b" alone means bytes ("512b"); with a unit it is only part of the unit's name ("512mb", "4GiB").
+  const factor = unit === '' && m[3] !== undefined ? 1 / (1024 * 1024) : UNIT_MB[unit]!;
+  const exact = Number(m[1]) * factor;
+  if (exact < 1) throw new ConfigError(`${option}: "${text}" is less than 1 MB; ${SIZE_FORMS}`);
+  const mb = Math.ceil(exact - 1e-9);
   if (!Number.isSafeInteger(mb)) throw new ConfigError(`${option}: "${text}" is too large`);
   return mb;
 }
@@ -82,6 +87,34 @@ export function collectKeyValues(option: string, texts: readonly string[]): Reco
   for (const t of texts) {
     const [k, v] = parseKeyValue(option, t);
     out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Repeated `--env` options: NAME=value, or NAME alone to pass on the value NAME has in `env` (this
+ * process's environment), so that a secret never has to be on a command line. A later one wins.
+ */
+export function collectEnvironment(
+  option: string,
+  texts: readonly string[],
+  env: Record<string, string | undefined>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of texts) {
+    if (t.includes('=')) {
+      const [k, v] = parseKeyValue(option, t);
+      out[k] = v;
+      continue;
+    }
+    if (!ENV_NAME.test(t)) {
+      throw new ConfigError(
+        `${option}: "${t}" is neither NAME=value nor a variable name (letters, digits and _, not starting with a digit)`,
+      );
+    }
+    const value = env[t];
+    if (value === undefined) throw new ConfigError(`${option} ${t}: ${t} is not set here; export it first, or pass ${t}=value`);
+    out[t] = value;
   }
   return out;
 }

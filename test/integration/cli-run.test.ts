@@ -137,17 +137,21 @@ describe('[rpc] spindle run', function () {
       `${join(dir, 'pkg.tgz')}#deps`,
       '--env',
       'GREETING=hello there',
+      // NAME alone: the value comes from the client's environment, never from the command line.
+      '--env',
+      'SPINDLE_IT_SECRET',
       '--',
-      'cat input.txt deps/pkg/inner.txt; echo "$GREETING"; echo "$NODE_OPTIONS"',
+      'cat input.txt deps/pkg/inner.txt; echo "$GREETING"; echo "$SPINDLE_IT_SECRET"; echo "$NODE_OPTIONS"',
     ];
-    const first = await run(args);
+    const secret = `not on any command line ${unique}`;
+    const first = await run(args, { env: { SPINDLE_IT_SECRET: secret } });
     expect(first.code, first.stderr).to.equal(0);
     const out = first.stdout.replace(/^\[container_\S+\] /gm, '');
-    expect(out).to.equal(`data ${unique}\ninside the archive\nhello there\n--max-old-space-size=160\n`);
+    expect(out).to.equal(`data ${unique}\ninside the archive\nhello there\n${secret}\n--max-old-space-size=160\n`);
     expect(first.stderr).to.match(/uploaded \S+data\.txt as \/user\/\S+\/\.spindle\/cache\/[0-9a-f]{64}\n/);
     expect(first.stderr).to.match(/uploaded \S+pkg\.tgz as \/user\/\S+\/\.spindle\/cache\/[0-9a-f]{64}\.tgz\n/);
     // The second time nothing is uploaded: the AM bundle, the script and both files come from the cache.
-    const second = await run(args);
+    const second = await run(args, { env: { SPINDLE_IT_SECRET: secret } });
     expect(second.code, second.stderr).to.equal(0);
     expect(second.stderr).to.not.match(/uploaded /);
     expect(second.stderr).to.match(/cache: 4 file\(s\) already on HDFS, 0 uploaded/);

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ConfigError } from '../../protocols/errors/index.js';
 import {
+  collectEnvironment,
   collectKeyValues,
   parseAppId,
   parseContainerId,
@@ -32,13 +33,21 @@ describe('cli argument parsing', () => {
 
     for (const bad of ['', 'm', '5x', '-1g', '2 gigs', '1e3m', 'g2']) {
       it(`rejects ${JSON.stringify(bad)} naming the option`, () => {
-        expect(() => parseSize('--memory', bad)).to.throw(ConfigError, /^--memory: .* is not a size; use e\.g\. 512m or 2g$/);
+        expect(() => parseSize('--memory', bad)).to.throw(
+          ConfigError,
+          /^--memory: .* is not a size; use e\.g\. 512m, 2g or 1\.5g \(a number alone is MB\)$/,
+        );
       });
     }
     it('rejects sizes below 1 MB', () => {
-      expect(() => parseSize('--executor-memory', '0')).to.throw(ConfigError, '--executor-memory: "0" is less than 1 MB');
-      expect(() => parseSize('--memory', '0.5k')).to.not.throw(); // rounds up to 1 MB
-      expect(parseSize('--memory', '0.5k')).to.equal(1);
+      expect(() => parseSize('--executor-memory', '0')).to.throw(
+        ConfigError,
+        '--executor-memory: "0" is less than 1 MB; use e.g. 512m, 2g or 1.5g (a number alone is MB)',
+      );
+      // Kilobytes and bytes are not rounded up into a megabyte: "1k" is a slip, not a container size.
+      for (const small of ['0.5k', '1k', '0.4k', '1b', '512b', '1000kb', '0.5m']) {
+        expect(() => parseSize('--memory', small), small).to.throw(ConfigError, /is less than 1 MB/);
+      }
     });
   });
 
@@ -85,6 +94,15 @@ describe('cli argument parsing', () => {
     });
     it('collects repeated options, the later value winning', () => {
       expect(collectKeyValues('--env', ['A=1', 'B=2', 'A=3'])).to.deep.equal({ A: '3', B: '2' });
+    });
+    it('--env NAME takes the value from this environment, so secrets stay off the command line', () => {
+      const env = { TOKEN: 's3cret=x', EMPTY: '' };
+      expect(collectEnvironment('--env', ['TOKEN', 'EMPTY', 'B=2'], env)).to.deep.equal({ TOKEN: 's3cret=x', EMPTY: '', B: '2' });
+      expect(() => collectEnvironment('--env', ['MISSING'], env)).to.throw(
+        ConfigError,
+        '--env MISSING: MISSING is not set here; export it first, or pass MISSING=value',
+      );
+      expect(() => collectEnvironment('--env', ['1A'], env)).to.throw(ConfigError, /"1A" is neither NAME=value nor a variable name/);
     });
   });
 
