@@ -10,6 +10,7 @@ import { JobDefinitionError } from './errors.js';
  *       part-00003.txt                                committed: moved here by the driver, once
  *       _SUCCESS                                      written when every partition is committed
  *   <parent>/<name>/                                  the staging directory renamed, in one step
+ *   <parent>/.<name>.spindle-<appId>-<job>.replaced/   overwrite: the old output, until the new is in place
  *
  * The driver is the only committer: the scheduler reports the first successful attempt of each
  * partition exactly once, and only that attempt's file is moved into place, so retried, cancelled
@@ -46,6 +47,10 @@ export function partFileName(partition: number, extension: string): string {
 export class OutputCommitter {
   private readonly committed = new Set<number>();
   private finished = false;
+  private committing: Promise<void> | undefined;
+  /** Set while the old output (overwrite) sits at the aside path. */
+  private aside: string | undefined;
+  private published = false;
 
   private constructor(
     private readonly fs: CommitFs,
@@ -88,17 +93,30 @@ export class OutputCommitter {
     await this.fs.rename(attemptFile, `${this.staging}/${partFileName(partition, extension)}`);
   }
 
-  /** Every partition is committed: mark success and publish the directory. */
-  async commitJob(): Promise<void> {
+  /**
+   * Every partition is committed: mark success and publish the directory. With overwrite the old
+   * output is first moved aside (hidden, beside the staging directory) and deleted only once the new
+   * one is in place, so that a failure or a kill at any step leaves the old output or the new one
+   * whole under the output path, or both hidden where `abortJob` puts the old one back.
+   */
+  commitJob(): Promise<void> {
+    this.committing ??= this.publish();
+    return this.committing;
+  }
+
+  private async publish(): Promise<void> {
     this.finished = true;
     await this.fs.delete(`${this.staging}/${TEMPORARY_DIR}`, { recursive: true });
     await this.fs.create(`${this.staging}/${SUCCESS_MARKER}`, '', { overwrite: true });
-    if (this.options.overwrite) await this.fs.delete(this.output, { recursive: true });
+    if (this.options.overwrite && (await this.fs.exists(this.output))) {
+      await this.fs.rename(this.output, this.asidePath);
+      this.aside = this.asidePath;
+    }
     try {
       await this.fs.rename(this.staging, this.output);
     } catch (err) {
-      if (err instanceof AlreadyExistsError || (await this.fs.exists(this.output))) {
-        await this.abortJob();
+      if (!this.aside && (err instanceof AlreadyExistsError || (await this.fs.exists(this.output)))) {
+        await this.discardStaging();
         throw new JobDefinitionError(`${this.options.action} ${this.output}: the output directory appeared while the job ran`, {
           path: this.output,
           cause: err,
@@ -106,11 +124,43 @@ export class OutputCommitter {
       }
       throw err;
     }
+    this.published = true;
+    if (this.aside) {
+      const old = this.aside;
+      this.aside = undefined;
+      // The new output is in place; an old one that cannot be deleted now is hidden and harmless.
+      await this.fs.delete(old, { recursive: true }).catch(() => false);
+    }
   }
 
-  /** Removes everything the job wrote. Never throws (the job's own error matters more). */
+  /** Where overwrite keeps the old output while the new one is moved into place. */
+  private get asidePath(): string {
+    return `${this.staging}.replaced`;
+  }
+
+  /**
+   * Undoes the job's output. Never throws (the job's own error matters more). A commit in progress
+   * is let finish first: if it published, the new output stays (it is complete); if it had moved
+   * the old output aside, the old one is put back before the staging directory goes, and if that
+   * fails both stay, hidden, rather than either being lost.
+   */
   async abortJob(): Promise<void> {
     this.finished = true;
+    await this.committing?.catch(() => undefined);
+    if (this.published) return;
+    if (this.aside) {
+      try {
+        await this.fs.rename(this.aside, this.output);
+        this.aside = undefined;
+      } catch {
+        // The old output is still whole at the aside path, and the new one in the staging directory.
+        return;
+      }
+    }
+    await this.discardStaging();
+  }
+
+  private async discardStaging(): Promise<void> {
     try {
       await this.fs.delete(this.staging, { recursive: true });
     } catch {
