@@ -1,7 +1,13 @@
 import type { JobSpec } from '../protocols/job-spec/index.js';
 import { createCredentials, parseCredentials, serializeCredentials } from '../protocols/credentials/index.js';
 import { APP_SECRET_ALIAS } from '../protocols/driver-executor/index.js';
-import { EXIT_STATUS_UNKNOWN, type ContainerGrant, type LaunchContext, type RegisterResult } from '../protocols/yarn/index.js';
+import {
+  containerCommandWord,
+  EXIT_STATUS_UNKNOWN,
+  type ContainerGrant,
+  type LaunchContext,
+  type RegisterResult,
+} from '../protocols/yarn/index.js';
 import { Allocator, checkContainerSize, type ContainerEvent } from './allocator.js';
 import type { TickResult } from './heartbeat.js';
 import type { Launches } from './launches.js';
@@ -108,7 +114,7 @@ export class ExecutorPool {
       localResources: job.localResources,
       environment: { ...job.environment, SPINDLE_EXECUTOR_ID: executorId },
       commands: [
-        `${node} ${heapFlags(job.executorHeapMb)} --enable-source-maps ${job.executorBundle}` +
+        `${containerCommandWord(node)} ${heapFlags(job.executorHeapMb)} --enable-source-maps ${job.executorBundle}` +
           ` --driver ${driverHost}:${this.driverPort} --executor-id ${executorId} --cores ${job.executorVcores} --job ${jobBundle}` +
           ' 1><LOG_DIR>/stdout 2><LOG_DIR>/stderr',
       ],

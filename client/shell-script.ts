@@ -4,11 +4,10 @@
  * command as a file (as DistributedShell does) keeps the user's words exactly as given.
  */
 
+import { bashWord } from '../protocols/yarn/index.js';
+
 /** Quotes one word for bash so that it stays one word, unchanged. */
-export function shellQuote(word: string): string {
-  if (word !== '' && /^[A-Za-z0-9_\-+=.,/:@%^]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
+export const shellQuote = bashWord;
 
 /**
  * A bash script that runs `argv` (program and arguments) with `exec`. A single element is treated as

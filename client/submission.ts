@@ -6,7 +6,7 @@ import { ConfigError } from '../protocols/errors/index.js';
 import type { ClientConfig } from '../protocols/hadoop-conf/index.js';
 import type { AppSubmission, Resource, RmRestClient } from '../protocols/rm-rest/index.js';
 import type { WebHdfsClient } from '../protocols/webhdfs/index.js';
-import type { LocalResource } from '../protocols/yarn/index.js';
+import { containerCommandWord, type LocalResource } from '../protocols/yarn/index.js';
 import { cacheDirFor, HdfsCache } from './cache.js';
 import { checkShippedFiles, shipFiles, type ShippedFile } from './resources.js';
 import { StagingDir, stagingDirFor } from './staging.js';
@@ -198,7 +198,7 @@ export async function submitApp(
         localResources: amFiles,
         environment: {},
         commands: [
-          `${nodeCommand} --max-old-space-size=${workload.amHeapMb} --enable-source-maps ${AM_BUNDLE_FILE} 1><LOG_DIR>/stdout 2><LOG_DIR>/stderr`,
+          `${containerCommandWord(nodeCommand)} --max-old-space-size=${workload.amHeapMb} --enable-source-maps ${AM_BUNDLE_FILE} 1><LOG_DIR>/stdout 2><LOG_DIR>/stderr`,
         ],
       },
     };

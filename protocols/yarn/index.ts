@@ -42,3 +42,4 @@ export {
   isInvalidToken,
   isNotRegistered,
 } from './rm-exceptions.js';
+export { bashWord, containerCommandWord } from './container-command.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppJanitor, clusterClients, spindle, uniqueTag } from './cli-helpers.js';
@@ -77,6 +77,16 @@ describe('[rpc] spindle submit', function () {
     expect(r.stderr).not.to.match(/\n\s+at /);
     expect(r.appIds).to.deep.equal([]);
     expect(await ours()).to.deep.equal(before);
+  });
+
+  it('runs the AM, driver and executors with a --node path holding spaces, quotes and $', async () => {
+    const weird = join(dir, `node's "dir" $HOME`);
+    mkdirSync(weird, { recursive: true });
+    symlinkSync(process.execPath, join(weird, 'node'));
+    writeFileSync(join(dir, 'count.mjs'), 'export default async function main(ctx) {\n  return ctx.range(10, 2).count();\n}\n');
+    const r = await submit(['--node', join(weird, 'node'), '--executors', '1', join(dir, 'count.mjs')], { cwd: dir });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout.trim()).to.equal('10');
   });
 
   it('rejects a missing job file before contacting the cluster', async () => {
