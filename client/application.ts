@@ -51,6 +51,6 @@ export async function killApp(deps: AppDeps, appId: string, timeoutMs?: number):
 }
 
 /** Best effort: the AM removes it too, and a failure here must not hide the application's outcome. */
-async function removeStaging(deps: AppDeps, appId: string): Promise<void> {
+export async function removeStaging(deps: AppDeps, appId: string): Promise<void> {
   await deps.hdfs.delete(stagingDirFor(deps.user, appId), { recursive: true }).catch(() => false);
 }

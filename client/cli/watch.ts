@@ -3,7 +3,7 @@
  * containers' output as it is written, Ctrl-C (kill unless --detach), --timeout, and at the end the
  * outcome, every failed container explained, and the startup timeline. Returns the exit code.
  */
-import { killApp } from '../application.js';
+import { killApp, removeStaging } from '../application.js';
 import type { AmStatus } from '../am-status.js';
 import type { SubmittedApp } from '../submission.js';
 import { containerIdsIn } from '../containers.js';
@@ -169,6 +169,9 @@ export async function watchApplication(ctx: CliContext, o: WatchOptions): Promis
   }
 
   const report = result.report;
+  // The AM removes the staging directory, unless it never ran or was killed first: the application has
+  // ended, so nothing needs it any more.
+  await removeStaging({ rm: ctx.rm, hdfs: ctx.hdfs, user: ctx.config.user }, o.appId);
   const ok = report.finalStatus === 'SUCCEEDED';
   // Even a successful run shows the failures --max-failures tolerated: none of them stays silent.
   const failures = await explainFailures(ctx, report, result.ends, o, ok);

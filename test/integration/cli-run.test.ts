@@ -77,6 +77,14 @@ describe('[rpc] spindle run', function () {
     );
   });
 
+  it('removes the staging directory of an application whose AM never started', async () => {
+    const r = await run(['--node', '/nonexistent/spindle-it/node', '--max-attempts', '1', '--', 'true']);
+    expect(r.code, r.stderr).to.equal(1);
+    expect(r.appIds).to.have.length(1);
+    expect(r.stderr).to.match(/FAILED/);
+    expect(await hdfs.exists(`/user/${config.user}/.spindle/${r.appIds[0]}`), 'staging directory left behind').to.equal(false);
+  });
+
   it('--max-failures tolerates and replaces a failed container, exit 0, and still shows the failure', async () => {
     const r = await run([
       '-n',
