@@ -1,5 +1,6 @@
 import avro from 'avsc';
 import { ProtocolError, errorMessage } from '../errors/index.js';
+import { checkAvroBounds } from './avro-bounds.js';
 import type { Message, MessageType } from './messages.js';
 import { MESSAGE_SCHEMAS, MESSAGE_TAGS, PROTOCOL_VERSION, SHARED_SCHEMAS } from './schemas.js';
 
@@ -89,6 +90,8 @@ export function decodeFrameBody(body: Buffer, allowed?: ReadonlySet<MessageType>
   }
   const entry = TYPES.get(body[0]!)!;
   let value: Record<string, unknown>;
+  // avsc allocates arrays of whatever count the bytes claim: check every count and length first.
+  checkAvroBounds(entry.avro, body.subarray(1), `driver-executor: malformed ${entry.type} message`);
   try {
     value = entry.avro.fromBuffer(body.subarray(1)) as Record<string, unknown>;
   } catch (err) {
