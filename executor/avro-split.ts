@@ -28,6 +28,52 @@ const HEADER_TYPE = avro.Type.forSchema({
   ],
 } as avro.Schema);
 
+/** Metadata entries a header may have (writers put two or three there). */
+export const MAX_HEADER_ENTRIES = 1024;
+/** Largest metadata key or value (a schema can be large, but not this large). */
+export const MAX_HEADER_VALUE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Where the header in `bytes` ends, undefined if it needs more bytes, checked before avsc reads it:
+ * avsc reads a map block by block without looking at how many bytes are left, so a corrupt entry
+ * count would make it loop for seconds over bytes that are not there.
+ */
+function headerEnd(bytes: Buffer, what: string): number | undefined {
+  let pos = MAGIC.length;
+  const long = (): number | undefined => {
+    let n = 0;
+    let shift = 1;
+    for (let i = 0; i < 10; i++) {
+      if (pos >= bytes.length) return undefined;
+      const b = bytes[pos++]!;
+      n += (b & 0x7f) * shift;
+      if ((b & 0x80) === 0) return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+      shift *= 128;
+    }
+    throw new ProtocolError(`${what}: the Avro header holds a number longer than 10 bytes`);
+  };
+  const skipBytes = (): boolean => {
+    const n = long();
+    if (n === undefined) return false;
+    if (n < 0 || n > MAX_HEADER_VALUE_BYTES) throw new ProtocolError(`${what}: the Avro header holds an entry of ${n} bytes`);
+    pos += n;
+    return pos <= bytes.length;
+  };
+  for (;;) {
+    let count = long();
+    if (count === undefined) return undefined;
+    if (count === 0) break;
+    if (count < 0) {
+      count = -count;
+      if (long() === undefined) return undefined;
+    }
+    if (count > MAX_HEADER_ENTRIES) throw new ProtocolError(`${what}: the Avro header claims ${count} metadata entries`);
+    for (let i = 0; i < count; i++) if (!skipBytes() || !skipBytes()) return undefined;
+  }
+  pos += SYNC_SIZE;
+  return pos <= bytes.length ? pos : undefined;
+}
+
 export interface AvroHeader {
   /** The writer's schema (parsed JSON). */
   schema: unknown;
@@ -42,6 +88,7 @@ export function parseAvroHeader(bytes: Buffer, what: string): AvroHeader | undef
   if (bytes.length >= MAGIC.length && !MAGIC.equals(bytes.subarray(0, MAGIC.length))) {
     throw new ProtocolError(`${what}: not an Avro object container file (it starts with ${bytes.subarray(0, 4).toString('hex')})`);
   }
+  if (bytes.length < MAGIC.length || headerEnd(bytes, what) === undefined) return undefined;
   const { value, offset } = HEADER_TYPE.decode(bytes, 0);
   if (offset < 0 || value === undefined) return undefined;
   const meta = value.meta as Record<string, Buffer>;

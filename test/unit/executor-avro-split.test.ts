@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import avro from 'avsc';
 import { AvroSplitScanner, blockDecompressor, decodeBlock, parseAvroHeader } from '../../executor/index.js';
+import { ProtocolError } from '../../protocols/errors/index.js';
 
 const SCHEMA = {
   type: 'record',
@@ -85,5 +86,31 @@ describe('Avro container splits at sync markers', function () {
     const file = await containerFile(records, 'null', 100);
     expect(() => readSplit(file.subarray(0, file.length - 5), 0, file.length, 1 << 20)).to.throw(/truncated|no sync marker/);
     expect(() => parseAvroHeader(Buffer.from('PK\x03\x04 not avro'), 'x.avro')).to.throw(/not an Avro object container file/);
+  });
+});
+
+describe('Avro header from a corrupt file', () => {
+  // Inputs the fuzzer found to make avsc loop for seconds: entry counts no header can hold.
+  for (const hex of ['4f626a01d4a896619a76', '4f626a01ddeadc16726176726f2e']) {
+    it(`refuses ${hex} at once`, () => {
+      const started = performance.now();
+      expect(() => parseAvroHeader(Buffer.from(hex, 'hex'), 'bad.avro')).to.throw(ProtocolError, /bad\.avro: the Avro header/);
+      expect(performance.now() - started).to.be.lessThan(100);
+    });
+  }
+
+  it('waits for more bytes when a header is merely cut short', () => {
+    const schema = Buffer.from('{"type":"int"}');
+    const header = Buffer.concat([
+      Buffer.from('4f626a0102', 'hex'),
+      Buffer.from([22]),
+      Buffer.from('avro.schema'),
+      Buffer.from([schema.length * 2]),
+      schema,
+      Buffer.from([0]),
+      Buffer.alloc(16, 1),
+    ]);
+    expect(parseAvroHeader(header, 'ok.avro')?.length).to.equal(header.length);
+    for (const cut of [5, 10, header.length - 1]) expect(parseAvroHeader(header.subarray(0, cut), 'ok.avro')).to.equal(undefined);
   });
 });
