@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { ConfigError } from '../protocols/errors/index.js';
 import type { WebHdfsClient } from '../protocols/webhdfs/index.js';
-import type { LocalResource } from '../protocols/yarn/index.js';
+import { encodeUrlPath, type LocalResource } from '../protocols/yarn/index.js';
 import { archiveExtension, ARCHIVE_EXTENSIONS, type HdfsCache } from './cache.js';
 
 /**
@@ -27,6 +27,18 @@ export const RESERVED_NAMES = new Set(['spindle-am.mjs', 'spindle-app.json', 'sp
 
 function isRemote(source: string): boolean {
   return /^hdfs:/i.test(source);
+}
+
+/**
+ * An `hdfs:` source as the user wrote it: `hdfs://namenode:8020/path`, `hdfs:///path` or `hdfs:/path`.
+ * What follows the NameNode is a path, taken literally: `?`, `#` (given an alias), `%`, spaces and
+ * non-ASCII are parts of file names, not URL syntax, as they are everywhere else in `spindle`.
+ */
+export function hdfsSourceParts(source: string): { authority?: string; path: string } {
+  const m = /^hdfs:(?:\/\/([^/]*))?(\/.*)?$/i.exec(source);
+  const path = m?.[2];
+  if (!m || !path) throw new ConfigError(`"${source}" is not an HDFS path; use hdfs:///path or hdfs://namenode:8020/path`);
+  return m[1] ? { authority: m[1], path } : { path };
 }
 
 /**
@@ -77,13 +89,12 @@ export async function shipFiles(deps: ShipDeps, files: readonly ShippedFile[]): 
 
 /** A file already on HDFS: its real size and mtime, visibility limited to this application. */
 async function remoteResource(deps: ShipDeps, f: ShippedFile): Promise<LocalResource> {
-  const url = new URL(f.source);
-  const path = decodeURIComponent(url.pathname);
+  const { authority, path } = hdfsSourceParts(f.source);
   const status = await deps.hdfs.getFileStatus(path);
   if (status.type === 'directory' && f.type === 'archive') throw new ConfigError(`${f.option}: ${f.source} is a directory, not an archive`);
-  const base = url.host ? `hdfs://${url.host}` : deps.defaultFs.replace(/\/+$/, '');
+  const base = authority ? `hdfs://${authority}` : deps.defaultFs.replace(/\/+$/, '');
   return {
-    url: `${base}${encodeURI(path)}`,
+    url: `${base}${encodeUrlPath(path)}`,
     size: status.length,
     timestamp: status.modificationTime,
     type: f.type,

@@ -3,7 +3,8 @@
  * each throws a ConfigError that names the option and shows an accepted form.
  */
 import { basename } from 'node:path';
-import { ConfigError } from '../../protocols/errors/index.js';
+import { ConfigError, errorMessage } from '../../protocols/errors/index.js';
+import { hdfsSourceParts } from '../resources.js';
 
 const SIZE = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?$/i;
 const UNIT_MB: Record<string, number> = { k: 1 / 1024, '': 1, m: 1, g: 1024, t: 1024 * 1024 };
@@ -140,7 +141,14 @@ export function parseShipSpec(option: string, text: string): ShipSpec {
   const source = hash >= 0 ? text.slice(0, hash) : text;
   if (source.trim() === '') throw new ConfigError(`${option}: "${text}" names no file`);
   const remote = /^hdfs:/i.test(source);
-  const path = remote ? new URL(source).pathname : source;
+  let path = source;
+  if (remote) {
+    try {
+      path = hdfsSourceParts(source).path;
+    } catch (err) {
+      throw new ConfigError(`${option}: ${errorMessage(err)}`);
+    }
+  }
   const alias = hash >= 0 ? text.slice(hash + 1) : basename(path.replace(/\/+$/, ''));
   if (!ALIAS.test(alias) || alias === '.' || alias === '..') {
     throw new ConfigError(`${option}: alias "${alias}" must be a plain file name (no "/")`);

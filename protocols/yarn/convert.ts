@@ -310,9 +310,14 @@ export function urlToProto(text: string, what: string): P.PUrl {
   return p;
 }
 
+/** A path as the path of a URI: percent-encoded, `?` and `#` included, so that it decodes back to itself. */
+export function encodeUrlPath(path: string): string {
+  return encodeURI(path).replace(/[?#]/g, (c) => (c === '?' ? '%3F' : '%23'));
+}
+
 /** URLProto back to a percent-encoded URI string (inverse of urlToProto). */
 export function urlFromProto(p: P.PUrl): string {
-  const path = encodeURI(p.file ?? '').replace(/[?#]/g, (c) => (c === '?' ? '%3F' : '%23'));
+  const path = encodeUrlPath(p.file ?? '');
   if (!p.scheme) return path;
   const user = p.userInfo ? `${encodeURIComponent(p.userInfo).replace(/%3A/g, ':')}@` : '';
   const port = p.port !== undefined && p.port !== URL_NO_PORT ? `:${p.port}` : '';

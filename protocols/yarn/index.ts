@@ -33,7 +33,7 @@ export {
 } from './ids.js';
 export { classifyExit, type ExitClassification, type ExitKind } from './exit-status.js';
 export { ContainerExitStatus, EXIT_STATUS_UNKNOWN } from '../yarn-model/index.js';
-export { DIAGNOSTICS_DEFAULT, NO_ALLOCATION_REQUEST_ID } from './convert.js';
+export { DIAGNOSTICS_DEFAULT, encodeUrlPath, NO_ALLOCATION_REQUEST_ID } from './convert.js';
 export {
   AM_NOT_REGISTERED_EXCEPTION,
   ATTEMPT_NOT_FOUND_EXCEPTION,

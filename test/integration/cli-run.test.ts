@@ -168,6 +168,20 @@ describe('[rpc] spindle run', function () {
     expect(config.user).to.be.a('string');
   });
 
+  it('ships an HDFS file whose name holds ?, %, # (with an alias), spaces and non-ASCII', async () => {
+    const dir = `/user/${config.user}/${tag}-names`;
+    const name = '50% off? #1 ünï.txt';
+    await hdfs.mkdirs(dir);
+    await hdfs.create(`${dir}/${name}`, `odd name ${tag}\n`, { overwrite: true });
+    try {
+      const r = await run(['--file', `hdfs://${dir}/${name}#odd.txt`, '--', 'cat odd.txt']);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout.replace(/^\[container_\S+\] /gm, '')).to.equal(`odd name ${tag}\n`);
+    } finally {
+      await hdfs.delete(dir, { recursive: true });
+    }
+  });
+
   it("--ship-node runs the containers' node commands with this machine's Node, from the NodeManager's cache", async () => {
     const r = await run(['--ship-node', '--', 'node -e "console.log(process.execPath, process.version)"']);
     expect(r.code, r.stderr).to.equal(0);

@@ -13,6 +13,7 @@ import {
   parseSize,
   splitList,
 } from '../../client/cli/args.js';
+import { hdfsSourceParts } from '../../client/resources.js';
 
 describe('cli argument parsing', () => {
   describe('sizes (whole MB)', () => {
@@ -125,6 +126,16 @@ describe('cli argument parsing', () => {
         alias: 'z',
         remote: true,
       });
+    });
+    it('takes HDFS paths literally: ?, %, spaces and non-ASCII are parts of the name', () => {
+      expect(parseShipSpec('--file', 'hdfs:///d/50% off? ünï.txt')).to.deep.equal({
+        source: 'hdfs:///d/50% off? ünï.txt',
+        alias: '50% off? ünï.txt',
+        remote: true,
+      });
+      expect(hdfsSourceParts('hdfs://nn:8020/d/a?b')).to.deep.equal({ authority: 'nn:8020', path: '/d/a?b' });
+      expect(hdfsSourceParts('hdfs:/d/%20')).to.deep.equal({ path: '/d/%20' });
+      expect(() => parseShipSpec('--file', 'hdfs://nn:8020')).to.throw(ConfigError, /--file: "hdfs:\/\/nn:8020" is not an HDFS path/);
     });
     it('rejects aliases with a slash and empty sources', () => {
       expect(() => parseShipSpec('--file', 'a.txt#dir/b.txt')).to.throw(
