@@ -82,19 +82,10 @@ export function parseKeyValue(option: string, text: string): [string, string] {
   return [key, text.slice(eq + 1)];
 }
 
-/** Collects repeated K=V options into one record; a later value for the same name wins. */
-export function collectKeyValues(option: string, texts: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const t of texts) {
-    const [k, v] = parseKeyValue(option, t);
-    out[k] = v;
-  }
-  return out;
-}
-
 /**
  * Repeated `--env` options: NAME=value, or NAME alone to pass on the value NAME has in `env` (this
- * process's environment), so that a secret never has to be on a command line. A later one wins.
+ * process's environment), so that a secret never has to be on a command line. A later value for the
+ * same name wins.
  */
 export function collectEnvironment(
   option: string,

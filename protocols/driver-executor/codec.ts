@@ -71,7 +71,7 @@ export function encodeMessage(message: Message): Buffer {
 }
 
 /** The message type a frame body's tag byte names, read without decoding anything else. */
-export function frameType(body: Buffer): MessageType {
+function frameType(body: Buffer): MessageType {
   const tag = body[0];
   const entry = tag === undefined ? undefined : TYPES.get(tag);
   if (!entry) throw new ProtocolError(`driver-executor: unknown message tag ${String(tag)}`);

@@ -182,13 +182,19 @@ class HandshakeReader {
    * when the handshake asks for one, so bytes after its last message stay raw for the channel.
    */
   private takeFrame(): Buffer | undefined {
-    if (this.raw.length < 4) return undefined;
-    const length = this.raw.readUInt32BE(0);
-    if (length === 0 || length > HANDSHAKE_MAX_FRAME_BYTES) throw new ProtocolError(`driver-executor handshake: frame of ${length} bytes`);
-    if (this.raw.length < 4 + length) return undefined;
+    const length = this.nextLength();
+    if (length === undefined || this.raw.length < 4 + length) return undefined;
     const body = this.raw.subarray(4, 4 + length);
     this.raw = this.raw.subarray(4 + length);
     return body;
+  }
+
+  /** The body length of the next frame once its header is in; throws for a size no handshake message has. */
+  private nextLength(): number | undefined {
+    if (this.raw.length < 4) return undefined;
+    const length = this.raw.readUInt32BE(0);
+    if (length === 0 || length > HANDSHAKE_MAX_FRAME_BYTES) throw new ProtocolError(`driver-executor handshake: frame of ${length} bytes`);
+    return length;
   }
 
   private receive(chunk: Buffer): void {
@@ -200,31 +206,24 @@ class HandshakeReader {
         this.preambleDone = true;
         this.raw = this.raw.subarray(PREAMBLE_LENGTH);
       }
-      // The size check runs on every arrival, so an oversized frame is refused before it is buffered.
-      const frame = this.takeFrameIfAwaited();
+      const w = this.waiter;
+      if (!w) {
+        // Nobody asked yet: refuse an oversized frame before buffering it, and a peer that does not wait
+        // for its turn (more than a frame or two ahead).
+        this.nextLength();
+        if (this.raw.length > 2 * (4 + HANDSHAKE_MAX_FRAME_BYTES)) {
+          throw new ProtocolError('driver-executor handshake: too much data before its turn');
+        }
+        return;
+      }
+      const frame = this.takeFrame();
       if (frame) {
-        const w = this.waiter!;
         this.waiter = undefined;
         w.resolve(frame);
       }
     } catch (err) {
       this.fail(toError(err));
     }
-  }
-
-  private takeFrameIfAwaited(): Buffer | undefined {
-    if (!this.waiter) {
-      if (this.raw.length >= 4) {
-        const length = this.raw.readUInt32BE(0);
-        if (length === 0 || length > HANDSHAKE_MAX_FRAME_BYTES)
-          throw new ProtocolError(`driver-executor handshake: frame of ${length} bytes`);
-      }
-      // Bytes beyond a frame or two mean a peer that does not wait for its turn.
-      if (this.raw.length > 2 * (4 + HANDSHAKE_MAX_FRAME_BYTES))
-        throw new ProtocolError('driver-executor handshake: too much data before its turn');
-      return undefined;
-    }
-    return this.takeFrame();
   }
 }
 

@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import { ConfigError } from '../../protocols/errors/index.js';
 import {
   collectEnvironment,
-  collectKeyValues,
   parseAppId,
   parseContainerId,
   parseCount,
@@ -94,7 +93,7 @@ describe('cli argument parsing', () => {
       expect(() => parseKeyValue('--env', 'A-B=x')).to.throw(ConfigError, /not a valid variable name/);
     });
     it('collects repeated options, the later value winning', () => {
-      expect(collectKeyValues('--env', ['A=1', 'B=2', 'A=3'])).to.deep.equal({ A: '3', B: '2' });
+      expect(collectEnvironment('--env', ['A=1', 'B=2', 'A=3'], {})).to.deep.equal({ A: '3', B: '2' });
     });
     it('--env NAME takes the value from this environment, so secrets stay off the command line', () => {
       const env = { TOKEN: 's3cret=x', EMPTY: '' };

@@ -9,14 +9,19 @@ import { FakeFs } from './job-fake-fs.js';
  * the new one, whole, and nothing else is left behind except where a second failure forced it.
  */
 
-/** FakeFs whose `failAt`-th mutating call (counting from 1) fails, and optionally the one after. */
+/** FakeFs whose mutating calls listed in `failAt` fail, counted from 1 once `arm()` was called. */
 class FaultyFs implements CommitFs {
   calls = 0;
+  private armed = false;
   constructor(
     readonly inner: FakeFs,
-    private readonly failAt: ReadonlySet<number>,
+    private readonly failAt: ReadonlySet<number> = new Set(),
   ) {}
+  arm(): void {
+    this.armed = true;
+  }
   private step(what: string): void {
+    if (!this.armed) return;
     this.calls++;
     if (this.failAt.has(this.calls)) throw new ConnectionError(`${what}: connection reset (injected at call ${this.calls})`);
   }
@@ -43,18 +48,25 @@ class FaultyFs implements CommitFs {
 
 const options = { overwrite: true, jobTag: 'app_1-0', action: 'saveAsTextFile' };
 
-/** Runs a save over an existing output, the commit's mutating calls failing as `failAt` says. */
-async function overwriteWith(failAt: number[]): Promise<{ fs: FakeFs; committed: boolean; calls: number }> {
-  const fs = new FakeFs();
+/** A save over an existing output, its one partition committed, ready for the job commit. */
+async function saveOverOldOutput(faulty: FaultyFs): Promise<OutputCommitter> {
+  const fs = faulty.inner;
   fs.put('/data/out/part-00000', 'old 0\n');
   fs.put('/data/out/part-00001', 'old 1\n');
   fs.put('/data/out/_SUCCESS', '');
-  // Setup and the task commit run without faults: the faults are aimed at the job commit.
-  const c = await OutputCommitter.setup(fs, '/data/out', options);
+  const c = await OutputCommitter.setup(faulty, '/data/out', options);
   fs.put(`${c.attemptDir}/part-00000-a0-t1`, 'new 0\n');
   await c.commitTask(0, `${c.attemptDir}/part-00000-a0-t1`, '');
-  const faulty = new FaultyFs(fs, new Set(failAt));
-  (c as unknown as { fs: CommitFs }).fs = faulty;
+  return c;
+}
+
+/** Runs a save over an existing output, the job commit's mutating calls failing as `failAt` says. */
+async function overwriteWith(failAt: number[]): Promise<{ fs: FakeFs; committed: boolean; calls: number }> {
+  const faulty = new FaultyFs(new FakeFs(), new Set(failAt));
+  const c = await saveOverOldOutput(faulty);
+  const fs = faulty.inner;
+  // Setup and the task commit ran without faults: the faults are aimed at the job commit.
+  faulty.arm();
   let committed = true;
   try {
     await c.commitJob();
@@ -107,13 +119,9 @@ describe('OutputCommitter overwrite under faults', () => {
   });
 
   it('lets a commit in progress finish when the job is aborted meanwhile (a SIGTERM during commit)', async () => {
-    const fs = new FakeFs();
-    fs.put('/data/out/part-00000', 'old 0\n');
-    fs.put('/data/out/part-00001', 'old 1\n');
-    fs.put('/data/out/_SUCCESS', '');
-    const c = await OutputCommitter.setup(fs, '/data/out', options);
-    fs.put(`${c.attemptDir}/part-00000-a0-t1`, 'new 0\n');
-    await c.commitTask(0, `${c.attemptDir}/part-00000-a0-t1`, '');
+    const faulty = new FaultyFs(new FakeFs());
+    const c = await saveOverOldOutput(faulty);
+    const fs = faulty.inner;
     const commit = c.commitJob();
     await c.abortJob();
     await commit;
