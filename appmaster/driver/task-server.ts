@@ -94,7 +94,8 @@ export class TaskServer {
   private readonly sockets = new Set<Socket>();
   /** Connections in the handshake now (bounded by MAX_PENDING_HANDSHAKES). */
   private handshaking = 0;
-  private closing = false;
+  /** Set by `close`: the reason executors are told to stop. */
+  private closing: string | undefined;
 
   constructor(
     private readonly secret: Buffer,
@@ -131,7 +132,7 @@ export class TaskServer {
 
   /** Asks every executor to stop, then stops listening. */
   async close(reason = 'the job has finished'): Promise<void> {
-    this.closing = true;
+    this.closing = reason;
     for (const s of this.sessions.values()) s.shutdown(reason);
     const server = this.server;
     this.server = undefined;
@@ -153,8 +154,8 @@ export class TaskServer {
     let accepted: { channel: MessageChannel; executor: ExecutorIdentity };
     try {
       accepted = await acceptExecutor(socket, this.secret, this.welcome, (hello) =>
-        this.closing
-          ? 'the job has finished'
+        this.closing !== undefined
+          ? this.closing
           : this.sessions.has(hello.executorId)
             ? `executor ${hello.executorId} is already registered`
             : undefined,
@@ -166,7 +167,18 @@ export class TaskServer {
       this.handshaking--;
     }
     const { channel, executor } = accepted;
+    // The handshake ends with a round trip after `admit`: the job may have finished, or another
+    // connection registered this executor, in the meantime.
     const session = new ExecutorSession(executor, channel, socket.remoteAddress);
+    if (this.closing !== undefined) {
+      session.shutdown(this.closing);
+      return;
+    }
+    if (this.sessions.has(executor.executorId)) {
+      this.events.log?.(`refused a second connection of executor ${executor.executorId} from ${socket.remoteAddress}`);
+      session.cut();
+      return;
+    }
     this.sessions.set(executor.executorId, session);
     channel.listen(
       (m) => {
@@ -176,7 +188,7 @@ export class TaskServer {
       (err) => {
         this.sessions.delete(executor.executorId);
         this.scheduler.removeExecutor(executor.executorId);
-        if (!this.closing) this.events.disconnected?.(executor.executorId, err ? err.message : 'connection closed');
+        if (this.closing === undefined) this.events.disconnected?.(executor.executorId, err ? err.message : 'connection closed');
       },
     );
     this.scheduler.addExecutor(session);

@@ -12,13 +12,15 @@ import {
   encodePreamble,
 } from './codec.js';
 import type { Message, MessageOf, MessageType } from './messages.js';
+import { type ChannelKeys, deriveChannelKeys, RECORD_PLAINTEXT_BYTES, Transcript } from './record-layer.js';
 import { PROTOCOL_VERSION } from './schemas.js';
 
 /**
  * A message channel over one socket (any Duplex: a TCP socket, or an in-memory pair in tests).
  * Writes made in the same tick go out in one syscall (cork until the next tick), which is what
- * lets a batch of task launches or status updates cost one packet. Handshakes for both ends live
- * here too: `connectToDriver` (executor side) and `acceptExecutor` (driver side).
+ * lets a batch of task launches or status updates cost one packet, and, on a protected channel,
+ * one record. Handshakes for both ends live here too: `connectToDriver` (executor side) and
+ * `acceptExecutor` (driver side); the channels they return are protected (record-layer.ts).
  */
 
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 15_000;
@@ -36,12 +38,17 @@ export class MessageChannel {
   private onMessage: ((m: Message) => void) | undefined;
   private onClose: ((err: Error | undefined) => void) | undefined;
   private backlog: Message[] = [];
+  /** Frames sent this tick and not yet sealed (protected channels only). */
+  private outgoing: Buffer[] = [];
+  private outgoingBytes = 0;
 
   constructor(
     private readonly socket: Duplex,
     maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES,
     /** Bytes already read past the handshake. */
     leftover?: Buffer,
+    /** Record protection agreed in the handshake; without it frames travel in the clear (tests of framing only). */
+    private readonly keys?: ChannelKeys,
   ) {
     this.decoder = new FrameDecoder(maxFrameBytes);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
@@ -63,15 +70,33 @@ export class MessageChannel {
   /** Queues a message; messages sent in one tick are written together. */
   send(message: Message): void {
     if (this.closed) return;
+    const frame = encodeMessage(message);
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
       process.nextTick(() => {
         this.corked = false;
+        this.seal();
         this.socket.uncork();
       });
     }
-    this.socket.write(encodeMessage(message));
+    if (!this.keys) {
+      this.socket.write(frame);
+      return;
+    }
+    this.outgoing.push(frame);
+    this.outgoingBytes += frame.length;
+    // A large message goes out now, as it is sealed, so that `congested` tells the truth about it.
+    if (this.outgoingBytes >= RECORD_PLAINTEXT_BYTES) this.seal();
+  }
+
+  /** Seals and writes the frames queued so far (protected channels). */
+  private seal(): void {
+    if (!this.keys || this.outgoingBytes === 0) return;
+    const records = this.keys.sealer.seal(this.outgoing, this.outgoingBytes);
+    this.outgoing = [];
+    this.outgoingBytes = 0;
+    for (const piece of records) this.socket.write(piece);
   }
 
   /** Whether the socket's write buffer is above its high-water mark. */
@@ -96,6 +121,7 @@ export class MessageChannel {
   /** Ends the connection after flushing what was sent. */
   end(): void {
     if (this.closed) return;
+    this.seal();
     this.socket.end();
   }
 
@@ -104,9 +130,10 @@ export class MessageChannel {
   }
 
   private receive(chunk: Buffer): void {
-    let messages: Message[];
+    const messages: Message[] = [];
     try {
-      messages = this.decoder.push(chunk);
+      const plain = this.keys ? this.keys.opener.push(chunk) : [chunk];
+      for (const p of plain) for (const m of this.decoder.push(p)) messages.push(m);
     } catch (err) {
       this.socket.destroy(toError(err));
       return;
@@ -137,6 +164,8 @@ class HandshakeReader {
   private failure: Error | undefined;
   private preambleDone: boolean;
   version: number | undefined;
+  /** Every frame body `next` takes is added here, as is the preamble. */
+  readonly transcript = new Transcript();
   private readonly onData = (chunk: Buffer): void => this.receive(chunk);
   private readonly onEnd = (): void => this.fail(new ConnectionError('driver-executor handshake: the peer closed the connection'));
   private readonly onError = (err: Error): void =>
@@ -156,8 +185,16 @@ class HandshakeReader {
   /** The next message, which must be of type `type` or a reject. */
   async next<T extends MessageType>(type: T): Promise<MessageOf<T> | MessageOf<'reject'>> {
     if (this.failure) throw this.failure;
-    const frame = this.takeFrame() ?? (await new Promise<Buffer>((resolve, reject) => (this.waiter = { resolve, reject })));
-    return decodeFrameBody(frame, new Set<MessageType>([type, 'reject'])) as MessageOf<T> | MessageOf<'reject'>;
+    const frame = await this.nextFrame();
+    const message = decodeFrameBody(frame, new Set<MessageType>([type, 'reject'])) as MessageOf<T> | MessageOf<'reject'>;
+    this.transcript.add(frame);
+    return message;
+  }
+
+  /** The body of the next frame, undecoded (the peer's first protected record). */
+  async nextFrame(): Promise<Buffer> {
+    if (this.failure) throw this.failure;
+    return this.takeFrame() ?? (await new Promise<Buffer>((resolve, reject) => (this.waiter = { resolve, reject })));
   }
 
   /** Stops reading; returns bytes received beyond the handshake. */
@@ -203,6 +240,7 @@ class HandshakeReader {
       if (!this.preambleDone) {
         if (this.raw.length < PREAMBLE_LENGTH) return;
         this.version = decodePreamble(this.raw);
+        this.transcript.add(this.raw.subarray(0, PREAMBLE_LENGTH));
         this.preambleDone = true;
         this.raw = this.raw.subarray(PREAMBLE_LENGTH);
       }
@@ -234,6 +272,30 @@ async function withDeadline<T>(work: Promise<T>, ms: number, what: string, reade
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A frame's body: what follows its length. */
+function frameBody(frame: Buffer): Buffer {
+  return frame.subarray(4);
+}
+
+/**
+ * Checks the peer's first protected record, an empty one that ends its side of the handshake. A
+ * peer whose keys differ (another secret, or a handshake altered on the way) fails here.
+ */
+function confirmFinished(keys: ChannelKeys, record: Buffer, what: string): void {
+  let plain: Buffer;
+  try {
+    plain = keys.opener.open(record);
+  } catch (err) {
+    throw new AuthenticationError(
+      `${what}: the peer's first protected record did not authenticate (was the handshake altered on the way?)`,
+      {
+        cause: err,
+      },
+    );
+  }
+  if (plain.length !== 0) throw new ProtocolError(`${what}: the peer's first protected record is not empty`);
 }
 
 function expect<T extends Message['type']>(m: Message, type: T, what: string): MessageOf<T> {
@@ -268,21 +330,33 @@ export async function connectToDriver(
 ): Promise<{ channel: MessageChannel; welcome: Welcome }> {
   const what = 'connect to the driver';
   const reader = new HandshakeReader(socket, false);
-  const run = async (): Promise<Welcome> => {
+  const { transcript } = reader;
+  const run = async (): Promise<{ welcome: Welcome; keys: ChannelKeys }> => {
     const nonce = newNonce();
-    socket.write(Buffer.concat([encodePreamble(), encodeMessage({ type: 'hello', ...identity, nonce })]));
+    const preamble = encodePreamble();
+    const hello = encodeMessage({ type: 'hello', ...identity, nonce });
+    transcript.add(preamble);
+    transcript.add(frameBody(hello));
+    socket.write(Buffer.concat([preamble, hello]));
     const challenge = expect(await reader.next('challenge'), 'challenge', what);
     if (!proofMatches(driverProof(secret, nonce, challenge.nonce), challenge.proof)) {
       throw new AuthenticationError(`${what}: the driver could not prove it knows the application secret`);
     }
-    socket.write(encodeMessage({ type: 'proof', proof: executorProof(secret, challenge.nonce, nonce, identity.executorId) }));
+    const proof = encodeMessage({ type: 'proof', proof: executorProof(secret, challenge.nonce, nonce, identity.executorId) });
+    transcript.add(frameBody(proof));
+    socket.write(proof);
     const welcome = expect(await reader.next('welcome'), 'welcome', what);
-    return { appId: welcome.appId, nameNodes: welcome.nameNodes, hdfsUser: welcome.hdfsUser };
+    const keys = deriveChannelKeys(secret, nonce, challenge.nonce, transcript.digest(), 'executor');
+    // The driver's first record proves it derived the same keys from the same handshake; nothing of
+    // the welcome is used before it does (a relay may have changed it).
+    confirmFinished(keys, await reader.nextFrame(), what);
+    socket.write(Buffer.concat(keys.sealer.seal([], 0)));
+    return { welcome: { appId: welcome.appId, nameNodes: welcome.nameNodes, hdfsUser: welcome.hdfsUser }, keys };
   };
   try {
-    const welcome = await withDeadline(run(), timeoutMs, what, reader);
+    const { welcome, keys } = await withDeadline(run(), timeoutMs, what, reader);
     const leftover = reader.detach();
-    return { channel: new MessageChannel(socket, DEFAULT_MAX_FRAME_BYTES, leftover), welcome };
+    return { channel: new MessageChannel(socket, DEFAULT_MAX_FRAME_BYTES, leftover, keys), welcome };
   } catch (err) {
     reader.detach();
     socket.destroy();
@@ -304,17 +378,20 @@ export async function acceptExecutor(
 ): Promise<{ channel: MessageChannel; executor: ExecutorIdentity }> {
   const what = 'executor handshake';
   const reader = new HandshakeReader(socket, true);
+  const { transcript } = reader;
   const refuse = (reason: string): never => {
     socket.write(encodeMessage({ type: 'reject', reason }));
     throw new AuthenticationError(`${what}: ${reason}`);
   };
-  const run = async (): Promise<ExecutorIdentity> => {
+  const run = async (): Promise<{ identity: ExecutorIdentity; keys: ChannelKeys }> => {
     const hello = expect(await reader.next('hello'), 'hello', what);
     if (reader.version !== PROTOCOL_VERSION) {
       refuse(`protocol version ${String(reader.version)} is not supported (the driver speaks ${PROTOCOL_VERSION})`);
     }
     const nonce = newNonce();
-    socket.write(encodeMessage({ type: 'challenge', nonce, proof: driverProof(secret, hello.nonce, nonce) }));
+    const challenge = encodeMessage({ type: 'challenge', nonce, proof: driverProof(secret, hello.nonce, nonce) });
+    transcript.add(frameBody(challenge));
+    socket.write(challenge);
     const proof = expect(await reader.next('proof'), 'proof', what);
     if (!proofMatches(executorProof(secret, nonce, hello.nonce, hello.executorId), proof.proof)) {
       // Not yet authenticated: what the hello says is the peer's word, printed so it cannot forge log lines.
@@ -329,13 +406,18 @@ export async function acceptExecutor(
     };
     const refusal = admit(identity);
     if (refusal) refuse(refusal);
-    socket.write(encodeMessage({ type: 'welcome', ...welcome }));
-    return identity;
+    const welcomeFrame = encodeMessage({ type: 'welcome', ...welcome });
+    transcript.add(frameBody(welcomeFrame));
+    const keys = deriveChannelKeys(secret, hello.nonce, nonce, transcript.digest(), 'driver');
+    socket.write(Buffer.concat([welcomeFrame, ...keys.sealer.seal([], 0)]));
+    // The executor's first record proves it saw the same handshake (its hello unaltered on the way).
+    confirmFinished(keys, await reader.nextFrame(), what);
+    return { identity, keys };
   };
   try {
-    const executor = await withDeadline(run(), timeoutMs, what, reader);
+    const { identity: executor, keys } = await withDeadline(run(), timeoutMs, what, reader);
     const leftover = reader.detach();
-    return { channel: new MessageChannel(socket, DEFAULT_MAX_FRAME_BYTES, leftover), executor };
+    return { channel: new MessageChannel(socket, DEFAULT_MAX_FRAME_BYTES, leftover, keys), executor };
   } catch (err) {
     reader.detach();
     socket.end();

@@ -87,3 +87,12 @@ export {
   rangeBounds,
   rangePartition,
 } from './key-encoding.js';
+export {
+  GCM_TAG_BYTES,
+  RECORD_PLAINTEXT_BYTES,
+  RecordOpener,
+  RecordSealer,
+  Transcript,
+  deriveChannelKeys,
+  type ChannelKeys,
+} from './record-layer.js';

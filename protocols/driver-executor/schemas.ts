@@ -1,5 +1,5 @@
 /**
- * The Avro schemas of the driver-executor protocol, version 1. A schema here never changes once
+ * The Avro schemas of the driver-executor protocol. A schema here never changes once
  * released: a change is a new version (a new `PROTOCOL_VERSION` and a new set of schemas beside
  * these), announced in the connection preamble so that a driver and an executor of different
  * versions refuse each other with a clear message instead of misreading bytes.
@@ -9,7 +9,11 @@
  * Set, Date, BigInt, typed arrays and undefined. Driver and executors run the same Node binary.
  */
 
-export const PROTOCOL_VERSION = 1;
+/**
+ * Version 2: the same messages as version 1, carried in protected records after the handshake
+ * (record-layer.ts). The schemas' namespace stays `v1` until a message itself changes.
+ */
+export const PROTOCOL_VERSION = 2;
 const NS = 'spindle.de.v1';
 
 const FN_REF = {

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { Duplex } from 'node:stream';
 import {
   acceptExecutor,
   connectToDriver,
@@ -11,33 +10,7 @@ import {
   type Message,
 } from '../../protocols/driver-executor/index.js';
 import { AuthenticationError, ProtocolError } from '../../protocols/errors/index.js';
-
-/** Two connected in-memory sockets. */
-function socketPair(): [Duplex, Duplex] {
-  let a: Duplex;
-  let b: Duplex;
-  const make = (peer: () => Duplex): Duplex =>
-    new Duplex({
-      read() {},
-      write(chunk, _enc, cb) {
-        peer().push(chunk);
-        cb();
-      },
-      final(cb) {
-        peer().push(null);
-        cb();
-      },
-      destroy(err, cb) {
-        // As with TCP: the peer sees the connection end.
-        const p = peer();
-        if (!p.destroyed) p.push(null);
-        cb(err);
-      },
-    });
-  a = make(() => b);
-  b = make(() => a);
-  return [a, b];
-}
+import { socketPair } from './socket-pair.js';
 
 const MESSAGES: Message[] = [
   { type: 'launch', tasks: [{ tid: 2 ** 40, stageId: 3, partition: 17, attempt: 2, inputs: Buffer.from([1, 2, 3]) }] },
@@ -107,7 +80,7 @@ describe('driver-executor protocol', () => {
     const frame = encodeMessage({ type: 'forgetStage', stageId: 1 });
     // length 2 (tag + zig-zag varint 1 = 0x02), tag 12
     expect(frame.toString('hex')).to.equal('000000020c02');
-    expect(encodePreamble().toString('hex')).to.equal('535044450001');
+    expect(encodePreamble().toString('hex')).to.equal('535044450002');
     expect(decodePreamble(encodePreamble(7))).to.equal(7);
     expect(() => decodePreamble(Buffer.from('GET / HTTP/1.1'))).to.throw(ProtocolError, /expected "SPDE"/);
   });
