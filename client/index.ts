@@ -12,9 +12,11 @@ export {
   type SizeRequest,
   type StageContext,
   type SubmitDeps,
+  type SubmitLimits,
   type SubmittedApp,
   type Workload,
 } from './submission.js';
+export { checkCount, MAX_CONTAINERS, MAX_VCORES_PER_CONTAINER, maxContainersAtOnce, type CountRequest } from './capacity.js';
 export {
   AM_BESIDE_DRIVER_MB,
   AM_HEAP_BESIDE_DRIVER_MB,
