@@ -187,6 +187,7 @@ export async function submitApp(
         defaultFs: config.hdfs.defaultFs,
         rpcProtection: config.rpcProtection,
         webProxies: webProxiesOf(config.yarn),
+        rmWebUrls: config.yarn.rmWebUrls,
       },
       ...(workload.shell ? { shell: workload.shell } : {}),
       ...(workload.driver ? { driver: workload.driver } : {}),
