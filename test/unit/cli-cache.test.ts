@@ -3,10 +3,11 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { AlreadyExistsError, ConfigError, NotFoundError, RemoteError } from '../../protocols/errors/index.js';
 import type { FileStatus, WebHdfsClient } from '../../protocols/webhdfs/index.js';
 import { archiveExtension, HdfsCache } from '../../client/cache.js';
-import { type CacheGcFs, gcCache, MIN_CACHE_GC_AGE_MS, planCacheGc } from '../../client/cache-gc.js';
+import { type CacheGcFs, cacheEntriesInUse, gcCache, MIN_CACHE_GC_AGE_MS, planCacheGc } from '../../client/cache-gc.js';
 import { checkShippedFiles } from '../../client/resources.js';
 
 /** An in-memory HDFS with the calls the cache and its gc make; logs every call. */
@@ -307,6 +308,41 @@ describe('cache gc', () => {
     const r = await gcCache(fsOf(hdfs), DIR, { olderThanMs: AGE, inUse: new Set([A]), now: NOW });
     expect(r.inUse.map((i) => i.name)).to.deep.equal([A]);
     expect(names(hdfs)).to.deep.equal([A, B]);
+  });
+
+  it('finds the entries named by the specs of applications still staged', async () => {
+    const spindleDir = '/user/alice/.spindle';
+    const specs: Record<string, string> = {
+      [`${spindleDir}/application_1_0001/spindle-app.json`]: JSON.stringify({
+        job: { localResources: { a: { url: `hdfs://nn${DIR}/${A}` } } },
+      }),
+      [`${spindleDir}/application_1_0002/spindle-app.json`]: JSON.stringify({
+        shell: { localResources: { c: { url: `hdfs://nn${DIR}/${C}` } } },
+      }),
+    };
+    const dirStatus = (name: string, type: 'directory' | 'file' = 'directory') => ({
+      ...statusOf(cacheWith({ x: 0 }), `${DIR}/x`),
+      name,
+      path: `${spindleDir}/${name}`,
+      type,
+    });
+    const hdfs = {
+      listStatus: async () => [
+        dirStatus('application_1_0001'),
+        dirStatus('application_1_0002'),
+        // A submission that has not written its spec yet, the cache itself, and a stray file.
+        dirStatus('application_1_0003'),
+        dirStatus('cache'),
+        dirStatus(`application_1_0004`, 'file'),
+      ],
+      open: async (path: string) => {
+        const text = specs[path];
+        if (text === undefined) throw new NotFoundError(`OPEN ${path}: no such file`, { path });
+        return Readable.from([Buffer.from(text)]);
+      },
+    };
+    const inUse = await cacheEntriesInUse(hdfs as unknown as Pick<WebHdfsClient, 'listStatus' | 'open'>, spindleDir);
+    expect([...inUse].sort()).to.deep.equal([A, C.slice(0, 64)]);
   });
 
   it('refuses to remove anything when the NameNode keeps no access times', async () => {
