@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { JobAppSpec, JobSpec } from '../protocols/job-spec/index.js';
 import { AM_BUNDLE_FILE, APP_SPEC_FILE, APP_SPEC_VERSION, type DriverSpec, type ShellSpec } from '../protocols/app-spec/index.js';
-import { ConfigError } from '../protocols/errors/index.js';
+import { ConfigError, errorMessage } from '../protocols/errors/index.js';
 import type { ClientConfig } from '../protocols/hadoop-conf/index.js';
 import type { AppSubmission, Resource, RmRestClient } from '../protocols/rm-rest/index.js';
 import type { WebHdfsClient } from '../protocols/webhdfs/index.js';
@@ -153,7 +153,14 @@ export async function submitApp(
   log(`reserved ${appId}`);
   // A reserved id that is never submitted leaves nothing behind in the RM.
   checkSizes(limits.sizes, app.maximumResourceCapability, appId);
-  if (limits.count && limits.count.count > 0) checkCount(limits.count, await rm.nodes({ states: ['RUNNING'] }));
+  if (limits.count && limits.count.count > 0) {
+    // A cluster that will not list its nodes to us (an ACL, an old RM) is not a reason to refuse.
+    const nodes = await rm.nodes({ states: ['RUNNING'] }).catch((err: unknown) => {
+      log(`not checking ${limits.count!.option} against the cluster: listing its nodes failed: ${errorMessage(err)}`);
+      return [];
+    });
+    checkCount(limits.count, nodes);
+  }
 
   const staging = new StagingDir(hdfs, config.hdfs.defaultFs, stagingDirFor(config.user, appId));
   const cache = new HdfsCache(hdfs, config.hdfs.defaultFs, cacheDirFor(config.user), log);
