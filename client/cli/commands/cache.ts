@@ -36,7 +36,7 @@ export function defineCache(program: Command, session: CliSession): Command {
     .command('gc')
     .summary('remove cache entries not used for a while')
     .description('Remove cache entries not used for longer than --older-than, safely while other submissions run.')
-    .option('--older-than <duration>', 'remove entries not used for this long (e.g. 7d, 12h; at least 1d)', '30d')
+    .option('--older-than <duration>', 'remove entries not used for this long (e.g. 7d, 36h; at least 1d)', '30d')
     .option('--dry-run', 'list what would be removed; remove nothing')
     .addHelpText('after', CACHE_GC_HELP);
   gc.action(async (raw: RawGcOptions) => session.run(gc, (ctx) => cacheGcCommand(ctx, raw)));
