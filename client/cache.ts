@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { AlreadyExistsError, NotFoundError } from '../protocols/errors/index.js';
+import { AlreadyExistsError, NotFoundError, RemoteError } from '../protocols/errors/index.js';
 import type { WebHdfsClient } from '../protocols/webhdfs/index.js';
 import type { LocalResource } from '../protocols/yarn/index.js';
 
@@ -13,9 +13,21 @@ import type { LocalResource } from '../protocols/yarn/index.js';
  * uploaded nor downloaded twice.
  *
  * Writes are atomic: upload to a temporary name in the same directory, then rename; a concurrent
- * writer of the same content loses the rename and removes its copy. Nothing is ever deleted here
- * (see the report: a `spindle cache clean` is future work).
+ * writer of the same content loses the rename and removes its copy.
+ *
+ * Use is recorded for `spindle cache gc` (cache-gc.ts): a hit sets the entry's access time to now.
+ * Never its modification time: YARN refuses to localize a resource whose mtime differs from the
+ * timestamp in the submission, and other submissions hold the entry's mtime already. A hit whose
+ * entry vanished before it was marked (gc took it) uploads it again.
  */
+
+/**
+ * Whether an error is the NameNode's refusal to set an access time because access times are off
+ * ("Access time for hdfs is not configured. Please set dfs.namenode.accesstime.precision ...").
+ */
+export function isAccessTimeOff(err: unknown): boolean {
+  return err instanceof RemoteError && /access time .*not configured|accesstime\.precision/i.test(err.message);
+}
 
 export function cacheDirFor(user: string): string {
   return `/user/${user}/.spindle/cache`;
@@ -82,6 +94,7 @@ export class HdfsCache {
     const path = `${this.dir}/${sha256}${options.extension ?? ''}`;
     let uploaded = false;
     let status = await this.statusOf(path);
+    if (status && status.length === localSize && !(await this.markUsed(path))) status = undefined;
     if (!status || status.length !== localSize) {
       await this.upload(source, path, status !== undefined);
       uploaded = true;
@@ -103,6 +116,25 @@ export class HdfsCache {
         visibility: 'private',
       },
     };
+  }
+
+  /**
+   * Sets the entry's access time to now, so that gc keeps it; false if the entry is gone. On a
+   * NameNode with access times off (dfs.namenode.accesstime.precision=0) nothing can be recorded, and
+   * gc refuses to run there, so the hit stands.
+   */
+  private async markUsed(path: string): Promise<boolean> {
+    try {
+      await this.hdfs.setTimes(path, { accessTime: Date.now() });
+      return true;
+    } catch (err) {
+      if (err instanceof NotFoundError) return false;
+      if (isAccessTimeOff(err)) {
+        this.log(`cannot record the use of ${path}: access times are off on this NameNode`);
+        return true;
+      }
+      throw err;
+    }
   }
 
   private async statusOf(path: string) {

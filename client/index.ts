@@ -12,9 +12,11 @@ export {
   type SizeRequest,
   type StageContext,
   type SubmitDeps,
+  type SubmitLimits,
   type SubmittedApp,
   type Workload,
 } from './submission.js';
+export { checkCount, MAX_CONTAINERS, MAX_VCORES_PER_CONTAINER, maxContainersAtOnce, type CountRequest } from './capacity.js';
 export {
   AM_BESIDE_DRIVER_MB,
   AM_HEAP_BESIDE_DRIVER_MB,
@@ -37,6 +39,19 @@ export {
 export { shellQuote, shellScript } from './shell-script.js';
 export { StagingDir, stagingDirFor } from './staging.js';
 export { ARCHIVE_EXTENSIONS, archiveExtension, cacheDirFor, HdfsCache, sha256Of, type CachedFile, type CacheSource } from './cache.js';
+export {
+  type CacheGcFs,
+  type CacheGcItem,
+  type CacheGcOptions,
+  type CacheGcPlan,
+  type CacheGcResult,
+  cacheEntriesInUse,
+  DEFAULT_CACHE_GC_AGE_MS,
+  gcCache,
+  lastUsedOf,
+  MIN_CACHE_GC_AGE_MS,
+  planCacheGc,
+} from './cache-gc.js';
 export { checkShippedFiles, RESERVED_NAMES, shipFiles, type ShippedFile } from './resources.js';
 export { FINAL_STATES, killApp, waitForEnd, type AppDeps, type WaitForEndOptions } from './application.js';
 export { fetchAmStatus, parseAmStatus, type AmContainerEvent, type AmStatus } from './am-status.js';

@@ -2,12 +2,13 @@ import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { JobAppSpec, JobSpec } from '../protocols/job-spec/index.js';
 import { AM_BUNDLE_FILE, APP_SPEC_FILE, APP_SPEC_VERSION, type DriverSpec, type ShellSpec } from '../protocols/app-spec/index.js';
-import { ConfigError } from '../protocols/errors/index.js';
+import { ConfigError, errorMessage } from '../protocols/errors/index.js';
 import type { ClientConfig } from '../protocols/hadoop-conf/index.js';
 import type { AppSubmission, Resource, RmRestClient } from '../protocols/rm-rest/index.js';
 import type { WebHdfsClient } from '../protocols/webhdfs/index.js';
 import { containerCommandWord, type LocalResource } from '../protocols/yarn/index.js';
 import { cacheDirFor, HdfsCache } from './cache.js';
+import { checkCount, type CountRequest } from './capacity.js';
 import { checkShippedFiles, shipFiles, type ShippedFile } from './resources.js';
 import { StagingDir, stagingDirFor } from './staging.js';
 
@@ -77,6 +78,14 @@ export interface SizeRequest {
   vcores?: number;
 }
 
+/** What the cluster must be able to grant, checked before anything is staged. */
+export interface SubmitLimits {
+  /** Container sizes, each against the scheduler's maximum allocation. */
+  sizes: readonly SizeRequest[];
+  /** The workload's container count, against what the running nodes hold at once (see capacity.ts). */
+  count?: CountRequest;
+}
+
 /** What a workload builder gets once the id is reserved and the shared files are in place. */
 export interface StageContext {
   appId: string;
@@ -106,20 +115,23 @@ export interface Workload {
   amFiles?: Record<string, LocalResource>;
 }
 
-/** A whole number >= min, or a ConfigError naming the option. */
-export function checkWhole(option: string, value: number, min: number): number {
-  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${option} must be a whole number >= ${min} (got ${value})`);
+/** A whole number from min to max, or a ConfigError naming the option. */
+export function checkWhole(option: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${option} must be a whole number from ${min} to ${max} (got ${value})`);
+  }
   return value;
 }
 
 /**
- * Submits an application. `sizes` are checked against the cluster maximum before anything is
- * staged; `build` turns the staged context into the workload part of the spec.
+ * Submits an application. The `limits` are checked against the cluster before anything is staged
+ * (the count before an application id is reserved); `build` turns the staged context into the
+ * workload part of the spec.
  */
 export async function submitApp(
   deps: SubmitDeps,
   common: CommonAppOptions,
-  sizes: readonly SizeRequest[],
+  limits: SubmitLimits,
   build: (stage: StageContext) => Promise<Workload>,
 ): Promise<SubmittedApp> {
   const { config, rm, hdfs } = deps;
@@ -138,7 +150,17 @@ export async function submitApp(
 
   const app = await rm.newApplication();
   const appId = app.applicationId;
-  checkSizes(sizes, app.maximumResourceCapability, appId);
+  log(`reserved ${appId}`);
+  // A reserved id that is never submitted leaves nothing behind in the RM.
+  checkSizes(limits.sizes, app.maximumResourceCapability, appId);
+  if (limits.count && limits.count.count > 0) {
+    // A cluster that will not list its nodes to us (an ACL, an old RM) is not a reason to refuse.
+    const nodes = await rm.nodes({ states: ['RUNNING'] }).catch((err: unknown) => {
+      log(`not checking ${limits.count!.option} against the cluster: listing its nodes failed: ${errorMessage(err)}`);
+      return [];
+    });
+    checkCount(limits.count, nodes);
+  }
 
   const staging = new StagingDir(hdfs, config.hdfs.defaultFs, stagingDirFor(config.user, appId));
   const cache = new HdfsCache(hdfs, config.hdfs.defaultFs, cacheDirFor(config.user), log);
@@ -172,6 +194,7 @@ export async function submitApp(
         defaultFs: config.hdfs.defaultFs,
         rpcProtection: config.rpcProtection,
         webProxies: webProxiesOf(config.yarn),
+        rmWebUrls: config.yarn.rmWebUrls,
       },
       ...(workload.shell ? { shell: workload.shell } : {}),
       ...(workload.driver ? { driver: workload.driver } : {}),

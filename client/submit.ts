@@ -10,6 +10,7 @@ import {
 } from '../protocols/job-spec/index.js';
 import { SHELL_SCRIPT_FILE } from '../protocols/app-spec/index.js';
 import { ConfigError } from '../protocols/errors/index.js';
+import { MAX_CONTAINERS, MAX_VCORES_PER_CONTAINER } from './capacity.js';
 import { shellScript } from './shell-script.js';
 import {
   checkWhole,
@@ -87,12 +88,12 @@ export interface ShellAppOptions extends CommonAppOptions {
 
 /** `spindle run`: one command in N containers. */
 export async function submitShellApp(deps: SubmitDeps, options: ShellAppOptions): Promise<SubmittedApp> {
-  const containers = checkWhole('--containers', options.containers, 1);
+  const containers = checkWhole('--containers', options.containers, 1, MAX_CONTAINERS);
   const memoryMb = checkWhole('--memory', options.memoryMb ?? DEFAULT_CONTAINER_MEMORY_MB, 1);
-  const vcores = checkWhole('--vcores', options.vcores ?? 1, 1);
+  const vcores = checkWhole('--vcores', options.vcores ?? 1, 1, MAX_VCORES_PER_CONTAINER);
   const amMemoryMb = checkWhole('--am-memory', options.amMemoryMb ?? DEFAULT_AM_MEMORY_MB, 1);
   const amVcores = checkWhole('AM vcores', options.amVcores ?? DEFAULT_AM_VCORES, 1);
-  const maxFailures = checkWhole('--max-failures', options.maxFailures ?? 0, 0);
+  const maxFailures = checkWhole('--max-failures', options.maxFailures ?? 0, 0, MAX_CONTAINERS);
   if (options.command.length === 0) throw new ConfigError('no command given: put it after --, e.g. spindle run -n 2 -- hostname');
   const script = shellScript(options.command);
   const userEnv = options.environment ?? {};
@@ -100,10 +101,21 @@ export async function submitShellApp(deps: SubmitDeps, options: ShellAppOptions)
   return submitApp(
     deps,
     options,
-    [
-      { option: '--memory', memoryMb },
-      { option: '--vcores', vcores },
-    ],
+    {
+      sizes: [
+        { option: '--memory', memoryMb },
+        { option: '--vcores', vcores },
+      ],
+      count: {
+        option: '--containers',
+        count: containers,
+        noun: 'container',
+        memoryMb,
+        sizeOption: '--memory',
+        amMemoryMb,
+        amNoun: 'ApplicationMaster',
+      },
+    },
     async (stage) => {
       const cmd = await stage.cache.put({ bytes: script });
       const environment: Record<string, string> = {
@@ -158,18 +170,28 @@ export function driverHeapFor(memoryMb: number): number {
 /** `spindle submit`: the bundled program runs as the driver inside the AM container. */
 export async function submitDriverApp(deps: SubmitDeps, options: DriverAppOptions): Promise<SubmittedApp> {
   const driverMemoryMb = checkWhole('--driver-memory', options.driverMemoryMb ?? DEFAULT_DRIVER_MEMORY_MB, AM_BESIDE_DRIVER_MB + 64);
-  const driverVcores = checkWhole('--driver-cores', options.driverVcores ?? DEFAULT_AM_VCORES, 1);
-  const executors = checkWhole('--executors', options.executors ?? DEFAULT_EXECUTORS, 0);
+  const driverVcores = checkWhole('--driver-cores', options.driverVcores ?? DEFAULT_AM_VCORES, 1, MAX_VCORES_PER_CONTAINER);
+  const executors = checkWhole('--executors', options.executors ?? DEFAULT_EXECUTORS, 0, MAX_CONTAINERS);
   const executorMemoryMb = checkWhole('--executor-memory', options.executorMemoryMb ?? DEFAULT_EXECUTOR_MEMORY_MB, 1);
-  const executorVcores = checkWhole('--executor-cores', options.executorVcores ?? DEFAULT_EXECUTOR_VCORES, 1);
+  const executorVcores = checkWhole('--executor-cores', options.executorVcores ?? DEFAULT_EXECUTOR_VCORES, 1, MAX_VCORES_PER_CONTAINER);
   const sizes = [
     { option: '--driver-memory', memoryMb: driverMemoryMb },
     { option: '--executor-memory', memoryMb: executorMemoryMb },
     { option: '--executor-cores', vcores: executorVcores },
+    { option: '--driver-cores', vcores: driverVcores },
   ];
   // The job engine's runtimes, read before anything is staged (a missing build fails early).
   const runtimes = executors > 0 ? await readRuntimes() : undefined;
-  return submitApp(deps, options, sizes, async (stage) => {
+  const count = {
+    option: '--executors',
+    count: executors,
+    noun: 'executor',
+    memoryMb: executorMemoryMb,
+    sizeOption: '--executor-memory',
+    amMemoryMb: driverMemoryMb,
+    amNoun: 'driver',
+  };
+  return submitApp(deps, options, { sizes, count }, async (stage) => {
     const [job, driverRuntime, executorRuntime] = await Promise.all([
       stage.cache.put({ bytes: options.bundle }),
       runtimes ? stage.cache.put({ bytes: runtimes.driver }) : undefined,

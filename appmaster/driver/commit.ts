@@ -1,5 +1,6 @@
-import { AlreadyExistsError } from '../../protocols/errors/index.js';
+import { AlreadyExistsError, errorMessage } from '../../protocols/errors/index.js';
 import { JobDefinitionError } from './errors.js';
+import { type AppLiveness, cleanLeftovers, type LeftoverFs, REPLACED_SUFFIX, stagingName } from './leftovers.js';
 
 /**
  * The output commit protocol of save actions. Nothing is visible under the output path until the
@@ -15,11 +16,13 @@ import { JobDefinitionError } from './errors.js';
  * The driver is the only committer: the scheduler reports the first successful attempt of each
  * partition exactly once, and only that attempt's file is moved into place, so retried, cancelled
  * or duplicate attempts never add or lose records. A failed or killed job removes its staging
- * directory; if the driver dies first, what remains is hidden and never taken for output.
+ * directory; if the driver dies first, what remains is hidden and never taken for output, and the
+ * next save to the same path cleans it up once the RM says its application ended (leftovers.ts),
+ * putting back an old output whose overwrite never finished.
  */
 
 /** The file operations the committer uses; WebHdfsClient has them. */
-export interface CommitFs {
+export interface CommitFs extends LeftoverFs {
   exists(path: string): Promise<boolean>;
   mkdirs(path: string): Promise<void>;
   rename(src: string, dst: string): Promise<void>;
@@ -30,6 +33,15 @@ export interface CommitFs {
 export const SUCCESS_MARKER = '_SUCCESS';
 export const TEMPORARY_DIR = '_temporary';
 
+/** How setup learns which applications ended, to clean up what their dead drivers left. */
+export interface LeftoverCleanup {
+  /** The RM's view of an application; 'unknown' when it cannot be asked. */
+  liveness: (appId: string) => Promise<AppLiveness>;
+  /** This application: its own hidden directories are never touched. */
+  ownAppId: string;
+  log: (message: string) => void;
+}
+
 export interface CommitOptions {
   /** Replace an existing output directory (at commit time; until then it stays as it was). */
   overwrite: boolean;
@@ -37,6 +49,8 @@ export interface CommitOptions {
   jobTag: string;
   /** For messages: "saveAsTextFile". */
   action: string;
+  /** Clean up the leftovers of dead drivers beside the output first. Default: leave them. */
+  leftovers?: LeftoverCleanup;
 }
 
 /** The final name of a partition's file. */
@@ -59,19 +73,23 @@ export class OutputCommitter {
     private readonly options: CommitOptions,
   ) {}
 
-  /** Checks the output path and creates the staging directory. */
+  /**
+   * Cleans up after dead drivers (with `options.leftovers`), checks the output path and creates the
+   * staging directory. The cleanup comes first: an old output it puts back counts as existing.
+   */
   static async setup(fs: CommitFs, output: string, options: CommitOptions): Promise<OutputCommitter> {
     const clean = output.replace(/\/+$/, '');
     const slash = clean.lastIndexOf('/');
     const name = clean.slice(slash + 1);
     if (slash < 0 || name === '') throw new JobDefinitionError(`${options.action} ${output}: the output must be a directory path below /`);
+    if (options.leftovers) await cleanUpBeside(fs, clean, options.leftovers);
     if (!options.overwrite && (await fs.exists(clean))) {
       throw new JobDefinitionError(
         `${options.action} ${clean}: the output directory already exists; remove it or pass { overwrite: true }`,
         { path: clean },
       );
     }
-    const staging = `${clean.slice(0, slash)}/.${name}.spindle-${options.jobTag}`;
+    const staging = `${clean.slice(0, slash)}/${stagingName(name, options.jobTag)}`;
     await fs.delete(staging, { recursive: true });
     await fs.mkdirs(`${staging}/${TEMPORARY_DIR}`);
     return new OutputCommitter(fs, clean, staging, options);
@@ -135,7 +153,7 @@ export class OutputCommitter {
 
   /** Where overwrite keeps the old output while the new one is moved into place. */
   private get asidePath(): string {
-    return `${this.staging}.replaced`;
+    return `${this.staging}${REPLACED_SUFFIX}`;
   }
 
   /**
@@ -166,5 +184,18 @@ export class OutputCommitter {
     } catch {
       // The staging directory is hidden either way.
     }
+  }
+}
+
+/** Never fails the save: a leftover that cannot be handled now stays hidden until the next one. */
+async function cleanUpBeside(fs: CommitFs, output: string, cleanup: LeftoverCleanup): Promise<void> {
+  try {
+    const r = await cleanLeftovers(fs, output, cleanup.liveness, { ownAppId: cleanup.ownAppId });
+    if (r.restore)
+      cleanup.log(`${output}: put back the old output ${r.restore.path}, whose overwrite by an ended application never finished`);
+    for (const l of r.remove) cleanup.log(`${output}: removed ${l.path}, left by ${l.appId}, which ended`);
+    for (const e of r.errors) cleanup.log(`${output}: leftover cleanup: ${e}`);
+  } catch (err) {
+    cleanup.log(`${output}: leftover cleanup skipped: ${errorMessage(err)}`);
   }
 }

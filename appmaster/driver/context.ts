@@ -6,6 +6,7 @@ import { OutputCommitter, type CommitFs } from './commit.js';
 import { Dataset, type DatasetHost, type Pair, type SaveOptions } from './dataset.js';
 import type { Engine } from './engine.js';
 import { JobDefinitionError } from './errors.js';
+import type { AppLiveness } from './leftovers.js';
 import { listInputFiles, resolvePath, type ListingFs } from './input-paths.js';
 import type { DatasetNode, NodeOpName, NodeParams, SourcePartition } from './nodes.js';
 import { computeSplits } from './splits.js';
@@ -62,6 +63,8 @@ export interface JobContextOptions {
   user: string;
   defaultParallelism: number;
   log: (message: string) => void;
+  /** Whether an application has ended, so saves clean up what dead drivers left (leftovers.ts). */
+  liveness?: (appId: string) => Promise<AppLiveness>;
 }
 
 const EXTENSIONS = { text: '', json: '', avro: '.avro' } as const;
@@ -151,6 +154,9 @@ export class JobContext implements Context, DatasetHost {
       overwrite: options.overwrite ?? false,
       jobTag: `${this.appId}-${this.saves++}`,
       action,
+      ...(this.options.liveness
+        ? { leftovers: { liveness: this.options.liveness, ownAppId: this.appId, log: (m: string) => this.log(m) } }
+        : {}),
     });
     this.open.add(committer);
     const extension = EXTENSIONS[format];

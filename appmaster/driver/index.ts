@@ -7,6 +7,18 @@ export { Broadcast, type ClosureValues } from './closure.js';
 export type { Context, FileSourceOptions } from './context.js';
 export { Dataset, type AvroSaveOptions, type CogroupValues, type GroupValues, type SaveOptions } from './dataset.js';
 export type { CombineOptions, ShuffleOptions, SortByOptions, SortOptions } from './shuffle-options.js';
+export {
+  type AppLiveness,
+  cleanLeftovers,
+  findLeftovers,
+  type Leftover,
+  type LeftoverFs,
+  type LeftoverPlan,
+  type LeftoverResult,
+  livenessFromRm,
+  parseLeftover,
+  planLeftovers,
+} from './leftovers.js';
 export { JobAbortedError, JobDefinitionError, TaskFailedError, type TaskFailure } from './errors.js';
 export type { AmToDriver, DriverJobSettings, DriverToAm } from './ipc.js';
 export type { DriverStatus } from './runtime.js';

@@ -24,6 +24,8 @@ export type AmToDriver =
       /** Host executors reach the driver at (the AM's NodeManager host). */
       host: string;
       nameNodes: string[];
+      /** ResourceManager REST base URLs, to ask whether an application has ended; absent from older specs. */
+      rmWebUrls?: string[];
       user: string;
       job: DriverJobSettings;
     }

@@ -11,11 +11,13 @@
  */
 import { loadJobModule } from '../../protocols/job-spec/index.js';
 import { encodeTokenUrlString, readCredentialsFile, selectToken, TokenKinds } from '../../protocols/credentials/index.js';
+import { RmRestClient } from '../../protocols/rm-rest/index.js';
 import { WebHdfsClient } from '../../protocols/webhdfs/index.js';
 import { readDriverEnvironment } from './environment.js';
 import { JobDefinitionError, TaskFailedError } from './errors.js';
 import { ConfigError } from '../../protocols/errors/index.js';
 import { isAmMessage, type AmToDriver } from './ipc.js';
+import { livenessFromRm } from './leftovers.js';
 import { resultLine } from './result-line.js';
 import { DriverRuntime, type InitMessage } from './runtime.js';
 
@@ -65,7 +67,17 @@ async function main(): Promise<number | undefined> {
     user: initMessage.user,
     ...(hdfsToken ? { delegationToken: encodeTokenUrlString(hdfsToken) } : {}),
   });
-  const runtime = new DriverRuntime({ init: initMessage, am: { send: (m) => process.send?.(m) }, fs, log });
+  // Simple-auth REST calls: on a Kerberized cluster they are refused, and dead drivers' leftovers stay.
+  const rm = initMessage.rmWebUrls?.length
+    ? new RmRestClient({ rmUrls: initMessage.rmWebUrls, user: initMessage.user, requestTimeoutMs: 10_000, retry: { maxAttempts: 2 } })
+    : undefined;
+  const runtime = new DriverRuntime({
+    init: initMessage,
+    am: { send: (m) => process.send?.(m) },
+    fs,
+    log,
+    ...(rm ? { liveness: livenessFromRm(rm) } : {}),
+  });
   process.on('message', (m: unknown) => {
     if (isAmMessage(m)) runtime.onAmMessage(m as AmToDriver);
   });

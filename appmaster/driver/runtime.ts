@@ -3,6 +3,7 @@ import type { Welcome } from '../../protocols/driver-executor/index.js';
 import { JobContext, type DriverFs } from './context.js';
 import { Engine } from './engine.js';
 import { JobAbortedError } from './errors.js';
+import type { AppLiveness } from './leftovers.js';
 import type { AmToDriver, DriverToAm } from './ipc.js';
 import { TaskScheduler, type SchedulerOptions, type TaskSetProgress } from './scheduler.js';
 import { TaskServer } from './task-server.js';
@@ -33,6 +34,8 @@ export interface DriverRuntimeOptions {
   fs: DriverFs;
   log: (message: string) => void;
   scheduler?: SchedulerOptions;
+  /** Whether an application has ended, for cleaning up dead drivers' output leftovers; without it they stay. */
+  liveness?: (appId: string) => Promise<AppLiveness>;
 }
 
 /** The driver's snapshot for the AM: the AM status contract's job progress, with what the driver adds. */
@@ -82,6 +85,7 @@ export class DriverRuntime {
       user: init.user,
       defaultParallelism: init.job.executors * init.job.executorVcores,
       log: (m) => options.log(m),
+      ...(options.liveness ? { liveness: options.liveness } : {}),
     });
   }
 

@@ -150,6 +150,7 @@ export class DriverWorkload implements Workload {
       appId: spec.appId,
       host: this.deps.host,
       nameNodes: spec.cluster.nameNodes,
+      ...(spec.cluster.rmWebUrls ? { rmWebUrls: spec.cluster.rmWebUrls } : {}),
       user: spec.user,
       job: { executors: job.executors, executorVcores: job.executorVcores, maxTaskAttempts: job.maxTaskAttempts },
     });

@@ -56,6 +56,9 @@ export function addAppOptions(cmd: Command): Command {
     .addOption(new Option('--ship-node', "ship this machine's Node binary (cached on HDFS) for clusters without Node").conflicts('node'));
 }
 
+/** Ceiling of --max-attempts (the RM caps it further at yarn.resourcemanager.am.max-attempts, 2 by default). */
+export const MAX_AM_ATTEMPTS = 100;
+
 export interface ParsedAppOptions {
   common: CommonAppOptions;
   environment: Record<string, string>;
@@ -78,7 +81,7 @@ export function parseAppOptions(raw: RawAppOptions, ctx: CliContext): ParsedAppO
       ...(raw.priority !== undefined ? { priority: parseInteger('--priority', raw.priority) } : {}),
       ...(tags.length ? { tags } : {}),
       ...(raw.nodeLabel !== undefined ? { nodeLabel: raw.nodeLabel } : {}),
-      ...(raw.maxAttempts !== undefined ? { maxAttempts: parseCount('--max-attempts', raw.maxAttempts) } : {}),
+      ...(raw.maxAttempts !== undefined ? { maxAttempts: parseCount('--max-attempts', raw.maxAttempts, 1, MAX_AM_ATTEMPTS) } : {}),
       files,
       ...(raw.node !== undefined ? { nodeBinary: raw.node } : {}),
       ...(raw.shipNode ? { shipNode: ctx.process.execPath } : {}),

@@ -54,20 +54,38 @@ function positiveMs(option: string, ms: number, text: string): number {
   return r;
 }
 
-/** A whole number >= min. */
-export function parseCount(option: string, text: string, min = 1): number {
+/** What a count may look like, for the messages of parseCount. */
+const COUNT_FORMS = 'digits only (no sign, decimal point, exponent or 0x)';
+
+/**
+ * A whole number from `min` to `max`, written in digits: "4", " 12 ". "1e3", "0x10", "-1", "1.5"
+ * and "" are refused with the accepted form, and so is a value past `max` (an absolute ceiling,
+ * checked before the cluster is asked what it can grant).
+ */
+export function parseCount(option: string, text: string, min = 1, max = Number.MAX_SAFE_INTEGER): number {
   const t = text.trim();
-  if (!/^[+-]?\d+$/.test(t)) throw new ConfigError(`${option}: "${text}" is not a whole number`);
+  const range = `a whole number from ${min} to ${max}`;
+  if (!/^\d+$/.test(t)) throw new ConfigError(`${option}: "${text}" is not a whole number; use ${range}, ${COUNT_FORMS}`);
   const n = Number(t);
-  if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`${option}: must be a whole number >= ${min} (got ${text})`);
+  if (n < min) throw new ConfigError(`${option}: ${t} is less than ${min}; use ${range}`);
+  if (n > max) throw new ConfigError(`${option}: ${t} is more than ${max}, the most Spindle accepts; use ${range}`);
   return n;
 }
 
-/** An integer in any range (YARN priorities may be negative). */
+/** The range of YARN's int32 fields (priority). */
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/** An integer that fits YARN's int32 fields, possibly negative (YARN priorities may be). */
 export function parseInteger(option: string, text: string): number {
   const t = text.trim();
-  if (!/^[+-]?\d+$/.test(t) || !Number.isSafeInteger(Number(t))) throw new ConfigError(`${option}: "${text}" is not a whole number`);
-  return Number(t);
+  const n = Number(t);
+  if (!/^[+-]?\d+$/.test(t) || n < INT32_MIN || n > INT32_MAX) {
+    throw new ConfigError(
+      `${option}: "${text}" is not a whole number from ${INT32_MIN} to ${INT32_MAX}; use digits with an optional sign, e.g. 10`,
+    );
+  }
+  return n;
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Command, CommanderError, Option } from 'commander';
+import { defineCache } from './commands/cache.js';
 import { defineFs } from './commands/fs.js';
 import { defineKill } from './commands/kill.js';
 import { defineList } from './commands/list.js';
@@ -105,6 +106,7 @@ export async function runCli(argv: readonly string[], proc: CliEnvironment, stre
   defineKill(program, session);
   defineLogs(program, session);
   defineFs(program, session, { stdin: streams.stdin });
+  defineCache(program, session);
   for (const leaf of leaves(program)) {
     if (leaf === program) continue;
     for (const o of globalOptions()) leaf.addOption(o.hideHelp());

@@ -32,6 +32,11 @@ export interface ClusterSpec {
    * addresses, or yarn.web-proxy.address. Absent in specs from older clients (then anyone is answered).
    */
   webProxies?: string[];
+  /**
+   * ResourceManager REST base URLs (several with RM HA), for the driver to ask whether the application
+   * that left a hidden output directory has ended. Absent in specs from older clients (then never asked).
+   */
+  rmWebUrls?: string[];
 }
 
 /** The distributed-shell workload: run one command in N containers, each once. */
@@ -118,6 +123,7 @@ export function parseAppSpec(text: string): AppSpec {
   strings('cluster.nameNodes', c.nameNodes);
   strings('cluster.rpcProtection', c.rpcProtection);
   if (c.webProxies !== undefined) strings('cluster.webProxies', c.webProxies);
+  if (c.rmWebUrls !== undefined) strings('cluster.rmWebUrls', c.rmWebUrls);
   if (typeof c.defaultFs !== 'string') invalidSpec('cluster.defaultFs', 'must be a string');
   if (s.shell !== undefined) {
     const sh = s.shell;

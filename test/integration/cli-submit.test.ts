@@ -13,7 +13,7 @@ describe('[rpc] spindle submit', function () {
   this.timeout(300_000);
   const tag = uniqueTag('spindle-it-cli-submit');
   const janitor = new AppJanitor();
-  const { rm } = clusterClients();
+  const { rm, hdfs, config } = clusterClients();
   const dir = mkdtempSync(join(tmpdir(), 'spindle-it-jobs-'));
   const submit = async (args: string[], options: Parameters<typeof spindle>[1] = {}) => {
     const r = await spindle(['submit', '--tags', `spindle-it,${tag}`, ...args], options);
@@ -23,7 +23,10 @@ describe('[rpc] spindle submit', function () {
   /** Our applications as the RM lists them (only this file's tag). */
   const ours = async (): Promise<string[]> => (await rm.list({ tags: [tag] })).map((a) => a.id).sort();
 
-  after(() => janitor.cleanUp());
+  after(async () => {
+    hdfs.close();
+    await janitor.cleanUp();
+  });
 
   it('runs examples/hello-driver.mjs: its stdout on stdout, arguments and executor settings passed, exit 0', async () => {
     const r = await submit(['--executors', '3', '--executor-memory', '1g', 'examples/hello-driver.mjs', 'Ada', 'Grace']);
@@ -102,5 +105,33 @@ describe('[rpc] spindle submit', function () {
     expect(r.code).to.equal(2);
     expect(r.stderr).to.match(/--executor-memory of 8192 MB is more than the cluster allows \(4096 MB/);
     expect(r.appIds).to.deep.equal([]);
+  });
+
+  it('refuses --executors the running nodes can never hold at once: exit 2, the limit and the fix, no application, no staging', async () => {
+    const nodes = await rm.nodes({ states: ['RUNNING'] });
+    const totalMb = nodes.reduce((sum, n) => sum + n.usedMemoryMb + n.availMemoryMb, 0);
+    // Below the absolute ceiling, so only the cluster can refuse it.
+    const huge = 50_000;
+    const before = await ours();
+    const r = await submit(['--verbose', '--executors', String(huge), '--executor-memory', '512m', 'examples/hello-driver.mjs']);
+    expect(r.code, r.stderr).to.equal(2);
+    expect(r.stderr).to.match(
+      new RegExp(
+        `^spindle: --executors ${huge}: this cluster can run at most \\d+ executors of 512 MB at once beside the 512 MB driver ` +
+          `\\(${nodes.length} running nodes?, ${totalMb} MB in all\\); lower --executors to \\d+ or fewer, or make --executor-memory smaller$`,
+        'm',
+      ),
+    );
+    expect(r.appIds).to.deep.equal([]);
+    expect(await ours()).to.deep.equal(before);
+    // The id reserved before the check was never submitted, and nothing was staged for it.
+    const reserved = /reserved (application_\d+_\d+)/.exec(r.stderr)?.[1];
+    expect(reserved, r.stderr).to.be.a('string');
+    expect(await hdfs.exists(`/user/${config.user}/.spindle/${reserved}`)).to.equal(false);
+    const known = await rm.application(reserved!).then(
+      () => true,
+      () => false,
+    );
+    expect(known).to.equal(false);
   });
 });

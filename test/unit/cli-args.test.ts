@@ -73,12 +73,32 @@ describe('cli argument parsing', () => {
   describe('counts and integers', () => {
     it('parses whole numbers with a minimum', () => {
       expect(parseCount('-n', '4')).to.equal(4);
+      expect(parseCount('-n', ' 12 ')).to.equal(12);
       expect(parseCount('--max-failures', '0', 0)).to.equal(0);
-      expect(() => parseCount('-n', '0')).to.throw(ConfigError, '-n: must be a whole number >= 1 (got 0)');
-      expect(() => parseCount('-n', '2.5')).to.throw(ConfigError, '-n: "2.5" is not a whole number');
-      expect(() => parseCount('-n', 'four')).to.throw(ConfigError, /not a whole number/);
+      expect(() => parseCount('-n', '0')).to.throw(ConfigError, '-n: 0 is less than 1; use a whole number from 1 to');
     });
-    it('allows negative priorities', () => expect(parseInteger('--priority', '-3')).to.equal(-3));
+    for (const bad of ['1e3', '0x10', '-1', '1.5', '', ' ', '+4', 'four', '1_000', '٣']) {
+      it(`refuses ${JSON.stringify(bad)} with the accepted form`, () =>
+        expect(() => parseCount('--executors', bad, 0, 100)).to.throw(
+          ConfigError,
+          `--executors: "${bad}" is not a whole number; use a whole number from 0 to 100, digits only (no sign, decimal point, exponent or 0x)`,
+        ));
+    }
+    it('refuses a count past its ceiling before the cluster is asked', () => {
+      expect(parseCount('--executors', '100', 0, 100)).to.equal(100);
+      expect(() => parseCount('--executors', '1000000000', 0, 100)).to.throw(
+        ConfigError,
+        '--executors: 1000000000 is more than 100, the most Spindle accepts; use a whole number from 0 to 100',
+      );
+      // Past 2^53 the number is no longer exact; the ceiling still holds.
+      expect(() => parseCount('-n', '99999999999999999999')).to.throw(ConfigError, /is more than 9007199254740991/);
+    });
+    it('allows negative priorities within int32', () => {
+      expect(parseInteger('--priority', '-3')).to.equal(-3);
+      expect(parseInteger('--priority', '+7')).to.equal(7);
+      expect(() => parseInteger('--priority', '2147483648')).to.throw(ConfigError, /from -2147483648 to 2147483647; use digits/);
+      expect(() => parseInteger('--priority', '1e3')).to.throw(ConfigError, /"1e3" is not a whole number/);
+    });
   });
 
   describe('NAME=value', () => {

@@ -97,7 +97,17 @@ describe('spindle command line (no cluster)', () => {
       ['run', '--memory', '5x', '--', 'true'],
       /^spindle: --memory: "5x" is not a size; use e\.g\. 512m, 2g or 1\.5g \(a number alone is MB\)\n$/,
     ],
-    ['a bad count', ['run', '-n', '0', '--', 'true'], /^spindle: --containers: must be a whole number >= 1 \(got 0\)\n$/],
+    ['a bad count', ['run', '-n', '0', '--', 'true'], /^spindle: --containers: 0 is less than 1; use a whole number from 1 to 100000\n$/],
+    [
+      'a count past the ceiling',
+      ['submit', '--executors', '1000000000', 'job.mjs'],
+      /^spindle: --executors: 1000000000 is more than 100000, the most Spindle accepts; use a whole number from 0 to 100000\n$/,
+    ],
+    [
+      'a count in exponent form',
+      ['run', '-n', '1e3', '--', 'true'],
+      /^spindle: --containers: "1e3" is not a whole number; use a whole number from 1 to 100000, digits only \(no sign, decimal point, exponent or 0x\)\n$/,
+    ],
     ['a bad duration', ['run', '--timeout', 'soon', '--', 'true'], /^spindle: --timeout: "soon" is not a duration/],
     [
       'an --env NAME not set here',

@@ -28,6 +28,9 @@ class FaultyFs implements CommitFs {
   exists(path: string): Promise<boolean> {
     return this.inner.exists(path);
   }
+  listStatus(path: string): Promise<{ name: string; type: string }[]> {
+    return this.inner.listStatus(path);
+  }
   async mkdirs(path: string): Promise<void> {
     this.step(`MKDIRS ${path}`);
     await this.inner.mkdirs(path);

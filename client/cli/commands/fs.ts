@@ -7,6 +7,7 @@ import type { CliContext, CliSession } from '../context.js';
 import { EXIT_OK } from '../exit-codes.js';
 import { formatBytes, formatTable, formatTime } from '../format.js';
 import { hdfsPath } from './fs-paths.js';
+import { cleanCommand, CLEAN_HELP } from './fs-clean.js';
 import { catCommand, getCommand, putCommand, type StdStreams } from './fs-transfer.js';
 
 export const FS_EXAMPLES = `
@@ -21,6 +22,7 @@ Examples:
   $ spindle fs rm -r /data/out.old
   $ spindle fs du -s /data
   $ spindle fs stat /data/x.txt
+  $ spindle fs clean --dry-run /data/out   # hidden directories dead jobs left beside /data/out
 
 Relative paths are under /user/<user>; hdfs:///path and hdfs://namenode:8020/path work too.`;
 
@@ -38,7 +40,7 @@ export function modeString(type: FileStatus['type'], permission: number): string
 export function defineFs(program: Command, session: CliSession, std: StdStreams): Command {
   const fs = program
     .command('fs')
-    .summary('work with HDFS files (ls, put, get, cat, rm, mkdir, mv, du, stat)')
+    .summary('work with HDFS files (ls, put, get, cat, rm, mkdir, mv, du, stat, clean)')
     .description('Work with HDFS files over WebHDFS.')
     .addHelpText('after', FS_EXAMPLES);
   const sub = (name: string, summary: string, example: string): Command =>
@@ -92,6 +94,14 @@ export function defineFs(program: Command, session: CliSession, std: StdStreams)
 
   const st = sub('stat', 'details of a path', 'spindle fs stat /data/x.txt').argument('<path>');
   st.action(async (path: string) => session.run(st, (ctx) => statPathCommand(ctx, path)));
+
+  const clean = sub('clean', 'remove what dead jobs left beside output paths', 'spindle fs clean --dry-run /data/out')
+    .argument('<output-paths...>', 'output directories of saveAs*File')
+    .option('--dry-run', 'list what would be done; change nothing')
+    .addHelpText('after', CLEAN_HELP);
+  clean.action(async (paths: string[], o: { dryRun?: boolean }) =>
+    session.run(clean, (ctx) => cleanCommand(ctx, paths, o.dryRun === true)),
+  );
   return fs;
 }
 

@@ -3,6 +3,7 @@
  * terminal, prefixed by container id; exit 0 only if every container exited 0.
  */
 import type { Command } from 'commander';
+import { MAX_CONTAINERS, MAX_VCORES_PER_CONTAINER } from '../../capacity.js';
 import { DEFAULT_AM_MEMORY_MB } from '../../submission.js';
 import { DEFAULT_CONTAINER_MEMORY_MB, submitShellApp } from '../../submit.js';
 import { addAppOptions, parseAppOptions, type RawAppOptions } from '../app-options.js';
@@ -52,10 +53,10 @@ export function defineRun(program: Command, session: CliSession): Command {
 
 export async function runCommand(ctx: CliContext, command: string[], raw: RawRunOptions): Promise<number> {
   const app = parseAppOptions(raw, ctx);
-  const containers = parseCount('--containers', raw.containers);
+  const containers = parseCount('--containers', raw.containers, 1, MAX_CONTAINERS);
   const memoryMb = raw.memory !== undefined ? parseSize('--memory', raw.memory) : DEFAULT_CONTAINER_MEMORY_MB;
-  const vcores = raw.vcores !== undefined ? parseCount('--vcores', raw.vcores) : undefined;
-  const maxFailures = raw.maxFailures !== undefined ? parseCount('--max-failures', raw.maxFailures, 0) : undefined;
+  const vcores = raw.vcores !== undefined ? parseCount('--vcores', raw.vcores, 1, MAX_VCORES_PER_CONTAINER) : undefined;
+  const maxFailures = raw.maxFailures !== undefined ? parseCount('--max-failures', raw.maxFailures, 0, MAX_CONTAINERS) : undefined;
   const amMemoryMb = raw.amMemory !== undefined ? parseSize('--am-memory', raw.amMemory) : undefined;
   const { out } = ctx;
   const { app: submitted, interrupted } = await submitHoldingInterrupts(ctx, () =>

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { MAX_CONTAINERS, MAX_VCORES_PER_CONTAINER } from '../../capacity.js';
 import { bundleJob } from '../../job-bundle.js';
 import { DEFAULT_DRIVER_MEMORY_MB, DEFAULT_EXECUTOR_MEMORY_MB, DEFAULT_EXECUTORS, submitDriverApp } from '../../submit.js';
 import { addAppOptions, parseAppOptions, type RawAppOptions } from '../app-options.js';
@@ -61,11 +62,13 @@ export function defineSubmit(program: Command, session: CliSession): Command {
 export async function submitCommand(ctx: CliContext, jobFile: string, jobArgs: string[], raw: RawSubmitOptions): Promise<number> {
   const app = parseAppOptions(raw, ctx);
   const executorsText = raw.executors ?? raw.numExecutors;
-  const executors = executorsText !== undefined ? parseCount('--executors', executorsText, 0) : undefined;
+  const executors = executorsText !== undefined ? parseCount('--executors', executorsText, 0, MAX_CONTAINERS) : undefined;
   const executorMemoryMb = raw.executorMemory !== undefined ? parseSize('--executor-memory', raw.executorMemory) : undefined;
-  const executorVcores = raw.executorCores !== undefined ? parseCount('--executor-cores', raw.executorCores) : undefined;
+  const executorVcores =
+    raw.executorCores !== undefined ? parseCount('--executor-cores', raw.executorCores, 1, MAX_VCORES_PER_CONTAINER) : undefined;
   const driverMemoryMb = raw.driverMemory !== undefined ? parseSize('--driver-memory', raw.driverMemory) : DEFAULT_DRIVER_MEMORY_MB;
-  const driverVcores = raw.driverCores !== undefined ? parseCount('--driver-cores', raw.driverCores) : undefined;
+  const driverVcores =
+    raw.driverCores !== undefined ? parseCount('--driver-cores', raw.driverCores, 1, MAX_VCORES_PER_CONTAINER) : undefined;
   const { out } = ctx;
 
   // Bundling first: a broken job never reaches the cluster.
