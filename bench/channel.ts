@@ -54,8 +54,14 @@ async function channels(protect: boolean): Promise<{ sender: MessageChannel; rec
   };
 }
 
-/** Sends `bytes` of block pieces; resolves with the milliseconds until the last arrived. */
-async function shuffle(protect: boolean, bytes: number): Promise<number> {
+/** Wall and CPU milliseconds of one run (CPU: this process, both ends; on a busy machine it varies far less). */
+interface Took {
+  ms: number;
+  cpuMs: number;
+}
+
+/** Sends `bytes` of block pieces; resolves with the time until the last arrived. */
+async function shuffle(protect: boolean, bytes: number): Promise<Took> {
   const { sender, receiver, close } = await channels(protect);
   const data = randomBytes(PIECE);
   const pieces = Math.ceil(bytes / PIECE);
@@ -68,19 +74,19 @@ async function shuffle(protect: boolean, bytes: number): Promise<number> {
       (err) => reject(err ?? new Error('closed')),
     ),
   );
-  const t0 = performance.now();
+  const [t0, c0] = [performance.now(), process.cpuUsage()];
   for (let i = 0; i < pieces; i++) {
     sender.send({ type: 'blocks', reqId: 1, index: 0, data, last: i === pieces - 1, error: null });
     if (sender.congested) await sender.drained();
   }
   await done;
-  const ms = performance.now() - t0;
+  const took = took0(t0, c0);
   close();
-  return ms;
+  return took;
 }
 
-/** Sends `count` one-update status messages, 64 per tick; resolves with the milliseconds. */
-async function tasks(protect: boolean, count: number): Promise<number> {
+/** Sends `count` one-update status messages, 64 per tick; resolves with the time taken. */
+async function tasks(protect: boolean, count: number): Promise<Took> {
   const { sender, receiver, close } = await channels(protect);
   let got = 0;
   const done = new Promise<void>((resolve, reject) =>
@@ -92,7 +98,7 @@ async function tasks(protect: boolean, count: number): Promise<number> {
     ),
   );
   const result = Buffer.from([1, 2, 3, 4]);
-  const t0 = performance.now();
+  const [t0, c0] = [performance.now(), process.cpuUsage()];
   for (let i = 0; i < count; i++) {
     const update = { tid: i, succeeded: true, result, error: null, records: 1000, bytesRead: 65536, bytesWritten: 0, durationUs: 1200 };
     sender.send({ type: 'status', updates: [update] } as Message);
@@ -102,15 +108,20 @@ async function tasks(protect: boolean, count: number): Promise<number> {
     }
   }
   await done;
-  const ms = performance.now() - t0;
+  const took = took0(t0, c0);
   close();
-  return ms;
+  return took;
+}
+
+function took0(t0: number, c0: NodeJS.CpuUsage): Took {
+  const c = process.cpuUsage(c0);
+  return { ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
 }
 
 async function main(): Promise<void> {
   const flags = numberFlags(process.argv.slice(2), { mib: 512, messages: 200_000, runs: 5 });
   const bytes = flags.mib * MiB;
-  const got = { shufflePlain: [] as number[], shuffleSealed: [] as number[], tasksPlain: [] as number[], tasksSealed: [] as number[] };
+  const got = { shufflePlain: [] as Took[], shuffleSealed: [] as Took[], tasksPlain: [] as Took[], tasksSealed: [] as Took[] };
   // Warm both paths once (JIT, OpenSSL contexts).
   await shuffle(false, 64 * MiB);
   await shuffle(true, 64 * MiB);
@@ -123,20 +134,23 @@ async function main(): Promise<void> {
       (protect ? got.shuffleSealed : got.shufflePlain).push(await shuffle(protect, bytes));
       (protect ? got.tasksSealed : got.tasksPlain).push(await tasks(protect, flags.messages));
     }
+    const show = (t: Took): string => `${t.ms.toFixed(0)} ms (${t.cpuMs.toFixed(0)} cpu)`;
     console.log(
-      `run ${r + 1}: shuffle ${got.shufflePlain.at(-1)!.toFixed(0)} / ${got.shuffleSealed.at(-1)!.toFixed(0)} ms, ` +
-        `tasks ${got.tasksPlain.at(-1)!.toFixed(0)} / ${got.tasksSealed.at(-1)!.toFixed(0)} ms (clear / protected)`,
+      `run ${r + 1}: shuffle ${show(got.shufflePlain.at(-1)!)} / ${show(got.shuffleSealed.at(-1)!)}, ` +
+        `tasks ${show(got.tasksPlain.at(-1)!)} / ${show(got.tasksSealed.at(-1)!)} (clear / protected)`,
     );
   }
-  const row = (what: string, plain: number[], sealed: number[], unit: (ms: number) => string): void => {
-    const [p, s] = [median(plain), median(sealed)];
-    const ratios = plain.map((x, i) => sealed[i]! / x).sort((a, b) => a - b);
-    console.log(
-      `${what.padEnd(28)} clear ${unit(p).padStart(14)}  protected ${unit(s).padStart(14)}  ` +
-        `time ratio ${(s / p).toFixed(3)} (per-run ${ratios[0]!.toFixed(2)}–${ratios.at(-1)!.toFixed(2)})`,
-    );
+  const row = (what: string, plain: Took[], sealed: Took[], unit: (ms: number) => string): void => {
+    for (const k of ['ms', 'cpuMs'] as const) {
+      const [p, s] = [median(plain.map((t) => t[k])), median(sealed.map((t) => t[k]))];
+      const ratios = plain.map((x, i) => sealed[i]![k] / x[k]).sort((a, b) => a - b);
+      console.log(
+        `${what.padEnd(28)} ${k === 'ms' ? 'wall' : 'CPU '}  clear ${unit(p).padStart(16)}  protected ${unit(s).padStart(16)}  ` +
+          `ratio ${(s / p).toFixed(3)} (per-run ${ratios[0]!.toFixed(2)}–${ratios.at(-1)!.toFixed(2)})`,
+      );
+    }
   };
-  console.log(`\nmedians of ${flags.runs} runs, both ends in one process (one core does all the work):`);
+  console.log(`\nmedians of ${flags.runs} runs, both ends in one process; rates per second of wall or CPU time:`);
   row(`shuffle, 4 MiB pieces`, got.shufflePlain, got.shuffleSealed, (ms) => `${mibPerSecond(bytes, ms).toFixed(0)} MiB/s`);
   row(`tasks, 1 update per message`, got.tasksPlain, got.tasksSealed, (ms) => `${((flags.messages / ms) * 1000).toFixed(0)} msg/s`);
 }

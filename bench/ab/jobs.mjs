@@ -11,6 +11,8 @@
  * one. Each side submits with its own client, so its own AM and executor bundles run. Times are
  * measured inside the driver around the action, after a warm-up round in the same job (container
  * start-up excluded); the order of A and B alternates from run to run; every result is checked.
+ * The CPU seconds of the application's own processes (AM, driver, executors: found by their
+ * CONTAINER_ID) in the same window are compared too: on a busy machine they vary far less than times.
  */
 import { join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
@@ -36,14 +38,14 @@ const JOBS = {
 export default async function main(ctx, [input]) {
   const rounds = [];
   for (let i = 0; i < 2; i++) {
-    const t0 = performance.now();
+    const [t0, startedAt] = [performance.now(), Date.now()];
     const total = await ctx.textFile(input, { minPartitions: 4 })
       .flatMap((line) => line.split(' ').filter((w) => w !== ''))
       .map((w) => [w, 1])
       .reduceByKey((x, y) => x + y, 4)
       .map((kv) => kv[1])
       .reduce((x, y) => x + y);
-    rounds.push({ ms: performance.now() - t0, total });
+    rounds.push({ ms: performance.now() - t0, startedAt, endedAt: Date.now(), total });
   }
   return rounds;
 }`,
@@ -51,9 +53,9 @@ export default async function main(ctx, [input]) {
 export default async function main(ctx, [input]) {
   const rounds = [];
   for (let i = 0; i < 2; i++) {
-    const t0 = performance.now();
+    const [t0, startedAt] = [performance.now(), Date.now()];
     const total = await ctx.textFile(input, { minPartitions: 4 }).repartition(4).count();
-    rounds.push({ ms: performance.now() - t0, total });
+    rounds.push({ ms: performance.now() - t0, startedAt, endedAt: Date.now(), total });
   }
   return rounds;
 }`,
@@ -71,16 +73,21 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+let cpu;
+
 async function run(side, job, path, expected) {
   const r = await side.harness.runJob(side.h, { source: JOBS[job], args: [path], executors: 2, executorMemoryMb: 512 });
   if (r.report.finalStatus !== 'SUCCEEDED') throw new Error(`${job} ${r.appId} ${r.report.finalStatus}:\n${r.stderr.slice(-3000)}`);
   const round = r.result[1];
   if (round.total !== expected[job]) throw new Error(`${job} ${r.appId}: got ${round.total}, expected ${expected[job]}`);
-  return round.ms;
+  return { ms: round.ms, cpu: cpu.available ? cpu.appSecondsBetween(r.appId, round.startedAt, round.endedAt) : Number.NaN };
 }
 
 async function main() {
   const sides = { A: await load(a), B: await load(b) };
+  const { CpuSampler } = await import(pathToFileURL(join(resolve(b), 'dist', 'bench/lib/cpu-use.js')).href);
+  cpu = new CpuSampler();
+  cpu.start();
   const { h } = sides.B;
   const data = sides.B.text.textData(mib * MiB);
   const path = `/user/${h.user}/spindle-bench/ab-jobs-${mib}MiB.txt`;
@@ -103,22 +110,30 @@ async function main() {
       const line = [];
       for (const job of Object.keys(JOBS)) {
         for (const s of order) times[job][s].push(await run(sides[s], job, path, expected));
-        line.push(`${job} A ${(times[job].A.at(-1) / 1000).toFixed(2)} s, B ${(times[job].B.at(-1) / 1000).toFixed(2)} s`);
+        const [x, y] = [times[job].A.at(-1), times[job].B.at(-1)];
+        line.push(
+          `${job} A ${(x.ms / 1000).toFixed(2)} s ${x.cpu.toFixed(1)} cpu-s, B ${(y.ms / 1000).toFixed(2)} s ${y.cpu.toFixed(1)} cpu-s`,
+        );
       }
       console.log(`run ${r + 1} (${order.join(' then ')}): ${line.join('; ')}`);
     }
   } finally {
+    cpu.stop();
     await sides.A.h.close();
     await sides.B.h.close();
   }
   console.log(`\nmedians of ${runs} runs, 2 executors, ${mib} MiB:`);
   for (const job of Object.keys(JOBS)) {
-    const [ma, mb] = [median(times[job].A), median(times[job].B)];
-    const ratios = times[job].B.map((x, i) => x / times[job].A[i]).sort((x, y) => x - y);
-    console.log(
-      `${job.padEnd(10)} A ${(ma / 1000).toFixed(2)} s  B ${(mb / 1000).toFixed(2)} s  B/A ${(mb / ma).toFixed(3)} ` +
-        `(per-run ratios ${ratios.map((x) => x.toFixed(2)).join(' ')})`,
-    );
+    for (const what of ['ms', 'cpu']) {
+      const [va, vb] = [times[job].A.map((m) => m[what]), times[job].B.map((m) => m[what])];
+      const [ma, mb] = [median(va), median(vb)];
+      const ratios = vb.map((x, i) => x / va[i]).sort((x, y) => x - y);
+      const unit = what === 'ms' ? (v) => `${(v / 1000).toFixed(2)} s` : (v) => `${v.toFixed(2)} cpu-s`;
+      console.log(
+        `${job.padEnd(10)} ${what === 'ms' ? 'time' : 'CPU '}  A ${unit(ma)}  B ${unit(mb)}  B/A ${(mb / ma).toFixed(3)} ` +
+          `(per-run ratios ${ratios.map((x) => x.toFixed(2)).join(' ')})`,
+      );
+    }
   }
 }
 

@@ -30,6 +30,8 @@ export function statTicks(stat: string): number {
 
 interface Track {
   role: CpuRole;
+  /** The YARN container the process runs in (its CONTAINER_ID), if any. */
+  container: string | undefined;
   /** [epoch ms, ticks] samples in time order. */
   samples: [number, number][];
 }
@@ -45,6 +47,22 @@ export function ticksAt(samples: readonly [number, number][], t: number): number
     }
   }
   return samples[samples.length - 1]![1];
+}
+
+/** The CONTAINER_ID in a process's environment (NodeManagers set it for everything a container runs). */
+function containerOf(pid: number): string | undefined {
+  try {
+    const env = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+    return env.find((e) => e.startsWith('CONTAINER_ID='))?.slice('CONTAINER_ID='.length);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a container id (container_[e<epoch>_]<cluster ts>_<app seq>_<attempt>_<n>) is one of `appId`'s. */
+export function containerOfApp(containerId: string, appId: string): boolean {
+  const app = appId.slice('application_'.length);
+  return new RegExp(`^container_(e\\d+_)?${app}_\\d+_\\d+$`).test(containerId);
 }
 
 /** Samples every process's CPU time until stopped; answers CPU seconds by role for any window. */
@@ -77,6 +95,19 @@ export class CpuSampler {
     return out;
   }
 
+  /**
+   * CPU seconds of one application's processes (its AM, driver and executors, found by CONTAINER_ID)
+   * in a window: unlike roles, this leaves out other applications running on the cluster meanwhile.
+   */
+  appSecondsBetween(appId: string, from: number, to: number): number {
+    this.sample();
+    let ticks = 0;
+    for (const t of this.tracks.values()) {
+      if (t.container && containerOfApp(t.container, appId)) ticks += ticksAt(t.samples, to) - ticksAt(t.samples, from);
+    }
+    return ticks / TICKS_PER_SECOND;
+  }
+
   private sample(): void {
     const now = Date.now();
     for (const name of readdirSync('/proc')) {
@@ -96,7 +127,7 @@ export class CpuSampler {
         } catch {
           continue;
         }
-        track = { role: roleOfCommand(cmdline), samples: [] };
+        track = { role: roleOfCommand(cmdline), container: containerOf(pid), samples: [] };
         this.tracks.set(pid, track);
       }
       track.samples.push([now, ticks]);
