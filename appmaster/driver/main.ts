@@ -69,7 +69,12 @@ async function main(): Promise<number | undefined> {
   process.on('message', (m: unknown) => {
     if (isAmMessage(m)) runtime.onAmMessage(m as AmToDriver);
   });
-  process.once('SIGTERM', () => {
+  // A kill signals the container's whole process group and the AM forwards it too: the first SIGTERM
+  // starts the stop, a repeat must not end the process before the stop has put the outputs right.
+  let stopping = false;
+  process.on('SIGTERM', () => {
+    if (stopping) return;
+    stopping = true;
     log('SIGTERM: stopping the job');
     void runtime.stop('failed', 'the application was killed').finally(() => process.exit(143));
   });

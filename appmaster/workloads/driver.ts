@@ -28,6 +28,13 @@ export interface DriverWorkloadDeps {
   log: (message: string) => void;
 }
 
+/** Waits for `ended`, at most `ms`. */
+async function endedWithin(ended: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
 /** One heartbeat's news for the supervision loop. */
 
 /**
@@ -98,9 +105,13 @@ export class DriverWorkload implements Workload {
         return exit ? 'stop' : beat.next;
       }, signal);
     } catch (err) {
-      // Without heartbeats the RM would expire us: stop the driver rather than leave it orphaned.
+      // Without heartbeats the RM would expire us: stop the driver rather than leave it orphaned. A
+      // kill makes the RM forget the attempt before the NodeManager's SIGTERM comes; the driver's
+      // SIGTERM lets a commit in progress finish, so wait for it to end (within the abort grace)
+      // rather than exit under it and leave it running outside its container's accounting.
       if (killTimer) clearTimeout(killTimer);
       driver.kill('SIGTERM');
+      await endedWithin(finished, ABORT_GRACE_MS);
       throw err;
     } finally {
       signal.removeEventListener('abort', onKill);
