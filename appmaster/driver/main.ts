@@ -13,8 +13,8 @@ import { loadJobModule } from '../../protocols/job-spec/index.js';
 import { encodeTokenUrlString, readCredentialsFile, selectToken, TokenKinds } from '../../protocols/credentials/index.js';
 import { WebHdfsClient } from '../../protocols/webhdfs/index.js';
 import { readDriverEnvironment } from './environment.js';
-import { JobDefinitionError, TaskFailedError } from './errors.js';
-import { ConfigError } from '../../protocols/errors/index.js';
+import { JobDefinitionError, JobModuleError, TaskFailedError } from './errors.js';
+import { ConfigError, errorMessage } from '../../protocols/errors/index.js';
 import { isAmMessage, type AmToDriver } from './ipc.js';
 import { resultLine } from './result-line.js';
 import { DriverRuntime, type InitMessage } from './runtime.js';
@@ -50,7 +50,13 @@ async function main(): Promise<number | undefined> {
   // The job sees `node <job> <args...>`, as when run directly (a plain program reads process.argv).
   process.argv.splice(1, 1);
   const init = waitForInit();
-  const job = await loadJobModule(jobPath);
+  const job = await loadJobModule(jobPath).catch((err: unknown) => {
+    if (err instanceof ConfigError) throw err;
+    // The module's own top-level code threw: the user's error, with the user's stack.
+    throw new JobModuleError(`the job module threw while loading (at its top level, before main ran): ${errorMessage(err)}`, {
+      cause: err,
+    });
+  });
   if (!job.main) {
     // A plain program: it ran on import; let it finish on its own.
     process.disconnect?.();
@@ -83,7 +89,17 @@ async function main(): Promise<number | undefined> {
   let code = 0;
   try {
     const result = await job.main(runtime.context, args);
-    await new Promise<void>((resolve) => process.stdout.write(resultLine(result), () => resolve()));
+    let line: string;
+    try {
+      line = resultLine(result);
+    } catch (err) {
+      throw new JobDefinitionError(
+        `the value main returned cannot be printed as JSON (${errorMessage(err).split('\n')[0]}); ` +
+          'return plain data: numbers, strings, arrays, plain objects, Map or Set',
+        { cause: err },
+      );
+    }
+    await new Promise<void>((resolve) => process.stdout.write(line, () => resolve()));
     await runtime.stop('succeeded', 'the job has finished');
   } catch (err) {
     code = 1;
@@ -103,8 +119,10 @@ main().then(
   },
   (err: unknown) => {
     log(`fatal: ${err instanceof Error ? err.message : String(err)}`);
-    // A job the user must fix (a ConfigError: no entry point, no evaluator) is explained by its message.
-    if (!(err instanceof ConfigError) && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    // A job the user must fix (a ConfigError: no entry point, no evaluator) is explained by its message;
+    // a module that threw shows the user's stack.
+    const cause = err instanceof JobModuleError ? err.cause : err;
+    if (!(err instanceof ConfigError) && cause instanceof Error && cause.stack) process.stderr.write(`${cause.stack}\n`);
     process.exit(1);
   },
 );

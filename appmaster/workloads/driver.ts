@@ -11,6 +11,9 @@ import type { Launches } from '../launches.js';
 import type { RmClient } from '../rm-client.js';
 import { amCommandOutcome, type AmOutcome, type Workload } from './workload.js';
 
+/** V8's last words when the heap is exhausted. */
+const V8_HEAP_OOM = /FATAL ERROR: .*JavaScript heap out of memory/;
+
 /** How long an aborted job's driver may take to end before it is stopped. */
 export const ABORT_GRACE_MS = 15_000;
 
@@ -169,6 +172,12 @@ export class DriverWorkload implements Workload {
   private driverOutcome(e: DriverExit): AmOutcome {
     this.deps.log(`the driver exited with ${e.signal ? `signal ${e.signal}` : `code ${e.code}`}`);
     if (e.code === 0) return { finalStatus: 'succeeded', diagnostics: 'the driver exited with code 0' };
+    if (e.stderrTail.some((l) => V8_HEAP_OOM.test(l))) {
+      return {
+        finalStatus: 'failed',
+        diagnostics: `the driver ran out of memory (its JavaScript heap of ${this.driverSpec.heapMb} MB is full); raise --driver-memory`,
+      };
+    }
     const how = e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
     const tail = e.stderrTail.length ? `; last lines of its stderr:\n${e.stderrTail.join('\n')}` : '';
     return { finalStatus: 'failed', diagnostics: `the driver ${how}${tail}` };
