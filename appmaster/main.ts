@@ -95,6 +95,9 @@ async function main(): Promise<number> {
     if (err instanceof AttemptGoneError) {
       log(err.message);
       await launcher.close();
+      // A kill makes the RM forget the attempt first; the NodeManager's SIGTERM, which starts the
+      // staging removal, comes soon after: let that removal finish rather than exit under it.
+      await staged;
       return 1;
     }
     outcome = { finalStatus: 'failed', diagnostics: `the ApplicationMaster failed: ${errorMessage(err)}` };

@@ -12,6 +12,8 @@ import { errorMessage } from '../protocols/errors/index.js';
 export const STDERR_TAIL_LINES = 20;
 /** ContainersMonitorImpl's sentence when it kills a container for its memory use. */
 const NM_MEMORY_KILL = /beyond the '?(PHYSICAL|VIRTUAL)'? memory limit/i;
+/** V8's last words when the heap is exhausted. */
+export const V8_HEAP_OOM = /FATAL ERROR: .*JavaScript heap out of memory/;
 /** Bytes read from the end of stderr to find the last lines. */
 const TAIL_BYTES = 16 * 1024;
 
@@ -79,7 +81,7 @@ export async function explainFailure(
   end: ContainerEnd,
   options: { memoryOption: string; limitMb?: number },
 ): Promise<ContainerFailure> {
-  const { summary, advice } = describeEnd(end, options.memoryOption, options.limitMb);
+  let { summary, advice } = describeEnd(end, options.memoryOption, options.limitMb);
   let node = end.node;
   let tailUnavailable: string | undefined;
   // Best effort: without the node the explanation still stands, only the stderr tail is missing.
@@ -93,6 +95,11 @@ export async function explainFailure(
     }
   } else {
     tailUnavailable = 'no NodeManager has its logs any more';
+  }
+  // Node aborts (SIGABRT) when the JavaScript heap, sized from the container, is full.
+  if (!advice && stderrTail.some((l) => V8_HEAP_OOM.test(l))) {
+    summary = `ran out of JavaScript heap memory (${summary})`;
+    advice = `raise ${options.memoryOption}`;
   }
   return {
     containerId: end.containerId,

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { ConfigError } from '../protocols/errors/index.js';
+import { ConfigError, NotFoundError } from '../protocols/errors/index.js';
 import type { WebHdfsClient } from '../protocols/webhdfs/index.js';
 import { encodeUrlPath, type LocalResource } from '../protocols/yarn/index.js';
 import { archiveExtension, ARCHIVE_EXTENSIONS, type HdfsCache } from './cache.js';
@@ -90,7 +90,10 @@ export async function shipFiles(deps: ShipDeps, files: readonly ShippedFile[]): 
 /** A file already on HDFS: its real size and mtime, visibility limited to this application. */
 async function remoteResource(deps: ShipDeps, f: ShippedFile): Promise<LocalResource> {
   const { authority, path } = hdfsSourceParts(f.source);
-  const status = await deps.hdfs.getFileStatus(path);
+  const status = await deps.hdfs.getFileStatus(path).catch((err: unknown) => {
+    if (err instanceof NotFoundError) throw new ConfigError(`${f.option}: no such file on HDFS: ${path}`, { path, cause: err });
+    throw err;
+  });
   if (status.type === 'directory' && f.type === 'archive') throw new ConfigError(`${f.option}: ${f.source} is a directory, not an archive`);
   const base = authority ? `hdfs://${authority}` : deps.defaultFs.replace(/\/+$/, '');
   return {

@@ -86,7 +86,11 @@ export interface AvroHeader {
 /** Parses a header from the first bytes of a file; undefined if more bytes are needed. */
 export function parseAvroHeader(bytes: Buffer, what: string): AvroHeader | undefined {
   if (bytes.length >= MAGIC.length && !MAGIC.equals(bytes.subarray(0, MAGIC.length))) {
-    throw new ProtocolError(`${what}: not an Avro object container file (it starts with ${bytes.subarray(0, 4).toString('hex')})`);
+    throw new ProtocolError(
+      `${what}: not an Avro object container file ` +
+        `(it starts with ${bytes.subarray(0, 4).toString('hex')}, not ${MAGIC.toString('hex')}); ` +
+        'check the path, or read the file with textFile or jsonFile',
+    );
   }
   if (bytes.length < MAGIC.length || headerEnd(bytes, what) === undefined) return undefined;
   const { value, offset } = HEADER_TYPE.decode(bytes, 0);

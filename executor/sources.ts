@@ -83,7 +83,11 @@ export async function* jsonRecords(fs: ExecutorFs, split: FileSplit, metrics: { 
         out.push(JSON.parse(line));
       } catch (err) {
         const shown = line.length > 60 ? `${line.slice(0, 57)}...` : line;
-        throw new SyntaxError(`jsonFile ${split.path}: a line is not JSON (${errorMessage(err)}): ${shown}`, { cause: err });
+        throw new SyntaxError(
+          `jsonFile ${split.path}: a line is not JSON (${errorMessage(err)}): ${shown}; ` +
+            'jsonFile reads one JSON value per line: fix or remove that line',
+          { cause: err },
+        );
       }
     }
     if (out.length > 0) yield out;

@@ -1,4 +1,4 @@
-import { AlreadyExistsError, errorMessage } from '../../protocols/errors/index.js';
+import { AccessDeniedError, AlreadyExistsError, errorMessage, ParentNotDirectoryError } from '../../protocols/errors/index.js';
 import { JobDefinitionError } from './errors.js';
 import { type AppLiveness, cleanLeftovers, type LeftoverFs, REPLACED_SUFFIX, stagingName } from './leftovers.js';
 
@@ -89,9 +89,28 @@ export class OutputCommitter {
         { path: clean },
       );
     }
+    const parent = clean.slice(0, slash) || '/';
     const staging = `${clean.slice(0, slash)}/${stagingName(name, options.jobTag)}`;
-    await fs.delete(staging, { recursive: true });
-    await fs.mkdirs(`${staging}/${TEMPORARY_DIR}`);
+    try {
+      await fs.delete(staging, { recursive: true });
+      await fs.mkdirs(`${staging}/${TEMPORARY_DIR}`);
+    } catch (err) {
+      // HDFS answers a path below a file with an AccessControlException "... (is not a directory)".
+      if (err instanceof ParentNotDirectoryError || (err instanceof AccessDeniedError && /is not a directory/.test(err.message))) {
+        throw new JobDefinitionError(
+          `${options.action} ${clean}: a parent of the output is a file, not a directory; choose an output path below a directory`,
+          { path: clean, cause: err },
+        );
+      }
+      if (err instanceof AccessDeniedError) {
+        throw new JobDefinitionError(
+          `${options.action} ${clean}: the job may not write in ${parent} (${errorMessage(err)}); ` +
+            'choose an output directory its user can write to, or submit as a user who may (--user)',
+          { path: clean, cause: err },
+        );
+      }
+      throw err;
+    }
     return new OutputCommitter(fs, clean, staging, options);
   }
 

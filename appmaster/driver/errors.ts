@@ -10,6 +10,11 @@ export class JobDefinitionError extends SpindleError {
   override readonly name: string = 'JobDefinitionError';
 }
 
+/** The job module's top-level code threw while it was imported; `cause` is the user's error. */
+export class JobModuleError extends SpindleError {
+  override readonly name: string = 'JobModuleError';
+}
+
 /** Where and how a task failed for the last time. */
 export interface TaskFailure {
   stageId: number;

@@ -46,6 +46,8 @@ export function resolvePath(path: string, home: string): string {
 }
 
 const GLOB_CHARS = /[*?[{]/;
+/** What a missing input path gets told. */
+const NO_SUCH_INPUT = 'no such file or directory; check the path (relative paths start at your HDFS home directory)';
 
 /** A regular expression for one path component of a glob: * ? [abc] [!abc] {a,b} and \ escapes. */
 export function globComponent(glob: string): RegExp {
@@ -124,14 +126,17 @@ export async function expandPattern(
     try {
       status = await fs.getFileStatus(path);
     } catch (err) {
-      if (err instanceof NotFoundError && !globbed) throw new JobDefinitionError(`${what} ${path}: no such file or directory`, { path });
+      if (err instanceof NotFoundError && !globbed) throw new JobDefinitionError(`${what} ${path}: ${NO_SUCH_INPUT}`, { path });
       if (err instanceof NotFoundError) continue;
       throw err;
     }
     if (status.type === 'directory') await listTree(fs, path, files);
     else files.push({ path, length: status.length, blockSize: status.blockSize });
   }
-  if (globbed && current.length === 0) throw new JobDefinitionError(`${what} ${pattern}: no files match`, { path: pattern });
+  if (globbed && current.length === 0)
+    throw new JobDefinitionError(`${what} ${pattern}: no files match; check the pattern (spindle fs ls shows what is there)`, {
+      path: pattern,
+    });
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 

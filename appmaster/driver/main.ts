@@ -14,8 +14,8 @@ import { encodeTokenUrlString, readCredentialsFile, selectToken, TokenKinds } fr
 import { RmRestClient } from '../../protocols/rm-rest/index.js';
 import { WebHdfsClient } from '../../protocols/webhdfs/index.js';
 import { readDriverEnvironment } from './environment.js';
-import { JobDefinitionError, TaskFailedError } from './errors.js';
-import { ConfigError } from '../../protocols/errors/index.js';
+import { JobDefinitionError, JobModuleError, TaskFailedError } from './errors.js';
+import { ConfigError, errorMessage } from '../../protocols/errors/index.js';
 import { isAmMessage, type AmToDriver } from './ipc.js';
 import { livenessFromRm } from './leftovers.js';
 import { resultLine } from './result-line.js';
@@ -52,7 +52,13 @@ async function main(): Promise<number | undefined> {
   // The job sees `node <job> <args...>`, as when run directly (a plain program reads process.argv).
   process.argv.splice(1, 1);
   const init = waitForInit();
-  const job = await loadJobModule(jobPath);
+  const job = await loadJobModule(jobPath).catch((err: unknown) => {
+    if (err instanceof ConfigError) throw err;
+    // The module's own top-level code threw: the user's error, with the user's stack.
+    throw new JobModuleError(`the job module threw while loading (at its top level, before main ran): ${errorMessage(err)}`, {
+      cause: err,
+    });
+  });
   if (!job.main) {
     // A plain program: it ran on import; let it finish on its own.
     process.disconnect?.();
@@ -81,7 +87,12 @@ async function main(): Promise<number | undefined> {
   process.on('message', (m: unknown) => {
     if (isAmMessage(m)) runtime.onAmMessage(m as AmToDriver);
   });
-  process.once('SIGTERM', () => {
+  // A kill signals the container's whole process group and the AM forwards it too: the first SIGTERM
+  // starts the stop, a repeat must not end the process before the stop has put the outputs right.
+  let stopping = false;
+  process.on('SIGTERM', () => {
+    if (stopping) return;
+    stopping = true;
     log('SIGTERM: stopping the job');
     void runtime.stop('failed', 'the application was killed').finally(() => process.exit(143));
   });
@@ -90,7 +101,17 @@ async function main(): Promise<number | undefined> {
   let code = 0;
   try {
     const result = await job.main(runtime.context, args);
-    await new Promise<void>((resolve) => process.stdout.write(resultLine(result), () => resolve()));
+    let line: string;
+    try {
+      line = resultLine(result);
+    } catch (err) {
+      throw new JobDefinitionError(
+        `the value main returned cannot be printed as JSON (${errorMessage(err).split('\n')[0]}); ` +
+          'return plain data: numbers, strings, arrays, plain objects, Map or Set',
+        { cause: err },
+      );
+    }
+    await new Promise<void>((resolve) => process.stdout.write(line, () => resolve()));
     await runtime.stop('succeeded', 'the job has finished');
   } catch (err) {
     code = 1;
@@ -110,8 +131,10 @@ main().then(
   },
   (err: unknown) => {
     log(`fatal: ${err instanceof Error ? err.message : String(err)}`);
-    // A job the user must fix (a ConfigError: no entry point, no evaluator) is explained by its message.
-    if (!(err instanceof ConfigError) && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    // A job the user must fix (a ConfigError: no entry point, no evaluator) is explained by its message;
+    // a module that threw shows the user's stack.
+    const cause = err instanceof JobModuleError ? err.cause : err;
+    if (!(err instanceof ConfigError) && cause instanceof Error && cause.stack) process.stderr.write(`${cause.stack}\n`);
     process.exit(1);
   },
 );

@@ -11,6 +11,9 @@ import type { Launches } from '../launches.js';
 import type { RmClient } from '../rm-client.js';
 import { amCommandOutcome, type AmOutcome, type Workload } from './workload.js';
 
+/** V8's last words when the heap is exhausted. */
+const V8_HEAP_OOM = /FATAL ERROR: .*JavaScript heap out of memory/;
+
 /** How long an aborted job's driver may take to end before it is stopped. */
 export const ABORT_GRACE_MS = 15_000;
 
@@ -26,6 +29,13 @@ export interface DriverWorkloadDeps {
   /** HDTS credentials for executor containers (delegation tokens; no AMRMToken). */
   containerTokens: Buffer;
   log: (message: string) => void;
+}
+
+/** Waits for `ended`, at most `ms`. */
+async function endedWithin(ended: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 /** One heartbeat's news for the supervision loop. */
@@ -98,9 +108,13 @@ export class DriverWorkload implements Workload {
         return exit ? 'stop' : beat.next;
       }, signal);
     } catch (err) {
-      // Without heartbeats the RM would expire us: stop the driver rather than leave it orphaned.
+      // Without heartbeats the RM would expire us: stop the driver rather than leave it orphaned. A
+      // kill makes the RM forget the attempt before the NodeManager's SIGTERM comes; the driver's
+      // SIGTERM lets a commit in progress finish, so wait for it to end (within the abort grace)
+      // rather than exit under it and leave it running outside its container's accounting.
       if (killTimer) clearTimeout(killTimer);
       driver.kill('SIGTERM');
+      await endedWithin(finished, ABORT_GRACE_MS);
       throw err;
     } finally {
       signal.removeEventListener('abort', onKill);
@@ -159,6 +173,12 @@ export class DriverWorkload implements Workload {
   private driverOutcome(e: DriverExit): AmOutcome {
     this.deps.log(`the driver exited with ${e.signal ? `signal ${e.signal}` : `code ${e.code}`}`);
     if (e.code === 0) return { finalStatus: 'succeeded', diagnostics: 'the driver exited with code 0' };
+    if (e.stderrTail.some((l) => V8_HEAP_OOM.test(l))) {
+      return {
+        finalStatus: 'failed',
+        diagnostics: `the driver ran out of memory (its JavaScript heap of ${this.driverSpec.heapMb} MB is full); raise --driver-memory`,
+      };
+    }
     const how = e.signal ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
     const tail = e.stderrTail.length ? `; last lines of its stderr:\n${e.stderrTail.join('\n')}` : '';
     return { finalStatus: 'failed', diagnostics: `the driver ${how}${tail}` };

@@ -4,6 +4,7 @@
  * the entry point (the only place that reads process.env).
  */
 import type { Command } from 'commander';
+import { ConfigError } from '../../protocols/errors/index.js';
 import { loadClientConfig, type ClientConfig } from '../../protocols/hadoop-conf/index.js';
 import { NmRestClient } from '../../protocols/nm-rest/index.js';
 import { RmRestClient } from '../../protocols/rm-rest/index.js';
@@ -61,13 +62,18 @@ export class CliContext {
     if (!this.loaded) {
       const c = loadClientConfig({
         env: this.process.env,
-        ...(this.options.confDir !== undefined ? { confDir: this.options.confDir } : {}),
-        ...(this.options.user !== undefined ? { user: this.options.user } : {}),
+        ...(this.options.confDir !== undefined ? { confDir: this.options.confDir, confDirSource: '--conf-dir' } : {}),
+        ...(this.options.user !== undefined ? { user: checkUser(this.options.user) } : {}),
       });
       this.loaded = {
         ...c,
-        yarn: { ...c.yarn, ...(this.options.rm ? { rmWebUrls: [this.options.rm] } : {}) },
-        hdfs: { ...c.hdfs, ...(this.options.namenode ? { nameNodeHttpUrls: [this.options.namenode] } : {}) },
+        yarn: { ...c.yarn, ...(this.options.rm ? { rmWebUrls: [checkWebUrl('--rm', this.options.rm, 'http://rm-host:8088')] } : {}) },
+        hdfs: {
+          ...c.hdfs,
+          ...(this.options.namenode
+            ? { nameNodeHttpUrls: [checkWebUrl('--namenode', this.options.namenode, 'http://namenode-host:9870')] }
+            : {}),
+        },
       };
     }
     return this.loaded;
@@ -115,6 +121,32 @@ export class CliContext {
     this.hdfsClient?.close();
     this.nmClient?.close();
   }
+}
+
+/** Hadoop's rule for user names (the NameNode refuses others): letters, digits, "._-", an optional final "$". */
+const USER_NAME = /^[A-Za-z_][A-Za-z0-9._-]*[$]?$/;
+
+function checkUser(user: string): string {
+  if (!USER_NAME.test(user)) {
+    throw new ConfigError(
+      `--user: "${user}" is not a Hadoop user name; use letters, digits, ".", "_" and "-", starting with a letter or "_"`,
+    );
+  }
+  return user;
+}
+
+/** An http(s) URL given for a cluster address, or a ConfigError naming the option and an example. */
+function checkWebUrl(option: string, text: string, example: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`${option}: "${text}" is not a URL; give its web address, e.g. ${example}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${option}: "${text}" must be an http:// or https:// address, e.g. ${example}`);
+  }
+  return text;
 }
 
 /**

@@ -96,6 +96,9 @@ function hintFor(err: unknown, ctx: ErrorContext): string | undefined {
   if (err instanceof SafeModeError) return 'HDFS is in safe mode (starting up or low on space); try again in a minute';
   if (err instanceof AccessDeniedError) return 'pass --user (or set HADOOP_USER_NAME) to act as a user who is allowed';
   if (err instanceof NotFoundError && err.appId && !err.path) return 'list applications with: spindle list --all-users';
+  if (err instanceof InvalidRequestError && /node label/i.test(err.message)) {
+    return 'this cluster does not have that node label (or none at all): drop --node-label or name one of its labels';
+  }
   if (isLocalFsError(err) && err.code === 'ENOENT') return undefined;
   return undefined;
 }

@@ -14,6 +14,8 @@ import { classifyExit, EXIT_STATUS_UNKNOWN } from '../../protocols/yarn/index.js
 import type { CliContext } from './context.js';
 import { EXIT_APP_FAILED, EXIT_OK } from './exit-codes.js';
 import { formatDuration, formatTimeline, stateText } from './format.js';
+import { TraceFilter } from './traces.js';
+import { ConfigError } from '../../protocols/errors/index.js';
 
 /** How long a kill after Ctrl-C or --timeout may take before we give up waiting. */
 export const KILL_TIMEOUT_MS = 30_000;
@@ -110,6 +112,9 @@ export async function watchApplication(ctx: CliContext, o: WatchOptions): Promis
   // The AM logs multi-line records (its final diagnostics quote the driver's stderr); once it says
   // the driver has ended, every further unprefixed line is such a continuation, not driver output.
   let driverEnded = false;
+  // Stack traces only with --verbose (the container logs keep them).
+  const traces = new TraceFilter();
+  const shown = (text: string): boolean => out.verbose || traces.keep(text);
   const follower = new ApplicationFollower(
     { rm: ctx.rm, nm: ctx.nm, nodes: ctx.nodes },
     o.appId,
@@ -131,12 +136,12 @@ export async function watchApplication(ctx: CliContext, o: WatchOptions): Promis
             out.debug(text);
           } else if (driverEnded) {
             out.debug(text);
-          } else {
+          } else if (shown(text)) {
             out.rawErr(`${text}\n`);
           }
         } else if (file === 'stdout') {
           out.result(`[${containerId}] ${text}`);
-        } else if (!isAm) {
+        } else if (!isAm && shown(text)) {
           out.rawErr(`[${containerId}] ${text}\n`);
         }
       },
@@ -169,12 +174,21 @@ export async function watchApplication(ctx: CliContext, o: WatchOptions): Promis
   }
 
   const report = result.report;
+  const refused = queueRefusal(report);
+  if (refused) {
+    await removeStaging({ rm: ctx.rm, hdfs: ctx.hdfs, user: ctx.config.user }, o.appId);
+    throw new ConfigError(
+      `${o.appId}: ${refused}; choose a queue with --queue (the RM lists them at ${ctx.rm.activeRmUrl}/cluster/scheduler)`,
+    );
+  }
   // The AM removes the staging directory, unless it never ran or was killed first: the application has
   // ended, so nothing needs it any more.
   await removeStaging({ rm: ctx.rm, hdfs: ctx.hdfs, user: ctx.config.user }, o.appId);
   const ok = report.finalStatus === 'SUCCEEDED';
   // Even a successful run shows the failures --max-failures tolerated: none of them stays silent.
-  const failures = await explainFailures(ctx, report, result.ends, o, ok);
+  const failures = (await explainFailures(ctx, report, result.ends, o, ok)).map((f) =>
+    out.verbose ? f : { ...f, stderrTail: f.stderrTail.filter((l) => traces.keep(l)) },
+  );
   const exitCode = ok ? EXIT_OK : EXIT_APP_FAILED;
   const elapsed = report.finishedTime > 0 && report.startedTime > 0 ? report.finishedTime - report.startedTime : report.elapsedTime;
   if (out.json) {
@@ -184,10 +198,14 @@ export async function watchApplication(ctx: CliContext, o: WatchOptions): Promis
   const headline = `${o.appId} ${stateText(report)} in ${formatDuration(elapsed)}`;
   if (ok) out.info(headline);
   else out.warn(headline);
-  if (!ok && report.diagnostics.trim() && failures.length === 0) out.warn(`  ${report.diagnostics.trim().split('\n').join('\n  ')}`);
+  const amExit = ok || out.verbose ? undefined : amContainerExit(report.diagnostics);
+  const diagnostics = out.verbose ? report.diagnostics.trim() : traces.text(report.diagnostics.trim());
+  if (amExit) out.warn(`  ${amExit}`);
+  else if (!ok && diagnostics && failures.length === 0) out.warn(`  ${diagnostics.split('\n').join('\n  ')}`);
   if (ok && failures.length > 0)
     out.warn(`${failures.length} container failure(s) were tolerated (--max-failures) and their containers replaced:`);
   for (const f of failures) out.warn(formatFailure(f));
+  if (traces.hidden > 0) out.warn(`(${traces.hidden} line(s) of stack traces hidden; --verbose shows them)`);
   out.info(formatTimeline(result.timeline));
   return exitCode;
 }
@@ -212,6 +230,39 @@ export function statusLine(r: AppReport, am: AmStatus | undefined, submittedAt: 
   if (c.failed) parts.push(`${c.failed} failed`);
   if (c.pending + c.launching) parts.push(`${c.pending + c.launching} starting`);
   return `${head}  containers: ${parts.join(', ')} (of ${c.target})`;
+}
+
+/**
+ * The RM's diagnostics when the AM's container itself failed ("AM Container for appattempt_… exited
+ * with exitCode: 127 … Last 4096 bytes of stderr :\n…"), in one line with what to do; undefined for
+ * other diagnostics. The whole text is for --verbose.
+ */
+export function amContainerExit(diagnostics: string): string | undefined {
+  const m = /AM Container for \S+ exited with\s+exitCode: (-?\d+)/.exec(diagnostics);
+  if (!m) return undefined;
+  const code = Number(m[1]);
+  const stderr = /Last \d+ bytes of stderr :\n[ \t]*(\S[^\n]*)/.exec(diagnostics)?.[1]?.trim();
+  const what = `the ApplicationMaster's container exited with code ${code}${stderr ? `: ${stderr}` : ''}`;
+  // 127: bash found no such command: the Node binary the container command names.
+  if (code === 127) return `${what}\n  Node was not found on the node: check --node, or pass --ship-node to ship this machine's Node`;
+  return `${what}\n  (--verbose shows YARN's whole diagnostics)`;
+}
+
+/**
+ * Why the scheduler refused the application's queue, from the diagnostics of an application that
+ * FAILED before its AM ran ("… to unknown queue: x", "… is not a leaf queue", "Queue x is STOPPED"),
+ * or undefined.
+ */
+export function queueRefusal(r: Pick<AppReport, 'state' | 'diagnostics'>): string | undefined {
+  if (r.state !== 'FAILED') return undefined;
+  const d = r.diagnostics;
+  const unknown = /to unknown queue: (\S+)/.exec(d);
+  if (unknown) return `the ResourceManager has no queue named "${unknown[1]}"`;
+  const notLeaf = /queue:? (\S+) is not a leaf queue/i.exec(d) ?? /(\S+) is not a leaf queue/i.exec(d);
+  if (notLeaf) return `queue ${notLeaf[1]} is a parent queue; applications go to its leaf queues`;
+  const stopped = /Queue (\S+) is STOPPED/i.exec(d);
+  if (stopped) return `queue ${stopped[1]} is stopped and accepts no applications`;
+  return undefined;
 }
 
 /** `[#####.....]`: `done` of `total` in ten cells. */
@@ -247,7 +298,10 @@ async function explainFailures(
 ): Promise<ContainerFailure[]> {
   let failed = ends.filter((e) => classifyExit(e.exitStatus, e.diagnostics).countsAsFailure);
   if (failed.length === 0 && !succeeded && report.diagnostics) {
-    const { ids } = containerIdsIn(report.diagnostics);
+    // Only the container the AM names as the last failure ("…; last: container_… on host …"): the
+    // diagnostics also quote the driver's stderr, which names containers that did not fail.
+    const last = /\blast: (container_\S+)/.exec(report.diagnostics)?.[1];
+    const { ids } = containerIdsIn(last ?? '');
     const status = /\(exit status (-?\d+)\)/.exec(report.diagnostics);
     const host = / on ([\w.-]+) /.exec(report.diagnostics)?.[1];
     failed = ids

@@ -12,7 +12,11 @@ export function encodeValue(value: unknown, what: string): Buffer {
   try {
     return serialize(value);
   } catch (err) {
-    throw new ProtocolError(`${what} cannot be sent between driver and executors: ${errorMessage(err)}`, { cause: err });
+    throw new ProtocolError(
+      `${what} cannot be sent between driver and executors: ${errorMessage(err).replace(/\.$/, '')}; ` +
+        'use data structuredClone copies (no functions or symbols)',
+      { cause: err },
+    );
   }
 }
 

@@ -116,6 +116,8 @@ export interface ClientConfigOptions {
   env: Env;
   /** Configuration directory; overrides HADOOP_CONF_DIR / YARN_CONF_DIR. */
   confDir?: string;
+  /** Where `confDir` came from, for messages (e.g. "--conf-dir"). Default "confDir option". */
+  confDirSource?: string;
   /** Hadoop user; overrides HADOOP_USER_NAME and the OS user. */
   user?: string;
   /** Answers `${user.name}` etc. Default: javaSystemProperties(). */
@@ -146,7 +148,7 @@ export interface ClientConfig {
  */
 export function loadClientConfig(options: ClientConfigOptions): ClientConfig {
   const { env } = options;
-  const confDir = resolveConfDir(options.confDir, env);
+  const confDir = resolveConfDir(options.confDir, env, options.confDirSource);
   const user = resolveUser(options.user, env);
   const conf = loadConfiguration(confDir, {
     env,
@@ -163,10 +165,10 @@ export function loadClientConfig(options: ClientConfigOptions): ClientConfig {
   };
 }
 
-function resolveConfDir(explicit: string | undefined, env: Env): string {
+function resolveConfDir(explicit: string | undefined, env: Env, explicitSource = 'confDir option'): string {
   const [origin, dir] =
     explicit !== undefined
-      ? ['confDir option', explicit]
+      ? [explicitSource, explicit]
       : nonEmpty(env.HADOOP_CONF_DIR)
         ? ['HADOOP_CONF_DIR', env.HADOOP_CONF_DIR!]
         : nonEmpty(env.YARN_CONF_DIR)
@@ -186,10 +188,14 @@ function resolveConfDir(explicit: string | undefined, env: Env): string {
     // reported below
   }
   if (!isDirectory) {
-    throw new ConfigError(`${origin}=${dir}: ${absolute} is not a directory`, {
-      operation: 'load configuration',
-      path: absolute,
-    });
+    throw new ConfigError(
+      `${origin}=${dir}: ${absolute} is not a directory; ` +
+        `${origin} must name the directory holding core-site.xml, hdfs-site.xml and yarn-site.xml`,
+      {
+        operation: 'load configuration',
+        path: absolute,
+      },
+    );
   }
   return absolute;
 }

@@ -69,7 +69,7 @@ export function parseConfigurationXml(text: string, source: string): ConfEntry[]
   if (verdict !== true) {
     const { msg, line, col } = verdict.err;
     const where = col === undefined ? `line ${line}` : `line ${line}, column ${col}`;
-    fail(`not well-formed XML at ${where}: ${msg}`);
+    fail(`not well-formed XML at ${where}: ${msg.replace(/\.$/, '')}; repair the file (a <configuration> of <property> elements)`);
   }
   const roots = elements(parser.parse(body) as XmlNode[]);
   if (roots.length !== 1) fail(`expected one root element, found ${roots.length}`);

@@ -44,9 +44,11 @@ describe('job engine (in process)', function () {
 
   it('fails with a clear message for a missing path and a glob that matches nothing', async () => {
     const missing = await runLocalJob(`export default async (ctx) => ctx.textFile('/nope').count();`);
-    expect(missing.error?.message).to.equal('textFile /nope: no such file or directory');
+    expect(missing.error?.message).to.equal(
+      'textFile /nope: no such file or directory; check the path (relative paths start at your HDFS home directory)',
+    );
     const glob = await runLocalJob(`export default async (ctx) => ctx.textFile('/data/*.x').count();`);
-    expect(glob.error?.message).to.equal('textFile /data/*.x: no files match');
+    expect(glob.error?.message).to.equal('textFile /data/*.x: no files match; check the pattern (spindle fs ls shows what is there)');
   });
 
   it('saves text and JSON with the commit protocol, and reads JSON lines back', async () => {
