@@ -116,7 +116,7 @@ export class TicketCache {
    * headers and body travel in a curl config on stdin and in a private file, never on the command line
    * (they may carry delegation tokens).
    */
-  curl(url: string, opts: { negotiate: boolean; method?: string; json?: unknown }): HttpResult {
+  curl(url: string, opts: { negotiate: boolean; method?: string; json?: unknown; bytes?: Buffer }): HttpResult {
     const out = join(this.dir, 'body');
     const head = join(this.dir, 'headers');
     const lines = [`url = "${url}"`, `output = "${out}"`, `dump-header = "${head}"`, 'write-out = "%{http_code}"', 'silent', 'ipv4'];
@@ -126,6 +126,11 @@ export class TicketCache {
       const data = join(this.dir, 'request.json');
       writeFileSync(data, JSON.stringify(opts.json), { mode: 0o600 });
       lines.push(`data-binary = "@${data}"`, 'header = "Content-Type: application/json"');
+    }
+    if (opts.bytes !== undefined) {
+      const data = join(this.dir, 'request.bin');
+      writeFileSync(data, opts.bytes, { mode: 0o600 });
+      lines.push(`data-binary = "@${data}"`, 'header = "Content-Type: application/octet-stream"');
     }
     rmSync(out, { force: true });
     const r = spawnSync('curl', ['--max-time', '30', '-K', '-'], { input: `${lines.join('\n')}\n`, env: this.env(), encoding: 'utf8' });

@@ -135,6 +135,24 @@ describe('Kerberized cluster (scripts/cluster up --kerberos)', () => {
     );
   });
 
+  it('writes and reads a file through WebHDFS: the DataNode leg goes by the token in the redirect, over SASL data transfer', () => {
+    const path = `/tmp/spindle-kerberos-${process.pid}-${Date.now()}`;
+    const data = Buffer.from(`secure bytes ${'x'.repeat(100_000)}\n`);
+    const created = user.curl(`${cluster.nameNodeHttp}/webhdfs/v1${path}?op=CREATE&overwrite=false`, { negotiate: true, method: 'PUT' });
+    assert.equal(created.status, 307, created.body);
+    const location = /^Location: (\S+)\s*$/im.exec(created.headers)?.[1];
+    assert.ok(location?.includes('delegation='), 'the DataNode location carries no delegation token');
+    const written = user.curl(location!, { negotiate: false, method: 'PUT', bytes: data });
+    assert.equal(written.status, 201, written.body);
+    const opened = user.curl(`${cluster.nameNodeHttp}/webhdfs/v1${path}?op=OPEN`, { negotiate: true });
+    assert.equal(opened.status, 307, opened.body);
+    const read = user.curl(/^Location: (\S+)\s*$/im.exec(opened.headers)![1]!, { negotiate: false });
+    assert.equal(read.status, 200);
+    assert.equal(read.body, data.toString());
+    const deleted = user.curl(`${cluster.nameNodeHttp}/webhdfs/v1${path}?op=DELETE`, { negotiate: true, method: 'DELETE' });
+    assert.equal(deleted.status, 200, deleted.body);
+  });
+
   /** Submits an AM that only sleeps, with `token` as its HDFS delegation token; returns the app id. */
   function submitWithToken(token: string): string {
     const created = user.curl(`${cluster.rmHttp}/ws/v1/cluster/apps/new-application`, { negotiate: true, method: 'POST' });
