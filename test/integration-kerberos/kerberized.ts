@@ -18,6 +18,8 @@ export interface KerberizedCluster {
   nameNodeHttp: string;
   rmHttp: string;
   nodeManagerHttp: string[];
+  /** fs.defaultFS, e.g. hdfs://localhost:8020 */
+  defaultFs: string;
   /** host:port of the NameNode's RPC server, as delegation tokens name it (ip:port). */
   nameNodeRpcService: string;
   /** Short name of yarn.resourcemanager.principal: the renewer the RM needs in HDFS delegation tokens. */
@@ -54,6 +56,7 @@ export function kerberizedCluster(): KerberizedCluster {
     nameNodeHttp: hdfs.nameNodeHttpUrls[0]!,
     rmHttp: yarn.rmWebUrls[0]!,
     nodeManagerHttp: nms.map((c) => `http://${c.get('yarn.nodemanager.webapp.address')}`),
+    defaultFs: hdfs.defaultFs,
     // hadoop.security.token.service.use_ip (default true): services are ip:port; localhost is 127.0.0.1 here.
     nameNodeRpcService: `127.0.0.1:${rpcPort}`,
     rmRenewer: shortName(conf.get('yarn.resourcemanager.principal') ?? '', conf.get('hadoop.security.auth_to_local') ?? ''),

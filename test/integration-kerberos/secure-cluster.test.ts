@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { decodeTokenUrlString, decodeVInt, decodeVLong } from '../../protocols/credentials/index.js';
-import { toSubmissionJson } from '../../protocols/rm-rest/index.js';
+import { type LocalResource, toSubmissionJson } from '../../protocols/rm-rest/index.js';
 import { assertCurlNegotiates, type KerberizedCluster, kerberizedCluster, TicketCache } from './kerberized.js';
 
 /** owner, renewer, issue and max dates of an HDFS delegation token identifier (AbstractDelegationTokenIdentifier). */
@@ -135,26 +135,44 @@ describe('Kerberized cluster (scripts/cluster up --kerberos)', () => {
     );
   });
 
-  it('writes and reads a file through WebHDFS: the DataNode leg goes by the token in the redirect, over SASL data transfer', () => {
-    const path = `/tmp/spindle-kerberos-${process.pid}-${Date.now()}`;
-    const data = Buffer.from(`secure bytes ${'x'.repeat(100_000)}\n`);
+  /** Creates `path` with `data` in the WebHDFS two-step; returns the file's status. */
+  function writeFile(path: string, data: Buffer): { length: number; modificationTime: number } {
     const created = user.curl(`${cluster.nameNodeHttp}/webhdfs/v1${path}?op=CREATE&overwrite=false`, { negotiate: true, method: 'PUT' });
     assert.equal(created.status, 307, created.body);
     const location = /^Location: (\S+)\s*$/im.exec(created.headers)?.[1];
     assert.ok(location?.includes('delegation='), 'the DataNode location carries no delegation token');
     const written = user.curl(location!, { negotiate: false, method: 'PUT', bytes: data });
     assert.equal(written.status, 201, written.body);
+    const status = user.curl(`${cluster.nameNodeHttp}/webhdfs/v1${path}?op=GETFILESTATUS`, { negotiate: true });
+    assert.equal(status.status, 200, status.body);
+    return JSON.parse(status.body).FileStatus;
+  }
+
+  function deleteFile(path: string): void {
+    const deleted = user.curl(`${cluster.nameNodeHttp}/webhdfs/v1${path}?op=DELETE`, { negotiate: true, method: 'DELETE' });
+    assert.equal(deleted.status, 200, deleted.body);
+  }
+
+  const testPath = (what: string): string => `/tmp/spindle-kerberos-${what}-${process.pid}-${Date.now()}`;
+
+  it('writes and reads a file through WebHDFS: the DataNode leg goes by the token in the redirect, over SASL data transfer', () => {
+    const path = testPath('webhdfs');
+    const data = Buffer.from(`secure bytes ${'x'.repeat(100_000)}\n`);
+    assert.equal(writeFile(path, data).length, data.length);
     const opened = user.curl(`${cluster.nameNodeHttp}/webhdfs/v1${path}?op=OPEN`, { negotiate: true });
     assert.equal(opened.status, 307, opened.body);
     const read = user.curl(/^Location: (\S+)\s*$/im.exec(opened.headers)![1]!, { negotiate: false });
     assert.equal(read.status, 200);
     assert.equal(read.body, data.toString());
-    const deleted = user.curl(`${cluster.nameNodeHttp}/webhdfs/v1${path}?op=DELETE`, { negotiate: true, method: 'DELETE' });
-    assert.equal(deleted.status, 200, deleted.body);
+    deleteFile(path);
   });
 
-  /** Submits an AM that only sleeps, with `token` as its HDFS delegation token; returns the app id. */
-  function submitWithToken(token: string): string {
+  /**
+   * Submits an AM container that runs `command` (and never registers, so the application ends when it
+   * exits) with `token` as its HDFS delegation token and `resources` for the NodeManager to localize with
+   * it. Returns the app id.
+   */
+  function submitWithToken(token: string, command: string[], resources: Record<string, LocalResource> = {}): string {
     const created = user.curl(`${cluster.rmHttp}/ws/v1/cluster/apps/new-application`, { negotiate: true, method: 'POST' });
     assert.equal(created.status, 200, created.body);
     const id: string = JSON.parse(created.body)['application-id'];
@@ -165,22 +183,26 @@ describe('Kerberized cluster (scripts/cluster up --kerberos)', () => {
       applicationType: 'SPINDLE-TEST',
       maxAppAttempts: 1,
       resource: { memoryMb: 128, vcores: 1 },
-      amContainerSpec: { commands: ['sleep', '60'], credentials: { tokens: { hdfs: token } } },
+      amContainerSpec: {
+        localResources: resources,
+        commands: command,
+        credentials: { tokens: { hdfs: token } },
+      },
     });
     const submitted = user.curl(`${cluster.rmHttp}/ws/v1/cluster/apps`, { negotiate: true, method: 'POST', json: body });
     assert.equal(submitted.status, 202, submitted.body);
     return id;
   }
 
-  /** Polls the RM until the application has passed its token check (ACCEPTED or later). */
-  async function settledState(id: string): Promise<{ state: string; diagnostics: string }> {
-    const deadline = Date.now() + 60_000;
+  /** Polls the RM until the application has ended. */
+  async function endState(id: string): Promise<{ state: string; diagnostics: string }> {
+    const deadline = Date.now() + 120_000;
     for (;;) {
       const r = user.curl(`${cluster.rmHttp}/ws/v1/cluster/apps/${id}`, { negotiate: true });
       assert.equal(r.status, 200, r.body);
       const app = JSON.parse(r.body).app;
-      if (!['NEW', 'NEW_SAVING', 'SUBMITTED'].includes(app.state)) return { state: app.state, diagnostics: app.diagnostics ?? '' };
-      assert.ok(Date.now() < deadline, `${id} still ${app.state} after 60 s`);
+      if (['FINISHED', 'FAILED', 'KILLED'].includes(app.state)) return { state: app.state, diagnostics: app.diagnostics ?? '' };
+      assert.ok(Date.now() < deadline, `${id} still ${app.state} after 120 s`);
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -194,17 +216,30 @@ describe('Kerberized cluster (scripts/cluster up --kerberos)', () => {
     return JSON.parse(r.body).Token.urlString;
   }
 
-  it('lets the RM renew the HDFS delegation token an application is submitted with (renewer: the RM)', async () => {
+  it('lets the RM renew the HDFS delegation token an application is submitted with, and a NodeManager localize with it', async () => {
     assert.equal(cluster.rmRenewer, 'yarn');
-    const id = submitWithToken(hdfsToken(cluster.rmRenewer));
-    const { state, diagnostics } = await settledState(id);
-    assert.ok(['ACCEPTED', 'RUNNING'].includes(state), `${id} is ${state}: ${diagnostics}`);
+    const path = testPath('resource');
+    const line = `localized with a delegation token ${Date.now()}`;
+    const file = writeFile(path, Buffer.from(`${line}\n`));
+    const resource: LocalResource = {
+      url: `${cluster.defaultFs}${path}`,
+      size: file.length,
+      timestamp: file.modificationTime,
+      type: 'file',
+      visibility: 'application',
+    };
+    // The container exits 0 only if the file arrived whole; the application then fails as an AM that never
+    // registered, with that exit code in its diagnostics.
+    const id = submitWithToken(hdfsToken(cluster.rmRenewer), ['grep', '-qx', `'${line}'`, 'resource.txt'], { 'resource.txt': resource });
+    const { diagnostics } = await endState(id);
     assert.doesNotMatch(diagnostics, /Failed to renew token/);
+    assert.match(diagnostics, /exited with\s+exitCode: 0\b/, diagnostics);
+    deleteFile(path);
   });
 
   it('rejects an application whose HDFS token the RM may not renew (renewer: the user)', async () => {
-    const id = submitWithToken(hdfsToken(userPrincipal.split('@')[0]!));
-    const { state, diagnostics } = await settledState(id);
+    const id = submitWithToken(hdfsToken(userPrincipal.split('@')[0]!), ['sleep', '60']);
+    const { state, diagnostics } = await endState(id);
     assert.equal(state, 'FAILED');
     assert.match(diagnostics, /Failed to renew token/);
   });
