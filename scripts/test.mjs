@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: unit tests, then integration tests against the real local cluster (started if it is not up),
-// then the RPC-level integration tests again on a cluster restarted with hadoop.rpc.protection=privacy.
+// then the RPC-level integration tests again on a cluster restarted with hadoop.rpc.protection=privacy, then
+// the secure-cluster tests on a cluster restarted with Kerberos (scripts/cluster up --kerberos).
 //
-//   node scripts/test.mjs [--unit-only | --integration-only] [--no-privacy]
+//   node scripts/test.mjs [--unit-only | --integration-only] [--no-privacy] [--no-kerberos]
 //
 // Integration tests never skip silently: if the cluster cannot be started, this exits non-zero.
 import { spawnSync } from 'node:child_process';
@@ -47,8 +48,18 @@ if (!args.has('--unit-only')) {
       }) === 0
         ? 0
         : 1;
-    // Leave a developer's cluster as it was; CI stops it next anyway.
-    if (process.env.CI !== 'true') clusterUp(['--rpc-protection', 'authentication']);
+  }
+  if (!args.has('--no-kerberos')) {
+    // Issue #15: a Kerberized cluster (KDC, SPNEGO everywhere, delegation tokens). Its tests fail, never
+    // skip, if the cluster is not Kerberized.
+    const t0 = Date.now();
+    clusterUp(['--rpc-protection', 'authentication', '--kerberos']);
+    failed += run(process.execPath, [mocha, '--config', 'test/.mocharc.kerberos.json'], env) === 0 ? 0 : 1;
+    console.error(`[test] Kerberos pass (cluster restart and tests): ${Math.round((Date.now() - t0) / 1000)} s`);
+  }
+  // Leave a developer's cluster as it was (plain); CI stops it next anyway.
+  if (process.env.CI !== 'true' && !(args.has('--no-privacy') && args.has('--no-kerberos'))) {
+    clusterUp(['--rpc-protection', 'authentication']);
   }
 }
 process.exit(failed === 0 ? 0 : 1);
