@@ -370,11 +370,9 @@ export const TARGETS: FuzzTarget[] = [
   {
     name: 'shuffle file frames (readSizedFrames)',
     samples: [Buffer.concat([encodeFrame(['a', 1, { b: [2] }]), encodeFrame([[1, 2]])])],
+    // The file holds the input; a range beyond the file is refused before any read (decoder-bounds.test.ts).
     run: async (input) => {
-      const path = inputFile(input);
-      for await (const _ of readSizedFrames(path, 0, input.length));
-      // A range its index claims beyond the file: refused before anything of that size is allocated.
-      for await (const _ of readSizedFrames(path, 0, input.length + 2 ** 31));
+      for await (const _ of readSizedFrames(inputFile(input), 0, input.length));
     },
   },
   {
