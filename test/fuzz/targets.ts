@@ -5,7 +5,7 @@
  * abort or a hang is a finding. Inputs are random bytes and mutations of valid samples (flipped,
  * inserted, removed and truncated bytes), so that the mutations reach past the first length check.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -168,7 +168,11 @@ function allocateResponseSample(): Buffer {
 /** A scratch file the file-reading targets write each input to (one per process, made when first needed). */
 let scratchFile: string | undefined;
 function inputFile(input: Buffer): string {
-  scratchFile ??= join(mkdtempSync(join(tmpdir(), 'spindle-fuzz-')), 'input');
+  if (scratchFile === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'spindle-fuzz-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    scratchFile = join(dir, 'input');
+  }
   writeFileSync(scratchFile, input);
   return scratchFile;
 }
