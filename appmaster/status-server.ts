@@ -16,6 +16,20 @@ import type { AmStatus } from '../protocols/am-status/index.js';
 
 /** How long resolved proxy addresses are trusted before they are looked up again (AmIpFilter: 5 min). */
 export const PROXY_ADDRESSES_TTL_MS = 5 * 60_000;
+/**
+ * Connections held at once; more are closed as they arrive. Its callers are the RM's web proxy (a
+ * few keep-alive connections) and the odd redirected browser: anyone can connect before the proxy
+ * check, so the count must not be left to them.
+ */
+export const STATUS_MAX_CONNECTIONS = 32;
+/**
+ * A request must be whole within this long (headers and body), or its connection is closed: a
+ * status request is a few hundred bytes, and a caller trickling bytes would otherwise hold a
+ * connection for Node's default of five minutes.
+ */
+export const STATUS_REQUEST_TIMEOUT_MS = 10_000;
+/** How often Node looks for connections past their deadline (its default, 30 s, would triple the deadline). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 export interface StatusServerOptions {
   /**
@@ -28,6 +42,10 @@ export interface StatusServerOptions {
   /** Host name to addresses; default DNS (`dns.lookup`, all addresses). */
   resolve?: (host: string) => Promise<string[]>;
   now?: () => number;
+  /** Default {@link STATUS_MAX_CONNECTIONS}. */
+  maxConnections?: number;
+  /** Default {@link STATUS_REQUEST_TIMEOUT_MS}. */
+  requestTimeoutMs?: number;
 }
 
 const defaultResolve = async (host: string): Promise<string[]> => (await lookup(host, { all: true })).map((a) => a.address);
@@ -49,12 +67,19 @@ export class StatusServer {
 
   /** Listens on an ephemeral port on all interfaces; returns the port. */
   async start(): Promise<number> {
-    const server = createServer((req, res) => {
+    const timeout = this.options.requestTimeoutMs ?? STATUS_REQUEST_TIMEOUT_MS;
+    const serverOptions = {
+      headersTimeout: timeout,
+      requestTimeout: timeout,
+      connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_INTERVAL_MS, timeout),
+    };
+    const server = createServer(serverOptions, (req, res) => {
       this.answer(req, res).catch(() => {
         // Only a failed write to a connection that is gone can land here: nobody is left to answer.
         res.destroy();
       });
     });
+    server.maxConnections = this.options.maxConnections ?? STATUS_MAX_CONNECTIONS;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

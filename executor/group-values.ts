@@ -1,6 +1,5 @@
-import { closeSync, openSync, readSync } from 'node:fs';
-import { deserialize } from 'node:v8';
-import { encodeFrame, FRAME_RECORDS, writeFullySync } from './shuffle-files.js';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { CorruptShuffleDataError, decodeBody, encodeFrame, FRAME_RECORDS, writeFullySync } from './shuffle-files.js';
 
 /**
  * The values of one groupByKey group too large for memory: written to a scratch file as frames
@@ -17,20 +16,32 @@ export class SpilledValues<V = unknown> implements Iterable<V> {
   *[Symbol.iterator](): Iterator<V> {
     const fd = openSync(this.path, 'r');
     try {
+      const fileSize = fstatSync(fd).size;
       const head = Buffer.allocUnsafe(4);
       let at = 0;
       for (;;) {
-        if (readSync(fd, head, 0, 4, at) < 4) return;
+        const headBytes = readSync(fd, head, 0, 4, at);
+        if (headBytes === 0) return;
+        if (headBytes < 4) throw new CorruptShuffleDataError(`spilled group ${this.path} ends inside a frame header`, { path: this.path });
         const size = head.readUInt32BE(0);
+        // A length is believed only as far as the file goes: a corrupt one is never allocated.
+        if (at + 4 + size > fileSize) {
+          throw new CorruptShuffleDataError(
+            `spilled group ${this.path}: frame of ${size} bytes at byte ${at} runs past the file (${fileSize})`,
+            {
+              path: this.path,
+            },
+          );
+        }
         const body = Buffer.allocUnsafe(size);
         let got = 0;
         while (got < size) {
           const n = readSync(fd, body, got, size - got, at + 4 + got);
-          if (n === 0) throw new Error(`spilled group ${this.path} ends in the middle of a frame`);
+          if (n === 0) throw new CorruptShuffleDataError(`spilled group ${this.path} ends in the middle of a frame`, { path: this.path });
           got += n;
         }
         at += 4 + size;
-        yield* deserialize(body) as V[];
+        yield* decodeBody(body, `spilled group ${this.path}, frame at byte ${at - 4 - size}`, this.path) as V[];
       }
     } finally {
       closeSync(fd);

@@ -1,5 +1,5 @@
 import { writeSync } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { ProtocolError } from '../protocols/errors/index.js';
@@ -79,7 +79,7 @@ export class SegmentFileWriter {
   private current = 0;
   private offset = 0;
 
-  private constructor(private readonly handle: Awaited<ReturnType<typeof open>>) {}
+  private constructor(private readonly handle: FileHandle) {}
 
   static async create(path: string): Promise<SegmentFileWriter> {
     return new SegmentFileWriter(await open(path, 'w'));
@@ -139,25 +139,40 @@ export async function mapOutputRange(
   name: string,
   reduceId: number,
 ): Promise<{ path: string; start: number; length: number }> {
-  if (!MAP_OUTPUT_NAME.test(name)) throw new Error(`not a map output file name: ${JSON.stringify(name)}`);
+  // The name and reducer come from a fetching peer: refused with a typed error, quoted so they print safely.
+  if (!MAP_OUTPUT_NAME.test(name)) throw new ProtocolError(`not a map output file name: ${JSON.stringify(name).slice(0, 200)}`);
   const indexPath = join(dir, `${name}.index`);
   const sizes = parseIndex(await readFile(indexPath, 'utf8'), indexPath);
   const path = join(dir, `${name}.data`);
-  if (reduceId < 0 || reduceId >= sizes.length) throw new Error(`shuffle file ${path} has ${sizes.length} segments, not ${reduceId + 1}`);
+  if (!(Number.isSafeInteger(reduceId) && reduceId >= 0 && reduceId < sizes.length)) {
+    throw new ProtocolError(`shuffle file ${path} has ${sizes.length} segments, not ${reduceId + 1}`, { path });
+  }
   return { path, start: segmentStart(sizes, reduceId), length: sizes[reduceId]! };
 }
 
 /** Bytes [start, start + length) of a file. */
 export async function readRange(path: string, start: number, length: number): Promise<Buffer> {
-  const out = Buffer.allocUnsafe(length);
-  if (length === 0) return out;
+  if (length === 0) return Buffer.alloc(0);
   const handle = await open(path, 'r');
   try {
+    // The range comes from an index (or a peer's request): checked against the file before it is allocated.
+    await checkRange(handle, path, start, length);
+    const out = Buffer.allocUnsafe(length);
     await readFully(handle, out, start, path);
+    return out;
   } finally {
     await handle.close();
   }
-  return out;
+}
+
+/** Refuses a range that does not lie within the file: its length would be allocated for nothing. */
+async function checkRange(handle: FileHandle, path: string, start: number, length: number): Promise<void> {
+  const { size } = await handle.stat();
+  if (!(Number.isSafeInteger(start) && Number.isSafeInteger(length) && start >= 0 && length >= 0 && start + length <= size)) {
+    throw new CorruptShuffleDataError(`shuffle file ${path} has ${size} bytes, not the ${length} at byte ${start} its index names`, {
+      path,
+    });
+  }
 }
 
 /** The record arrays of the frames in [start, start + length) of a file, read a frame at a time. */
@@ -169,6 +184,7 @@ export async function* readFrames(path: string, start: number, length: number): 
 export async function* readSizedFrames(path: string, start: number, length: number): AsyncGenerator<SizedFrame> {
   const handle = await open(path, 'r');
   try {
+    if (length > 0) await checkRange(handle, path, start, length);
     const head = Buffer.allocUnsafe(4);
     let at = start;
     const end = start + length;
@@ -194,7 +210,7 @@ export async function* readSizedFrames(path: string, start: number, length: numb
   }
 }
 
-async function readFully(handle: Awaited<ReturnType<typeof open>>, into: Buffer, position: number, path: string): Promise<void> {
+async function readFully(handle: FileHandle, into: Buffer, position: number, path: string): Promise<void> {
   let got = 0;
   while (got < into.length) {
     const { bytesRead } = await handle.read(into, got, into.length - got, position + got);
@@ -206,7 +222,7 @@ async function readFully(handle: Awaited<ReturnType<typeof open>>, into: Buffer,
 }
 
 /** The records of one frame's body; a body that does not deserialize to an array is corrupt. */
-function decodeBody(body: Buffer, where: string, path?: string): unknown[] {
+export function decodeBody(body: Buffer, where: string, path?: string): unknown[] {
   let records: unknown;
   try {
     records = deserialize(body);
@@ -215,6 +231,18 @@ function decodeBody(body: Buffer, where: string, path?: string): unknown[] {
   }
   if (!Array.isArray(records)) throw new CorruptShuffleDataError(`${where} holds no record array`, path ? { path } : {});
   return records;
+}
+
+/**
+ * The records of a keyed shuffle's frame as [key, value] pairs: a frame that decoded to anything
+ * else is corrupt (refused here rather than failing later on `record[0]` of a number or null).
+ */
+export function keyedRecords(records: unknown[], where: string): [unknown, unknown][] {
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    if (!Array.isArray(r)) throw new CorruptShuffleDataError(`${where}: record ${i} is not a [key, value] pair`);
+  }
+  return records as [unknown, unknown][];
 }
 
 /** A map output index: a JSON array of segment sizes, each a whole number of bytes. */

@@ -11,7 +11,16 @@ import type { ShuffleParams, ShuffleReadInput } from '../protocols/driver-execut
 import { byCanonical, combineSorted, memoryFrames, mergeSorted } from './merge.js';
 import { DECODED_BYTES_PER_BYTE, ReduceSorter } from './reduce-sorter.js';
 import { TaskScratch } from './scratch.js';
-import { decodeFrames, readFrames, readSizedFrames, sizedFrames, writeFullySync, writeRun, type SizedFrame } from './shuffle-files.js';
+import {
+  decodeFrames,
+  keyedRecords,
+  readFrames,
+  readSizedFrames,
+  sizedFrames,
+  writeFullySync,
+  writeRun,
+  type SizedFrame,
+} from './shuffle-files.js';
 import { combinerFns, type ShuffleEnv } from './shuffle-writer.js';
 
 /**
@@ -198,7 +207,7 @@ async function* aggregated(
     env,
     scratch,
     async (s) => {
-      for await (const frame of fetchedFrames(s)) await combiners.add(frame.records as [unknown, unknown][]);
+      for await (const frame of fetchedFrames(s)) await combiners.add(keyedRecords(frame.records, 'fetched shuffle segment'));
     },
     stats,
   );
@@ -279,7 +288,7 @@ async function* sortedOrGrouped(
       env,
       scratch,
       async (s) => {
-        for await (const frame of fetchedFrames(s)) await sorter.add(frame.records as [unknown, unknown][], frame.bytes);
+        for await (const frame of fetchedFrames(s)) await sorter.add(keyedRecords(frame.records, 'fetched shuffle segment'), frame.bytes);
       },
       stats,
     );

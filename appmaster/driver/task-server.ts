@@ -10,7 +10,7 @@ import {
   type Welcome,
 } from '../../protocols/driver-executor/index.js';
 import type { ExecutorLink, TaskScheduler, TaskSetSpec } from './scheduler.js';
-import { errorMessage } from '../../protocols/errors/index.js';
+import { errorMessage, printable } from '../../protocols/errors/index.js';
 
 /**
  * The driver's listening side of the driver-executor channel: it authenticates each executor that
@@ -161,7 +161,8 @@ export class TaskServer {
             : undefined,
       );
     } catch (err) {
-      this.events.log?.(`refused a connection from ${socket.remoteAddress}: ${errorMessage(err)}`);
+      // The error may quote the peer (a reject's reason), which is not authenticated: printed escaped.
+      this.events.log?.(`refused a connection from ${socket.remoteAddress}: ${printable(errorMessage(err), 500)}`);
       return;
     } finally {
       this.handshaking--;

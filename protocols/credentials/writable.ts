@@ -41,6 +41,18 @@ export class WritableReader {
     return n;
   }
 
+  /** A count of entries of at least `minEntryBytes` each; refused when they could not fit in the bytes left. */
+  count(field: string, minEntryBytes: number): number {
+    const at = this.offset;
+    const n = this.length(field);
+    if (n * minEntryBytes > this.remaining) {
+      throw new ProtocolError(
+        `${this.what}: ${field} ${n} at offset ${at} cannot fit in the ${this.remaining} bytes left (at least ${minEntryBytes} each)`,
+      );
+    }
+    return n;
+  }
+
   bytesOf(field: string): Buffer {
     const n = this.length(field);
     if (this.offset + n > this.bytes.length) {
@@ -104,17 +116,25 @@ export class WritableWriter {
   }
 }
 
+/**
+ * The fewest bytes one entry can take: a token entry is five VInt lengths (alias, identifier,
+ * password, kind, service) of one byte each when all are empty; a secret entry two (alias, value).
+ * A count is refused when that many entries could not fit in the bytes left, before any is read.
+ */
+export const MIN_TOKEN_ENTRY_BYTES = 5;
+export const MIN_SECRET_ENTRY_BYTES = 2;
+
 /** Reads a format 0 credentials body starting at `offset`. */
 export function readWritableCredentials(bytes: Uint8Array, offset: number): { tokens: [string, Token][]; secrets: [string, Buffer][] } {
   const r = new WritableReader(bytes, offset, 'HDTS format 0');
   const tokens: [string, Token][] = [];
-  const numTokens = r.length('token count');
+  const numTokens = r.count('token count', MIN_TOKEN_ENTRY_BYTES);
   for (let i = 0; i < numTokens; i++) {
     const alias = r.text(`token[${i}].alias`);
     tokens.push([alias, r.token(`token[${i}]`)]);
   }
   const secrets: [string, Buffer][] = [];
-  const numSecrets = r.length('secret count');
+  const numSecrets = r.count('secret count', MIN_SECRET_ENTRY_BYTES);
   for (let i = 0; i < numSecrets; i++) {
     const alias = r.text(`secret[${i}].alias`);
     secrets.push([alias, r.bytesOf(`secret[${i}].value`)]);

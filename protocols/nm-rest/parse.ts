@@ -22,7 +22,7 @@
  *   GET /ws/v1/node/containers/{cid}
  *       {"container":{"id":…,"state":"RUNNING","exitCode":-1000,"diagnostics":"",…,"containerLogFiles":[…]}}
  */
-import { ProtocolError } from '../errors/index.js';
+import { ProtocolError, printable } from '../errors/index.js';
 import { asObject, listOf, num, optString, str, stringList, type JsonObject } from '../rm-rest/index.js';
 import { EXIT_STATUS_UNKNOWN } from '../yarn-model/index.js';
 import type { ContainerLogListing, LogChunk, LogFileInfo, NmContainerReport } from './types.js';
@@ -54,10 +54,23 @@ export function parseLogListing(body: unknown, containerId: string): ContainerLo
     for (const e of entries) {
       const name = str(e, 'fileName');
       if (name === '' || files.has(name)) continue;
-      files.set(name, { name, size: num(e, 'fileSize'), lastModified: optString(e, 'lastModifiedTime') });
+      files.set(name, {
+        name,
+        size: byteCount(num(e, 'fileSize'), `log listing of ${containerId}: fileSize of ${printable(name)}`),
+        lastModified: optString(e, 'lastModifiedTime'),
+      });
     }
   }
   return { containerId, ...(nodeId ? { nodeId } : {}), aggregationType, files: [...files.values()] };
+}
+
+/**
+ * A file size the NodeManager reported: it becomes a byte offset and the `size` of the next request,
+ * so anything but a whole number of bytes a file can have is refused.
+ */
+function byteCount(n: number, what: string): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new ProtocolError(`${what} is ${n}, not a byte count`);
+  return n;
 }
 
 function listOfInfos(v: unknown): JsonObject[] {
@@ -78,7 +91,7 @@ export function parseLogEnvelope(body: Buffer, file: string, size?: number): Log
   if (!lengthMatch || mark < 0) {
     throw new ProtocolError(`read log ${file}: the NodeManager's answer has no LogLength/LogContents header`);
   }
-  const fileLength = Number(lengthMatch[1]);
+  const fileLength = byteCount(Number(lengthMatch[1]), `read log ${file}: LogLength`);
   const from = mark + CONTENTS_MARK.length;
   const sent = size === undefined ? fileLength : Math.min(Math.abs(size), fileLength);
   const trailer = `End of LogType:${file}`;

@@ -45,7 +45,7 @@ for (const target of TARGETS) {
     runs++;
     const t0 = performance.now();
     try {
-      target.run(input);
+      await target.run(input);
     } catch (err) {
       if (!expected(err)) {
         findings++;

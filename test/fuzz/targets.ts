@@ -5,11 +5,22 @@
  * abort or a hang is a finding. Inputs are random bytes and mutations of valid samples (flipped,
  * inserted, removed and truncated bytes), so that the mutations reach past the first length check.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { serialize } from 'node:v8';
 import fc from 'fast-check';
-import { parseCredentials, serializeCredentials, createCredentials, createToken } from '../../protocols/credentials/index.js';
+import { ContainerLogTail } from '../../client/container-logs.js';
+import { SpilledValues } from '../../executor/group-values.js';
+import {
+  createCredentials,
+  createToken,
+  decodeTokenUrlString,
+  encodeTokenUrlString,
+  parseCredentials,
+  serializeCredentials,
+} from '../../protocols/credentials/index.js';
 import {
   FrameDecoder as DeFrameDecoder,
   decodeFrameBody,
@@ -19,16 +30,21 @@ import {
 } from '../../protocols/driver-executor/index.js';
 import { SpindleError } from '../../protocols/errors/index.js';
 import { FrameDecoder as RpcFrameDecoder, decodeResponsePacket, encodePacket } from '../../protocols/hadoop-rpc/framing.js';
+import { decodeSasl, encodeResponseHeader, encodeSasl } from '../../protocols/hadoop-rpc/messages.js';
+import { NmRestClient, parseLogEnvelope, parseLogListing } from '../../protocols/nm-rest/index.js';
 import { parseDirectives } from '../../protocols/sasl/directives.js';
-import { decodeFrames, encodeFrame } from '../../executor/shuffle-files.js';
+import { DigestMd5Client, isCipherSupported, type DigestCipher } from '../../protocols/sasl/index.js';
+import { decodeAllocateResponse } from '../../protocols/yarn/index.js';
+import { encodeMessage as encodeYarnMessage } from '../../protocols/yarn/wire.js';
+import { decodeFrames, encodeFrame, keyedRecords, readSizedFrames, sizedFrames } from '../../executor/shuffle-files.js';
 import { parseAvroHeader } from '../../executor/avro-split.js';
 
 export interface FuzzTarget {
   name: string;
   /** Valid inputs to mutate. */
   samples: Buffer[];
-  /** Runs the decoder on one input; throws only what `expected` accepts. */
-  run(input: Buffer): void;
+  /** Runs the decoder on one input; throws (or rejects with) only what `expected` accepts. */
+  run(input: Buffer): void | Promise<void>;
 }
 
 /** What a decoder may throw: one of our typed errors. */
@@ -72,20 +88,141 @@ const DE_MESSAGES: Message[] = [
   { type: 'blocks', reqId: 9, index: 0, data: bytes(30), last: true, error: null },
 ];
 
-function credentialsSample(): Buffer {
-  const token = createToken({ identifier: bytes(20), password: bytes(20), kind: 'YARN_AM_RM_TOKEN', service: '127.0.0.1:8030' });
-  return serializeCredentials(createCredentials([['svc', token]], [['spindle.secret', bytes(32)]]));
+const TOKEN = createToken({ identifier: bytes(20), password: bytes(20), kind: 'YARN_AM_RM_TOKEN', service: '127.0.0.1:8030' });
+
+function credentialsSample(format: 0 | 1): Buffer {
+  return serializeCredentials(createCredentials([['svc', TOKEN]], [['spindle.secret', bytes(32)]]), format);
 }
 
-function saslChallenges(): Buffer[] {
-  const file = join(process.cwd(), '..', 'shared', 'vectors', 'digest-md5-jdk17.json');
-  const fallback = [Buffer.from('realm="default",nonce="abc",qop="auth-conf",charset=utf-8,cipher="3des,rc4",algorithm=md5-sess')];
+/** The JDK 17 DIGEST-MD5 vectors in test/fixtures/sasl (this file runs from dist/test/fuzz). */
+interface SaslVectors {
+  username: string;
+  password: string;
+  cases: {
+    qop: string;
+    cipher: string | null;
+    challenge: string;
+    response: string;
+    success: string;
+    server_to_client?: { wrapped_hex: string }[];
+  }[];
+}
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const SASL: SaslVectors = JSON.parse(readFileSync(join(REPO, 'test', 'fixtures', 'sasl', 'digest-md5-jdk17.json'), 'utf8'));
+
+/** A DIGEST-MD5 client of the vectors' case, its challenge answered (its cnonce replayed) and nothing else yet. */
+function respondedClient(c: SaslVectors['cases'][number]): DigestMd5Client {
+  const client = new DigestMd5Client({
+    username: SASL.username,
+    password: SASL.password,
+    protocol: '',
+    serverId: 'default',
+    cnonce: /cnonce="([^"]+)"/.exec(c.response)![1]!,
+  });
+  client.respond(Buffer.from(c.challenge));
+  return client;
+}
+
+/**
+ * One target per quality of protection the vectors hold: each input is unwrapped by a fresh layer
+ * (as the first message from the server), samples are the server's wrapped messages.
+ */
+function saslLayerTargets(): FuzzTarget[] {
+  return SASL.cases
+    .filter((c) => c.qop !== 'auth' && (c.cipher === null || isCipherSupported(c.cipher as DigestCipher)))
+    .map((c) => ({
+      name: `SASL ${c.qop}${c.cipher ? `/${c.cipher}` : ''} wrapped messages`,
+      samples: (c.server_to_client ?? []).map((m) => Buffer.from(m.wrapped_hex, 'hex')),
+      run: (input: Buffer) => {
+        const client = respondedClient(c);
+        client.verifyServerFinal(Buffer.from(c.success));
+        client.securityLayer()!.unwrap(input);
+      },
+    }));
+}
+
+/** An AllocateResponseProto with a grant, a completion and an NM token. */
+function allocateResponseSample(): Buffer {
+  const appId = { id: 1, cluster_timestamp: 1700000000000 };
+  const containerId = { app_id: appId, app_attempt_id: { application_id: appId, attemptId: 1 }, id: 2 };
+  const token = { identifier: bytes(12), password: bytes(8), kind: 'ContainerToken', service: 'h:45454' };
+  return encodeYarnMessage('hadoop.yarn.AllocateResponseProto', {
+    response_id: 7,
+    num_cluster_nodes: 3,
+    allocated_containers: [
+      {
+        id: containerId,
+        nodeId: { host: 'h', port: 45454 },
+        node_http_address: 'h:8042',
+        resource: { memory: 1024, virtual_cores: 1 },
+        priority: { priority: 1 },
+        container_token: token,
+        allocation_request_id: 4,
+      },
+    ],
+    completed_container_statuses: [{ container_id: containerId, state: 3, diagnostics: 'done', exit_status: 0 }],
+    nm_tokens: [{ nodeId: { host: 'h', port: 45454 }, token: { ...token, kind: 'NMToken' } }],
+  });
+}
+
+/** A scratch file the file-reading targets write each input to (one per process, made when first needed). */
+let scratchFile: string | undefined;
+function inputFile(input: Buffer): string {
+  if (scratchFile === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'spindle-fuzz-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    scratchFile = join(dir, 'input');
+  }
+  writeFileSync(scratchFile, input);
+  return scratchFile;
+}
+
+const LOG_CONTENT = 'line one\nline two\npartial';
+const LOG_ENVELOPE = Buffer.from(
+  'Container: container_1_0001_01_000002 on localhost:45451\nLogAggregationType: LOCAL\n' +
+    '====================================================\nLogType:stdout\nLogLastModifiedTime:Tue Nov 24 14:02:51 +0000 2026\n' +
+    `LogLength:${LOG_CONTENT.length}\nLogContents:\n${LOG_CONTENT}End of LogType:stdout.` +
+    '[This log file belongs to a running container (container_1_0001_01_000002) and so may not be complete.]\n' +
+    '*****************************************************\n\n',
+);
+const LOG_LISTING = Buffer.from(
+  JSON.stringify({
+    containerLogsInfo: {
+      containerLogInfo: [
+        { fileName: 'stdout', fileSize: String(LOG_CONTENT.length), lastModifiedTime: 'Tue Nov 24 14:02:51 +0000 2026' },
+        { fileName: 'stderr', fileSize: '0', lastModifiedTime: 'Tue Nov 24 14:02:51 +0000 2026' },
+      ],
+      logAggregationType: 'LOCAL',
+      containerId: 'container_1_0001_01_000002',
+      nodeId: 'localhost:45451',
+    },
+  }),
+);
+
+/**
+ * Following a container's stdout through a NodeManager that answers `input`: up to its first NUL as
+ * the log listing's JSON, the rest as the log envelope (the sample envelope when there is no NUL).
+ * The real client (readFrom's catch-up reads included) runs over a transport that answers so.
+ */
+async function tailOnce(input: Buffer): Promise<void> {
+  const cut = input.indexOf(0);
+  const listing = cut < 0 ? input : input.subarray(0, cut);
+  const envelope = cut < 0 ? LOG_ENVELOPE : input.subarray(cut + 1);
+  const nm = new NmRestClient({
+    transport: async (request) => ({ status: 200, headers: {}, body: request.url.includes('/containerlogs/') ? envelope : listing }),
+  });
+  const tail = new ContainerLogTail(nm, 'container_1_0001_01_000002', 'localhost:8042', ['stdout']);
+  await tail.poll();
+  await tail.poll();
+  tail.flush();
+}
+
+/** JSON text parsed, or an empty object (what the NodeManager client makes of an empty or non-JSON answer is its own test). */
+function jsonOrNothing(bytes: Buffer): unknown {
   try {
-    const cases = (JSON.parse(readFileSync(file, 'utf8')) as { cases: { challenge: string }[] }).cases;
-    return cases.length > 0 ? cases.map((c) => Buffer.from(c.challenge)) : fallback;
+    return JSON.parse(bytes.toString('utf8'));
   } catch {
-    // The vectors live beside the repository on developer machines; the fallback keeps this self-contained.
-    return fallback;
+    return {};
   }
 }
 
@@ -140,7 +277,12 @@ export const TARGETS: FuzzTarget[] = [
   },
   {
     name: 'Hadoop RPC response packets',
-    samples: [encodePacket([bytes(12), bytes(30)]), encodePacket([bytes(5)])],
+    samples: [
+      encodePacket([encodeResponseHeader({ callId: 12, status: 'SUCCESS' }), bytes(30)]),
+      encodePacket([
+        encodeResponseHeader({ callId: -1, status: 'FATAL', exceptionClassName: 'x.Y', errorMsg: 'no', errorDetail: 'FATAL_UNAUTHORIZED' }),
+      ]),
+    ],
     run: (input) => {
       const d = new RpcFrameDecoder(64 * 1024);
       for (const packet of d.push(input)) decodeResponsePacket(packet);
@@ -148,15 +290,118 @@ export const TARGETS: FuzzTarget[] = [
     },
   },
   {
+    name: 'Hadoop RPC response header + SASL body',
+    samples: [
+      encodePacket([encodeResponseHeader({ callId: -33, status: 'SUCCESS' }), encodeSasl({ state: 'WRAP', token: bytes(24) })]).subarray(4),
+      encodePacket([
+        encodeResponseHeader({ callId: -33, status: 'SUCCESS' }),
+        encodeSasl({
+          state: 'NEGOTIATE',
+          auths: [
+            {
+              method: 'TOKEN',
+              mechanism: 'DIGEST-MD5',
+              protocol: '',
+              serverId: 'default',
+              challenge: Buffer.from(SASL.cases[0]!.challenge),
+            },
+          ],
+        }),
+      ]).subarray(4),
+    ],
+    run: (input) => {
+      const { body } = decodeResponsePacket(input);
+      if (body !== undefined) decodeSasl(body);
+    },
+  },
+  {
+    name: 'Hadoop RPC response header + YARN allocate body',
+    samples: [
+      encodePacket([encodeResponseHeader({ callId: 5, status: 'SUCCESS' }), allocateResponseSample()]).subarray(4),
+      encodePacket([
+        encodeResponseHeader({ callId: 6, status: 'ERROR', exceptionClassName: 'java.io.IOException', errorMsg: 'no' }),
+      ]).subarray(4),
+    ],
+    run: (input) => {
+      const { header, body } = decodeResponsePacket(input);
+      if (header.status === 'SUCCESS' && body !== undefined) decodeAllocateResponse(body);
+    },
+  },
+  {
     name: 'Hadoop token storage (HDTS)',
-    samples: [credentialsSample()],
+    samples: [credentialsSample(0), credentialsSample(1)],
     run: (input) => void parseCredentials(input),
   },
   {
+    name: 'Hadoop token URL string',
+    samples: [Buffer.from(encodeTokenUrlString(TOKEN))],
+    run: (input) => void decodeTokenUrlString(input.toString('latin1')),
+  },
+  {
     name: 'SASL DIGEST-MD5 challenge directives',
-    samples: saslChallenges(),
+    samples: SASL.cases.map((c) => Buffer.from(c.challenge)),
     run: (input) =>
       void parseDirectives(input, 'challenge', ['realm', 'nonce', 'qop', 'charset', 'cipher', 'algorithm', 'maxbuf', 'stale'], ['realm']),
+  },
+  {
+    name: 'SASL DIGEST-MD5 challenge (client response)',
+    samples: SASL.cases.map((c) => Buffer.from(c.challenge)),
+    run: (input) => {
+      new DigestMd5Client({ username: SASL.username, password: SASL.password, protocol: '', serverId: 'default' }).respond(input);
+    },
+  },
+  {
+    name: 'SASL DIGEST-MD5 server final (rspauth)',
+    samples: SASL.cases.map((c) => Buffer.from(c.success)),
+    run: (input) => respondedClient(SASL.cases[1]!).verifyServerFinal(input),
+  },
+  ...saslLayerTargets(),
+  {
+    name: 'shuffle segment frames as keyed records',
+    samples: [
+      Buffer.concat([
+        encodeFrame([
+          ['a', 1],
+          ['b', [2]],
+        ]),
+        encodeFrame([[{ k: 1 }, null]]),
+      ]),
+    ],
+    run: (input) => {
+      for (const f of sizedFrames(input)) keyedRecords(f.records, 'fuzz');
+    },
+  },
+  {
+    name: 'shuffle file frames (readSizedFrames)',
+    samples: [Buffer.concat([encodeFrame(['a', 1, { b: [2] }]), encodeFrame([[1, 2]])])],
+    // The file holds the input; a range beyond the file is refused before any read (decoder-bounds.test.ts).
+    run: async (input) => {
+      for await (const _ of readSizedFrames(inputFile(input), 0, input.length));
+    },
+  },
+  {
+    name: 'spilled group values',
+    samples: [Buffer.concat([encodeFrame([1, 'two', [3]]), encodeFrame([{ four: 4 }])])],
+    run: (input) => {
+      for (const _ of new SpilledValues(inputFile(input), 0));
+    },
+  },
+  {
+    name: 'NodeManager log envelope',
+    samples: [LOG_ENVELOPE],
+    run: (input) => {
+      for (const size of [undefined, LOG_CONTENT.length, -10]) parseLogEnvelope(input, 'stdout', size);
+    },
+  },
+  {
+    name: 'NodeManager log listing',
+    samples: [LOG_LISTING],
+    run: (input) => void parseLogListing(jsonOrNothing(input), 'container_1_0001_01_000002'),
+  },
+  {
+    name: 'container log tail (listing + envelope)',
+    samples: [Buffer.concat([LOG_LISTING, Buffer.from([0]), LOG_ENVELOPE])],
+    run: tailOnce,
   },
   {
     name: 'Avro object container header',

@@ -1,7 +1,14 @@
 import { expect } from 'chai';
 import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import type { AmStatus } from '../../protocols/am-status/index.js';
-import { PROXY_ADDRESSES_TTL_MS, StatusServer, type StatusServerOptions } from '../../appmaster/status-server.js';
+import {
+  PROXY_ADDRESSES_TTL_MS,
+  STATUS_MAX_CONNECTIONS,
+  STATUS_REQUEST_TIMEOUT_MS,
+  StatusServer,
+  type StatusServerOptions,
+} from '../../appmaster/status-server.js';
 
 const STATUS: AmStatus = { appId: 'application_1_0001', name: 'x', state: 'running', timeline: { amStarted: 1 }, events: [], launched: [] };
 
@@ -81,5 +88,59 @@ describe('AM status server (AmIpFilter rules)', () => {
   it('answers everyone when the spec names no proxy (an older client)', async () => {
     const port = await start({ proxies: [], proxyBase: '/proxy/application_1_0001' });
     expect((await call(port, '127.0.0.2')).status).to.equal(200);
+  });
+
+  describe('unauthenticated connections are bounded in count and time', () => {
+    /** A raw TCP connection; resolves once it is open. */
+    const open = (port: number): Promise<Socket> =>
+      new Promise((resolve, reject) => {
+        const s = connect({ host: '127.0.0.1', port }, () => resolve(s));
+        s.on('error', reject);
+      });
+    /** Resolves with the ms until the server closes `s` (read, so that its end is seen). */
+    const closed = (s: Socket): Promise<number> => {
+      const t0 = performance.now();
+      s.resume();
+      return new Promise((resolve) => s.once('close', () => resolve(performance.now() - t0)));
+    };
+
+    it(`has named defaults: ${STATUS_MAX_CONNECTIONS} connections, ${STATUS_REQUEST_TIMEOUT_MS} ms per request`, () => {
+      expect(STATUS_MAX_CONNECTIONS).to.be.within(1, 1024);
+      expect(STATUS_REQUEST_TIMEOUT_MS).to.be.within(1000, 60_000);
+    });
+
+    it('closes a connection that sends nothing, and one that trickles its headers, after the request timeout', async () => {
+      const port = await start({ proxies: [], requestTimeoutMs: 300 });
+      const silent = await open(port);
+      const slow = await open(port);
+      slow.write('GET / HTTP/1.1\r\nHost: x\r\n');
+      const [silentMs, slowMs] = await Promise.all([closed(silent), closed(slow)]);
+      // Node checks deadlines every interval (here the timeout itself), so a connection goes within two.
+      expect(silentMs).to.be.lessThan(2000);
+      expect(slowMs).to.be.lessThan(2000);
+    });
+
+    it('closes connections beyond the maximum as they arrive, and serves again once they are gone', async () => {
+      const port = await start({ proxies: [], maxConnections: 3 });
+      const held = await Promise.all([open(port), open(port), open(port)]);
+      const extra = await open(port);
+      let answer = '';
+      extra.on('data', (d: Buffer) => {
+        answer += d.toString('latin1');
+      });
+      extra.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      await closed(extra);
+      expect(answer).to.equal('');
+      for (const s of held) s.destroy();
+      await Promise.all(held.map(closed));
+      // The server counts a connection gone once its own side has closed: retry until it has.
+      let status = 0;
+      for (let i = 0; i < 50 && status !== 200; i++)
+        status = await call(port, '127.0.0.1').then(
+          (a) => a.status,
+          () => 0,
+        );
+      expect(status).to.equal(200);
+    });
   });
 });

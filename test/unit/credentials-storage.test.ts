@@ -138,8 +138,28 @@ describe('credentials HDTS token storage', () => {
       ['unknown format', bytes('48445453 02 00 00'), /unknown format 2 at offset 4/],
       ['negative token count', bytes('48445453 00 ff'), /negative token count length -1 at offset 5/],
       ['count beyond 32 bits', bytes('48445453 00 8b0100000000'), /token count length.*does not fit in 32 bits/],
-      ['truncated identifier', bytes('48445453 00 01 00 05 aa bb'), /truncated token\[0\]\.identifier: needs 5 bytes at offset 8, 2 left/],
-      ['truncated VInt', bytes('48445453 00 01 00 8e 01'), /token\[0\]\.identifier length: truncated VLong at offset 7/],
+      [
+        'truncated identifier',
+        bytes('48445453 00 01 00 09 aa bb cc dd'),
+        /truncated token\[0\]\.identifier: needs 9 bytes at offset 8, 4 left/,
+      ],
+      ['truncated VInt', bytes('48445453 00 01 00 88 01 02 03'), /token\[0\]\.identifier length: truncated VLong at offset 7/],
+      // Counts are checked against the bytes left before any entry is read (5 bytes per token at least, 2 per secret).
+      [
+        'a token count of 2^31-1 in a 20-byte input',
+        bytes(`48445453 00 8c7fffffff ${'00'.repeat(10)}`),
+        /token count 2147483647 at offset 5 cannot fit in the 10 bytes left/,
+      ],
+      [
+        'a token count one too many for the bytes left',
+        bytes('48445453 00 02 00 00 00 00 00 00 00'),
+        /token count 2 at offset 5 cannot fit in the 7 bytes left/,
+      ],
+      [
+        'a secret count beyond the bytes left',
+        bytes('48445453 00 00 03 00 00 00 00 00'),
+        /secret count 3 at offset 6 cannot fit in the 5 bytes left/,
+      ],
       ['missing secret count', TINY_FORMAT0.subarray(0, 17), /secret count length: truncated VLong at offset 17: no bytes left/],
       [
         'format 1 truncated message',

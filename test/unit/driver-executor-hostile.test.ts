@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
+import type { TaskScheduler } from '../../appmaster/driver/scheduler.js';
+import { TaskServer } from '../../appmaster/driver/task-server.js';
 import { acceptExecutor, encodeMessage, encodePreamble } from '../../protocols/driver-executor/index.js';
 import { AuthenticationError, printable, ProtocolError } from '../../protocols/errors/index.js';
 
@@ -60,6 +63,28 @@ describe('driver-executor handshake against a hostile peer', () => {
     const message = (err as Error).message;
     for (const c of ['\n', '\r', '\u001b']) expect(message).not.to.contain(c);
     expect(message).to.contain('executor x\\u000a2026-01-01T00:00:00Z spindle-driver: the job has finished\\u001b[2J on h\\u000d');
+  });
+});
+
+describe('task server logs of refused peers', () => {
+  it("prints a reject's reason from an unauthenticated peer with its control characters escaped", async () => {
+    let logged!: (line: string) => void;
+    const line = new Promise<string>((resolve) => {
+      logged = resolve;
+    });
+    const server = new TaskServer(randomBytes(32), welcome, {} as TaskScheduler, { log: (m) => logged(m) });
+    const port = await server.listen(0, '127.0.0.1');
+    const peer = connect({ host: '127.0.0.1', port });
+    try {
+      const forged = 'no\n2026-01-01T00:00:00Z spindle-driver: the job has finished\u001b[2J';
+      peer.write(Buffer.concat([encodePreamble(), encodeMessage({ type: 'reject', reason: forged })]));
+      const text = await line;
+      for (const c of ['\n', '\u001b']) expect(text).not.to.contain(c);
+      expect(text).to.contain('refused: no\\u000a2026-01-01T00:00:00Z spindle-driver: the job has finished\\u001b[2J');
+    } finally {
+      peer.destroy();
+      await server.close();
+    }
   });
 });
 
