@@ -130,6 +130,10 @@ class BlockConnection {
         const p = this.pending.get(m.reqId);
         if (!p) return;
         let error = m.error;
+        // Pieces index the files asked for; any other index is a server that does not follow the protocol.
+        if (error === null && (m.index < 0 || m.index >= Math.max(p.files, 1))) {
+          error = `a piece for file ${m.index} of a request for ${p.files}`;
+        }
         if (error === null) {
           try {
             if (p.onPiece) {

@@ -299,7 +299,8 @@ function confirmFinished(keys: ChannelKeys, record: Buffer, what: string): void 
 }
 
 function expect<T extends Message['type']>(m: Message, type: T, what: string): MessageOf<T> {
-  if (m.type === 'reject') throw new AuthenticationError(`${what}: refused: ${m.reason}`);
+  // A reject may come before the peer proved anything: its reason is printed so it cannot forge log lines.
+  if (m.type === 'reject') throw new AuthenticationError(`${what}: refused: ${printable(m.reason)}`);
   if (m.type !== type) throw new ProtocolError(`${what}: expected ${type}, got ${m.type}`);
   return m as MessageOf<T>;
 }

@@ -5,7 +5,7 @@
  * abort or a hang is a finding. Inputs are random bytes and mutations of valid samples (flipped,
  * inserted, removed and truncated bytes), so that the mutations reach past the first length check.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,9 +23,11 @@ import {
 } from '../../protocols/credentials/index.js';
 import {
   FrameDecoder as DeFrameDecoder,
+  deriveChannelKeys,
   decodeFrameBody,
   encodeMessage,
   encodePreamble,
+  type ChannelKeys,
   type Message,
 } from '../../protocols/driver-executor/index.js';
 import { SpindleError } from '../../protocols/errors/index.js';
@@ -165,11 +167,23 @@ function allocateResponseSample(): Buffer {
   });
 }
 
+/** Every sample driver-executor message, framed, one after another. */
+function deStream(): Buffer {
+  return Buffer.concat(DE_MESSAGES.map(encodeMessage));
+}
+
+/** Both ends' channel keys for a fixed handshake (sequence numbers from 0). */
+function channelKeys(): { driver: ChannelKeys; executor: ChannelKeys } {
+  const [secret, ne, nd, th] = [bytes(32), bytes(32).reverse(), bytes(32), bytes(32).reverse()];
+  return { driver: deriveChannelKeys(secret, ne, nd, th, 'driver'), executor: deriveChannelKeys(secret, ne, nd, th, 'executor') };
+}
+
 /** A scratch file the file-reading targets write each input to (one per process, made when first needed). */
 let scratchFile: string | undefined;
 function inputFile(input: Buffer): string {
   if (scratchFile === undefined) {
-    const dir = mkdtempSync(join(tmpdir(), 'spindle-fuzz-'));
+    // In memory where there is a tmpfs: a stall of a busy disk is not a hang of the decoder.
+    const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'spindle-fuzz-'));
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     scratchFile = join(dir, 'input');
   }
@@ -263,6 +277,26 @@ export const TARGETS: FuzzTarget[] = [
     run: (input) => {
       const d = new DeFrameDecoder(64 * 1024);
       for (let at = 0; at < input.length; at += 7) d.push(input.subarray(at, at + 7));
+    },
+  },
+  {
+    // What anyone on the network can send once a channel is protected: bytes that must be refused
+    // by their record length or tag, whatever the chunking.
+    name: 'protected records, raw bytes',
+    samples: [Buffer.concat(channelKeys().driver.sealer.seal([deStream()], deStream().length))],
+    run: (input) => {
+      const { executor } = channelKeys();
+      for (let at = 0; at < input.length; at += 7) executor.opener.push(input.subarray(at, at + 7));
+    },
+  },
+  {
+    // What an authenticated peer's records may hold: any plaintext, sealed and opened, then framed.
+    name: 'protected records, authenticated plaintext',
+    samples: [deStream()],
+    run: (input) => {
+      const { driver, executor } = channelKeys();
+      const frames = new DeFrameDecoder(64 * 1024);
+      for (const plain of executor.opener.push(Buffer.concat(driver.sealer.seal([input], input.length)))) frames.push(plain);
     },
   },
   {

@@ -2,9 +2,10 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { BLOCK_PIECE_BYTES, BlockClient, BlockServer, decodeFrames, encodeFrame } from '../../executor/index.js';
-import { decodeFrameBody, encodeMessage } from '../../protocols/driver-executor/index.js';
+import { acceptExecutor, decodeFrameBody, encodeMessage } from '../../protocols/driver-executor/index.js';
 
 describe('shuffle block server', () => {
   let dir: string;
@@ -106,6 +107,34 @@ describe('shuffle block server', () => {
     let err: Error | undefined;
     await c.fetch(address, ['shuffle_1_0_5'], 0).catch((e: Error) => (err = e));
     expect(err?.name).to.equal('ConnectionError');
+  });
+
+  it('fails a fetch answered with a piece for a file it did not ask for', async () => {
+    // A server with the secret that does not follow the protocol: every fetch gets a piece for file 5.
+    const rogue = createServer((socket) => {
+      socket.on('error', () => {});
+      void acceptExecutor(socket, secret, { appId: 'application_1_0001', nameNodes: [], hdfsUser: 'alice' }).then(({ channel }) =>
+        channel.listen(
+          (m) => {
+            if (m.type === 'fetch')
+              channel.send({ type: 'blocks', reqId: m.reqId, index: 5, data: Buffer.from('x'), last: true, error: null });
+          },
+          () => {},
+        ),
+      );
+    });
+    await new Promise<void>((resolve) => rogue.listen(0, '127.0.0.1', resolve));
+    try {
+      let err: Error | undefined;
+      await client()
+        .fetch(`127.0.0.1:${(rogue.address() as AddressInfo).port}`, ['shuffle_1_0_5', 'shuffle_1_0_6'], 0)
+        .catch((e: Error) => (err = e));
+      expect(err?.name).to.equal('ConnectionError');
+      expect(err?.message).to.match(/a piece for file 5 of a request for 2/);
+    } finally {
+      for (const c of clients.splice(0)) c.close();
+      await new Promise((resolve) => rogue.close(resolve));
+    }
   });
 
   it('encodes fetch and blocks messages losslessly', () => {
