@@ -8,7 +8,7 @@ import {
   type Welcome,
 } from '../protocols/driver-executor/index.js';
 import { ConnectionError, TimeoutError, errorMessage } from '../protocols/errors/index.js';
-import { mapOutputRange, readRange, writeFullySync } from './shuffle-files.js';
+import { copyMapOutput, mapOutputRange, readMapOutput, readRange, writeFullySync } from './shuffle-files.js';
 
 /**
  * Executors serve their map output to each other. The block server speaks the driver-executor
@@ -178,7 +178,17 @@ class BlockConnection {
   }
 }
 
-/** Fetches from block servers, keeping one connection per server. */
+/** This executor's own block server: its address and the directory it serves. */
+export interface OwnBlocks {
+  address: string;
+  dir: string;
+}
+
+/**
+ * Fetches from block servers, keeping one connection per server. Segments this executor wrote
+ * itself (`own`) are read from its shuffle directory instead, as Spark reads local blocks: no
+ * socket, no encryption, no copy through the server.
+ */
 export class BlockClient {
   private readonly connections = new Map<string, Promise<BlockConnection>>();
 
@@ -186,9 +196,12 @@ export class BlockClient {
     private readonly secret: Buffer,
     /** Who we are in the handshake (the executor id). */
     private readonly executorId: string,
+    private readonly own?: OwnBlocks,
   ) {}
 
   async fetch(address: string, files: string[], reduceId: number): Promise<Buffer[]> {
+    const own = this.own;
+    if (own && address === own.address) return Promise.all(files.map((f) => readMapOutput(own.dir, f, reduceId)));
     return (await this.connection(address)).fetch(files, reduceId);
   }
 
@@ -197,6 +210,7 @@ export class BlockClient {
    * of any size costs only a piece of memory; resolves with the bytes written.
    */
   async fetchToFile(address: string, file: string, reduceId: number, path: string): Promise<number> {
+    if (this.own && address === this.own.address) return copyMapOutput(this.own.dir, file, reduceId, path);
     const conn = await this.connection(address);
     const fd = openSync(path, 'w');
     let written = 0;

@@ -77,7 +77,8 @@ async function worker(): Promise<void> {
   });
   let shuffle: ShuffleEnv | undefined;
   if (setup.shuffle) {
-    const client = new BlockClient(Buffer.from(setup.shuffle.secret), setup.shuffle.executorId);
+    const { address, dir } = setup.shuffle;
+    const client = new BlockClient(Buffer.from(setup.shuffle.secret), setup.shuffle.executorId, { address, dir });
     shuffle = {
       ...setup.shuffle,
       fetch: (address, files, reduceId) => client.fetch(address, files, reduceId),
@@ -115,13 +116,13 @@ async function main(): Promise<number> {
   mkdirSync(shuffleDir, { recursive: true });
   const blockServer = new BlockServer(secret, shuffleDir, welcome);
   const blockPort = await blockServer.listen(0);
-  const blockClient = new BlockClient(secret, args.executorId);
   // Buckets of the tasks running at once must fit beside everything else in the heap.
   const memoryBytes = Math.min(
     DEFAULT_SHUFFLE_MEMORY_BYTES,
     Math.floor((getHeapStatistics().heap_size_limit * SHUFFLE_HEAP_FRACTION) / args.cores),
   );
   const shuffleSetup = { dir: shuffleDir, address: `${env.host}:${blockPort}`, memoryBytes };
+  const blockClient = new BlockClient(secret, args.executorId, { address: shuffleSetup.address, dir: shuffleDir });
   const shuffle: ShuffleEnv = {
     ...shuffleSetup,
     fetch: (address, files, reduceId) => blockClient.fetch(address, files, reduceId),

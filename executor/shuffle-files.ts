@@ -1,6 +1,7 @@
-import { writeSync } from 'node:fs';
-import { type FileHandle, open, readFile } from 'node:fs/promises';
+import { createWriteStream, writeSync } from 'node:fs';
+import { type FileHandle, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { deserialize, serialize } from 'node:v8';
 import { ProtocolError } from '../protocols/errors/index.js';
 
@@ -148,6 +149,23 @@ export async function mapOutputRange(
     throw new ProtocolError(`shuffle file ${path} has ${sizes.length} segments, not ${reduceId + 1}`, { path });
   }
   return { path, start: segmentStart(sizes, reduceId), length: sizes[reduceId]! };
+}
+
+/** Copies segment `reduceId` of map output `name` in `dir` into `dest` (created or truncated); resolves with its size. */
+export async function copyMapOutput(dir: string, name: string, reduceId: number, dest: string): Promise<number> {
+  const { path, start, length } = await mapOutputRange(dir, name, reduceId);
+  const source = await open(path, 'r');
+  try {
+    await checkRange(source, path, start, length);
+    if (length === 0) {
+      await writeFile(dest, '');
+      return 0;
+    }
+    await pipeline(source.createReadStream({ start, end: start + length - 1, autoClose: false }), createWriteStream(dest));
+  } finally {
+    await source.close();
+  }
+  return length;
 }
 
 /** Bytes [start, start + length) of a file. */

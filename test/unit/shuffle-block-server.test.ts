@@ -109,6 +109,27 @@ describe('shuffle block server', () => {
     expect(err?.name).to.equal('ConnectionError');
   });
 
+  it("reads this executor's own segments from its directory, without the block server", async () => {
+    const remote = await client().fetch(address, ['shuffle_1_0_5'], 0);
+    const own = new BlockClient(secret, 'exec-7', { address, dir });
+    clients.push(own);
+    // Nothing answers at the address any more: only a local read can succeed.
+    await server.close();
+    expect((await own.fetch(address, ['shuffle_1_0_5', 'shuffle_1_0_5'], 0)).map((b) => b.toString('hex'))).to.deep.equal([
+      remote[0]!.toString('hex'),
+      remote[0]!.toString('hex'),
+    ]);
+    const copy = join(dir, 'copied');
+    expect(await own.fetchToFile(address, 'shuffle_1_0_5', 1, copy)).to.equal(readFileSync(copy).length);
+    expect([...decodeFrames(readFileSync(copy))]).to.deep.equal([[[{ k: 1 }, undefined]]]);
+    let err: Error | undefined;
+    await own.fetch(address, ['../secret'], 0).catch((e: Error) => (err = e));
+    expect(err?.name).to.equal('ProtocolError');
+    // Another address still goes over the network, and finds nobody.
+    await own.fetch('127.0.0.1:1', ['shuffle_1_0_5'], 0).catch((e: Error) => (err = e));
+    expect(err?.name).to.equal('ConnectionError');
+  });
+
   it('fails a fetch answered with a piece for a file it did not ask for', async () => {
     // A server with the secret that does not follow the protocol: every fetch gets a piece for file 5.
     const rogue = createServer((socket) => {
