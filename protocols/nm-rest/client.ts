@@ -4,6 +4,7 @@
  * each call names the node by its web address.
  */
 import { ConfigError, NotFoundError, ProtocolError, type RemoteError, SpindleError, errorClassFor } from '../errors/index.js';
+import type { HttpNegotiator } from '../http/index.js';
 import { asObject, optString } from '../rm-rest/index.js';
 import { parseLogEnvelope, parseLogListing, parseNmContainer } from './parse.js';
 import { keepAliveTransport, type ClosableTransport, type NmHttpTransport } from './transport.js';
@@ -26,6 +27,8 @@ export interface NmRestOptions {
   requestTimeoutMs?: number;
   /** Scheme for node addresses given as bare host:port. Default "http". */
   scheme?: 'http' | 'https';
+  /** SPNEGO for Kerberized NodeManagers (leave `user` out then); ignored when `transport` is given. */
+  negotiator?: HttpNegotiator;
   /** HTTP implementation; default a keep-alive transport closed by `close()`. */
   transport?: NmHttpTransport;
 }
@@ -56,7 +59,7 @@ export class NmRestClient {
     if (options.transport) {
       this.send = options.transport;
     } else {
-      this.owned = keepAliveTransport();
+      this.owned = keepAliveTransport(options.negotiator);
       this.send = this.owned.send;
     }
   }

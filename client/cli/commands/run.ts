@@ -52,6 +52,7 @@ export function defineRun(program: Command, session: CliSession): Command {
 }
 
 export async function runCommand(ctx: CliContext, command: string[], raw: RawRunOptions): Promise<number> {
+  ctx.refuseSecureSubmission('run');
   const app = parseAppOptions(raw, ctx);
   const containers = parseCount('--containers', raw.containers, 1, MAX_CONTAINERS);
   const memoryMb = raw.memory !== undefined ? parseSize('--memory', raw.memory) : DEFAULT_CONTAINER_MEMORY_MB;

@@ -60,6 +60,7 @@ export function defineSubmit(program: Command, session: CliSession): Command {
 }
 
 export async function submitCommand(ctx: CliContext, jobFile: string, jobArgs: string[], raw: RawSubmitOptions): Promise<number> {
+  ctx.refuseSecureSubmission('submit');
   const app = parseAppOptions(raw, ctx);
   const executorsText = raw.executors ?? raw.numExecutors;
   const executors = executorsText !== undefined ? parseCount('--executors', executorsText, 0, MAX_CONTAINERS) : undefined;
