@@ -52,7 +52,6 @@ export function defineRun(program: Command, session: CliSession): Command {
 }
 
 export async function runCommand(ctx: CliContext, command: string[], raw: RawRunOptions): Promise<number> {
-  ctx.refuseSecureSubmission('run');
   const app = parseAppOptions(raw, ctx);
   const containers = parseCount('--containers', raw.containers, 1, MAX_CONTAINERS);
   const memoryMb = raw.memory !== undefined ? parseSize('--memory', raw.memory) : DEFAULT_CONTAINER_MEMORY_MB;
@@ -60,6 +59,7 @@ export async function runCommand(ctx: CliContext, command: string[], raw: RawRun
   const maxFailures = raw.maxFailures !== undefined ? parseCount('--max-failures', raw.maxFailures, 0, MAX_CONTAINERS) : undefined;
   const amMemoryMb = raw.amMemory !== undefined ? parseSize('--am-memory', raw.amMemory) : undefined;
   const { out } = ctx;
+  ctx.refuseSecureSubmission('run');
   const { app: submitted, interrupted } = await submitHoldingInterrupts(ctx, () =>
     submitShellApp(
       { config: ctx.config, rm: ctx.rm, hdfs: ctx.hdfs, log: (m) => out.debug(m) },

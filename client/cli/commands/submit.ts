@@ -60,7 +60,6 @@ export function defineSubmit(program: Command, session: CliSession): Command {
 }
 
 export async function submitCommand(ctx: CliContext, jobFile: string, jobArgs: string[], raw: RawSubmitOptions): Promise<number> {
-  ctx.refuseSecureSubmission('submit');
   const app = parseAppOptions(raw, ctx);
   const executorsText = raw.executors ?? raw.numExecutors;
   const executors = executorsText !== undefined ? parseCount('--executors', executorsText, 0, MAX_CONTAINERS) : undefined;
@@ -77,6 +76,7 @@ export async function submitCommand(ctx: CliContext, jobFile: string, jobArgs: s
   const bundle = await bundleJob(jobFile, { cwd: ctx.process.cwd });
   for (const w of bundle.warnings) out.warn(w);
   out.debug(`bundled ${jobFile} (${Buffer.byteLength(bundle.code)} bytes) in ${Date.now() - started} ms`);
+  ctx.refuseSecureSubmission('submit');
 
   const { app: submitted, interrupted } = await submitHoldingInterrupts(ctx, () =>
     submitDriverApp(
