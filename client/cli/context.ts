@@ -124,12 +124,14 @@ export class CliContext {
   }
 
   get hdfs(): WebHdfsClient {
-    // WebHDFS leaves out `user.name` itself when it negotiates; the user still names us in its messages.
-    const negotiator = this.kerberos?.negotiator;
+    // WebHDFS leaves out `user.name` itself when it negotiates; the user only names us in its messages,
+    // so with a ticket of unknown principal none is named (the NameNode's own words name the user).
+    const krb = this.kerberos;
+    const user = !krb ? this.config.user : krb.login.kind === 'keytab' ? principalShortName(krb.login.principal) : undefined;
     this.hdfsClient ??= new WebHdfsClient({
       nameNodes: this.config.hdfs.nameNodeHttpUrls,
-      user: this.config.user,
-      ...(negotiator ? { negotiator } : {}),
+      ...(user !== undefined ? { user } : {}),
+      ...(krb ? { negotiator: krb.negotiator } : {}),
     });
     return this.hdfsClient;
   }

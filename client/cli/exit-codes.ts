@@ -97,7 +97,8 @@ function hintFor(err: unknown, ctx: ErrorContext): string | undefined {
   }
   if (err instanceof KerberosCredentialsError || (err instanceof AuthenticationError && ctx.kerberos)) return kerberosHint(err, ctx);
   if (err instanceof AccessDeniedError && ctx.kerberos) {
-    return `on this Kerberized cluster you act as the principal of your ticket (user ${ctx.kerberos.user}); use a principal that is allowed`;
+    const who = ctx.kerberos.principal ?? 'the principal of your Kerberos ticket (klist shows it)';
+    return `on this Kerberized cluster you act as ${who}; use a principal that is allowed`;
   }
   if (err instanceof StandbyError) return `no active server answered; check the HA addresses in ${confName(ctx)}`;
   if (err instanceof SafeModeError) return 'HDFS is in safe mode (starting up or low on space); try again in a minute';

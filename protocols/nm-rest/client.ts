@@ -3,7 +3,7 @@
  * last n bytes, from a byte offset) and its report. One client talks to any number of NodeManagers;
  * each call names the node by its web address.
  */
-import { ConfigError, NotFoundError, ProtocolError, type RemoteError, SpindleError, errorClassFor } from '../errors/index.js';
+import { ConfigError, NotFoundError, ProtocolError, RemoteError, SpindleError, errorClassFor } from '../errors/index.js';
 import type { HttpNegotiator } from '../http/index.js';
 import { asObject, optString } from '../rm-rest/index.js';
 import { parseLogEnvelope, parseLogListing, parseNmContainer } from './parse.js';
@@ -183,6 +183,15 @@ function httpError(status: number, body: Buffer, what: string, server: string, c
   }
   const opts = { server, containerId, status, ...(className ? { exceptionClassName: className } : {}) };
   if (status === 404 || /\b404\b/.test(message)) return new NotFoundError(`${what}: not found on the NodeManager at ${server}`, opts);
+  // A secure NodeManager opens log files through SecureIOUtils, which needs libhadoop; Hadoop from the
+  // Maven jars (and some tarball installs) has none, and every file read then fails with this 500.
+  if (status === 500 && /Secure IO is not possible without native code/i.test(message)) {
+    return new RemoteError(
+      `${what}: the NodeManager at ${server} cannot serve log files: on a secure cluster it needs Hadoop's native library ` +
+        "(libhadoop, for SecureIOUtils) and runs without it; the files are in that node's yarn.nodemanager.log-dirs",
+      opts,
+    );
+  }
   const Cls = errorClassFor(className);
   return new Cls(`${what}: HTTP ${status} from the NodeManager at ${server}${message ? `: ${message}` : ''}`, opts);
 }

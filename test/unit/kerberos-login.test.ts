@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { TextSink } from '../../client/cli/output.js';
 import { runCli } from '../../client/cli/program.js';
-import { ConfigError } from '../../protocols/errors/index.js';
+import { ConfigError, RemoteError } from '../../protocols/errors/index.js';
+import { NmRestClient } from '../../protocols/nm-rest/index.js';
 import {
   type GssapiBinding,
   GssapiTokenSource,
@@ -333,5 +334,28 @@ describe('spindle on a Kerberized configuration (fake NameNode, fake token sourc
       expect(r.stderr).to.not.match(/\n\s+at /);
     }
     expect(nn.requests.length).to.equal(before);
+  });
+});
+
+describe('NodeManager log files on a secure cluster without libhadoop', () => {
+  it('reads the 500 "Secure IO is not possible" as a clear error naming the node and the reason', async () => {
+    const body = {
+      RemoteException: {
+        exception: 'IOException',
+        javaClassName: 'java.io.IOException',
+        message: 'Secure IO is not possible without native code extensions.',
+      },
+    };
+    const client = new NmRestClient({
+      transport: async () => ({ status: 500, headers: {}, body: Buffer.from(JSON.stringify(body)) }),
+    });
+    const err = await client.readLog('localhost:8042', 'container_1700000000000_0001_01_000001', 'stdout').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(RemoteError);
+    expect((err as Error).message).to.match(
+      /the NodeManager at http:\/\/localhost:8042 cannot serve log files: on a secure cluster it needs Hadoop's native library/,
+    );
   });
 });
