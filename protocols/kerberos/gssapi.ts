@@ -67,7 +67,12 @@ export class GssapiTokenSource implements NegotiateTokenSource {
       });
       return await client.step('');
     } catch (err) {
-      throw credentialsError(err, service, principal);
+      throw credentialsError(
+        err,
+        service,
+        principal,
+        this.#options.login.kind === 'ticket-cache' ? this.#options.env.KRB5CCNAME : undefined,
+      );
     }
   }
 
@@ -114,13 +119,25 @@ export function gssReason(err: unknown): string {
   return (m?.[1]?.trim() || text).slice(0, 300);
 }
 
-function credentialsError(err: unknown, service: string, principal: string | undefined): KerberosCredentialsError {
+/**
+ * SPNEGO hides krb5's own reason for an empty cache behind "No credentials were supplied, or the
+ * credentials were unavailable or inaccessible: SPNEGO cannot find mechanisms to negotiate"; such a
+ * message is prefixed with what it means for a ticket-cache login, naming the cache (`cache`: KRB5CCNAME).
+ */
+const NO_CREDENTIALS = /No credentials were supplied|cannot find mechanisms to negotiate|No Kerberos credentials available/i;
+
+function credentialsError(err: unknown, service: string, principal: string | undefined, cache?: string): KerberosCredentialsError {
   const detail = gssReason(err);
   const who = principal !== undefined ? ` as ${principal}` : '';
-  return new KerberosCredentialsError(`Kerberos: no usable credentials${who} for ${service}: ${detail}`, {
-    ...(principal !== undefined ? { principal } : {}),
-    detail,
-  });
+  const what =
+    principal === undefined && NO_CREDENTIALS.test(detail)
+      ? `no valid ticket in ${cache ? `the credential cache ${cache}` : 'the default credential cache'} (GSSAPI: ${detail})`
+      : detail;
+  return new KerberosCredentialsError(
+    `Kerberos: no usable credentials${who} for ${service}: ${what}`,
+    { ...(principal !== undefined ? { principal } : {}), detail },
+    { cause: err },
+  );
 }
 
 function firstLine(err: unknown): string {

@@ -7,7 +7,7 @@
  * Runs only against `scripts/cluster up --kerberos` (test/.mocharc.kerberos.json); anything else fails.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,6 +104,23 @@ describe('spindle with Kerberos (SPNEGO)', () => {
       assert.doesNotMatch(r.stderr, /\n\s+at /);
     } finally {
       empty.destroy();
+    }
+  });
+
+  it('with an expired ticket: exit 3 and kinit as the fix', async () => {
+    const expiring = new TicketCache(cluster);
+    try {
+      const principal = expiring.principalOf(cluster.userKeytab);
+      const k = spawnSync('kinit', ['-l', '2s', '-kt', cluster.userKeytab, principal], { env: expiring.env(), encoding: 'utf8' });
+      assert.equal(k.status, 0, k.stderr);
+      // `klist -s` fails once the cache holds no valid ticket: the moment the ticket expired.
+      while (spawnSync('klist', ['-s'], { env: expiring.env() }).status === 0) await new Promise((r) => setTimeout(r, 200));
+      const r = await spindle(cluster, expiring, ['fs', 'ls', `/user/${short}`]);
+      assert.equal(r.code, 3, show(r));
+      assert.match(r.stderr, /^spindle: Kerberos: no usable credentials for HTTP@localhost: .*expired/i);
+      assert.match(r.stderr, /get a ticket with: kinit /);
+    } finally {
+      expiring.destroy();
     }
   });
 

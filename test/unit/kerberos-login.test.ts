@@ -178,15 +178,17 @@ describe('protocols/kerberos', () => {
           'Unspecified GSS failure.  Minor code may provide more information: No Kerberos credentials available (default cache: FILE:/tmp/x)',
         );
       });
-      const source = new GssapiTokenSource({ login: { kind: 'ticket-cache' }, env: {}, load: async () => b });
+      const source = new GssapiTokenSource({ login: { kind: 'ticket-cache' }, env: { KRB5CCNAME: 'FILE:/tmp/x' }, load: async () => b });
       const err = await source.initialToken('localhost').then(
         () => undefined,
         (e: unknown) => e,
       );
       expect(err).to.be.instanceOf(KerberosCredentialsError);
       expect((err as Error).message).to.equal(
-        'Kerberos: no usable credentials for HTTP@localhost: No Kerberos credentials available (default cache: FILE:/tmp/x)',
+        'Kerberos: no usable credentials for HTTP@localhost: no valid ticket in the credential cache FILE:/tmp/x ' +
+          '(GSSAPI: No Kerberos credentials available (default cache: FILE:/tmp/x))',
       );
+      expect((err as KerberosCredentialsError).detail).to.equal('No Kerberos credentials available (default cache: FILE:/tmp/x)');
     });
 
     it('says which package to install when the binding cannot be loaded', async () => {
