@@ -25,7 +25,7 @@ import {
   StandbyError,
   TimeoutError,
 } from '../../protocols/errors/index.js';
-import { KerberosCredentialsError } from '../../protocols/kerberos/index.js';
+import { GssapiUnavailableError, KerberosCredentialsError } from '../../protocols/kerberos/index.js';
 
 export const EXIT_OK = 0;
 export const EXIT_APP_FAILED = 1;
@@ -95,6 +95,8 @@ function hintFor(err: unknown, ctx: ErrorContext): string | undefined {
     if (/NodeManager/.test(err.message)) return 'the NodeManager may have stopped or be unreachable from this machine';
     return undefined;
   }
+  // A missing binding's message already says what to install.
+  if (err instanceof GssapiUnavailableError) return undefined;
   if (err instanceof KerberosCredentialsError || (err instanceof AuthenticationError && ctx.kerberos)) return kerberosHint(err, ctx);
   if (err instanceof AccessDeniedError && ctx.kerberos) {
     const who = ctx.kerberos.principal ?? 'the principal of your Kerberos ticket (klist shows it)';

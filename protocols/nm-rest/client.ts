@@ -49,6 +49,8 @@ export class NmRestClient {
   private readonly scheme: 'http' | 'https';
   private readonly owned: ClosableTransport | undefined;
   private readonly send: NmHttpTransport;
+  /** Whether the NodeManagers are Kerberized (we negotiate with them). */
+  private readonly secure: boolean;
 
   constructor(options: NmRestOptions = {}) {
     const t = options.requestTimeoutMs ?? DEFAULT_NM_REQUEST_TIMEOUT_MS;
@@ -56,6 +58,7 @@ export class NmRestClient {
     this.timeoutMs = t;
     this.user = options.user;
     this.scheme = options.scheme ?? 'http';
+    this.secure = options.negotiator !== undefined;
     if (options.transport) {
       this.send = options.transport;
     } else {
@@ -86,7 +89,12 @@ export class NmRestClient {
       query.size = String(options.size);
     }
     const what = `read ${file} of ${containerId}`;
-    const res = await this.get(node, `/ws/v1/node/containerlogs/${enc(containerId)}/${enc(file)}`, query, what, containerId);
+    let res: Awaited<ReturnType<NmHttpTransport>>;
+    try {
+      res = await this.get(node, `/ws/v1/node/containerlogs/${enc(containerId)}/${enc(file)}`, query, what, containerId);
+    } catch (err) {
+      throw this.secure ? explainSecureLogFailure(err, what) : err;
+    }
     return parseLogEnvelope(res.body, file, options.size);
   }
 
@@ -151,6 +159,27 @@ export class NmRestClient {
   }
 }
 
+/**
+ * A secure NodeManager opens log files through SecureIOUtils, which needs Hadoop's native library;
+ * without it (Hadoop from the Maven jars, some tarball installs) every file read fails with a bare
+ * Jersey 500 "Request failed." (the NodeManager logs "Secure IO is not possible without native code
+ * extensions"). Such a 500 is explained; listings still work.
+ */
+function explainSecureLogFailure(err: unknown, what: string): unknown {
+  if (!(err instanceof RemoteError) || err.status !== 500) return err;
+  return new RemoteError(
+    `${what}: the NodeManager at ${err.server} answered 500; on a secure cluster that is what a NodeManager without ` +
+      "Hadoop's native library (libhadoop, which SecureIOUtils needs to open log files) answers; " +
+      "the files are in that node's yarn.nodemanager.log-dirs",
+    {
+      ...(err.server ? { server: err.server } : {}),
+      ...(err.containerId ? { containerId: err.containerId } : {}),
+      status: 500,
+      cause: err,
+    },
+  );
+}
+
 function enc(s: string): string {
   return encodeURIComponent(s);
 }
@@ -183,15 +212,6 @@ function httpError(status: number, body: Buffer, what: string, server: string, c
   }
   const opts = { server, containerId, status, ...(className ? { exceptionClassName: className } : {}) };
   if (status === 404 || /\b404\b/.test(message)) return new NotFoundError(`${what}: not found on the NodeManager at ${server}`, opts);
-  // A secure NodeManager opens log files through SecureIOUtils, which needs libhadoop; Hadoop from the
-  // Maven jars (and some tarball installs) has none, and every file read then fails with this 500.
-  if (status === 500 && /Secure IO is not possible without native code/i.test(message)) {
-    return new RemoteError(
-      `${what}: the NodeManager at ${server} cannot serve log files: on a secure cluster it needs Hadoop's native library ` +
-        "(libhadoop, for SecureIOUtils) and runs without it; the files are in that node's yarn.nodemanager.log-dirs",
-      opts,
-    );
-  }
   const Cls = errorClassFor(className);
   return new Cls(`${what}: HTTP ${status} from the NodeManager at ${server}${message ? `: ${message}` : ''}`, opts);
 }

@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import type { TextSink } from '../../client/cli/output.js';
 import { runCli } from '../../client/cli/program.js';
 import { ConfigError, RemoteError } from '../../protocols/errors/index.js';
+import { HttpNegotiator } from '../../protocols/http/index.js';
 import { NmRestClient } from '../../protocols/nm-rest/index.js';
 import {
   type GssapiBinding,
@@ -297,6 +298,19 @@ describe('spindle on a Kerberized configuration (fake NameNode, fake token sourc
     }
   });
 
+  it('without the GSSAPI binding: exit 3 and what to install, no kinit advice', async () => {
+    fail = new GssapiUnavailableError(
+      'the GSSAPI binding ... is not installed; install it with: apt-get install libkrb5-dev && npm install kerberos',
+    );
+    try {
+      const r = await cli('fs', 'ls', '/');
+      expect(r.code).to.equal(3);
+      expect(r.stderr).to.equal(`spindle: ${fail.message}\n`);
+    } finally {
+      fail = undefined;
+    }
+  });
+
   it('a keytab login that the KDC refuses names the principal', async () => {
     fail = new KerberosCredentialsError('Kerberos: no usable credentials as alice@EXAMPLE.COM for HTTP@127.0.0.1: Password incorrect', {
       principal: 'alice@EXAMPLE.COM',
@@ -340,24 +354,27 @@ describe('spindle on a Kerberized configuration (fake NameNode, fake token sourc
 });
 
 describe('NodeManager log files on a secure cluster without libhadoop', () => {
-  it('reads the 500 "Secure IO is not possible" as a clear error naming the node and the reason', async () => {
-    const body = {
-      RemoteException: {
-        exception: 'IOException',
-        javaClassName: 'java.io.IOException',
-        message: 'Secure IO is not possible without native code extensions.',
-      },
-    };
-    const client = new NmRestClient({
-      transport: async () => ({ status: 500, headers: {}, body: Buffer.from(JSON.stringify(body)) }),
-    });
+  // What a Kerberized NodeManager without libhadoop answered on the local cluster.
+  const body = { message: 'Request failed.', url: '/ws/v1/node/containerlogs/c/stdout', status: '500' };
+  const transport = async () => ({ status: 500, headers: {}, body: Buffer.from(JSON.stringify(body)) });
+
+  it('explains a 500 for a log file from a Kerberized NodeManager, naming the node and the likely reason', async () => {
+    const client = new NmRestClient({ transport, negotiator: new HttpNegotiator({ source: { initialToken: async () => 'x' } }) });
     const err = await client.readLog('localhost:8042', 'container_1700000000000_0001_01_000001', 'stdout').then(
       () => undefined,
       (e: unknown) => e,
     );
     expect(err).to.be.instanceOf(RemoteError);
     expect((err as Error).message).to.match(
-      /the NodeManager at http:\/\/localhost:8042 cannot serve log files: on a secure cluster it needs Hadoop's native library/,
+      /^read stdout of container_1700000000000_0001_01_000001: the NodeManager at http:\/\/localhost:8042 answered 500; on a secure cluster that is what a NodeManager without Hadoop's native library/,
     );
+  });
+
+  it('leaves a 500 from an unsecured NodeManager as it is', async () => {
+    const err = await new NmRestClient({ transport }).readLog('localhost:8042', 'container_1700000000000_0001_01_000001', 'stdout').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((err as Error).message).to.match(/HTTP 500 from the NodeManager at http:\/\/localhost:8042: .*Request failed/s);
   });
 });
