@@ -1,11 +1,14 @@
 /**
  * What every command works with: the configuration (read once, with --conf-dir/--rm/--namenode/--user
- * applied), the cluster clients built on it, the output, and the process environment handed in by
- * the entry point (the only place that reads process.env).
+ * applied), the cluster clients built on it (speaking SPNEGO when the configuration says Kerberos),
+ * the output, and the process environment handed in by the entry point (the only place that reads
+ * process.env).
  */
 import type { Command } from 'commander';
 import { ConfigError } from '../../protocols/errors/index.js';
-import { loadClientConfig, type ClientConfig } from '../../protocols/hadoop-conf/index.js';
+import { loadClientConfig, securityMode, type ClientConfig } from '../../protocols/hadoop-conf/index.js';
+import { HttpNegotiator, type NegotiateTokenSource } from '../../protocols/http/index.js';
+import { GssapiTokenSource, type KerberosLogin, principalShortName, resolveKerberosLogin } from '../../protocols/kerberos/index.js';
 import { NmRestClient } from '../../protocols/nm-rest/index.js';
 import { RmRestClient } from '../../protocols/rm-rest/index.js';
 import { WebHdfsClient } from '../../protocols/webhdfs/index.js';
@@ -19,6 +22,9 @@ export interface GlobalOptions {
   rm?: string;
   namenode?: string;
   user?: string;
+  /** Kerberos principal to log in as from `keytab` (Kerberized clusters; both or neither). */
+  principal?: string;
+  keytab?: string;
   verbose?: boolean;
   quiet?: boolean;
   json?: boolean;
@@ -29,11 +35,23 @@ export type InterruptSource = (handler: () => void) => () => void;
 
 /** The process, as the CLI sees it (injected so tests can run commands in-process). */
 export interface CliEnvironment {
-  env: Readonly<Record<string, string | undefined>>;
+  /**
+   * The process's environment. Written to in one case: a `--keytab` login points the GSSAPI library
+   * at the keytab and a private credential cache (protocols/kerberos) before it loads.
+   */
+  env: Record<string, string | undefined>;
   cwd: string;
   /** This Node binary (for --ship-node). */
   execPath: string;
   onInterrupt: InterruptSource;
+  /** Where SPNEGO tokens come from on a Kerberized cluster. Default: GSSAPI (the `kerberos` package). Tests inject fakes. */
+  tokenSource?: (login: KerberosLogin, env: Record<string, string | undefined>) => NegotiateTokenSource;
+}
+
+/** What the CLI knows about Kerberos for the cluster it talks to. */
+export interface KerberosState {
+  login: KerberosLogin;
+  negotiator: HttpNegotiator;
 }
 
 export class CliContext {
@@ -42,6 +60,7 @@ export class CliContext {
   private hdfsClient: WebHdfsClient | undefined;
   private nmClient: NmRestClient | undefined;
   private nodeDir: NodeDirectory | undefined;
+  private krb: KerberosState | null | undefined;
 
   constructor(
     readonly process: CliEnvironment,
@@ -60,13 +79,22 @@ export class CliContext {
   /** The client configuration with the command-line overrides applied. Read on first use. */
   get config(): ClientConfig {
     if (!this.loaded) {
+      // Checked before anything is read or contacted: a missing keytab is a usage error on any cluster.
+      const login = resolveKerberosLogin({
+        ...(this.options.principal !== undefined ? { principal: this.options.principal } : {}),
+        ...(this.options.keytab !== undefined ? { keytab: this.options.keytab } : {}),
+      });
       const c = loadClientConfig({
         env: this.process.env,
         ...(this.options.confDir !== undefined ? { confDir: this.options.confDir, confDirSource: '--conf-dir' } : {}),
         ...(this.options.user !== undefined ? { user: checkUser(this.options.user) } : {}),
       });
+      const secure = securityMode(c.conf) === 'kerberos';
+      this.krb = secure ? { login, negotiator: new HttpNegotiator({ source: this.makeTokenSource(login) }) } : null;
       this.loaded = {
         ...c,
+        // On a Kerberized cluster we act as the principal (Hadoop's DEFAULT rule maps it to its first component).
+        ...(secure && login.kind === 'keytab' ? { user: principalShortName(login.principal) } : {}),
         yarn: { ...c.yarn, ...(this.options.rm ? { rmWebUrls: [checkWebUrl('--rm', this.options.rm, 'http://rm-host:8088')] } : {}) },
         hdfs: {
           ...c.hdfs,
@@ -79,19 +107,58 @@ export class CliContext {
     return this.loaded;
   }
 
+  /** Kerberos login and SPNEGO state when the cluster is Kerberized (hadoop.security.authentication=kerberos), else null. */
+  get kerberos(): KerberosState | null {
+    void this.config;
+    return this.krb ?? null;
+  }
+
+  /**
+   * On a Kerberized cluster the clients negotiate (one negotiator: one cookie per server for the whole
+   * command) and send no `user.name`; elsewhere they name the user.
+   */
   get rm(): RmRestClient {
-    this.rmClient ??= new RmRestClient({ rmUrls: this.config.yarn.rmWebUrls, user: this.config.user });
+    const auth = this.kerberos ? { negotiator: this.kerberos.negotiator } : { user: this.config.user };
+    this.rmClient ??= new RmRestClient({ rmUrls: this.config.yarn.rmWebUrls, ...auth });
     return this.rmClient;
   }
 
   get hdfs(): WebHdfsClient {
-    this.hdfsClient ??= new WebHdfsClient({ nameNodes: this.config.hdfs.nameNodeHttpUrls, user: this.config.user });
+    // WebHDFS leaves out `user.name` itself when it negotiates; the user only names us in its messages,
+    // so with a ticket of unknown principal none is named (the NameNode's own words name the user).
+    const krb = this.kerberos;
+    const user = !krb ? this.config.user : krb.login.kind === 'keytab' ? principalShortName(krb.login.principal) : undefined;
+    this.hdfsClient ??= new WebHdfsClient({
+      nameNodes: this.config.hdfs.nameNodeHttpUrls,
+      ...(user !== undefined ? { user } : {}),
+      ...(krb ? { negotiator: krb.negotiator } : {}),
+    });
     return this.hdfsClient;
   }
 
   get nm(): NmRestClient {
-    this.nmClient ??= new NmRestClient({ user: this.config.user, scheme: this.config.yarn.httpPolicy === 'HTTPS_ONLY' ? 'https' : 'http' });
+    const auth = this.kerberos ? { negotiator: this.kerberos.negotiator } : { user: this.config.user };
+    this.nmClient ??= new NmRestClient({ ...auth, scheme: this.config.yarn.httpPolicy === 'HTTPS_ONLY' ? 'https' : 'http' });
     return this.nmClient;
+  }
+
+  /**
+   * Refuse a command that needs delegation tokens for its application (submit, run) on a Kerberized
+   * cluster: without them the AM and its containers could not read HDFS (issue #15, item 3).
+   * @throws ConfigError (exit 2) on a Kerberized cluster
+   */
+  refuseSecureSubmission(command: string): void {
+    if (!this.kerberos) return;
+    throw new ConfigError(
+      `${command}: the cluster in ${this.config.confDir} uses Kerberos (hadoop.security.authentication=kerberos), and submitting ` +
+        'applications to a secure cluster is not supported yet (their containers need HDFS delegation tokens); ' +
+        'status, list, kill, logs and fs work with your Kerberos ticket',
+    );
+  }
+
+  private makeTokenSource(login: KerberosLogin): NegotiateTokenSource {
+    const make = this.process.tokenSource ?? ((l, env) => new GssapiTokenSource({ login: l, env }));
+    return make(login, this.process.env);
   }
 
   get nodes(): NodeDirectory {
@@ -109,11 +176,13 @@ export class CliContext {
   /** Facts for error hints; never loads the configuration itself (it may be what failed). */
   errorContext(): ErrorContext {
     const c = this.loaded;
+    const krb = this.krb;
     const confDir = c?.confDir ?? this.options.confDir ?? this.process.env.HADOOP_CONF_DIR ?? this.process.env.YARN_CONF_DIR;
     return {
       ...(confDir ? { confDir } : {}),
       confDirSource: this.confDirSource,
       ...(c ? { rmUrls: c.yarn.rmWebUrls, nameNodes: c.hdfs.nameNodeHttpUrls } : this.options.rm ? { rmUrls: [this.options.rm] } : {}),
+      ...(krb ? { kerberos: { user: c!.user, ...(krb.login.kind === 'keytab' ? { principal: krb.login.principal } : {}) } } : {}),
     };
   }
 

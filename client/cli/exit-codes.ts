@@ -25,6 +25,7 @@ import {
   StandbyError,
   TimeoutError,
 } from '../../protocols/errors/index.js';
+import { GssapiUnavailableError, KerberosCredentialsError } from '../../protocols/kerberos/index.js';
 
 export const EXIT_OK = 0;
 export const EXIT_APP_FAILED = 1;
@@ -40,6 +41,8 @@ export interface ErrorContext {
   confDirSource?: string;
   rmUrls?: readonly string[];
   nameNodes?: readonly string[];
+  /** Set when the cluster is Kerberized: the user we act as, and the principal of --principal. */
+  kerberos?: { user: string; principal?: string };
 }
 
 export interface DescribedError {
@@ -92,6 +95,13 @@ function hintFor(err: unknown, ctx: ErrorContext): string | undefined {
     if (/NodeManager/.test(err.message)) return 'the NodeManager may have stopped or be unreachable from this machine';
     return undefined;
   }
+  // A missing binding's message already says what to install.
+  if (err instanceof GssapiUnavailableError) return undefined;
+  if (err instanceof KerberosCredentialsError || (err instanceof AuthenticationError && ctx.kerberos)) return kerberosHint(err, ctx);
+  if (err instanceof AccessDeniedError && ctx.kerberos) {
+    const who = ctx.kerberos.principal ?? 'the principal of your Kerberos ticket (klist shows it)';
+    return `on this Kerberized cluster you act as ${who}; use a principal that is allowed`;
+  }
   if (err instanceof StandbyError) return `no active server answered; check the HA addresses in ${confName(ctx)}`;
   if (err instanceof SafeModeError) return 'HDFS is in safe mode (starting up or low on space); try again in a minute';
   if (err instanceof AccessDeniedError) return 'pass --user (or set HADOOP_USER_NAME) to act as a user who is allowed';
@@ -101,6 +111,16 @@ function hintFor(err: unknown, ctx: ErrorContext): string | undefined {
   }
   if (isLocalFsError(err) && err.code === 'ENOENT') return undefined;
   return undefined;
+}
+
+/** What to do about missing or refused Kerberos credentials. */
+function kerberosHint(err: SpindleError, ctx: ErrorContext): string {
+  const principal = (err instanceof KerberosCredentialsError ? err.principal : undefined) ?? ctx.kerberos?.principal;
+  if (principal !== undefined) {
+    return `the KDC gave ${principal} no ticket from the keytab: check --principal, and that the keytab is current (every ktadd changes the keys)`;
+  }
+  const user = ctx.kerberos?.user ?? '<principal>';
+  return `get a ticket with: kinit ${user} (or your principal, e.g. ${user}@YOUR.REALM), or pass --principal <principal> --keytab <file>`;
 }
 
 function messageOf(err: unknown): string {

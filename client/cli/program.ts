@@ -34,7 +34,8 @@ Examples:
   $ spindle kill application_1700000000000_0001
   $ spindle fs put data.csv /data/ && spindle fs ls /data
 
-The cluster comes from HADOOP_CONF_DIR (or YARN_CONF_DIR, or --conf-dir).
+The cluster comes from HADOOP_CONF_DIR (or YARN_CONF_DIR, or --conf-dir). On a Kerberized cluster
+Spindle uses your ticket (kinit first), or --principal with --keytab.
 Exit codes: 0 success, 1 the application failed or was killed, 2 usage error (bad option,
 missing file or application), 3 the cluster cannot be reached or refuses the request.`;
 
@@ -53,13 +54,25 @@ function globalOptions(): Option[] {
     new Option('--rm <url>', 'ResourceManager web address, e.g. http://rm:8088 (overrides the configuration)'),
     new Option('--namenode <url>', 'NameNode web address, e.g. http://nn:9870 (overrides the configuration)'),
     new Option('--user <name>', 'act as this Hadoop user (default: $HADOOP_USER_NAME, then your login name)'),
+    new Option('--principal <principal>', 'Kerberized cluster: log in as this principal from --keytab (default: your ticket cache)'),
+    new Option('--keytab <file>', 'Kerberized cluster: keytab of --principal; your own ticket cache is left alone'),
     new Option('-v, --verbose', 'more detail, and stack traces for errors'),
     new Option('-q, --quiet', 'only results, warnings and errors'),
     new Option('--json', 'machine-readable output where it makes sense'),
   ];
 }
 
-const GLOBAL_KEYS: readonly (keyof GlobalOptions)[] = ['confDir', 'rm', 'namenode', 'user', 'verbose', 'quiet', 'json'];
+const GLOBAL_KEYS: readonly (keyof GlobalOptions)[] = [
+  'confDir',
+  'rm',
+  'namenode',
+  'user',
+  'principal',
+  'keytab',
+  'verbose',
+  'quiet',
+  'json',
+];
 
 /** Global option values: those given after the subcommand win over those before it. */
 function mergedGlobals(cmd: Command): GlobalOptions {

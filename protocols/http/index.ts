@@ -4,6 +4,15 @@
  * whole answers), one classification of socket errors. Retrying is protocols/retry's business.
  */
 export { DEFAULT_MAX_SOCKETS, HttpAgents } from './agents.js';
+export {
+  authCookieValue,
+  cookieExpiry,
+  HADOOP_AUTH_COOKIE,
+  HttpNegotiator,
+  isNegotiateChallenge,
+  type NegotiateTokenSource,
+  type NegotiatorOptions,
+} from './negotiate.js';
 export { plainWords, type PlainWordsOptions } from './plain-words.js';
 export { DEFAULT_MAX_ANSWER_BYTES, type FailureWords, type HttpMethod, type HttpRequest, type HttpResponse } from './request.js';
 export { classifySocketError, describeError, markNotSent, wasNotSent, type SocketFailure } from './socket-errors.js';

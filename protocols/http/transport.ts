@@ -12,6 +12,7 @@ import http, { type ClientRequest, type IncomingHttpHeaders, type IncomingMessag
 import https from 'node:https';
 import { SpindleError } from '../errors/index.js';
 import type { HttpAgents } from './agents.js';
+import { type HttpNegotiator, isNegotiateChallenge } from './negotiate.js';
 import { DEFAULT_MAX_ANSWER_BYTES, type FailureWords, type HttpRequest, type HttpResponse } from './request.js';
 import { classifySocketError, markNotSent } from './socket-errors.js';
 
@@ -23,6 +24,12 @@ export interface TransportOptions {
   agents?: HttpAgents;
   /** Abort (words.connectTimeout, marked not sent) when no TCP connection is made in time. Default: the OS decides. */
   connectTimeoutMs?: number;
+  /**
+   * SPNEGO for `exchange()` (a Kerberized cluster): cookies sent and kept, a Negotiate challenge
+   * answered once with a fresh token. Never used by `start()`, whose body cannot be sent twice: its
+   * only users are the DataNode legs of WebHDFS, which authenticate by the `delegation` in their URL.
+   */
+  negotiator?: HttpNegotiator;
 }
 
 /** A started request: write the body into `req` and end it; `response` resolves when headers arrive. */
@@ -106,10 +113,30 @@ function armConnectTimeout(req: ClientRequest, ms: number, words: FailureWords):
 }
 
 /**
- * Send `request` with its whole body and read the whole answer, all within `request.timeoutMs`.
- * Error statuses and redirects are answers, not failures: the caller interprets them.
+ * Send `request` with its whole body and read the whole answer, all within `request.timeoutMs`
+ * (each attempt, when a Negotiate challenge makes a second one). Error statuses and redirects are
+ * answers, not failures: the caller interprets them (a 401 too, when no negotiator answers it).
  */
 export async function exchange(request: HttpRequest, options: TransportOptions): Promise<HttpResponse> {
+  const { negotiator } = options;
+  if (!negotiator) return (await exchangeOnce(request, options)).response;
+  const url = new URL(request.url);
+  const first = await exchangeOnce(withHeaders(request, negotiator.cookieHeaders(url)), options);
+  negotiator.remember(url, first.setCookies);
+  if (!isNegotiateChallenge(first.response.status, first.response.headers['www-authenticate'])) return first.response;
+  // The cookie (if one was sent) is stale: the server re-challenges rather than saying why.
+  negotiator.forget(url);
+  const second = await exchangeOnce(withHeaders(request, await negotiator.authorizationHeaders(url)), options);
+  negotiator.remember(url, second.setCookies);
+  return second.response;
+}
+
+function withHeaders(request: HttpRequest, extra: Record<string, string>): HttpRequest {
+  return Object.keys(extra).length === 0 ? request : { ...request, headers: { ...request.headers, ...extra } };
+}
+
+/** One request and its whole answer, with the answer's Set-Cookie headers unjoined. */
+async function exchangeOnce(request: HttpRequest, options: TransportOptions): Promise<{ response: HttpResponse; setCookies: string[] }> {
   const { timeoutMs, body, ...head } = request;
   const headers = { ...request.headers };
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
@@ -121,7 +148,10 @@ export async function exchange(request: HttpRequest, options: TransportOptions):
     else req.end();
     const res = await response;
     const answer = await readBody(res, req, words, request.maxBytes ?? DEFAULT_MAX_ANSWER_BYTES);
-    return { status: res.statusCode ?? 0, headers: flatHeaders(res.headers), body: answer };
+    return {
+      response: { status: res.statusCode ?? 0, headers: flatHeaders(res.headers), body: answer },
+      setCookies: res.headers['set-cookie'] ?? [],
+    };
   } finally {
     clearTimeout(timer);
   }

@@ -3,7 +3,8 @@
  * last n bytes, from a byte offset) and its report. One client talks to any number of NodeManagers;
  * each call names the node by its web address.
  */
-import { ConfigError, NotFoundError, ProtocolError, type RemoteError, SpindleError, errorClassFor } from '../errors/index.js';
+import { ConfigError, NotFoundError, ProtocolError, RemoteError, SpindleError, errorClassFor } from '../errors/index.js';
+import type { HttpNegotiator } from '../http/index.js';
 import { asObject, optString } from '../rm-rest/index.js';
 import { parseLogEnvelope, parseLogListing, parseNmContainer } from './parse.js';
 import { keepAliveTransport, type ClosableTransport, type NmHttpTransport } from './transport.js';
@@ -26,6 +27,8 @@ export interface NmRestOptions {
   requestTimeoutMs?: number;
   /** Scheme for node addresses given as bare host:port. Default "http". */
   scheme?: 'http' | 'https';
+  /** SPNEGO for Kerberized NodeManagers (leave `user` out then); ignored when `transport` is given. */
+  negotiator?: HttpNegotiator;
   /** HTTP implementation; default a keep-alive transport closed by `close()`. */
   transport?: NmHttpTransport;
 }
@@ -46,6 +49,8 @@ export class NmRestClient {
   private readonly scheme: 'http' | 'https';
   private readonly owned: ClosableTransport | undefined;
   private readonly send: NmHttpTransport;
+  /** Whether the NodeManagers are Kerberized (we negotiate with them). */
+  private readonly secure: boolean;
 
   constructor(options: NmRestOptions = {}) {
     const t = options.requestTimeoutMs ?? DEFAULT_NM_REQUEST_TIMEOUT_MS;
@@ -53,10 +58,11 @@ export class NmRestClient {
     this.timeoutMs = t;
     this.user = options.user;
     this.scheme = options.scheme ?? 'http';
+    this.secure = options.negotiator !== undefined;
     if (options.transport) {
       this.send = options.transport;
     } else {
-      this.owned = keepAliveTransport();
+      this.owned = keepAliveTransport(options.negotiator);
       this.send = this.owned.send;
     }
   }
@@ -83,7 +89,12 @@ export class NmRestClient {
       query.size = String(options.size);
     }
     const what = `read ${file} of ${containerId}`;
-    const res = await this.get(node, `/ws/v1/node/containerlogs/${enc(containerId)}/${enc(file)}`, query, what, containerId);
+    let res: Awaited<ReturnType<NmHttpTransport>>;
+    try {
+      res = await this.get(node, `/ws/v1/node/containerlogs/${enc(containerId)}/${enc(file)}`, query, what, containerId);
+    } catch (err) {
+      throw this.secure ? explainSecureLogFailure(err, what) : err;
+    }
     return parseLogEnvelope(res.body, file, options.size);
   }
 
@@ -146,6 +157,27 @@ export class NmRestClient {
     if (res.status >= 200 && res.status < 300) return res;
     throw httpError(res.status, res.body, what, base, containerId);
   }
+}
+
+/**
+ * A secure NodeManager opens log files through SecureIOUtils, which needs Hadoop's native library;
+ * without it (Hadoop from the Maven jars, some tarball installs) every file read fails with a bare
+ * Jersey 500 "Request failed." (the NodeManager logs "Secure IO is not possible without native code
+ * extensions"). Such a 500 is explained; listings still work.
+ */
+function explainSecureLogFailure(err: unknown, what: string): unknown {
+  if (!(err instanceof RemoteError) || err.status !== 500) return err;
+  return new RemoteError(
+    `${what}: the NodeManager at ${err.server} answered 500; on a secure cluster that is what a NodeManager without ` +
+      "Hadoop's native library (libhadoop, which SecureIOUtils needs to open log files) answers; " +
+      "the files are in that node's yarn.nodemanager.log-dirs",
+    {
+      ...(err.server ? { server: err.server } : {}),
+      ...(err.containerId ? { containerId: err.containerId } : {}),
+      status: 500,
+      cause: err,
+    },
+  );
 }
 
 function enc(s: string): string {

@@ -2,7 +2,7 @@
  * GET over the shared HTTP layer (protocols/http) with keep-alive agents, answering raw bytes (log
  * files are bytes, not necessarily UTF-8). Behind a one-function interface so tests can replace it.
  */
-import { HttpAgents, exchange, plainWords, type HttpRequest, type HttpResponse } from '../http/index.js';
+import { HttpAgents, type HttpNegotiator, exchange, plainWords, type HttpRequest, type HttpResponse } from '../http/index.js';
 
 /** A NodeManager request: always a GET (the client sets `method`). */
 export type NmHttpRequest = HttpRequest;
@@ -19,10 +19,17 @@ export interface ClosableTransport {
   close(): void;
 }
 
-/** The default transport. Polling logs every second reuses one socket per NodeManager. */
-export function keepAliveTransport(): ClosableTransport {
+/**
+ * The default transport. Polling logs every second reuses one socket per NodeManager; with a
+ * negotiator, SPNEGO answers a Kerberized NodeManager's challenges (and its cookie spares the rest).
+ */
+export function keepAliveTransport(negotiator?: HttpNegotiator): ClosableTransport {
   const agents = new HttpAgents();
   const send: NmHttpTransport = (request) =>
-    exchange(request, { agents, words: plainWords(request, { serverName: 'the NodeManager', label: '' }) });
+    exchange(request, {
+      agents,
+      words: plainWords(request, { serverName: 'the NodeManager', label: '' }),
+      ...(negotiator ? { negotiator } : {}),
+    });
   return { send, close: () => agents.destroy() };
 }

@@ -23,7 +23,7 @@ export {
   parseNewApplication,
   parseNodes,
 } from './parse.js';
-export { nodeHttpTransport, type HttpMethod, type HttpRequest, type HttpResponse, type HttpTransport } from './transport.js';
+export { nodeHttpTransport, nodeTransport, type HttpMethod, type HttpRequest, type HttpResponse, type HttpTransport } from './transport.js';
 export * from './types.js';
 /** Forgiving JSON readers, shared with the NodeManager client (same web framework, same quirks). */
 export { asObject, bool, listOf, num, optNumber, optString, str, stringList, type JsonObject } from './lenient.js';

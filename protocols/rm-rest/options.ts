@@ -4,7 +4,8 @@
 import { ConfigError } from '../errors/index.js';
 import { realSleep, resolveRetryOptions, type RetryOptions } from '../retry/index.js';
 import type { HttpTransport } from './transport.js';
-import { nodeHttpTransport } from './transport.js';
+import type { HttpNegotiator } from '../http/index.js';
+import { nodeTransport } from './transport.js';
 
 /** Per HTTP request, from sending to the last byte of the answer. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -34,10 +35,12 @@ export interface RmRestOptions {
    * Sent as `user.name` on every request (Hadoop's "simple" HTTP authentication). Hadoop 3.5.0's RM
    * honours it out of the box (its delegation-token auth filter accepts pseudo auth; confirmed on the
    * local cluster: applications run as this user). Without it, or on an RM whose web authentication
-   * ignores it, the RM acts as `hadoop.http.staticuser.user` (default "dr.who"). Kerberos (SPNEGO)
-   * is not supported here. Default: not sent.
+   * ignores it, the RM acts as `hadoop.http.staticuser.user` (default "dr.who"). On a Kerberized RM
+   * leave it out and give a `negotiator`. Default: not sent.
    */
   user?: string;
+  /** SPNEGO for a Kerberized RM (ignored when `transport` is given). Default: none. */
+  negotiator?: HttpNegotiator;
   /** Default {@link DEFAULT_REQUEST_TIMEOUT_MS}. */
   requestTimeoutMs?: number;
   /** Default {@link DEFAULT_KILL_TIMEOUT_MS}; `kill(id, { timeoutMs })` overrides it per call. */
@@ -46,7 +49,7 @@ export interface RmRestOptions {
   pollIntervalMs?: number;
   /** Retry of failed sweeps over all RMs; defaults {@link DEFAULT_RM_RETRY} over the shared policy's. */
   retry?: Partial<RetryOptions>;
-  /** HTTP implementation; default {@link nodeHttpTransport}. Tests inject fakes. */
+  /** HTTP implementation; default `nodeTransport(negotiator)`. Tests inject fakes. */
   transport?: HttpTransport;
   /** Wait this long (polling and retry backoff). Default: a real timer. */
   sleep?: (ms: number) => Promise<void>;
@@ -113,7 +116,7 @@ export function resolveRmRestOptions(options: RmRestOptions): ResolvedRmRestOpti
     killTimeoutMs: positiveInt(options.killTimeoutMs, DEFAULT_KILL_TIMEOUT_MS, 'killTimeoutMs'),
     pollIntervalMs: positiveInt(options.pollIntervalMs, DEFAULT_POLL_INTERVAL_MS, 'pollIntervalMs'),
     retry: resolveRetryOptions({ ...DEFAULT_RM_RETRY, ...stripUndefined(options.retry ?? {}) }, 'rm-rest: retry'),
-    transport: options.transport ?? nodeHttpTransport,
+    transport: options.transport ?? nodeTransport(options.negotiator),
     sleep: options.sleep ?? realSleep,
     now: options.now ?? (() => performance.now()),
     random: options.random ?? Math.random,

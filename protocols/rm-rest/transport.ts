@@ -4,7 +4,13 @@
  * standby", which the failover layer handles), refuses answers over the size cap and turns socket
  * failures into ConnectionError / TimeoutError.
  */
-import { exchange, plainWords, type HttpRequest as Request, type HttpResponse as WholeResponse } from '../http/index.js';
+import {
+  exchange,
+  type HttpNegotiator,
+  plainWords,
+  type HttpRequest as Request,
+  type HttpResponse as WholeResponse,
+} from '../http/index.js';
 
 export type { HttpMethod } from '../http/index.js';
 
@@ -20,8 +26,16 @@ export type HttpResponse = WholeResponse<string>;
  */
 export type HttpTransport = (request: HttpRequest) => Promise<HttpResponse>;
 
-/** The default transport over node:http / node:https (protocols/http), Node's global agents. */
-export const nodeHttpTransport: HttpTransport = async (request) => {
-  const res = await exchange(request, { words: plainWords(request) });
-  return { status: res.status, headers: res.headers, body: res.body.toString('utf8') };
-};
+/**
+ * The transport over node:http / node:https (protocols/http), Node's global agents; with a negotiator,
+ * SPNEGO answers the RM's Negotiate challenges (a Kerberized cluster).
+ */
+export function nodeTransport(negotiator?: HttpNegotiator): HttpTransport {
+  return async (request) => {
+    const res = await exchange(request, { words: plainWords(request), ...(negotiator ? { negotiator } : {}) });
+    return { status: res.status, headers: res.headers, body: res.body.toString('utf8') };
+  };
+}
+
+/** The default transport: {@link nodeTransport} without SPNEGO. */
+export const nodeHttpTransport: HttpTransport = nodeTransport();

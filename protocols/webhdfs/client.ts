@@ -166,7 +166,7 @@ export class WebHdfsClient {
     const body = await this.nameNodes.run(call, async (url, c) => {
       const location = await this.locate(call, url, c);
       const dn = { ...c, server: serverOf(location) };
-      const { status, text } = await this.transport.fetchText('GET', location, dn, this.options.requestTimeoutMs);
+      const { status, text } = await this.transport.fetchDataNodeText('GET', location, dn, this.options.requestTimeoutMs);
       return interpretJson(status, text, dn);
     });
     return parseFileChecksum(body, ctx('GETFILECHECKSUM', p));

@@ -3,6 +3,10 @@
  * timeout, and the wording of failures as "<OP> <path>: ... <server>" errors carrying operation, path
  * and server. The data paths (upload.ts, download.ts) drive `start()`'s request themselves, for
  * backpressure; metadata calls read whole answers with `fetchText()`.
+ *
+ * On a Kerberized cluster only NameNode calls negotiate (SPNEGO, through the shared layer's
+ * negotiator). A DataNode has no SPNEGO filter: its leg authenticates by the `delegation` token the
+ * NameNode wrote into the redirect URL, and never gets an Authorization header or a cookie.
  */
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { ConnectionError, ProtocolError, TimeoutError } from '../errors/index.js';
@@ -14,6 +18,7 @@ import {
   type FailureWords,
   type HttpCall,
   type HttpMethod,
+  type HttpNegotiator,
   type TransportOptions as SharedTransportOptions,
 } from '../http/index.js';
 import type { CallContext } from './remote-error.js';
@@ -24,6 +29,8 @@ export const MAX_JSON_BYTES = 64 * 1024 * 1024;
 export interface TransportOptions {
   connectTimeoutMs: number;
   maxSocketsPerHost: number;
+  /** SPNEGO for NameNode calls (a Kerberized cluster). */
+  negotiator?: HttpNegotiator | undefined;
 }
 
 /** A whole small answer. */
@@ -40,17 +47,36 @@ export class WebHdfsTransport {
     this.agents = new HttpAgents(options.maxSocketsPerHost);
   }
 
-  /** Start a request. Write the body into `req` (and end it); await `response` for the headers. */
+  /**
+   * Start a request to a DataNode (the data legs; never authenticated but by the URL's token). Write
+   * the body into `req` (and end it); await `response` for the headers.
+   */
   start(method: HttpMethod, url: URL, ctx: CallContext, headers: Record<string, string> = {}): HttpCall {
-    return start({ method, url: url.toString(), headers }, this.use(ctx));
+    return start({ method, url: url.toString(), headers }, this.use(ctx, false));
   }
 
   /**
-   * A complete request without a body whose answer is read whole (at most `maxBytes`), all within
-   * `timeoutMs`. Error statuses are returned, not thrown: the caller maps them.
+   * A complete NameNode request without a body whose answer is read whole (at most `maxBytes`), all
+   * within `timeoutMs`. Error statuses are returned, not thrown: the caller maps them.
    */
   async fetchText(method: HttpMethod, url: URL, ctx: CallContext, timeoutMs: number, maxBytes = MAX_JSON_BYTES): Promise<TextResponse> {
-    const res = await exchange({ method, url: url.toString(), headers: {}, timeoutMs, maxBytes }, this.use(ctx));
+    return this.fetch(method, url, ctx, timeoutMs, maxBytes, true);
+  }
+
+  /** {@link fetchText} to a DataNode: no SPNEGO, whatever the cluster. */
+  async fetchDataNodeText(method: HttpMethod, url: URL, ctx: CallContext, timeoutMs: number): Promise<TextResponse> {
+    return this.fetch(method, url, ctx, timeoutMs, MAX_JSON_BYTES, false);
+  }
+
+  private async fetch(
+    method: HttpMethod,
+    url: URL,
+    ctx: CallContext,
+    timeoutMs: number,
+    maxBytes: number,
+    toNameNode: boolean,
+  ): Promise<TextResponse> {
+    const res = await exchange({ method, url: url.toString(), headers: {}, timeoutMs, maxBytes }, this.use(ctx, toNameNode));
     return { status: res.status, text: res.body.toString('utf8') };
   }
 
@@ -59,8 +85,9 @@ export class WebHdfsTransport {
     this.agents.destroy();
   }
 
-  private use(ctx: CallContext): SharedTransportOptions {
-    return { words: wordsFor(ctx), agents: this.agents, connectTimeoutMs: this.options.connectTimeoutMs };
+  private use(ctx: CallContext, toNameNode: boolean): SharedTransportOptions {
+    const { negotiator, connectTimeoutMs } = this.options;
+    return { words: wordsFor(ctx), agents: this.agents, connectTimeoutMs, ...(toNameNode && negotiator ? { negotiator } : {}) };
   }
 }
 

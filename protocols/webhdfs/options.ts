@@ -4,6 +4,7 @@
  * JSON-serialising the resolved options never shows it.
  */
 import { ConfigError } from '../errors/index.js';
+import type { HttpNegotiator } from '../http/index.js';
 import { resolveRetryOptions, type RetryHooks, type RetryOptions } from '../retry/index.js';
 
 /** Time allowed to open a TCP connection to a NameNode or DataNode. */
@@ -27,6 +28,12 @@ export interface WebHdfsOptions {
   user?: string;
   /** HDFS delegation token (URL-safe string form), sent as `delegation`. Never logged. */
   delegationToken?: string;
+  /**
+   * SPNEGO for a Kerberized NameNode: its Negotiate challenges are answered and its cookie kept.
+   * Used for NameNode calls only: the DataNode legs carry the `delegation` the NameNode put into their
+   * URL. `user` is then not sent (the ticket says who we are); it still names the user in messages.
+   */
+  negotiator?: HttpNegotiator;
   /** Default {@link DEFAULT_CONNECT_TIMEOUT_MS}. */
   connectTimeoutMs?: number;
   /** Default {@link DEFAULT_REQUEST_TIMEOUT_MS}. */
@@ -47,6 +54,7 @@ export interface ResolvedWebHdfsOptions {
   readonly user: string | undefined;
   /** Non-enumerable. */
   readonly delegationToken: string | undefined;
+  readonly negotiator: HttpNegotiator | undefined;
   readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly idleTimeoutMs: number;
@@ -68,6 +76,7 @@ export function resolveWebHdfsOptions(options: WebHdfsOptions): ResolvedWebHdfsO
   const resolved = {
     nameNodes: Object.freeze(urls),
     user,
+    negotiator: options.negotiator,
     connectTimeoutMs: positive(options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, 'connectTimeoutMs'),
     requestTimeoutMs: positive(options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS, 'requestTimeoutMs'),
     idleTimeoutMs: positive(options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS, 'idleTimeoutMs'),

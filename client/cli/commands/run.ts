@@ -59,6 +59,7 @@ export async function runCommand(ctx: CliContext, command: string[], raw: RawRun
   const maxFailures = raw.maxFailures !== undefined ? parseCount('--max-failures', raw.maxFailures, 0, MAX_CONTAINERS) : undefined;
   const amMemoryMb = raw.amMemory !== undefined ? parseSize('--am-memory', raw.amMemory) : undefined;
   const { out } = ctx;
+  ctx.refuseSecureSubmission('run');
   const { app: submitted, interrupted } = await submitHoldingInterrupts(ctx, () =>
     submitShellApp(
       { config: ctx.config, rm: ctx.rm, hdfs: ctx.hdfs, log: (m) => out.debug(m) },

@@ -76,6 +76,7 @@ export async function submitCommand(ctx: CliContext, jobFile: string, jobArgs: s
   const bundle = await bundleJob(jobFile, { cwd: ctx.process.cwd });
   for (const w of bundle.warnings) out.warn(w);
   out.debug(`bundled ${jobFile} (${Buffer.byteLength(bundle.code)} bytes) in ${Date.now() - started} ms`);
+  ctx.refuseSecureSubmission('submit');
 
   const { app: submitted, interrupted } = await submitHoldingInterrupts(ctx, () =>
     submitDriverApp(
