@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { extname, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Message } from 'esbuild';
 import { entryPointProblem, JOB_BUNDLE_FOOTER } from '../protocols/job-spec/index.js';
 import { ConfigError } from '../protocols/errors/index.js';
@@ -80,6 +81,9 @@ export async function bundleJob(file: string, options: BundleJobOptions = {}): P
       write: false,
       metafile: true,
       sourcemap: 'inline',
+      // Sources are relative to cwd; rooted there, a stack in the container names the user's own file
+      // (not a path made up beside the NodeManager's file cache, where the bundle runs).
+      sourceRoot: `${pathToFileURL(cwd).href}/`,
       sourcesContent: false,
       legalComments: 'none',
       logLevel: 'silent',

@@ -25,6 +25,20 @@ describe('job bundling (esbuild)', function () {
     expect(execFileSync(process.execPath, [file, 'Ada'], { encoding: 'utf8' })).to.equal('hi Ada\n');
   });
 
+  it("names the user's own file in a stack, wherever the bundle runs (as in a NodeManager's file cache)", async () => {
+    writeFileSync(join(dir, 'throws.mjs'), "const s = JSON.parse('{r: 1}');\nexport default async () => s;\n");
+    // Bundled from another working directory, run from a third place.
+    const b = await bundleJob(join(dir, 'throws.mjs'), { cwd: tmpdir() });
+    const elsewhere = mkdtempSync(join(tmpdir(), 'spindle-filecache-'));
+    const file = join(elsewhere, '13', 'bundle.mjs');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(elsewhere, '13'));
+    writeFileSync(file, b.code);
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(process.execPath, ['--enable-source-maps', file], { encoding: 'utf8' });
+    expect(r.stderr).to.include(`(${join(dir, 'throws.mjs')}:1:`);
+  });
+
   it('points a syntax error at file:line:column with the line and a caret', async () => {
     const err = await bundleJob('broken.ts', { cwd: dir }).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(JobBundleError);
