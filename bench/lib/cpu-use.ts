@@ -6,6 +6,7 @@
  * /proc/<pid>/stat fields 14 and 15 (utime, stime) are in clock ticks; Linux has reported them in
  * USER_HZ = 100 ticks per second on every architecture Node runs on.
  */
+import { parseApplicationId, parseContainerId, sameApplicationId } from '../../protocols/yarn/index.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 export const CPU_SAMPLE_MS = 250;
@@ -59,10 +60,13 @@ function containerOf(pid: number): string | undefined {
   }
 }
 
-/** Whether a container id (container_[e<epoch>_]<cluster ts>_<app seq>_<attempt>_<n>) is one of `appId`'s. */
+/** Whether a container id belongs to application `appId`. */
 export function containerOfApp(containerId: string, appId: string): boolean {
-  const app = appId.slice('application_'.length);
-  return new RegExp(`^container_(e\\d+_)?${app}_\\d+_\\d+$`).test(containerId);
+  try {
+    return sameApplicationId(parseContainerId(containerId).appAttemptId.appId, parseApplicationId(appId));
+  } catch {
+    return false;
+  }
 }
 
 /** Samples every process's CPU time until stopped; answers CPU seconds by role for any window. */

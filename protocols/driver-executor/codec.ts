@@ -1,6 +1,7 @@
 import avro from 'avsc';
 import { ProtocolError, errorMessage } from '../errors/index.js';
 import { checkAvroBounds } from './avro-bounds.js';
+import { ByteQueue } from './byte-queue.js';
 import type { Message, MessageType } from './messages.js';
 import { MESSAGE_SCHEMAS, MESSAGE_TAGS, PROTOCOL_VERSION, SHARED_SCHEMAS } from './schemas.js';
 
@@ -105,52 +106,27 @@ export function decodeFrameBody(body: Buffer, allowed?: ReadonlySet<MessageType>
  * returns the messages completed so far.
  */
 export class FrameDecoder {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private readonly pending = new ByteQueue();
 
   constructor(public maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES) {}
 
   push(chunk: Buffer): Message[] {
     this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
     const out: Message[] = [];
-    while (this.pendingBytes >= 4) {
-      const head = this.peek(4);
-      const length = head.readUInt32BE(0);
+    while (this.pending.length >= 4) {
+      const length = this.pending.peekUInt32BE();
       if (length === 0 || length > this.maxFrameBytes) {
         throw new ProtocolError(`driver-executor: frame of ${length} bytes (limit ${this.maxFrameBytes})`);
       }
-      if (this.pendingBytes < 4 + length) break;
-      this.take(4);
-      out.push(decodeFrameBody(this.take(length)));
+      if (this.pending.length < 4 + length) break;
+      this.pending.take(4);
+      out.push(decodeFrameBody(this.pending.take(length)));
     }
     return out;
   }
 
   /** Bytes received and not yet part of a complete frame. */
   get buffered(): number {
-    return this.pendingBytes;
-  }
-
-  private peek(n: number): Buffer {
-    if (this.pending[0]!.length >= n) return this.pending[0]!;
-    this.pending = [Buffer.concat(this.pending)];
-    return this.pending[0]!;
-  }
-
-  private take(n: number): Buffer {
-    const first = this.pending[0]!;
-    let out: Buffer;
-    if (first.length >= n) {
-      out = first.subarray(0, n);
-      if (first.length === n) this.pending.shift();
-      else this.pending[0] = first.subarray(n);
-    } else {
-      const all = Buffer.concat(this.pending);
-      out = all.subarray(0, n);
-      this.pending = all.length > n ? [all.subarray(n)] : [];
-    }
-    this.pendingBytes -= n;
-    return out;
+    return this.pending.length;
   }
 }

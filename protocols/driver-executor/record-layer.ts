@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, type Hash } from 'node:crypto';
 import { ProtocolError } from '../errors/index.js';
+import { ByteQueue } from './byte-queue.js';
 
 /**
  * Protection of a driver-executor (or block-server) connection once the handshake has proved the
@@ -147,27 +148,23 @@ export class RecordSealer {
  * for a record that fails authentication; the connection must then be dropped.
  */
 export class RecordOpener {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private readonly pending = new ByteQueue();
 
   constructor(private readonly direction: Direction) {}
 
   push(chunk: Buffer): Buffer[] {
-    if (chunk.length > 0) {
-      this.pending.push(chunk);
-      this.pendingBytes += chunk.length;
-    }
+    this.pending.push(chunk);
     const out: Buffer[] = [];
-    while (this.pendingBytes >= 4) {
-      const length = this.peekLength();
+    while (this.pending.length >= 4) {
+      const length = this.pending.peekUInt32BE();
       if (length < GCM_TAG_BYTES || length > RECORD_PLAINTEXT_BYTES + GCM_TAG_BYTES) {
         throw new ProtocolError(
           `driver-executor: a protected record of ${length} bytes (at most ${RECORD_PLAINTEXT_BYTES + GCM_TAG_BYTES})`,
         );
       }
-      if (this.pendingBytes < 4 + length) break;
-      this.take(4);
-      const plain = this.open(this.take(length));
+      if (this.pending.length < 4 + length) break;
+      this.pending.take(4);
+      const plain = this.open(this.pending.take(length));
       if (plain.length > 0) out.push(plain);
     }
     return out;
@@ -190,40 +187,6 @@ export class RecordOpener {
 
   /** Bytes received and not yet part of a complete record. */
   get buffered(): number {
-    return this.pendingBytes;
-  }
-
-  private peekLength(): number {
-    const first = this.pending[0]!;
-    if (first.length >= 4) return first.readUInt32BE(0);
-    const head = Buffer.alloc(4);
-    let at = 0;
-    for (const p of this.pending) {
-      at += p.copy(head, at, 0, Math.min(p.length, 4 - at));
-      if (at === 4) break;
-    }
-    return head.readUInt32BE(0);
-  }
-
-  /** The next n bytes; only those are copied when they span chunks (never the whole backlog). */
-  private take(n: number): Buffer {
-    this.pendingBytes -= n;
-    const first = this.pending[0]!;
-    if (first.length >= n) {
-      if (first.length === n) this.pending.shift();
-      else this.pending[0] = first.subarray(n);
-      return first.subarray(0, n);
-    }
-    const out = Buffer.allocUnsafe(n);
-    let at = 0;
-    while (at < n) {
-      const p = this.pending[0]!;
-      const take = Math.min(p.length, n - at);
-      p.copy(out, at, 0, take);
-      at += take;
-      if (take === p.length) this.pending.shift();
-      else this.pending[0] = p.subarray(take);
-    }
-    return out;
+    return this.pending.length;
   }
 }

@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitForEnd } from '../../client/index.js';
+import { parseApplicationId, parseContainerId, sameApplicationId } from '../../protocols/yarn/index.js';
 import { amContainer, containerLog, openHarness, submitJob, type JobHarness } from './job-harness.js';
 
 /**
@@ -20,10 +21,18 @@ import { amContainer, containerLog, openHarness, submitJob, type JobHarness } fr
 
 const ATTACK = Buffer.from('SPDE\x00\x02\x00\x00\x00\x06\x0e\x80\xd0\xac\xf3\x0e', 'latin1');
 
+/** Whether CONTAINER_ID=<id> names a container of `appId` (ids may carry an epoch: container_e03_...). */
+function ofApp(variable: string, appId: string): boolean {
+  if (!variable.startsWith('CONTAINER_ID=')) return false;
+  try {
+    return sameApplicationId(parseContainerId(variable.slice('CONTAINER_ID='.length)).appAttemptId.appId, parseApplicationId(appId));
+  } catch {
+    return false;
+  }
+}
+
 /** Listening TCP ports of the processes whose environment names a container of `appId`. */
 function listeningPortsOf(appId: string): Map<number, string> {
-  // container_[e<epoch>_]<cluster timestamp>_<app number>_<attempt>_<container>
-  const ofApp = new RegExp(`^CONTAINER_ID=container_(e\\d+_)?${appId.slice('application_'.length)}_`);
   const inodes = new Map<string, string>();
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     let env: string;
@@ -32,7 +41,7 @@ function listeningPortsOf(appId: string): Map<number, string> {
     } catch {
       continue;
     }
-    const container = env.split('\0').find((e) => ofApp.test(e));
+    const container = env.split('\0').find((e) => ofApp(e, appId));
     if (!container) continue;
     let fds: string[];
     try {

@@ -20,7 +20,8 @@ class FakeHdfs {
   /** The NameNode keeps no access times (dfs.namenode.accesstime.precision=0). */
   accessTimesOff = false;
 
-  private status(path: string): FileStatus {
+  /** The status WebHDFS would give for a file of this fake. */
+  status(path: string): FileStatus {
     const f = this.files.get(path);
     if (!f) throw new NotFoundError(`GETFILESTATUS ${path}: no such file or directory`, { path });
     return {
@@ -243,7 +244,7 @@ describe('cache gc', () => {
     const hdfs = cacheWith({ [A]: 100 });
     hdfs.files.get(`${DIR}/${A}`)!.mtime = NOW - DAY;
     const plan = planCacheGc(
-      [...hdfs.files.keys()].map((p) => ({ ...statusOf(hdfs, p) })),
+      [...hdfs.files.keys()].map((p) => ({ ...hdfs.status(p) })),
       NOW - AGE,
       new Set(),
     );
@@ -321,7 +322,7 @@ describe('cache gc', () => {
       }),
     };
     const dirStatus = (name: string, type: 'directory' | 'file' = 'directory') => ({
-      ...statusOf(cacheWith({ x: 0 }), `${DIR}/x`),
+      ...cacheWith({ x: 0 }).status(`${DIR}/x`),
       name,
       path: `${spindleDir}/${name}`,
       type,
@@ -368,23 +369,6 @@ describe('cache gc', () => {
     expect(none.removed).to.deep.equal([]);
   });
 });
-
-function statusOf(hdfs: FakeHdfs, path: string): FileStatus {
-  const f = hdfs.files.get(path)!;
-  return {
-    path,
-    name: path.split('/').pop()!,
-    type: 'file',
-    length: f.data.length,
-    modificationTime: f.mtime,
-    accessTime: f.atime,
-    blockSize: 0,
-    replication: 1,
-    owner: 'u',
-    group: 'g',
-    permission: 0o600,
-  };
-}
 
 describe('shipped files', () => {
   it('are checked before anything is sent: existence, directories, archive types, aliases', async () => {
