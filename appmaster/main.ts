@@ -8,7 +8,14 @@
 import { readFile } from 'node:fs/promises';
 import { parseJobAppSpec } from '../protocols/job-spec/index.js';
 import { APP_SPEC_FILE } from '../protocols/app-spec/index.js';
-import { readCredentialsFile, selectToken, serializeCredentials, TokenKinds, withoutKinds } from '../protocols/credentials/index.js';
+import {
+  encodeTokenUrlString,
+  readCredentialsFile,
+  selectToken,
+  serializeCredentials,
+  TokenKinds,
+  withoutKinds,
+} from '../protocols/credentials/index.js';
 import { ConfigError, errorMessage } from '../protocols/errors/index.js';
 import { WebHdfsClient } from '../protocols/webhdfs/index.js';
 import { attemptIdFromContainerId, type ResourceAsk } from '../protocols/yarn/index.js';
@@ -36,6 +43,9 @@ async function main(): Promise<number> {
   const credentials = await readCredentialsFile(env.tokenFile);
   const amrmToken = selectToken(credentials, TokenKinds.AMRM);
   if (!amrmToken) throw new ConfigError(`no ${TokenKinds.AMRM} in ${env.tokenFile}: this process was not started as an ApplicationMaster`);
+  // On a Kerberized cluster the submission's HDFS delegation token; the RM renews it.
+  const hdfsToken = selectToken(credentials, TokenKinds.HDFS_DELEGATION);
+  const hdfsAuth = hdfsToken ? { delegationToken: encodeTokenUrlString(hdfsToken) } : {};
   const attempt = attemptIdFromContainerId(env.containerId);
   log(`application ${spec.appId} attempt ${attempt.attemptId} of ${spec.maxAttempts} in ${env.containerId} on ${env.host}`);
 
@@ -71,7 +81,7 @@ async function main(): Promise<number> {
   let staged: Promise<void> | undefined;
   const removeStaging = (): Promise<void> =>
     (staged ??= (async () => {
-      const hdfs = new WebHdfsClient({ nameNodes: spec.cluster.nameNodes, user: spec.user });
+      const hdfs = new WebHdfsClient({ nameNodes: spec.cluster.nameNodes, user: spec.user, ...hdfsAuth });
       try {
         await hdfs.delete(spec.stagingDir, { recursive: true });
       } catch (err) {

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { JobAppSpec, JobSpec } from '../protocols/job-spec/index.js';
 import { AM_BUNDLE_FILE, APP_SPEC_FILE, APP_SPEC_VERSION, type DriverSpec, type ShellSpec } from '../protocols/app-spec/index.js';
+import { encodeTokenUrlString } from '../protocols/credentials/index.js';
 import { ConfigError, errorMessage } from '../protocols/errors/index.js';
 import type { ClientConfig } from '../protocols/hadoop-conf/index.js';
 import type { AppSubmission, Resource, RmRestClient } from '../protocols/rm-rest/index.js';
@@ -9,6 +10,7 @@ import type { WebHdfsClient } from '../protocols/webhdfs/index.js';
 import { containerCommandWord, type LocalResource } from '../protocols/yarn/index.js';
 import { cacheDirFor, HdfsCache } from './cache.js';
 import { checkCount, type CountRequest } from './capacity.js';
+import { obtainHdfsToken, type TokenPlan } from './delegation-tokens.js';
 import { checkShippedFiles, shipFiles, type ShippedFile } from './resources.js';
 import { StagingDir, stagingDirFor } from './staging.js';
 
@@ -59,6 +61,11 @@ export interface SubmitDeps {
   hdfs: WebHdfsClient;
   /** Notes for --verbose. */
   log?: (message: string) => void;
+  /**
+   * On a Kerberized cluster: how to obtain the application's HDFS delegation token (`hdfs` must then
+   * speak SPNEGO). Absent on a cluster with simple authentication.
+   */
+  tokens?: TokenPlan;
 }
 
 export interface SubmittedApp {
@@ -162,6 +169,10 @@ export async function submitApp(
     checkCount(limits.count, nodes);
   }
 
+  // Before anything is staged: a cluster that will not issue the token gets nothing uploaded.
+  const hdfsToken = deps.tokens ? await obtainHdfsToken(hdfs, deps.tokens) : undefined;
+  if (hdfsToken) log(`obtained an HDFS delegation token (service ${hdfsToken.service}, renewer ${deps.tokens!.renewer})`);
+
   const staging = new StagingDir(hdfs, config.hdfs.defaultFs, stagingDirFor(config.user, appId));
   const cache = new HdfsCache(hdfs, config.hdfs.defaultFs, cacheDirFor(config.user), log);
   log(`staging ${appId} in ${staging.path}, cache ${cache.dir}`);
@@ -223,6 +234,8 @@ export async function submitApp(
         commands: [
           `${containerCommandWord(nodeCommand)} --max-old-space-size=${workload.amHeapMb} --enable-source-maps ${AM_BUNDLE_FILE} 1><LOG_DIR>/stdout 2><LOG_DIR>/stderr`,
         ],
+        // Hadoop files tokens under their service; the RM renews them and cancels them at the end.
+        ...(hdfsToken ? { credentials: { tokens: { [hdfsToken.service]: encodeTokenUrlString(hdfsToken) } } } : {}),
       },
     };
     const submittedAt = Date.now();
@@ -230,8 +243,9 @@ export async function submitApp(
     return { appId, stagingDir: staging.path, submittedAt, cacheHits: cache.hits, cacheUploads: cache.uploads };
   } catch (err) {
     // The submission's error is the one to report; a staging directory that could not be removed holds
-    // only this failed submission's copies.
+    // only this failed submission's copies, and a token nobody holds expires on its own.
     await staging.remove().catch(() => {});
+    if (hdfsToken) await hdfs.cancelDelegationToken(encodeTokenUrlString(hdfsToken)).catch(() => {});
     throw err;
   }
 }

@@ -13,6 +13,8 @@ import { NmRestClient } from '../../protocols/nm-rest/index.js';
 import { RmRestClient } from '../../protocols/rm-rest/index.js';
 import { WebHdfsClient } from '../../protocols/webhdfs/index.js';
 import { NodeDirectory } from '../containers.js';
+import { tokenPlanFor } from '../delegation-tokens.js';
+import type { SubmitDeps } from '../submission.js';
 import type { ErrorContext } from './exit-codes.js';
 import type { Output } from './output.js';
 
@@ -143,17 +145,12 @@ export class CliContext {
   }
 
   /**
-   * Refuse a command that needs delegation tokens for its application (submit, run) on a Kerberized
-   * cluster: without them the AM and its containers could not read HDFS (issue #15, item 3).
-   * @throws ConfigError (exit 2) on a Kerberized cluster
+   * What `submit` and `run` hand to the submission: the clients, and on a Kerberized cluster the plan
+   * for the application's delegation token (its renewer and service).
    */
-  refuseSecureSubmission(command: string): void {
-    if (!this.kerberos) return;
-    throw new ConfigError(
-      `${command}: the cluster in ${this.config.confDir} uses Kerberos (hadoop.security.authentication=kerberos), and submitting ` +
-        'applications to a secure cluster is not supported yet (their containers need HDFS delegation tokens); ' +
-        'status, list, kill, logs and fs work with your Kerberos ticket',
-    );
+  async submitDeps(): Promise<SubmitDeps> {
+    const tokens = this.kerberos ? await tokenPlanFor(this.config) : undefined;
+    return { config: this.config, rm: this.rm, hdfs: this.hdfs, log: (m) => this.out.debug(m), ...(tokens ? { tokens } : {}) };
   }
 
   private makeTokenSource(login: KerberosLogin): NegotiateTokenSource {

@@ -21,7 +21,7 @@ export { hdfsOptions } from './hdfs-options.js';
 export type { HdfsOptions } from './hdfs-options.js';
 export { yarnOptions } from './yarn-options.js';
 export type { LogAggregationOptions, YarnOptions } from './yarn-options.js';
-export { rpcProtection, securityMode } from './security-options.js';
+export { rmPrincipal, rpcProtection, securityMode } from './security-options.js';
 export type { RpcProtection, SecurityMode } from './security-options.js';
 export type { HttpPolicy } from './http-policy.js';
 export { connectAddress, formatHostPort, isWildcardHost, parseHostPort, LOOPBACK_HOST } from './addresses.js';

@@ -53,3 +53,22 @@ export function securityMode(conf: HadoopConfiguration): SecurityMode {
   }
   return mode;
 }
+
+/**
+ * The ResourceManager's Kerberos principal (`yarn.resourcemanager.principal`), `_HOST` replaced by
+ * `rmHost` in lower case as Hadoop's SecurityUtil does: the renewer named in the delegation tokens
+ * an application is submitted with (the RM renews them while the application runs).
+ * @throws ConfigError when the key is missing (a secure cluster's clients always have it)
+ */
+export function rmPrincipal(conf: HadoopConfiguration, rmHost: string): string {
+  const key = 'yarn.resourcemanager.principal';
+  const value = conf.getTrimmed(key);
+  if (!value) {
+    throw new ConfigError(
+      `${key} is not set: on a Kerberized cluster the client names the ResourceManager as the renewer of the ` +
+        "application's delegation tokens; copy yarn-site.xml from the cluster into the configuration directory",
+      { operation: 'read configuration' },
+    );
+  }
+  return value.replace(/\/_HOST@/, `/${rmHost.toLowerCase()}@`).replace(/\/_HOST$/, `/${rmHost.toLowerCase()}`);
+}

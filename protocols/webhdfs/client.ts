@@ -35,12 +35,14 @@ import {
   parseBlockLocations,
   parseBoolean,
   parseContentSummary,
+  parseDelegationToken,
   parseFileChecksum,
   parseFileStatus,
   parseFileStatuses,
   parseHomeDirectory,
   parseListingPage,
   parseLocation,
+  parseLong,
   type WireContext,
 } from './wire.js';
 
@@ -297,6 +299,29 @@ export class WebHdfsClient {
   private async locate(call: NameNodeCall, url: URL, c: CallContext): Promise<URL> {
     const { status, text } = await this.transport.fetchText(call.method, url, c, this.options.requestTimeoutMs);
     return parseLocation(interpretJson(status, text, c), ctx(call.op, c.path));
+  }
+
+  /**
+   * A new HDFS delegation token (URL string form) that `renewer` may renew: `GETDELEGATIONTOKEN`. The
+   * NameNode issues tokens only to a caller authenticated by Kerberos (SPNEGO), never to one holding a
+   * token; it records `renewer` by its short name, so a full principal (`rm/host@REALM`) is fine.
+   */
+  async getDelegationToken(renewer: string): Promise<string> {
+    return parseDelegationToken(await this.get('GETDELEGATIONTOKEN', '/', { renewer }), ctx('GETDELEGATIONTOKEN', '/'));
+  }
+
+  /**
+   * Renews `token` (URL string form); resolves to its new expiry (epoch ms). Only the token's renewer
+   * may renew it, and never past its maximum lifetime.
+   */
+  async renewDelegationToken(token: string): Promise<number> {
+    const body = await this.nameNodes.json({ method: 'PUT', op: 'RENEWDELEGATIONTOKEN', path: '/', params: { token }, idempotent: true });
+    return parseLong(body, ctx('RENEWDELEGATIONTOKEN', '/'));
+  }
+
+  /** Cancels `token` (URL string form): the NameNode forgets it at once. */
+  async cancelDelegationToken(token: string): Promise<void> {
+    await this.nameNodes.json({ method: 'PUT', op: 'CANCELDELEGATIONTOKEN', path: '/', params: { token }, idempotent: true });
   }
 
   private get(op: string, path: string, params: NameNodeCall['params'] = {}): Promise<unknown> {

@@ -68,7 +68,7 @@ export class NameNodes {
         index = this.active;
         const base = nameNodes[index]!;
         // With SPNEGO the ticket names the user; Hadoop refuses a `user.name` that differs from it.
-        const auth = { user: this.options.negotiator ? undefined : this.options.user, delegationToken: this.options.delegationToken };
+        const auth = { user: this.options.negotiator ? undefined : this.options.user, delegationToken: this.options.delegationToken() };
         const url = buildUrl(base, call.path, call.op, call.params ?? {}, auth);
         const ctx: CallContext = { operation: call.label ?? call.op, path: call.target ?? call.path, server: base.host };
         if (this.options.user !== undefined) ctx.user = this.options.user;

@@ -26,8 +26,11 @@ export interface WebHdfsOptions {
   nameNodes: string[];
   /** User for simple authentication, sent as `user.name`. Ignored when a delegation token is given. */
   user?: string;
-  /** HDFS delegation token (URL-safe string form), sent as `delegation`. Never logged. */
-  delegationToken?: string;
+  /**
+   * HDFS delegation token (URL-safe string form), sent as `delegation`. Never logged. A function is
+   * asked before every NameNode call: a long-running application swaps in fresh tokens.
+   */
+  delegationToken?: string | (() => string | undefined);
   /**
    * SPNEGO for a Kerberized NameNode: its Negotiate challenges are answered and its cookie kept.
    * Used for NameNode calls only: the DataNode legs carry the `delegation` the NameNode put into their
@@ -52,8 +55,8 @@ export interface WebHdfsOptions {
 export interface ResolvedWebHdfsOptions {
   readonly nameNodes: readonly URL[];
   readonly user: string | undefined;
-  /** Non-enumerable. */
-  readonly delegationToken: string | undefined;
+  /** The token for the next call, if any. Non-enumerable. */
+  readonly delegationToken: () => string | undefined;
   readonly negotiator: HttpNegotiator | undefined;
   readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
@@ -72,7 +75,8 @@ export function resolveWebHdfsOptions(options: WebHdfsOptions): ResolvedWebHdfsO
   }
   const urls = nameNodes.map((raw, i) => parseNameNodeUrl(raw, `nameNodes[${i}]`));
   const user = optionalString(options.user, 'user');
-  const token = optionalString(options.delegationToken, 'delegationToken');
+  const given = options.delegationToken;
+  const token = typeof given === 'function' ? given : constant(optionalString(given, 'delegationToken'));
   const resolved = {
     nameNodes: Object.freeze(urls),
     user,
@@ -104,6 +108,10 @@ function parseNameNodeUrl(raw: unknown, field: string): URL {
   }
   // A base path is kept: a gateway may mount WebHDFS below a prefix.
   return url;
+}
+
+function constant(value: string | undefined): () => string | undefined {
+  return () => value;
 }
 
 function optionalString(value: unknown, field: string): string | undefined {

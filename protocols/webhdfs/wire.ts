@@ -99,6 +99,16 @@ export function parseHomeDirectory(body: unknown, ctx: WireContext): string {
   return field(body, 'Path', 'string', ctx);
 }
 
+/** `{"Token":{"urlString":"..."}}` (GETDELEGATIONTOKEN) → the token's URL string form. */
+export function parseDelegationToken(body: unknown, ctx: WireContext): string {
+  return field(field(body, 'Token', 'object', ctx), 'urlString', 'string', ctx);
+}
+
+/** `{"long": n}` (RENEWDELEGATIONTOKEN's new expiry). */
+export function parseLong(body: unknown, ctx: WireContext): number {
+  return field(body, 'long', 'number', ctx);
+}
+
 /** The DataNode URL from a `noredirect=true` answer. */
 export function parseLocation(body: unknown, ctx: WireContext): URL {
   const raw = field(body, 'Location', 'string', ctx);

@@ -104,7 +104,7 @@ describe('webhdfs options', () => {
 
   it('keeps the delegation token out of keys, JSON and inspect', () => {
     const o = resolveWebHdfsOptions({ nameNodes: ['http://nn:1'], delegationToken: 'SECRET-TOKEN' });
-    expect(o.delegationToken).to.equal('SECRET-TOKEN');
+    expect(o.delegationToken()).to.equal('SECRET-TOKEN');
     expect(Object.keys(o)).not.to.include('delegationToken');
     expect(JSON.stringify(o)).not.to.include('SECRET');
     expect(inspect(o, { depth: 5 })).not.to.include('SECRET');

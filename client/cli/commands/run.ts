@@ -58,22 +58,18 @@ export async function runCommand(ctx: CliContext, command: string[], raw: RawRun
   const vcores = raw.vcores !== undefined ? parseCount('--vcores', raw.vcores, 1, MAX_VCORES_PER_CONTAINER) : undefined;
   const maxFailures = raw.maxFailures !== undefined ? parseCount('--max-failures', raw.maxFailures, 0, MAX_CONTAINERS) : undefined;
   const amMemoryMb = raw.amMemory !== undefined ? parseSize('--am-memory', raw.amMemory) : undefined;
-  const { out } = ctx;
-  ctx.refuseSecureSubmission('run');
+  const deps = await ctx.submitDeps();
   const { app: submitted, interrupted } = await submitHoldingInterrupts(ctx, () =>
-    submitShellApp(
-      { config: ctx.config, rm: ctx.rm, hdfs: ctx.hdfs, log: (m) => out.debug(m) },
-      {
-        ...app.common,
-        command,
-        containers,
-        memoryMb,
-        environment: app.environment,
-        ...(vcores !== undefined ? { vcores } : {}),
-        ...(maxFailures !== undefined ? { maxFailures } : {}),
-        ...(amMemoryMb !== undefined ? { amMemoryMb } : {}),
-      },
-    ),
+    submitShellApp(deps, {
+      ...app.common,
+      command,
+      containers,
+      memoryMb,
+      environment: app.environment,
+      ...(vcores !== undefined ? { vcores } : {}),
+      ...(maxFailures !== undefined ? { maxFailures } : {}),
+      ...(amMemoryMb !== undefined ? { amMemoryMb } : {}),
+    }),
   );
   return followSubmitted(ctx, submitted, interrupted, app.detach, {
     logs: 'workers',

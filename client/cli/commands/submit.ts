@@ -76,24 +76,21 @@ export async function submitCommand(ctx: CliContext, jobFile: string, jobArgs: s
   const bundle = await bundleJob(jobFile, { cwd: ctx.process.cwd });
   for (const w of bundle.warnings) out.warn(w);
   out.debug(`bundled ${jobFile} (${Buffer.byteLength(bundle.code)} bytes) in ${Date.now() - started} ms`);
-  ctx.refuseSecureSubmission('submit');
+  const deps = await ctx.submitDeps();
 
   const { app: submitted, interrupted } = await submitHoldingInterrupts(ctx, () =>
-    submitDriverApp(
-      { config: ctx.config, rm: ctx.rm, hdfs: ctx.hdfs, log: (m) => out.debug(m) },
-      {
-        ...app.common,
-        name: app.common.name ?? `spindle-submit ${jobFile.split('/').pop()}`,
-        bundle: bundle.code,
-        args: jobArgs,
-        environment: app.environment,
-        driverMemoryMb,
-        ...(driverVcores !== undefined ? { driverVcores } : {}),
-        ...(executors !== undefined ? { executors } : {}),
-        ...(executorMemoryMb !== undefined ? { executorMemoryMb } : {}),
-        ...(executorVcores !== undefined ? { executorVcores } : {}),
-      },
-    ),
+    submitDriverApp(deps, {
+      ...app.common,
+      name: app.common.name ?? `spindle-submit ${jobFile.split('/').pop()}`,
+      bundle: bundle.code,
+      args: jobArgs,
+      environment: app.environment,
+      driverMemoryMb,
+      ...(driverVcores !== undefined ? { driverVcores } : {}),
+      ...(executors !== undefined ? { executors } : {}),
+      ...(executorMemoryMb !== undefined ? { executorMemoryMb } : {}),
+      ...(executorVcores !== undefined ? { executorVcores } : {}),
+    }),
   );
   return followSubmitted(ctx, submitted, interrupted, app.detach, {
     logs: 'am',
