@@ -1,6 +1,7 @@
 import type { AmState, AmStatus } from '../protocols/am-status/index.js';
 import type { JobAppSpec } from '../protocols/job-spec/index.js';
 import type { ResourceAsk } from '../protocols/yarn/index.js';
+import type { TokenFeed } from './container-credentials.js';
 import type { AmEnvironment } from './environment.js';
 import type { Heartbeat } from './heartbeat.js';
 import type { Launcher } from './launcher.js';
@@ -27,8 +28,13 @@ export interface ApplicationMasterDeps {
   heartbeat: Heartbeat;
   /** Environment for the driver process (the AM's own, minus nothing: it runs in the same container). */
   childEnv: Record<string, string | undefined>;
-  /** HDTS bytes handed to every container (the AM's credentials without the AMRMToken). */
-  containerTokens: Buffer;
+  /**
+   * HDTS bytes for a container launched now (the AM's credentials without the AMRMToken, with the
+   * freshest HDFS delegation token).
+   */
+  containerTokens: () => Buffer;
+  /** Fresh HDFS delegation tokens (URL string form) as the AM obtains them, for the driver; absent without renewal. */
+  hdfsTokens?: TokenFeed;
   log: (message: string) => void;
 }
 
@@ -52,7 +58,14 @@ export class ApplicationMaster {
     this.launches = new Launches({ launcher: deps.launcher, logDir: env.logDirs[0], wake: () => heartbeat.wake(), log });
     const common = { rm, heartbeat, launches: this.launches, containerTokens };
     if (spec.driver) {
-      const driverDeps = { ...common, spec, host: env.host, childEnv: deps.childEnv, log };
+      const driverDeps = {
+        ...common,
+        spec,
+        host: env.host,
+        childEnv: deps.childEnv,
+        log,
+        ...(deps.hdfsTokens ? { hdfsTokens: deps.hdfsTokens } : {}),
+      };
       this.workload = new DriverWorkload(spec.driver, spec.job, driverDeps);
     } else if (spec.shell) {
       this.workload = new ShellWorkload(spec.shell, { ...common, appId: spec.appId });

@@ -33,7 +33,7 @@ export interface ExecutorPoolOptions {
   /** Starts the containers and records them (status document, containers.jsonl, log). */
   launches: Launches;
   /** HDTS credentials for executor containers (delegation tokens; no AMRMToken). */
-  containerTokens: Buffer;
+  containerTokens: () => Buffer;
   /** The application secret, added to the executors' credentials as a secret key. */
   secret: Buffer;
   /** The host executors reach the driver at. */
@@ -67,7 +67,6 @@ export class ExecutorPool {
   private wanted = 0;
   private nextExecutorId = 1;
   private readonly executorOf = new Map<string, string>();
-  private readonly tokens: Buffer;
 
   constructor(private readonly options: ExecutorPoolOptions) {
     this.allocator = new Allocator({
@@ -75,7 +74,6 @@ export class ExecutorPool {
       maxFailures: options.job.maxExecutorFailures,
       replaceSucceeded: true,
     });
-    this.tokens = credentialsWithSecret(options.containerTokens, options.secret);
   }
 
   /** The driver listens: executors can be launched from now on. */
@@ -118,7 +116,8 @@ export class ExecutorPool {
           ` --driver ${driverHost}:${this.driverPort} --executor-id ${executorId} --cores ${job.executorVcores} --job ${jobBundle}` +
           ' 1><LOG_DIR>/stdout 2><LOG_DIR>/stderr',
       ],
-      tokens: this.tokens,
+      // The freshest tokens: a long job's AM replaces its HDFS delegation token as it goes.
+      tokens: credentialsWithSecret(this.options.containerTokens(), this.options.secret),
     };
   }
 

@@ -6,22 +6,18 @@
  * no further attempt will need it.
  */
 import { readFile } from 'node:fs/promises';
-import { parseJobAppSpec } from '../protocols/job-spec/index.js';
+import { parseJobAppSpec, type JobAppSpec } from '../protocols/job-spec/index.js';
 import { APP_SPEC_FILE } from '../protocols/app-spec/index.js';
-import {
-  encodeTokenUrlString,
-  readCredentialsFile,
-  selectToken,
-  serializeCredentials,
-  TokenKinds,
-  withoutKinds,
-} from '../protocols/credentials/index.js';
+import { readCredentialsFile, selectToken, TokenKinds, withoutKinds } from '../protocols/credentials/index.js';
 import { ConfigError, errorMessage } from '../protocols/errors/index.js';
 import { WebHdfsClient } from '../protocols/webhdfs/index.js';
 import { attemptIdFromContainerId, type ResourceAsk } from '../protocols/yarn/index.js';
 import { ApplicationMaster, type AmOutcome } from './app-master.js';
 import { allowedQopsFor, connectNodeManager, connectScheduler } from './connectors.js';
-import { readAmEnvironment } from './environment.js';
+import { ContainerCredentials } from './container-credentials.js';
+import { readAmEnvironment, type AmEnvironment } from './environment.js';
+import { keytabWebHdfs } from './keytab-login.js';
+import { TokenRenewal } from './token-renewal.js';
 import { Heartbeat } from './heartbeat.js';
 import { Launcher } from './launcher.js';
 import { AttemptGoneError, RmClient } from './rm-client.js';
@@ -43,12 +39,20 @@ async function main(): Promise<number> {
   const credentials = await readCredentialsFile(env.tokenFile);
   const amrmToken = selectToken(credentials, TokenKinds.AMRM);
   if (!amrmToken) throw new ConfigError(`no ${TokenKinds.AMRM} in ${env.tokenFile}: this process was not started as an ApplicationMaster`);
-  // On a Kerberized cluster the submission's HDFS delegation token; the RM renews it.
-  const hdfsToken = selectToken(credentials, TokenKinds.HDFS_DELEGATION);
-  const hdfsAuth = hdfsToken ? { delegationToken: encodeTokenUrlString(hdfsToken) } : {};
+  // On a Kerberized cluster the submission's HDFS delegation token (the RM renews it), replaced by
+  // fresher ones when the client shipped a keytab.
+  const containerCredentials = new ContainerCredentials(withoutKinds(credentials, [TokenKinds.AMRM]));
+  const hdfsAuth = { delegationToken: () => containerCredentials.current() };
   const attempt = attemptIdFromContainerId(env.containerId);
   log(`application ${spec.appId} attempt ${attempt.attemptId} of ${spec.maxAttempts} in ${env.containerId} on ${env.host}`);
 
+  // A keytab that cannot get tokens fails the application (after registering, so the reason is its diagnostics).
+  let cannotRenew: string | undefined;
+  const renewal = await startTokenRenewal(spec, env, containerCredentials).catch((err: unknown) => {
+    cannotRenew = errorMessage(err);
+    log(cannotRenew);
+    return undefined;
+  });
   const allowedQops = allowedQopsFor(spec.cluster.rpcProtection);
   const rm = new RmClient({
     schedulerAddresses: spec.cluster.schedulerAddresses,
@@ -71,7 +75,8 @@ async function main(): Promise<number> {
     heartbeat: new Heartbeat(),
     childEnv: process.env,
     // Task containers get our delegation tokens, never the AMRMToken.
-    containerTokens: serializeCredentials(withoutKinds(credentials, [TokenKinds.AMRM])),
+    containerTokens: () => containerCredentials.containerTokens(),
+    ...(renewal ? { hdfsTokens: containerCredentials } : {}),
     log,
   });
 
@@ -100,7 +105,11 @@ async function main(): Promise<number> {
 
   let outcome: AmOutcome;
   try {
-    outcome = await am.run(killed.signal);
+    if (cannotRenew === undefined) outcome = await am.run(killed.signal);
+    else {
+      await rm.register({ host: env.host, rpcPort: 0, trackingUrl: '' });
+      outcome = { finalStatus: 'failed', diagnostics: cannotRenew };
+    }
   } catch (err) {
     if (err instanceof AttemptGoneError) {
       log(err.message);
@@ -126,7 +135,45 @@ async function main(): Promise<number> {
   await rm.close();
   await am.close();
   if (lastAttempt) await removeStaging();
+  // Last: the staging removal above still needs the token; stopping cancels the tokens obtained here.
+  await renewal?.stop();
   return 0;
+}
+
+/**
+ * With a keytab from the client, the first round of fresh tokens now (a keytab the KDC refuses fails
+ * the attempt at once), then rounds in the background for as long as the application runs.
+ */
+async function startTokenRenewal(
+  spec: JobAppSpec,
+  env: AmEnvironment,
+  containerCredentials: ContainerCredentials,
+): Promise<TokenRenewal | undefined> {
+  const { tokenRenewal } = spec;
+  const service = containerCredentials.hdfsService();
+  if (!tokenRenewal) {
+    if (service !== undefined)
+      log('no keytab was shipped: the ResourceManager renews the HDFS delegation token until its maximum lifetime');
+    return undefined;
+  }
+  if (service === undefined)
+    throw new ConfigError('a keytab was shipped but the application was submitted without an HDFS delegation token');
+  const renewal = new TokenRenewal({
+    issuer: keytabWebHdfs(tokenRenewal, spec.cluster.nameNodes, env.workDir, process.env),
+    principal: tokenRenewal.principal,
+    service,
+    onToken: (token) => containerCredentials.replaceHdfsToken(token),
+    log,
+  });
+  try {
+    await renewal.start();
+  } catch (err) {
+    throw new ConfigError(
+      `could not obtain an HDFS delegation token with the keytab of ${tokenRenewal.principal} shipped with the application: ${errorMessage(err)}`,
+      { cause: err },
+    );
+  }
+  return renewal;
 }
 
 main().then(

@@ -2,6 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { createToken, decodeTokenUrlString, TokenKinds, type Token } from '../protocols/credentials/index.js';
 import { ConfigError } from '../protocols/errors/index.js';
 import { parseHostPort, rmPrincipal, type ClientConfig } from '../protocols/hadoop-conf/index.js';
+import { GSSAPI_INSTALL_HINT, installedAddonPath } from '../protocols/kerberos/index.js';
 import type { WebHdfsClient } from '../protocols/webhdfs/index.js';
 
 /**
@@ -22,14 +23,41 @@ export interface TokenPlan {
   renewer: string;
   /** The token's service string. */
   service: string;
+  /**
+   * A keytab login (--principal/--keytab) to ship to the AM, which then obtains fresh tokens for as
+   * long as the application runs; without it the application must end within the token's lifetime.
+   */
+  keytab?: { principal: string; path: string };
 }
 
 /** The renewer and service for `config`'s cluster. @throws ConfigError when they cannot be derived. */
-export async function tokenPlanFor(config: ClientConfig): Promise<TokenPlan> {
+export async function tokenPlanFor(config: ClientConfig, keytab?: TokenPlan['keytab']): Promise<TokenPlan> {
   const rmAddress = config.yarn.rmAddresses[0];
   if (rmAddress === undefined) throw new ConfigError('no ResourceManager address in the configuration');
   const renewer = rmPrincipal(config.conf, parseHostPort(rmAddress, 'yarn.resourcemanager.address', 8032).host);
-  return { renewer, service: await hdfsTokenService(config) };
+  return { renewer, service: await hdfsTokenService(config), ...(keytab ? { keytab } : {}) };
+}
+
+/** Names of the keytab and the GSSAPI binding in the AM container's working directory. */
+export const SHIPPED_KEYTAB = 'spindle.keytab';
+export const SHIPPED_GSSAPI_ADDON = 'spindle-kerberos.node';
+
+/**
+ * The `kerberos` package's addon, to ship with a keytab: the AM loads it to log in. It is built for
+ * this machine, so it fits the cluster's nodes only if this is Linux on their architecture.
+ * @throws ConfigError when it is not installed or this is not Linux
+ */
+export function gssapiAddonToShip(platform: string = process.platform, find: () => string | undefined = installedAddonPath): string {
+  if (platform !== 'linux') {
+    throw new ConfigError(
+      `--keytab: the ApplicationMaster obtains fresh delegation tokens with the GSSAPI binding built on this machine (${platform}), ` +
+        "and it runs only on Linux nodes: submit from Linux on the nodes' architecture, or leave out --keytab " +
+        "(the application must then end within the HDFS delegation token's maximum lifetime)",
+    );
+  }
+  const path = find();
+  if (path === undefined) throw new ConfigError(`--keytab: the GSSAPI binding is not installed; install it with: ${GSSAPI_INSTALL_HINT}`);
+  return path;
 }
 
 async function hdfsTokenService(config: ClientConfig): Promise<string> {

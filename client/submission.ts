@@ -10,7 +10,7 @@ import type { WebHdfsClient } from '../protocols/webhdfs/index.js';
 import { containerCommandWord, type LocalResource } from '../protocols/yarn/index.js';
 import { cacheDirFor, HdfsCache } from './cache.js';
 import { checkCount, type CountRequest } from './capacity.js';
-import { obtainHdfsToken, type TokenPlan } from './delegation-tokens.js';
+import { gssapiAddonToShip, obtainHdfsToken, SHIPPED_GSSAPI_ADDON, SHIPPED_KEYTAB, type TokenPlan } from './delegation-tokens.js';
 import { checkShippedFiles, shipFiles, type ShippedFile } from './resources.js';
 import { StagingDir, stagingDirFor } from './staging.js';
 
@@ -169,6 +169,7 @@ export async function submitApp(
     checkCount(limits.count, nodes);
   }
 
+  const addon = deps.tokens?.keytab ? gssapiAddonToShip() : undefined;
   // Before anything is staged: a cluster that will not issue the token gets nothing uploaded.
   const hdfsToken = deps.tokens ? await obtainHdfsToken(hdfs, deps.tokens) : undefined;
   if (hdfsToken) log(`obtained an HDFS delegation token (service ${hdfsToken.service}, renewer ${deps.tokens!.renewer})`);
@@ -177,12 +178,16 @@ export async function submitApp(
   const cache = new HdfsCache(hdfs, config.hdfs.defaultFs, cacheDirFor(config.user), log);
   log(`staging ${appId} in ${staging.path}, cache ${cache.dir}`);
   try {
-    const [, amBundle, shipped, node] = await Promise.all([
+    const [, amBundle, shipped, node, gssapiAddon] = await Promise.all([
       staging.create(),
       cache.put({ bytes: bundle }),
       shipFiles({ hdfs, cache, defaultFs: config.hdfs.defaultFs }, files),
       common.shipNode !== undefined ? cache.put({ localPath: common.shipNode }) : undefined,
+      addon !== undefined ? cache.put({ localPath: addon }) : undefined,
     ]);
+    // The keytab goes only into the staging directory (mode 700, the file 600, private to the application).
+    const keytab = deps.tokens?.keytab;
+    const keytabFile = keytab ? await staging.put(SHIPPED_KEYTAB, { localPath: keytab.path }) : undefined;
     const userFiles = { ...shipped, ...(node ? { [SHIPPED_NODE_NAME]: node.resource } : {}) };
     const nodeCommand = node ? `./${SHIPPED_NODE_NAME}` : (common.nodeBinary ?? 'node');
     const workload = await build({ appId, staging, cache, files: userFiles, nodeCommand, nodeShipped: node !== undefined });
@@ -199,6 +204,7 @@ export async function submitApp(
       user: config.user,
       stagingDir: staging.path,
       maxAttempts,
+      ...(keytab ? { tokenRenewal: { principal: keytab.principal, keytab: SHIPPED_KEYTAB, gssapiAddon: SHIPPED_GSSAPI_ADDON } } : {}),
       cluster: {
         schedulerAddresses: config.yarn.rmSchedulerAddresses,
         nameNodes: config.hdfs.nameNodeHttpUrls,
@@ -217,6 +223,7 @@ export async function submitApp(
       ...(node ? { [SHIPPED_NODE_NAME]: node.resource } : {}),
       [AM_BUNDLE_FILE]: amBundle.resource,
       [APP_SPEC_FILE]: specFile,
+      ...(keytabFile && gssapiAddon ? { [SHIPPED_KEYTAB]: keytabFile, [SHIPPED_GSSAPI_ADDON]: gssapiAddon.resource } : {}),
     };
     const submission: AppSubmission = {
       applicationId: appId,

@@ -12,6 +12,8 @@ export interface ExecutorOptions {
   /** Tasks run at once. */
   cores: number;
   log: (message: string) => void;
+  /** A fresh HDFS delegation token from the driver (URL string form; secret). */
+  onTokens?: (hdfs: string) => void;
 }
 
 export class Executor {
@@ -66,6 +68,9 @@ export class Executor {
           this.dropped.add(tid);
           this.runner.cancel(tid);
         }
+        return;
+      case 'tokens':
+        this.options.onTokens?.(m.hdfs);
         return;
       case 'shutdown':
         this.options.log(`the driver asked this executor to stop: ${m.reason}`);

@@ -68,13 +68,10 @@ function hashId(id: string): number {
 }
 
 async function worker(): Promise<void> {
-  const setup = workerData as WorkerSetup & { delegationToken?: string };
+  const setup = workerData as WorkerSetup;
   const job = await loadJobModule(setup.jobPath);
-  const fs = new WebHdfsClient({
-    nameNodes: setup.nameNodes,
-    user: setup.hdfsUser,
-    ...(setup.delegationToken ? { delegationToken: setup.delegationToken } : {}),
-  });
+  let token = setup.delegationToken;
+  const fs = new WebHdfsClient({ nameNodes: setup.nameNodes, user: setup.hdfsUser, delegationToken: () => token });
   let shuffle: ShuffleEnv | undefined;
   if (setup.shuffle) {
     const { address, dir } = setup.shuffle;
@@ -86,7 +83,9 @@ async function worker(): Promise<void> {
       note: log,
     };
   }
-  serveWorker(job.evaluate, fs, shuffle);
+  serveWorker(job.evaluate, fs, shuffle, (hdfs) => {
+    token = hdfs;
+  });
 }
 
 async function main(): Promise<number> {
@@ -96,7 +95,8 @@ async function main(): Promise<number> {
   const secret = credentials.secrets.get(APP_SECRET_ALIAS);
   if (!secret) throw new ConfigError(`executor: the container credentials hold no ${APP_SECRET_ALIAS}; was it started by the Spindle AM?`);
   const hdfsToken = selectToken(credentials, TokenKinds.HDFS_DELEGATION);
-  const delegationToken = hdfsToken ? encodeTokenUrlString(hdfsToken) : undefined;
+  // Replaced when the driver hands out a fresh one (a long job whose AM holds a keytab).
+  let delegationToken = hdfsToken ? encodeTokenUrlString(hdfsToken) : undefined;
   const stopProfile = await startCpuProfile(env.cpuProfileDir, args.executorId);
   const job = await loadJobModule(args.jobPath);
 
@@ -109,7 +109,7 @@ async function main(): Promise<number> {
     pid: process.pid,
   });
   log(`executor ${args.executorId} registered with the driver at ${args.driverHost}:${args.driverPort} (${args.cores} core(s))`);
-  const fs = new WebHdfsClient({ nameNodes: welcome.nameNodes, user: welcome.hdfsUser, ...(delegationToken ? { delegationToken } : {}) });
+  const fs = new WebHdfsClient({ nameNodes: welcome.nameNodes, user: welcome.hdfsUser, delegationToken: () => delegationToken });
   // Map output lives in one of the container's local dirs, served to other executors by the block server.
   const localDir = env.localDirs[Math.abs(hashId(args.executorId)) % env.localDirs.length]!;
   const shuffleDir = join(localDir, `spindle-shuffle-${args.executorId}`);
@@ -144,7 +144,12 @@ async function main(): Promise<number> {
           Math.max(32, Math.floor((getHeapStatistics().heap_size_limit / 2 ** 20 - 16) / args.cores)),
         )
       : new TaskRunner(job.evaluate, fs, shuffle);
-  const reason = await new Executor(channel, runner, { cores: args.cores, log }).run();
+  const onTokens = (hdfs: string): void => {
+    delegationToken = hdfs;
+    if (runner instanceof WorkerPool) runner.useTokens(hdfs);
+    log('received a fresh HDFS delegation token from the driver');
+  };
+  const reason = await new Executor(channel, runner, { cores: args.cores, log, onTokens }).run();
   const profile = await stopProfile().catch((err: unknown) => log(`writing the CPU profile failed: ${errorMessage(err)}`));
   if (profile) log(`CPU profile written to ${profile}`);
   log(`stopping: ${reason} (peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB)`);

@@ -20,6 +20,8 @@ export interface WorkerSetup {
   hdfsUser: string;
   /** Shuffle directory, block server address and budget; the secret and id for fetching. */
   shuffle?: { dir: string; address: string; memoryBytes: number; secret: Uint8Array; executorId: string };
+  /** The HDFS delegation token on a Kerberized cluster (URL string form); fresh ones follow as `tokens`. */
+  delegationToken?: string;
 }
 
 type ToWorker =
@@ -27,7 +29,8 @@ type ToWorker =
   | { kind: 'stage'; plan: StagePlan }
   | { kind: 'forget'; stageId: number }
   | { kind: 'run'; task: TaskLaunch }
-  | { kind: 'cancel'; tid: number };
+  | { kind: 'cancel'; tid: number }
+  | { kind: 'tokens'; hdfs: string };
 
 type FromWorker = { kind: 'chunk'; tid: number; data: Uint8Array } | { kind: 'status'; status: TaskStatus } | { kind: 'ready' };
 
@@ -77,6 +80,11 @@ export class WorkerPool implements TaskRunnerLike {
 
   addStage(plan: StagePlan): void {
     this.post({ kind: 'stage', plan });
+  }
+
+  /** A fresh HDFS delegation token for every worker's WebHDFS client. */
+  useTokens(hdfs: string): void {
+    this.post({ kind: 'tokens', hdfs });
   }
 
   forgetStage(stageId: number): void {
@@ -129,7 +137,7 @@ export function isTaskWorker(): boolean {
 }
 
 /** The worker thread's loop: a TaskRunner fed by the main thread. */
-export function serveWorker(evaluate: Evaluate, fs: ExecutorFs, shuffle?: ShuffleEnv): void {
+export function serveWorker(evaluate: Evaluate, fs: ExecutorFs, shuffle: ShuffleEnv | undefined, onTokens: (hdfs: string) => void): void {
   const port = parentPort!;
   const runner = new TaskRunner(evaluate, fs, shuffle);
   port.on('message', (m: ToWorker) => {
@@ -145,6 +153,9 @@ export function serveWorker(evaluate: Evaluate, fs: ExecutorFs, shuffle?: Shuffl
         return;
       case 'cancel':
         runner.cancel(m.tid);
+        return;
+      case 'tokens':
+        onTokens(m.hdfs);
         return;
       case 'run': {
         const task = { ...m.task, inputs: asBuffer(m.task.inputs) };

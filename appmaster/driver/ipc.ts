@@ -4,7 +4,7 @@ import type { AmJobProgress } from '../../protocols/am-status/index.js';
  * serialization, so Buffers travel as bytes). The AM keeps the ResourceManager conversation and the
  * containers; the driver runs the job and says how many executors it wants.
  *
- *   AM -> driver: init (secret, cluster, job settings), executor-launched, executor-lost, abort
+ *   AM -> driver: init (secret, cluster, job settings), executor-launched, executor-lost, abort, tokens
  *   driver -> AM: ready (task server port), request-executors, status (progress snapshot)
  */
 
@@ -28,10 +28,17 @@ export type AmToDriver =
       rmWebUrls?: string[];
       user: string;
       job: DriverJobSettings;
+      /**
+       * An HDFS delegation token fresher than the container's, when the AM renews tokens with a keytab
+       * (URL string form). Secret: never logged.
+       */
+      hdfsToken?: string;
     }
   | { type: 'executor-launched'; executorId: string; containerId: string; host: string }
   | { type: 'executor-lost'; executorId: string; containerId: string; description: string; countsAsFailure: boolean }
-  | { type: 'abort'; reason: string };
+  | { type: 'abort'; reason: string }
+  /** A fresh HDFS delegation token (URL string form) the AM obtained with its keytab. Secret. */
+  | { type: 'tokens'; hdfs: string };
 
 export type DriverToAm =
   | { type: 'ready'; port: number }

@@ -68,11 +68,9 @@ async function main(): Promise<number | undefined> {
   // On a secure cluster the container credentials hold an HDFS delegation token; use it as executors do.
   const { tokenFile } = readDriverEnvironment(process.env);
   const hdfsToken = tokenFile ? selectToken(await readCredentialsFile(tokenFile), TokenKinds.HDFS_DELEGATION) : undefined;
-  const fs = new WebHdfsClient({
-    nameNodes: initMessage.nameNodes,
-    user: initMessage.user,
-    ...(hdfsToken ? { delegationToken: encodeTokenUrlString(hdfsToken) } : {}),
-  });
+  // A fresher token from the AM (its keytab login) replaces the container's; later ones come as `tokens`.
+  let delegationToken = initMessage.hdfsToken ?? (hdfsToken ? encodeTokenUrlString(hdfsToken) : undefined);
+  const fs = new WebHdfsClient({ nameNodes: initMessage.nameNodes, user: initMessage.user, delegationToken: () => delegationToken });
   // Simple-auth REST calls: on a Kerberized cluster they are refused, and dead drivers' leftovers stay.
   const rm = initMessage.rmWebUrls?.length
     ? new RmRestClient({ rmUrls: initMessage.rmWebUrls, user: initMessage.user, requestTimeoutMs: 10_000, retry: { maxAttempts: 2 } })
@@ -85,7 +83,9 @@ async function main(): Promise<number | undefined> {
     ...(rm ? { liveness: livenessFromRm(rm) } : {}),
   });
   process.on('message', (m: unknown) => {
-    if (isAmMessage(m)) runtime.onAmMessage(m as AmToDriver);
+    if (!isAmMessage(m)) return;
+    if (m.type === 'tokens') delegationToken = m.hdfs;
+    runtime.onAmMessage(m as AmToDriver);
   });
   // A kill signals the container's whole process group and the AM forwards it too: the first SIGTERM
   // starts the stop, a repeat must not end the process before the stop has put the outputs right.

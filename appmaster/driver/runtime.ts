@@ -113,6 +113,9 @@ export class DriverRuntime {
         this.options.log(`the ApplicationMaster stops the job: ${m.reason}`);
         this.engine.abort(new JobAbortedError(m.reason));
         return;
+      case 'tokens':
+        this.server.useTokens(m.hdfs);
+        return;
       default:
         return;
     }

@@ -78,6 +78,10 @@ class ExecutorSession implements ExecutorLink {
     if (this.stages.delete(stageId)) this.channel.send({ type: 'forgetStage', stageId });
   }
 
+  useTokens(hdfs: string): void {
+    this.channel.send({ type: 'tokens', hdfs });
+  }
+
   shutdown(reason: string): void {
     this.channel.send({ type: 'shutdown', reason });
     this.channel.end();
@@ -96,6 +100,8 @@ export class TaskServer {
   private handshaking = 0;
   /** Set by `close`: the reason executors are told to stop. */
   private closing: string | undefined;
+  /** The freshest HDFS delegation token the AM handed on, if any (secret). */
+  private hdfsToken: string | undefined;
 
   constructor(
     private readonly secret: Buffer,
@@ -123,6 +129,15 @@ export class TaskServer {
   /** Tells executors that a stage's plan is no longer needed. */
   forgetStage(stageId: number): void {
     for (const s of this.sessions.values()) s.forgetStage(stageId);
+  }
+
+  /**
+   * Hands a fresh HDFS delegation token to every executor, and to each one that registers later (it
+   * may have been launched with an older one).
+   */
+  useTokens(hdfs: string): void {
+    this.hdfsToken = hdfs;
+    for (const s of this.sessions.values()) s.useTokens(hdfs);
   }
 
   /** Drops an executor the AM reported lost (its connection may linger on a dead node). */
@@ -181,6 +196,7 @@ export class TaskServer {
       return;
     }
     this.sessions.set(executor.executorId, session);
+    if (this.hdfsToken !== undefined) session.useTokens(this.hdfsToken);
     channel.listen(
       (m) => {
         if (m.type === 'status') this.scheduler.statusUpdates(executor.executorId, m.updates);

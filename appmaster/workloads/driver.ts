@@ -6,6 +6,7 @@ import type { RegisterResult } from '../../protocols/yarn/index.js';
 import type { Allocator } from '../allocator.js';
 import { DriverProcess, type DriverExit } from '../driver-process.js';
 import { checkExecutorSize, ExecutorPool, type PoolTick } from '../executor-pool.js';
+import type { TokenFeed } from '../container-credentials.js';
 import type { Heartbeat } from '../heartbeat.js';
 import type { Launches } from '../launches.js';
 import type { RmClient } from '../rm-client.js';
@@ -27,7 +28,9 @@ export interface DriverWorkloadDeps {
   /** Environment for the driver process (it runs in the AM's container). */
   childEnv: Record<string, string | undefined>;
   /** HDTS credentials for executor containers (delegation tokens; no AMRMToken). */
-  containerTokens: Buffer;
+  containerTokens: () => Buffer;
+  /** Fresh HDFS delegation tokens the AM obtains with a keytab, handed on to the driver; absent without. */
+  hdfsTokens?: TokenFeed;
   log: (message: string) => void;
 }
 
@@ -146,9 +149,22 @@ export class DriverWorkload implements Workload {
       onEvent: (event) => driver.send(event),
     });
     this.pool = pool;
+    // Tokens go out once the driver listens for them (it says `ready`); until then `init` carries the newest.
+    let ready = false;
+    let sent = this.deps.hdfsTokens?.current();
+    const forward = (): void => {
+      const hdfs = this.deps.hdfsTokens?.current();
+      if (!ready || hdfs === undefined || hdfs === sent) return;
+      sent = hdfs;
+      driver.send({ type: 'tokens', hdfs });
+    };
+    this.deps.hdfsTokens?.subscribe(forward);
     driver.onMessage((m) => {
-      if (m.type === 'ready') pool.setDriverPort(m.port);
-      else if (m.type === 'request-executors') pool.request(m.count);
+      if (m.type === 'ready') {
+        pool.setDriverPort(m.port);
+        ready = true;
+        forward();
+      } else if (m.type === 'request-executors') pool.request(m.count);
       else if (m.type === 'status') this.jobProgress = parseJobProgress(m.status) ?? this.jobProgress;
       heartbeat.wake();
     });
@@ -158,6 +174,7 @@ export class DriverWorkload implements Workload {
   /** The job's settings and the application secret, which executors must present to the driver. */
   private sendInit(job: JobSpec, driver: DriverProcess, secret: Buffer): void {
     const { spec } = this.deps;
+    const hdfsToken = this.deps.hdfsTokens?.current();
     driver.send({
       type: 'init',
       secret,
@@ -167,6 +184,7 @@ export class DriverWorkload implements Workload {
       ...(spec.cluster.rmWebUrls ? { rmWebUrls: spec.cluster.rmWebUrls } : {}),
       user: spec.user,
       job: { executors: job.executors, executorVcores: job.executorVcores, maxTaskAttempts: job.maxTaskAttempts },
+      ...(hdfsToken !== undefined ? { hdfsToken } : {}),
     });
   }
 

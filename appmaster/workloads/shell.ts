@@ -12,7 +12,7 @@ export interface ShellWorkloadDeps {
   heartbeat: Pick<Heartbeat, 'run'>;
   launches: Launches;
   /** HDTS credentials for the containers (delegation tokens; no AMRMToken). */
-  containerTokens: Buffer;
+  containerTokens: () => Buffer;
 }
 
 /**
@@ -55,7 +55,7 @@ export class ShellWorkload implements Workload {
       localResources: shell.localResources,
       environment: { ...shell.environment, SPINDLE_APP_ID: this.deps.appId },
       commands: [`/bin/bash ./${SHELL_SCRIPT_FILE} 1><LOG_DIR>/stdout 2><LOG_DIR>/stderr`],
-      tokens: this.deps.containerTokens,
+      tokens: this.deps.containerTokens(),
     };
     let outcome: AmOutcome | undefined;
     await this.deps.heartbeat.run(async () => {

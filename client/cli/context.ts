@@ -149,7 +149,9 @@ export class CliContext {
    * for the application's delegation token (its renewer and service).
    */
   async submitDeps(): Promise<SubmitDeps> {
-    const tokens = this.kerberos ? await tokenPlanFor(this.config) : undefined;
+    const krb = this.kerberos;
+    const keytab = krb?.login.kind === 'keytab' ? { principal: krb.login.principal, path: krb.login.keytab } : undefined;
+    const tokens = krb ? await tokenPlanFor(this.config, keytab) : undefined;
     return { config: this.config, rm: this.rm, hdfs: this.hdfs, log: (m) => this.out.debug(m), ...(tokens ? { tokens } : {}) };
   }
 

@@ -39,6 +39,20 @@ export interface ClusterSpec {
   rmWebUrls?: string[];
 }
 
+/**
+ * A keytab login the AM uses to obtain fresh HDFS delegation tokens before the submitted ones reach
+ * their maximum lifetime (spark-submit's --principal/--keytab). Names only: the keytab itself is an
+ * application-private local resource.
+ */
+export interface TokenRenewalSpec {
+  /** The principal whose keys the keytab holds (as the keytab names it, with its realm). */
+  principal: string;
+  /** Name of the keytab among the AM container's local resources. */
+  keytab: string;
+  /** Name of the GSSAPI binding (the `kerberos` package's native addon) among the AM's local resources. */
+  gssapiAddon: string;
+}
+
 /** The distributed-shell workload: run one command in N containers, each once. */
 export interface ShellSpec {
   containers: number;
@@ -78,6 +92,8 @@ export interface AppSpec<Job = unknown> {
   user: string;
   /** HDFS path of the staging directory; the AM removes it when the application ends. */
   stagingDir: string;
+  /** On a Kerberized cluster with --keytab: how the AM obtains fresh delegation tokens. */
+  tokenRenewal?: TokenRenewalSpec;
   maxAttempts: number;
   cluster: ClusterSpec;
   shell?: ShellSpec;
@@ -125,6 +141,13 @@ export function parseAppSpec(text: string): AppSpec {
   if (c.webProxies !== undefined) strings('cluster.webProxies', c.webProxies);
   if (c.rmWebUrls !== undefined) strings('cluster.rmWebUrls', c.rmWebUrls);
   if (typeof c.defaultFs !== 'string') invalidSpec('cluster.defaultFs', 'must be a string');
+  if (s.tokenRenewal !== undefined) {
+    const r = s.tokenRenewal as Partial<TokenRenewalSpec> | null;
+    if (!r || typeof r !== 'object') invalidSpec('tokenRenewal', 'must be an object');
+    for (const f of ['principal', 'keytab', 'gssapiAddon'] as const) {
+      if (typeof r[f] !== 'string' || r[f] === '') invalidSpec(`tokenRenewal.${f}`, 'must be a non-empty string');
+    }
+  }
   if (s.shell !== undefined) {
     const sh = s.shell;
     wholeSpecNumber('shell.containers', sh.containers);

@@ -8,7 +8,7 @@
  *      |  <-- challenge (nonce_d, proof_d) -- |   proof_d = HMAC(secret, "driver" nonce_e nonce_d)
  *      | -- proof (proof_e) --------------->  |   proof_e = HMAC(secret, "executor" nonce_d nonce_e id)
  *      |  <-- welcome | reject -------------- |
- *      |  <-- broadcast, stage, launch, cancel, forgetStage, shutdown
+ *      |  <-- broadcast, stage, launch, cancel, forgetStage, tokens, shutdown
  *      | -- chunk, status ----------------->  |
  *
  * Between executors (the same handshake, the block server in the driver's role):
@@ -94,6 +94,8 @@ export type Message =
   | { type: 'chunk'; tid: number; data: Buffer }
   | { type: 'status'; updates: TaskStatus[] }
   | { type: 'shutdown'; reason: string }
+  /** A fresh HDFS delegation token (URL string form). Secret: never logged. */
+  | { type: 'tokens'; hdfs: string }
   | { type: 'fetch'; reqId: number; files: string[]; reduceId: number }
   | { type: 'blocks'; reqId: number; index: number; data: Buffer; last: boolean; error: string | null };
 

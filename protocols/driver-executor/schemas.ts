@@ -11,9 +11,10 @@
 
 /**
  * Version 2: the same messages as version 1, carried in protected records after the handshake
- * (record-layer.ts). The schemas' namespace stays `v1` until a message itself changes.
+ * (record-layer.ts). Version 3 adds `tokens`. The schemas' namespace stays `v1` until a message
+ * itself changes.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 const NS = 'spindle.de.v1';
 
 const FN_REF = {
@@ -179,6 +180,9 @@ export const MESSAGE_SCHEMAS = {
     fields: [{ name: 'updates', type: { type: 'array', items: TASK_STATUS } }],
   },
   shutdown: { type: 'record', name: 'Shutdown', namespace: NS, fields: [{ name: 'reason', type: 'string' }] },
+  // Fresh credentials (protocol 3): the HDFS delegation token, URL string form, replacing the one the
+  // executor holds. Secret: it travels only inside protected records.
+  tokens: { type: 'record', name: 'Tokens', namespace: NS, fields: [{ name: 'hdfs', type: 'string' }] },
   // Executor to executor (block server): the segments of map output files for one reducer.
   fetch: {
     type: 'record',
@@ -223,6 +227,7 @@ export const MESSAGE_TAGS = {
   forgetStage: 12,
   launch: 13,
   cancel: 14,
+  tokens: 15,
   chunk: 20,
   status: 21,
   shutdown: 30,

@@ -90,6 +90,7 @@ export class GssapiTokenSource implements NegotiateTokenSource {
     try {
       return await (this.#options.load ?? importBinding)();
     } catch (err) {
+      if (err instanceof GssapiUnavailableError) throw err;
       throw new GssapiUnavailableError(
         `this cluster uses Kerberos (hadoop.security.authentication=kerberos) and the GSSAPI binding, the optional npm package ` +
           `"${GSSAPI_PACKAGE}", is not installed or did not build (${firstLine(err)}); install it with: ${GSSAPI_INSTALL_HINT}`,

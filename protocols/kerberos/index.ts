@@ -4,6 +4,7 @@
  * checked once, and a keytab reader for that check. Callers see the NegotiateTokenSource of
  * protocols/http; the binding's types stay here.
  */
+export { installedAddonPath, loadAddonFile } from './addon.js';
 export { GssapiUnavailableError, KerberosCredentialsError } from './errors.js';
 export { GSSAPI_INSTALL_HINT, GSSAPI_PACKAGE, GssapiTokenSource, gssReason, type GssapiBinding, type GssapiOptions } from './gssapi.js';
 export { KeytabFormatError, keytabPrincipals } from './keytab.js';

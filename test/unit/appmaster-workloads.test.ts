@@ -107,7 +107,7 @@ describe('appmaster shell workload', () => {
       () => answer({ completed: [g2, g3].map((g) => exited(g, 0)) }),
     ]);
     const { started, launches: l } = launches();
-    const deps = { appId: 'application_1700000000000_0001', rm, heartbeat, launches: l, containerTokens: Buffer.from('t') };
+    const deps = { appId: 'application_1700000000000_0001', rm, heartbeat, launches: l, containerTokens: () => Buffer.from('t') };
     const w = new ShellWorkload(SHELL, deps);
     const outcome = await w.run(REGISTERED, new AbortController().signal);
     expect(outcome).to.deep.equal({ finalStatus: 'succeeded', diagnostics: 'all 2 container(s) exited 0' });
@@ -130,7 +130,10 @@ describe('appmaster shell workload', () => {
     const g2 = grant(2);
     const rm = scriptedRm([() => answer({ allocated: [g2] }), () => answer()]);
     const { launches: l } = launches(new Set([g2.id.text]));
-    const w = new ShellWorkload({ ...SHELL, containers: 1 }, { appId: 'a', rm, heartbeat, launches: l, containerTokens: Buffer.from('t') });
+    const w = new ShellWorkload(
+      { ...SHELL, containers: 1 },
+      { appId: 'a', rm, heartbeat, launches: l, containerTokens: () => Buffer.from('t') },
+    );
     const outcome = await w.run(REGISTERED, new AbortController().signal);
     expect(outcome.finalStatus).to.equal('failed');
     expect(outcome.diagnostics).to.match(
@@ -144,7 +147,7 @@ describe('appmaster shell workload', () => {
 
   it('refuses containers larger than the cluster grants, before asking for any', async () => {
     const rm = scriptedRm([() => answer()]);
-    const deps = { appId: 'a', rm, heartbeat, launches: launches().launches, containerTokens: Buffer.from('t') };
+    const deps = { appId: 'a', rm, heartbeat, launches: launches().launches, containerTokens: () => Buffer.from('t') };
     const w = new ShellWorkload({ ...SHELL, memoryMb: 4096 }, deps);
     const outcome = await w.run(REGISTERED, new AbortController().signal);
     expect(outcome).to.deep.equal({
@@ -157,7 +160,13 @@ describe('appmaster shell workload', () => {
 
   it('stops when the ResourceManager says so', async () => {
     const rm = scriptedRm([() => answer({ amCommand: 'shutdown' })]);
-    const w = new ShellWorkload(SHELL, { appId: 'a', rm, heartbeat, launches: launches().launches, containerTokens: Buffer.from('t') });
+    const w = new ShellWorkload(SHELL, {
+      appId: 'a',
+      rm,
+      heartbeat,
+      launches: launches().launches,
+      containerTokens: () => Buffer.from('t'),
+    });
     expect(await w.run(REGISTERED, new AbortController().signal)).to.deep.equal({
       finalStatus: 'failed',
       diagnostics: 'the ResourceManager asked the AM to shutdown',
@@ -197,7 +206,7 @@ describe('appmaster driver workload (a plain driver program, no executors)', () 
     writeFileSync(script, source);
     const launches = new Launches({ launcher: { launch: async () => {} }, wake: () => heartbeat.wake(), log: () => {} });
     const spec = { appId: 'application_1700000000000_0001', user: 'alice', cluster: {} as AppSpec['cluster'] };
-    const deps = { spec, rm, heartbeat, launches, host: 'localhost', childEnv: {}, containerTokens: Buffer.alloc(0), log: () => {} };
+    const deps = { spec, rm, heartbeat, launches, host: 'localhost', childEnv: {}, containerTokens: () => Buffer.alloc(0), log: () => {} };
     return new DriverWorkload({ script, args: [], heapMb: 64, environment: {} }, undefined, deps);
   }
 

@@ -55,6 +55,7 @@ const MESSAGES: Message[] = [
   { type: 'broadcast', id: 4, data: Buffer.from('value') },
   { type: 'forgetStage', stageId: 3 },
   { type: 'shutdown', reason: 'done' },
+  { type: 'tokens', hdfs: 'SGVsbG8tdG9rZW4' },
 ];
 
 const plain = (m: Message): unknown => JSON.parse(JSON.stringify(m));
@@ -80,7 +81,7 @@ describe('driver-executor protocol', () => {
     const frame = encodeMessage({ type: 'forgetStage', stageId: 1 });
     // length 2 (tag + zig-zag varint 1 = 0x02), tag 12
     expect(frame.toString('hex')).to.equal('000000020c02');
-    expect(encodePreamble().toString('hex')).to.equal('535044450002');
+    expect(encodePreamble().toString('hex')).to.equal('535044450003');
     expect(decodePreamble(encodePreamble(7))).to.equal(7);
     expect(() => decodePreamble(Buffer.from('GET / HTTP/1.1'))).to.throw(ProtocolError, /expected "SPDE"/);
   });
