@@ -53,30 +53,36 @@ export interface CopyAmLogsOptions {
   now?: () => number;
 }
 
-/** Copies the files, then sweeps expired copies; logs what failed, never throws. */
+/**
+ * Copies the files, and meanwhile sweeps expired copies; logs what failed, never throws. The files
+ * are copied side by side: each is a few WebHDFS round trips, and the AM unregisters only after them.
+ */
 export async function copyAmLogs(o: CopyAmLogsOptions): Promise<void> {
   const dir = `${logCopyDir(o.user, o.appId)}/${o.containerId}`;
-  try {
-    // 700 for the new directories (the `logs` root and the application's, too): logs are private.
-    await o.fs.mkdirs(dir, { permission: '700' });
-    const copied: string[] = [];
-    for (const file of LOG_COPY_FILES) {
-      const tail = await readTail(o.logDirs, file, o.maxBytes ?? LOG_COPY_MAX_BYTES);
-      if (!tail) continue;
-      const kept = keptTail(tail.data, tail.totalBytes);
-      const tmp = `${dir}/.${file}.tmp`;
-      await o.fs.create(tmp, encodeLogCopy(file, o.containerId, kept.start, tail.totalBytes, kept.data), {
-        overwrite: true,
-        permission: '600',
-      });
-      await o.fs.rename(tmp, `${dir}/${file}`, { overwrite: true });
-      copied.push(kept.start > 0 ? `${file} (its last ${kept.data.length} of ${tail.totalBytes} bytes)` : file);
+  const copy = async (): Promise<void> => {
+    try {
+      // 700 for the new directories (the `logs` root and the application's, too): logs are private.
+      await o.fs.mkdirs(dir, { permission: '700' });
+      const copied = await Promise.all(LOG_COPY_FILES.map((file) => copyFile(o, dir, file)));
+      const what = copied.filter((c) => c !== undefined).join(' and ') || 'nothing';
+      o.log(`copied ${what} to ${dir} (the NodeManagers of a secure cluster may be unable to serve them)`);
+    } catch (err) {
+      o.log(`could not copy the container's logs to ${dir}: ${errorMessage(err)}`);
     }
-    o.log(`copied ${copied.join(' and ') || 'nothing'} to ${dir} (the NodeManagers of a secure cluster may be unable to serve them)`);
-  } catch (err) {
-    o.log(`could not copy the container's logs to ${dir}: ${errorMessage(err)}`);
-  }
-  await sweep(o);
+  };
+  await Promise.all([copy(), sweep(o)]);
+}
+
+/** One file's copy, written under a temporary name and renamed; what was copied, for the log. */
+async function copyFile(o: CopyAmLogsOptions, dir: string, file: string): Promise<string | undefined> {
+  const tail = await readTail(o.logDirs, file, o.maxBytes ?? LOG_COPY_MAX_BYTES);
+  if (!tail) return undefined;
+  const kept = keptTail(tail.data, tail.totalBytes);
+  const tmp = `${dir}/.${file}.tmp`;
+  const bytes = encodeLogCopy(file, o.containerId, kept.start, tail.totalBytes, kept.data);
+  await o.fs.create(tmp, bytes, { overwrite: true, permission: '600' });
+  await o.fs.rename(tmp, `${dir}/${file}`, { overwrite: true });
+  return kept.start > 0 ? `${file} (its last ${kept.data.length} of ${tail.totalBytes} bytes)` : file;
 }
 
 /** Removes other applications' expired copies. */

@@ -1,7 +1,9 @@
 /**
  * `spindle logs <appId>`: container logs of running and finished applications, read from the
  * NodeManagers' web services. With --follow, new output appears as it is written until the
- * application ends. When the NodeManagers no longer have the files, says why and what to do.
+ * application ends. When the NodeManagers no longer have the files, says why and what to do. An
+ * ApplicationMaster's files come from the copy it kept on HDFS when its NodeManager cannot serve them
+ * (a secure one without Hadoop's native library) or no longer has them.
  */
 import type { Command } from 'commander';
 import { LOG_COPY_FILES, logCopyDir } from '../../../protocols/app-spec/index.js';
