@@ -300,7 +300,9 @@ export class ApplicationFollower {
     if (final && this.unread.length > 0) {
       const named = this.unread.slice(0, MAX_IDS_NAMED).join(', ');
       const more = this.unread.length > MAX_IDS_NAMED ? ` and ${this.unread.length - MAX_IDS_NAMED} more` : '';
-      this.listener.onWarning?.(`cannot show the output of ${named}${more}: ${this.unreadReason}`);
+      this.listener.onWarning?.(
+        `cannot show the output of ${named}${more} (only ApplicationMasters copy theirs to HDFS): ${this.unreadReason}`,
+      );
       this.unread.length = 0;
     }
   }

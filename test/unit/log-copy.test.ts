@@ -346,7 +346,11 @@ describe('following an application whose NodeManager cannot serve log files', ()
     expect(r.lines).to.deep.equal([]);
     expect(source.asked).to.deep.equal([]);
     expect(r.warnings).to.have.length(1);
-    expect(r.warnings[0]).to.match(new RegExp(`^cannot show the output of ${W2}: read stdout of ${W2}: the NodeManager`));
+    expect(r.warnings[0]).to.match(
+      new RegExp(
+        `^cannot show the output of ${W2} \\(only ApplicationMasters copy theirs to HDFS\\): read stdout of ${W2}: the NodeManager`,
+      ),
+    );
   });
 
   it('classifies the secure NodeManager’s 500 as LogUnavailableError', async () => {

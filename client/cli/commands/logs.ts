@@ -118,8 +118,9 @@ export async function logsCommand(ctx: CliContext, appIdText: string, raw: RawLo
     let n: number;
     try {
       n = await printContainer(ctx, c, files, allFiles, tail);
-      // An AM's copy outlives the NodeManager's files.
-      if (n < 0) n = await fromCopy(c);
+      // An AM's copy outlives the NodeManager's files (on a secure cluster; elsewhere there is none,
+      // and a failure to look stands behind the reason the NodeManagers' files are gone).
+      if (n < 0) n = await fromCopy(c).catch(() => -1);
     } catch (err) {
       if (err instanceof LogUnavailableError) {
         // A secure NodeManager without Hadoop's native library: an AM's copy, if it kept one.
