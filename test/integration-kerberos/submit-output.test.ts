@@ -64,6 +64,12 @@ describe('job output on the Kerberized cluster (the AM’s log copy on HDFS)', (
   let short: string;
   let dir: string;
   const apps: string[] = [];
+  // Copies of made-up applications: one past the 7 days' retention, one within it.
+  const expired = 'application_1000000000000_0001';
+  const recent = 'application_1000000000000_0002';
+  const logsDir = (): string => `/user/${short}/.spindle/logs`;
+  const webhdfs = (path: string, query: string, method = 'GET') =>
+    user.curl(`${cluster.nameNodeHttp}/webhdfs/v1${path}?${query}`, { negotiate: true, method });
 
   before(() => {
     cluster = kerberizedCluster();
@@ -78,15 +84,19 @@ describe('job output on the Kerberized cluster (the AM’s log copy on HDFS)', (
         '  return { n: Number(n), sumOfSquares: sum };\n' +
         '}\n',
     );
+    const day = 24 * 3_600_000;
+    for (const [id, age] of [
+      [expired, 8 * day],
+      [recent, 6 * day],
+    ] as const) {
+      assert.equal(webhdfs(`${logsDir()}/${id}`, 'op=MKDIRS&permission=700', 'PUT').status, 200);
+      assert.equal(webhdfs(`${logsDir()}/${id}`, `op=SETTIMES&modificationtime=${Date.now() - age}`, 'PUT').status, 200);
+    }
   });
 
   after(() => {
     // The applications have ended; their copies go with the test.
-    for (const id of apps)
-      user.curl(`${cluster.nameNodeHttp}/webhdfs/v1/user/${short}/.spindle/logs/${id}?op=DELETE&recursive=true`, {
-        negotiate: true,
-        method: 'DELETE',
-      });
+    for (const id of [...apps, expired, recent]) webhdfs(`${logsDir()}/${id}`, 'op=DELETE&recursive=true', 'DELETE');
     user.destroy();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -101,6 +111,11 @@ describe('job output on the Kerberized cluster (the AM’s log copy on HDFS)', (
     assert.match(r.stderr, /^squares: summed on the executors$/m, show(r));
     assert.doesNotMatch(r.stderr, /cannot (read|show)|answered 500/, show(r));
     assert.match(r.stderr, /FINISHED\/SUCCEEDED/, show(r));
+  });
+
+  it('the AM removed the copies older than 7 days, and only those', () => {
+    assert.equal(webhdfs(`${logsDir()}/${expired}`, 'op=GETFILESTATUS').status, 404);
+    assert.equal(webhdfs(`${logsDir()}/${recent}`, 'op=GETFILESTATUS').status, 200);
   });
 
   it('`spindle submit examples/pi.mjs` prints π', async () => {
