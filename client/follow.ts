@@ -318,10 +318,10 @@ export class ApplicationFollower {
         if (err instanceof LogUnavailableError) {
           t.unavailable = err;
           // Said once: every further read would fail the same way.
-          this.note(
-            `the NodeManagers cannot serve log files (${errorMessage(err)}); ` +
-              "the ApplicationMaster's output will be read from its copy on HDFS once the application has ended",
-          );
+          const then = this.deps.logCopies
+            ? "; an ApplicationMaster's output is read from its copy on HDFS once the application has ended"
+            : '';
+          this.note(`the NodeManagers cannot serve log files (${errorMessage(err)})${then}`);
         } else {
           this.note(`cannot read the logs of ${containerId} yet: ${errorMessage(err)}`);
         }
