@@ -20,6 +20,7 @@ import { keytabWebHdfs } from './keytab-login.js';
 import { TokenRenewal } from './token-renewal.js';
 import { Heartbeat } from './heartbeat.js';
 import { Launcher } from './launcher.js';
+import { keepLogCopy } from './log-copy.js';
 import { AttemptGoneError, RmClient } from './rm-client.js';
 
 /** Every line of a record carries the prefix, so log readers can tell the AM's lines from the driver's. */
@@ -126,6 +127,8 @@ async function main(): Promise<number> {
   const lastAttempt = outcome.finalStatus !== 'failed' || attempt.attemptId >= spec.maxAttempts;
   if (lastAttempt && killed.signal.aborted) await removeStaging();
   log(`finishing: ${outcome.finalStatus}: ${outcome.diagnostics}`);
+  // Secure clusters (an HDFS token): NodeManagers may be unable to serve logs, so the AM keeps a copy.
+  if (hdfsToken && !killed.signal.aborted) await keepLogCopy(spec, env, hdfsAuth, log);
   try {
     await rm.finish(outcome.finalStatus, outcome.diagnostics);
   } catch (err) {

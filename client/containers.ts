@@ -1,6 +1,6 @@
 import { parseContainerList, type AmLaunchedContainer, type AmStatus, type ContainerListEntry } from '../protocols/am-status/index.js';
 import { CONTAINER_LIST_FILE } from '../protocols/app-spec/index.js';
-import { NotFoundError } from '../protocols/errors/index.js';
+import { LogUnavailableError, NotFoundError } from '../protocols/errors/index.js';
 import { nodeBaseUrl, type NmRestClient } from '../protocols/nm-rest/index.js';
 import type { NodeReport, RmRestClient } from '../protocols/rm-rest/index.js';
 import { formatAppAttemptId, makeContainerId, parseContainerId } from '../protocols/yarn/index.js';
@@ -158,7 +158,8 @@ export async function discoverContainers(deps: DiscoverDeps, target: DiscoverTar
           add({ containerId: id, ...(nodeIds.has(id) ? { nodeId: nodeIds.get(id)! } : {}) });
       }
     } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
+      // Unreadable (a secure NodeManager without Hadoop's native library) is as good as missing here.
+      if (!(err instanceof NotFoundError || err instanceof LogUnavailableError)) throw err;
     }
   }
   if (!amLogRead && !live)
@@ -179,13 +180,13 @@ export async function discoverContainers(deps: DiscoverDeps, target: DiscoverTar
 
 /**
  * The containers an AM recorded in its `containers.jsonl`, or undefined when it has none (an AM of
- * an older version, or logs that are gone).
+ * an older version, logs that are gone, or a NodeManager that cannot serve them).
  */
 async function readContainerList(nm: NmRestClient, node: string, amContainerId: string): Promise<ContainerListEntry[] | undefined> {
   try {
     return parseContainerList((await nm.readLog(node, amContainerId, CONTAINER_LIST_FILE)).data.toString('utf8'));
   } catch (err) {
-    if (err instanceof NotFoundError) return undefined;
+    if (err instanceof NotFoundError || err instanceof LogUnavailableError) return undefined;
     throw err;
   }
 }

@@ -4,10 +4,12 @@ import type { AppReport, RmRestClient, YarnAppState } from '../protocols/rm-rest
 import { isFinalState } from '../protocols/rm-rest/index.js';
 import { fetchAmStatus, type AmStatus } from './am-status.js';
 import type { StartupTimeline } from './cli/format.js';
+import { logCopyDir } from '../protocols/app-spec/index.js';
 import { ContainerLogTail, DEFAULT_LOG_FILES } from './container-logs.js';
 import { attemptOf, type NodeDirectory } from './containers.js';
 import type { ContainerEnd } from './failure.js';
-import { errorMessage } from '../protocols/errors/index.js';
+import { copyLines, truncationNote, type LogCopySource } from './log-copies.js';
+import { errorMessage, LogUnavailableError } from '../protocols/errors/index.js';
 
 /**
  * Following a running application until it ends: its state (RM report), its progress and startup
@@ -33,6 +35,11 @@ export interface FollowDeps {
   nodes: NodeDirectory;
   /** The AM status fetcher (default: GET through the RM proxy). */
   fetchStatus?: (trackingUrl: string) => Promise<AmStatus | undefined>;
+  /**
+   * The AMs' copies of their logs on HDFS, read once the application has ended when a NodeManager
+   * cannot serve the files (a secure one without Hadoop's native library). Default: none.
+   */
+  logCopies?: LogCopySource;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
 }
@@ -64,6 +71,8 @@ export interface FollowListener {
   onContainerEnd?(end: ContainerEnd & { kind?: string }): void;
   /** Something the user may want to know (e.g. a NodeManager that does not answer). */
   onNote?(message: string): void;
+  /** Something the user must know: output that could not be shown, or only in part. */
+  onWarning?(message: string): void;
 }
 
 export interface FollowResult {
@@ -81,7 +90,12 @@ interface Tracked {
   ended: boolean;
   drained: boolean;
   failures: number;
+  /** Its NodeManager cannot serve its files, ever: not asked again; an AM's come from its copy at the end. */
+  unavailable?: LogUnavailableError;
 }
+
+/** How many container ids a warning names before "and n more". */
+const MAX_IDS_NAMED = 3;
 
 const STARTED: readonly YarnAppState[] = ['ACCEPTED', 'RUNNING', 'FINISHED', 'FAILED', 'KILLED'];
 
@@ -109,6 +123,11 @@ export class ApplicationFollower {
   private lastKey = '';
   private lastAm: AmStatus | undefined;
   private readonly notes = new Set<string>();
+  /** The application's user, whose `.spindle` directory holds the AMs' log copies. */
+  private user = '';
+  /** Containers whose output could not be shown at all, and why (the first reason). */
+  private readonly unread: string[] = [];
+  private unreadReason = '';
   /** NodeManager look-ups for short-lived containers, awaited before the final drain. */
   private readonly pendingLocates = new Set<Promise<void>>();
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -160,6 +179,7 @@ export class ApplicationFollower {
 
   private observe(report: AppReport): void {
     const t = this.timeline;
+    this.user = report.user;
     if (!t.submitted) t.submitted = report.startedTime;
     if (report.launchTime) t.amLaunched ??= report.launchTime;
     if (report.finishedTime > 0) t.finished ??= report.finishedTime;
@@ -273,26 +293,76 @@ export class ApplicationFollower {
   /** One round of log reads; `final` drains and flushes everything (the application has ended). */
   private async pollLogs(final: boolean): Promise<void> {
     if (final) await Promise.allSettled([...this.pendingLocates]);
-    const due = [...this.tracked.entries()].filter(([, t]) => !t.drained);
+    const due = [...this.tracked.entries()].filter(([, t]) => !t.drained && (final || t.ended || !t.unavailable));
     for (let i = 0; i < due.length; i += LOG_POLL_CONCURRENCY) {
-      await Promise.all(due.slice(i, i + LOG_POLL_CONCURRENCY).map(([id, t]) => this.pollOne(id, t, final || t.ended)));
+      await Promise.all(due.slice(i, i + LOG_POLL_CONCURRENCY).map(([id, t]) => this.pollOne(id, t, final || t.ended, final)));
+    }
+    if (final && this.unread.length > 0) {
+      const named = this.unread.slice(0, MAX_IDS_NAMED).join(', ');
+      const more = this.unread.length > MAX_IDS_NAMED ? ` and ${this.unread.length - MAX_IDS_NAMED} more` : '';
+      this.listener.onWarning?.(
+        `cannot show the output of ${named}${more} (only ApplicationMasters copy theirs to HDFS): ${this.unreadReason}`,
+      );
+      this.unread.length = 0;
     }
   }
 
-  private async pollOne(containerId: string, t: Tracked, last: boolean): Promise<void> {
+  private async pollOne(containerId: string, t: Tracked, last: boolean, final: boolean): Promise<void> {
+    if (!t.unavailable) {
+      try {
+        const { lines } = await t.tail.poll();
+        for (const l of lines) this.listener.onLine?.(containerId, l.file, l.text, t.am);
+        t.failures = 0;
+      } catch (err) {
+        t.failures++;
+        if (err instanceof LogUnavailableError) {
+          t.unavailable = err;
+          // Said once: every further read would fail the same way.
+          const then = this.deps.logCopies
+            ? "; an ApplicationMaster's output is read from its copy on HDFS once the application has ended"
+            : '';
+          this.note(`the NodeManagers cannot serve log files (${errorMessage(err)})${then}`);
+        } else {
+          this.note(`cannot read the logs of ${containerId} yet: ${errorMessage(err)}`);
+        }
+        if (!last) return;
+      }
+    }
+    if (!last) return;
+    // The copy is complete once the AM has unregistered, that is once the application has ended.
+    if (t.unavailable && (final || !t.am)) await this.fromCopy(containerId, t);
+    else if (t.unavailable) return;
+    for (const l of t.tail.flush()) this.listener.onLine?.(containerId, l.file, l.text, t.am);
+    t.drained = true;
+  }
+
+  /** An AM's output from the copy it kept on HDFS; anything else whose NodeManager cannot serve it is unread. */
+  private async fromCopy(containerId: string, t: Tracked): Promise<void> {
+    const copies = this.deps.logCopies;
+    const reason = errorMessage(t.unavailable);
+    if (!t.am || !copies) {
+      this.unread.push(containerId);
+      this.unreadReason ||= reason;
+      return;
+    }
+    const where = `${logCopyDir(this.user, this.appId)}/${containerId}`;
+    let found = 0;
     try {
-      const { lines } = await t.tail.poll();
-      for (const l of lines) this.listener.onLine?.(containerId, l.file, l.text, t.am);
-      t.failures = 0;
+      for (const file of this.options.files ?? DEFAULT_LOG_FILES) {
+        const copy = await copies.read(this.user, this.appId, containerId, file);
+        if (!copy) continue;
+        found++;
+        const { lines, missingBytes } = copyLines(copy, t.tail.offset(file));
+        if (missingBytes > 0) this.listener.onWarning?.(truncationNote(copy, missingBytes));
+        for (const l of lines) this.listener.onLine?.(containerId, l.file, l.text, true);
+      }
     } catch (err) {
-      t.failures++;
-      this.note(`cannot read the logs of ${containerId} yet: ${errorMessage(err)}`);
-      if (!last) return;
+      this.listener.onWarning?.(
+        `cannot show the output of ${containerId}: ${reason}; reading its copy ${where} failed: ${errorMessage(err)}`,
+      );
+      return;
     }
-    if (last) {
-      for (const l of t.tail.flush()) this.listener.onLine?.(containerId, l.file, l.text, t.am);
-      t.drained = true;
-    }
+    if (found === 0) this.listener.onWarning?.(`cannot show the output of ${containerId}: ${reason}; its AM kept no copy in ${where}`);
   }
 
   private note(message: string): void {

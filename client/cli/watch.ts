@@ -9,6 +9,7 @@ import type { SubmittedApp } from '../submission.js';
 import { containerIdsIn } from '../containers.js';
 import { describeEnd, explainFailure, formatFailure, type ContainerEnd, type ContainerFailure } from '../failure.js';
 import { ApplicationFollower, type FollowResult, type LogScope } from '../follow.js';
+import { hdfsLogCopies } from '../log-copies.js';
 import type { AppReport } from '../../protocols/rm-rest/index.js';
 import { classifyExit, EXIT_STATUS_UNKNOWN } from '../../protocols/yarn/index.js';
 import type { CliContext } from './context.js';
@@ -116,7 +117,7 @@ export async function watchApplication(ctx: CliContext, o: WatchOptions): Promis
   const traces = new TraceFilter();
   const shown = (text: string): boolean => out.verbose || traces.keep(text);
   const follower = new ApplicationFollower(
-    { rm: ctx.rm, nm: ctx.nm, nodes: ctx.nodes },
+    { rm: ctx.rm, nm: ctx.nm, nodes: ctx.nodes, logCopies: hdfsLogCopies(ctx.hdfs) },
     o.appId,
     {
       submittedAt: o.submittedAt,
@@ -152,6 +153,7 @@ export async function watchApplication(ctx: CliContext, o: WatchOptions): Promis
         out.info(`${e.containerId}${e.host ? ` on ${e.host}` : ''} ${summary}${advice ? `; ${advice}` : ''}`);
       },
       onNote: (m) => out.debug(m),
+      onWarning: (m) => out.warn(m),
     },
   );
   let result: FollowResult;

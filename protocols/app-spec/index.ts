@@ -172,3 +172,17 @@ export function parseAppSpec(text: string): AppSpec {
   }
   return s as AppSpec;
 }
+
+export {
+  decodeLogCopy,
+  encodeLogCopy,
+  expiredLogCopies,
+  keptTail,
+  LOG_COPY_FILES,
+  LOG_COPY_MAX_BYTES,
+  LOG_COPY_RETENTION_MS,
+  logCopyDir,
+  logCopyPath,
+  logCopyRoot,
+  type LogCopy,
+} from './log-copy.js';

@@ -18,6 +18,7 @@
  *       ├── StandbyError             StandbyException (fail over to another server)
  *       ├── SafeModeError            SafeModeException (retriable after a while)
  *       ├── RetriableError           RetriableException: the server asks for the same call again later
+ *       ├── LogUnavailableError      a NodeManager lists a container's log files but can never serve them
  *       ├── InvalidRequestError      IllegalArgumentException, InvalidResourceRequestException, ...
  *       └── (plain RemoteError for anything the table does not name)
  */
@@ -145,6 +146,14 @@ export class RetriableError extends RemoteError {
   constructor(message: string, options: SpindleErrorOptions = {}) {
     super(message, { retriable: true, ...options });
   }
+}
+
+/**
+ * A NodeManager that lists a container's log files but cannot serve their contents, and never will
+ * (a secure NodeManager without Hadoop's native library): asking again does not help.
+ */
+export class LogUnavailableError extends RemoteError {
+  override readonly name: string = 'LogUnavailableError';
 }
 
 export class InvalidRequestError extends RemoteError {

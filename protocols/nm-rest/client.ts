@@ -3,7 +3,15 @@
  * last n bytes, from a byte offset) and its report. One client talks to any number of NodeManagers;
  * each call names the node by its web address.
  */
-import { ConfigError, NotFoundError, ProtocolError, RemoteError, SpindleError, errorClassFor } from '../errors/index.js';
+import {
+  ConfigError,
+  LogUnavailableError,
+  NotFoundError,
+  ProtocolError,
+  RemoteError,
+  SpindleError,
+  errorClassFor,
+} from '../errors/index.js';
 import type { HttpNegotiator } from '../http/index.js';
 import { asObject, optString } from '../rm-rest/index.js';
 import { parseLogEnvelope, parseLogListing, parseNmContainer } from './parse.js';
@@ -163,11 +171,11 @@ export class NmRestClient {
  * A secure NodeManager opens log files through SecureIOUtils, which needs Hadoop's native library;
  * without it (Hadoop from the Maven jars, some tarball installs) every file read fails with a bare
  * Jersey 500 "Request failed." (the NodeManager logs "Secure IO is not possible without native code
- * extensions"). Such a 500 is explained; listings still work.
+ * extensions"). Such a 500 is explained, as a LogUnavailableError; listings still work.
  */
 function explainSecureLogFailure(err: unknown, what: string): unknown {
   if (!(err instanceof RemoteError) || err.status !== 500) return err;
-  return new RemoteError(
+  return new LogUnavailableError(
     `${what}: the NodeManager at ${err.server} answered 500; on a secure cluster that is what a NodeManager without ` +
       "Hadoop's native library (libhadoop, which SecureIOUtils needs to open log files) answers; " +
       "the files are in that node's yarn.nodemanager.log-dirs",

@@ -1,0 +1,163 @@
+/**
+ * A job's result on the Kerberized cluster (issue #15): its NodeManagers cannot serve container log
+ * files (a secure NodeManager needs Hadoop's native library to open them), so the ApplicationMaster
+ * keeps a copy of its stdout and stderr on HDFS, and `spindle submit` and `spindle logs` print the
+ * driver's output from it. The copy is private to the user (directories 700, files 600).
+ *
+ * Runs only against `scripts/cluster up --kerberos` (test/.mocharc.kerberos.json); anything else fails.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI } from '../integration/cli-helpers.js';
+import { repoRoot } from '../integration/cluster.js';
+import { type KerberizedCluster, kerberizedCluster, TicketCache } from './kerberized.js';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `spindle <args>` with the cluster's configuration and krb5.conf, and the credential cache of `cache`. */
+function spindle(cluster: KerberizedCluster, cache: TicketCache, args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: repoRoot,
+      env: { ...cache.env(), HADOOP_CONF_DIR: cluster.confDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString('utf8');
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString('utf8');
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+  });
+}
+
+const show = (r: Run): string => `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
+
+/** The application id `submit` announced on stderr. */
+function appIdOf(r: Run): string {
+  const id = /(application_\d+_\d+) submitted/.exec(r.stderr)?.[1];
+  assert.ok(id, show(r));
+  return id;
+}
+
+/** Sum of the squares of 0..n-1, as the job below computes it on the executors. */
+const sumOfSquares = (n: number): number => ((n - 1) * n * (2 * n - 1)) / 6;
+
+describe('job output on the Kerberized cluster (the AM’s log copy on HDFS)', () => {
+  let cluster: KerberizedCluster;
+  let user: TicketCache;
+  let short: string;
+  let dir: string;
+  const apps: string[] = [];
+  // Copies of made-up applications: one past the 7 days' retention, one within it.
+  const expired = 'application_1000000000000_0001';
+  const recent = 'application_1000000000000_0002';
+  const logsDir = (): string => `/user/${short}/.spindle/logs`;
+  const webhdfs = (path: string, query: string, method = 'GET') =>
+    user.curl(`${cluster.nameNodeHttp}/webhdfs/v1${path}?${query}`, { negotiate: true, method });
+
+  before(() => {
+    cluster = kerberizedCluster();
+    user = new TicketCache(cluster);
+    short = user.kinit(cluster.userKeytab).split('@')[0]!;
+    dir = mkdtempSync(join(tmpdir(), 'spindle-output-'));
+    writeFileSync(
+      join(dir, 'squares.mjs'),
+      'export default async function main(ctx, [n]) {\n' +
+        '  const sum = await ctx.range(Number(n), 3).map((i) => i * i).reduce((a, b) => a + b);\n' +
+        "  console.error('squares: summed on the executors');\n" +
+        '  return { n: Number(n), sumOfSquares: sum };\n' +
+        '}\n',
+    );
+    const day = 24 * 3_600_000;
+    for (const [id, age] of [
+      [expired, 8 * day],
+      [recent, 6 * day],
+    ] as const) {
+      assert.equal(webhdfs(`${logsDir()}/${id}`, 'op=MKDIRS&permission=700', 'PUT').status, 200);
+      assert.equal(webhdfs(`${logsDir()}/${id}`, `op=SETTIMES&modificationtime=${Date.now() - age}`, 'PUT').status, 200);
+    }
+  });
+
+  after(() => {
+    // The applications have ended; their copies go with the test.
+    for (const id of [...apps, expired, recent]) webhdfs(`${logsDir()}/${id}`, 'op=DELETE&recursive=true', 'DELETE');
+    user.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('`spindle submit` prints the result of a job computed from its input, once, and nothing about unreadable logs', async () => {
+    const n = 2345;
+    const r = await spindle(cluster, user, ['submit', join(dir, 'squares.mjs'), String(n)]);
+    apps.push(appIdOf(r));
+    assert.equal(r.code, 0, show(r));
+    assert.equal(r.stdout, `${JSON.stringify({ n, sumOfSquares: sumOfSquares(n) })}\n`, show(r));
+    // The driver's stderr is shown as on an insecure cluster; no warning about the logs.
+    assert.match(r.stderr, /^squares: summed on the executors$/m, show(r));
+    assert.doesNotMatch(r.stderr, /cannot (read|show)|answered 500/, show(r));
+    assert.match(r.stderr, /FINISHED\/SUCCEEDED/, show(r));
+  });
+
+  it('the AM removed the copies older than 7 days, and only those', () => {
+    assert.equal(webhdfs(`${logsDir()}/${expired}`, 'op=GETFILESTATUS').status, 404);
+    assert.equal(webhdfs(`${logsDir()}/${recent}`, 'op=GETFILESTATUS').status, 200);
+  });
+
+  it('`spindle submit examples/pi.mjs` prints π', async () => {
+    const r = await spindle(cluster, user, ['submit', 'examples/pi.mjs', '200000', '2']);
+    apps.push(appIdOf(r));
+    assert.equal(r.code, 0, show(r));
+    const result = JSON.parse(r.stdout) as { pi: number; points: number };
+    assert.equal(result.points, 200_000);
+    assert.ok(Math.abs(result.pi - Math.PI) < 0.05, show(r));
+  });
+
+  it('`spindle logs <appId>` shows the AM’s stdout and stderr from the copy; the copy is private to the user', async () => {
+    const id = apps[0]!;
+    const r = await spindle(cluster, user, ['logs', id]);
+    assert.equal(r.code, 0, show(r));
+    const am = `container_${id.slice('application_'.length)}_01_000001`;
+    const copyDir = `/user/${short}/.spindle/logs/${id}/${am}`;
+    const stdoutHeader = `==> ${am} (ApplicationMaster) stdout from its copy ${copyDir}/stdout <==`;
+    const stdoutAt = r.stdout.indexOf(stdoutHeader);
+    assert.ok(stdoutAt >= 0, show(r));
+    assert.equal(
+      r.stdout.slice(stdoutAt + stdoutHeader.length + 1).split('\n')[0],
+      JSON.stringify({ n: 2345, sumOfSquares: sumOfSquares(2345) }),
+      show(r),
+    );
+    assert.match(r.stdout, /spindle-am: the driver exited with code 0/);
+    // The executors' logs cannot be read here and are not copied: one line says so.
+    assert.equal(r.stderr.match(/cannot read the logs of/g)?.length ?? 0, 1, show(r));
+    assert.match(r.stderr, /only ApplicationMasters' logs are copied to HDFS/);
+
+    const tail = await spindle(cluster, user, ['logs', '--file', 'stdout', '--tail', '1', '--container', am, id]);
+    assert.equal(tail.code, 0, show(tail));
+    assert.equal(tail.stdout, `${stdoutHeader}\n${JSON.stringify({ n: 2345, sumOfSquares: sumOfSquares(2345) })}\n`, show(tail));
+
+    const status = (path: string): { permission: string; type: string } => {
+      const res = user.curl(`${cluster.nameNodeHttp}/webhdfs/v1${path}?op=GETFILESTATUS`, { negotiate: true });
+      assert.equal(res.status, 200, res.body);
+      return JSON.parse(res.body).FileStatus;
+    };
+    assert.equal(status(`/user/${short}/.spindle/logs/${id}`).permission, '700');
+    assert.equal(status(copyDir).permission, '700');
+    assert.equal(status(`${copyDir}/stdout`).permission, '600');
+    assert.equal(status(`${copyDir}/stderr`).permission, '600');
+  });
+});
