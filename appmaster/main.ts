@@ -128,7 +128,7 @@ async function main(): Promise<number> {
   if (lastAttempt && killed.signal.aborted) await removeStaging();
   log(`finishing: ${outcome.finalStatus}: ${outcome.diagnostics}`);
   // Secure clusters (an HDFS token): NodeManagers may be unable to serve logs, so the AM keeps a copy.
-  if (hdfsToken && !killed.signal.aborted) await keepLogCopy(spec, env, hdfsAuth, log);
+  if (containerCredentials.current() !== undefined && !killed.signal.aborted) await keepLogCopy(spec, env, hdfsAuth, log);
   try {
     await rm.finish(outcome.finalStatus, outcome.diagnostics);
   } catch (err) {
