@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { decodeTokenUrlString } from '../../protocols/credentials/index.js';
 import { loadClientConfig } from '../../protocols/hadoop-conf/index.js';
 import { repoRoot } from '../integration/cluster.js';
 
@@ -149,4 +150,18 @@ export class TicketCache {
     spawnSync('kdestroy', [], { env: this.env() });
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Hadoop delegation tokens (URL string form) found in `text`: every long base64url run that decodes as
+ * a token of a delegation kind.
+ */
+export function delegationTokensIn(text: string): string[] {
+  return (text.match(/[A-Za-z0-9_-]{40,}/g) ?? []).filter((run) => {
+    try {
+      return /delegation/i.test(decodeTokenUrlString(run).kind);
+    } catch {
+      return false;
+    }
+  });
 }

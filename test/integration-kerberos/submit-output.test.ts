@@ -11,9 +11,11 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createToken, encodeTokenUrlString } from '../../protocols/credentials/index.js';
+import { loadClientConfig } from '../../protocols/hadoop-conf/index.js';
 import { CLI } from '../integration/cli-helpers.js';
 import { repoRoot } from '../integration/cluster.js';
-import { type KerberizedCluster, kerberizedCluster, TicketCache } from './kerberized.js';
+import { delegationTokensIn, type KerberizedCluster, kerberizedCluster, TicketCache } from './kerberized.js';
 
 interface Run {
   code: number;
@@ -159,5 +161,27 @@ describe('job output on the Kerberized cluster (the AM’s log copy on HDFS)', (
     assert.equal(status(copyDir).permission, '700');
     assert.equal(status(`${copyDir}/stdout`).permission, '600');
     assert.equal(status(`${copyDir}/stderr`).permission, '600');
+  });
+
+  it('the AM speaks to the RM over SASL with the protection the cluster asks for (its AMRMToken, not Kerberos); no token in its logs', async () => {
+    const id = apps[0]!;
+    const r = await spindle(cluster, user, ['logs', id]);
+    assert.equal(r.code, 0, show(r));
+    const { conf } = loadClientConfig({ env: process.env, confDir: cluster.confDir });
+    const protection = (conf.get('hadoop.rpc.protection') ?? 'authentication').split(',')[0]!.trim();
+    const qop = { authentication: 'auth', integrity: 'auth-int', privacy: 'auth-conf' }[protection];
+    assert.ok(qop, `hadoop.rpc.protection=${protection}`);
+    assert.match(r.stdout, new RegExp(`registered with the ResourceManager at \\S+ \\(SASL protection ${qop}\\)`), show(r));
+    // The scan finds a token where there is one.
+    const planted = encodeTokenUrlString(
+      createToken({
+        identifier: Buffer.alloc(40, 1),
+        password: Buffer.alloc(20, 2),
+        kind: 'HDFS_DELEGATION_TOKEN',
+        service: '127.0.0.1:8020',
+      }),
+    );
+    assert.deepEqual(delegationTokensIn(`x ${planted} y`), [planted]);
+    assert.deepEqual(delegationTokensIn(r.stdout + r.stderr), [], 'a delegation token in the logs');
   });
 });

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { loadClientConfig } from '../../protocols/hadoop-conf/index.js';
 import { CLI } from '../integration/cli-helpers.js';
 import { repoRoot } from '../integration/cluster.js';
-import { type KerberizedCluster, kerberizedCluster, TicketCache } from './kerberized.js';
+import { delegationTokensIn, type KerberizedCluster, kerberizedCluster, TicketCache } from './kerberized.js';
 
 interface Run {
   code: number;
@@ -123,6 +123,13 @@ describe('long applications and delegation tokens (Kerberos)', () => {
     for (const [, count] of rounds) assert.equal(count, lines.length, cat.stdout);
     // The last round read HDFS after the submitted token had expired.
     assert.ok(rounds.at(-1)![0] > maxLifetimeMs, `last round at ${rounds.at(-1)![0]} ms: ${cat.stdout}`);
+    // The AM obtained a token at once and then before each one ran out; none of them shows in any log.
+    const renewedId = /(application_\d+_\d+) submitted/.exec(renewed.stderr)?.[1];
+    assert.ok(renewedId, show(renewed));
+    const logs = await spindle(cluster, user, ['logs', renewedId], 60_000);
+    const obtained = logs.stdout.match(/obtained a fresh HDFS delegation token as /g)?.length ?? 0;
+    assert.ok(obtained >= Math.floor(maxLifetimeMs / 60_000), `${obtained} fresh tokens: ${show(logs)}`);
+    assert.deepEqual(delegationTokensIn(logs.stdout + logs.stderr + renewed.stdout + renewed.stderr + expired.stderr), []);
 
     assert.notEqual(expired.code, 0, show(expired));
     const said = expired.stdout + expired.stderr;
