@@ -2,7 +2,7 @@
  * The Spindle CLI on the Kerberized cluster (issue #15, item 2): SPNEGO through the `kerberos` package
  * to WebHDFS, the RM REST API and the NodeManagers, with a ticket from the user keytab in a private
  * cache, or with --principal/--keytab and no ticket at all; and the refusals: no ticket, another user
- * denied a mode-700 directory, submit not supported yet.
+ * denied a mode-700 directory. `run` submits (with the application's delegation token).
  *
  * Runs only against `scripts/cluster up --kerberos` (test/.mocharc.kerberos.json); anything else fails.
  */
@@ -197,9 +197,14 @@ describe('spindle with Kerberos (SPNEGO)', () => {
     }
   });
 
-  it('submit and run say that secure submission is not supported yet', async () => {
-    const r = await spindle(cluster, user, ['run', '--', 'hostname']);
-    assert.equal(r.code, 2, show(r));
-    assert.match(r.stderr, /submitting applications to a secure cluster is not supported yet/);
+  it('run submits with the ticket and succeeds (its containers get the HDFS delegation token; secure-jobs.test.ts goes further)', async () => {
+    const r = await spindle(cluster, user, ['run', '-n', '1', '--', 'true']);
+    assert.equal(r.code, 0, show(r));
+    const id = /(application_\d+_\d+) submitted/.exec(r.stderr)?.[1];
+    assert.ok(id, show(r));
+    assert.match(r.stderr, new RegExp(`${id} FINISHED/SUCCEEDED`));
+    const status = await spindle(cluster, user, ['status', id, '--json']);
+    assert.equal(status.code, 0, show(status));
+    assert.equal(JSON.parse(status.stdout).report.diagnostics, 'all 1 container(s) exited 0');
   });
 });

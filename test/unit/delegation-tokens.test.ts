@@ -257,8 +257,8 @@ describe('submitApp and the delegation token (fake RM, in-memory HDFS)', () => {
       this.calls.push(`CANCELDELEGATIONTOKEN ${token}`);
     }
 
-    override async mkdirs(path: string): Promise<void> {
-      this.calls.push(`MKDIRS ${path}`);
+    override async mkdirs(path: string, o: { permission?: string } = {}): Promise<void> {
+      this.calls.push(`MKDIRS ${path}${o.permission ? ` ${o.permission}` : ''}`);
       await super.mkdirs(path);
     }
 
@@ -310,6 +310,14 @@ describe('submitApp and the delegation token (fake RM, in-memory HDFS)', () => {
     expect(filed.identifier).to.deep.equal(issued.identifier);
     expect(filed.password).to.deep.equal(issued.password);
     expect(hdfs.calls.filter((c) => c.startsWith('CANCEL'))).to.deep.equal([]);
+    // The staging directory and the cache are 700; their parents get HDFS's default (MKDIRS would
+    // otherwise leave /user itself 700 on a fresh cluster).
+    expect(hdfs.calls.filter((c) => c.startsWith('MKDIRS')).sort()).to.deep.equal([
+      'MKDIRS /user/alice/.spindle',
+      'MKDIRS /user/alice/.spindle',
+      'MKDIRS /user/alice/.spindle/application_1700000000000_0007 700',
+      'MKDIRS /user/alice/.spindle/cache 700',
+    ]);
   });
 
   it('cancels the token when the submission fails after it was obtained (staging, or the RM refusing)', async () => {

@@ -391,7 +391,7 @@ describe('spindle on a Kerberized configuration (fake NameNode and RM, fake toke
       const ops = calls.map((u) => u.searchParams.get('op'));
       // The fake NameNode refuses every write: the submission fails while staging, with the NameNode's words.
       expect(r.code, argv[0]).to.equal(3);
-      expect(r.stderr, argv[0]).to.match(/MKDIRS \/user\/alice\/\.spindle\/application_1700000000000_0042: permission denied/);
+      expect(r.stderr, argv[0]).to.match(/MKDIRS \/user\/alice\/\.spindle: permission denied/);
       expect(r.stderr, argv[0]).to.not.match(/\n\s+at /);
       expect(ops[0], `${argv[0]}: ${ops.join(' ')}`).to.equal('GETDELEGATIONTOKEN');
       expect(calls[0]!.searchParams.get('renewer')).to.equal('rm/rm.example.com@EXAMPLE.COM');
