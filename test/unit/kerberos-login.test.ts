@@ -257,6 +257,8 @@ describe('spindle on a Kerberized configuration (fake NameNode and RM, fake toke
       else if (op === 'LISTSTATUS' || op === 'LISTSTATUS_BATCH') {
         sendJson(res, 200, { DirectoryListing: { partialListing: { FileStatuses: { FileStatus: [] } }, remainingEntries: 0 } });
       } else if (op === 'GETDELEGATIONTOKEN') sendJson(res, 200, { Token: { urlString: issuedToken } });
+      // The ticket's principal maps to bob, whatever the login name (HADOOP_USER_NAME=alice) says.
+      else if (op === 'GETHOMEDIRECTORY') sendJson(res, 200, { Path: '/user/bob' });
       else if (op === 'CANCELDELEGATIONTOKEN') sendJson(res, 200, null);
       else {
         const e = 'org.apache.hadoop.security.AccessControlException';
@@ -380,7 +382,7 @@ describe('spindle on a Kerberized configuration (fake NameNode and RM, fake toke
     expect(nn.requests.length).to.equal(before);
   });
 
-  it('submit and run obtain a delegation token (renewer: the RM principal) before staging, and cancel it when staging fails', async () => {
+  it("submit and run stage as the ticket's user, obtain a delegation token (renewer: the RM principal) before staging, and cancel it when staging fails", async () => {
     for (const argv of [
       ['submit', 'job.mjs'],
       ['run', '--', 'hostname'],
@@ -391,11 +393,13 @@ describe('spindle on a Kerberized configuration (fake NameNode and RM, fake toke
       const ops = calls.map((u) => u.searchParams.get('op'));
       // The fake NameNode refuses every write: the submission fails while staging, with the NameNode's words.
       expect(r.code, argv[0]).to.equal(3);
-      expect(r.stderr, argv[0]).to.match(/MKDIRS \/user\/alice\/\.spindle: permission denied/);
+      expect(r.stderr, argv[0]).to.match(/MKDIRS \/user\/bob\/\.spindle: permission denied/);
       expect(r.stderr, argv[0]).to.not.match(/\n\s+at /);
-      expect(ops[0], `${argv[0]}: ${ops.join(' ')}`).to.equal('GETDELEGATIONTOKEN');
-      expect(calls[0]!.searchParams.get('renewer')).to.equal('rm/rm.example.com@EXAMPLE.COM');
-      expect(ops.indexOf('MKDIRS')).to.be.greaterThan(0);
+      // Who the ticket is (for the staging directory), then the token, then staging.
+      expect(ops.slice(0, 2), `${argv[0]}: ${ops.join(' ')}`).to.deep.equal(['GETHOMEDIRECTORY', 'GETDELEGATIONTOKEN']);
+      expect(calls[1]!.searchParams.get('renewer')).to.equal('rm/rm.example.com@EXAMPLE.COM');
+      expect(ops.indexOf('MKDIRS')).to.be.greaterThan(1);
+      expect(ops.slice(0, ops.indexOf('MKDIRS'))).to.not.include('CREATE');
       // The token nobody will use is cancelled once (identifier and password as issued), and never shown.
       const cancels = calls.filter((u) => u.searchParams.get('op') === 'CANCELDELEGATIONTOKEN');
       expect(cancels).to.have.length(1);
