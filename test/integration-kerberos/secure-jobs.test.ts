@@ -360,7 +360,17 @@ describe('jobs on the Kerberized cluster (delegation tokens)', () => {
       assert.equal(report.finalStatus, 'FAILED', report.diagnostics);
       // A task error (a partition of a stage, its attempts counted), with the NameNode's InvalidToken words.
       assert.match(report.diagnostics, /partition \d+ of stage \d+ \(.*\) failed \d time\(s\)/);
-      assert.match(report.diagnostics, /InvalidToken: Token for real user: .*can't be found in cache/);
+      assert.match(
+        report.diagnostics,
+        /HDFS refused the delegation token \(.*InvalidToken: Token for real user: .*can't be found in cache\)/,
+      );
+      // The driver says which token and why (the identifier is not secret), and what to do.
+      assert.match(
+        report.diagnostics,
+        new RegExp(
+          `HDFS no longer knows the application's HDFS delegation token \\(owner ${short}, sequence number \\d+\\): it was cancelled`,
+        ),
+      );
       assert.ok(!report.diagnostics.includes(hdfs.issued), 'the token is in the diagnostics');
       // Bounded: the RM's report comes within a minute of the cancellation (task attempts fail fast).
       assert.ok(afterCancel < 60_000, `the job took ${afterCancel} ms to fail after its token was cancelled`);
