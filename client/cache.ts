@@ -149,7 +149,9 @@ export class HdfsCache {
   /** Upload under a temporary name, then rename into place. */
   private async upload(source: CacheSource, path: string, replaceBroken: boolean): Promise<void> {
     if (!this.created) {
-      // 700: other users must not read our code.
+      // 700: other users must not read our code. The parents first, with HDFS's default permission
+      // (MKDIRS would give them 700 too; see StagingDir.create).
+      await this.hdfs.mkdirs(this.dir.slice(0, this.dir.lastIndexOf('/')));
       await this.hdfs.mkdirs(this.dir, { permission: '700' });
       this.created = true;
     }

@@ -22,6 +22,10 @@ export class StagingDir {
   ) {}
 
   async create(): Promise<void> {
+    // MKDIRS gives the parents it creates the requested permission too (plus u+wx): on a fresh
+    // cluster a first submission would leave /user itself 700, closed to every other user. So the
+    // parents get HDFS's default first.
+    await this.hdfs.mkdirs(this.path.slice(0, this.path.lastIndexOf('/')));
     // 700: other users must not read an application's code and configuration.
     await this.hdfs.mkdirs(this.path, { permission: '700' });
   }

@@ -71,6 +71,9 @@ EOF
   ticket_lifetime = 24h
   renew_lifetime = 7d
   forwardable = true
+  # One host, one clock: 10 s of tolerated skew (default 5 minutes) lets a test see an expired ticket
+  # refused seconds after it ends.
+  clockskew = 10
 [realms]
   $REALM = {
     kdc = 127.0.0.1:$KDC_PORT

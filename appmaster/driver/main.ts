@@ -10,7 +10,14 @@
  * (exit 1). A module without one is a plain program that has already run on import.
  */
 import { loadJobModule } from '../../protocols/job-spec/index.js';
-import { encodeTokenUrlString, readCredentialsFile, selectToken, TokenKinds } from '../../protocols/credentials/index.js';
+import {
+  decodeDelegationTokenIdentifier,
+  encodeTokenUrlString,
+  readCredentialsFile,
+  selectToken,
+  TokenKinds,
+  type DelegationTokenIdentifier,
+} from '../../protocols/credentials/index.js';
 import { RmRestClient } from '../../protocols/rm-rest/index.js';
 import { WebHdfsClient } from '../../protocols/webhdfs/index.js';
 import { readDriverEnvironment } from './environment.js';
@@ -19,6 +26,7 @@ import { ConfigError, errorMessage } from '../../protocols/errors/index.js';
 import { isAmMessage, type AmToDriver } from './ipc.js';
 import { livenessFromRm } from './leftovers.js';
 import { resultLine } from './result-line.js';
+import { explainTokenRefusal } from './token-refusal.js';
 import { DriverRuntime, type InitMessage } from './runtime.js';
 
 /** How long the driver waits for the AM's init message. */
@@ -119,10 +127,21 @@ async function main(): Promise<number | undefined> {
     // Task failures and job definition errors say all there is to say; anything else is worth its stack.
     const explained = err instanceof TaskFailedError || err instanceof JobDefinitionError;
     if (!explained && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    const refused = explainTokenRefusal(err, hdfsToken ? tokenIdentifier(hdfsToken.identifier) : undefined, Date.now());
+    if (refused) log(refused);
     await runtime.stop('failed', 'the job failed');
   }
   fs.close();
   return code;
+}
+
+/** The token's identifier, or undefined when it is not a delegation token's (it only adds detail). */
+function tokenIdentifier(bytes: Buffer): DelegationTokenIdentifier | undefined {
+  try {
+    return decodeDelegationTokenIdentifier(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 main().then(

@@ -152,7 +152,18 @@ export class CliContext {
     const krb = this.kerberos;
     const keytab = krb?.login.kind === 'keytab' ? { principal: krb.login.principal, path: krb.login.keytab } : undefined;
     const tokens = krb ? await tokenPlanFor(this.config, keytab) : undefined;
-    return { config: this.config, rm: this.rm, hdfs: this.hdfs, log: (m) => this.out.debug(m), ...(tokens ? { tokens } : {}) };
+    // With a ticket from the cache we act as its principal, whoever the login name says we are: the
+    // NameNode names the user it maps the principal to (by its home directory). The staging directory
+    // and the application's user must be that one.
+    const config = krb?.login.kind === 'ticket-cache' ? { ...this.config, user: await this.ticketUser() } : this.config;
+    return { config, rm: this.rm, hdfs: this.hdfs, log: (m) => this.out.debug(m), ...(tokens ? { tokens } : {}) };
+  }
+
+  private async ticketUser(): Promise<string> {
+    const home = await this.hdfs.getHomeDirectory();
+    const user = home.replace(/\/+$/, '').split('/').pop();
+    if (!user) throw new ConfigError(`the NameNode gave "${home}" as the home directory of your Kerberos ticket's user`);
+    return user;
   }
 
   private makeTokenSource(login: KerberosLogin): NegotiateTokenSource {

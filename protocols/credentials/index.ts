@@ -18,4 +18,9 @@ export {
   serializeCredentials,
 } from './credentials.js';
 export { decodeTokenUrlString, encodeTokenUrlString } from './token-url.js';
+export {
+  decodeDelegationTokenIdentifier,
+  encodeDelegationTokenIdentifier,
+  type DelegationTokenIdentifier,
+} from './delegation-token.js';
 export { decodeVInt, decodeVLong, encodeVInt, encodeVLong } from './vint.js';

@@ -1,6 +1,6 @@
 import { ProtocolError, errorMessage } from '../errors/index.js';
 import { createToken, type Token } from './token.js';
-import { decodeVInt, encodeVInt } from './vint.js';
+import { decodeVInt, decodeVLong, encodeVInt, encodeVLong } from './vint.js';
 
 /**
  * Hadoop Writable encodings of tokens and credentials (Token.write, Credentials.write):
@@ -32,6 +32,27 @@ export class WritableReader {
     } catch (err) {
       throw new ProtocolError(`${this.what}: ${field}: ${errorMessage(err)}`, { cause: err });
     }
+  }
+
+  /** A VLong that must be a safe integer (dates, sizes). */
+  vlong(field: string): number {
+    const at = this.offset;
+    let value: number | bigint;
+    try {
+      const decoded = decodeVLong(this.bytes, this.offset);
+      this.offset += decoded.size;
+      value = decoded.value;
+    } catch (err) {
+      throw new ProtocolError(`${this.what}: ${field}: ${errorMessage(err)}`, { cause: err });
+    }
+    if (typeof value !== 'number') throw new ProtocolError(`${this.what}: ${field} ${value} at offset ${at} is not a safe integer`);
+    return value;
+  }
+
+  /** One byte. */
+  byte(field: string): number {
+    if (this.offset >= this.bytes.length) throw new ProtocolError(`${this.what}: truncated ${field} at offset ${this.offset}`);
+    return this.bytes[this.offset++]!;
   }
 
   length(field: string): number {
@@ -89,6 +110,11 @@ export class WritableWriter {
 
   vint(v: number): this {
     this.chunks.push(encodeVInt(v));
+    return this;
+  }
+
+  vlong(v: number): this {
+    this.chunks.push(encodeVLong(v));
     return this;
   }
 

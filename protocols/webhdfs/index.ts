@@ -6,6 +6,7 @@
  *   (await hdfs.open('/data/x', { offset: 10, length: 100 })).pipe(process.stdout);
  */
 export { WebHdfsClient } from './client.js';
+export { delegationTokenRefusal } from './remote-error.js';
 export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_IDLE_TIMEOUT_MS,

@@ -79,8 +79,29 @@ export function errorFromResponse(status: number, body: string, ctx: CallContext
   return fromJavaException(className, `${ctx.operation} ${ctx.path}: ${summary}`, { ...base, cause });
 }
 
+/**
+ * How HDFS refused a delegation token, from its words: SecretManager$InvalidToken, thrown as it is (an
+ * RPC or RENEW/CANCEL answer) or wrapped in the SecurityException WebHDFS answers for a `delegation=`
+ * it cannot use. Recorded from Hadoop 3.5 (older releases say "token (...) is expired"):
+ *
+ *   expired   "...InvalidToken: Token  has expired, current time: ... expected renewal time: ..."
+ *   unknown   "...InvalidToken: Token for real user: , can't be found in cache"   (cancelled, or expired and removed)
+ *             "Token not found (token for root: HDFS_DELEGATION_TOKEN owner=root, ...)"
+ *   invalid   any other InvalidToken (a wrong password, an unknown master key)
+ *
+ * undefined when the text is not about a refused token.
+ */
+export function delegationTokenRefusal(text: string): 'expired' | 'unknown' | 'invalid' | undefined {
+  if (!/\bInvalidToken\b/.test(text)) return undefined;
+  if (/\b(?:has|is) expired\b/.test(text)) return 'expired';
+  if (/can't be found in cache|\bToken not found\b/.test(text)) return 'unknown';
+  return 'invalid';
+}
+
 /** The words after "OP /path: " for each error class. */
 function summarize(className: string | undefined, serverMessage: string, ctx: CallContext): string {
+  // Not a permission of the user's: the token the call carried is no longer good.
+  if (delegationTokenRefusal(`${className ?? ''}: ${serverMessage}`)) return `HDFS refused the delegation token (${serverMessage})`;
   const Cls = errorClassFor(className, serverMessage);
   switch (Cls) {
     case NotFoundError:

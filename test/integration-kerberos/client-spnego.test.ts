@@ -2,57 +2,21 @@
  * The Spindle CLI on the Kerberized cluster (issue #15, item 2): SPNEGO through the `kerberos` package
  * to WebHDFS, the RM REST API and the NodeManagers, with a ticket from the user keytab in a private
  * cache, or with --principal/--keytab and no ticket at all; and the refusals: no ticket, another user
- * denied a mode-700 directory, submit not supported yet.
+ * denied a mode-700 directory. `run` submits (with the application's delegation token).
  *
  * Runs only against `scripts/cluster up --kerberos` (test/.mocharc.kerberos.json); anything else fails.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toSubmissionJson } from '../../protocols/rm-rest/index.js';
-import { CLI } from '../integration/cli-helpers.js';
-import { repoRoot } from '../integration/cluster.js';
-import { type KerberizedCluster, kerberizedCluster, TicketCache } from './kerberized.js';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** `spindle <args>` with the cluster's configuration and krb5.conf, and the credential cache of `cache`. */
-function spindle(cluster: KerberizedCluster, cache: TicketCache, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: repoRoot,
-      env: { ...cache.env(), HADOOP_CONF_DIR: cluster.confDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString('utf8');
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString('utf8');
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout, stderr });
-    });
-  });
-}
+import { type KerberizedCluster, kerberizedCluster, show, spindleAs, TicketCache } from './kerberized.js';
 
 /** The part of the RM's appattempts answer used here. */
 interface Attempts {
   appAttempts?: { appAttempt?: { containerId?: string; nodeHttpAddress?: string }[] };
 }
-
-const show = (r: Run): string => `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
 
 describe('spindle with Kerberos (SPNEGO)', () => {
   let cluster: KerberizedCluster;
@@ -77,24 +41,24 @@ describe('spindle with Kerberos (SPNEGO)', () => {
   it('fs put, cat, ls and rm work with a ticket from kinit', async () => {
     const file = join(local, 'hello.txt');
     writeFileSync(file, 'hello over SPNEGO\n');
-    const put = await spindle(cluster, user, ['fs', 'put', file, `${base}/hello.txt`]);
+    const put = await spindleAs(cluster, user, ['fs', 'put', file, `${base}/hello.txt`]);
     assert.equal(put.code, 0, show(put));
-    const cat = await spindle(cluster, user, ['fs', 'cat', `${base}/hello.txt`]);
+    const cat = await spindleAs(cluster, user, ['fs', 'cat', `${base}/hello.txt`]);
     assert.equal(cat.code, 0, show(cat));
     assert.equal(cat.stdout, 'hello over SPNEGO\n');
-    const ls = await spindle(cluster, user, ['fs', 'ls', base]);
+    const ls = await spindleAs(cluster, user, ['fs', 'ls', base]);
     assert.equal(ls.code, 0, show(ls));
     assert.match(ls.stdout, new RegExp(`\\b${short}\\b.*hello\\.txt`));
-    const rm = await spindle(cluster, user, ['fs', 'rm', `${base}/hello.txt`]);
+    const rm = await spindleAs(cluster, user, ['fs', 'rm', `${base}/hello.txt`]);
     assert.equal(rm.code, 0, show(rm));
-    const gone = await spindle(cluster, user, ['fs', 'stat', `${base}/hello.txt`]);
+    const gone = await spindleAs(cluster, user, ['fs', 'stat', `${base}/hello.txt`]);
     assert.equal(gone.code, 2, show(gone));
   });
 
   it('list and status talk to the RM REST API with the ticket', async () => {
-    const list = await spindle(cluster, user, ['list', '--all-users', '--type', 'all']);
+    const list = await spindleAs(cluster, user, ['list', '--all-users', '--type', 'all']);
     assert.equal(list.code, 0, show(list));
-    const status = await spindle(cluster, user, ['status', 'application_1700000000000_9999']);
+    const status = await spindleAs(cluster, user, ['status', 'application_1700000000000_9999']);
     assert.equal(status.code, 2, show(status));
     assert.match(status.stderr, /application_1700000000000_9999/);
     assert.doesNotMatch(status.stderr, /401|authentication required/i);
@@ -103,7 +67,7 @@ describe('spindle with Kerberos (SPNEGO)', () => {
   it('without a ticket: exit 3, the reason and kinit as the fix, no stack trace', async () => {
     const empty = new TicketCache(cluster);
     try {
-      const r = await spindle(cluster, empty, ['fs', 'ls', `/user/${short}`]);
+      const r = await spindleAs(cluster, empty, ['fs', 'ls', `/user/${short}`]);
       assert.equal(r.code, 3, show(r));
       assert.match(r.stderr, /^spindle: Kerberos: no usable credentials for HTTP@localhost: /);
       assert.match(r.stderr, /get a ticket with: kinit /);
@@ -117,10 +81,10 @@ describe('spindle with Kerberos (SPNEGO)', () => {
     const empty = new TicketCache(cluster);
     try {
       const cacheFile = empty.ccache.replace(/^FILE:/, '');
-      const r = await spindle(cluster, empty, ['fs', 'ls', `/user/${short}`, '--principal', short, '--keytab', cluster.userKeytab]);
+      const r = await spindleAs(cluster, empty, ['fs', 'ls', `/user/${short}`, '--principal', short, '--keytab', cluster.userKeytab]);
       assert.equal(r.code, 0, show(r));
       assert.equal(existsSync(cacheFile), false, 'the keytab login wrote into KRB5CCNAME');
-      const other = await spindle(cluster, empty, ['fs', 'ls', '/', '--principal', short, '--keytab', cluster.otherKeytab]);
+      const other = await spindleAs(cluster, empty, ['fs', 'ls', '/', '--principal', short, '--keytab', cluster.otherKeytab]);
       assert.equal(other.code, 2, show(other));
       assert.match(other.stderr, new RegExp(`--keytab ${cluster.otherKeytab} has no keys for --principal ${short}`));
     } finally {
@@ -135,7 +99,7 @@ describe('spindle with Kerberos (SPNEGO)', () => {
     const other = new TicketCache(cluster);
     try {
       other.kinit(cluster.otherKeytab);
-      const r = await spindle(cluster, other, ['fs', 'ls', secret]);
+      const r = await spindleAs(cluster, other, ['fs', 'ls', secret]);
       assert.equal(r.code, 3, show(r));
       assert.match(r.stderr, new RegExp(`^spindle: LISTSTATUS_BATCH ${secret}: permission denied \\(.*user=other\\b`));
       assert.match(r.stderr, /inode="[^"]*private"/);
@@ -172,7 +136,7 @@ describe('spindle with Kerberos (SPNEGO)', () => {
     const submitted = user.curl(`${cluster.rmHttp}/ws/v1/cluster/apps`, { negotiate: true, method: 'POST', json: body });
     assert.equal(submitted.status, 202, submitted.body);
     try {
-      const status = await spindle(cluster, user, ['status', id]);
+      const status = await spindleAs(cluster, user, ['status', id]);
       assert.equal(status.code, 0, show(status));
       assert.match(status.stdout, new RegExp(id));
       // The AM container runs (it never registers): its NodeManager lists its stdout, and cannot serve it.
@@ -183,13 +147,13 @@ describe('spindle with Kerberos (SPNEGO)', () => {
       await pollJson<unknown>(`http://${nodeHttpAddress}/ws/v1/node/containers/${containerId}/logs`, (j) =>
         JSON.stringify(j).includes('"stdout"'),
       );
-      const logs = await spindle(cluster, user, ['logs', id]);
+      const logs = await spindleAs(cluster, user, ['logs', id]);
       assert.equal(logs.code, 3, show(logs));
       assert.match(logs.stderr, /read stdout of container_\S+: the NodeManager at \S+ answered 500; on a secure cluster that is what/);
-      const kill = await spindle(cluster, user, ['kill', id]);
+      const kill = await spindleAs(cluster, user, ['kill', id]);
       assert.equal(kill.code, 0, show(kill));
       assert.match(kill.stderr + kill.stdout, new RegExp(`${id} killed`));
-      const after = await spindle(cluster, user, ['status', id, '--json']);
+      const after = await spindleAs(cluster, user, ['status', id, '--json']);
       assert.equal(after.code, 0, show(after));
       assert.equal(JSON.parse(after.stdout).report.state, 'KILLED');
     } finally {
@@ -197,9 +161,14 @@ describe('spindle with Kerberos (SPNEGO)', () => {
     }
   });
 
-  it('submit and run say that secure submission is not supported yet', async () => {
-    const r = await spindle(cluster, user, ['run', '--', 'hostname']);
-    assert.equal(r.code, 2, show(r));
-    assert.match(r.stderr, /submitting applications to a secure cluster is not supported yet/);
+  it('run submits with the ticket and succeeds (its containers get the HDFS delegation token; secure-jobs.test.ts goes further)', async () => {
+    const r = await spindleAs(cluster, user, ['run', '-n', '1', '--', 'true']);
+    assert.equal(r.code, 0, show(r));
+    const id = /(application_\d+_\d+) submitted/.exec(r.stderr)?.[1];
+    assert.ok(id, show(r));
+    assert.match(r.stderr, new RegExp(`${id} FINISHED/SUCCEEDED`));
+    const status = await spindleAs(cluster, user, ['status', id, '--json']);
+    assert.equal(status.code, 0, show(status));
+    assert.equal(JSON.parse(status.stdout).report.diagnostics, 'all 1 container(s) exited 0');
   });
 });

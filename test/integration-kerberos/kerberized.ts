@@ -5,12 +5,13 @@
  *
  * Nothing here skips: a cluster that is not Kerberized, or a curl without GSS-API, is an error.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { decodeTokenUrlString } from '../../protocols/credentials/index.js';
 import { loadClientConfig } from '../../protocols/hadoop-conf/index.js';
+import { CLI } from '../integration/cli-helpers.js';
 import { repoRoot } from '../integration/cluster.js';
 
 export interface KerberizedCluster {
@@ -163,5 +164,43 @@ export function delegationTokensIn(text: string): string[] {
     } catch {
       return false;
     }
+  });
+}
+
+/** What a `spindle` child process did. */
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A Run as text for assertion messages. */
+export const show = (r: Run): string => `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
+
+/**
+ * `spindle <args>` with the cluster's configuration and krb5.conf, and the credential cache of `cache`;
+ * killed (SIGKILL) after `timeoutMs` (default 120 s).
+ */
+export function spindleAs(cluster: KerberizedCluster, cache: TicketCache, args: string[], timeoutMs = 120_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: repoRoot,
+      env: { ...cache.env(), HADOOP_CONF_DIR: cluster.confDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString('utf8');
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString('utf8');
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
   });
 }

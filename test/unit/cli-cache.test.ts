@@ -59,8 +59,8 @@ class FakeHdfs {
     if (t.accessTime !== undefined) f.atime = t.accessTime;
     if (t.modificationTime !== undefined) f.mtime = t.modificationTime;
   }
-  async mkdirs(path: string): Promise<void> {
-    this.calls.push(`mkdirs ${path}`);
+  async mkdirs(path: string, o: { permission?: string } = {}): Promise<void> {
+    this.calls.push(`mkdirs ${path}${o.permission ? ` ${o.permission}` : ''}`);
   }
   async create(path: string, body: AsyncIterable<Uint8Array | string> | Uint8Array | string): Promise<void> {
     this.calls.push(`create ${path}`);
@@ -96,12 +96,14 @@ describe('HDFS content-addressed cache', () => {
     expect(c.path).to.equal(`${DIR}/${sha('hello')}`);
     expect(hdfs.calls).to.deep.equal([
       `stat ${c.path}`,
-      `mkdirs ${DIR}`,
-      `create ${DIR}/${hdfs.calls[2]!.split('/').pop()}`,
+      // The parents with HDFS's default permission: MKDIRS would give the ones it creates 700 as well.
+      'mkdirs /user/alice/.spindle',
+      `mkdirs ${DIR} 700`,
+      `create ${DIR}/${hdfs.calls[3]!.split('/').pop()}`,
       `rename .tmp- -> ${c.path}`,
       `stat ${c.path}`,
     ]);
-    expect(hdfs.calls[2]).to.match(/^create \/user\/alice\/\.spindle\/cache\/\.tmp-[0-9a-f]{12}-[0-9a-f]{64}$/);
+    expect(hdfs.calls[3]).to.match(/^create \/user\/alice\/\.spindle\/cache\/\.tmp-[0-9a-f]{12}-[0-9a-f]{64}$/);
     expect([...hdfs.files.keys()]).to.deep.equal([c.path]);
     // The resource carries the cached file's own size and mtime.
     expect(c.resource).to.deep.equal({

@@ -2,15 +2,18 @@
  * protocols/kerberos without a KDC: the keytab reader over built keytab bytes, the login options'
  * checks, and the GSSAPI token source over a fake binding (what it asks for, what it sets in the
  * environment, how it words missing credentials and a missing package). Plus the CLI's handling of a
- * Kerberized configuration with a fake token source.
+ * Kerberized configuration with a fake token source, including how `submit` and `run` obtain the
+ * application's delegation token.
  */
 import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { TextSink } from '../../client/cli/output.js';
 import { runCli } from '../../client/cli/program.js';
+import { createToken, decodeTokenUrlString, encodeTokenUrlString } from '../../protocols/credentials/index.js';
 import { ConfigError, RemoteError } from '../../protocols/errors/index.js';
 import { HttpNegotiator } from '../../protocols/http/index.js';
 import { NmRestClient } from '../../protocols/nm-rest/index.js';
@@ -24,7 +27,7 @@ import {
   principalShortName,
   resolveKerberosLogin,
 } from '../../protocols/kerberos/index.js';
-import { fakeServer, sendJson, wireStatus, type FakeServer } from './webhdfs-fake-server.js';
+import { fakeServer, sendJson, sendRemoteException, wireStatus, type FakeServer } from './webhdfs-fake-server.js';
 
 /** One keytab entry: `components`, realm, one key. `version` 2 unless told (1 counts the realm as a component). */
 function entry(principal: string, version: 1 | 2 = 2): Buffer {
@@ -219,21 +222,58 @@ class Sink implements TextSink {
   }
 }
 
-describe('spindle on a Kerberized configuration (fake NameNode, fake token source)', () => {
+describe('spindle on a Kerberized configuration (fake NameNode and RM, fake token source)', () => {
   let dir: string;
   let nn: FakeServer;
+  let rm: FakeServer;
   const hosts: string[] = [];
   let fail: Error | undefined;
+  /** The NameNode requests that negotiated (each is sent once without a token first, and refused). */
+  const served: URL[] = [];
+  /** What the fake NameNode hands out for GETDELEGATIONTOKEN (a WebHDFS token, as the NameNode labels it). */
+  const issuedToken = encodeTokenUrlString(
+    createToken({
+      identifier: Buffer.from('identifier'),
+      password: Buffer.from('SECRET-PASSWORD'),
+      kind: 'WEBHDFS delegation',
+      service: '127.0.0.1:9870',
+    }),
+  );
+
+  /** 401 with a Negotiate challenge unless the request negotiates; true when it was refused. */
+  function challenge(req: IncomingMessage, res: ServerResponse): boolean {
+    if (/^Negotiate /.test(req.headers.authorization ?? '')) return false;
+    res.writeHead(401, { 'WWW-Authenticate': 'Negotiate' });
+    res.end();
+    return true;
+  }
 
   before(async () => {
     nn = await fakeServer((req, res, url) => {
-      if (!/^Negotiate /.test(req.headers.authorization ?? '')) {
-        res.writeHead(401, { 'WWW-Authenticate': 'Negotiate' });
-        res.end();
-        return;
+      if (challenge(req, res)) return;
+      served.push(url);
+      const op = url.searchParams.get('op');
+      if (op === 'GETFILESTATUS') sendJson(res, 200, { FileStatus: wireStatus('', 'DIRECTORY') });
+      else if (op === 'LISTSTATUS' || op === 'LISTSTATUS_BATCH') {
+        sendJson(res, 200, { DirectoryListing: { partialListing: { FileStatuses: { FileStatus: [] } }, remainingEntries: 0 } });
+      } else if (op === 'GETDELEGATIONTOKEN') sendJson(res, 200, { Token: { urlString: issuedToken } });
+      // The ticket's principal maps to bob, whatever the login name (HADOOP_USER_NAME=alice) says.
+      else if (op === 'GETHOMEDIRECTORY') sendJson(res, 200, { Path: '/user/bob' });
+      else if (op === 'CANCELDELEGATIONTOKEN') sendJson(res, 200, null);
+      else {
+        const e = 'org.apache.hadoop.security.AccessControlException';
+        sendRemoteException(res, 403, e, `Permission denied: user=alice, access=WRITE, inode="${url.pathname}"`);
       }
-      if (url.searchParams.get('op') === 'GETFILESTATUS') sendJson(res, 200, { FileStatus: wireStatus('', 'DIRECTORY') });
-      else sendJson(res, 200, { DirectoryListing: { partialListing: { FileStatuses: { FileStatus: [] } }, remainingEntries: 0 } });
+    });
+    rm = await fakeServer((req, res, url) => {
+      if (challenge(req, res)) return;
+      if (url.pathname === '/ws/v1/cluster/apps/new-application') {
+        sendJson(res, 200, {
+          'application-id': 'application_1700000000000_0042',
+          'maximum-resource-capability': { memory: 8192, vCores: 4 },
+        });
+      } else if (url.pathname === '/ws/v1/cluster/nodes') sendJson(res, 200, { nodes: null });
+      else sendJson(res, 404, {});
     });
     dir = mkdtempSync(join(tmpdir(), 'spindle-krb-conf-'));
     const prop = (k: string, v: string): string => `<property><name>${k}</name><value>${v}</value></property>`;
@@ -242,12 +282,18 @@ describe('spindle on a Kerberized configuration (fake NameNode, fake token sourc
       `<configuration>${prop('hadoop.security.authentication', 'kerberos')}${prop('fs.defaultFS', 'hdfs://127.0.0.1:8020')}</configuration>`,
     );
     writeFileSync(join(dir, 'hdfs-site.xml'), `<configuration>${prop('dfs.namenode.http-address', nn.host)}</configuration>`);
+    writeFileSync(
+      join(dir, 'yarn-site.xml'),
+      `<configuration>${prop('yarn.resourcemanager.webapp.address', rm.host)}${prop('yarn.resourcemanager.address', 'RM.Example.COM:8032')}` +
+        `${prop('yarn.resourcemanager.principal', 'rm/_HOST@EXAMPLE.COM')}</configuration>`,
+    );
     writeFileSync(join(dir, 'job.mjs'), 'export default async function main() {}\n');
     writeFileSync(join(dir, 'user.keytab'), keytab([entry('alice@EXAMPLE.COM')]));
   });
 
   after(async () => {
     await nn.close();
+    await rm.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -336,20 +382,42 @@ describe('spindle on a Kerberized configuration (fake NameNode, fake token sourc
     expect(nn.requests.length).to.equal(before);
   });
 
-  it('submit and run say secure submission is not supported yet (exit 2), before contacting anything', async () => {
-    const before = nn.requests.length;
+  it("submit and run stage as the ticket's user, obtain a delegation token (renewer: the RM principal) before staging, and cancel it when staging fails", async () => {
     for (const argv of [
       ['submit', 'job.mjs'],
       ['run', '--', 'hostname'],
     ]) {
+      const before = served.length;
       const r = await cli(...argv);
-      expect(r.code, argv[0]).to.equal(2);
-      expect(r.stderr, argv[0]).to.match(
-        /uses Kerberos \(hadoop\.security\.authentication=kerberos\), and submitting applications to a secure/,
-      );
-      expect(r.stderr).to.not.match(/\n\s+at /);
+      const calls = served.slice(before);
+      const ops = calls.map((u) => u.searchParams.get('op'));
+      // The fake NameNode refuses every write: the submission fails while staging, with the NameNode's words.
+      expect(r.code, argv[0]).to.equal(3);
+      expect(r.stderr, argv[0]).to.match(/MKDIRS \/user\/bob\/\.spindle: permission denied/);
+      expect(r.stderr, argv[0]).to.not.match(/\n\s+at /);
+      // Who the ticket is (for the staging directory), then the token, then staging.
+      expect(ops.slice(0, 2), `${argv[0]}: ${ops.join(' ')}`).to.deep.equal(['GETHOMEDIRECTORY', 'GETDELEGATIONTOKEN']);
+      expect(calls[1]!.searchParams.get('renewer')).to.equal('rm/rm.example.com@EXAMPLE.COM');
+      expect(ops.indexOf('MKDIRS')).to.be.greaterThan(1);
+      expect(ops.slice(0, ops.indexOf('MKDIRS'))).to.not.include('CREATE');
+      // The token nobody will use is cancelled once (identifier and password as issued), and never shown.
+      const cancels = calls.filter((u) => u.searchParams.get('op') === 'CANCELDELEGATIONTOKEN');
+      expect(cancels).to.have.length(1);
+      const cancelled = decodeTokenUrlString(cancels[0]!.searchParams.get('token')!);
+      const issued = decodeTokenUrlString(issuedToken);
+      expect(cancelled.identifier).to.deep.equal(issued.identifier);
+      expect(cancelled.password).to.deep.equal(issued.password);
+      expect(ops.indexOf('CANCELDELEGATIONTOKEN')).to.be.greaterThan(ops.indexOf('MKDIRS'));
+      expect(r.stderr + r.stdout).to.not.include(issuedToken);
+      expect(r.stderr + r.stdout).to.not.include('SECRET');
+      // An id was reserved; nothing was submitted.
+      expect(
+        rm.requests.map((u) => u.pathname),
+        argv[0],
+      )
+        .to.include('/ws/v1/cluster/apps/new-application')
+        .and.not.include('/ws/v1/cluster/apps');
     }
-    expect(nn.requests.length).to.equal(before);
   });
 });
 
