@@ -7,48 +7,12 @@
  * Runs only against `scripts/cluster up --kerberos` (test/.mocharc.kerberos.json); anything else fails.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createToken, encodeTokenUrlString } from '../../protocols/credentials/index.js';
 import { loadClientConfig } from '../../protocols/hadoop-conf/index.js';
-import { CLI } from '../integration/cli-helpers.js';
-import { repoRoot } from '../integration/cluster.js';
-import { delegationTokensIn, type KerberizedCluster, kerberizedCluster, TicketCache } from './kerberized.js';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** `spindle <args>` with the cluster's configuration and krb5.conf, and the credential cache of `cache`. */
-function spindle(cluster: KerberizedCluster, cache: TicketCache, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: repoRoot,
-      env: { ...cache.env(), HADOOP_CONF_DIR: cluster.confDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString('utf8');
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString('utf8');
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout, stderr });
-    });
-  });
-}
-
-const show = (r: Run): string => `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
+import { delegationTokensIn, type KerberizedCluster, kerberizedCluster, type Run, show, spindleAs, TicketCache } from './kerberized.js';
 
 /** The application id `submit` announced on stderr. */
 function appIdOf(r: Run): string {
@@ -105,7 +69,7 @@ describe('job output on the Kerberized cluster (the AM’s log copy on HDFS)', (
 
   it('`spindle submit` prints the result of a job computed from its input, once, and nothing about unreadable logs', async () => {
     const n = 2345;
-    const r = await spindle(cluster, user, ['submit', join(dir, 'squares.mjs'), String(n)]);
+    const r = await spindleAs(cluster, user, ['submit', join(dir, 'squares.mjs'), String(n)], 180_000);
     apps.push(appIdOf(r));
     assert.equal(r.code, 0, show(r));
     assert.equal(r.stdout, `${JSON.stringify({ n, sumOfSquares: sumOfSquares(n) })}\n`, show(r));
@@ -121,7 +85,7 @@ describe('job output on the Kerberized cluster (the AM’s log copy on HDFS)', (
   });
 
   it('`spindle submit examples/pi.mjs` prints π', async () => {
-    const r = await spindle(cluster, user, ['submit', 'examples/pi.mjs', '200000', '2']);
+    const r = await spindleAs(cluster, user, ['submit', 'examples/pi.mjs', '200000', '2'], 180_000);
     apps.push(appIdOf(r));
     assert.equal(r.code, 0, show(r));
     const result = JSON.parse(r.stdout) as { pi: number; points: number };
@@ -131,7 +95,7 @@ describe('job output on the Kerberized cluster (the AM’s log copy on HDFS)', (
 
   it('`spindle logs <appId>` shows the AM’s stdout and stderr from the copy; the copy is private to the user', async () => {
     const id = apps[0]!;
-    const r = await spindle(cluster, user, ['logs', id]);
+    const r = await spindleAs(cluster, user, ['logs', id], 180_000);
     assert.equal(r.code, 0, show(r));
     const am = `container_${id.slice('application_'.length)}_01_000001`;
     const copyDir = `/user/${short}/.spindle/logs/${id}/${am}`;
@@ -148,7 +112,7 @@ describe('job output on the Kerberized cluster (the AM’s log copy on HDFS)', (
     assert.equal(r.stderr.match(/cannot read the logs of/g)?.length ?? 0, 1, show(r));
     assert.match(r.stderr, /only ApplicationMasters' logs are copied to HDFS/);
 
-    const tail = await spindle(cluster, user, ['logs', '--file', 'stdout', '--tail', '1', '--container', am, id]);
+    const tail = await spindleAs(cluster, user, ['logs', '--file', 'stdout', '--tail', '1', '--container', am, id], 180_000);
     assert.equal(tail.code, 0, show(tail));
     assert.equal(tail.stdout, `${stdoutHeader}\n${JSON.stringify({ n: 2345, sumOfSquares: sumOfSquares(2345) })}\n`, show(tail));
 
@@ -165,7 +129,7 @@ describe('job output on the Kerberized cluster (the AM’s log copy on HDFS)', (
 
   it('the AM speaks to the RM over SASL with the protection the cluster asks for (its AMRMToken, not Kerberos); no token in its logs', async () => {
     const id = apps[0]!;
-    const r = await spindle(cluster, user, ['logs', id]);
+    const r = await spindleAs(cluster, user, ['logs', id], 180_000);
     assert.equal(r.code, 0, show(r));
     const { conf } = loadClientConfig({ env: process.env, confDir: cluster.confDir });
     const protection = (conf.get('hadoop.rpc.protection') ?? 'authentication').split(',')[0]!.trim();

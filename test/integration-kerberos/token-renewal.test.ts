@@ -8,46 +8,11 @@
  * --kerberos, renew interval 1 minute): both jobs run at once, a little longer than that.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadClientConfig } from '../../protocols/hadoop-conf/index.js';
-import { CLI } from '../integration/cli-helpers.js';
-import { repoRoot } from '../integration/cluster.js';
-import { delegationTokensIn, type KerberizedCluster, kerberizedCluster, TicketCache } from './kerberized.js';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function spindle(cluster: KerberizedCluster, cache: TicketCache, args: string[], timeoutMs: number): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: repoRoot,
-      env: { ...cache.env(), HADOOP_CONF_DIR: cluster.confDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString('utf8');
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString('utf8');
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout, stderr });
-    });
-  });
-}
-
-const show = (r: Run): string => `exit ${r.code}\nstdout: ${r.stdout.slice(-3000)}\nstderr: ${r.stderr.slice(-3000)}`;
+import { delegationTokensIn, type KerberizedCluster, kerberizedCluster, show, spindleAs, TicketCache } from './kerberized.js';
 
 /**
  * Counts the input's lines every few seconds until `seconds` have passed (the driver lists the input,
@@ -98,23 +63,23 @@ describe('long applications and delegation tokens (Kerberos)', () => {
     const lines = Array.from({ length: 500 }, (_, i) => `line ${i}`);
     writeFileSync(join(local, 'input.txt'), `${lines.join('\n')}\n`);
     writeFileSync(join(local, 'long.mjs'), LONG_JOB);
-    const put = await spindle(cluster, user, ['fs', 'put', join(local, 'input.txt'), `${base}/input.txt`], 60_000);
+    const put = await spindleAs(cluster, user, ['fs', 'put', join(local, 'input.txt'), `${base}/input.txt`], 60_000);
     assert.equal(put.code, 0, show(put));
 
     const limit = (seconds + 200) * 1000;
     const common = ['submit', '--executors', '2', join(local, 'long.mjs'), `${base}/input.txt`];
     const [renewed, expired] = await Promise.all([
-      spindle(
+      spindleAs(
         cluster,
         user,
         ['--principal', principal, '--keytab', cluster.userKeytab, ...common, `${base}/renewed`, String(seconds)],
         limit,
       ),
-      spindle(cluster, user, [...common, `${base}/expired`, String(seconds)], limit),
+      spindleAs(cluster, user, [...common, `${base}/expired`, String(seconds)], limit),
     ]);
 
     assert.equal(renewed.code, 0, show(renewed));
-    const cat = await spindle(cluster, user, ['fs', 'cat', `${base}/renewed/part-00000`], 60_000);
+    const cat = await spindleAs(cluster, user, ['fs', 'cat', `${base}/renewed/part-00000`], 60_000);
     assert.equal(cat.code, 0, show(cat));
     const rounds = cat.stdout
       .trim()
@@ -126,7 +91,7 @@ describe('long applications and delegation tokens (Kerberos)', () => {
     // The AM obtained a token at once and then before each one ran out; none of them shows in any log.
     const renewedId = /(application_\d+_\d+) submitted/.exec(renewed.stderr)?.[1];
     assert.ok(renewedId, show(renewed));
-    const logs = await spindle(cluster, user, ['logs', renewedId], 60_000);
+    const logs = await spindleAs(cluster, user, ['logs', renewedId], 60_000);
     const obtained = logs.stdout.match(/obtained a fresh HDFS delegation token as /g)?.length ?? 0;
     assert.ok(obtained >= Math.floor(maxLifetimeMs / 60_000), `${obtained} fresh tokens: ${show(logs)}`);
     assert.deepEqual(delegationTokensIn(logs.stdout + logs.stderr + renewed.stdout + renewed.stderr + expired.stderr), []);
