@@ -97,7 +97,11 @@ describe('job output on the Kerberized cluster (the AM’s log copy on HDFS)', (
     const id = apps[0]!;
     const r = await spindleAs(cluster, user, ['logs', id], 180_000);
     assert.equal(r.code, 0, show(r));
-    const am = `container_${id.slice('application_'.length)}_01_000001`;
+    // The AM's container: attempt 1, container 1 (with the RM's epoch after a restart: container_e01_...).
+    const am = new RegExp(`(container_(?:e\\d+_)?${id.slice('application_'.length)}_01_000001) \\(ApplicationMaster\\)`).exec(
+      r.stdout,
+    )?.[1];
+    assert.ok(am, show(r));
     const copyDir = `/user/${short}/.spindle/logs/${id}/${am}`;
     const stdoutHeader = `==> ${am} (ApplicationMaster) stdout from its copy ${copyDir}/stdout <==`;
     const stdoutAt = r.stdout.indexOf(stdoutHeader);
