@@ -5,41 +5,13 @@ import type { AmStatus } from '../../client/am-status.js';
 import { NodeDirectory } from '../../client/containers.js';
 import { amContainerOf, ApplicationFollower } from '../../client/follow.js';
 import { classifyExit } from '../../protocols/yarn/index.js';
+import { AM, APP, followedReport, NM1 } from './app-report-fixture.js';
 
-const APP = 'application_1700000000000_0042';
-const AM = 'container_1700000000000_0042_01_000001';
 const W2 = 'container_1700000000000_0042_01_000002';
 const W3 = 'container_1700000000000_0042_01_000003';
-const NM1 = 'http://nm1:8042';
 const NM2 = 'http://nm2:8042';
 
-function report(state: AppReport['state'], over: Partial<AppReport> = {}): AppReport {
-  return {
-    id: APP,
-    user: 'alice',
-    name: 'x',
-    queue: 'default',
-    state,
-    finalStatus: state === 'FINISHED' ? 'SUCCEEDED' : 'UNDEFINED',
-    progress: 0,
-    diagnostics: '',
-    applicationType: 'SPINDLE',
-    tags: [],
-    startedTime: 1000,
-    launchTime: state === 'ACCEPTED' ? undefined : 1040,
-    finishedTime: state === 'FINISHED' ? 5000 : 0,
-    elapsedTime: 0,
-    amContainerLogs: state === 'ACCEPTED' ? undefined : `${NM1}/node/containerlogs/${AM}/alice`,
-    trackingUrl: `http://rm:8088/proxy/${APP}/`,
-    allocatedMb: 0,
-    allocatedVcores: 0,
-    runningContainers: 0,
-    memorySeconds: 0,
-    vcoreSeconds: 0,
-    unmanagedApplication: false,
-    ...over,
-  };
-}
+const report = followedReport;
 
 /** A cluster scripted poll by poll: each `application()` call moves to the next step. */
 class Script {

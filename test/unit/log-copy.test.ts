@@ -20,9 +20,8 @@ import { LogUnavailableError, ProtocolError, RemoteError } from '../../protocols
 import { HttpNegotiator } from '../../protocols/http/index.js';
 import { NmRestClient, type NmHttpRequest, type NmHttpResponse } from '../../protocols/nm-rest/index.js';
 import type { AppReport, RmRestClient } from '../../protocols/rm-rest/index.js';
+import { AM, APP, followedReport } from './app-report-fixture.js';
 
-const APP = 'application_1700000000000_0042';
-const AM = 'container_1700000000000_0042_01_000001';
 const W2 = 'container_1700000000000_0042_01_000002';
 const DAY = 24 * 3_600_000;
 
@@ -203,32 +202,7 @@ describe('the AM’s copy of its logs', () => {
   });
 });
 
-function report(state: AppReport['state']): AppReport {
-  return {
-    id: APP,
-    user: 'alice',
-    name: 'x',
-    queue: 'default',
-    state,
-    finalStatus: state === 'FINISHED' ? 'SUCCEEDED' : 'UNDEFINED',
-    progress: 0,
-    diagnostics: '',
-    applicationType: 'SPINDLE',
-    tags: [],
-    startedTime: 1000,
-    launchTime: 1040,
-    finishedTime: state === 'FINISHED' ? 5000 : 0,
-    elapsedTime: 0,
-    amContainerLogs: `http://nm1:8042/node/containerlogs/${AM}/alice`,
-    trackingUrl: `http://rm:8088/proxy/${APP}/`,
-    allocatedMb: 0,
-    allocatedVcores: 0,
-    runningContainers: 0,
-    memorySeconds: 0,
-    vcoreSeconds: 0,
-    unmanagedApplication: false,
-  };
-}
+const report = (state: AppReport['state']): AppReport => followedReport(state);
 
 /**
  * A secure NodeManager without libhadoop: it lists stdout and stderr and answers every read with the
