@@ -12,6 +12,7 @@ import { GssapiTokenSource, type KerberosLogin, principalShortName, resolveKerbe
 import { NmRestClient } from '../../protocols/nm-rest/index.js';
 import { RmRestClient } from '../../protocols/rm-rest/index.js';
 import { WebHdfsClient } from '../../protocols/webhdfs/index.js';
+import { AM_STATUS_TIMEOUT_MS, type AmStatus, fetchAmStatus } from '../am-status.js';
 import { NodeDirectory } from '../containers.js';
 import { tokenPlanFor } from '../delegation-tokens.js';
 import type { SubmitDeps } from '../submission.js';
@@ -170,6 +171,10 @@ export class CliContext {
     const make = this.process.tokenSource ?? ((l, env) => new GssapiTokenSource({ login: l, env }));
     return make(login, this.process.env);
   }
+
+  /** Reads an AM's status document through the RM proxy, negotiating on a Kerberized cluster. */
+  readonly amStatus = (trackingUrl: string): Promise<AmStatus | undefined> =>
+    fetchAmStatus(trackingUrl, AM_STATUS_TIMEOUT_MS, this.kerberos?.negotiator);
 
   get nodes(): NodeDirectory {
     this.nodeDir ??= new NodeDirectory(this.rm, this.nm);

@@ -117,7 +117,7 @@ export async function watchApplication(ctx: CliContext, o: WatchOptions): Promis
   const traces = new TraceFilter();
   const shown = (text: string): boolean => out.verbose || traces.keep(text);
   const follower = new ApplicationFollower(
-    { rm: ctx.rm, nm: ctx.nm, nodes: ctx.nodes, logCopies: hdfsLogCopies(ctx.hdfs) },
+    { rm: ctx.rm, nm: ctx.nm, nodes: ctx.nodes, logCopies: hdfsLogCopies(ctx.hdfs), fetchStatus: ctx.amStatus },
     o.appId,
     {
       submittedAt: o.submittedAt,

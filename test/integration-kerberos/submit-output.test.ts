@@ -131,6 +131,36 @@ describe('job output on the Kerberized cluster (the AM’s log copy on HDFS)', (
     assert.equal(status(`${copyDir}/stderr`).permission, '600');
   });
 
+  it('`spindle status` of a running job shows its AM’s live view, read through the RM proxy with SPNEGO', async () => {
+    writeFileSync(
+      join(dir, 'waits.mjs'),
+      'export default async function main(ctx) {\n' +
+        '  await ctx.range(4, 2).count();\n' +
+        '  await new Promise((r) => setTimeout(r, 120000));\n' +
+        '}\n',
+    );
+    const submitted = await spindleAs(cluster, user, ['submit', '--detach', '--executors', '1', join(dir, 'waits.mjs')], 180_000);
+    assert.equal(submitted.code, 0, show(submitted));
+    const id = appIdOf(submitted);
+    apps.push(id);
+    try {
+      // The AM's status document appears once it serves it: asked until then, within a minute.
+      const deadline = Date.now() + 60_000;
+      let am: { appId?: string; state?: string } | undefined;
+      while (!am && Date.now() < deadline) {
+        const r = await spindleAs(cluster, user, ['status', '--json', id], 60_000);
+        assert.equal(r.code, 0, show(r));
+        am = (JSON.parse(r.stdout) as { am?: { appId?: string; state?: string } }).am;
+      }
+      assert.ok(am, 'no AM status within a minute');
+      assert.equal(am.appId, id);
+      assert.equal(am.state, 'running');
+    } finally {
+      const killed = await spindleAs(cluster, user, ['kill', id], 60_000);
+      assert.equal(killed.code, 0, show(killed));
+    }
+  });
+
   it('the AM speaks to the RM over SASL with the protection the cluster asks for (its AMRMToken, not Kerberos); no token in its logs', async () => {
     const id = apps[0]!;
     const r = await spindleAs(cluster, user, ['logs', id], 180_000);

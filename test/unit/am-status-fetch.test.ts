@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fetchAmStatus } from '../../client/am-status.js';
 import { ProtocolError } from '../../protocols/errors/index.js';
+import { HttpNegotiator } from '../../protocols/http/index.js';
 
 /** A stand-in for the RM proxy: each path answers one way. */
 function proxy(): Promise<{ server: Server; url: (path: string) => string }> {
@@ -19,6 +20,16 @@ function proxy(): Promise<{ server: Server; url: (path: string) => string }> {
       case '/html':
         res.writeHead(200, { 'content-type': 'text/html' });
         res.end('<html>application finished</html>');
+        return;
+      case '/secure':
+        // A Kerberized RM's proxy: SPNEGO first.
+        if (req.headers.authorization !== 'Negotiate c3BuZWdv') {
+          res.writeHead(401, { 'www-authenticate': 'Negotiate', 'content-type': 'text/html' });
+          res.end('<html>Authentication required</html>');
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ appId: 'application_1_0002', name: 'x', state: 'running', timeline: {}, events: [] }));
         return;
       case '/broken':
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -58,6 +69,12 @@ describe('fetchAmStatus', () => {
     const refused = closed.url('/ok');
     await new Promise((resolve) => closed.server.close(resolve));
     expect(await fetchAmStatus(refused)).to.equal(undefined);
+  });
+
+  it('negotiates with a Kerberized RM proxy when given a negotiator; without one the status is absent', async () => {
+    const negotiator = new HttpNegotiator({ source: { initialToken: async () => 'c3BuZWdv' } });
+    expect((await fetchAmStatus(p.url('/secure'), 1000, negotiator))?.appId).to.equal('application_1_0002');
+    expect(await fetchAmStatus(p.url('/secure'))).to.equal(undefined);
   });
 
   it('reports a JSON answer that does not parse instead of hiding it', async () => {

@@ -73,7 +73,7 @@ export async function logsCommand(ctx: CliContext, appIdText: string, raw: RawLo
     const off = ctx.process.onInterrupt(() => abort.abort());
     try {
       const follower = new ApplicationFollower(
-        { rm: ctx.rm, nm: ctx.nm, nodes: ctx.nodes, logCopies: hdfsLogCopies(ctx.hdfs) },
+        { rm: ctx.rm, nm: ctx.nm, nodes: ctx.nodes, logCopies: hdfsLogCopies(ctx.hdfs), fetchStatus: ctx.amStatus },
         appId,
         { logs: 'all', files, ...(only ? { containerId: only } : {}), signal: abort.signal },
         {
@@ -95,7 +95,7 @@ export async function logsCommand(ctx: CliContext, appIdText: string, raw: RawLo
   }
 
   let containers = await discoverContainers(
-    { rm: ctx.rm, nm: ctx.nm, nodes: ctx.nodes },
+    { rm: ctx.rm, nm: ctx.nm, nodes: ctx.nodes, fetchStatus: ctx.amStatus },
     { appId, running, ...(report.trackingUrl ? { trackingUrl: report.trackingUrl } : {}) },
   );
   if (only) {

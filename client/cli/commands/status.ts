@@ -1,6 +1,5 @@
 /** `spindle status <appId>`: the application's report, and its containers while it runs. */
 import type { Command } from 'commander';
-import { fetchAmStatus } from '../../am-status.js';
 import { parseAppId } from '../args.js';
 import type { CliContext, CliSession } from '../context.js';
 import { EXIT_OK } from '../exit-codes.js';
@@ -27,7 +26,7 @@ export function defineStatus(program: Command, session: CliSession): Command {
 export async function statusCommand(ctx: CliContext, appIdText: string): Promise<number> {
   const appId = parseAppId(appIdText);
   const report = await ctx.rm.application(appId);
-  const am = report.state === 'RUNNING' && report.trackingUrl ? await fetchAmStatus(report.trackingUrl) : undefined;
+  const am = report.state === 'RUNNING' && report.trackingUrl ? await ctx.amStatus(report.trackingUrl) : undefined;
   if (ctx.out.json) {
     ctx.out.jsonResult({ report, ...(am ? { am } : {}) });
     return EXIT_OK;
