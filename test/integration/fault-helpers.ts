@@ -23,12 +23,18 @@ export function statusExecutors(status: AmStatus): StatusExecutor[] {
   return Array.isArray(list) ? (list as StatusExecutor[]) : [];
 }
 
+/** An executor's process, and which of the cluster's NodeManagers (1 or 2) runs its container. */
+export interface ExecutorProcess {
+  pid: number;
+  nodeManager: number;
+}
+
 /**
- * The pid of executor `executorId` of `appId`: the Node process started with `--executor-id <id>`
- * whose working directory is its container's, under this cluster's NodeManager directories (so
- * that nothing of another cluster on this machine is ever picked).
+ * The process of executor `executorId` of `appId`: the Node process started with `--executor-id
+ * <id>` whose working directory is its container's, under this cluster's NodeManager directories
+ * (`<cluster>/nm<i>/local/...`, so that nothing of another cluster on this machine is ever picked).
  */
-export function executorPid(appId: string, executorId: string): number | undefined {
+export function executorProcess(appId: string, executorId: string): ExecutorProcess | undefined {
   const clusterDir = dirname(testCluster().confDir);
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -37,7 +43,9 @@ export function executorPid(appId: string, executorId: string): number | undefin
       const at = args.indexOf('--executor-id');
       if (at < 0 || args[at + 1] !== executorId) continue;
       const cwd = readlinkSync(`/proc/${entry}/cwd`);
-      if (cwd.startsWith(`${clusterDir}/`) && cwd.includes(`/${appId}/`)) return Number(entry);
+      const nm =
+        cwd.startsWith(`${clusterDir}/nm`) && cwd.includes(`/${appId}/`) ? /^\/nm(\d+)\//.exec(cwd.slice(clusterDir.length)) : null;
+      if (nm) return { pid: Number(entry), nodeManager: Number(nm[1]) };
     } catch {
       // A process that ended while we looked, or one we may not inspect.
     }

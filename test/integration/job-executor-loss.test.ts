@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { awaitJob, openHarness, submitJob, type JobHarness } from './job-harness.js';
-import { executorPid, statusExecutors, whenStatus } from './fault-helpers.js';
+import { executorProcess, statusExecutors, whenStatus } from './fault-helpers.js';
 
 /**
  * An executor SIGKILLed from outside (as YARN preemption or the OOM killer would) in the middle of
@@ -38,9 +38,9 @@ describe('job engine on the real cluster: executors lost with their map output',
 
   /** SIGKILLs executor `id` of `appId` by pid (a process of this cluster's container only). */
   const kill = (appId: string, id: string): void => {
-    const pid = executorPid(appId, id);
-    expect(pid, `the process of executor ${id}`).to.be.a('number');
-    process.kill(pid!, 'SIGKILL');
+    const found = executorProcess(appId, id);
+    expect(found, `the process of executor ${id}`).to.not.equal(undefined);
+    process.kill(found!.pid, 'SIGKILL');
   };
 
   it('reruns the map tasks of an executor killed after finishing some, before the map stage ends; exact counts', async () => {
