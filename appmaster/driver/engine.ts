@@ -164,10 +164,15 @@ export class Engine {
     }
   }
 
-  /** An executor is gone: its map outputs are lost (recomputed when a stage needs them). */
+  /** An executor is gone: its map outputs are lost (a running map stage reruns them; see TaskSetSpec.outputOnExecutor). */
   executorLost(executorId: string): void {
     const lost = this.mapOutputs.removeExecutor(executorId);
-    if (lost > 0) this.options.log?.(`${lost} map output(s) on executor ${executorId} are lost; they are recomputed when needed`);
+    if (lost > 0) {
+      this.options.log?.(
+        `${lost} map output(s) on executor ${executorId} are lost; they are computed again ` +
+          '(at once if their map stage is running, else when a stage needs them)',
+      );
+    }
   }
 
   private readonly shuffleInput: ShuffleInputFn = (node, p) => this.mapOutputs.readInput(node.shuffle!.shuffleId, p);
