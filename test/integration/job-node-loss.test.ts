@@ -87,10 +87,10 @@ export default async function main(ctx, [input]) {
     await whenStatus(h, appId, 'the AM running', (s) => (s.state === 'running' ? true : undefined));
     const am = nodeManagerAt((await amContainer(h, appId)).nodeHttp);
     const other = 3 - am;
-    // Executors of the other node hold map output, and the map stage has 4+ tasks to go.
+    // Executors of the other node hold map output, and the map stage has 6+ tasks to go.
     const victims = await whenStatus(h, appId, `map output on nodemanager${other} while the map stage runs`, (s) => {
       const stage = s.job?.stages.find((g) => g.state === 'running' && g.description.startsWith('shuffle 0 map side'));
-      if (!stage || stage.succeeded > stage.tasks - 4) return undefined;
+      if (!stage || stage.succeeded > stage.tasks - 6) return undefined;
       const there = statusExecutors(s).filter((e) => e.mapOutputs > 0 && executorProcess(appId, e.id)?.nodeManager === other);
       return there.length > 0 ? there.map((e) => e.id) : undefined;
     });
