@@ -1,11 +1,11 @@
 import type { MapStatus, PlanAction, StagePlan, TaskStatus } from '../../protocols/driver-executor/index.js';
 import { decodeValue, encodeValue } from '../../protocols/driver-executor/index.js';
 import { Broadcast, type ShippedFn } from './closure.js';
-import { TaskFailedError } from './errors.js';
+import { JobAbortedError, TaskFailedError } from './errors.js';
 import { MapOutputTracker } from './map-output-tracker.js';
 import { PartitionIndex, type DatasetNode, type ShuffleInputFn } from './nodes.js';
 import { FETCH_FAILED, type TaskScheduler } from './scheduler.js';
-import { buildStages, shuffleWriteAction, stageBroadcasts, stageOrder, stagePlan, taskInputs, type Stage } from './stages.js';
+import { buildStages, shuffleWriteAction, stageBroadcasts, stagePlan, taskInputs, type Stage } from './stages.js';
 import type { StagePayload } from './task-server.js';
 import { errorMessage, toError } from '../../protocols/errors/index.js';
 
@@ -40,8 +40,12 @@ export interface JobRecord {
   error?: string;
 }
 
-/** Times an action recomputes lost map output before it gives up. */
-export const MAX_MAP_RECOMPUTES = 4;
+/**
+ * Consecutive attempts of a stage that end in a fetch failure (or, for a map stage, whose output is
+ * lost again before the stage reading it starts) before the action fails: Spark's
+ * `spark.stage.maxConsecutiveAttempts`. A stage that succeeds starts counting again.
+ */
+export const MAX_CONSECUTIVE_STAGE_ATTEMPTS = 4;
 
 export interface EngineOptions {
   scheduler: TaskScheduler;
@@ -64,6 +68,8 @@ export class Engine {
   private nextBroadcastId = 1;
   private readonly broadcastBytes = new Map<number, Buffer>();
   private readonly mapStages = new Map<number, Stage>();
+  /** Per stage id: consecutive attempts that ended in a fetch failure or lost output. */
+  private readonly stageFailures = new Map<number, number>();
   private readonly jobs: JobRecord[] = [];
   private readonly running = new Set<(err: Error) => void>();
   private abortReason: Error | undefined;
@@ -124,9 +130,11 @@ export class Engine {
     const payload = this.payload(plan, final, action.fns);
     const results = new Map<number, PartitionOutcome>();
     try {
-      for (let recomputes = 0; ; recomputes++) {
+      for (;;) {
         try {
-          for (const stage of stageOrder(final)) if (stage.kind === 'shuffle-map') await this.runMapStage(stage, job);
+          await this.computeParents(final, job);
+          // Synchronous from here to the submit: no executor can be lost in between, so every
+          // map output the tasks' fetch lists name is registered.
           const tasks = parts
             .filter((p) => !results.has(p))
             .map((p) => ({
@@ -134,13 +142,14 @@ export class Engine {
               hosts: this.index.preferredHosts(node, p),
               inputs: taskInputs(final, this.index, p, this.shuffleInput),
             }));
-          await this.runTaskSet(final.id, description, tasks, payload, (partition, status, chunks) => {
+          await this.runTaskSet(final.id, description, tasks, payload, false, (partition, status, chunks) => {
             results.set(partition, { partition, status, chunks });
             return action.onTaskSucceeded?.(partition, status);
           });
+          this.stageFailures.delete(final.id);
           break;
         } catch (err) {
-          if (!this.recoverFetchFailure(err, recomputes)) throw err;
+          if (!this.recoverFetchFailure(err)) throw err;
         }
       }
       job.state = 'succeeded';
@@ -155,10 +164,15 @@ export class Engine {
     }
   }
 
-  /** An executor is gone: its map outputs are lost (recomputed when a stage needs them). */
+  /** An executor is gone: its map outputs are lost (a running map stage reruns them; see TaskSetSpec.outputOnExecutor). */
   executorLost(executorId: string): void {
     const lost = this.mapOutputs.removeExecutor(executorId);
-    if (lost > 0) this.options.log?.(`${lost} map output(s) on executor ${executorId} are lost; they are recomputed when needed`);
+    if (lost > 0) {
+      this.options.log?.(
+        `${lost} map output(s) on executor ${executorId} are lost; they are computed again ` +
+          '(at once if their map stage is running, else when a stage needs them)',
+      );
+    }
   }
 
   private readonly shuffleInput: ShuffleInputFn = (node, p) => this.mapOutputs.readInput(node.shuffle!.shuffleId, p);
@@ -183,11 +197,42 @@ export class Engine {
     await done;
   }
 
-  /** Computes the map outputs of a shuffle that are missing (never computed, or lost). */
+  /** The map partitions of a shuffle-map stage with no output (never computed, or lost). */
+  private missingOutputs(stage: Stage): number[] {
+    const shuffleId = stage.shuffle!.shuffleId;
+    this.mapOutputs.register(shuffleId, this.index.count(stage.root));
+    return this.mapOutputs.missing(shuffleId);
+  }
+
+  /**
+   * Makes every map output `stage` reads available at once, computing what is missing (parents of
+   * parents first, and only where needed). A map stage's outputs lost while it runs are rerun in its
+   * own task set; outputs lost after it ended (while a sibling stage ran) are caught by the check
+   * that starts each pass. `runs` counts the map stages run by this call.
+   */
+  private async computeParents(stage: Stage, job: JobRecord, runs = new Map<number, number>()): Promise<void> {
+    for (;;) {
+      const incomplete = stage.parents.filter((p) => this.missingOutputs(p).length > 0);
+      if (incomplete.length === 0) return;
+      for (const parent of incomplete) {
+        const n = runs.get(parent.id) ?? 0;
+        if (n >= MAX_CONSECUTIVE_STAGE_ATTEMPTS) {
+          throw new JobAbortedError(
+            `the map output of stage ${parent.id} (shuffle ${parent.shuffle!.shuffleId}) was lost after each of its ` +
+              `${n} runs before the stage reading it could start; executors keep failing`,
+          );
+        }
+        await this.computeParents(parent, job, runs);
+        await this.runMapStage(parent, job);
+        runs.set(parent.id, n + 1);
+      }
+    }
+  }
+
+  /** Computes the map outputs of a shuffle that are missing (its parents' outputs are all there). */
   private async runMapStage(stage: Stage, job: JobRecord): Promise<void> {
     const dep = stage.shuffle!;
-    this.mapOutputs.register(dep.shuffleId, this.index.count(stage.root));
-    const missing = this.mapOutputs.missing(dep.shuffleId);
+    const missing = this.missingOutputs(stage);
     if (missing.length === 0) return;
     if (!job.stageIds.includes(stage.id)) job.stageIds.unshift(stage.id);
     const description = `shuffle ${dep.shuffleId} map side: ${lineage(stage.root)}`;
@@ -203,30 +248,50 @@ export class Engine {
         description,
         tasks,
         this.payload(plan, stage, stage.shuffleNode!.fns),
+        true,
         (partition, status, _chunks, executorId) => {
           this.mapOutputs.add(dep.shuffleId, partition, executorId, decodeValue(status.result!) as MapStatus);
         },
       );
+      this.stageFailures.delete(stage.id);
     } finally {
       this.options.forgetStage?.(stage.id);
     }
   }
 
+  /** Counts a failed attempt of stage `stageId`; true when that makes too many in a row. */
+  private countFailure(stageId: number): boolean {
+    const failures = (this.stageFailures.get(stageId) ?? 0) + 1;
+    this.stageFailures.set(stageId, failures);
+    return failures >= MAX_CONSECUTIVE_STAGE_ATTEMPTS;
+  }
+
   /**
    * A task failed because map output could not be fetched: forget that executor's outputs (and
-   * those of executors no longer connected) so the next round recomputes them. False when the
-   * error is something else, or recomputing has been tried often enough.
+   * those of executors no longer connected) so that the next round recomputes them, and the failed
+   * stage then runs its unfinished tasks again. False when the error is something else, or the
+   * failed stage has had {@link MAX_CONSECUTIVE_STAGE_ATTEMPTS} such attempts in a row.
    */
-  private recoverFetchFailure(err: unknown, recomputes: number): boolean {
-    if (!(err instanceof TaskFailedError) || err.failure.errorName !== FETCH_FAILED) return false;
-    if (recomputes >= MAX_MAP_RECOMPUTES || this.abortReason) return false;
+  private recoverFetchFailure(err: unknown): boolean {
+    if (!(err instanceof TaskFailedError) || err.failure.errorName !== FETCH_FAILED || this.abortReason) return false;
+    if (this.countFailure(err.failure.stageId)) {
+      this.options.log?.(
+        `stage ${err.failure.stageId} could not fetch map output in ${MAX_CONSECUTIVE_STAGE_ATTEMPTS} attempts in a row; the action fails`,
+      );
+      return false;
+    }
     const named = /\[map output lost on executor (.+?)\]/.exec(err.failure.errorMessage)?.[1];
     const lost = new Set<string>();
     if (named !== undefined) lost.add(named);
     for (const id of this.mapOutputs.executors()) if (!this.options.scheduler.hasExecutor(id)) lost.add(id);
     let count = 0;
     for (const id of lost) count += this.mapOutputs.removeExecutor(id);
-    this.options.log?.(`fetching map output failed (${[...lost].join(', ') || 'unknown executor'}): recomputing ${count} map output(s)`);
+    // Zero when the driver already knew the executor was lost (its outputs went then).
+    const forgotten = count > 0 ? `${count} more map output(s) forgotten` : 'its map output was already forgotten';
+    this.options.log?.(
+      `fetching map output failed (${[...lost].join(', ') || 'unknown executor'}): ${forgotten}; ` +
+        `stage ${err.failure.stageId} runs its unfinished tasks again once the missing map output is recomputed`,
+    );
     return true;
   }
 
@@ -235,6 +300,7 @@ export class Engine {
     description: string,
     tasks: { partition: number; hosts: string[]; inputs: Buffer }[],
     payload: StagePayload,
+    outputOnExecutor: boolean,
     onSucceeded: (partition: number, status: TaskStatus, chunks: Buffer[], executorId: string) => Promise<void> | void,
   ): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -250,7 +316,7 @@ export class Engine {
       };
       this.running.add(fail);
       const handle = this.options.scheduler.submit(
-        { stageId, description, tasks, maxAttempts: this.options.maxTaskAttempts, payload },
+        { stageId, description, tasks, maxAttempts: this.options.maxTaskAttempts, outputOnExecutor, payload },
         {
           succeeded: (partition, status, chunks, executorId) => {
             let done: Promise<void> | void;

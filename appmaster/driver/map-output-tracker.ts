@@ -53,9 +53,15 @@ export class MapOutputTracker {
 
   /** Executors holding output of any shuffle. */
   executors(): Set<string> {
-    const ids = new Set<string>();
-    for (const outputs of this.shuffles.values()) for (const o of outputs) if (o) ids.add(o.executorId);
-    return ids;
+    return new Set(this.outputsPerExecutor().keys());
+  }
+
+  /** How many map outputs (of every shuffle) each executor holds. */
+  outputsPerExecutor(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const outputs of this.shuffles.values())
+      for (const o of outputs) if (o) counts.set(o.executorId, (counts.get(o.executorId) ?? 0) + 1);
+    return counts;
   }
 
   /** What reducer `reduceId` of `shuffleId` fetches, grouped by executor; empty segments left out. */

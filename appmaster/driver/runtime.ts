@@ -45,7 +45,8 @@ export interface DriverStatus extends AmJobProgress {
   startedAt: number;
   jobs: ReturnType<Engine['jobRecords']>;
   stages: TaskSetProgress[];
-  executors: { id: string; host: string; running: number }[];
+  /** Connected executors: attempts running, and map outputs held (lost with the executor). */
+  executors: { id: string; host: string; running: number; mapOutputs: number }[];
 }
 
 export class DriverRuntime {
@@ -122,13 +123,14 @@ export class DriverRuntime {
   }
 
   status(): DriverStatus {
+    const outputs = this.engine.mapOutputs.outputsPerExecutor();
     return {
       appId: this.options.init.appId,
       state: this.state,
       startedAt: this.startedAt,
       jobs: this.engine.jobRecords(),
       stages: this.scheduler.progress(),
-      executors: this.scheduler.executorLoad(),
+      executors: this.scheduler.executorLoad().map((e) => ({ ...e, mapOutputs: outputs.get(e.id) ?? 0 })),
     };
   }
 
@@ -167,6 +169,7 @@ export class DriverRuntime {
       const line =
         `stage ${s.stageId} (${s.description}): ${s.succeeded}/${s.tasks} tasks done, ${s.running} running` +
         (s.failedAttempts ? `, ${s.failedAttempts} failed attempt(s)` : '') +
+        (s.resubmitted ? `, ${s.resubmitted} rerun (output lost with an executor)` : '') +
         (s.state !== 'running' ? ` [${s.state}]` : '');
       const last = this.lastLine.get(s.stageId);
       if (last && (last.text === line || (s.state === 'running' && now - last.at < PROGRESS_LINE_INTERVAL_MS))) continue;

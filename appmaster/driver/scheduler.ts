@@ -18,6 +18,9 @@ export type { TaskSetProgress } from './task-set.js';
  *   failed on; a CLOSURE error (a name the executor cannot have) fails at once, since retrying
  *   cannot fix it, and so does a fetch failure (the engine recomputes the lost map output). A
  *   lost executor's tasks go back to the queue without counting as failures.
+ * - A task set whose output stays on the executors (a shuffle-map stage) is done only while
+ *   every output is there: when an executor is lost, the tasks that succeeded on it run again in
+ *   the same set (Spark's TaskSetManager.executorLost, reason Resubmitted).
  * - The first successful attempt of a partition wins; any later report for it is ignored, so no
  *   result is counted twice.
  */
@@ -82,12 +85,20 @@ export interface TaskSetSpec {
   description: string;
   tasks: TaskSpec[];
   maxAttempts: number;
+  /**
+   * Each successful task leaves its output on the executor that ran it (map output): while the set
+   * runs, losing that executor makes those tasks pending again. Default false.
+   */
+  outputOnExecutor?: boolean;
   /** Opaque to the scheduler; links use it to send the stage plan and broadcasts. */
   payload: unknown;
 }
 
 export interface TaskSetListener {
-  /** Once per partition, for its first successful attempt, with the result chunks it streamed. */
+  /**
+   * Once per partition, for its first successful attempt, with the result chunks it streamed; with
+   * `outputOnExecutor`, once more for each rerun after the executor holding its output was lost.
+   */
   succeeded(partition: number, status: TaskStatus, chunks: Buffer[], executorId: string): void;
   /** Every partition succeeded. */
   completed(): void;
@@ -127,11 +138,15 @@ export class TaskScheduler {
     this.schedule();
   }
 
-  /** The executor is gone: its running attempts go back to the queue. */
+  /**
+   * The executor is gone: its running attempts go back to the queue, and so do the finished tasks
+   * of running sets whose output was on it.
+   */
   removeExecutor(id: string): void {
     const e = this.executors.get(id);
     if (!e) return;
     this.executors.delete(id);
+    for (const set of this.sets) if (set.spec.outputOnExecutor) this.resubmitOutputsOf(set, id);
     for (const a of e.running.values()) {
       this.attempts.delete(a.tid);
       const set = a.set;
@@ -213,6 +228,7 @@ export class TaskScheduler {
     set.avgTaskMs = set.avgTaskMs === undefined ? ms : set.avgTaskMs * 0.9 + ms * 0.1;
     if (u.succeeded) {
       set.state[a.index] = 'done';
+      set.doneOn[a.index] = executorId;
       set.remaining--;
       set.records += u.records;
       set.bytesRead += u.bytesRead;
@@ -268,6 +284,18 @@ export class TaskScheduler {
     set.status = 'failed';
     this.retire(set);
     set.listener.failed(error);
+  }
+
+  /** Finished tasks of `set` whose output was on executor `id` become pending (not a failure). */
+  private resubmitOutputsOf(set: TaskSet, id: string): void {
+    for (let i = 0; i < set.state.length; i++) {
+      if (set.state[i] !== 'done' || set.doneOn[i] !== id) continue;
+      set.state[i] = 'pending';
+      set.doneOn[i] = undefined;
+      set.remaining++;
+      set.resubmitted++;
+      set.queue.add(i, set.spec.tasks[i]!.hosts);
+    }
   }
 
   /** Removes a finished, failed or cancelled set; cancels its running attempts. */

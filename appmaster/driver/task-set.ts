@@ -13,6 +13,8 @@ import type { ExecutorLink, TaskSetListener, TaskSetSpec } from './scheduler.js'
 export interface TaskSetProgress extends AmStageProgress {
   /** Failed attempts (each retried, unless the set failed). */
   failedAttempts: number;
+  /** Finished tasks run again because the executor holding their output was lost. */
+  resubmitted: number;
   state: 'running' | 'succeeded' | 'failed' | 'cancelled';
   bytesRead: number;
   bytesWritten: number;
@@ -41,11 +43,14 @@ export class TaskSet {
   readonly launches: number[];
   readonly failures: number[];
   readonly losses: number[];
+  /** The executor each finished task succeeded on. */
+  readonly doneOn: (string | undefined)[];
   readonly excluded: (Set<string> | undefined)[];
   readonly queue: LaunchQueue;
   remaining: number;
   running = 0;
   failedAttempts = 0;
+  resubmitted = 0;
   records = 0;
   bytesRead = 0;
   bytesWritten = 0;
@@ -64,6 +69,7 @@ export class TaskSet {
     this.launches = new Array<number>(n).fill(0);
     this.failures = new Array<number>(n).fill(0);
     this.losses = new Array<number>(n).fill(0);
+    this.doneOn = new Array(n);
     this.excluded = new Array(n);
     this.remaining = n;
     this.lastLocalLaunch = now;
@@ -102,6 +108,7 @@ export function progressOf(set: TaskSet): TaskSetProgress {
     succeeded: set.spec.tasks.length - set.remaining,
     running: set.running,
     failedAttempts: set.failedAttempts,
+    resubmitted: set.resubmitted,
     state: set.status,
     records: set.records,
     bytesRead: set.bytesRead,

@@ -117,7 +117,11 @@ export async function containerLog(nodeHttp: string, containerId: string, file: 
 
 /** Submits, waits for the end, reads the AM container's output. */
 export async function runJob(h: JobHarness, options: JobOptions): Promise<JobRun> {
-  const appId = await submitJob(h, options);
+  return awaitJob(h, await submitJob(h, options));
+}
+
+/** Waits for a submitted job's end, reads the AM container's output. */
+export async function awaitJob(h: JobHarness, appId: string): Promise<JobRun> {
   const report = await waitForEnd({ rm: h.rm, hdfs: h.hdfs, user: h.user }, appId);
   const { containerId, nodeHttp } = await amContainer(h, appId);
   const [stdout, stderr] = await Promise.all([

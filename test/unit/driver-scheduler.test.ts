@@ -250,6 +250,53 @@ describe('TaskScheduler', () => {
     expect(r.successes.every((s) => s.executorId === '2')).to.equal(true);
   });
 
+  it('runs a map task again in the running set when the executor holding its output is lost', () => {
+    const a = new FakeExecutor('1', 'h1');
+    const b = new FakeExecutor('2', 'h2');
+    scheduler.addExecutor(a);
+    scheduler.addExecutor(b);
+    const r = new Recorder();
+    scheduler.submit({ ...taskSet(6, () => [], 1), outputOnExecutor: true }, r);
+    // Executor 1 finishes its first map task; nothing else has finished.
+    const first = a.running(answered)[0]!;
+    answer(a, ok(first.tid));
+    expect(r.successes.map((s) => [s.partition, s.executorId])).to.deep.equal([[first.partition, '1']]);
+    const stillRunning = a.running(answered).map((t) => t.partition);
+    scheduler.removeExecutor('1');
+    expect(scheduler.progress().at(-1)).to.deep.include({ succeeded: 0, resubmitted: 1, failedAttempts: 0, state: 'running' });
+    while (!r.done) {
+      const running = b.running(answered);
+      expect(running.length, 'the set waits for the rerun before it completes').to.be.greaterThan(0);
+      for (const t of running) answer(b, ok(t.tid));
+    }
+    expect(r.error, 'maxAttempts 1, yet no failure: a lost output is not the task’s fault').to.equal(undefined);
+    // Every partition succeeded on the surviving executor; the lost one twice in all, once per place.
+    const onB = r.successes.filter((s) => s.executorId === '2').map((s) => s.partition);
+    expect(onB.sort()).to.deep.equal([0, 1, 2, 3, 4, 5]);
+    expect(r.successes).to.have.length(7);
+    expect(b.launched.filter((t) => t.partition === first.partition).map((t) => t.attempt)).to.deep.equal([1]);
+    for (const p of stillRunning) expect(b.launched.some((t) => t.partition === p)).to.equal(true);
+    expect(scheduler.progress().at(-1)).to.deep.include({ succeeded: 6, resubmitted: 1, state: 'succeeded' });
+  });
+
+  it('leaves finished tasks alone when an executor is lost: in sets whose results went to the driver, and in finished sets', () => {
+    const a = new FakeExecutor('1', 'h1');
+    scheduler.addExecutor(a);
+    const maps = new Recorder();
+    scheduler.submit({ ...taskSet(1), stageId: 8, outputOnExecutor: true }, maps);
+    answer(a, ok(a.launched[0]!.tid));
+    expect(maps.done).to.equal(true);
+    const results = new Recorder();
+    scheduler.submit(taskSet(4), results);
+    answer(a, ok(a.running(answered)[0]!.tid));
+    scheduler.removeExecutor('1');
+    expect(results.successes).to.have.length(1);
+    expect(maps.successes).to.have.length(1);
+    const progress = scheduler.progress();
+    expect(progress.find((p) => p.stageId === 7)).to.deep.include({ succeeded: 1, resubmitted: 0, state: 'running' });
+    expect(progress.find((p) => p.stageId === 8)).to.deep.include({ succeeded: 1, resubmitted: 0, state: 'succeeded' });
+  });
+
   it('ignores late reports from a lost executor and second reports of a partition', () => {
     const a = new FakeExecutor('1', 'h');
     const b = new FakeExecutor('2', 'h');
