@@ -148,6 +148,70 @@ export default async function main(ctx, [input, output]) {
     expect(run.stderr).to.match(/attempt 2 started after: the ApplicationMaster's container .*SIGKILL/);
   });
 
+  it('does not commit a save twice: attempt 2 finds the output attempt 1 committed (its _SUCCESS) and skips that save', async () => {
+    const output = `${base}/committed-by-1`;
+    // The save is quick; the count after it is slow, so that the AM is lost once the output is committed.
+    const twoActions = jobFile(`
+export default async function main(ctx, [input, output]) {
+  const words = ctx.textFile(input, { minPartitions: 8 }).flatMap((l) => l.split(' '));
+  await words.map((w) => [w, 1]).reduceByKey((a, b) => a + b, 3).map((kv) => kv[0] + ' ' + kv[1]).saveAsTextFile(output);
+  return words.map((w) => { const end = Date.now() + 1; while (Date.now() < end); return w; }).count();
+}`);
+    let seen: (id: string) => void;
+    const submitted = new Promise<string>((resolve) => (seen = resolve));
+    const done = spindle(['submit', '--executors', '2', '--tags', tag, twoActions, `${base}/input`, output], {
+      onStderr: (all) => {
+        const m = /(application_\d+_\d+) submitted/.exec(all);
+        if (m) seen(m[1]!);
+      },
+      timeoutMs: 280_000,
+    });
+    const appId = await submitted;
+    janitor.add(appId);
+    let am: { containerId: string } | undefined;
+    for (let i = 0; i < 600 && !am; i++) {
+      const report = await rm.application(appId);
+      const status = report.state === 'RUNNING' && report.trackingUrl ? await fetchAmStatus(report.trackingUrl) : undefined;
+      const counting = status?.job?.stages?.some((st) => st.stageId >= 2 && st.state === 'running');
+      const [attempt] = await rm.attempts(appId);
+      if (counting && attempt?.containerId && (await hdfs.exists(`${output}/_SUCCESS`))) am = { containerId: attempt.containerId };
+      else await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(am, 'attempt 1 committed the output and runs the count').to.not.equal(undefined);
+    const before = await hdfs.getFileStatus(`${output}/part-00000`);
+    const pid = amPid(am!.containerId);
+    expect(pid, `the AM process of ${am!.containerId}`).to.be.a('number');
+    process.kill(pid!, 'SIGKILL');
+    const run = await done;
+    await expectSucceededOnAttempt2(appId, run, output);
+    expect(run.stdout.trim(), 'the count of attempt 2').to.equal(String([...expected.values()].reduce((a, b) => a + b, 0)));
+    const after = await hdfs.getFileStatus(`${output}/part-00000`);
+    expect(after.modificationTime, 'the part file attempt 1 committed').to.equal(before.modificationTime);
+  });
+
+  it('a kill through the RM (not `spindle kill`, which removes it too): the AM removes the staging directory, attempt 1 of 2', async () => {
+    const sleeper = jobFile(`export default async function main() { await new Promise((r) => setTimeout(r, 600_000)); }`);
+    const run = await spindle(['submit', '--detach', '--tags', tag, sleeper]);
+    janitor.add(...run.appIds);
+    const [appId] = run.appIds;
+    expect(run.code, run.stderr).to.equal(0);
+    await rm.waitForState(appId!, ['RUNNING'], { timeoutMs: 60_000 });
+    const staging = stagingDirFor(config.user, appId!);
+    expect(await hdfs.exists(staging)).to.equal(true);
+    const killed = await rm.kill(appId!, { timeoutMs: 30_000 });
+    expect(killed.state).to.equal('KILLED');
+    let gone = false;
+    for (let i = 0; i < 100 && !gone; i++) {
+      gone = !(await hdfs.exists(staging));
+      if (!gone) await new Promise((r) => setTimeout(r, 100));
+    }
+    const [attempt] = await rm.attempts(appId!);
+    const amLog = await (await fetch(`http://${attempt!.nodeHttpAddress}/ws/v1/node/containerlogs/${attempt!.containerId}/stderr`)).text();
+    expect(gone, `the staging directory after the kill; the AM said:\n${amLog}`).to.equal(true);
+    expect(amLog).to.match(/attempt 1 of 2 in container_/);
+    expect(amLog).to.match(/spindle-am: the application is (KILLING|KILLED|FINAL_SAVING|RUNNING), .*: the application is over/);
+  });
+
   it('does not run a failing job twice: the driver threw, the AM unregistered FAILED, one attempt of the default 2', async () => {
     const failing = jobFile(`export default async function main() { throw new Error('user error in main'); }`);
     const run = await spindle(['submit', '--tags', tag, failing]);
