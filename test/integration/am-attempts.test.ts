@@ -146,6 +146,11 @@ export default async function main(ctx, [input, output]) {
     const run = await done;
     await expectSucceededOnAttempt2(appId, run, output);
     expect(run.stderr).to.match(/attempt 2 started after: the ApplicationMaster's container .*SIGKILL/);
+    // The AM process itself died at once: no SIGTERM reached it, it said nothing more.
+    const [first] = await rm.attempts(appId);
+    const amLog = await (await fetch(`http://${first!.nodeHttpAddress}/ws/v1/node/containerlogs/${first!.containerId}/stderr`)).text();
+    expect(amLog).to.contain('registered with the ResourceManager');
+    expect(amLog).to.not.contain('spindle-am: SIGTERM');
   });
 
   it('does not commit a save twice: attempt 2 finds the output attempt 1 committed (its _SUCCESS) and skips that save', async () => {
@@ -232,13 +237,15 @@ export default async function main(ctx, [input, output]) {
   });
 });
 
-/** The pid of the AM process (spindle-am.mjs) running in container `containerId` on this host. */
+/** The pid of the AM's Node process (spindle-am.mjs) running in container `containerId` on this host. */
 function amPid(containerId: string): number | undefined {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmdline.includes('spindle-am.mjs') && readlinkSync(`/proc/${entry}/cwd`).endsWith(`/${containerId}`)) return Number(entry);
+      // The Node process itself, not the launch script's `bash -c "node … spindle-am.mjs 1>…"` around it.
+      const argv = cmdline.split('\0');
+      if (argv.includes('spindle-am.mjs') && readlinkSync(`/proc/${entry}/cwd`).endsWith(`/${containerId}`)) return Number(entry);
     } catch {
       // A process that ended while we looked, or one we may not inspect.
     }
