@@ -10,9 +10,11 @@ import { parseJobAppSpec, type JobAppSpec } from '../protocols/job-spec/index.js
 import { APP_SPEC_FILE } from '../protocols/app-spec/index.js';
 import { readCredentialsFile, selectToken, TokenKinds, withoutKinds } from '../protocols/credentials/index.js';
 import { ConfigError, errorMessage } from '../protocols/errors/index.js';
+import { RmRestClient } from '../protocols/rm-rest/index.js';
 import { WebHdfsClient } from '../protocols/webhdfs/index.js';
 import { attemptIdFromContainerId, type ResourceAsk } from '../protocols/yarn/index.js';
 import { ApplicationMaster, type AmOutcome } from './app-master.js';
+import { applicationOverAfterTerm } from './attempt-end.js';
 import { allowedQopsFor, connectNodeManager, connectScheduler } from './connectors.js';
 import { ContainerCredentials } from './container-credentials.js';
 import { readAmEnvironment, type AmEnvironment } from './environment.js';
@@ -81,9 +83,10 @@ async function main(): Promise<number> {
     log,
   });
 
-  // The staging files go once no further attempt will need them. On a kill the NodeManager sends
-  // SIGKILL 250 ms after SIGTERM (yarn.nodemanager.sleep-delay-before-sigkill.ms), so that case
-  // removes them first and unregisters after.
+  // The staging files go once no further attempt will need them: after unregistering (the RM ends
+  // the application then, whatever the final status), or, when the NodeManager ends this container,
+  // once the RM says the application is over (attempt-end.ts). That case races the SIGKILL that
+  // follows 250 ms after SIGTERM (yarn.nodemanager.sleep-delay-before-sigkill.ms), so it starts at once.
   let staged: Promise<void> | undefined;
   const removeStaging = (): Promise<void> =>
     (staged ??= (async () => {
@@ -96,11 +99,29 @@ async function main(): Promise<number> {
         hdfs.close();
       }
     })());
+  let attemptEnded: Promise<void> | undefined;
+  const endAttempt = (): Promise<void> =>
+    (attemptEnded ??= (async () => {
+      const rest = spec.cluster.rmWebUrls?.length
+        ? new RmRestClient({ rmUrls: spec.cluster.rmWebUrls, user: spec.user, requestTimeoutMs: 2_000, retry: { maxAttempts: 1 } })
+        : undefined;
+      const over = await applicationOverAfterTerm({
+        ask: async () => {
+          if (!rest) throw new ConfigError('the application spec names no ResourceManager web address');
+          const [report, attempts] = await Promise.all([rest.state(spec.appId), rest.attempts(spec.appId)]);
+          return { appState: report, attempts };
+        },
+        attemptId: attempt.attemptId,
+        maxAttempts: spec.maxAttempts,
+        log,
+      });
+      if (over) await removeStaging();
+    })());
 
   const killed = new AbortController();
   process.once('SIGTERM', () => {
-    log('SIGTERM: the application is being killed');
-    void removeStaging();
+    log('SIGTERM: the application is being killed, or this attempt is ending');
+    void endAttempt();
     killed.abort();
   });
 
@@ -115,29 +136,38 @@ async function main(): Promise<number> {
     if (err instanceof AttemptGoneError) {
       log(err.message);
       await launcher.close();
-      // A kill makes the RM forget the attempt first; the NodeManager's SIGTERM, which starts the
-      // staging removal, comes soon after: let that removal finish rather than exit under it.
-      await staged;
+      // A kill makes the RM forget the attempt first, and the NodeManager's SIGTERM comes soon after.
+      await endAttempt();
       return 1;
     }
     outcome = { finalStatus: 'failed', diagnostics: `the ApplicationMaster failed: ${errorMessage(err)}` };
     log(outcome.diagnostics);
   }
-  // A failed attempt may be retried by YARN with the same staging files.
-  const lastAttempt = outcome.finalStatus !== 'failed' || attempt.attemptId >= spec.maxAttempts;
-  if (lastAttempt && killed.signal.aborted) await removeStaging();
+  if (killed.signal.aborted) {
+    // The NodeManager is ending this container and the RM knows why: unregistering now would end an
+    // application that YARN means to retry on another node.
+    log(`stopping: ${outcome.diagnostics}`);
+    await endAttempt();
+    await launcher.close();
+    return 1;
+  }
   log(`finishing: ${outcome.finalStatus}: ${outcome.diagnostics}`);
   // Secure clusters (an HDFS token): NodeManagers may be unable to serve logs, so the AM keeps a copy.
   if (containerCredentials.current() !== undefined && !killed.signal.aborted) await keepLogCopy(spec, env, hdfsAuth, log);
+  // Unregistering ends the application, FAILED included: a job that failed (its driver threw) is
+  // not run again. Only an attempt that ends without unregistering (the AM killed, its node lost)
+  // is followed by another.
+  let unregistered = false;
   try {
     await rm.finish(outcome.finalStatus, outcome.diagnostics);
+    unregistered = true;
   } catch (err) {
     log(`could not unregister: ${errorMessage(err)}`);
   }
   await launcher.close();
   await rm.close();
   await am.close();
-  if (lastAttempt) await removeStaging();
+  if (unregistered || attempt.attemptId >= spec.maxAttempts) await removeStaging();
   // Last: the staging removal above still needs the token; stopping cancels the tokens obtained here.
   await renewal?.stop();
   return 0;

@@ -10,6 +10,7 @@ import { attemptOf, type NodeDirectory } from './containers.js';
 import type { ContainerEnd } from './failure.js';
 import { copyLines, truncationNote, type LogCopySource } from './log-copies.js';
 import { errorMessage, LogUnavailableError } from '../protocols/errors/index.js';
+import { classifyExit, parseContainerId } from '../protocols/yarn/index.js';
 
 /**
  * Following a running application until it ends: its state (RM report), its progress and startup
@@ -67,6 +68,11 @@ export interface FollowListener {
   onTick?(report: AppReport, am: AmStatus | undefined): void;
   /** One line of a container's log file. */
   onLine?(containerId: string, file: string, text: string, isAm: boolean): void;
+  /**
+   * YARN started attempt `attempt` (2 or more) of the ApplicationMaster, after the one before ended
+   * for `reason` (from the RM's attempt diagnostics).
+   */
+  onAttempt?(attempt: number, reason: string): void;
   /** A container ended (from the AM's events). */
   onContainerEnd?(end: ContainerEnd & { kind?: string }): void;
   /** Something the user may want to know (e.g. a NodeManager that does not answer). */
@@ -105,6 +111,33 @@ export function amContainerOf(report: AppReport): { containerId: string; node: s
   return m ? { containerId: m[2]!, node: m[1]! } : undefined;
 }
 
+/** The attempt number in an AM container id ("container_…_02_000001" → 2). */
+function attemptNumberOf(containerId: string): number | undefined {
+  try {
+    return parseContainerId(containerId).appAttemptId.attemptId;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Words of RM attempt diagnostics that carry nothing: the launch exception's own name. */
+const EMPTY_DETAIL = /^(Exception from container-launch\.?)?$/;
+
+/**
+ * Why an AM attempt ended, in one line, from its RM diagnostics ("AM Container for appattempt_…
+ * exited with  exitCode: -100\nFailing this attempt.Diagnostics: Container released on a *lost*
+ * node\n…"): the exit status in words, and the NodeManager's own words when they say more.
+ */
+export function attemptEndReason(diagnostics: string | undefined): string {
+  const d = diagnostics?.trim() ?? '';
+  if (!d) return 'the previous attempt ended (the ResourceManager gives no reason)';
+  const exit = /exited with\s+exitCode: (-?\d+)/.exec(d);
+  if (!exit) return d.split('\n')[0]!.trim();
+  const detail = (/Diagnostics: *(?:\[[^\]]*\] *)?([^\n]*)/.exec(d)?.[1] ?? '').trim();
+  const words = `the ApplicationMaster's ${classifyExit(Number(exit[1])).description}`;
+  return EMPTY_DETAIL.test(detail) ? words : `${words} (${detail})`;
+}
+
 const realSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     const t = setTimeout(done, ms);
@@ -122,6 +155,8 @@ export class ApplicationFollower {
   private readonly timeline: StartupTimeline;
   private lastKey = '';
   private lastAm: AmStatus | undefined;
+  /** The newest AM attempt seen (0 before the first). */
+  private attempt = 0;
   private readonly notes = new Set<string>();
   /** The application's user, whose `.spindle` directory holds the AMs' log copies. */
   private user = '';
@@ -151,6 +186,7 @@ export class ApplicationFollower {
     for (;;) {
       const report = await rm.application(this.appId);
       this.observe(report);
+      await this.observeAttempt(report);
       if (this.timeline.accepted === undefined && STARTED.includes(report.state)) await this.observeAccepted();
       if (isFinalState(report.state)) {
         await this.pollLogs(true);
@@ -190,6 +226,22 @@ export class ApplicationFollower {
     }
     const am = amContainerOf(report);
     if (am && this.wants(am.containerId, true)) this.track(am.containerId, am.node, true);
+  }
+
+  /** Says when YARN starts another attempt, and why the one before ended. */
+  private async observeAttempt(report: AppReport): Promise<void> {
+    const am = amContainerOf(report);
+    const n = am ? attemptNumberOf(am.containerId) : undefined;
+    if (n === undefined || n <= this.attempt) return;
+    const first = this.attempt === 0;
+    this.attempt = n;
+    if (first && n === 1) return;
+    // A follower that starts late (`logs --follow`) still says that an attempt came before.
+    const { rm } = this.deps;
+    const attempts = await rm.attempts(this.appId).catch(() => []);
+    const before = attempts.filter((a) => a.id < n).at(-1);
+    const diagnostics = before?.attemptId ? await rm.attemptDiagnostics(this.appId, before.attemptId).catch(() => undefined) : undefined;
+    this.listener.onAttempt?.(n, attemptEndReason(diagnostics ?? before?.diagnostics));
   }
 
   /**

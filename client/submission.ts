@@ -25,6 +25,11 @@ import { StagingDir, stagingDirFor } from './staging.js';
 export const APPLICATION_TYPE = 'SPINDLE';
 export const DEFAULT_AM_MEMORY_MB = 256;
 export const DEFAULT_AM_VCORES = 1;
+/**
+ * --max-attempts when not given: YARN's default (yarn.resourcemanager.am.max-attempts), as Spark
+ * uses it. The RM caps it at that setting.
+ */
+export const DEFAULT_MAX_ATTEMPTS = 2;
 /** Link name of a shipped Node binary in the working directory. */
 export const SHIPPED_NODE_NAME = 'node';
 
@@ -42,7 +47,11 @@ export interface CommonAppOptions {
   priority?: number;
   tags?: string[];
   nodeLabel?: string;
-  /** YARN attempts of the AM. Default 1: a user's program may have side effects. */
+  /**
+   * YARN attempts of the AM. Default {@link DEFAULT_MAX_ATTEMPTS}. A job that fails (its driver
+   * throws, its containers fail) unregisters FAILED and is not run again; only an AM that dies
+   * without unregistering (lost node, SIGKILL, memory kill, preemption) gets another attempt.
+   */
   maxAttempts?: number;
   /** Files and archives for the workload's containers. */
   files?: ShippedFile[];
@@ -143,7 +152,7 @@ export async function submitApp(
 ): Promise<SubmittedApp> {
   const { config, rm, hdfs } = deps;
   const log = deps.log ?? (() => {});
-  const maxAttempts = checkWhole('--max-attempts', common.maxAttempts ?? 1, 1);
+  const maxAttempts = checkWhole('--max-attempts', common.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, 1);
   const files = common.files ?? [];
   // Everything local is checked before the cluster hears from us.
   const bundle = await readFile(AM_BUNDLE_PATH).catch((err: unknown) => {

@@ -9,7 +9,7 @@ import { type AppLiveness, cleanLeftovers, type LeftoverFs, REPLACED_SUFFIX, sta
  *   <parent>/.<name>.spindle-<appId>-<job>/            hidden staging directory (readers skip "." names)
  *       _temporary/part-00003-a1-t57.txt              an attempt's file, written by the executor
  *       part-00003.txt                                committed: moved here by the driver, once
- *       _SUCCESS                                      written when every partition is committed
+ *       _SUCCESS                                      written when every partition is committed; holds the job tag
  *   <parent>/<name>/                                  the staging directory renamed, in one step
  *   <parent>/.<name>.spindle-<appId>-<job>.replaced/   overwrite: the old output, until the new is in place
  *
@@ -19,11 +19,19 @@ import { type AppLiveness, cleanLeftovers, type LeftoverFs, REPLACED_SUFFIX, sta
  * directory; if the driver dies first, what remains is hidden and never taken for output, and the
  * next save to the same path cleans it up once the RM says its application ended (leftovers.ts),
  * putting back an old output whose overwrite never finished.
+ *
+ * A later attempt of the same application reruns the driver's `main`, whose saves get the same job
+ * tags in the same order. `_SUCCESS` names the job that committed the output, so a save finds
+ * whether an earlier attempt already committed it: then it is not run again (the output stays as
+ * that attempt left it, never committed twice). Otherwise what the earlier attempt left under this
+ * job's names is settled first: its staging directory goes, and an old output it had moved aside
+ * goes back to the output path (or goes, when the new output is in place).
  */
 
 /** The file operations the committer uses; WebHdfsClient has them. */
 export interface CommitFs extends LeftoverFs {
   exists(path: string): Promise<boolean>;
+  open(path: string): Promise<AsyncIterable<Buffer | string>>;
   mkdirs(path: string): Promise<void>;
   rename(src: string, dst: string): Promise<void>;
   delete(path: string, options?: { recursive?: boolean }): Promise<boolean>;
@@ -71,7 +79,14 @@ export class OutputCommitter {
     readonly output: string,
     readonly staging: string,
     private readonly options: CommitOptions,
-  ) {}
+    /** An earlier attempt of this application committed this job: nothing to run, nothing to commit. */
+    readonly committedEarlier = false,
+  ) {
+    if (committedEarlier) {
+      this.finished = true;
+      this.published = true;
+    }
+  }
 
   /**
    * Cleans up after dead drivers (with `options.leftovers`), checks the output path and creates the
@@ -83,14 +98,26 @@ export class OutputCommitter {
     const name = clean.slice(slash + 1);
     if (slash < 0 || name === '') throw new JobDefinitionError(`${options.action} ${output}: the output must be a directory path below /`);
     if (options.leftovers) await cleanUpBeside(fs, clean, options.leftovers);
+    const parent = clean.slice(0, slash) || '/';
+    const staging = `${clean.slice(0, slash)}/${stagingName(name, options.jobTag)}`;
+    const aside = `${staging}${REPLACED_SUFFIX}`;
+    if (await committedBy(fs, clean, options.jobTag)) {
+      // Only an earlier attempt can have used this application's job tag; the old output it had moved aside is obsolete.
+      await fs.delete(aside, { recursive: true }).catch(() => false);
+      await fs.delete(staging, { recursive: true }).catch(() => false);
+      return new OutputCommitter(fs, clean, staging, options, true);
+    }
+    if (await fs.exists(aside)) {
+      // An earlier attempt died during its overwrite: the old output goes back, as abortJob would have put it.
+      if (await fs.exists(clean)) await fs.delete(aside, { recursive: true });
+      else await fs.rename(aside, clean);
+    }
     if (!options.overwrite && (await fs.exists(clean))) {
       throw new JobDefinitionError(
         `${options.action} ${clean}: the output directory already exists; remove it or pass { overwrite: true }`,
         { path: clean },
       );
     }
-    const parent = clean.slice(0, slash) || '/';
-    const staging = `${clean.slice(0, slash)}/${stagingName(name, options.jobTag)}`;
     try {
       await fs.delete(staging, { recursive: true });
       await fs.mkdirs(`${staging}/${TEMPORARY_DIR}`);
@@ -137,6 +164,7 @@ export class OutputCommitter {
    * whole under the output path, or both hidden where `abortJob` puts the old one back.
    */
   commitJob(): Promise<void> {
+    if (this.committedEarlier) return Promise.resolve();
     this.committing ??= this.publish();
     return this.committing;
   }
@@ -144,7 +172,7 @@ export class OutputCommitter {
   private async publish(): Promise<void> {
     this.finished = true;
     await this.fs.delete(`${this.staging}/${TEMPORARY_DIR}`, { recursive: true });
-    await this.fs.create(`${this.staging}/${SUCCESS_MARKER}`, '', { overwrite: true });
+    await this.fs.create(`${this.staging}/${SUCCESS_MARKER}`, `${this.options.jobTag}\n`, { overwrite: true });
     if (this.options.overwrite && (await this.fs.exists(this.output))) {
       await this.fs.rename(this.output, this.asidePath);
       this.aside = this.asidePath;
@@ -204,6 +232,18 @@ export class OutputCommitter {
       // The staging directory is hidden either way.
     }
   }
+}
+
+/** Whether `output` holds an output committed by job `jobTag` (its `_SUCCESS` names it). */
+async function committedBy(fs: CommitFs, output: string, jobTag: string): Promise<boolean> {
+  let text = '';
+  try {
+    for await (const chunk of await fs.open(`${output}/${SUCCESS_MARKER}`)) text += chunk.toString();
+  } catch {
+    // No such output (the usual case), or one that cannot be read: not ours; setup's next steps say what is wrong.
+    return false;
+  }
+  return text.trim() === jobTag;
 }
 
 /** Never fails the save: a leftover that cannot be handled now stays hidden until the next one. */

@@ -158,6 +158,10 @@ export class JobContext implements Context, DatasetHost {
         ? { leftovers: { liveness: this.options.liveness, ownAppId: this.appId, log: (m: string) => this.log(m) } }
         : {}),
     });
+    if (committer.committedEarlier) {
+      this.log(`${action} ${output}: committed by an earlier attempt of this application; not run again`);
+      return;
+    }
     this.open.add(committer);
     const extension = EXTENSIONS[format];
     const params: SaveParams = {

@@ -5,7 +5,7 @@
 import { Option, type Command } from 'commander';
 import { ConfigError } from '../../protocols/errors/index.js';
 import type { ShippedFile } from '../resources.js';
-import type { CommonAppOptions } from '../submission.js';
+import { DEFAULT_MAX_ATTEMPTS, type CommonAppOptions } from '../submission.js';
 import { collectEnvironment, collectRepeated, parseCount, parseDuration, parseInteger, parseShipSpec, splitList } from './args.js';
 import type { CliContext } from './context.js';
 
@@ -49,7 +49,11 @@ export function addAppOptions(cmd: Command): Command {
     .option('--node-label <expr>', 'node label expression for the containers')
     .option('--priority <n>', 'YARN application priority')
     .option('--tags <a,b>', 'application tags (repeatable or comma-separated)', collectRepeated)
-    .option('--max-attempts <n>', 'ApplicationMaster attempts (default 1)')
+    .option(
+      '--max-attempts <n>',
+      `ApplicationMaster attempts (default ${DEFAULT_MAX_ATTEMPTS}): another attempt reruns the program when the AM dies ` +
+        '(its node lost, killed); a program that fails is not run again',
+    )
     .option('--timeout <duration>', 'kill the application if it has not finished after this long (e.g. 90s, 10m, 1h)')
     .option('--detach', 'print the application id and return; do not wait, do not kill on Ctrl-C')
     .option('--node <path>', 'Node binary on the cluster nodes (default: node on their PATH)')

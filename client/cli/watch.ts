@@ -23,7 +23,7 @@ export const KILL_TIMEOUT_MS = 30_000;
 /** The AM's own log lines ("2026-11-24T14:02:43.123Z spindle-am: ..."), told apart from a driver's stderr. */
 const AM_LOG_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z spindle-am: /;
 /** The AM's lines saying the driver process is gone. */
-const DRIVER_ENDED = /spindle-am: (the driver (exited|was killed)|finishing: )/;
+const DRIVER_ENDED = /spindle-am: (the driver (exited|was killed)|finishing: |stopping: )/;
 
 export interface WatchOptions {
   appId: string;
@@ -112,7 +112,8 @@ export async function watchApplication(ctx: CliContext, o: WatchOptions): Promis
   const driver = o.logs === 'am';
   // The AM logs multi-line records (its final diagnostics quote the driver's stderr); once it says
   // the driver has ended, every further unprefixed line is such a continuation, not driver output.
-  let driverEnded = false;
+  // Per AM container: a later attempt runs its driver anew.
+  const driversEnded = new Set<string>();
   // Stack traces only with --verbose (the container logs keep them).
   const traces = new TraceFilter();
   const shown = (text: string): boolean => out.verbose || traces.keep(text);
@@ -133,9 +134,9 @@ export async function watchApplication(ctx: CliContext, o: WatchOptions): Promis
           if (file === 'stdout') {
             out.raw(`${text}\n`);
           } else if (AM_LOG_LINE.test(text)) {
-            if (DRIVER_ENDED.test(text)) driverEnded = true;
+            if (DRIVER_ENDED.test(text)) driversEnded.add(containerId);
             out.debug(text);
-          } else if (driverEnded) {
+          } else if (driversEnded.has(containerId)) {
             out.debug(text);
           } else if (shown(text)) {
             out.rawErr(`${text}\n`);
@@ -146,6 +147,7 @@ export async function watchApplication(ctx: CliContext, o: WatchOptions): Promis
           out.rawErr(`[${containerId}] ${text}\n`);
         }
       },
+      onAttempt: (attempt, reason) => out.warn(`attempt ${attempt} started after: ${reason}`),
       onContainerEnd: (e) => {
         if (classifyExit(e.exitStatus, e.diagnostics).kind === 'success') return;
         const m = memoryOf(o, e.containerId);

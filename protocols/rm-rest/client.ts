@@ -16,6 +16,7 @@ import {
   parseContainers,
   parseNewApplication,
   parseNodes,
+  xmlElementText,
 } from './parse.js';
 import { toSubmissionJson } from './submission.js';
 import {
@@ -157,6 +158,24 @@ export class RmRestClient {
       appId,
     });
     return parseAttempts(json);
+  }
+
+  /**
+   * Why an attempt ended, in the RM's words ("AM Container for appattempt_… exited with exitCode:
+   * 137 …"), or undefined. The attempt list carries no diagnostics in Hadoop 3.5.0, and the single
+   * attempt is answered only in XML.
+   * @param attemptId e.g. "appattempt_1700000000000_0001_000001"
+   */
+  async attemptDiagnostics(appId: string, attemptId: string): Promise<string | undefined> {
+    const { json } = await this.endpoints.call({
+      method: 'GET',
+      path: appPath(appId, `/appattempts/${encodeURIComponent(attemptId)}`),
+      what: `attempt ${attemptId}`,
+      operation: 'attempt',
+      appId,
+      xml: true,
+    });
+    return typeof json === 'string' ? xmlElementText(json, 'diagnosticsInfo') : undefined;
   }
 
   /**

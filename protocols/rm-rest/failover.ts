@@ -11,7 +11,7 @@
 import { ConnectionError, SpindleError, StandbyError, TimeoutError } from '../errors/index.js';
 import { retry } from '../retry/index.js';
 import type { ResolvedRmRestOptions } from './options.js';
-import { interpretResponse, type CallContext } from './response.js';
+import { interpretResponse, isStandbyAnswer, type CallContext } from './response.js';
 import type { HttpMethod, HttpResponse } from './transport.js';
 
 /** One REST call, independent of which RM serves it. */
@@ -22,6 +22,8 @@ export interface RestCall {
   query?: Record<string, string | undefined>;
   /** Serialised as JSON. */
   body?: unknown;
+  /** Ask for XML and hand back the body text of a 2xx answer as `json` (errors still come as JSON). */
+  xml?: boolean;
   /** e.g. "kill application_1_0001"; starts every error message. */
   what: string;
   operation: string;
@@ -83,7 +85,7 @@ export class RmEndpoints {
     const url = new URL(base + call.path);
     for (const [k, v] of Object.entries(call.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     if (o.user !== undefined) url.searchParams.set('user.name', o.user);
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: call.xml ? 'application/xml' : 'application/json' };
     let body: string | undefined;
     if (call.body !== undefined) {
       body = JSON.stringify(call.body);
@@ -96,7 +98,8 @@ export class RmEndpoints {
       throw asTransportError(err, call, base);
     }
     const ctx: CallContext = { what: call.what, operation: call.operation, server: base, appId: call.appId };
-    const json = interpretResponse(res, ctx);
+    const text = call.xml && res.status >= 200 && res.status < 300 && !isStandbyAnswer(res);
+    const json = text ? res.body : interpretResponse(res, ctx);
     if (call.expectStatus && !call.expectStatus.includes(res.status)) {
       throw new SpindleError(`${call.what}: unexpected HTTP ${res.status} from ${base} (expected ${call.expectStatus.join(' or ')})`, {
         operation: call.operation,

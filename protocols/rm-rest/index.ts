@@ -22,6 +22,7 @@ export {
   parseContainers,
   parseNewApplication,
   parseNodes,
+  xmlElementText,
 } from './parse.js';
 export { nodeHttpTransport, nodeTransport, type HttpMethod, type HttpRequest, type HttpResponse, type HttpTransport } from './transport.js';
 export * from './types.js';

@@ -10,6 +10,7 @@
  *   GET  /ws/v1/cluster/apps/{id}/appattempts {"appAttempts":{"appAttempt":[...]}}
  *   GET  /ws/v1/cluster/apps/{id}/state      {"state":"RUNNING"}
  *   GET  …/apps/{id}/appattempts/{att}/containers  {"container":[...]}  ({} when none)
+ *   GET  …/apps/{id}/appattempts/{att}       XML only: <appAttempt>…<diagnosticsInfo>…</diagnosticsInfo>…
  *   POST /ws/v1/cluster/apps/new-application {"application-id":..., "maximum-resource-capability":{...}}
  */
 import { ProtocolError } from '../errors/index.js';
@@ -231,4 +232,20 @@ function held(o: JsonObject, key: string): number {
 
 function nonEmpty(s: string | undefined): string | undefined {
   return s === undefined || s === '' || s === 'N/A' ? undefined : s;
+}
+
+const XML_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/**
+ * The text of the first `<name>` element of an XML answer, entities decoded; undefined when absent
+ * or empty. Enough for the flat elements of the RM's single-attempt answer, which Hadoop 3.5.0
+ * serves only as XML (its JSON writer fails: "MessageBodyWriter not found … AppAttemptInfo").
+ */
+export function xmlElementText(xml: string, name: string): string | undefined {
+  const m = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml);
+  const text = m?.[1]?.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (all, e: string) => {
+    if (e[0] !== '#') return XML_ENTITIES[e] ?? all;
+    return String.fromCodePoint(e[1] === 'x' || e[1] === 'X' ? Number.parseInt(e.slice(2), 16) : Number(e.slice(1)));
+  });
+  return nonEmpty(text?.trim());
 }

@@ -176,7 +176,8 @@ describe('[commit] killing an application while it commits an overwrite', functi
   );
   const OLD: Record<string, string> = { 'part-00000': 'old 0\n', 'part-00001': 'old 1\n', 'part-00002': 'old 2\n', _SUCCESS: '' };
   const range = (from: number, to: number): string => Array.from({ length: to - from }, (_, i) => `${from + i}\n`).join('');
-  const NEW: Record<string, string> = { 'part-00000': range(0, 10), 'part-00001': range(10, 20), _SUCCESS: '' };
+  // The new output's _SUCCESS names the job that committed it ("<appId>-0"); outputAt writes that as "<job tag>".
+  const NEW: Record<string, string> = { 'part-00000': range(0, 10), 'part-00001': range(10, 20), _SUCCESS: '<job tag>\n' };
   let proxy: HoldingProxy;
 
   before(async () => {
@@ -197,6 +198,7 @@ describe('[commit] killing an application while it commits an overwrite', functi
     const files: Record<string, string> = {};
     for (const f of await h.hdfs.listStatus(out))
       files[f.name] = f.type === 'directory' ? '<dir>' : await readText(h.hdfs, `${out}/${f.name}`);
+    if (files._SUCCESS) files._SUCCESS = files._SUCCESS.replace(/^application_\d+_\d+-\d+\n$/, '<job tag>\n');
     if (JSON.stringify(files) === JSON.stringify(sorted(OLD))) return 'old';
     if (JSON.stringify(files) === JSON.stringify(sorted(NEW))) return 'new';
     return `neither: ${JSON.stringify(files)}`;

@@ -3,7 +3,7 @@ import { NmRestClient, type NmHttpRequest, type NmHttpResponse } from '../../pro
 import type { AppAttempt, AppReport, ContainerReport, NodeReport, RmRestClient } from '../../protocols/rm-rest/index.js';
 import type { AmStatus } from '../../client/am-status.js';
 import { NodeDirectory } from '../../client/containers.js';
-import { amContainerOf, ApplicationFollower } from '../../client/follow.js';
+import { amContainerOf, ApplicationFollower, attemptEndReason } from '../../client/follow.js';
 import { classifyExit } from '../../protocols/yarn/index.js';
 import { AM, APP, followedReport, NM1 } from './app-report-fixture.js';
 
@@ -18,6 +18,10 @@ class Script {
   /** Polls answered so far; the current step is the last one answered. */
   step = 0;
   readonly files = new Map<string, Map<string, string>>(); // "node cid" -> file -> content
+  /** The RM's attempt list; default: one attempt, running. */
+  attempts: AppAttempt[] = [{ id: 1, startTime: 1010, finishedTime: 0, containerId: AM }];
+  /** The single-attempt answers' diagnostics, by attempt id. */
+  diagnostics = new Map<string, string>();
   constructor(readonly steps: { report: AppReport; live: ContainerReport[]; am?: AmStatus; write?: () => void }[]) {}
 
   current() {
@@ -38,7 +42,8 @@ class Script {
         s.write?.();
         return s.report;
       },
-      attempts: async (): Promise<AppAttempt[]> => [{ id: 1, startTime: 1010, finishedTime: 0, containerId: AM }],
+      attempts: async (): Promise<AppAttempt[]> => this.attempts,
+      attemptDiagnostics: async (_app: string, id: string) => this.diagnostics.get(id),
       containers: async () => this.current().live,
       nodes: async (): Promise<NodeReport[]> =>
         [NM1, NM2].map((u) => ({
@@ -130,6 +135,7 @@ async function follow(script: Script, options: Partial<ConstructorParameters<typ
   const lines: string[] = [];
   const ends: string[] = [];
   const states: string[] = [];
+  const attempts: string[] = [];
   let clock = 2000;
   const follower = new ApplicationFollower(
     {
@@ -146,10 +152,11 @@ async function follow(script: Script, options: Partial<ConstructorParameters<typ
       onLine: (cid, file, text) => lines.push(`${cid.slice(-2)} ${file} ${text}`),
       onContainerEnd: (e) => ends.push(`${e.containerId.slice(-2)} ${e.exitStatus} ${e.node ?? '?'}`),
       onState: (r) => states.push(r.state),
+      onAttempt: (n, reason) => attempts.push(`attempt ${n} started after: ${reason}`),
     },
   );
   const result = await follower.run();
-  return { result, lines, ends, states };
+  return { result, lines, ends, states, attempts };
 }
 
 describe('ApplicationFollower', () => {
@@ -228,6 +235,57 @@ describe('ApplicationFollower', () => {
     abort.abort();
     const { result } = await follow(s, { signal: abort.signal, logs: 'none' });
     expect(result.stopped).to.equal('aborted');
+  });
+
+  it('follows the application across attempts: "attempt 2 started after: <reason>", and streams the new AM', async () => {
+    const AM2 = 'container_1700000000000_0042_02_000001';
+    const lostNode =
+      'AM Container for appattempt_1700000000000_0042_000001 exited with  exitCode: -100\n' +
+      'Failing this attempt.Diagnostics: Container released on a *lost* node\nFor more detailed output, check the application tracking page';
+    const s: Script = new Script([
+      { report: report('RUNNING'), live: [], write: (): void => s.write(NM1, AM, 'stdout', 'first try\n') },
+      // Attempt 1 is gone; attempt 2 waits for its container (the report still names the old one).
+      { report: report('ACCEPTED', { amContainerLogs: `${NM1}/node/containerlogs/${AM}/alice` }), live: [] },
+      {
+        report: report('RUNNING', { amContainerLogs: `${NM2}/node/containerlogs/${AM2}/alice` }),
+        live: [],
+        write: (): void => s.write(NM2, AM2, 'stdout', 'second try\n'),
+      },
+      { report: report('FINISHED', { amContainerLogs: `${NM2}/node/containerlogs/${AM2}/alice` }), live: [] },
+    ]);
+    s.attempts = [
+      { id: 1, attemptId: 'appattempt_1700000000000_0042_000001', startTime: 1010, finishedTime: 3000, containerId: AM, state: 'FAILED' },
+      { id: 2, startTime: 3000, finishedTime: 0, containerId: AM2, state: 'RUNNING' },
+    ];
+    // Hadoop 3.5.0 leaves the diagnostics out of the list; the single attempt (XML) has them.
+    s.diagnostics.set('appattempt_1700000000000_0042_000001', lostNode);
+    const { attempts, lines } = await follow(s, { logs: 'am' });
+    expect(attempts).to.deep.equal([
+      "attempt 2 started after: the ApplicationMaster's container was released by the application or lost with its node " +
+        '(Container released on a *lost* node)',
+    ]);
+    // Both AMs' output: the driver's first run, then its rerun.
+    expect(lines).to.deep.equal(['01 stdout first try', '01 stdout second try']);
+  });
+
+  it('says nothing about attempts when the first one runs to the end', async () => {
+    const s = new Script([
+      { report: report('RUNNING'), live: [] },
+      { report: report('FINISHED'), live: [] },
+    ]);
+    const { attempts } = await follow(s, { logs: 'none' });
+    expect(attempts).to.deep.equal([]);
+  });
+
+  it("puts an attempt's end into words: exit status, the NodeManager's detail, or the first line", () => {
+    expect(
+      attemptEndReason(
+        'AM Container for appattempt_1_0001_000001 exited with  exitCode: 137\nFailing this attempt.Diagnostics: ' +
+          '[2026-12-03 18:00:00.000]Exception from container-launch.\nContainer id: container_1_0001_01_000001\nExit code: 137',
+      ),
+    ).to.equal("the ApplicationMaster's container was killed by SIGKILL (exit 137)");
+    expect(attemptEndReason('Attempt recovered after RM restart')).to.equal('Attempt recovered after RM restart');
+    expect(attemptEndReason(undefined)).to.match(/gives no reason/);
   });
 
   it('finds the AM container in the report', () => {

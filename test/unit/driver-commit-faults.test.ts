@@ -31,6 +31,9 @@ class FaultyFs implements CommitFs {
   listStatus(path: string): Promise<{ name: string; type: string }[]> {
     return this.inner.listStatus(path);
   }
+  open(path: string): Promise<AsyncIterable<Buffer>> {
+    return this.inner.open(path);
+  }
   async mkdirs(path: string): Promise<void> {
     this.step(`MKDIRS ${path}`);
     await this.inner.mkdirs(path);
@@ -84,7 +87,8 @@ function outputIs(fs: FakeFs, which: 'old' | 'new'): boolean {
   const want =
     which === 'old'
       ? { '/data/out/_SUCCESS': '', '/data/out/part-00000': 'old 0\n', '/data/out/part-00001': 'old 1\n' }
-      : { '/data/out/_SUCCESS': '', '/data/out/part-00000': 'new 0\n' };
+      : // The new output's _SUCCESS names the job that committed it.
+        { '/data/out/_SUCCESS': 'app_1-0\n', '/data/out/part-00000': 'new 0\n' };
   const got = Object.fromEntries(fs.children('/data/out').map((p) => [p, fs.text(p)]));
   return JSON.stringify(got) === JSON.stringify(want);
 }

@@ -82,4 +82,65 @@ describe('OutputCommitter', () => {
     expect(error?.message).to.equal('saveAsTextFile /out: the output directory appeared while the job ran');
     expect(fs.children('/')).to.deep.equal(['/out']);
   });
+
+  describe('a later attempt of the same application reruns the save', () => {
+    /** What attempt 1 of app_1 left of its save 0 to /data/out (overwrite) when it died after `steps` of the commit. */
+    async function diedDuringCommit(steps: 'published' | 'between renames' | 'deleted old'): Promise<FakeFs> {
+      const fs = new FakeFs();
+      fs.put('/data/out/part-00000', 'old\n');
+      fs.put('/data/out/_SUCCESS', '');
+      const c = await OutputCommitter.setup(fs, '/data/out', { ...options, overwrite: true });
+      fs.put(`${c.attemptDir}/part-00000-a0-t1`, 'new\n');
+      await c.commitTask(0, `${c.attemptDir}/part-00000-a0-t1`, '');
+      if (steps === 'between renames') {
+        // _SUCCESS written and the old output moved aside; the driver died before renaming the new one into place.
+        await fs.delete(`${c.staging}/_temporary`, { recursive: true });
+        fs.put(`${c.staging}/_SUCCESS`, 'app_1-0\n');
+        await fs.rename('/data/out', `${c.staging}.replaced`);
+        return fs;
+      }
+      await c.commitJob();
+      // 'published': the driver died before deleting the old output aside; put it back as it was.
+      if (steps === 'published') fs.put('/data/.out.spindle-app_1-0.replaced/part-00000', 'old\n');
+      return fs;
+    }
+
+    it('does not run or commit again a save an earlier attempt committed (_SUCCESS names its job), even without overwrite', async () => {
+      for (const steps of ['published', 'deleted old'] as const) {
+        const fs = await diedDuringCommit(steps);
+        const again = await OutputCommitter.setup(fs, '/data/out', options);
+        expect(again.committedEarlier, steps).to.equal(true);
+        expect(fs.text('/data/out/part-00000')).to.equal('new\n');
+        expect(fs.children('/data'), `${steps}: the old output aside goes`).to.deep.equal(['/data/out']);
+        await again.commitJob();
+        await again.abortJob();
+        expect(fs.children('/data/out')).to.deep.equal(['/data/out/_SUCCESS', '/data/out/part-00000']);
+      }
+    });
+
+    it('puts back the old output an attempt that died between its renames had moved aside, then commits the rerun once', async () => {
+      const fs = await diedDuringCommit('between renames');
+      expect(await fs.exists('/data/out')).to.equal(false);
+      const again = await OutputCommitter.setup(fs, '/data/out', { ...options, overwrite: true });
+      expect(again.committedEarlier).to.equal(false);
+      expect(fs.text('/data/out/part-00000'), 'the old output is back while the rerun computes').to.equal('old\n');
+      fs.put(`${again.attemptDir}/part-00000-a0-t7`, 'new\n');
+      await again.commitTask(0, `${again.attemptDir}/part-00000-a0-t7`, '');
+      await again.commitJob();
+      expect(fs.children('/data')).to.deep.equal(['/data/out']);
+      expect(fs.text('/data/out/part-00000')).to.equal('new\n');
+      expect(fs.text('/data/out/_SUCCESS')).to.equal('app_1-0\n');
+    });
+
+    it("still refuses an existing output another job committed: another save's, another application's, or nobody's tag", async () => {
+      for (const marker of ['app_1-1\n', 'app_2-0\n', '']) {
+        const fs = new FakeFs();
+        fs.put('/out/part-00000', 'theirs\n');
+        fs.put('/out/_SUCCESS', marker);
+        const error = await OutputCommitter.setup(fs, '/out', options).catch((e: Error) => e);
+        expect(error, JSON.stringify(marker)).to.be.instanceOf(JobDefinitionError);
+        expect(fs.text('/out/part-00000')).to.equal('theirs\n');
+      }
+    });
+  });
 });

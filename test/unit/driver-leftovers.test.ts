@@ -34,6 +34,9 @@ class DyingFs implements CommitFs {
   listStatus(path: string): Promise<{ name: string; type: string }[]> {
     return this.inner.listStatus(path);
   }
+  open(path: string): Promise<AsyncIterable<Buffer>> {
+    return this.inner.open(path);
+  }
   async mkdirs(path: string): Promise<void> {
     this.step();
     await this.inner.mkdirs(path);
@@ -71,7 +74,8 @@ function contents(fs: FakeFs, dir: string): Record<string, string> {
   return Object.fromEntries(fs.children(dir).map((p) => [p.slice(dir.length + 1), fs.text(p)]));
 }
 const OLD = { _SUCCESS: '', 'part-00000': 'old 0\n', 'part-00001': 'old 1\n' };
-const NEW = { _SUCCESS: '', 'part-00000': 'new 0\n' };
+/** The dead driver's output: its _SUCCESS names the job that committed it. */
+const NEW = { _SUCCESS: `${DEAD}-0\n`, 'part-00000': 'new 0\n' };
 
 /** The next application's save setup, with the RM saying `state` about DEAD. */
 async function nextSave(fs: FakeFs, state: AppLiveness, overwrite = true): Promise<{ committer?: OutputCommitter; log: string[] }> {

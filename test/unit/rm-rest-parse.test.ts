@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { ProtocolError } from '../../protocols/errors/index.js';
 import {
   parseAppResponse,
+  xmlElementText,
   parseApps,
   parseAttempts,
   parseClusterInfo,
@@ -205,5 +206,21 @@ describe('rm-rest parsers', () => {
       });
       expect(n.maximumResourceCapability).to.deep.equal({ memoryMb: 8192, vcores: 32 });
     });
+  });
+
+  it('reads the diagnostics of a single attempt from its XML answer (Hadoop 3.5.0 serves no JSON there)', () => {
+    const xml =
+      '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><appAttempt><appAttemptId>appattempt_1796319572887_0002_000001</appAttemptId>' +
+      '<host>N/A</host><diagnosticsInfo>AM Container for appattempt_1796319572887_0002_000001 exited with  exitCode: 137\n' +
+      'Failing this attempt.Diagnostics: [2026-12-03 17:48:00.092]Container killed on request. Exit code is 137\n' +
+      'For more detailed output, check &lt;the page&gt; &amp; click &#65;&#x42;.\n</diagnosticsInfo><appAttemptState>FAILED</appAttemptState></appAttempt>';
+    expect(xmlElementText(xml, 'diagnosticsInfo')).to.equal(
+      'AM Container for appattempt_1796319572887_0002_000001 exited with  exitCode: 137\n' +
+        'Failing this attempt.Diagnostics: [2026-12-03 17:48:00.092]Container killed on request. Exit code is 137\n' +
+        'For more detailed output, check <the page> & click AB.',
+    );
+    expect(xmlElementText(xml, 'appAttemptState')).to.equal('FAILED');
+    expect(xmlElementText(xml, 'missing')).to.equal(undefined);
+    expect(xmlElementText('<a><diagnosticsInfo></diagnosticsInfo></a>', 'diagnosticsInfo')).to.equal(undefined);
   });
 });

@@ -78,6 +78,7 @@ export async function logsCommand(ctx: CliContext, appIdText: string, raw: RawLo
         { logs: 'all', files, ...(only ? { containerId: only } : {}), signal: abort.signal },
         {
           onLine: (cid, file, text) => (file === 'stderr' ? out.rawErr(`[${cid}] ${text}\n`) : out.result(`[${cid}] ${text}`)),
+          onAttempt: (attempt, reason) => out.warn(`attempt ${attempt} started after: ${reason}`),
           onNote: (m) => out.debug(m),
           onWarning: (m) => out.warn(m),
         },
