@@ -153,7 +153,7 @@ async function main(): Promise<number> {
   }
   log(`finishing: ${outcome.finalStatus}: ${outcome.diagnostics}`);
   // Secure clusters (an HDFS token): NodeManagers may be unable to serve logs, so the AM keeps a copy.
-  if (containerCredentials.current() !== undefined && !killed.signal.aborted) await keepLogCopy(spec, env, hdfsAuth, log);
+  if (containerCredentials.current() !== undefined) await keepLogCopy(spec, env, hdfsAuth, log);
   // Unregistering ends the application, FAILED included: a job that failed (its driver threw) is
   // not run again. Only an attempt that ends without unregistering (the AM killed, its node lost)
   // is followed by another.
