@@ -1,0 +1,38 @@
+/**
+ * Captured closure values: the contract between the bundler, which rewrites a job's lambdas, and
+ * the driver, which ships them. A lambda given to a Dataset method that uses locals of an enclosing
+ * function (`(w) => w.length >= minLen`) is wrapped at bundle time as
+ *
+ *   __spindleCapture((w) => w.length >= minLen, () => ({ minLen }), "job.ts:7")
+ *
+ * which returns the same function with a Captured record under CAPTURED_KEY. The driver reads it
+ * when the transformation is defined and ships those values as if they had been given as `{ minLen }`.
+ */
+
+/** The registered symbol (`Symbol.for`) under which a wrapped function carries its Captured record. */
+export const CAPTURED_KEY = 'spindle.captured';
+/** The name of the wrapper the bundler appends to each rewritten file. */
+export const CAPTURE_HELPER_NAME = '__spindleCapture';
+
+/** What a wrapped function carries. */
+export interface Captured {
+  /** Reads the captured variables (a thunk, so that a variable not yet initialized fails only when shipped). */
+  values: () => Record<string, unknown>;
+  /** Where the lambda starts in the user's source, `file:line`. */
+  at: string;
+}
+
+/**
+ * The wrapper, appended to the end of each rewritten file (a hoisted declaration, so no line of the
+ * user's file moves). A function that cannot take a property (frozen) is returned as it is.
+ */
+export const CAPTURE_HELPER =
+  `function ${CAPTURE_HELPER_NAME}(fn, values, at) {` +
+  ` if (typeof fn === 'function') try { Object.defineProperty(fn, Symbol.for('${CAPTURED_KEY}'), { value: { values, at }, configurable: true }); } catch {}` +
+  ' return fn; }';
+
+/** The Captured record of `fn`, if the bundler wrapped it. */
+export function capturedOf(fn: object): Captured | undefined {
+  const c = (fn as unknown as Record<symbol, unknown>)[Symbol.for(CAPTURED_KEY)] as Captured | undefined;
+  return c && typeof c.values === 'function' && typeof c.at === 'string' ? c : undefined;
+}

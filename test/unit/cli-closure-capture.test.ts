@@ -1,0 +1,126 @@
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ts from 'typescript';
+import { captureClosures, SHIPPING_METHODS } from '../../client/closure-capture.js';
+import { bundleJob } from '../../client/job-bundle.js';
+
+/** The names each shipped lambda of `source` captures, by line. */
+function captures(source: string, path = '/jobs/job.mjs'): Record<number, string[]> {
+  const out: Record<number, string[]> = {};
+  for (const l of captureClosures(source, path, 'job').lambdas) out[l.line] = [...(out[l.line] ?? []), ...l.names];
+  return out;
+}
+
+describe('closure capture (the bundler’s rewrite)', () => {
+  it('captures locals of enclosing functions, not the lambda’s own names, top-level names, imports or globals', () => {
+    const src = [
+      "import def, { named as alias } from 'pkg';",
+      'const TOP = 1; let counter = 0; function helper() {} class Shape {}',
+      'export default async function main(ctx, [input, ...rest]) {',
+      '  const { a, b: [c] } = ctx.opts; var v = 1; let l = 2; function local() {} class Local {}',
+      '  ctx.textFile(input).map((x, { y } = {}, ...zs) => [x, y, zs, a, c, v, l, local, Local, rest, { a }, ctx.appId]);',
+      '  ctx.range(1).filter((x) => [TOP, counter, helper, Shape, def, alias, Math, JSON, process, undefinedName, x]);',
+      '  ctx.range(1).map((x) => x.a.c.v + ({ l: 1 }).l + { v: 1 }.v);',
+      '  try {} catch (e) { for (const k of [1]) { if (k) { const inBlock = k; ctx.range(1).map(() => [e, k, inBlock]); } } }',
+      '}',
+    ].join('\n');
+    expect(captures(src)).to.deep.equal({
+      5: ['a', 'c', 'v', 'l', 'local', 'Local', 'rest', 'ctx'],
+      8: ['e', 'k', 'inBlock'],
+    });
+  });
+
+  it('analyses nested lambdas as part of the shipped one and wraps only the outermost', () => {
+    const src = [
+      'export default async function main(ctx, k) {',
+      '  const m = 2;',
+      '  return ctx.range(3).map((x) => [1].map((y) => { const m = y; return (z) => z + m + k; }));',
+      '}',
+    ].join('\n');
+    const r = captureClosures(src, '/jobs/job.mjs', 'jobs/job.mjs');
+    expect(r.lambdas).to.deep.equal([{ line: 3, method: 'map', names: ['k'] }]);
+    expect(r.code.split('\n')[2]).to.equal(
+      '  return ctx.range(3).map(__spindleCapture((x) => [1].map((y) => { const m = y; return (z) => z + m + k; }), ' +
+        '() => ({ k }), "jobs/job.mjs:3"));',
+    );
+  });
+
+  it('skips type positions and type-only names in TypeScript', () => {
+    const src = [
+      'export default async function main(ctx: any, n: number) {',
+      '  type Row = { n: number }; interface Named { name: string }',
+      '  const rows: Row[] = [];',
+      '  return ctx.range(3).map((x: number): Row => ({ n: x + n } as Row)).filter(<T extends Named>(r: T | Row) => (r as Row).n > rows.length);',
+      '}',
+    ].join('\n');
+    expect(captures(src, '/jobs/job.ts')).to.deep.equal({ 4: ['n', 'rows'] });
+  });
+
+  it('leaves a file without capturing lambdas as it is, and keeps every line in place when it rewrites', () => {
+    const plain = 'export default async (ctx) => ctx.range(3).map((x) => x + 1).collect(); // no locals\n';
+    expect(captureClosures(plain, '/jobs/job.mjs', 'job.mjs')).to.deep.equal({ code: plain, lambdas: [] });
+    const src = 'export default async function main(ctx, k) {\n  return ctx.range(3).map((x) => x + k).collect(); // trailing comment';
+    const out = captureClosures(src, '/jobs/job.mjs', 'job.mjs').code.split('\n');
+    expect(out[0]).to.equal(src.split('\n')[0]);
+    expect(out[1]).to.match(
+      /^ {2}return ctx\.range\(3\)\.map\(__spindleCapture\(\(x\) => x \+ k, .*\)\.collect\(\); \/\/ trailing comment$/,
+    );
+    expect(out[2]).to.match(/^;function __spindleCapture\(/);
+  });
+
+  it('knows every Dataset method that takes a function', () => {
+    // Dataset's public methods with a parameter of function type, read from its source.
+    const path = new URL('../../../appmaster/driver/dataset.ts', import.meta.url);
+    const sf = ts.createSourceFile('dataset.ts', readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true);
+    const found = new Set<string>();
+    const visit = (node: ts.Node): void => {
+      if (
+        ts.isMethodDeclaration(node) &&
+        ts.isIdentifier(node.name) &&
+        !node.modifiers?.some((m) => m.kind === ts.SyntaxKind.PrivateKeyword) &&
+        node.parameters.some((p) => p.type && ts.isFunctionTypeNode(p.type))
+      ) {
+        found.add(node.name.text);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(sf);
+    expect([...found].sort()).to.deep.equal([...SHIPPING_METHODS].sort());
+  });
+
+  it('keeps the bundle’s source map on the user’s lines', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spindle-capture-map-'));
+    try {
+      const file = join(dir, 'job.ts');
+      writeFileSync(
+        file,
+        [
+          'export default async function main(ctx: any, args: string[]) {',
+          '  const minLen: number = Number(args[0]);',
+          "  const words = ctx.textFile('in').filter((w: string) => w.length >= minLen); const marker1 = 'm1';",
+          "  if (words) throw new Error('marker2');",
+          '  return marker1;',
+          '}',
+        ].join('\n'),
+      );
+      const { code } = await bundleJob(file, { cwd: dir });
+      expect(code).to.include('__spindleCapture(');
+      const map = new SourceMap(JSON.parse(Buffer.from(code.slice(code.lastIndexOf('base64,') + 7).trim(), 'base64').toString('utf8')));
+      const lines = code.split('\n');
+      const origin = (needle: string) => {
+        const line = lines.findIndex((l) => l.includes(needle));
+        const entry = map.findEntry(line, lines[line]!.indexOf(needle)) as { originalSource: string; originalLine: number };
+        return { file: entry.originalSource, line: entry.originalLine + 1 };
+      };
+      expect(origin('w.length >= minLen')).to.deep.equal({ file: 'job.ts', line: 3 });
+      expect(origin('"m1"')).to.deep.equal({ file: 'job.ts', line: 3 });
+      expect(origin('"marker2"')).to.deep.equal({ file: 'job.ts', line: 4 });
+      expect(origin('return marker1')).to.deep.equal({ file: 'job.ts', line: 5 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
