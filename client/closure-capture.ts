@@ -14,7 +14,7 @@ const ts = createRequire(import.meta.url)('typescript') as typeof TS;
  * binder; the names it uses that are declared neither inside it, nor at the module's top level, nor
  * nowhere (globals) are captured:
  *
- *   ds.filter(__spindleCapture((w) => w.length >= minLen, () => ({ minLen }), "job.ts:7"))
+ *   ds.filter(__spindleCapture((w) => w.length >= minLen, () => [minLen], ["minLen"], "job.ts:7"))
  *
  * Text is only inserted, never on a new line, so every line of the bundle's source map still points
  * at the user's line (columns after an inserted wrapper on the same line move right).
@@ -90,7 +90,8 @@ export function captureClosures(source: string, path: string, shownAs: string): 
           const line = sf.getLineAndCharacterOfPosition(fn.getStart(sf)).line + 1;
           lambdas.push({ line, method, names });
           edits.push({ pos: arg.getStart(sf), text: `${CAPTURE_HELPER_NAME}(` });
-          edits.push({ pos: arg.end, text: `, () => ({ ${names.join(', ')} }), ${JSON.stringify(`${shownAs}:${line}`)})` });
+          const quoted = names.map((n) => JSON.stringify(n)).join(', ');
+          edits.push({ pos: arg.end, text: `, () => [${names.join(', ')}], [${quoted}], ${JSON.stringify(`${shownAs}:${line}`)})` });
         }
         return;
       }

@@ -1,5 +1,5 @@
 import { serialize } from 'node:v8';
-import { capturedOf } from '../../protocols/job-spec/index.js';
+import { bundleNames, capturedOf } from '../../protocols/job-spec/index.js';
 import { errorMessage } from '../../protocols/errors/index.js';
 import { Broadcast } from './broadcast.js';
 import type { ClosureValues } from './closure.js';
@@ -52,7 +52,7 @@ const COPYABLE = new Set<unknown>([
 export function capturedValues(fn: object, explicit: ClosureValues | undefined, what: string): ClosureValues | undefined {
   const captured = capturedOf(fn);
   if (!captured) return undefined;
-  let values: Record<string, unknown>;
+  let values: unknown[];
   try {
     values = captured.values();
   } catch (err) {
@@ -64,12 +64,19 @@ export function capturedValues(fn: object, explicit: ClosureValues | undefined, 
     );
   }
   const out: ClosureValues = {};
-  for (const [name, value] of Object.entries(values)) {
-    if (explicit && Object.hasOwn(explicit, name)) continue;
-    const problem = uncopyable(name, value);
+  const inBundle = bundleNames(captured);
+  captured.names.forEach((name, i) => {
+    const bundled = inBundle[i]!;
+    if (explicit && Object.hasOwn(explicit, bundled)) return;
+    // Explicit values win; under the name the shipped source uses, should esbuild have renamed it.
+    if (explicit && Object.hasOwn(explicit, name)) {
+      out[bundled] = explicit[name];
+      return;
+    }
+    const problem = uncopyable(name, values[i]);
     if (problem) throw new JobDefinitionError(`${what}: the function at ${captured.at} uses ${name}, ${problem}`);
-    out[name] = value;
-  }
+    out[bundled] = values[i];
+  });
   return out;
 }
 

@@ -30,4 +30,4 @@ export {
   type Evaluate,
   type JobModule,
 } from './job-module.js';
-export { CAPTURE_HELPER, CAPTURE_HELPER_NAME, CAPTURED_KEY, capturedOf, type Captured } from './captured.js';
+export { bundleNames, CAPTURE_HELPER, CAPTURE_HELPER_NAME, CAPTURED_KEY, capturedOf, type Captured } from './captured.js';

@@ -44,7 +44,7 @@ describe('closure capture (the bundler’s rewrite)', () => {
     expect(r.lambdas).to.deep.equal([{ line: 3, method: 'map', names: ['k'] }]);
     expect(r.code.split('\n')[2]).to.equal(
       '  return ctx.range(3).map(__spindleCapture((x) => [1].map((y) => { const m = y; return (z) => z + m + k; }), ' +
-        '() => ({ k }), "jobs/job.mjs:3"));',
+        '() => [k], ["k"], "jobs/job.mjs:3"));',
     );
   });
 

@@ -104,6 +104,29 @@ describe('captured closure values (in process)', () => {
     expect(run.result).to.deep.equal({ r: ['B!?B!?', 'D!?D!?'], mainLocals: ['main x', 'main f', 'function'] });
   });
 
+  it('ships a captured local under the name the bundle gives it when esbuild renames it', async () => {
+    // helpers.mjs has a top-level minLen too, so esbuild renames main's local (minLen2, say) in the bundle.
+    const run = await runLocalJob(
+      `import { longerThanMin } from './helpers.mjs';
+       export default async function main(ctx, args) {
+         const minLen = Number(args[0]);
+         const k = 1;
+         const ds = ctx.parallelize(['a', 'abc', 'abcdefgh'], 2);
+         return {
+           captured: await ds.filter((w) => w.length >= minLen).collect(),
+           explicit: await ds.map((w) => w.length * k, { k: 10 }).collect(),
+           helper: await ds.filter((w) => longerThanMin(w)).collect(),
+         };
+       }`,
+      {
+        args: ['3'],
+        files: { 'helpers.mjs': 'const minLen = 5;\nconst k = 0;\nexport function longerThanMin(w) { return w.length > minLen + k; }\n' },
+      },
+    );
+    expect(run.error).to.equal(undefined);
+    expect(run.result).to.deep.equal({ captured: ['abc', 'abcdefgh'], explicit: [10, 30, 80], helper: ['abcdefgh'] });
+  });
+
   it('captures a broadcast handle', async () => {
     const run = await runLocalJob(
       `export default async function main(ctx) {
