@@ -11,8 +11,9 @@ const ts = createRequire(import.meta.url)('typescript') as typeof TS;
  * them. Executors rebuild a function from its source in the bundle's module scope, so it sees the
  * module's top-level names but not the locals of `main`. Every function literal passed to a method
  * that ships functions (`ds.filter((w) => w.length >= minLen)`) is analysed with the TypeScript
- * binder; the names it uses that are declared neither inside it, nor at the module's top level, nor
- * nowhere (globals) are captured:
+ * binder (as is a local function passed by name: `const keep = (w) => ...; ds.filter(keep)`); the
+ * names it uses that are declared neither inside it, nor at the module's top level, nor nowhere
+ * (globals) are captured:
  *
  *   ds.filter(__spindleCapture((w) => w.length >= minLen, () => [minLen], ["minLen"], "job.ts:7"))
  *
@@ -79,14 +80,18 @@ export function captureClosures(source: string, path: string, shownAs: string): 
       if (SHIPPING_METHODS.has(method)) {
         visit(node.expression);
         for (const arg of node.arguments) {
-          const fn = skipParentheses(arg);
-          if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) {
-            visit(arg);
+          const expr = skipParentheses(arg);
+          const byName = ts.isIdentifier(expr);
+          const fn = byName ? localFunction(expr, checker) : expr;
+          if (!fn || (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn) && !ts.isFunctionDeclaration(fn))) {
+            if (!byName) visit(arg);
             continue;
           }
           // The lambda runs on executors: lambdas inside it are analysed as part of it, never wrapped.
-          const names = freeLocals(fn, sf, checker);
-          if (names.length === 0) continue;
+          const free = freeLocals(fn, sf, checker);
+          // A function passed by name is captured here, at the call: only if its variables are the ones in scope here.
+          if (free.size === 0 || (byName && !visibleAt(node, free, checker))) continue;
+          const names = [...free.keys()];
           const line = sf.getLineAndCharacterOfPosition(fn.getStart(sf)).line + 1;
           lambdas.push({ line, method, names });
           edits.push({ pos: arg.getStart(sf), text: `${CAPTURE_HELPER_NAME}(` });
@@ -139,15 +144,31 @@ function skipParentheses(node: TS.Expression): TS.Expression {
   return n;
 }
 
-/** The names `fn` uses that are bound in an enclosing function or block: neither its own, nor top-level, nor globals. */
-function freeLocals(fn: TS.FunctionLikeDeclaration, sf: TS.SourceFile, checker: TS.TypeChecker): string[] {
-  const names: string[] = [];
+/** The function a name passed to a shipping method stands for: a function declaration or a `const` set to a lambda. */
+function localFunction(id: TS.Identifier, checker: TS.TypeChecker): TS.FunctionLikeDeclaration | undefined {
+  const decl = checker.getSymbolAtLocation(id)?.valueDeclaration;
+  if (!decl) return undefined;
+  if (ts.isFunctionDeclaration(decl) && decl.body) return decl;
+  if (!ts.isVariableDeclaration(decl) || !decl.initializer || !(ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const)) return undefined;
+  const init = skipParentheses(decl.initializer);
+  return ts.isArrowFunction(init) || ts.isFunctionExpression(init) ? init : undefined;
+}
+
+/** Whether each of `free` means, at `node`, the variable it means inside its function (no declaration shadows it here). */
+function visibleAt(node: TS.Node, free: ReadonlyMap<string, TS.Symbol>, checker: TS.TypeChecker): boolean {
+  const inScope = new Map(checker.getSymbolsInScope(node, ts.SymbolFlags.Value).map((s) => [s.name, s]));
+  return [...free].every(([name, symbol]) => inScope.get(name) === symbol);
+}
+
+/** The names `fn` uses that are bound in an enclosing function or block (neither its own, nor top-level, nor globals), in order. */
+function freeLocals(fn: TS.FunctionLikeDeclaration, sf: TS.SourceFile, checker: TS.TypeChecker): Map<string, TS.Symbol> {
+  const names = new Map<string, TS.Symbol>();
   const walk = (node: TS.Node): void => {
     // Types, and names declared only as types, never reach executors.
     if (ts.isTypeNode(node) || ts.isTypeAliasDeclaration(node) || ts.isInterfaceDeclaration(node) || ts.isTypeParameterDeclaration(node)) {
       return;
     }
-    if (ts.isIdentifier(node) && !names.includes(node.text)) {
+    if (ts.isIdentifier(node) && !names.has(node.text)) {
       const symbol = valueSymbol(node, checker);
       const decl = symbol?.valueDeclaration ?? symbol?.declarations?.[0];
       if (
@@ -158,7 +179,7 @@ function freeLocals(fn: TS.FunctionLikeDeclaration, sf: TS.SourceFile, checker: 
         !(decl.pos >= fn.pos && decl.end <= fn.end) &&
         !isTopLevel(decl)
       ) {
-        names.push(node.text);
+        names.set(node.text, symbol);
       }
     }
     ts.forEachChild(node, walk);

@@ -48,6 +48,27 @@ describe('closure capture (the bundler’s rewrite)', () => {
     );
   });
 
+  it('captures for a local function passed by name, at the call, unless a declaration there shadows its variables', () => {
+    const src = [
+      'export default async function main(ctx, k) {',
+      '  const keep = (x) => x < k; function odd(x) { return x % 2 === k; } let later = (x) => x + k;',
+      '  ctx.range(3).filter(keep).filter(odd).map(later).map(top);',
+      '  { const k = 0; ctx.range(3).filter(keep); }',
+      '}',
+      'function top(x) { return x; }',
+    ].join('\n');
+    const r = captureClosures(src, '/jobs/job.mjs', 'job.mjs');
+    expect(r.lambdas).to.deep.equal([
+      { line: 2, method: 'filter', names: ['k'] },
+      { line: 2, method: 'filter', names: ['k'] },
+    ]);
+    expect(r.code.split('\n')[2]).to.equal(
+      '  ctx.range(3).filter(__spindleCapture(keep, () => [k], ["k"], "job.mjs:2")).filter(__spindleCapture(odd, () => [k], ["k"], "job.mjs:2"))' +
+        '.map(later).map(top);',
+    );
+    expect(r.code.split('\n')[3]).to.equal(src.split('\n')[3]);
+  });
+
   it('skips type positions and type-only names in TypeScript', () => {
     const src = [
       'export default async function main(ctx: any, n: number) {',

@@ -220,22 +220,27 @@ describe('captured closure values (in process)', () => {
     expect(big).to.match(/^filter: the function at \S*job\d+\.mjs:12 uses big, which is 2\.0 MB when copied: .*ctx\.broadcast\(value\)/);
   });
 
-  it('captures in helper modules of the job, and a function passed by name still fails on the executor', async () => {
+  it('captures in helper modules of the job and for local functions passed by name; a factory’s function fails on the executor', async () => {
     const run = await runLocalJob(
       `import { longWords } from './helpers.mjs';
        export default async function main(ctx) {
          const limit = 3;
          const keep = (x) => x < limit;
+         function odd(x) { return x % 2 === limit % 2; }
+         const makeKeep = () => (x) => x < limit;
          const ds = ctx.parallelize(['a', 'abcd', 'abcdef'], 2);
-         const long = await longWords(ds, 3).collect();
-         const byName = await ctx.range(10, 1).filter(keep).count().catch((err) => err.message);
-         return { long, byName };
+         return {
+           long: await longWords(ds, 3).collect(),
+           byName: await ctx.range(10, 1).filter(keep).filter(odd).collect(),
+           made: await ctx.range(10, 1).filter(makeKeep()).count().catch((err) => err.message),
+         };
        }`,
       { files: { 'helpers.mjs': 'export function longWords(ds, min) { return ds.filter((w) => w.length > min); }\n' }, maxTaskAttempts: 1 },
     );
     expect(run.error).to.equal(undefined);
-    const r = run.result as { long: string[]; byName: string };
+    const r = run.result as { long: string[]; byName: number[]; made: string };
     expect(r.long).to.deep.equal(['abcd', 'abcdef']);
-    expect(r.byName).to.match(/cannot use limit on the executor \(in the function given to filter\)/);
+    expect(r.byName).to.deep.equal([1]);
+    expect(r.made).to.match(/cannot use limit on the executor \(in the function given to filter\)/);
   });
 });
