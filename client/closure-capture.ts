@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
+import { basename } from 'node:path';
 import type * as TS from 'typescript';
 import { CAPTURE_HELPER, CAPTURE_HELPER_NAME } from '../protocols/job-spec/index.js';
+import { insertionSourceMap, type Insertion } from './insertion-map.js';
 
 // require(), not import: importing the 9 MB CommonJS compiler from ESM first scans it for export
 // names, which doubled its load time here (1.6 s against 0.6 s on a busy machine).
@@ -17,8 +19,9 @@ const ts = createRequire(import.meta.url)('typescript') as typeof TS;
  *
  *   ds.filter(__spindleCapture((w) => w.length >= minLen, () => [minLen], ["minLen"], "job.ts:7"))
  *
- * Text is only inserted, never on a new line, so every line of the bundle's source map still points
- * at the user's line (columns after an inserted wrapper on the same line move right).
+ * Text is only inserted, never a line break, and the rewritten file carries its own source map
+ * (insertion-map.ts), which esbuild composes into the bundle's: stacks point at the user's lines
+ * and columns.
  */
 
 /**
@@ -71,7 +74,7 @@ const VALUE_BINDING =
 export function captureClosures(source: string, path: string, shownAs: string): CaptureResult {
   const sf = ts.createSourceFile(path, source, ts.ScriptTarget.Latest, true, scriptKind(path));
   const checker = bindOnly(sf);
-  const edits: { pos: number; text: string }[] = [];
+  const edits: Insertion[] = [];
   const lambdas: CapturingLambda[] = [];
 
   const visit = (node: TS.Node): void => {
@@ -106,9 +109,10 @@ export function captureClosures(source: string, path: string, shownAs: string): 
   visit(sf);
   if (edits.length === 0) return { code: source, lambdas };
   let code = source;
-  for (const e of edits.sort((a, b) => b.pos - a.pos)) code = code.slice(0, e.pos) + e.text + code.slice(e.pos);
+  for (const e of [...edits].sort((a, b) => b.pos - a.pos)) code = code.slice(0, e.pos) + e.text + code.slice(e.pos);
   // After the last line: a trailing line comment or a missing final newline must not swallow it.
-  return { code: `${code}\n;${CAPTURE_HELPER}\n`, lambdas };
+  const map = insertionSourceMap(ts, sf, edits, basename(path));
+  return { code: `${code}\n;${CAPTURE_HELPER}\n${map}\n`, lambdas };
 }
 
 function scriptKind(path: string): TS.ScriptKind {

@@ -112,7 +112,7 @@ describe('closure capture (the bundler’s rewrite)', () => {
     expect([...found].sort()).to.deep.equal([...SHIPPING_METHODS].sort());
   });
 
-  it('keeps the bundle’s source map on the user’s lines', async () => {
+  it('keeps the bundle’s source map on the user’s lines and columns', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spindle-capture-map-'));
     try {
       const file = join(dir, 'job.ts');
@@ -133,13 +133,18 @@ describe('closure capture (the bundler’s rewrite)', () => {
       const lines = code.split('\n');
       const origin = (needle: string) => {
         const line = lines.findIndex((l) => l.includes(needle));
-        const entry = map.findEntry(line, lines[line]!.indexOf(needle)) as { originalSource: string; originalLine: number };
-        return { file: entry.originalSource, line: entry.originalLine + 1 };
+        const entry = map.findEntry(line, lines[line]!.indexOf(needle)) as {
+          originalSource: string;
+          originalLine: number;
+          originalColumn: number;
+        };
+        return { file: entry.originalSource, line: entry.originalLine + 1, column: entry.originalColumn + 1 };
       };
-      expect(origin('w.length >= minLen')).to.deep.equal({ file: 'job.ts', line: 3 });
-      expect(origin('"m1"')).to.deep.equal({ file: 'job.ts', line: 3 });
-      expect(origin('"marker2"')).to.deep.equal({ file: 'job.ts', line: 4 });
-      expect(origin('return marker1')).to.deep.equal({ file: 'job.ts', line: 5 });
+      expect(origin('(w) => w.length')).to.deep.equal({ file: 'job.ts', line: 3, column: 43 });
+      expect(origin('w.length >= minLen')).to.deep.equal({ file: 'job.ts', line: 3, column: 58 });
+      expect(origin('"m1"')).to.deep.equal({ file: 'job.ts', line: 3, column: 95 });
+      expect(origin('"marker2"')).to.deep.equal({ file: 'job.ts', line: 4, column: 30 });
+      expect(origin('return marker1')).to.deep.equal({ file: 'job.ts', line: 5, column: 3 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
