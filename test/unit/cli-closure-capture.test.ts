@@ -92,24 +92,29 @@ describe('closure capture (the bundler’s rewrite)', () => {
     expect(out[2]).to.match(/^;function __spindleCapture\(/);
   });
 
-  it('knows every Dataset method that takes a function', () => {
-    // Dataset's public methods with a parameter of function type, read from its source.
-    const path = new URL('../../../appmaster/driver/dataset.ts', import.meta.url);
-    const sf = ts.createSourceFile('dataset.ts', readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true);
-    const found = new Set<string>();
-    const visit = (node: ts.Node): void => {
-      if (
-        ts.isMethodDeclaration(node) &&
-        ts.isIdentifier(node.name) &&
-        !node.modifiers?.some((m) => m.kind === ts.SyntaxKind.PrivateKeyword) &&
-        node.parameters.some((p) => p.type && ts.isFunctionTypeNode(p.type))
-      ) {
-        found.add(node.name.text);
-      }
-      ts.forEachChild(node, visit);
+  it('knows every Dataset and Context method that takes a function', () => {
+    // Public methods (and the Context interface's) with a parameter of function type, read from the source.
+    const takingFunctions = (file: string): Set<string> => {
+      const path = new URL(`../../../appmaster/driver/${file}`, import.meta.url);
+      const sf = ts.createSourceFile(file, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true);
+      const found = new Set<string>();
+      const visit = (node: ts.Node): void => {
+        if (
+          (ts.isMethodDeclaration(node) || ts.isMethodSignature(node)) &&
+          ts.isIdentifier(node.name) &&
+          !(ts.getCombinedModifierFlags(node as ts.Declaration) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) &&
+          node.parameters.some((p) => p.type && ts.isFunctionTypeNode(p.type))
+        ) {
+          found.add(node.name.text);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(sf);
+      return found;
     };
-    visit(sf);
-    expect([...found].sort()).to.deep.equal([...SHIPPING_METHODS].sort());
+    expect([...takingFunctions('dataset.ts')].sort()).to.deep.equal([...SHIPPING_METHODS].sort());
+    const fromContext = [...takingFunctions('context.ts')];
+    expect(fromContext.filter((m) => !SHIPPING_METHODS.has(m))).to.deep.equal([]);
   });
 
   it('keeps the bundle’s source map on the user’s lines and columns', async () => {
