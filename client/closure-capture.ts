@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { basename } from 'node:path';
 import type * as TS from 'typescript';
-import { CAPTURE_HELPER, CAPTURE_HELPER_NAME } from '../protocols/job-spec/index.js';
+import { CAPTURE_HELPER, CAPTURE_HELPER_NAME, CAPTURING_GLOBAL } from '../protocols/job-spec/index.js';
 import { insertionSourceMap, type Insertion } from './insertion-map.js';
 
 // require(), not import: importing the 9 MB CommonJS compiler from ESM first scans it for export
@@ -17,7 +17,7 @@ const ts = createRequire(import.meta.url)('typescript') as typeof TS;
  * names it uses that are declared neither inside it, nor at the module's top level, nor nowhere
  * (globals) are captured:
  *
- *   ds.filter(__spindleCapture((w) => w.length >= minLen, () => [minLen], ["minLen"], "job.ts:7"))
+ *   ds.filter(__spindleCapture((w) => w.length >= minLen, globalThis.__spindleCapturing && (() => [minLen]), "minLen", "job.ts:7"))
  *
  * Text is only inserted, never a line break, and the rewritten file carries its own source map
  * (insertion-map.ts), which esbuild composes into the bundle's: stacks point at the user's lines
@@ -98,8 +98,8 @@ export function captureClosures(source: string, path: string, shownAs: string): 
           const line = sf.getLineAndCharacterOfPosition(fn.getStart(sf)).line + 1;
           lambdas.push({ line, method, names });
           edits.push({ pos: arg.getStart(sf), text: `${CAPTURE_HELPER_NAME}(` });
-          const quoted = names.map((n) => JSON.stringify(n)).join(', ');
-          edits.push({ pos: arg.end, text: `, () => [${names.join(', ')}], [${quoted}], ${JSON.stringify(`${shownAs}:${line}`)})` });
+          const thunk = `globalThis.${CAPTURING_GLOBAL} && (() => [${names.join(', ')}])`;
+          edits.push({ pos: arg.end, text: `, ${thunk}, ${JSON.stringify(names.join(','))}, ${JSON.stringify(`${shownAs}:${line}`)})` });
         }
         return;
       }

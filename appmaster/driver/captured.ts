@@ -1,5 +1,5 @@
 import { serialize } from 'node:v8';
-import { bundleNames, capturedOf } from '../../protocols/job-spec/index.js';
+import { bundleNames, capturedOf, CAPTURING_GLOBAL } from '../../protocols/job-spec/index.js';
 import { errorMessage } from '../../protocols/errors/index.js';
 import { Broadcast } from './broadcast.js';
 import type { ClosureValues } from './closure.js';
@@ -18,6 +18,10 @@ import { JobDefinitionError } from './errors.js';
  * be broadcast (sent to each executor once); Spark warns about tasks over 1000 KiB for the same reason.
  */
 export const MAX_CAPTURED_BYTES = 1024 * 1024;
+// This process ships functions: the job's wrapped lambdas record their captures (protocols/job-spec
+// captured.ts). Set when the driver's code loads, before it loads the job; executors never load it.
+(globalThis as Record<string, unknown>)[CAPTURING_GLOBAL] = true;
+
 /** Objects looked into for functions and class instances; a larger value is judged by its copied size. */
 const MAX_INSPECTED = 10_000;
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { captureClosures, SHIPPING_METHODS } from '../../client/closure-capture.js';
 import { bundleJob } from '../../client/job-bundle.js';
+import { CAPTURE_HELPER, CAPTURE_HELPER_NAME, capturedOf } from '../../protocols/job-spec/index.js';
 
 /** The names each shipped lambda of `source` captures, by line. */
 function captures(source: string, path = '/jobs/job.mjs'): Record<number, string[]> {
@@ -44,7 +45,7 @@ describe('closure capture (the bundler’s rewrite)', () => {
     expect(r.lambdas).to.deep.equal([{ line: 3, method: 'map', names: ['k'] }]);
     expect(r.code.split('\n')[2]).to.equal(
       '  return ctx.range(3).map(__spindleCapture((x) => [1].map((y) => { const m = y; return (z) => z + m + k; }), ' +
-        '() => [k], ["k"], "jobs/job.mjs:3"));',
+        'globalThis.__spindleCapturing && (() => [k]), "k", "jobs/job.mjs:3"));',
     );
   });
 
@@ -63,8 +64,8 @@ describe('closure capture (the bundler’s rewrite)', () => {
       { line: 2, method: 'filter', names: ['k'] },
     ]);
     expect(r.code.split('\n')[2]).to.equal(
-      '  ctx.range(3).filter(__spindleCapture(keep, () => [k], ["k"], "job.mjs:2")).filter(__spindleCapture(odd, () => [k], ["k"], "job.mjs:2"))' +
-        '.map(later).map(top);',
+      '  ctx.range(3).filter(__spindleCapture(keep, globalThis.__spindleCapturing && (() => [k]), "k", "job.mjs:2"))' +
+        '.filter(__spindleCapture(odd, globalThis.__spindleCapturing && (() => [k]), "k", "job.mjs:2")).map(later).map(top);',
     );
     expect(r.code.split('\n')[3]).to.equal(src.split('\n')[3]);
   });
@@ -90,6 +91,17 @@ describe('closure capture (the bundler’s rewrite)', () => {
       /^ {2}return ctx\.range\(3\)\.map\(__spindleCapture\(\(x\) => x \+ k, .*\)\.collect\(\); \/\/ trailing comment$/,
     );
     expect(out[2]).to.match(/^;function __spindleCapture\(/);
+  });
+
+  it('records captures only in a process that ships functions (the driver), not on executors', () => {
+    const wrap = new Function(`${CAPTURE_HELPER}; return ${CAPTURE_HELPER_NAME};`)() as (...a: unknown[]) => object;
+    const onExecutor = (x: number) => x;
+    expect(wrap(onExecutor, undefined, 'k', 'job.mjs:2')).to.equal(onExecutor);
+    expect(capturedOf(onExecutor)).to.equal(undefined);
+    const onDriver = (x: number) => x;
+    expect(wrap(onDriver, () => [1, 'a'], 'k,stop2', 'job.mjs:2')).to.equal(onDriver);
+    const c = capturedOf(onDriver)!;
+    expect([c.values(), c.names, c.at]).to.deep.equal([[1, 'a'], ['k', 'stop2'], 'job.mjs:2']);
   });
 
   it('knows every Dataset and Context method that takes a function', () => {
