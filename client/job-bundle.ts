@@ -1,14 +1,15 @@
-import { stat } from 'node:fs/promises';
-import { extname, relative, resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, extname, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Message } from 'esbuild';
+import type { Loader, Message, Plugin } from 'esbuild';
 import { entryPointProblem, JOB_BUNDLE_FOOTER } from '../protocols/job-spec/index.js';
 import { ConfigError } from '../protocols/errors/index.js';
 
 /**
  * `spindle submit` ships the job file and everything it imports as one ESM file, bundled here with
  * esbuild before anything is sent to the cluster: a syntax or import error is reported with file,
- * line and column and nothing is submitted.
+ * line and column and nothing is submitted. The job's own files (not its npm packages) are first
+ * rewritten so that lambdas carry the locals of main they use (closure-capture.ts).
  */
 
 export const JOB_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'] as const;
@@ -89,6 +90,7 @@ export async function bundleJob(file: string, options: BundleJobOptions = {}): P
       logLevel: 'silent',
       banner: { js: REQUIRE_BANNER },
       footer: { js: JOB_BUNDLE_FOOTER },
+      plugins: [await capturePlugin(cwd)],
       ...(options.external ? { external: options.external } : {}),
     });
     const entryKey = Object.keys(result.metafile.inputs).find((k) => resolve(cwd, k) === path);
@@ -115,4 +117,33 @@ export async function bundleJob(file: string, options: BundleJobOptions = {}): P
     const more = errors.length > MAX_ERRORS_SHOWN ? `\n(and ${errors.length - MAX_ERRORS_SHOWN} more errors)` : '';
     throw new JobBundleError(`cannot bundle ${file}; nothing was submitted:\n${shown.join('\n')}${more}`, { path });
   }
+}
+
+const LOADERS: Record<string, Loader> = {
+  '.ts': 'ts',
+  '.mts': 'ts',
+  '.cts': 'ts',
+  '.tsx': 'tsx',
+  '.js': 'js',
+  '.mjs': 'js',
+  '.cjs': 'js',
+  '.jsx': 'jsx',
+};
+
+/** An esbuild plugin that applies captureClosures to every source file of the job outside node_modules. */
+async function capturePlugin(cwd: string): Promise<Plugin> {
+  // Loaded here, with esbuild: the TypeScript compiler is large and only `submit` needs it.
+  const { captureClosures } = await import('./closure-capture.js');
+  return {
+    name: 'spindle-capture-closures',
+    setup(build) {
+      build.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async (args) => {
+        if (args.namespace !== 'file' || args.path.split(sep).includes('node_modules')) return undefined;
+        const source = await readFile(args.path, 'utf8');
+        const { code, lambdas } = captureClosures(source, args.path, relative(cwd, args.path) || args.path);
+        if (lambdas.length === 0) return undefined;
+        return { contents: code, loader: LOADERS[extname(args.path)] ?? 'js', resolveDir: dirname(args.path) };
+      });
+    },
+  };
 }

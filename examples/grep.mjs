@@ -13,8 +13,8 @@
 export default async function main(ctx, [input, word, output]) {
   if (!input || !word || !output) throw new Error('usage: grep.mjs <input> <word> <output>');
   const lines = ctx.textFile(input);
-  // `word` is a local of main: executors get it as a closure value.
-  const matches = lines.filter((line) => line.includes(word), { word });
+  // `word` is a local of main: it is captured with the lambda and sent to the executors.
+  const matches = lines.filter((line) => line.includes(word));
   await matches.saveAsTextFile(output, { overwrite: true });
   return { lines: await lines.count(), matches: await matches.count() };
 }

@@ -1,6 +1,10 @@
 import type { EnvMarker, FnRef } from '../../protocols/driver-executor/index.js';
 import { encodeValue, ENV_MARKER } from '../../protocols/driver-executor/index.js';
+import { Broadcast } from './broadcast.js';
+import { capturedValues } from './captured.js';
 import { JobDefinitionError } from './errors.js';
+
+export { Broadcast } from './broadcast.js';
 
 /**
  * How a function given to `map`, `filter`, ... travels to executors. The job module is bundled
@@ -9,26 +13,9 @@ import { JobDefinitionError } from './errors.js';
  * so every top-level name of the job (helpers, constants, npm imports) resolves there to the same
  * thing. What lives only inside `main` (its locals and arguments) does not exist on executors and
  * must be passed as a closure value: `ds.filter((l) => l.includes(word), { word })`; large values
- * go through `ctx.broadcast(value)`, whose handle is passed the same way.
+ * go through `ctx.broadcast(value)`, whose handle is passed the same way. The bundler passes the
+ * locals a lambda uses by itself (captured.ts); values given explicitly win over captured ones.
  */
-
-/** A read-only value shipped to each executor once; pass the handle as a closure value. */
-export class Broadcast<T> {
-  readonly #value: T;
-
-  /** @internal */
-  constructor(
-    readonly id: number,
-    value: T,
-  ) {
-    this.#value = value;
-  }
-
-  /** The value (on executors: deserialized once per executor and shared by its tasks). */
-  get value(): T {
-    return this.#value;
-  }
-}
 
 /** Closure values: names the function uses, and their values. */
 export type ClosureValues = Record<string, unknown>;
@@ -119,21 +106,25 @@ export function functionExpression(fn: Function, what: string): string {
 }
 
 /**
- * Describes `fn` with its closure values for the wire. Throws JobDefinitionError for a value that
- * cannot travel (a native bound function, a value structured clone cannot copy, a bad name).
+ * Describes `fn` with its closure values (captured by the bundler, and `closure`) for the wire.
+ * Throws JobDefinitionError for a value that cannot travel (a native bound function, a value
+ * structured clone cannot copy, a bad name, a captured value captured.ts refuses).
  */
 export function shipFunction(fn: unknown, closure: ClosureValues | undefined, what: string): ShippedFn {
   if (typeof fn !== 'function') throw new JobDefinitionError(`${what}: expected a function, got ${typeof fn}`);
   const builtin = builtinName(fn);
   if (builtin && closure === undefined) return { ref: { source: '', builtin, env: null }, broadcasts: [] };
-  const source = functionExpression(fn, what);
-  if (closure === undefined) return { ref: { source, builtin: null, env: null }, broadcasts: [] };
-  if (typeof closure !== 'object' || closure === null || Array.isArray(closure)) {
+  if (closure !== undefined && (typeof closure !== 'object' || closure === null || Array.isArray(closure))) {
     throw new JobDefinitionError(`${what}: closure values must be an object such as { threshold, words }`);
   }
+  // Captured now, when the transformation is defined: a later assignment in main does not change them.
+  const captured = capturedValues(fn, closure, what);
+  const values = captured ? { ...captured, ...closure } : closure;
+  const source = functionExpression(fn, what);
+  if (values === undefined) return { ref: { source, builtin: null, env: null }, broadcasts: [] };
   const broadcasts: number[] = [];
   const env: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(closure)) {
+  for (const [name, value] of Object.entries(values)) {
     if (!IDENTIFIER.test(name) || RESERVED.has(name)) {
       throw new JobDefinitionError(`${what}: closure value name ${JSON.stringify(name)} is not a usable variable name`);
     }

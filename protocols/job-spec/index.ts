@@ -30,3 +30,12 @@ export {
   type Evaluate,
   type JobModule,
 } from './job-module.js';
+export {
+  bundleNames,
+  CAPTURE_HELPER,
+  CAPTURE_HELPER_NAME,
+  CAPTURED_KEY,
+  CAPTURING_GLOBAL,
+  capturedOf,
+  type Captured,
+} from './captured.js';

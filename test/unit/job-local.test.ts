@@ -151,11 +151,13 @@ describe('job engine (in process)', function () {
     expect(run.result).to.deep.equal({ m: [2, 4], b: [3, 4], j: [{ a: 1 }] });
   });
 
-  it('fails a lambda that uses a local of main, naming it and how to pass it', async () => {
+  it('fails a function made by another that uses a local of main, naming it and how to pass it', async () => {
+    // A lambda written in the call, or a local one passed by name, captures limit (job-capture.test.ts); one a factory returns does not.
     const run = await runLocalJob(
       `export default async function main(ctx) {
          const limit = 3;
-         return ctx.range(10, 2).filter((x) => x < limit).count();
+         const makeBelow = () => (x) => x < limit;
+         return ctx.range(10, 2).filter(makeBelow()).count();
        }`,
     );
     expect(run.error?.name).to.equal('TaskFailedError');
@@ -184,7 +186,8 @@ describe('job engine (in process)', function () {
     const lost = await runLocalJob(
       `export default async function main(ctx) {
          const limit = 3;
-         return ctx.range(10, 1).map((x) => x + 1).filter((x) => x < limit).map((x) => x).count();
+         const makeBelow = () => (x) => x < limit;
+         return ctx.range(10, 1).map((x) => x + 1).filter(makeBelow()).map((x) => x).count();
        }`,
       { maxTaskAttempts: 1 },
     );

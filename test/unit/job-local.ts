@@ -26,6 +26,10 @@ export interface LocalJob {
 
 export interface LocalJobOptions {
   args?: string[];
+  /** The job file's extension (its language): default '.mjs'. */
+  extension?: '.mjs' | '.js' | '.ts' | '.mts';
+  /** More files beside the job file, by name (helper modules it imports). */
+  files?: Record<string, string>;
   fs?: FakeFs;
   executors?: number;
   maxTaskAttempts?: number;
@@ -41,8 +45,9 @@ let counter = 0;
 
 export async function runLocalJob(source: string, options: LocalJobOptions = {}): Promise<LocalJob> {
   const dir = mkdtempSync(join(tmpdir(), 'spindle-unit-job-'));
-  const file = join(dir, `job${counter++}.mjs`);
+  const file = join(dir, `job${counter++}${options.extension ?? '.mjs'}`);
   writeFileSync(file, source);
+  for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), text);
   const bundlePath = join(dir, 'bundle.mjs');
   await bundleJob(file, { outFile: bundlePath });
   const job = await loadJobModule(bundlePath);
