@@ -132,7 +132,13 @@ export default async function main(ctx, [ready, go]) {
       args: [ready, go],
     });
     await fileAppears(ready, 240_000);
-    const ports = listeningPortsOf(appId);
+    // The first collect may end before the second executor is up (a busy machine): wait for its block
+    // server to listen, within two minutes.
+    let ports = listeningPortsOf(appId);
+    for (const until = Date.now() + 120_000; new Set(ports.values()).size < 3 && Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 250));
+      ports = listeningPortsOf(appId);
+    }
     const containers = new Set(ports.values());
     // The AM's container (task server and status server) and two executors' (block servers).
     expect(containers.size, `containers listening: ${[...ports].join(', ')}`).to.equal(3);
