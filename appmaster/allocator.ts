@@ -12,6 +12,10 @@ import { classifyExit, EXIT_STATUS_UNKNOWN } from '../protocols/yarn/index.js';
  * wanted, and lowers it itself as it grants. We send a row only when our own count changed (like
  * Hadoop's AMRMClient), because re-sending an unchanged count after the RM granted some would make it
  * grant them again.
+ *
+ * It also keeps the nodes to avoid (the driver's exclusions) and sends the RM only what changed, in
+ * the allocate request's blacklist additions and removals (Hadoop's AMRMClient.updateBlacklist does
+ * the same); after a resync the whole list goes again.
  */
 
 /** Named defaults for AllocatorOptions. */
@@ -86,6 +90,12 @@ export class Allocator {
   private succeeded = 0;
   private failures: ContainerEvent[] = [];
   private lost = 0;
+  /** Nodes (`host:port`) to avoid, and the nodes seen in grants, by host. */
+  private excluded = new Set<string>();
+  private readonly nodesByHost = new Map<string, Set<string>>();
+  /** Resource names on the RM's blacklist for us, as last sent. */
+  private blacklisted = new Set<string>();
+  private resendBlacklist = false;
 
   constructor(options: AllocatorOptions) {
     if (!Number.isInteger(options.maxFailures) || options.maxFailures < 0) {
@@ -110,6 +120,7 @@ export class Allocator {
 
   /** The full ask table, for re-sending after the RM lost our registration (resync). */
   allAsks(): ResourceAsk[] {
+    this.resendBlacklist = true;
     this.sentCount = this.outstanding;
     return [this.askRow(this.outstanding)];
   }
@@ -127,6 +138,8 @@ export class Allocator {
     const accepted: ContainerGrant[] = [];
     for (const grant of grants) {
       if (this.live.has(grant.id.text) || this.ended.has(grant.id.text)) continue;
+      const onHost = this.nodesByHost.get(grant.nodeId.host) ?? new Set();
+      this.nodesByHost.set(grant.nodeId.host, onHost.add(`${grant.nodeId.host}:${grant.nodeId.port}`));
       const ours = grant.allocationRequestId === ASK_TAG && grant.priority === this.options.priority;
       if (!ours || this.outstanding === 0) {
         this.releases.push(grant.id);
@@ -206,6 +219,34 @@ export class Allocator {
       `last: ${last.containerId}${where} ${last.classification.description}` +
       (last.exitStatus !== EXIT_STATUS_UNKNOWN ? ` (exit status ${last.exitStatus})` : '')
     );
+  }
+
+  /** The nodes (`host:port`) to avoid from now on: the whole set; nodes left out are no longer avoided. */
+  setExcludedNodes(nodes: readonly string[]): void {
+    this.excluded = new Set(nodes);
+  }
+
+  excludedNodes(): string[] {
+    return [...this.excluded].sort();
+  }
+
+  /**
+   * Blacklist changes since the last call. A node goes as `host:port` (the RM's node name with
+   * yarn.scheduler.include-port-in-node-name) and as its host (the name without it, the default),
+   * unless a node seen on the same host is not excluded: blacklisting the host would avoid that one too.
+   */
+  takeBlacklist(): { additions: string[]; removals: string[] } {
+    const names = new Set<string>();
+    for (const node of this.excluded) {
+      names.add(node);
+      const host = node.slice(0, node.lastIndexOf(':'));
+      if (host && [...(this.nodesByHost.get(host) ?? [])].every((n) => this.excluded.has(n))) names.add(host);
+    }
+    const additions = [...names].filter((n) => this.resendBlacklist || !this.blacklisted.has(n)).sort();
+    const removals = [...this.blacklisted].filter((n) => !names.has(n)).sort();
+    this.blacklisted = names;
+    this.resendBlacklist = false;
+    return { additions, removals };
   }
 
   /** Run-once work: every wanted container has succeeded. */

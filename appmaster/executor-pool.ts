@@ -22,7 +22,7 @@ import type { RmClient } from './rm-client.js';
 
 /** What the pool tells the driver. */
 export type ExecutorEvent =
-  | { type: 'executor-launched'; executorId: string; containerId: string; host: string }
+  | { type: 'executor-launched'; executorId: string; containerId: string; host: string; node: string }
   | { type: 'executor-lost'; executorId: string; containerId: string; description: string; countsAsFailure: boolean };
 
 export interface ExecutorPoolOptions {
@@ -39,6 +39,8 @@ export interface ExecutorPoolOptions {
   /** The host executors reach the driver at. */
   driverHost: string;
   onEvent: (event: ExecutorEvent) => void;
+  /** The AM's log. */
+  log?: (message: string) => void;
 }
 
 /** Adds the application secret to serialized container credentials. */
@@ -88,11 +90,26 @@ export class ExecutorPool {
     if (this.driverPort !== undefined) this.allocator.setTarget(this.wanted);
   }
 
+  /** The driver's nodes to avoid (`host:port`, the whole set): YARN is asked for no containers there. */
+  excludeNodes(nodes: readonly string[]): void {
+    const before = this.allocator.excludedNodes();
+    this.allocator.setExcludedNodes(nodes);
+    const now = this.allocator.excludedNodes();
+    if (before.join() !== now.join()) this.options.log?.(`nodes to avoid (excluded by the driver): ${now.join(', ') || 'none'}`);
+  }
+
   /** One heartbeat: asks, grants, launches, completions. Returns the next pace, or why the job must fail. */
   async tick(progress: number): Promise<PoolTick> {
     const asks = this.allocator.takeAsks();
     if (asks.some((a) => a.count > 0)) this.options.launches.asked();
-    const result = await this.options.rm.allocate({ progress, asks, releases: this.allocator.takeReleases() });
+    const { additions, removals } = this.allocator.takeBlacklist();
+    const result = await this.options.rm.allocate({
+      progress,
+      asks,
+      releases: this.allocator.takeReleases(),
+      ...(additions.length ? { blacklistAdditions: additions } : {}),
+      ...(removals.length ? { blacklistRemovals: removals } : {}),
+    });
     if (result.amCommand) return { next: 'stop', amCommand: result.amCommand };
     for (const grant of this.allocator.onAllocated(result.allocated)) this.launch(grant);
     for (const event of this.allocator.onCompleted(result.completed)) {
@@ -101,6 +118,14 @@ export class ExecutorPool {
     }
     const failure = this.allocator.failureReason();
     if (failure) return { next: 'idle', failure: `too many executor failures: ${failure}` };
+    // Spark's AM gives up the same way: no container asked for can ever come.
+    const excluded = this.allocator.excludedNodes();
+    if (this.allocator.hasPendingAsks() && result.numClusterNodes > 0 && excluded.length >= result.numClusterNodes) {
+      return {
+        next: 'idle',
+        failure: `every node of the cluster is excluded after repeated task failures (${excluded.join(', ')}), so no executor can start`,
+      };
+    }
     const c = this.allocator.counts();
     return { next: c.pending > 0 || c.launching > 0 ? 'fast' : 'idle' };
   }
@@ -127,7 +152,14 @@ export class ExecutorPool {
     this.executorOf.set(containerId, executorId);
     this.options.launches.launch(this.allocator, grant, this.launchContext(executorId), {
       name: `executor ${executorId}`,
-      started: () => this.options.onEvent({ type: 'executor-launched', executorId, containerId, host: grant.nodeId.host }),
+      started: () =>
+        this.options.onEvent({
+          type: 'executor-launched',
+          executorId,
+          containerId,
+          host: grant.nodeId.host,
+          node: `${grant.nodeId.host}:${grant.nodeId.port}`,
+        }),
       failed: (event) => this.lost(event),
     });
   }

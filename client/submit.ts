@@ -7,6 +7,7 @@ import {
   EXECUTOR_BUNDLE_FILE,
   JOB_BUNDLE_FILE,
   makeJobSpec,
+  type ExcludeOnFailure,
 } from '../protocols/job-spec/index.js';
 import { SHELL_SCRIPT_FILE } from '../protocols/app-spec/index.js';
 import { ConfigError } from '../protocols/errors/index.js';
@@ -159,6 +160,8 @@ export interface DriverAppOptions extends CommonAppOptions {
   maxTaskAttempts?: number;
   /** Executor failures tolerated; default grows with the executor count. */
   maxExecutorFailures?: number;
+  /** Changes to the exclusion-on-failure defaults, e.g. `{ enabled: false }`. */
+  excludeOnFailure?: Partial<ExcludeOnFailure>;
   environment?: Record<string, string>;
 }
 
@@ -227,6 +230,7 @@ export async function submitDriverApp(deps: SubmitDeps, options: DriverAppOption
               executorHeapMb: heapSizeFor(executorMemoryMb),
               ...(options.maxTaskAttempts !== undefined ? { maxTaskAttempts: options.maxTaskAttempts } : {}),
               ...(options.maxExecutorFailures !== undefined ? { maxExecutorFailures: options.maxExecutorFailures } : {}),
+              ...(options.excludeOnFailure ? { excludeOnFailure: options.excludeOnFailure } : {}),
               nodeBinary: stage.nodeCommand,
               environment: options.environment ?? {},
               localResources: { ...stage.files, [EXECUTOR_BUNDLE_FILE]: executorRuntime.resource, [JOB_BUNDLE_FILE]: job.resource },

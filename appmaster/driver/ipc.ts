@@ -1,11 +1,13 @@
 import type { AmJobProgress } from '../../protocols/am-status/index.js';
+import type { ExcludeOnFailure } from '../../protocols/job-spec/index.js';
 /**
  * Messages between the AM and the driver process over the Node IPC channel (fork with advanced
  * serialization, so Buffers travel as bytes). The AM keeps the ResourceManager conversation and the
  * containers; the driver runs the job and says how many executors it wants.
  *
  *   AM -> driver: init (secret, cluster, job settings), executor-launched, executor-lost, abort, tokens
- *   driver -> AM: ready (task server port), request-executors, status (progress snapshot)
+ *   driver -> AM: ready (task server port), request-executors, status (progress snapshot),
+ *                 excluded-nodes (every node excluded for the application now; the AM asks YARN to avoid them)
  */
 
 /** The executor settings of the application, as the AM passes them on. */
@@ -13,6 +15,8 @@ export interface DriverJobSettings {
   executors: number;
   executorVcores: number;
   maxTaskAttempts: number;
+  /** Absent: on, with the defaults. */
+  excludeOnFailure?: ExcludeOnFailure;
 }
 
 export type AmToDriver =
@@ -34,7 +38,8 @@ export type AmToDriver =
        */
       hdfsToken?: string;
     }
-  | { type: 'executor-launched'; executorId: string; containerId: string; host: string }
+  /** `node`: the NodeManager's `host:port` (how YARN names the node). */
+  | { type: 'executor-launched'; executorId: string; containerId: string; host: string; node?: string }
   | { type: 'executor-lost'; executorId: string; containerId: string; description: string; countsAsFailure: boolean }
   | { type: 'abort'; reason: string }
   /** A fresh HDFS delegation token (URL string form) the AM obtained with its keytab. Secret. */
@@ -43,7 +48,9 @@ export type AmToDriver =
 export type DriverToAm =
   | { type: 'ready'; port: number }
   | { type: 'request-executors'; count: number }
-  | { type: 'status'; status: AmJobProgress };
+  | { type: 'status'; status: AmJobProgress }
+  /** The whole set each time it changes (`host:port` names); an empty list lifts every exclusion. */
+  | { type: 'excluded-nodes'; nodes: string[] };
 
 /** Checks the shape of a message from the AM (the channel is ours, but a version skew is possible). */
 export function isAmMessage(m: unknown): m is AmToDriver {

@@ -1,8 +1,10 @@
 import type { AmJobProgress } from '../../protocols/am-status/index.js';
 import type { Welcome } from '../../protocols/driver-executor/index.js';
+import { DEFAULT_EXCLUDE_ON_FAILURE } from '../../protocols/job-spec/index.js';
 import { JobContext, type DriverFs } from './context.js';
 import { Engine } from './engine.js';
 import { JobAbortedError } from './errors.js';
+import { exclusionLine } from './exclusion.js';
 import type { AppLiveness } from './leftovers.js';
 import type { AmToDriver, DriverToAm } from './ipc.js';
 import { TaskScheduler, type SchedulerOptions, type TaskSetProgress } from './scheduler.js';
@@ -60,10 +62,18 @@ export class DriverRuntime {
   private lastStatus = '';
   private readonly lastLine = new Map<number, { at: number; text: string }>();
   private idleSince: number | undefined;
+  /** The NodeManager of each executor the AM launched (`host:port`). */
+  private readonly nodes = new Map<string, string>();
+  /** The application's excluded nodes as last sent to the AM. */
+  private sentExcluded = '[]';
 
   constructor(private readonly options: DriverRuntimeOptions) {
     const { init } = options;
-    this.scheduler = new TaskScheduler(options.scheduler ?? {});
+    this.scheduler = new TaskScheduler({
+      ...(init.job.excludeOnFailure ? { excludeOnFailure: init.job.excludeOnFailure } : {}),
+      onExclusion: (e) => options.log(exclusionLine(e, init.job.excludeOnFailure?.timeoutMs ?? DEFAULT_EXCLUDE_ON_FAILURE.timeoutMs)),
+      ...options.scheduler,
+    });
     const welcome: Welcome = { appId: init.appId, nameNodes: init.nameNodes, hdfsUser: init.user };
     this.server = new TaskServer(Buffer.from(init.secret), welcome, this.scheduler, {
       registered: (e) => options.log(`executor ${e.executorId} registered from ${e.host} (${e.cores} core(s), ${e.containerId})`),
@@ -71,6 +81,7 @@ export class DriverRuntime {
         options.log(`executor ${id} disconnected: ${reason}; its running tasks go to other executors`);
         this.engine.executorLost(id);
       },
+      nodeOf: (id) => this.nodes.get(id),
       log: options.log,
     });
     this.engine = new Engine({
@@ -94,6 +105,7 @@ export class DriverRuntime {
   async start(): Promise<number> {
     const port = await this.server.listen(0);
     this.options.am.send({ type: 'ready', port });
+    this.scheduler.expectExecutors(this.options.init.job.executors);
     this.options.am.send({ type: 'request-executors', count: this.options.init.job.executors });
     this.ticker = setInterval(() => this.tick(), STATUS_INTERVAL_MS);
     this.ticker.unref();
@@ -104,7 +116,8 @@ export class DriverRuntime {
   onAmMessage(m: AmToDriver): void {
     switch (m.type) {
       case 'executor-launched':
-        this.options.log(`executor ${m.executorId} starting in ${m.containerId} on ${m.host}`);
+        if (m.node) this.nodes.set(m.executorId, m.node);
+        this.options.log(`executor ${m.executorId} starting in ${m.containerId} on ${m.node ?? m.host}`);
         return;
       case 'executor-lost':
         this.options.log(`executor ${m.executorId} (${m.containerId}) ${m.description}`);
@@ -146,6 +159,11 @@ export class DriverRuntime {
   }
 
   private tick(): void {
+    const excluded = JSON.stringify(this.scheduler.excludedNodes());
+    if (excluded !== this.sentExcluded) {
+      this.sentExcluded = excluded;
+      this.options.am.send({ type: 'excluded-nodes', nodes: JSON.parse(excluded) as string[] });
+    }
     const status = this.status();
     const text = JSON.stringify(status);
     if (text !== this.lastStatus) {

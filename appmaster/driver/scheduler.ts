@@ -1,5 +1,7 @@
 import type { TaskLaunch, TaskStatus } from '../../protocols/driver-executor/index.js';
-import { TaskFailedError } from './errors.js';
+import { DEFAULT_EXCLUDE_ON_FAILURE, type ExcludeOnFailure } from '../../protocols/job-spec/index.js';
+import { JobAbortedError, TaskFailedError } from './errors.js';
+import { ApplicationExclusion, type ExclusionEvent } from './exclusion.js';
 import { failureOf, progressOf, TaskSet, type Attempt, type ExecutorState, type TaskSetProgress } from './task-set.js';
 
 export type { TaskSetProgress } from './task-set.js';
@@ -23,6 +25,9 @@ export type { TaskSetProgress } from './task-set.js';
  *   the same set (Spark's TaskSetManager.executorLost, reason Resubmitted).
  * - The first successful attempt of a partition wins; any later report for it is ignored, so no
  *   result is counted twice.
+ * - Exclusion on failure (exclusion.ts): executors and nodes whose tasks fail get no more tasks of
+ *   the stage, then of the application. A task set that every executor is excluded for fails at
+ *   once when no more executors are expected, else after `unschedulableTimeoutMs`.
  */
 
 export const DEFAULT_LOCALITY_WAIT_MS = 3000;
@@ -34,6 +39,11 @@ export const DEFAULT_MAX_PIPELINE_PER_CORE = 64;
 export const FETCH_FAILED = 'FetchFailedError';
 /** Executor losses a single task may see before the job gives up on it. */
 export const MAX_LOSSES_PER_TASK = 8;
+/**
+ * How long a task set that every executor is excluded for waits for an executor that is not, while
+ * fewer executors than expected are connected (Spark's excludeOnFailure.unschedulableTaskSetTimeout).
+ */
+export const DEFAULT_UNSCHEDULABLE_TIMEOUT_MS = 120_000;
 
 export interface SchedulerClock {
   now(): number;
@@ -57,6 +67,12 @@ export interface SchedulerOptions {
   pipelineTargetMs?: number;
   /** Default {@link DEFAULT_MAX_PIPELINE_PER_CORE}. */
   maxPipelinePerCore?: number;
+  /** Default DEFAULT_EXCLUDE_ON_FAILURE (on, Spark's thresholds). */
+  excludeOnFailure?: ExcludeOnFailure;
+  /** Default {@link DEFAULT_UNSCHEDULABLE_TIMEOUT_MS}. */
+  unschedulableTimeoutMs?: number;
+  /** Told of every new exclusion. */
+  onExclusion?: (event: ExclusionEvent) => void;
 }
 
 /** An executor as the scheduler sees it. */
@@ -66,6 +82,8 @@ export interface ExecutorLink {
   /** Every name the executor's host goes by (its NodeManager's name, its address): locality matches any. */
   readonly hostAliases: readonly string[];
   readonly cores: number;
+  /** The NodeManager the executor runs on (`host:port`), for exclusion; default `host`. */
+  readonly node?: string;
   /** Sends task launches of one task set (the link sends the stage and its broadcasts first). */
   launch(taskSet: TaskSetSpec, tasks: TaskLaunch[]): void;
   /** Asks the executor to stop these attempts (their reports are ignored anyway). */
@@ -122,14 +140,34 @@ export class TaskScheduler {
   private readonly maxPipelinePerCore: number;
   private cancelTimer: (() => void) | undefined;
   private timerAt = Infinity;
+  private readonly exclusionSettings: ExcludeOnFailure;
+  private readonly appExclusion: ApplicationExclusion | undefined;
+  private readonly unschedulableTimeoutMs: number;
+  private expectedExecutors = 0;
 
   constructor(
-    options: SchedulerOptions = {},
+    private readonly options: SchedulerOptions = {},
     private readonly clock: SchedulerClock = realSchedulerClock,
   ) {
     this.localityWaitMs = nonNegative('localityWaitMs', options.localityWaitMs ?? DEFAULT_LOCALITY_WAIT_MS);
     this.pipelineTargetMs = nonNegative('pipelineTargetMs', options.pipelineTargetMs ?? DEFAULT_PIPELINE_TARGET_MS);
     this.maxPipelinePerCore = nonNegative('maxPipelinePerCore', options.maxPipelinePerCore ?? DEFAULT_MAX_PIPELINE_PER_CORE);
+    this.exclusionSettings = options.excludeOnFailure ?? DEFAULT_EXCLUDE_ON_FAILURE;
+    this.appExclusion = this.exclusionSettings.enabled ? new ApplicationExclusion(this.exclusionSettings) : undefined;
+    this.unschedulableTimeoutMs = nonNegative('unschedulableTimeoutMs', options.unschedulableTimeoutMs ?? DEFAULT_UNSCHEDULABLE_TIMEOUT_MS);
+  }
+
+  /**
+   * How many executors the driver asked for: while fewer are connected, a task set every connected
+   * executor is excluded for waits (up to the unschedulable timeout) for one that is not.
+   */
+  expectExecutors(count: number): void {
+    this.expectedExecutors = count;
+  }
+
+  /** Nodes excluded for the application now (the AM asks YARN to avoid them). */
+  excludedNodes(): string[] {
+    return this.appExclusion?.excludedNodes(this.clock.now()) ?? [];
   }
 
   addExecutor(link: ExecutorLink): void {
@@ -176,7 +214,7 @@ export class TaskScheduler {
 
   /** Starts a task set; its tasks are offered to executors as slots free up. */
   submit(spec: TaskSetSpec, listener: TaskSetListener): TaskSetHandle {
-    const set = new TaskSet(spec, listener, this.clock.now());
+    const set = new TaskSet(spec, listener, this.clock.now(), this.exclusionSettings);
     if (set.remaining === 0) {
       set.status = 'succeeded';
       this.finishedSets.push(progressOf(set));
@@ -236,6 +274,10 @@ export class TaskScheduler {
       set.listener.succeeded(set.spec.tasks[a.index]!.partition, u, a.chunks, executorId);
       if (set.remaining === 0 && set.active) {
         set.status = 'succeeded';
+        // Only a set that succeeded hands its failures on (a failed one may be the job's fault, not the nodes').
+        for (const event of this.appExclusion?.taskSetSucceeded(set.exclusion.failures(), this.clock.now()) ?? []) {
+          this.options.onExclusion?.(event);
+        }
         this.retire(set);
         set.listener.completed();
       }
@@ -250,21 +292,21 @@ export class TaskScheduler {
       stack: '',
     };
     const attempts = set.failures[a.index]!;
+    const failure = failureOf(set, a, error);
+    // A V8 stack starts with "Name: message"; without one, say at least that.
+    const detail = error.stack.startsWith(`${error.name}`)
+      ? error.stack
+      : `${error.name}: ${error.message}${error.stack ? `\n${error.stack}` : ''}`;
     // Map output that cannot be fetched (the reader has retried already) is the engine's to
     // recompute: the set fails at once so that it can.
     const fetchFailed = error.name === FETCH_FAILED;
     if (error.kind === 'CLOSURE' || fetchFailed || attempts >= set.spec.maxAttempts) {
-      const failure = failureOf(set, a, error);
       const why =
         error.kind === 'CLOSURE'
           ? 'failed (retrying cannot help)'
           : fetchFailed
             ? 'could not fetch map output'
             : `failed ${attempts} time(s)`;
-      // A V8 stack starts with "Name: message"; without one, say at least that.
-      const detail = error.stack.startsWith(`${error.name}`)
-        ? error.stack
-        : `${error.name}: ${error.message}${error.stack ? `\n${error.stack}` : ''}`;
       this.failSet(
         set,
         new TaskFailedError(
@@ -275,7 +317,8 @@ export class TaskScheduler {
       );
       return;
     }
-    (set.excluded[a.index] ??= new Set()).add(executorId);
+    set.lastFailure = { failure, detail };
+    for (const event of set.exclusion.taskFailed(a.index, executorId, nodeOf(a.executor))) this.options.onExclusion?.(event);
     set.state[a.index] = 'pending';
     set.queue.add(a.index, set.spec.tasks[a.index]!.hosts);
   }
@@ -349,7 +392,58 @@ export class TaskScheduler {
       }
     }
     for (const [e, perSet] of batches) for (const [set, launches] of perSet) e.link.launch(set.spec, launches);
+    waitUntil = Math.min(waitUntil, this.checkUnschedulable(now));
     this.armTimer(waitUntil, now);
+  }
+
+  /**
+   * Task sets with waiting tasks that every connected executor is excluded for fail, at once when
+   * the expected executors are all there, else once they waited `unschedulableTimeoutMs`. Returns
+   * when to look again.
+   */
+  private checkUnschedulable(now: number): number {
+    let next = Infinity;
+    if (this.executors.size === 0) return next;
+    const executors = [...this.executors.values()];
+    for (const set of [...this.sets]) {
+      const waiting = set.queue.hasAny((i) => set.state[i] !== 'pending');
+      if (!waiting || executors.some((e) => this.usable(set, e, now))) {
+        set.unschedulableSince = undefined;
+        continue;
+      }
+      set.unschedulableSince ??= now;
+      const deadline = set.unschedulableSince + this.unschedulableTimeoutMs;
+      if (this.executors.size < this.expectedExecutors && now < deadline) {
+        next = Math.min(next, deadline);
+        continue;
+      }
+      const why = executors.map((e) => `executor ${e.link.id} on ${nodeOf(e)}: ${this.exclusionOf(set, e, now)}`).join('; ');
+      const message =
+        `stage ${set.spec.stageId} (${set.spec.description}) cannot run anywhere: every executor is excluded for it ` +
+        `after repeated task failures (${why})`;
+      const last = set.lastFailure;
+      this.failSet(
+        set,
+        last
+          ? new TaskFailedError(
+              `${message}; last failure: partition ${last.failure.partition}, attempt ${last.failure.attempt} on executor ` +
+                `${last.failure.executorId} (${last.failure.host}):\n${last.detail}`,
+              last.failure,
+            )
+          : new JobAbortedError(message),
+      );
+    }
+    return next;
+  }
+
+  /** Why executor `e` may run no task of `set` (stage or application exclusion), or undefined. */
+  private exclusionOf(set: TaskSet, e: ExecutorState, now: number): string | undefined {
+    const node = nodeOf(e);
+    return set.exclusion.excludes(e.link.id, node) ?? this.appExclusion?.excludes(e.link.id, node, now);
+  }
+
+  private usable(set: TaskSet, e: ExecutorState, now: number): boolean {
+    return this.exclusionOf(set, e, now) === undefined;
   }
 
   /**
@@ -366,8 +460,9 @@ export class TaskScheduler {
     for (const set of this.sets) {
       const limit = pipelined ? this.slotLimit(e, set) : e.link.cores;
       if (e.running.size >= limit) return 'wait';
+      if (!this.usable(set, e, now)) continue;
       const stale = (i: number): boolean => set.state[i] !== 'pending';
-      const avoid = (i: number): boolean => this.avoid(set, i, e);
+      const avoid = (i: number): boolean => this.avoid(set, i, e, now);
       let index: number | undefined;
       for (const h of e.link.hostAliases) {
         index = set.queue.takeLocal(h, stale, avoid);
@@ -389,11 +484,12 @@ export class TaskScheduler {
     return earliest;
   }
 
-  /** Whether task `i` should avoid executor `e` (it failed there and another executor is available). */
-  private avoid(set: TaskSet, i: number, e: ExecutorState): boolean {
-    const ex = set.excluded[i];
-    if (!ex?.has(e.link.id)) return false;
-    for (const id of this.executors.keys()) if (!ex.has(id)) return true;
+  /** Whether task `i` should avoid executor `e` (it failed there, or on its node, and another executor can take it). */
+  private avoid(set: TaskSet, i: number, e: ExecutorState, now: number): boolean {
+    if (!set.exclusion.taskAvoids(i, e.link.id, nodeOf(e))) return false;
+    for (const x of this.executors.values()) {
+      if (x !== e && this.usable(set, x, now) && !set.exclusion.taskAvoids(i, x.link.id, nodeOf(x))) return true;
+    }
     return false;
   }
 
@@ -428,6 +524,11 @@ export class TaskScheduler {
       this.schedule();
     });
   }
+}
+
+/** The node an executor runs on, as exclusion counts it. */
+function nodeOf(e: ExecutorState): string {
+  return e.link.node ?? e.link.host;
 }
 
 function nonNegative(name: string, v: number): number {

@@ -32,6 +32,8 @@ export interface TaskServerEvents {
   registered?(executor: ExecutorIdentity): void;
   /** The executor's connection ended (it exited, or was cut off). */
   disconnected?(executorId: string, reason: string): void;
+  /** The NodeManager (`host:port`) an executor was launched on, as the AM said; undefined if unknown. */
+  nodeOf?(executorId: string): string | undefined;
   log?(message: string): void;
 }
 
@@ -40,6 +42,7 @@ class ExecutorSession implements ExecutorLink {
   readonly host: string;
   readonly hostAliases: string[];
   readonly cores: number;
+  readonly node: string;
   private readonly stages = new Set<number>();
   private readonly broadcasts = new Set<number>();
 
@@ -47,9 +50,11 @@ class ExecutorSession implements ExecutorLink {
     readonly identity: ExecutorIdentity,
     private readonly channel: MessageChannel,
     remoteAddress: string | undefined,
+    node: string | undefined,
   ) {
     this.id = identity.executorId;
     this.host = identity.host;
+    this.node = node ?? identity.host;
     // DataNodes often report addresses where NodeManagers report names: match either.
     const address = remoteAddress?.replace(/^::ffff:/, '');
     this.hostAliases = address && address !== identity.host ? [identity.host, address] : [identity.host];
@@ -185,7 +190,7 @@ export class TaskServer {
     const { channel, executor } = accepted;
     // The handshake ends with a round trip after `admit`: the job may have finished, or another
     // connection registered this executor, in the meantime.
-    const session = new ExecutorSession(executor, channel, socket.remoteAddress);
+    const session = new ExecutorSession(executor, channel, socket.remoteAddress, this.events.nodeOf?.(executor.executorId));
     if (this.closing !== undefined) {
       session.shutdown(this.closing);
       return;

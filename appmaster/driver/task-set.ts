@@ -1,5 +1,7 @@
 import type { AmStageProgress } from '../../protocols/am-status/index.js';
+import type { ExcludeOnFailure } from '../../protocols/job-spec/index.js';
 import type { TaskFailure } from './errors.js';
+import { TaskSetExclusion } from './exclusion.js';
 import { LaunchQueue } from './launch-queue.js';
 import type { ExecutorLink, TaskSetListener, TaskSetSpec } from './scheduler.js';
 
@@ -45,7 +47,11 @@ export class TaskSet {
   readonly losses: number[];
   /** The executor each finished task succeeded on. */
   readonly doneOn: (string | undefined)[];
-  readonly excluded: (Set<string> | undefined)[];
+  readonly exclusion: TaskSetExclusion;
+  /** The last failed attempt and its error text, for a set that cannot run anywhere. */
+  lastFailure: { failure: TaskFailure; detail: string } | undefined;
+  /** Since when every executor is excluded for the set while tasks wait; undefined while one can run them. */
+  unschedulableSince: number | undefined;
   readonly queue: LaunchQueue;
   remaining: number;
   running = 0;
@@ -63,6 +69,7 @@ export class TaskSet {
     readonly spec: TaskSetSpec,
     readonly listener: TaskSetListener,
     now: number,
+    exclusion: ExcludeOnFailure,
   ) {
     const n = spec.tasks.length;
     this.state = new Array<TaskState>(n).fill('pending');
@@ -70,7 +77,7 @@ export class TaskSet {
     this.failures = new Array<number>(n).fill(0);
     this.losses = new Array<number>(n).fill(0);
     this.doneOn = new Array(n);
-    this.excluded = new Array(n);
+    this.exclusion = new TaskSetExclusion(exclusion, spec.stageId);
     this.remaining = n;
     this.lastLocalLaunch = now;
     this.queue = new LaunchQueue();

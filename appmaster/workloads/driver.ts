@@ -147,6 +147,7 @@ export class DriverWorkload implements Workload {
       secret,
       driverHost: this.deps.host,
       onEvent: (event) => driver.send(event),
+      log: this.deps.log,
     });
     this.pool = pool;
     // Tokens go out once the driver listens for them (it says `ready`); until then `init` carries the newest.
@@ -166,6 +167,7 @@ export class DriverWorkload implements Workload {
         forward();
       } else if (m.type === 'request-executors') pool.request(m.count);
       else if (m.type === 'status') this.jobProgress = parseJobProgress(m.status) ?? this.jobProgress;
+      else if (m.type === 'excluded-nodes') pool.excludeNodes(m.nodes);
       heartbeat.wake();
     });
     return pool;
@@ -183,7 +185,12 @@ export class DriverWorkload implements Workload {
       nameNodes: spec.cluster.nameNodes,
       ...(spec.cluster.rmWebUrls ? { rmWebUrls: spec.cluster.rmWebUrls } : {}),
       user: spec.user,
-      job: { executors: job.executors, executorVcores: job.executorVcores, maxTaskAttempts: job.maxTaskAttempts },
+      job: {
+        executors: job.executors,
+        executorVcores: job.executorVcores,
+        maxTaskAttempts: job.maxTaskAttempts,
+        ...(job.excludeOnFailure ? { excludeOnFailure: job.excludeOnFailure } : {}),
+      },
       ...(hdfsToken !== undefined ? { hdfsToken } : {}),
     });
   }

@@ -22,6 +22,12 @@ export {
   type JobSpecOptions,
 } from './job-spec.js';
 export {
+  checkExcludeOnFailure,
+  DEFAULT_EXCLUDE_ON_FAILURE,
+  excludeOnFailure,
+  type ExcludeOnFailure,
+} from './exclude-on-failure.js';
+export {
   entryPointProblem,
   JOB_MAIN_SIGNATURE,
   JOB_BUNDLE_FOOTER,

@@ -1,5 +1,6 @@
 import { invalidSpec, parseAppSpec, wholeSpecNumber, type AppSpec } from '../app-spec/index.js';
 import type { LocalResource } from '../yarn-model/index.js';
+import { checkExcludeOnFailure, excludeOnFailure, type ExcludeOnFailure } from './exclude-on-failure.js';
 
 /**
  * The `job` section of the application spec: what the client asks of the job engine (how many
@@ -50,6 +51,8 @@ export interface JobSpec {
   maxTaskAttempts: number;
   /** Failed executor containers tolerated (each replaced); one more fails the application. */
   maxExecutorFailures: number;
+  /** Exclusion of executors and nodes whose tasks fail; absent: on, with DEFAULT_EXCLUDE_ON_FAILURE. */
+  excludeOnFailure?: ExcludeOnFailure;
   /** Files every executor gets: the executor runtime and the job bundle. */
   localResources: Record<string, LocalResource>;
   /** Environment of executors (the driver's is driver.environment). */
@@ -71,6 +74,8 @@ export interface JobSpecOptions {
   localResources: Record<string, LocalResource>;
   maxTaskAttempts?: number;
   maxExecutorFailures?: number;
+  /** Changes to DEFAULT_EXCLUDE_ON_FAILURE (e.g. `{ enabled: false }`). */
+  excludeOnFailure?: Partial<ExcludeOnFailure>;
   environment?: Record<string, string>;
   nodeBinary?: string;
 }
@@ -86,6 +91,7 @@ export function makeJobSpec(o: JobSpecOptions): JobSpec {
     executorHeapMb: o.executorHeapMb,
     maxTaskAttempts: o.maxTaskAttempts ?? DEFAULT_MAX_TASK_ATTEMPTS,
     maxExecutorFailures: o.maxExecutorFailures ?? defaultMaxExecutorFailures(o.executors),
+    ...(o.excludeOnFailure ? { excludeOnFailure: excludeOnFailure(o.excludeOnFailure) } : {}),
     localResources: o.localResources,
     environment: o.environment ?? {},
     ...(o.nodeBinary ? { nodeBinary: o.nodeBinary } : {}),
@@ -107,6 +113,7 @@ export function checkJobSpec(section: unknown): JobSpec {
   if (!j.localResources || typeof j.localResources !== 'object') invalidSpec('job.localResources', 'must be an object');
   if (!(j.executorBundle! in j.localResources)) invalidSpec('job.localResources', `must include the executor bundle ${j.executorBundle}`);
   if (!j.environment || typeof j.environment !== 'object') invalidSpec('job.environment', 'must be an object');
+  if (j.excludeOnFailure !== undefined) checkExcludeOnFailure(j.excludeOnFailure);
   if (j.nodeBinary !== undefined && (typeof j.nodeBinary !== 'string' || j.nodeBinary === '')) {
     invalidSpec('job.nodeBinary', 'must be a non-empty string');
   }

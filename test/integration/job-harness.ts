@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { killApp, submitDriverApp, waitForEnd } from '../../client/index.js';
 import { bundleJob } from '../../client/job-bundle.js';
 import { loadClientConfig, type ClientConfig } from '../../protocols/hadoop-conf/index.js';
+import type { ExcludeOnFailure } from '../../protocols/job-spec/index.js';
 import { RmRestClient, type AppReport } from '../../protocols/rm-rest/index.js';
 import { WebHdfsClient } from '../../protocols/webhdfs/index.js';
 import { testCluster } from './cluster.js';
@@ -52,6 +53,7 @@ export interface JobOptions {
   executorCores?: number;
   maxTaskAttempts?: number;
   maxExecutorFailures?: number;
+  excludeOnFailure?: Partial<ExcludeOnFailure>;
   name?: string;
 }
 
@@ -80,6 +82,7 @@ export async function submitJob(h: JobHarness, options: JobOptions): Promise<str
       executorVcores: options.executorCores ?? 1,
       ...(options.maxTaskAttempts !== undefined ? { maxTaskAttempts: options.maxTaskAttempts } : {}),
       ...(options.maxExecutorFailures !== undefined ? { maxExecutorFailures: options.maxExecutorFailures } : {}),
+      ...(options.excludeOnFailure ? { excludeOnFailure: options.excludeOnFailure } : {}),
     },
   );
   h.started.push(app.appId);

@@ -161,4 +161,45 @@ describe('appmaster allocator', () => {
     expect(() => new Allocator({ ...shell, maxFailures: -1 })).to.throw(RangeError, /maxFailures/);
     expect(() => new Allocator(shell).setTarget(1.5)).to.throw(RangeError, /target/);
   });
+  describe('nodes to avoid (the allocate request blacklist)', () => {
+    const onNode = (host: string, port: number): ContainerGrant => grant({ nodeId: { host, port } });
+
+    it('sends only changes: additions once, removals when the driver lifts an exclusion', () => {
+      const a = new Allocator(shell);
+      a.setTarget(2);
+      a.onAllocated([onNode('h1', 8041), onNode('h2', 8041)]);
+      expect(a.takeBlacklist()).to.deep.equal({ additions: [], removals: [] });
+      a.setExcludedNodes(['h2:8041']);
+      expect(a.takeBlacklist()).to.deep.equal({ additions: ['h2', 'h2:8041'], removals: [] });
+      expect(a.takeBlacklist(), 'nothing changed').to.deep.equal({ additions: [], removals: [] });
+      a.setExcludedNodes(['h1:8041', 'h2:8041']);
+      expect(a.takeBlacklist()).to.deep.equal({ additions: ['h1', 'h1:8041'], removals: [] });
+      a.setExcludedNodes(['h1:8041']);
+      expect(a.takeBlacklist()).to.deep.equal({ additions: [], removals: ['h2', 'h2:8041'] });
+      expect(a.excludedNodes()).to.deep.equal(['h1:8041']);
+    });
+
+    it('names the host too only when every node seen on it is excluded (NodeManagers sharing a host)', () => {
+      const a = new Allocator(shell);
+      a.setTarget(2);
+      a.onAllocated([onNode('localhost', 8041), onNode('localhost', 8051)]);
+      a.setExcludedNodes(['localhost:8051']);
+      expect(a.takeBlacklist()).to.deep.equal({ additions: ['localhost:8051'], removals: [] });
+      a.setExcludedNodes(['localhost:8041', 'localhost:8051']);
+      expect(a.takeBlacklist()).to.deep.equal({ additions: ['localhost', 'localhost:8041'], removals: [] });
+      a.setExcludedNodes(['localhost:8041']);
+      expect(a.takeBlacklist()).to.deep.equal({ additions: [], removals: ['localhost', 'localhost:8051'] });
+    });
+
+    it('sends the whole list again after a resync (the RM forgot it with our registration)', () => {
+      const a = new Allocator(shell);
+      a.setTarget(1);
+      a.onAllocated([onNode('h1', 1)]);
+      a.setExcludedNodes(['h1:1']);
+      expect(a.takeBlacklist().additions).to.deep.equal(['h1', 'h1:1']);
+      a.allAsks();
+      expect(a.takeBlacklist()).to.deep.equal({ additions: ['h1', 'h1:1'], removals: [] });
+      expect(a.takeBlacklist().additions).to.deep.equal([]);
+    });
+  });
 });

@@ -7,7 +7,9 @@ import {
   type TaskSetListener,
   type TaskSetSpec,
 } from '../../appmaster/driver/scheduler.js';
+import type { ExclusionEvent } from '../../appmaster/driver/exclusion.js';
 import type { TaskErrorInfo, TaskLaunch, TaskStatus } from '../../protocols/driver-executor/index.js';
+import { excludeOnFailure, type ExcludeOnFailure } from '../../protocols/job-spec/index.js';
 
 class FakeClock implements SchedulerClock {
   t = 0;
@@ -355,5 +357,226 @@ describe('TaskScheduler', () => {
     const r = new Recorder();
     scheduler.submit(taskSet(0), r);
     expect(r.done).to.equal(true);
+  });
+});
+
+/** An executor on a NodeManager (`node`, `host:port`), as exclusion counts nodes. */
+class NodeExecutor extends FakeExecutor {
+  constructor(
+    id: string,
+    readonly node: string,
+  ) {
+    super(id, node.split(':')[0]!);
+  }
+}
+
+describe('TaskScheduler: exclusion on failure', () => {
+  let clock: FakeClock;
+  let scheduler: TaskScheduler;
+  let events: ExclusionEvent[];
+  const answered = new Set<number>();
+
+  function start(settings: Partial<ExcludeOnFailure> = {}, expected = 0): void {
+    clock = new FakeClock();
+    events = [];
+    answered.clear();
+    scheduler = new TaskScheduler(
+      { localityWaitMs: 0, excludeOnFailure: excludeOnFailure(settings), onExclusion: (e) => events.push(e) },
+      clock,
+    );
+    scheduler.expectExecutors(expected);
+  }
+
+  /** Answers every running attempt, round after round, failing those `fails` says; stops when none runs. */
+  function drive(executors: NodeExecutor[], fails: (e: NodeExecutor, t: TaskLaunch) => boolean): void {
+    for (let round = 0; round < 100; round++) {
+      const batch = executors.flatMap((e) => e.running(answered).map((t) => [e, t] as const));
+      if (batch.length === 0) return;
+      for (const [e, t] of batch) {
+        answered.add(t.tid);
+        scheduler.statusUpdates(e.id, [fails(e, t) ? failed(t.tid) : ok(t.tid)]);
+      }
+    }
+    throw new Error('still running after 100 rounds');
+  }
+
+  const line = (e: ExclusionEvent): string =>
+    `${e.scope} ${e.kind} ${e.id}${e.stageId !== undefined ? ` stage ${e.stageId}` : ''}: ${e.reason}`;
+
+  it('excludes an executor from the stage after 2 failed tasks, then from the application once the stage succeeded', () => {
+    start();
+    const good = new NodeExecutor('1', 'h:1');
+    const bad = new NodeExecutor('2', 'h:2');
+    scheduler.addExecutor(good);
+    scheduler.addExecutor(bad);
+    const r = new Recorder();
+    scheduler.submit(taskSet(8), r);
+    drive([good, bad], (e) => e === bad);
+    expect(r.done, r.error?.message).to.equal(true);
+    expect(r.successes.map((x) => x.partition).sort()).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(r.successes.every((x) => x.executorId === '1')).to.equal(true);
+    // Two tasks failed on it before the exclusion; it got none after.
+    expect(bad.launched).to.have.length(2);
+    expect(events.map(line)).to.deep.equal(['stage executor 2 stage 7: 2 failed tasks', 'application executor 2: 2 failed tasks']);
+    // One excluded executor does not exclude its node (Spark's maxFailedExecutorsPerNode is 2).
+    expect(scheduler.excludedNodes()).to.deep.equal([]);
+    const next = new Recorder();
+    scheduler.submit({ ...taskSet(4), stageId: 8 }, next);
+    drive([good, bad], () => false);
+    expect(next.done).to.equal(true);
+    expect(bad.launched, 'no task of a later stage').to.have.length(2);
+  });
+
+  it('excludes a node for the stage after 2 of its executors were, and new executors there get no task of it', () => {
+    start();
+    const a1 = new NodeExecutor('1', 'a:1');
+    const a2 = new NodeExecutor('2', 'a:1');
+    const b = new NodeExecutor('3', 'b:1');
+    for (const e of [a1, a2, b]) scheduler.addExecutor(e);
+    const r = new Recorder();
+    scheduler.submit({ ...taskSet(12), maxAttempts: 4 }, r);
+    drive([a1, a2, b], (e) => e.node === 'a:1');
+    const late = new NodeExecutor('4', 'a:1');
+    scheduler.addExecutor(late);
+    expect(r.done, r.error?.message).to.equal(true);
+    expect(events.filter((e) => e.scope === 'stage').map(line)).to.deep.equal([
+      'stage executor 1 stage 7: 2 failed tasks',
+      'stage executor 2 stage 7: 2 failed tasks',
+      'stage node a:1 stage 7: 2 excluded executors',
+    ]);
+    // Once the set succeeded, both executors and their node are excluded for the application (the
+    // tasks already sent to an executor when it was excluded ran, and their failures count too).
+    expect(events.filter((e) => e.scope === 'application').map(line)).to.satisfy(
+      (lines: string[]) =>
+        lines.length === 3 &&
+        /^application executor 1: \d+ failed tasks$/.test(lines[0]!) &&
+        /^application executor 2: \d+ failed tasks$/.test(lines[1]!) &&
+        lines[2] === 'application node a:1: 2 excluded executors',
+    );
+    expect(scheduler.excludedNodes()).to.deep.equal(['a:1']);
+    const next = new Recorder();
+    scheduler.submit({ ...taskSet(3), stageId: 9 }, next);
+    drive([a1, a2, b, late], () => false);
+    expect(late.launched, 'an executor on an excluded node').to.have.length(0);
+    expect(next.successes.map((x) => x.executorId)).to.deep.equal(['3', '3', '3']);
+  });
+
+  it('application exclusions end after the timeout, and with them the node the AM avoids', () => {
+    start({ appMaxFailedExecutorsPerNode: 1, timeoutMs: 60_000 });
+    const good = new NodeExecutor('1', 'h:1');
+    const bad = new NodeExecutor('2', 'h:2');
+    scheduler.addExecutor(good);
+    scheduler.addExecutor(bad);
+    scheduler.submit(taskSet(6), new Recorder());
+    drive([good, bad], (e) => e === bad);
+    expect(scheduler.excludedNodes()).to.deep.equal(['h:2']);
+    clock.advance(59_999);
+    expect(scheduler.excludedNodes()).to.deep.equal(['h:2']);
+    clock.advance(1);
+    expect(scheduler.excludedNodes()).to.deep.equal([]);
+    scheduler.submit({ ...taskSet(4), stageId: 8 }, new Recorder());
+    expect(bad.running(answered), 'the executor gets tasks again').to.have.length(2);
+  });
+
+  it('does not count the failures of a task set that failed towards the application', () => {
+    start();
+    const a = new NodeExecutor('1', 'h:1');
+    scheduler.addExecutor(a);
+    const r = new Recorder();
+    scheduler.submit(
+      taskSet(4, () => [], 1),
+      r,
+    );
+    drive([a], () => true);
+    expect(r.error).to.be.instanceOf(TaskFailedError);
+    expect(events.filter((e) => e.scope === 'application')).to.deep.equal([]);
+  });
+
+  it('moves a task off a node where it failed twice (maxTaskAttemptsPerNode), then succeeds', () => {
+    start();
+    const a1 = new NodeExecutor('1', 'a:1');
+    const a2 = new NodeExecutor('2', 'a:1');
+    const b = new NodeExecutor('3', 'b:1');
+    for (const e of [a1, a2, b]) scheduler.addExecutor(e);
+    const r = new Recorder();
+    scheduler.submit(taskSet(1), r);
+    expect(a1.running(answered)).to.have.length(1);
+    drive([a1, a2, b], (e) => e !== b);
+    expect(a2.launched, 'another executor of the same node first').to.have.length(1);
+    expect(r.successes).to.deep.include({ ...r.successes[0]!, executorId: '3' });
+    expect(b.launched[0]!.attempt).to.equal(2);
+  });
+
+  it('still retries a task where it failed when no other executor can take it, up to its attempts', () => {
+    start();
+    const a = new NodeExecutor('1', 'h:1');
+    scheduler.addExecutor(a);
+    const r = new Recorder();
+    scheduler.submit(taskSet(1), r);
+    drive([a], () => true);
+    expect(r.error?.message).to.match(/^partition 0 of stage 7 \(count of range\(10\)\) failed 4 time\(s\); last: attempt 4 on executor 1/);
+    expect(events).to.deep.equal([]);
+  });
+
+  it('fails a task set that every executor is excluded for, at once when the expected executors are there', () => {
+    start({}, 2);
+    const a = new NodeExecutor('1', 'h:1');
+    const b = new NodeExecutor('2', 'h:2');
+    scheduler.addExecutor(a);
+    scheduler.addExecutor(b);
+    const r = new Recorder();
+    scheduler.submit(taskSet(10), r);
+    drive([a, b], () => true);
+    expect(r.error).to.be.instanceOf(TaskFailedError);
+    expect(r.error!.message).to.match(
+      /^stage 7 \(count of range\(10\)\) cannot run anywhere: every executor is excluded for it after repeated task failures \(executor 1 on h:1: 2 tasks failed on it in the stage; executor 2 on h:2: 2 tasks failed on it in the stage\); last failure: partition \d, attempt \d on executor \d \(h\):\nError: boom\n {4}at job\.mjs:3:9$/,
+    );
+    expect(scheduler.progress().at(-1)!.state).to.equal('failed');
+    // Every attempt was a first or second one: the set failed long before any task used its 4 attempts.
+    expect([...a.launched, ...b.launched].every((t) => t.attempt < 2)).to.equal(true);
+  });
+
+  it('waits for expected executors before failing such a set, and runs its tasks on one that is not excluded', () => {
+    start({}, 3);
+    const a = new NodeExecutor('1', 'h:1');
+    scheduler.addExecutor(a);
+    const r = new Recorder();
+    scheduler.submit(taskSet(3), r);
+    drive([a], () => true);
+    expect(r.error).to.equal(undefined);
+    clock.advance(60_000);
+    const b = new NodeExecutor('2', 'h:2');
+    scheduler.addExecutor(b);
+    drive([a, b], () => false);
+    expect(r.done, r.error?.message).to.equal(true);
+    expect(r.successes.every((x) => x.executorId === '2')).to.equal(true);
+  });
+
+  it('fails such a set after the unschedulable timeout when the expected executors do not come', () => {
+    start({}, 3);
+    const a = new NodeExecutor('1', 'h:1');
+    scheduler.addExecutor(a);
+    const r = new Recorder();
+    scheduler.submit(taskSet(3), r);
+    drive([a], () => true);
+    clock.advance(119_999);
+    expect(r.error).to.equal(undefined);
+    clock.advance(1);
+    expect(r.error?.message).to.match(/^stage 7 .* cannot run anywhere: every executor is excluded for it/);
+  });
+
+  it('off: an executor whose tasks fail keeps getting tasks, and nothing is excluded', () => {
+    start({ enabled: false }, 2);
+    const good = new NodeExecutor('1', 'h:1');
+    const bad = new NodeExecutor('2', 'h:2');
+    scheduler.addExecutor(good);
+    scheduler.addExecutor(bad);
+    const r = new Recorder();
+    scheduler.submit(taskSet(8), r);
+    drive([good, bad], (e) => e === bad);
+    expect(r.done, r.error?.message).to.equal(true);
+    expect(bad.launched.length).to.be.greaterThan(2);
+    expect(events).to.deep.equal([]);
+    expect(scheduler.excludedNodes()).to.deep.equal([]);
   });
 });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import * as client from '../../client/index.js';
 import {
+  DEFAULT_EXCLUDE_ON_FAILURE,
   DEFAULT_EXECUTOR_MEMORY_MB,
   DEFAULT_EXECUTOR_VCORES,
   DEFAULT_EXECUTORS,
@@ -52,6 +53,33 @@ describe('application spec: job mode', () => {
     });
     expect(makeJobSpec({ ...job, executors: 1, maxExecutorFailures: undefined }).maxExecutorFailures).to.equal(3);
     expect(parseJobAppSpec(spec({ driver, job })).job).to.deep.equal(job);
+  });
+
+  it("carries exclusion-on-failure settings: Spark's defaults with the changes given, checked field by field", () => {
+    expect(job).to.not.have.property('excludeOnFailure');
+    const off = makeJobSpec({ ...job, excludeOnFailure: { enabled: false } });
+    expect(off.excludeOnFailure).to.deep.equal({ ...DEFAULT_EXCLUDE_ON_FAILURE, enabled: false });
+    expect(DEFAULT_EXCLUDE_ON_FAILURE).to.deep.equal({
+      enabled: true,
+      maxTaskAttemptsPerExecutor: 1,
+      maxTaskAttemptsPerNode: 2,
+      stageMaxFailedTasksPerExecutor: 2,
+      stageMaxFailedExecutorsPerNode: 2,
+      appMaxFailedTasksPerExecutor: 2,
+      appMaxFailedExecutorsPerNode: 2,
+      timeoutMs: 3_600_000,
+    });
+    expect(parseJobAppSpec(spec({ driver, job: off })).job).to.deep.equal(off);
+    const bad = { ...off, excludeOnFailure: { ...off.excludeOnFailure!, appMaxFailedExecutorsPerNode: 0 } };
+    expect(() => parseJobAppSpec(spec({ driver, job: bad }))).to.throw(
+      ConfigError,
+      'application spec: job.excludeOnFailure.appMaxFailedExecutorsPerNode must be a whole number >= 1, got 0',
+    );
+    const noFlag = { ...off, excludeOnFailure: { ...off.excludeOnFailure!, enabled: 'no' as never } };
+    expect(() => parseJobAppSpec(spec({ driver, job: noFlag }))).to.throw(
+      ConfigError,
+      /job\.excludeOnFailure\.enabled must be true or false/,
+    );
   });
 
   it('keeps plain driver and shell specs valid', () => {

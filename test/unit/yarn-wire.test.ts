@@ -216,6 +216,24 @@ describe('yarn wire: requests against Hadoop 3.5.0 bytes', () => {
     expect(hex(bytes)).to.equal(`1211${JAVA.containerId2}1a060a046261643120042d0000003f`);
   });
 
+  it('allocate: blacklist additions and removals in ResourceBlacklistRequestProto (field 3: 1 add*, 2 remove*)', () => {
+    const bytes = encodeAllocateRequest({
+      responseId: 1,
+      progress: 0,
+      asks: [],
+      releases: [],
+      blacklistAdditions: ['h:2', 'h'],
+      blacklistRemovals: ['g'],
+    });
+    // 1a 0b | 0a 03 "h:2" | 0a 01 "h" | 12 01 "g" , then response_id 1 and progress 0.
+    expect(hex(bytes)).to.equal('1a0b' + '0a03683a32' + '0a0168' + '120167' + '2001' + '2d00000000');
+    const decoded = decodeMessage<{ blacklist_request: object }>('hadoop.yarn.AllocateRequestProto', bytes, 'test');
+    expect(decoded.blacklist_request).to.deep.equal({ blacklist_additions: ['h:2', 'h'], blacklist_removals: ['g'] });
+    expect(hex(encodeAllocateRequest({ responseId: 1, progress: 0, asks: [], releases: [], blacklistRemovals: ['g'] }))).to.equal(
+      '1a03120167' + '2001' + '2d00000000',
+    );
+  });
+
   it('allocate: clamps progress into 0..1 and omits an empty blacklist', () => {
     expect(hex(encodeAllocateRequest({ responseId: 1, progress: 7, asks: [], releases: [], blacklistAdditions: [] }))).to.equal(
       '2001' + '2d0000803f',

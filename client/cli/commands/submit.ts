@@ -20,6 +20,8 @@ interface RawSubmitOptions extends RawAppOptions {
   executorCores?: string;
   driverMemory?: string;
   driverCores?: string;
+  /** false with --no-exclude-on-failure. */
+  excludeOnFailure?: boolean;
 }
 
 export const SUBMIT_EXAMPLES = `
@@ -50,6 +52,10 @@ export function defineSubmit(program: Command, session: CliSession): Command {
     .option('--executor-cores <n>', 'virtual cores per executor (default 1)')
     .option('--driver-memory <size>', `driver (ApplicationMaster) container size (default ${DEFAULT_DRIVER_MEMORY_MB}m)`)
     .option('--driver-cores <n>', 'virtual cores of the driver container (default 1)')
+    .option(
+      '--no-exclude-on-failure',
+      'keep giving tasks to executors and nodes where tasks failed repeatedly (by default they are excluded; see docs/writing-jobs.md)',
+    )
     .passThroughOptions()
     .addHelpText('after', SUBMIT_EXAMPLES);
   addAppOptions(cmd);
@@ -90,6 +96,7 @@ export async function submitCommand(ctx: CliContext, jobFile: string, jobArgs: s
       ...(executors !== undefined ? { executors } : {}),
       ...(executorMemoryMb !== undefined ? { executorMemoryMb } : {}),
       ...(executorVcores !== undefined ? { executorVcores } : {}),
+      ...(raw.excludeOnFailure === false ? { excludeOnFailure: { enabled: false } } : {}),
     }),
   );
   return followSubmitted(ctx, submitted, interrupted, app.detach, {

@@ -1,0 +1,99 @@
+import { expect } from 'chai';
+import { ASK_TAG } from '../../appmaster/allocator.js';
+import { ExecutorPool, type ExecutorEvent } from '../../appmaster/executor-pool.js';
+import { Launches } from '../../appmaster/launches.js';
+import { createCredentials, createToken, serializeCredentials } from '../../protocols/credentials/index.js';
+import { EXECUTOR_BUNDLE_FILE, makeJobSpec } from '../../protocols/job-spec/index.js';
+import {
+  makeContainerId,
+  parseAppAttemptId,
+  type AllocateRequest,
+  type AllocateResult,
+  type ContainerGrant,
+} from '../../protocols/yarn/index.js';
+
+const attempt = parseAppAttemptId('appattempt_1700000000000_0001_000001');
+
+function grant(seq: number, host: string, port: number): ContainerGrant {
+  return {
+    id: makeContainerId(attempt, 0, seq),
+    nodeId: { host, port },
+    nodeHttpAddress: `${host}:8042`,
+    resource: { memoryMb: 256, vcores: 1 },
+    priority: 1,
+    allocationRequestId: ASK_TAG,
+    executionType: 'guaranteed',
+    containerToken: createToken({ identifier: Buffer.from('id'), password: Buffer.from('pw'), kind: 'ContainerToken', service: '' }),
+  };
+}
+
+function answer(over: Partial<AllocateResult> = {}): AllocateResult {
+  return { responseId: 1, numClusterNodes: 2, allocated: [], completed: [], nmTokens: [], ...over } as AllocateResult;
+}
+
+/** The executor pool over a scripted RM: what each allocate request carried, what the driver was told. */
+function pool(answers: AllocateResult[]) {
+  const requests: AllocateRequest[] = [];
+  const events: ExecutorEvent[] = [];
+  const logs: string[] = [];
+  const resource = { url: 'hdfs://nn:8020/x', size: 1, timestamp: 1, type: 'file' as const, visibility: 'application' as const };
+  const p = new ExecutorPool({
+    job: makeJobSpec({
+      executors: 2,
+      executorMemoryMb: 256,
+      executorVcores: 1,
+      executorHeapMb: 200,
+      localResources: { [EXECUTOR_BUNDLE_FILE]: resource },
+    }),
+    jobBundle: 'spindle-job.mjs',
+    rm: {
+      allocate: async (r) => {
+        requests.push({ ...r, responseId: 0 });
+        return answers[Math.min(requests.length - 1, answers.length - 1)]!;
+      },
+    },
+    launches: new Launches({ launcher: { launch: async () => {} }, wake: () => {}, log: () => {} }),
+    containerTokens: () => serializeCredentials(createCredentials()),
+    secret: Buffer.alloc(32, 1),
+    driverHost: 'am-host',
+    onEvent: (e) => events.push(e),
+    log: (m) => logs.push(m),
+  });
+  return { p, requests, events, logs };
+}
+
+describe('appmaster executor pool: nodes the driver excluded', () => {
+  it('tells the driver the node of each executor, and asks YARN to avoid excluded nodes, then no longer', async () => {
+    const { p, requests, events, logs } = pool([answer({ allocated: [grant(2, 'a', 8041), grant(3, 'b', 8041)] }), answer()]);
+    p.setDriverPort(4000);
+    p.request(2);
+    await p.tick(0);
+    await new Promise((r) => setImmediate(r));
+    expect(events.map((e) => e.type === 'executor-launched' && e.node)).to.deep.equal(['a:8041', 'b:8041']);
+    p.excludeNodes(['b:8041']);
+    await p.tick(0);
+    expect(requests[1]).to.include({ progress: 0 });
+    expect(requests[1]!.blacklistAdditions).to.deep.equal(['b', 'b:8041']);
+    expect(requests[1]).to.not.have.property('blacklistRemovals');
+    await p.tick(0);
+    expect(requests[2], 'sent once').to.not.have.property('blacklistAdditions');
+    p.excludeNodes([]);
+    await p.tick(0);
+    expect(requests[3]!.blacklistRemovals).to.deep.equal(['b', 'b:8041']);
+    expect(logs).to.deep.equal(['nodes to avoid (excluded by the driver): b:8041', 'nodes to avoid (excluded by the driver): none']);
+  });
+
+  it('fails the job when every node of the cluster is excluded while an executor is wanted', async () => {
+    const { p } = pool([answer({ allocated: [grant(2, 'a', 8041)] }), answer()]);
+    p.setDriverPort(4000);
+    p.request(2);
+    const first = await p.tick(0);
+    expect(first.failure).to.equal(undefined);
+    p.excludeNodes(['a:8041']);
+    expect((await p.tick(0)).failure, 'one of 2 nodes').to.equal(undefined);
+    p.excludeNodes(['a:8041', 'b:8041']);
+    expect((await p.tick(0)).failure).to.equal(
+      'every node of the cluster is excluded after repeated task failures (a:8041, b:8041), so no executor can start',
+    );
+  });
+});
