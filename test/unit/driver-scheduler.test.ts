@@ -387,6 +387,15 @@ describe('TaskScheduler: exclusion on failure', () => {
     scheduler.expectExecutors(expected);
   }
 
+  /** Executor 1 on node h:1 (its tasks succeed in these tests) and executor 2 on h:2, both added. */
+  function goodAndBad(): { good: NodeExecutor; bad: NodeExecutor } {
+    const good = new NodeExecutor('1', 'h:1');
+    const bad = new NodeExecutor('2', 'h:2');
+    scheduler.addExecutor(good);
+    scheduler.addExecutor(bad);
+    return { good, bad };
+  }
+
   /** Answers every running attempt, round after round, failing those `fails` says; stops when none runs. */
   function drive(executors: NodeExecutor[], fails: (e: NodeExecutor, t: TaskLaunch) => boolean): void {
     for (let round = 0; round < 100; round++) {
@@ -405,10 +414,7 @@ describe('TaskScheduler: exclusion on failure', () => {
 
   it('excludes an executor from the stage after 2 failed tasks, then from the application once the stage succeeded', () => {
     start();
-    const good = new NodeExecutor('1', 'h:1');
-    const bad = new NodeExecutor('2', 'h:2');
-    scheduler.addExecutor(good);
-    scheduler.addExecutor(bad);
+    const { good, bad } = goodAndBad();
     const r = new Recorder();
     scheduler.submit(taskSet(8), r);
     drive([good, bad], (e) => e === bad);
@@ -463,10 +469,7 @@ describe('TaskScheduler: exclusion on failure', () => {
 
   it('application exclusions end after the timeout, and with them the node the AM avoids', () => {
     start({ appMaxFailedExecutorsPerNode: 1, timeoutMs: 60_000 });
-    const good = new NodeExecutor('1', 'h:1');
-    const bad = new NodeExecutor('2', 'h:2');
-    scheduler.addExecutor(good);
-    scheduler.addExecutor(bad);
+    const { good, bad } = goodAndBad();
     scheduler.submit(taskSet(6), new Recorder());
     drive([good, bad], (e) => e === bad);
     expect(scheduler.excludedNodes()).to.deep.equal(['h:2']);
@@ -567,10 +570,7 @@ describe('TaskScheduler: exclusion on failure', () => {
 
   it('off: an executor whose tasks fail keeps getting tasks, and nothing is excluded', () => {
     start({ enabled: false }, 2);
-    const good = new NodeExecutor('1', 'h:1');
-    const bad = new NodeExecutor('2', 'h:2');
-    scheduler.addExecutor(good);
-    scheduler.addExecutor(bad);
+    const { good, bad } = goodAndBad();
     const r = new Recorder();
     scheduler.submit(taskSet(8), r);
     drive([good, bad], (e) => e === bad);
