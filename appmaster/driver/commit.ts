@@ -81,6 +81,7 @@ export class OutputCommitter {
     private readonly options: CommitOptions,
     /** An earlier attempt of this application committed this job: nothing to run, nothing to commit. */
     readonly committedEarlier = false,
+    private readonly earlier: EarlierWork = { complete: false, parts: new Set() },
   ) {
     if (committedEarlier) {
       this.finished = true;
@@ -118,8 +119,11 @@ export class OutputCommitter {
         { path: clean },
       );
     }
+    const earlier = await earlierWork(fs, staging, options.jobTag);
+    if (earlier.complete) return new OutputCommitter(fs, clean, staging, options, false, earlier);
     try {
-      await fs.delete(staging, { recursive: true });
+      // Partitions an earlier attempt committed stay (see resume); its attempts' files go.
+      await fs.delete(earlier.parts.size > 0 ? `${staging}/${TEMPORARY_DIR}` : staging, { recursive: true });
       await fs.mkdirs(`${staging}/${TEMPORARY_DIR}`);
     } catch (err) {
       // HDFS answers a path below a file with an AccessControlException "... (is not a directory)".
@@ -138,7 +142,34 @@ export class OutputCommitter {
       }
       throw err;
     }
-    return new OutputCommitter(fs, clean, staging, options);
+    return new OutputCommitter(fs, clean, staging, options, false, earlier);
+  }
+
+  /**
+   * An earlier attempt of this application committed every partition and died before publishing:
+   * `commitJob` publishes what it left, nothing needs to run.
+   */
+  get completeEarlier(): boolean {
+    return this.earlier.complete;
+  }
+
+  /**
+   * The partitions left to compute when an earlier attempt committed some of this job's partitions
+   * before it died: all but those, whose files stay as that attempt committed them. Undefined when
+   * there is nothing to resume, or when what it left does not fit this job's `count` partitions
+   * (another plan): then its files go and every partition is computed.
+   */
+  async resume(count: number): Promise<number[] | undefined> {
+    const parts = this.earlier.parts;
+    if (parts.size === 0) return undefined;
+    if ([...parts].some((p) => p >= count)) {
+      parts.clear();
+      await this.fs.delete(this.staging, { recursive: true });
+      await this.fs.mkdirs(`${this.staging}/${TEMPORARY_DIR}`);
+      return undefined;
+    }
+    for (const p of parts) this.committed.add(p);
+    return Array.from({ length: count }, (_, i) => i).filter((p) => !parts.has(p));
   }
 
   /** Where task attempts write their files. */
@@ -234,16 +265,45 @@ export class OutputCommitter {
   }
 }
 
+/** What an earlier attempt of this application left in this job's staging directory. */
+interface EarlierWork {
+  /** Every partition committed and `_SUCCESS` written: only the publishing rename was missing. */
+  complete: boolean;
+  /** Partitions whose files it had committed (moved out of `_temporary`). */
+  parts: Set<number>;
+}
+
+async function earlierWork(fs: CommitFs, staging: string, jobTag: string): Promise<EarlierWork> {
+  let names: string[];
+  try {
+    names = (await fs.listStatus(staging)).map((e) => e.name);
+  } catch {
+    return { complete: false, parts: new Set() };
+  }
+  const complete = names.includes(SUCCESS_MARKER) && (await successTag(fs, `${staging}/${SUCCESS_MARKER}`)) === jobTag;
+  const parts = new Set<number>();
+  for (const n of names) {
+    const m = /^part-(\d{5,})(\.|$)/.exec(n);
+    if (m) parts.add(Number(m[1]));
+  }
+  return { complete, parts };
+}
+
 /** Whether `output` holds an output committed by job `jobTag` (its `_SUCCESS` names it). */
 async function committedBy(fs: CommitFs, output: string, jobTag: string): Promise<boolean> {
+  // No such output (the usual case), or one that cannot be read: not ours; setup's next steps say what is wrong.
+  return (await successTag(fs, `${output}/${SUCCESS_MARKER}`)) === jobTag;
+}
+
+/** The job tag a `_SUCCESS` file holds; undefined when it cannot be read. */
+async function successTag(fs: CommitFs, path: string): Promise<string | undefined> {
   let text = '';
   try {
-    for await (const chunk of await fs.open(`${output}/${SUCCESS_MARKER}`)) text += chunk.toString();
+    for await (const chunk of await fs.open(path)) text += chunk.toString();
   } catch {
-    // No such output (the usual case), or one that cannot be read: not ours; setup's next steps say what is wrong.
-    return false;
+    return undefined;
   }
-  return text.trim() === jobTag;
+  return text.trim();
 }
 
 /** Never fails the save: a leftover that cannot be handled now stays hidden until the next one. */

@@ -163,6 +163,18 @@ export class JobContext implements Context, DatasetHost {
       return;
     }
     this.open.add(committer);
+    if (committer.completeEarlier) {
+      this.log(`${action} ${output}: an earlier attempt of this application committed every partition; publishing them`);
+      try {
+        await committer.commitJob();
+      } catch (err) {
+        await committer.abortJob();
+        throw err;
+      } finally {
+        this.open.delete(committer);
+      }
+      return;
+    }
     const extension = EXTENSIONS[format];
     const params: SaveParams = {
       format,
@@ -171,14 +183,28 @@ export class JobContext implements Context, DatasetHost {
       ...(format === 'avro' ? { schema: options.schema, codec: options.codec ?? 'null' } : {}),
     };
     try {
-      await this.engine.run(node, {
-        kind: 'save',
-        fns: [],
-        params,
-        label: `${action} ${output}`,
-        onTaskSucceeded: (partition, status) =>
-          committer.commitTask(partition, (decodeValue(status.result!) as SaveResult).path, extension),
-      });
+      const count = await this.engine.partitionCount(node);
+      const remaining = await committer.resume(count);
+      if (remaining) {
+        this.log(
+          `${action} ${output}: an earlier attempt of this application committed ${count - remaining.length} of ` +
+            `${count} partitions; computing the other ${remaining.length}`,
+        );
+      }
+      // Every partition committed, only `_SUCCESS` missing: nothing to compute.
+      if (remaining?.length !== 0)
+        await this.engine.run(
+          node,
+          {
+            kind: 'save',
+            fns: [],
+            params,
+            label: `${action} ${output}`,
+            onTaskSucceeded: (partition, status) =>
+              committer.commitTask(partition, (decodeValue(status.result!) as SaveResult).path, extension),
+          },
+          remaining,
+        );
       await committer.commitJob();
     } catch (err) {
       await committer.abortJob();

@@ -32,6 +32,8 @@ export type AmToDriver =
       rmWebUrls?: string[];
       user: string;
       job: DriverJobSettings;
+      /** The application's staging directory on HDFS (the action journal lives there); absent: no journal. */
+      stagingDir?: string;
       /**
        * An HDFS delegation token fresher than the container's, when the AM renews tokens with a keytab
        * (URL string form). Secret: never logged.

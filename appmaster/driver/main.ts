@@ -27,6 +27,7 @@ import { isAmMessage, type AmToDriver } from './ipc.js';
 import { livenessFromRm } from './leftovers.js';
 import { resultLine } from './result-line.js';
 import { explainTokenRefusal } from './token-refusal.js';
+import { ActionJournal } from './journal.js';
 import { DriverRuntime, type InitMessage } from './runtime.js';
 
 /** How long the driver waits for the AM's init message. */
@@ -83,12 +84,14 @@ async function main(): Promise<number | undefined> {
   const rm = initMessage.rmWebUrls?.length
     ? new RmRestClient({ rmUrls: initMessage.rmWebUrls, user: initMessage.user, requestTimeoutMs: 10_000, retry: { maxAttempts: 2 } })
     : undefined;
+  const journal = initMessage.stagingDir ? await ActionJournal.open({ fs, dir: `${initMessage.stagingDir}/journal`, log }) : undefined;
   const runtime = new DriverRuntime({
     init: initMessage,
     am: { send: (m) => process.send?.(m) },
     fs,
     log,
     ...(rm ? { liveness: livenessFromRm(rm) } : {}),
+    ...(journal ? { journal } : {}),
   });
   process.on('message', (m: unknown) => {
     if (!isAmMessage(m)) return;
@@ -131,6 +134,7 @@ async function main(): Promise<number | undefined> {
     if (refused) log(refused);
     await runtime.stop('failed', 'the job failed');
   }
+  await journal?.settle();
   fs.close();
   return code;
 }

@@ -5,6 +5,7 @@ import { JobContext, type DriverFs } from './context.js';
 import { Engine } from './engine.js';
 import { JobAbortedError } from './errors.js';
 import { exclusionLine } from './exclusion.js';
+import type { ActionJournal } from './journal.js';
 import type { AppLiveness } from './leftovers.js';
 import type { AmToDriver, DriverToAm } from './ipc.js';
 import { TaskScheduler, type SchedulerOptions, type TaskSetProgress } from './scheduler.js';
@@ -38,6 +39,8 @@ export interface DriverRuntimeOptions {
   scheduler?: SchedulerOptions;
   /** Whether an application has ended, for cleaning up dead drivers' output leftovers; without it they stay. */
   liveness?: (appId: string) => Promise<AppLiveness>;
+  /** The action journal (journal.ts); absent: actions are neither journaled nor replayed. */
+  journal?: ActionJournal;
 }
 
 /** The driver's snapshot for the AM: the AM status contract's job progress, with what the driver adds. */
@@ -89,6 +92,7 @@ export class DriverRuntime {
       maxTaskAttempts: init.job.maxTaskAttempts,
       forgetStage: (id) => this.server.forgetStage(id),
       log: options.log,
+      ...(options.journal ? { journal: options.journal } : {}),
     });
     this.context = new JobContext({
       engine: this.engine,

@@ -19,7 +19,7 @@ const V8_HEAP_OOM = /FATAL ERROR: .*JavaScript heap out of memory/;
 export const ABORT_GRACE_MS = 15_000;
 
 export interface DriverWorkloadDeps {
-  spec: Pick<AppSpec, 'appId' | 'user' | 'cluster'>;
+  spec: Pick<AppSpec, 'appId' | 'user' | 'cluster' | 'stagingDir'>;
   rm: Pick<RmClient, 'allocate'>;
   heartbeat: Pick<Heartbeat, 'run' | 'wake'>;
   launches: Launches;
@@ -185,6 +185,7 @@ export class DriverWorkload implements Workload {
       nameNodes: spec.cluster.nameNodes,
       ...(spec.cluster.rmWebUrls ? { rmWebUrls: spec.cluster.rmWebUrls } : {}),
       user: spec.user,
+      stagingDir: spec.stagingDir,
       job: {
         executors: job.executors,
         executorVcores: job.executorVcores,

@@ -205,7 +205,12 @@ describe('appmaster driver workload (a plain driver program, no executors)', () 
     const script = join(dir, 'driver.mjs');
     writeFileSync(script, source);
     const launches = new Launches({ launcher: { launch: async () => {} }, wake: () => heartbeat.wake(), log: () => {} });
-    const spec = { appId: 'application_1700000000000_0001', user: 'alice', cluster: {} as AppSpec['cluster'] };
+    const spec = {
+      appId: 'application_1700000000000_0001',
+      user: 'alice',
+      stagingDir: '/user/alice/.spindle/application_1700000000000_0001',
+      cluster: {} as AppSpec['cluster'],
+    };
     const deps = { spec, rm, heartbeat, launches, host: 'localhost', childEnv: {}, containerTokens: () => Buffer.alloc(0), log: () => {} };
     return new DriverWorkload({ script, args: [], heapMb: 64, environment: {} }, undefined, deps);
   }

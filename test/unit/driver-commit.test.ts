@@ -118,18 +118,59 @@ describe('OutputCommitter', () => {
       }
     });
 
-    it('puts back the old output an attempt that died between its renames had moved aside, then commits the rerun once', async () => {
+    it('puts back the old output an attempt that died between its renames had moved aside, then publishes its complete staging once', async () => {
       const fs = await diedDuringCommit('between renames');
       expect(await fs.exists('/data/out')).to.equal(false);
       const again = await OutputCommitter.setup(fs, '/data/out', { ...options, overwrite: true });
       expect(again.committedEarlier).to.equal(false);
-      expect(fs.text('/data/out/part-00000'), 'the old output is back while the rerun computes').to.equal('old\n');
-      fs.put(`${again.attemptDir}/part-00000-a0-t7`, 'new\n');
-      await again.commitTask(0, `${again.attemptDir}/part-00000-a0-t7`, '');
+      expect(again.completeEarlier, 'every partition committed, _SUCCESS written: nothing to compute').to.equal(true);
+      expect(fs.text('/data/out/part-00000'), 'the old output is back until the new one is published').to.equal('old\n');
       await again.commitJob();
       expect(fs.children('/data')).to.deep.equal(['/data/out']);
       expect(fs.text('/data/out/part-00000')).to.equal('new\n');
       expect(fs.text('/data/out/_SUCCESS')).to.equal('app_1-0\n');
+    });
+
+    it('keeps the partitions an attempt that died in the result stage committed, and computes only the others', async () => {
+      const fs = new FakeFs();
+      const first = await OutputCommitter.setup(fs, '/data/out', options);
+      for (const p of [0, 2]) {
+        fs.put(`${first.attemptDir}/part-0000${p}-a0-t${p}`, `first ${p}\n`);
+        await first.commitTask(p, `${first.attemptDir}/part-0000${p}-a0-t${p}`, '');
+      }
+      fs.put(`${first.attemptDir}/part-00001-a0-t9`, 'half written\n');
+      // The driver dies here: no abort, no commit.
+      const again = await OutputCommitter.setup(fs, '/data/out', options);
+      expect(again.completeEarlier).to.equal(false);
+      expect(fs.children(again.attemptDir), "the dead attempt's task files go").to.deep.equal([]);
+      expect(await again.resume(4)).to.deep.equal([1, 3]);
+      for (const p of [1, 3]) {
+        fs.put(`${again.attemptDir}/part-0000${p}-a0-t${p}`, `second ${p}\n`);
+        await again.commitTask(p, `${again.attemptDir}/part-0000${p}-a0-t${p}`, '');
+      }
+      await again.commitTask(0, `${again.attemptDir}/part-00000-a1-t1`, '');
+      await again.commitJob();
+      expect(fs.children('/data')).to.deep.equal(['/data/out']);
+      expect([0, 1, 2, 3].map((p) => fs.text(`/data/out/part-0000${p}`))).to.deep.equal([
+        'first 0\n',
+        'second 1\n',
+        'first 2\n',
+        'second 3\n',
+      ]);
+      expect(fs.text('/data/out/_SUCCESS')).to.equal('app_1-0\n');
+    });
+
+    it('computes every partition again when what the earlier attempt committed does not fit the partitions of this run', async () => {
+      const fs = new FakeFs();
+      const first = await OutputCommitter.setup(fs, '/data/out', options);
+      fs.put(`${first.attemptDir}/part-00003-a0-t3`, 'x\n');
+      await first.commitTask(3, `${first.attemptDir}/part-00003-a0-t3`, '');
+      const again = await OutputCommitter.setup(fs, '/data/out', options);
+      expect(await again.resume(2)).to.equal(undefined);
+      expect(fs.children(again.staging)).to.deep.equal([again.attemptDir]);
+      expect(await OutputCommitter.setup(new FakeFs(), '/data/out', options).then((c) => c.resume(2)), 'a first attempt').to.equal(
+        undefined,
+      );
     });
 
     it("still refuses an existing output another job committed: another save's, another application's, or nobody's tag", async () => {

@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleJob } from '../../client/job-bundle.js';
+import { ActionJournal } from '../../appmaster/driver/journal.js';
 import { DriverRuntime } from '../../appmaster/driver/runtime.js';
 import { BlockClient, BlockServer, Executor, TaskRunner, type ShuffleEnv } from '../../executor/index.js';
 import { loadJobModule } from '../../protocols/job-spec/index.js';
@@ -39,6 +40,8 @@ export interface LocalJobOptions {
   shuffleMemoryBytes?: number;
   /** Called with each executor's shuffle directory and block server once they are up. */
   onShuffle?: (executors: { dir: string; server: BlockServer }[]) => void;
+  /** Journal the actions' results in this directory of the fs (and replay what it holds), as on YARN. */
+  journalDir?: string;
 }
 
 let counter = 0;
@@ -55,6 +58,9 @@ export async function runLocalJob(source: string, options: LocalJobOptions = {})
   const logs: string[] = [];
   const secret = randomBytes(32);
   const executors = options.executors ?? 2;
+  const journal = options.journalDir
+    ? await ActionJournal.open({ fs: fs as never, dir: options.journalDir, log: (m) => logs.push(m) })
+    : undefined;
   const runtime = new DriverRuntime({
     init: {
       type: 'init',
@@ -69,6 +75,7 @@ export async function runLocalJob(source: string, options: LocalJobOptions = {})
     fs: fs as never,
     log: (m) => logs.push(m),
     scheduler: { localityWaitMs: 0 },
+    ...(journal ? { journal } : {}),
   });
   const port = await runtime.start();
   const channels: MessageChannel[] = [];
@@ -108,6 +115,7 @@ export async function runLocalJob(source: string, options: LocalJobOptions = {})
     out.error = err as Error;
     await runtime.stop('failed', 'failed');
   }
+  await journal?.settle();
   for (const sh of shuffles) {
     out.shuffleFiles.push(...readdirSync(sh.dir));
     sh.client.close();
