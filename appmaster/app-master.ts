@@ -1,6 +1,6 @@
 import type { AmState, AmStatus } from '../protocols/am-status/index.js';
 import type { JobAppSpec } from '../protocols/job-spec/index.js';
-import type { ResourceAsk } from '../protocols/yarn/index.js';
+import { attemptIdFromContainerId, type ResourceAsk } from '../protocols/yarn/index.js';
 import type { TokenFeed } from './container-credentials.js';
 import type { AmEnvironment } from './environment.js';
 import type { Heartbeat } from './heartbeat.js';
@@ -62,6 +62,7 @@ export class ApplicationMaster {
         ...common,
         spec,
         host: env.host,
+        attemptId: attemptIdFromContainerId(env.containerId).attemptId,
         childEnv: deps.childEnv,
         log,
         ...(deps.hdfsTokens ? { hdfsTokens: deps.hdfsTokens } : {}),

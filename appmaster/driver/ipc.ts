@@ -34,6 +34,9 @@ export type AmToDriver =
       job: DriverJobSettings;
       /** The application's staging directory on HDFS (the action journal lives there); absent: no journal. */
       stagingDir?: string;
+      /** This ApplicationMaster attempt (1-based) and --max-attempts: whether a SIGTERM may be followed by another attempt. */
+      attemptId?: number;
+      maxAttempts?: number;
       /**
        * An HDFS delegation token fresher than the container's, when the AM renews tokens with a keytab
        * (URL string form). Secret: never logged.

@@ -27,6 +27,7 @@ import { isAmMessage, type AmToDriver } from './ipc.js';
 import { livenessFromRm } from './leftovers.js';
 import { resultLine } from './result-line.js';
 import { explainTokenRefusal } from './token-refusal.js';
+import { applicationOverAfterTerm } from '../attempt-end.js';
 import { ActionJournal } from './journal.js';
 import { DriverRuntime, type InitMessage } from './runtime.js';
 
@@ -105,7 +106,30 @@ async function main(): Promise<number | undefined> {
     if (stopping) return;
     stopping = true;
     log('SIGTERM: stopping the job');
-    void runtime.stop('failed', 'the application was killed').finally(() => process.exit(143));
+    void (async () => {
+      // The output of saves still running is undone only when no later attempt can resume it; the
+      // NodeManager's SIGKILL may end this first, which keeps it too (the next save there cleans up).
+      const over = await applicationOverAfterTerm({
+        ask: async () => {
+          if (!rm) throw new Error('no ResourceManager web address');
+          const [appState, attempts] = await Promise.all([rm.state(initMessage.appId), rm.attempts(initMessage.appId)]);
+          return { appState, attempts };
+        },
+        attemptId: initMessage.attemptId ?? 1,
+        maxAttempts: initMessage.maxAttempts ?? 1,
+        log,
+      });
+      if (!over) log('a later attempt of this application may resume the saves in progress: their output stays');
+      await runtime.stop('failed', 'the application was killed', { keepOutputs: !over });
+    })().finally(() => process.exit(143));
+  });
+  // The AM is gone (SIGKILL, a crash): its NodeManager ends this container soon and YARN may start
+  // another attempt, which resumes from the journal and the saves' staging. Going on here would
+  // only race that attempt, so stop at once and leave all output as it is.
+  process.once('disconnect', () => {
+    if (stopping) return;
+    log('the ApplicationMaster is gone: stopping at once, leaving the output of saves in progress to a later attempt');
+    process.exit(143);
   });
   await runtime.start();
 

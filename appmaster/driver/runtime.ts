@@ -152,13 +152,18 @@ export class DriverRuntime {
   }
 
   /** Stops the executors and the task server; removes staging output of unfinished saves. */
-  async stop(outcome: 'succeeded' | 'failed', reason: string): Promise<void> {
+  /**
+   * Ends the job: no more executors, the last status, the output of saves still running undone, the
+   * task server closed. `keepOutputs`: leave that output for a later attempt of the application
+   * (a SIGTERM YARN may follow with one), which resumes it (commit.ts).
+   */
+  async stop(outcome: 'succeeded' | 'failed', reason: string, options: { keepOutputs?: boolean } = {}): Promise<void> {
     this.state = outcome;
     if (this.ticker) clearInterval(this.ticker);
     // Executors about to exit must not be replaced.
     this.options.am.send({ type: 'request-executors', count: 0 });
     this.tick();
-    await this.context.abortOpenOutputs();
+    if (!options.keepOutputs) await this.context.abortOpenOutputs();
     await this.server.close(reason);
   }
 

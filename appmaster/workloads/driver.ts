@@ -19,7 +19,9 @@ const V8_HEAP_OOM = /FATAL ERROR: .*JavaScript heap out of memory/;
 export const ABORT_GRACE_MS = 15_000;
 
 export interface DriverWorkloadDeps {
-  spec: Pick<AppSpec, 'appId' | 'user' | 'cluster' | 'stagingDir'>;
+  spec: Pick<AppSpec, 'appId' | 'user' | 'cluster' | 'stagingDir'> & Partial<Pick<AppSpec, 'maxAttempts'>>;
+  /** This AM attempt (1-based), from the container id. */
+  attemptId?: number;
   rm: Pick<RmClient, 'allocate'>;
   heartbeat: Pick<Heartbeat, 'run' | 'wake'>;
   launches: Launches;
@@ -186,6 +188,8 @@ export class DriverWorkload implements Workload {
       ...(spec.cluster.rmWebUrls ? { rmWebUrls: spec.cluster.rmWebUrls } : {}),
       user: spec.user,
       stagingDir: spec.stagingDir,
+      ...(this.deps.attemptId !== undefined ? { attemptId: this.deps.attemptId } : {}),
+      ...(spec.maxAttempts !== undefined ? { maxAttempts: spec.maxAttempts } : {}),
       job: {
         executors: job.executors,
         executorVcores: job.executorVcores,

@@ -91,7 +91,7 @@ export default async function main(ctx, [input, output]) {
   }
 
   /** The application SUCCEEDED on attempt 2 with the exact counts and nothing left over. */
-  async function expectSucceededOnAttempt2(appId: string, run: CliResult, output: string): Promise<void> {
+  async function expectSucceededOnAttempt2(appId: string, run: CliResult, output: string, partitions = 3): Promise<void> {
     const report = await rm.application(appId);
     expect(report.finalStatus, `${report.diagnostics}\n${run.stderr}`).to.equal('SUCCEEDED');
     expect(run.code, run.stderr).to.equal(0);
@@ -104,7 +104,7 @@ export default async function main(ctx, [input, output]) {
 
     const names = (await hdfs.listStatus(output)).map((f) => f.name).sort();
     expect(names.filter((n) => n === '_SUCCESS')).to.have.length(1);
-    expect(names.filter((n) => n !== '_SUCCESS')).to.deep.equal(['part-00000', 'part-00001', 'part-00002']);
+    expect(names.filter((n) => n !== '_SUCCESS')).to.deep.equal(Array.from({ length: partitions }, (_, i) => `part-0000${i}`));
     const got = new Map<string, number>();
     for (const n of names.filter((x) => x.startsWith('part-'))) {
       for (const line of (await readText(hdfs, `${output}/${n}`)).split('\n').filter(Boolean)) {
@@ -192,6 +192,70 @@ export default async function main(ctx, [input, output]) {
     expect(run.stdout.trim(), 'the count of attempt 2').to.equal(String([...expected.values()].reduce((a, b) => a + b, 0)));
     const after = await hdfs.getFileStatus(`${output}/part-00000`);
     expect(after.modificationTime, 'the part file attempt 1 committed').to.equal(before.modificationTime);
+  });
+
+  it('resumes on attempt 2 after a SIGKILL in the output commit: the journaled count is not computed again, committed partitions stay', async () => {
+    const output = `${base}/resumed`;
+    // A count, then a save whose result stage is slow (about 40 ms per word), so that the AM dies
+    // after the count was journaled and some partitions of the save were committed, not all.
+    const resumable = jobFile(`
+export default async function main(ctx, [input, output]) {
+  const words = ctx.textFile(input, { minPartitions: 8 }).flatMap((l) => l.split(' '));
+  const total = await words.count();
+  await words
+    .map((w) => [w, 1])
+    .reduceByKey((a, b) => a + b, 6)
+    .map((kv) => { const end = Date.now() + 40; while (Date.now() < end); return kv[0] + ' ' + kv[1]; })
+    .saveAsTextFile(output);
+  return total;
+}`);
+    let seen: (id: string) => void;
+    const submitted = new Promise<string>((resolve) => (seen = resolve));
+    const done = spindle(['submit', '--executors', '2', '--tags', tag, resumable, `${base}/input`, output], {
+      onStderr: (all) => {
+        const m = /(application_\d+_\d+) submitted/.exec(all);
+        if (m) seen(m[1]!);
+      },
+      timeoutMs: 280_000,
+    });
+    const appId = await submitted;
+    janitor.add(appId);
+    const staging = `${base}/.resumed.spindle-${appId}-0`;
+    let kept: { name: string; modificationTime: number }[] = [];
+    let am: { containerId: string } | undefined;
+    for (let i = 0; i < 1500 && !am; i++) {
+      const parts = (await hdfs.listStatus(staging).catch(() => [])).filter((f) => f.name.startsWith('part-'));
+      const [attempt] = await rm.attempts(appId);
+      if (parts.length >= 1 && parts.length < 6 && attempt?.containerId) {
+        am = { containerId: attempt.containerId };
+        const pid = amPid(am.containerId);
+        expect(pid, `the AM process of ${am.containerId}`).to.be.a('number');
+        process.kill(pid!, 'SIGKILL');
+        kept = (await hdfs.listStatus(staging)).filter((f) => f.name.startsWith('part-'));
+      } else {
+        const report = await rm.application(appId);
+        expect(report.state, report.diagnostics).to.be.oneOf(['NEW', 'NEW_SAVING', 'SUBMITTED', 'ACCEPTED', 'RUNNING']);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    expect(am, 'attempt 1 committed some partitions of the save, not all').to.not.equal(undefined);
+    const run = await done;
+    await expectSucceededOnAttempt2(appId, run, output, 6);
+    expect(run.stdout.trim(), 'the count attempt 1 journaled').to.equal(String([...expected.values()].reduce((a, b) => a + b, 0)));
+    for (const part of kept) {
+      const now = await hdfs.getFileStatus(`${output}/${part.name}`);
+      expect(now.modificationTime, `${part.name}, committed by attempt 1, kept as it was`).to.equal(part.modificationTime);
+    }
+    const [, second] = await rm.attempts(appId);
+    const amLog = await (await fetch(`http://${second!.nodeHttpAddress}/ws/v1/node/containerlogs/${second!.containerId}/stderr`)).text();
+    expect(amLog).to.match(/an earlier attempt journaled 1 action result/);
+    expect(amLog).to.match(/count: the result an earlier attempt of this application journaled; not computed again/);
+    // Attempt 1's driver stops as soon as its AM is gone, but may commit a partition before it notices.
+    const resumed =
+      /saveAsTextFile \S+: an earlier attempt of this application committed (\d+) of 6 partitions; computing the other (\d+)/.exec(amLog);
+    expect(resumed, amLog).to.not.equal(null);
+    expect(Number(resumed![1])).to.be.at.least(kept.length).and.below(6);
+    expect(Number(resumed![1]) + Number(resumed![2])).to.equal(6);
   });
 
   it('a kill through the RM (not `spindle kill`, which removes it too): the AM removes the staging directory, attempt 1 of 2', async () => {
