@@ -162,6 +162,8 @@ export interface DriverAppOptions extends CommonAppOptions {
   maxExecutorFailures?: number;
   /** Changes to the exclusion-on-failure defaults, e.g. `{ enabled: false }`. */
   excludeOnFailure?: Partial<ExcludeOnFailure>;
+  /** Silence after which the driver takes an executor for lost; default DEFAULT_NETWORK_TIMEOUT_MS. */
+  networkTimeoutMs?: number;
   environment?: Record<string, string>;
 }
 
@@ -231,6 +233,7 @@ export async function submitDriverApp(deps: SubmitDeps, options: DriverAppOption
               ...(options.maxTaskAttempts !== undefined ? { maxTaskAttempts: options.maxTaskAttempts } : {}),
               ...(options.maxExecutorFailures !== undefined ? { maxExecutorFailures: options.maxExecutorFailures } : {}),
               ...(options.excludeOnFailure ? { excludeOnFailure: options.excludeOnFailure } : {}),
+              ...(options.networkTimeoutMs !== undefined ? { networkTimeoutMs: options.networkTimeoutMs } : {}),
               nodeBinary: stage.nodeCommand,
               environment: options.environment ?? {},
               localResources: { ...stage.files, [EXECUTOR_BUNDLE_FILE]: executorRuntime.resource, [JOB_BUNDLE_FILE]: job.resource },

@@ -130,12 +130,32 @@ export function computePartition(stage: PreparedStage, id: number, p: number, ct
   }
 }
 
+/** In-memory sources let timers and sockets run at least this often (see eventLoopTurn). */
+export const EVENT_LOOP_TURN_MS = 200;
+let lastTurn = Date.now();
+
+/**
+ * A turn of the event loop when the last was EVENT_LOOP_TURN_MS ago. A task reading files or
+ * shuffle blocks waits for I/O all the time; one over an array or a range never would, and on a
+ * one-core executor (tasks on the main thread) its heartbeats and the driver's cancels would wait
+ * until it ended: a long task would look like a lost executor.
+ */
+async function eventLoopTurn(): Promise<void> {
+  if (Date.now() - lastTurn < EVENT_LOOP_TURN_MS) return;
+  await new Promise((resolve) => setImmediate(resolve));
+  lastTurn = Date.now();
+}
+
 async function* sliceBatches(records: unknown[]): BatchStream {
-  for (let i = 0; i < records.length; i += BATCH_SIZE) yield records.slice(i, i + BATCH_SIZE);
+  for (let i = 0; i < records.length; i += BATCH_SIZE) {
+    await eventLoopTurn();
+    yield records.slice(i, i + BATCH_SIZE);
+  }
 }
 
 async function* rangeBatches(r: RangeSlice): BatchStream {
   for (let i = r.start; i < r.end; i += BATCH_SIZE) {
+    await eventLoopTurn();
     const n = Math.min(BATCH_SIZE, r.end - i);
     const b = new Array<number>(n);
     for (let j = 0; j < n; j++) b[j] = i + j;

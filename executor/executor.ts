@@ -1,4 +1,10 @@
-import type { Message, MessageChannel, TaskLaunch, TaskStatus } from '../protocols/driver-executor/index.js';
+import {
+  EXECUTOR_HEARTBEAT_MS,
+  type Message,
+  type MessageChannel,
+  type TaskLaunch,
+  type TaskStatus,
+} from '../protocols/driver-executor/index.js';
 import type { TaskRunnerLike } from './runner.js';
 
 /**
@@ -14,6 +20,8 @@ export interface ExecutorOptions {
   log: (message: string) => void;
   /** A fresh HDFS delegation token from the driver (URL string form; secret). */
   onTokens?: (hdfs: string) => void;
+  /** Default EXECUTOR_HEARTBEAT_MS. */
+  heartbeatMs?: number;
 }
 
 export class Executor {
@@ -24,6 +32,7 @@ export class Executor {
   private flushing = false;
   private readonly dropped = new Set<number>();
   private ended: ((reason: string) => void) | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly channel: MessageChannel,
@@ -39,10 +48,17 @@ export class Executor {
         (m) => this.onMessage(m),
         (err) => this.finish(err ? `the connection to the driver failed: ${err.message}` : 'the driver closed the connection'),
       );
+      // The heartbeat (heartbeat.ts): an empty status, so that the driver knows this executor is alive.
+      this.heartbeat = setInterval(
+        () => this.channel.send({ type: 'status', updates: [] }),
+        this.options.heartbeatMs ?? EXECUTOR_HEARTBEAT_MS,
+      );
+      this.heartbeat.unref();
     });
   }
 
   private finish(reason: string): void {
+    clearInterval(this.heartbeat);
     const end = this.ended;
     this.ended = undefined;
     end?.(reason);

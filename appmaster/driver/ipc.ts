@@ -17,6 +17,8 @@ export interface DriverJobSettings {
   maxTaskAttempts: number;
   /** Absent: on, with the defaults. */
   excludeOnFailure?: ExcludeOnFailure;
+  /** Absent: DEFAULT_NETWORK_TIMEOUT_MS. */
+  networkTimeoutMs?: number;
 }
 
 export type AmToDriver =

@@ -78,15 +78,21 @@ export class DriverRuntime {
       ...options.scheduler,
     });
     const welcome: Welcome = { appId: init.appId, nameNodes: init.nameNodes, hdfsUser: init.user };
-    this.server = new TaskServer(Buffer.from(init.secret), welcome, this.scheduler, {
-      registered: (e) => options.log(`executor ${e.executorId} registered from ${e.host} (${e.cores} core(s), ${e.containerId})`),
-      disconnected: (id, reason) => {
-        options.log(`executor ${id} disconnected: ${reason}; its running tasks go to other executors`);
-        this.engine.executorLost(id);
+    this.server = new TaskServer(
+      Buffer.from(init.secret),
+      welcome,
+      this.scheduler,
+      {
+        registered: (e) => options.log(`executor ${e.executorId} registered from ${e.host} (${e.cores} core(s), ${e.containerId})`),
+        disconnected: (id, reason) => {
+          options.log(`executor ${id} disconnected: ${reason}; its running tasks go to other executors`);
+          this.engine.executorLost(id);
+        },
+        nodeOf: (id) => this.nodes.get(id),
+        log: options.log,
       },
-      nodeOf: (id) => this.nodes.get(id),
-      log: options.log,
-    });
+      init.job.networkTimeoutMs !== undefined ? { networkTimeoutMs: init.job.networkTimeoutMs } : {},
+    );
     this.engine = new Engine({
       scheduler: this.scheduler,
       maxTaskAttempts: init.job.maxTaskAttempts,

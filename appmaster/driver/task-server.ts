@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import {
   acceptExecutor,
+  DEFAULT_NETWORK_TIMEOUT_MS,
   MAX_PENDING_HANDSHAKES,
   type ExecutorIdentity,
   type MessageChannel,
@@ -37,6 +38,11 @@ export interface TaskServerEvents {
   log?(message: string): void;
 }
 
+export interface TaskServerOptions {
+  /** Silence after which an executor is taken for lost (heartbeat.ts). Default DEFAULT_NETWORK_TIMEOUT_MS. */
+  networkTimeoutMs?: number;
+}
+
 class ExecutorSession implements ExecutorLink {
   readonly id: string;
   readonly host: string;
@@ -45,6 +51,8 @@ class ExecutorSession implements ExecutorLink {
   readonly node: string;
   private readonly stages = new Set<number>();
   private readonly broadcasts = new Set<number>();
+  /** When the executor last sent anything (a heartbeat at least: heartbeat.ts). */
+  lastHeard = Date.now();
 
   constructor(
     readonly identity: ExecutorIdentity,
@@ -97,6 +105,9 @@ class ExecutorSession implements ExecutorLink {
   }
 }
 
+/** How often silent executors are looked for, as a share of the network timeout. */
+const SILENCE_CHECKS_PER_TIMEOUT = 4;
+
 export class TaskServer {
   private server: Server | undefined;
   private readonly sessions = new Map<string, ExecutorSession>();
@@ -107,18 +118,27 @@ export class TaskServer {
   private closing: string | undefined;
   /** The freshest HDFS delegation token the AM handed on, if any (secret). */
   private hdfsToken: string | undefined;
+  private readonly networkTimeoutMs: number;
+  private silenceTimer: NodeJS.Timeout | undefined;
+  /** Why a session was cut by the driver, for the disconnect message. */
+  private readonly cutReasons = new Map<string, string>();
 
   constructor(
     private readonly secret: Buffer,
     private readonly welcome: Welcome,
     private readonly scheduler: TaskScheduler,
     private readonly events: TaskServerEvents = {},
-  ) {}
+    options: TaskServerOptions = {},
+  ) {
+    this.networkTimeoutMs = options.networkTimeoutMs ?? DEFAULT_NETWORK_TIMEOUT_MS;
+  }
 
   /** Listens on all interfaces (port 0: any free port); returns the port. */
   async listen(port = 0, host?: string): Promise<number> {
     const server = createServer((socket) => void this.accept(socket));
     this.server = server;
+    this.silenceTimer = setInterval(() => this.cutSilent(), Math.ceil(this.networkTimeoutMs / SILENCE_CHECKS_PER_TIMEOUT));
+    this.silenceTimer.unref();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => resolve());
@@ -153,10 +173,27 @@ export class TaskServer {
   /** Asks every executor to stop, then stops listening. */
   async close(reason = 'the job has finished'): Promise<void> {
     this.closing = reason;
+    clearInterval(this.silenceTimer);
     for (const s of this.sessions.values()) s.shutdown(reason);
     const server = this.server;
     this.server = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /**
+   * Cuts executors silent for the network timeout: a stopped process, or a host cut off without
+   * a reset, keeps its connection (and TCP keepalive answered by its kernel) but runs nothing.
+   */
+  private cutSilent(): void {
+    const now = Date.now();
+    for (const [id, s] of this.sessions) {
+      if (now - s.lastHeard < this.networkTimeoutMs) continue;
+      this.cutReasons.set(
+        id,
+        `nothing heard from it for ${Math.round((now - s.lastHeard) / 1000)} s (network timeout ${this.networkTimeoutMs / 1000} s)`,
+      );
+      s.cut();
+    }
   }
 
   private async accept(socket: Socket): Promise<void> {
@@ -204,13 +241,16 @@ export class TaskServer {
     if (this.hdfsToken !== undefined) session.useTokens(this.hdfsToken);
     channel.listen(
       (m) => {
+        session.lastHeard = Date.now();
         if (m.type === 'status') this.scheduler.statusUpdates(executor.executorId, m.updates);
         else if (m.type === 'chunk') this.scheduler.chunk(executor.executorId, m.tid, m.data);
       },
       (err) => {
         this.sessions.delete(executor.executorId);
         this.scheduler.removeExecutor(executor.executorId);
-        if (this.closing === undefined) this.events.disconnected?.(executor.executorId, err ? err.message : 'connection closed');
+        const cut = this.cutReasons.get(executor.executorId);
+        this.cutReasons.delete(executor.executorId);
+        if (this.closing === undefined) this.events.disconnected?.(executor.executorId, cut ?? (err ? err.message : 'connection closed'));
       },
     );
     this.scheduler.addExecutor(session);

@@ -195,6 +195,7 @@ export class DriverWorkload implements Workload {
         executorVcores: job.executorVcores,
         maxTaskAttempts: job.maxTaskAttempts,
         ...(job.excludeOnFailure ? { excludeOnFailure: job.excludeOnFailure } : {}),
+        ...(job.networkTimeoutMs !== undefined ? { networkTimeoutMs: job.networkTimeoutMs } : {}),
       },
       ...(hdfsToken !== undefined ? { hdfsToken } : {}),
     });

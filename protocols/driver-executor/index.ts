@@ -75,6 +75,7 @@ export {
   type TypedPlanNode,
 } from './plan.js';
 export { ACTION_KINDS, PLAN_OPS, PlanDecodeError, decodeAction, decodePlanNode, encodeAction, encodePlanNode } from './plan-codec.js';
+export { DEFAULT_NETWORK_TIMEOUT_MS, EXECUTOR_HEARTBEAT_MS, MIN_NETWORK_TIMEOUT_MS } from './heartbeat.js';
 export { PROTOCOL_VERSION } from './schemas.js';
 export { copyValue, decodeValue, encodeValue } from './values.js';
 export {

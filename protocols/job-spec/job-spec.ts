@@ -53,6 +53,11 @@ export interface JobSpec {
   maxExecutorFailures: number;
   /** Exclusion of executors and nodes whose tasks fail; absent: on, with DEFAULT_EXCLUDE_ON_FAILURE. */
   excludeOnFailure?: ExcludeOnFailure;
+  /**
+   * An executor the driver hears nothing from for this long (executors send a heartbeat every
+   * EXECUTOR_HEARTBEAT_MS) is taken for lost: Spark's spark.network.timeout. Absent: DEFAULT_NETWORK_TIMEOUT_MS.
+   */
+  networkTimeoutMs?: number;
   /** Files every executor gets: the executor runtime and the job bundle. */
   localResources: Record<string, LocalResource>;
   /** Environment of executors (the driver's is driver.environment). */
@@ -76,6 +81,7 @@ export interface JobSpecOptions {
   maxExecutorFailures?: number;
   /** Changes to DEFAULT_EXCLUDE_ON_FAILURE (e.g. `{ enabled: false }`). */
   excludeOnFailure?: Partial<ExcludeOnFailure>;
+  networkTimeoutMs?: number;
   environment?: Record<string, string>;
   nodeBinary?: string;
 }
@@ -92,6 +98,7 @@ export function makeJobSpec(o: JobSpecOptions): JobSpec {
     maxTaskAttempts: o.maxTaskAttempts ?? DEFAULT_MAX_TASK_ATTEMPTS,
     maxExecutorFailures: o.maxExecutorFailures ?? defaultMaxExecutorFailures(o.executors),
     ...(o.excludeOnFailure ? { excludeOnFailure: excludeOnFailure(o.excludeOnFailure) } : {}),
+    ...(o.networkTimeoutMs !== undefined ? { networkTimeoutMs: o.networkTimeoutMs } : {}),
     localResources: o.localResources,
     environment: o.environment ?? {},
     ...(o.nodeBinary ? { nodeBinary: o.nodeBinary } : {}),
@@ -114,6 +121,7 @@ export function checkJobSpec(section: unknown): JobSpec {
   if (!(j.executorBundle! in j.localResources)) invalidSpec('job.localResources', `must include the executor bundle ${j.executorBundle}`);
   if (!j.environment || typeof j.environment !== 'object') invalidSpec('job.environment', 'must be an object');
   if (j.excludeOnFailure !== undefined) checkExcludeOnFailure(j.excludeOnFailure);
+  if (j.networkTimeoutMs !== undefined) wholeSpecNumber('job.networkTimeoutMs', j.networkTimeoutMs);
   if (j.nodeBinary !== undefined && (typeof j.nodeBinary !== 'string' || j.nodeBinary === '')) {
     invalidSpec('job.nodeBinary', 'must be a non-empty string');
   }

@@ -9,7 +9,9 @@ import { MAX_CONTAINERS, MAX_VCORES_PER_CONTAINER } from '../../capacity.js';
 import { bundleJob } from '../../job-bundle.js';
 import { DEFAULT_DRIVER_MEMORY_MB, DEFAULT_EXECUTOR_MEMORY_MB, DEFAULT_EXECUTORS, submitDriverApp } from '../../submit.js';
 import { addAppOptions, parseAppOptions, type RawAppOptions } from '../app-options.js';
-import { parseCount, parseSize } from '../args.js';
+import { DEFAULT_NETWORK_TIMEOUT_MS, MIN_NETWORK_TIMEOUT_MS } from '../../../protocols/driver-executor/index.js';
+import { ConfigError } from '../../../protocols/errors/index.js';
+import { parseCount, parseDuration, parseSize } from '../args.js';
 import type { CliContext, CliSession } from '../context.js';
 import { followSubmitted, submitHoldingInterrupts } from '../watch.js';
 
@@ -22,6 +24,7 @@ interface RawSubmitOptions extends RawAppOptions {
   driverCores?: string;
   /** false with --no-exclude-on-failure. */
   excludeOnFailure?: boolean;
+  networkTimeout?: string;
 }
 
 export const SUBMIT_EXAMPLES = `
@@ -56,6 +59,10 @@ export function defineSubmit(program: Command, session: CliSession): Command {
       '--no-exclude-on-failure',
       'keep giving tasks to executors and nodes where tasks failed repeatedly (by default they are excluded; see docs/writing-jobs.md)',
     )
+    .option(
+      '--network-timeout <duration>',
+      `an executor the driver hears nothing from this long is taken for lost and its tasks rerun elsewhere (default ${DEFAULT_NETWORK_TIMEOUT_MS / 1000}s, at least ${MIN_NETWORK_TIMEOUT_MS / 1000}s)`,
+    )
     .passThroughOptions()
     .addHelpText('after', SUBMIT_EXAMPLES);
   addAppOptions(cmd);
@@ -75,6 +82,7 @@ export async function submitCommand(ctx: CliContext, jobFile: string, jobArgs: s
   const driverMemoryMb = raw.driverMemory !== undefined ? parseSize('--driver-memory', raw.driverMemory) : DEFAULT_DRIVER_MEMORY_MB;
   const driverVcores =
     raw.driverCores !== undefined ? parseCount('--driver-cores', raw.driverCores, 1, MAX_VCORES_PER_CONTAINER) : undefined;
+  const networkTimeoutMs = raw.networkTimeout !== undefined ? parseNetworkTimeout(raw.networkTimeout) : undefined;
   const { out } = ctx;
 
   // Bundling first: a broken job never reaches the cluster.
@@ -97,6 +105,7 @@ export async function submitCommand(ctx: CliContext, jobFile: string, jobArgs: s
       ...(executorMemoryMb !== undefined ? { executorMemoryMb } : {}),
       ...(executorVcores !== undefined ? { executorVcores } : {}),
       ...(raw.excludeOnFailure === false ? { excludeOnFailure: { enabled: false } } : {}),
+      ...(networkTimeoutMs !== undefined ? { networkTimeoutMs } : {}),
     }),
   );
   return followSubmitted(ctx, submitted, interrupted, app.detach, {
@@ -107,4 +116,15 @@ export async function submitCommand(ctx: CliContext, jobFile: string, jobArgs: s
     amMemoryOption: '--driver-memory',
     ...(app.timeoutMs !== undefined ? { timeoutMs: app.timeoutMs } : {}),
   });
+}
+
+/** --network-timeout: a duration of at least three executor heartbeats. */
+export function parseNetworkTimeout(text: string): number {
+  const ms = parseDuration('--network-timeout', text);
+  if (ms < MIN_NETWORK_TIMEOUT_MS) {
+    throw new ConfigError(
+      `--network-timeout: "${text}" is shorter than ${MIN_NETWORK_TIMEOUT_MS / 1000}s (three executor heartbeats); executors would be taken for lost while working`,
+    );
+  }
+  return ms;
 }
