@@ -8,6 +8,7 @@ import {
   JOB_BUNDLE_FILE,
   makeJobSpec,
   type ExcludeOnFailure,
+  type Speculation,
 } from '../protocols/job-spec/index.js';
 import { SHELL_SCRIPT_FILE } from '../protocols/app-spec/index.js';
 import { ConfigError } from '../protocols/errors/index.js';
@@ -162,6 +163,8 @@ export interface DriverAppOptions extends CommonAppOptions {
   maxExecutorFailures?: number;
   /** Changes to the exclusion-on-failure defaults, e.g. `{ enabled: false }`. */
   excludeOnFailure?: Partial<ExcludeOnFailure>;
+  /** Turns speculative execution on, with changes to its defaults (`{}` for the defaults). */
+  speculation?: Partial<Speculation>;
   environment?: Record<string, string>;
 }
 
@@ -231,6 +234,7 @@ export async function submitDriverApp(deps: SubmitDeps, options: DriverAppOption
               ...(options.maxTaskAttempts !== undefined ? { maxTaskAttempts: options.maxTaskAttempts } : {}),
               ...(options.maxExecutorFailures !== undefined ? { maxExecutorFailures: options.maxExecutorFailures } : {}),
               ...(options.excludeOnFailure ? { excludeOnFailure: options.excludeOnFailure } : {}),
+              ...(options.speculation ? { speculation: options.speculation } : {}),
               nodeBinary: stage.nodeCommand,
               environment: options.environment ?? {},
               localResources: { ...stage.files, [EXECUTOR_BUNDLE_FILE]: executorRuntime.resource, [JOB_BUNDLE_FILE]: job.resource },

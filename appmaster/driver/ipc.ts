@@ -1,5 +1,5 @@
 import type { AmJobProgress } from '../../protocols/am-status/index.js';
-import type { ExcludeOnFailure } from '../../protocols/job-spec/index.js';
+import type { ExcludeOnFailure, Speculation } from '../../protocols/job-spec/index.js';
 /**
  * Messages between the AM and the driver process over the Node IPC channel (fork with advanced
  * serialization, so Buffers travel as bytes). The AM keeps the ResourceManager conversation and the
@@ -17,6 +17,8 @@ export interface DriverJobSettings {
   maxTaskAttempts: number;
   /** Absent: on, with the defaults. */
   excludeOnFailure?: ExcludeOnFailure;
+  /** Absent: off. */
+  speculation?: Speculation;
 }
 
 export type AmToDriver =

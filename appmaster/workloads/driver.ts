@@ -190,6 +190,7 @@ export class DriverWorkload implements Workload {
         executorVcores: job.executorVcores,
         maxTaskAttempts: job.maxTaskAttempts,
         ...(job.excludeOnFailure ? { excludeOnFailure: job.excludeOnFailure } : {}),
+        ...(job.speculation ? { speculation: job.speculation } : {}),
       },
       ...(hdfsToken !== undefined ? { hdfsToken } : {}),
     });

@@ -1,6 +1,7 @@
 import { invalidSpec, parseAppSpec, wholeSpecNumber, type AppSpec } from '../app-spec/index.js';
 import type { LocalResource } from '../yarn-model/index.js';
 import { checkExcludeOnFailure, excludeOnFailure, type ExcludeOnFailure } from './exclude-on-failure.js';
+import { checkSpeculation, speculation, type Speculation } from './speculation.js';
 
 /**
  * The `job` section of the application spec: what the client asks of the job engine (how many
@@ -53,6 +54,8 @@ export interface JobSpec {
   maxExecutorFailures: number;
   /** Exclusion of executors and nodes whose tasks fail; absent: on, with DEFAULT_EXCLUDE_ON_FAILURE. */
   excludeOnFailure?: ExcludeOnFailure;
+  /** Speculative copies of slow tasks; absent: off. */
+  speculation?: Speculation;
   /** Files every executor gets: the executor runtime and the job bundle. */
   localResources: Record<string, LocalResource>;
   /** Environment of executors (the driver's is driver.environment). */
@@ -76,6 +79,8 @@ export interface JobSpecOptions {
   maxExecutorFailures?: number;
   /** Changes to DEFAULT_EXCLUDE_ON_FAILURE (e.g. `{ enabled: false }`). */
   excludeOnFailure?: Partial<ExcludeOnFailure>;
+  /** Turns speculation on, with changes to DEFAULT_SPECULATION (`{}` for the defaults). */
+  speculation?: Partial<Speculation>;
   environment?: Record<string, string>;
   nodeBinary?: string;
 }
@@ -92,6 +97,7 @@ export function makeJobSpec(o: JobSpecOptions): JobSpec {
     maxTaskAttempts: o.maxTaskAttempts ?? DEFAULT_MAX_TASK_ATTEMPTS,
     maxExecutorFailures: o.maxExecutorFailures ?? defaultMaxExecutorFailures(o.executors),
     ...(o.excludeOnFailure ? { excludeOnFailure: excludeOnFailure(o.excludeOnFailure) } : {}),
+    ...(o.speculation ? { speculation: speculation(o.speculation) } : {}),
     localResources: o.localResources,
     environment: o.environment ?? {},
     ...(o.nodeBinary ? { nodeBinary: o.nodeBinary } : {}),
@@ -114,6 +120,7 @@ export function checkJobSpec(section: unknown): JobSpec {
   if (!(j.executorBundle! in j.localResources)) invalidSpec('job.localResources', `must include the executor bundle ${j.executorBundle}`);
   if (!j.environment || typeof j.environment !== 'object') invalidSpec('job.environment', 'must be an object');
   if (j.excludeOnFailure !== undefined) checkExcludeOnFailure(j.excludeOnFailure);
+  if (j.speculation !== undefined) checkSpeculation(j.speculation);
   if (j.nodeBinary !== undefined && (typeof j.nodeBinary !== 'string' || j.nodeBinary === '')) {
     invalidSpec('job.nodeBinary', 'must be a non-empty string');
   }

@@ -9,7 +9,9 @@ import { MAX_CONTAINERS, MAX_VCORES_PER_CONTAINER } from '../../capacity.js';
 import { bundleJob } from '../../job-bundle.js';
 import { DEFAULT_DRIVER_MEMORY_MB, DEFAULT_EXECUTOR_MEMORY_MB, DEFAULT_EXECUTORS, submitDriverApp } from '../../submit.js';
 import { addAppOptions, parseAppOptions, type RawAppOptions } from '../app-options.js';
-import { parseCount, parseSize } from '../args.js';
+import { parseCount, parseDecimal, parseMillis, parseSize } from '../args.js';
+import { ConfigError } from '../../../protocols/errors/index.js';
+import { DEFAULT_SPECULATION, type Speculation } from '../../../protocols/job-spec/index.js';
 import type { CliContext, CliSession } from '../context.js';
 import { followSubmitted, submitHoldingInterrupts } from '../watch.js';
 
@@ -22,6 +24,10 @@ interface RawSubmitOptions extends RawAppOptions {
   driverCores?: string;
   /** false with --no-exclude-on-failure. */
   excludeOnFailure?: boolean;
+  speculation?: boolean;
+  speculationMultiplier?: string;
+  speculationQuantile?: string;
+  speculationMinRuntime?: string;
 }
 
 export const SUBMIT_EXAMPLES = `
@@ -56,6 +62,22 @@ export function defineSubmit(program: Command, session: CliSession): Command {
       '--no-exclude-on-failure',
       'keep giving tasks to executors and nodes where tasks failed repeatedly (by default they are excluded; see docs/writing-jobs.md)',
     )
+    .option(
+      '--speculation',
+      'run a second copy of tasks far slower than the rest of their stage; the first to finish wins (off by default)',
+    )
+    .option(
+      '--speculation-multiplier <x>',
+      `with --speculation: copy a task running longer than x times the median task time (default ${DEFAULT_SPECULATION.multiplier})`,
+    )
+    .option(
+      '--speculation-quantile <q>',
+      `with --speculation: share of a stage's tasks that must have finished first, above 0 up to 1 (default ${DEFAULT_SPECULATION.quantile})`,
+    )
+    .option(
+      '--speculation-min-runtime <ms>',
+      `with --speculation: never copy a task that ran less than this (ms, or e.g. 2s; default ${DEFAULT_SPECULATION.minRuntimeMs})`,
+    )
     .passThroughOptions()
     .addHelpText('after', SUBMIT_EXAMPLES);
   addAppOptions(cmd);
@@ -75,6 +97,7 @@ export async function submitCommand(ctx: CliContext, jobFile: string, jobArgs: s
   const driverMemoryMb = raw.driverMemory !== undefined ? parseSize('--driver-memory', raw.driverMemory) : DEFAULT_DRIVER_MEMORY_MB;
   const driverVcores =
     raw.driverCores !== undefined ? parseCount('--driver-cores', raw.driverCores, 1, MAX_VCORES_PER_CONTAINER) : undefined;
+  const speculation = speculationOptions(raw);
   const { out } = ctx;
 
   // Bundling first: a broken job never reaches the cluster.
@@ -97,6 +120,7 @@ export async function submitCommand(ctx: CliContext, jobFile: string, jobArgs: s
       ...(executorMemoryMb !== undefined ? { executorMemoryMb } : {}),
       ...(executorVcores !== undefined ? { executorVcores } : {}),
       ...(raw.excludeOnFailure === false ? { excludeOnFailure: { enabled: false } } : {}),
+      ...(speculation ? { speculation } : {}),
     }),
   );
   return followSubmitted(ctx, submitted, interrupted, app.detach, {
@@ -107,4 +131,29 @@ export async function submitCommand(ctx: CliContext, jobFile: string, jobArgs: s
     amMemoryOption: '--driver-memory',
     ...(app.timeoutMs !== undefined ? { timeoutMs: app.timeoutMs } : {}),
   });
+}
+
+/** The --speculation options, checked; undefined without --speculation (the tuning options then are an error). */
+export function speculationOptions(raw: RawSubmitOptions): Partial<Speculation> | undefined {
+  const tuning = [
+    ['--speculation-multiplier', raw.speculationMultiplier],
+    ['--speculation-quantile', raw.speculationQuantile],
+    ['--speculation-min-runtime', raw.speculationMinRuntime],
+  ] as const;
+  if (!raw.speculation) {
+    const given = tuning.find(([, v]) => v !== undefined);
+    if (given) throw new ConfigError(`${given[0]} only applies with --speculation; add --speculation to turn speculative execution on`);
+    return undefined;
+  }
+  return {
+    ...(raw.speculationMultiplier !== undefined
+      ? { multiplier: parseDecimal('--speculation-multiplier', raw.speculationMultiplier, { min: 1 }) }
+      : {}),
+    ...(raw.speculationQuantile !== undefined
+      ? { quantile: parseDecimal('--speculation-quantile', raw.speculationQuantile, { above: 0, max: 1 }) }
+      : {}),
+    ...(raw.speculationMinRuntime !== undefined
+      ? { minRuntimeMs: parseMillis('--speculation-min-runtime', raw.speculationMinRuntime) }
+      : {}),
+  };
 }
