@@ -4,7 +4,9 @@ import { DEFAULT_EXCLUDE_ON_FAILURE } from '../../protocols/job-spec/index.js';
 import { JobContext, type DriverFs } from './context.js';
 import { Engine } from './engine.js';
 import { JobAbortedError } from './errors.js';
+import { CommitCoordinator } from './commit-coordinator.js';
 import { exclusionLine } from './exclusion.js';
+import { speculationLine } from './speculation.js';
 import type { AppLiveness } from './leftovers.js';
 import type { AmToDriver, DriverToAm } from './ipc.js';
 import { TaskScheduler, type SchedulerOptions, type TaskSetProgress } from './scheduler.js';
@@ -72,22 +74,33 @@ export class DriverRuntime {
     this.scheduler = new TaskScheduler({
       ...(init.job.excludeOnFailure ? { excludeOnFailure: init.job.excludeOnFailure } : {}),
       onExclusion: (e) => options.log(exclusionLine(e, init.job.excludeOnFailure?.timeoutMs ?? DEFAULT_EXCLUDE_ON_FAILURE.timeoutMs)),
+      ...(init.job.speculation ? { speculation: init.job.speculation, onSpeculation: (e) => options.log(speculationLine(e)) } : {}),
       ...options.scheduler,
     });
+    const commits = new CommitCoordinator((tid, executorId) => this.scheduler.isRunning(tid, executorId));
     const welcome: Welcome = { appId: init.appId, nameNodes: init.nameNodes, hdfsUser: init.user };
-    this.server = new TaskServer(Buffer.from(init.secret), welcome, this.scheduler, {
-      registered: (e) => options.log(`executor ${e.executorId} registered from ${e.host} (${e.cores} core(s), ${e.containerId})`),
-      disconnected: (id, reason) => {
-        options.log(`executor ${id} disconnected: ${reason}; its running tasks go to other executors`);
-        this.engine.executorLost(id);
+    this.server = new TaskServer(
+      Buffer.from(init.secret),
+      welcome,
+      this.scheduler,
+      {
+        registered: (e) => options.log(`executor ${e.executorId} registered from ${e.host} (${e.cores} core(s), ${e.containerId})`),
+        disconnected: (id, reason) => {
+          options.log(`executor ${id} disconnected: ${reason}; its running tasks go to other executors`);
+          this.engine.executorLost(id);
+        },
+        nodeOf: (id) => this.nodes.get(id),
+        log: options.log,
       },
-      nodeOf: (id) => this.nodes.get(id),
-      log: options.log,
-    });
+      commits,
+    );
     this.engine = new Engine({
       scheduler: this.scheduler,
       maxTaskAttempts: init.job.maxTaskAttempts,
-      forgetStage: (id) => this.server.forgetStage(id),
+      forgetStage: (id) => {
+        this.server.forgetStage(id);
+        commits.stageEnded(id);
+      },
       log: options.log,
     });
     this.context = new JobContext({

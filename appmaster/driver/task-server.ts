@@ -9,13 +9,14 @@ import {
   type TaskLaunch,
   type Welcome,
 } from '../../protocols/driver-executor/index.js';
+import type { CommitCoordinator } from './commit-coordinator.js';
 import type { ExecutorLink, TaskScheduler, TaskSetSpec } from './scheduler.js';
 import { errorMessage, printable } from '../../protocols/errors/index.js';
 
 /**
  * The driver's listening side of the driver-executor channel: it authenticates each executor that
  * connects, registers it with the scheduler as an ExecutorLink, and routes its chunks and statuses
- * to the scheduler. Before the first task of a stage goes to an executor, the link sends the
+ * to the scheduler; save tasks' commit asks go to the commit coordinator. Before the first task of a stage goes to an executor, the link sends the
  * stage's broadcasts (each once per executor) and its plan (once per executor and stage).
  */
 
@@ -113,6 +114,8 @@ export class TaskServer {
     private readonly welcome: Welcome,
     private readonly scheduler: TaskScheduler,
     private readonly events: TaskServerEvents = {},
+    /** Without one, every commit ask is allowed (the driver still commits only the first success). */
+    private readonly commits?: CommitCoordinator,
   ) {}
 
   /** Listens on all interfaces (port 0: any free port); returns the port. */
@@ -204,11 +207,18 @@ export class TaskServer {
     if (this.hdfsToken !== undefined) session.useTokens(this.hdfsToken);
     channel.listen(
       (m) => {
-        if (m.type === 'status') this.scheduler.statusUpdates(executor.executorId, m.updates);
-        else if (m.type === 'chunk') this.scheduler.chunk(executor.executorId, m.tid, m.data);
+        if (m.type === 'status') {
+          this.commits?.statusUpdates(executor.executorId, m.updates);
+          this.scheduler.statusUpdates(executor.executorId, m.updates);
+        } else if (m.type === 'chunk') this.scheduler.chunk(executor.executorId, m.tid, m.data);
+        else if (m.type === 'commitAsk') {
+          const allowed = this.commits?.ask(executor.executorId, m.tid, m.stageId, m.partition) ?? true;
+          channel.send({ type: 'commitAnswer', tid: m.tid, allowed });
+        }
       },
       (err) => {
         this.sessions.delete(executor.executorId);
+        this.commits?.executorLost(executor.executorId);
         this.scheduler.removeExecutor(executor.executorId);
         if (this.closing === undefined) this.events.disconnected?.(executor.executorId, err ? err.message : 'connection closed');
       },
