@@ -596,7 +596,7 @@ export class TaskScheduler {
     const attempt = set.launches[index]!++;
     // A task picked while running is a speculative copy.
     const original = set.state[index] === 'running' ? this.copiesOf(set, index)[0] : undefined;
-    const a: Attempt = { tid, set, index, attempt, executor: e, chunks: [], ...(original ? { speculative: true } : {}) };
+    const a: Attempt = { tid, set, index, attempt, executor: e, chunks: [], launchedAt: now, ...(original ? { speculative: true } : {}) };
     this.attempts.set(tid, a);
     e.running.set(tid, a);
     noteStarts(e, now);
@@ -604,6 +604,7 @@ export class TaskScheduler {
     set.running++;
     const task = set.spec.tasks[index]!;
     if (original) {
+      const mark = this.speculator!.takePicked(set, index);
       this.options.onSpeculation?.({
         kind: 'launched',
         stageId: set.spec.stageId,
@@ -613,7 +614,8 @@ export class TaskScheduler {
         executorId: e.link.id,
         node: nodeOf(e),
         originalExecutorId: original.executor.link.id,
-        runningMs: now - (original.startedAt ?? now),
+        runningMs: now - (mark?.since ?? original.startedAt ?? original.launchedAt),
+        queued: mark?.queued ?? original.startedAt === undefined,
         thresholdMs: this.speculator!.threshold(set) ?? 0,
       });
     }

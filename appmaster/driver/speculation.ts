@@ -19,7 +19,10 @@ import type { Attempt, ExecutorState, TaskSet } from './task-set.js';
  * Running time counts from when an attempt started on its executor: the scheduler pipelines tasks
  * beyond the executor's cores, and a pipelined task waiting in the executor's queue is not slow.
  * An executor runs its tasks in launch order, so its first `cores` attempts (in launch order) are
- * the running ones. Successful times are the executor's own measure (TaskStatus.durationUs).
+ * the running ones. But a task queued behind a straggler waits as long as the straggler runs: one
+ * whose executor runs an attempt past the threshold counts from its launch (the pipeline holds only
+ * a few ms of work per core, so a normal queue never waits that long). Successful times are the
+ * executor's own measure (TaskStatus.durationUs).
  */
 
 /** A copy launched, or an attempt that won over another. */
@@ -35,7 +38,9 @@ export type SpeculationEvent =
       node: string;
       /** The attempt it copies. */
       originalExecutorId: string;
+      /** Since when the original started (or, `queued`, was launched behind a straggler). */
       runningMs: number;
+      queued: boolean;
       thresholdMs: number;
     }
   | {
@@ -54,8 +59,10 @@ export type SpeculationEvent =
 interface SetState {
   /** Successful task times in ms, sorted. */
   durations: number[];
-  /** Indices marked for a copy, not yet launched, in marking order. */
-  wanted: Set<number>;
+  /** Indices marked for a copy, not yet launched, in marking order, with since when their attempt ran (or waited). */
+  wanted: Map<number, { since: number; queued: boolean }>;
+  /** Picked for a copy, until the launch reads it. */
+  picked: Map<number, { since: number; queued: boolean }>;
 }
 
 export class Speculator {
@@ -99,9 +106,10 @@ export class Speculator {
     const marked: { index: number; runningMs: number; thresholdMs: number }[] = [];
     for (const [index, attempts] of running) {
       if (attempts.length !== 1 || set.state[index] !== 'running' || wanted.has(index)) continue;
-      const started = attempts[0]!.startedAt;
+      const a = attempts[0]!;
+      const started = a.startedAt ?? (stuckBehindStraggler(a.executor, now, thresholdMs) ? a.launchedAt : undefined);
       if (started === undefined || now - started <= thresholdMs) continue;
-      wanted.add(index);
+      wanted.set(index, { since: started, queued: a.startedAt === undefined });
       marked.push({ index, runningMs: now - started, thresholdMs });
     }
     return marked;
@@ -122,7 +130,7 @@ export class Speculator {
   ): number | undefined {
     const wanted = this.sets.get(set)?.wanted;
     if (!wanted) return undefined;
-    for (const index of wanted) {
+    for (const index of wanted.keys()) {
       const running = copies(index);
       if (set.state[index] !== 'running' || running.length !== 1) {
         wanted.delete(index);
@@ -131,10 +139,20 @@ export class Speculator {
       if (running.some((a) => a.executor === e)) continue;
       const nodes = new Set(running.map((a) => nodeOf(a.executor)));
       if (nodes.has(node) && otherNodeFree(nodes)) continue;
+      const mark = wanted.get(index)!;
       wanted.delete(index);
+      this.state(set).picked.set(index, mark);
       return index;
     }
     return undefined;
+  }
+
+  /** Since when the task just picked for a copy ran (or, queued, waited behind a straggler); read once. */
+  takePicked(set: TaskSet, index: number): { since: number; queued: boolean } | undefined {
+    const picked = this.sets.get(set)?.picked;
+    const mark = picked?.get(index);
+    picked?.delete(index);
+    return mark;
   }
 
   /** Whether any task of `set` waits for a copy. */
@@ -144,9 +162,15 @@ export class Speculator {
 
   private state(set: TaskSet): SetState {
     let s = this.sets.get(set);
-    if (!s) this.sets.set(set, (s = { durations: [], wanted: new Set() }));
+    if (!s) this.sets.set(set, (s = { durations: [], wanted: new Map(), picked: new Map() }));
     return s;
   }
+}
+
+/** Whether executor `e` runs an attempt that has run longer than `thresholdMs` (its queue waits behind it). */
+function stuckBehindStraggler(e: ExecutorState, now: number, thresholdMs: number): boolean {
+  for (const a of e.running.values()) if (a.startedAt !== undefined && now - a.startedAt > thresholdMs) return true;
+  return false;
 }
 
 /**
@@ -166,7 +190,8 @@ export function speculationLine(e: SpeculationEvent): string {
   const stage = `stage ${e.stageId} (${e.description})`;
   if (e.kind === 'launched') {
     return (
-      `${stage}: partition ${e.partition} has run ${(e.runningMs / 1000).toFixed(1)} s on executor ${e.originalExecutorId}, ` +
+      `${stage}: partition ${e.partition} has ${e.queued ? 'waited' : 'run'} ${(e.runningMs / 1000).toFixed(1)} s ` +
+      `${e.queued ? 'behind a slow task ' : ''}on executor ${e.originalExecutorId}, ` +
       `longer than ${(e.thresholdMs / 1000).toFixed(1)} s; speculative attempt ${e.attempt} launched on executor ${e.executorId} (${e.node})`
     );
   }

@@ -1,5 +1,8 @@
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { CommitCoordinator } from '../../appmaster/driver/commit-coordinator.js';
+import { SHUTDOWN_GRACE_MS, TaskServer } from '../../appmaster/driver/task-server.js';
 import { MapOutputTracker } from '../../appmaster/driver/map-output-tracker.js';
 import {
   TaskScheduler,
@@ -9,7 +12,14 @@ import {
   type TaskSetSpec,
 } from '../../appmaster/driver/scheduler.js';
 import { speculationLine, type SpeculationEvent } from '../../appmaster/driver/speculation.js';
-import { COMMIT_DENIED, type MapStatus, type TaskLaunch, type TaskStatus } from '../../protocols/driver-executor/index.js';
+import {
+  COMMIT_DENIED,
+  connectToDriver,
+  type MapStatus,
+  type Message,
+  type TaskLaunch,
+  type TaskStatus,
+} from '../../protocols/driver-executor/index.js';
 import { speculation } from '../../protocols/job-spec/index.js';
 import { errorInfo } from '../../executor/runner.js';
 import { CommitDeniedError, discardAttempt } from '../../executor/writers.js';
@@ -162,6 +172,42 @@ describe('speculative execution', () => {
     expect(events[0]!.kind === 'launched' && events[0]!.executorId).to.not.equal('1');
     clock.advance(10_000);
     expect(all(...es).filter((t) => t.partition === 0)).to.have.length(2);
+  });
+
+  it('also copies a task queued behind a straggler on its executor', () => {
+    const a = new FakeExecutor('1', 'h1');
+    const b = new FakeExecutor('2', 'h2');
+    scheduler.addExecutor(a);
+    scheduler.addExecutor(b);
+    const r = new Recorder();
+    scheduler.submit(taskSet(8), r);
+    // One running and one pipelined task each.
+    expect(a.launched.map((t) => t.partition)).to.deep.equal([0, 2]);
+    expect(b.launched.map((t) => t.partition)).to.deep.equal([1, 3]);
+    // b runs everything else in 10 ms tasks; a is stuck on partition 0.
+    for (let i = 0; i < b.launched.length; i++) {
+      clock.advance(10);
+      scheduler.statusUpdates('2', [ok(b.launched[i]!.tid)]);
+    }
+    expect(r.successes).to.have.length(6);
+    expect(events).to.deep.equal([]);
+    clock.advance(200);
+    // Partition 0 (running) and partition 2 (queued behind it) get their copies on b, one at a time.
+    const copies = b.launched.slice(6);
+    expect(copies.map((t) => t.partition)).to.deep.equal([0]);
+    scheduler.statusUpdates('2', [ok(copies[0]!.tid)]);
+    expect(b.launched.slice(7).map((t) => t.partition)).to.deep.equal([2]);
+    const launched = events.flatMap((e) => (e.kind === 'launched' ? [e] : []));
+    expect(launched.map((e) => [e.partition, e.queued])).to.deep.equal([
+      [0, false],
+      [2, true],
+    ]);
+    expect(speculationLine(launched[1]!)).to.match(
+      /^stage 3 \(saveAsTextFile of range\(8\)\): partition 2 has waited 0\.\d s behind a slow task on executor 1, longer than 0\.1 s; speculative attempt 2 launched on executor 2 \(h2:8041\)$/,
+    );
+    scheduler.statusUpdates('2', [ok(b.launched[7]!.tid)]);
+    expect(r.done).to.equal(1);
+    expect(a.cancelled).to.deep.equal(a.launched.map((t) => t.tid));
   });
 
   it('prefers an executor on another node for the copy', () => {
@@ -397,5 +443,37 @@ describe('a save attempt refused the commit (executor side)', () => {
     expect((err as Error).message).to.equal(
       "partition 2, attempt 2: another attempt commits this partition; this attempt's file is discarded",
     );
+  });
+});
+
+describe('the task server at the end of a job', () => {
+  it('cuts an executor that does not end its connection after the shutdown message (a straggler still running)', async function () {
+    this.timeout(SHUTDOWN_GRACE_MS + 5000);
+    const secret = randomBytes(32);
+    const added: string[] = [];
+    const scheduler = { addExecutor: (l: ExecutorLink) => added.push(l.id), removeExecutor: () => {} } as unknown as TaskScheduler;
+    const server = new TaskServer(secret, { appId: 'application_1_0001', nameNodes: [], hdfsUser: 'alice' }, scheduler);
+    const port = await server.listen(0, '127.0.0.1');
+    // Half-open allowed: the executor's side stays open after the driver's end, as a busy process's does.
+    const socket = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const { channel } = await connectToDriver(socket, secret, { executorId: '1', host: 'localhost', containerId: 'c1', cores: 1, pid: 1 });
+    const got: Message[] = [];
+    channel.listen(
+      (m) => got.push(m),
+      () => {},
+    );
+    while (added.length === 0) await new Promise((r) => setImmediate(r));
+    // The executor reads the shutdown but, busy, never ends its side: close returns all the same.
+    const closing = server.close('the job has finished');
+    let closed = false;
+    void closing.then(() => {
+      closed = true;
+    });
+    await new Promise((resolve) => socket.once('end', resolve));
+    expect(closed, 'close waits while the executor may still end the connection itself').to.equal(false);
+    await closing;
+    socket.destroy();
+    expect(got).to.deep.equal([{ type: 'shutdown', reason: 'the job has finished' }]);
   });
 });
