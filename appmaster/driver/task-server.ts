@@ -22,6 +22,12 @@ import { errorMessage, printable } from '../../protocols/errors/index.js';
 
 /** TCP keepalive probe delay on executor connections. */
 export const KEEPALIVE_MS = 10_000;
+/**
+ * How long `close` waits for executors to end their connections after the shutdown message. An
+ * executor busy in a task (a straggler whose speculative copy won, say) reads no message until the
+ * task yields; the job is over, so its connection is cut rather than waited for.
+ */
+export const SHUTDOWN_GRACE_MS = 2000;
 
 /** What the task server needs in a TaskSetSpec's payload. */
 export interface StagePayload {
@@ -159,7 +165,12 @@ export class TaskServer {
     for (const s of this.sessions.values()) s.shutdown(reason);
     const server = this.server;
     this.server = undefined;
+    const cut = setTimeout(() => {
+      for (const socket of this.sockets) socket.destroy();
+    }, SHUTDOWN_GRACE_MS);
+    cut.unref();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    clearTimeout(cut);
   }
 
   private async accept(socket: Socket): Promise<void> {
