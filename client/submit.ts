@@ -8,6 +8,7 @@ import {
   JOB_BUNDLE_FILE,
   makeJobSpec,
   type ExcludeOnFailure,
+  type Speculation,
 } from '../protocols/job-spec/index.js';
 import { SHELL_SCRIPT_FILE } from '../protocols/app-spec/index.js';
 import { ConfigError } from '../protocols/errors/index.js';
@@ -164,6 +165,8 @@ export interface DriverAppOptions extends CommonAppOptions {
   excludeOnFailure?: Partial<ExcludeOnFailure>;
   /** Silence after which the driver takes an executor for lost; default DEFAULT_NETWORK_TIMEOUT_MS. */
   networkTimeoutMs?: number;
+  /** Turns speculative execution on, with changes to its defaults (`{}` for the defaults). */
+  speculation?: Partial<Speculation>;
   environment?: Record<string, string>;
 }
 
@@ -234,6 +237,7 @@ export async function submitDriverApp(deps: SubmitDeps, options: DriverAppOption
               ...(options.maxExecutorFailures !== undefined ? { maxExecutorFailures: options.maxExecutorFailures } : {}),
               ...(options.excludeOnFailure ? { excludeOnFailure: options.excludeOnFailure } : {}),
               ...(options.networkTimeoutMs !== undefined ? { networkTimeoutMs: options.networkTimeoutMs } : {}),
+              ...(options.speculation ? { speculation: options.speculation } : {}),
               nodeBinary: stage.nodeCommand,
               environment: options.environment ?? {},
               localResources: { ...stage.files, [EXECUTOR_BUNDLE_FILE]: executorRuntime.resource, [JOB_BUNDLE_FILE]: job.resource },

@@ -5,7 +5,7 @@ import { asClosureError } from './functions.js';
 import { plainRecord } from './group-values.js';
 import { writeShuffle, type ShuffleEnv } from './shuffle-writer.js';
 import type { ExecutorFs } from './sources.js';
-import { writePartition } from './writers.js';
+import { discardAttempt, writePartition } from './writers.js';
 
 /**
  * What a task does with its computed partition: the action's per-partition half. The driver
@@ -20,6 +20,11 @@ export const MAX_CHUNK_BYTES = 16 * 1024 * 1024;
 export interface ChunkSink {
   /** Sends one chunk (a v8-serialized array of records); resolves when the channel can take more. */
   chunk(data: Buffer): Promise<void>;
+  /**
+   * Asks the driver whether this attempt may commit its output (the output commit coordinator);
+   * without it, every attempt may.
+   */
+  askCommit?(): Promise<boolean>;
 }
 
 export interface ActionOutcome {
@@ -113,6 +118,7 @@ export async function runAction(
       return { result: null, records, bytesWritten: 0 };
     case 'save': {
       const saved = await writePartition(fs, stream, action.params, task);
+      if (sink.askCommit && !(await sink.askCommit())) await discardAttempt(fs, saved.path, task);
       return { result: encodeValue(saved, 'a saved file'), records: saved.records, bytesWritten: saved.bytes };
     }
     case 'shuffle-write': {

@@ -31,6 +31,8 @@ export class Executor {
   private statuses: TaskStatus[] = [];
   private flushing = false;
   private readonly dropped = new Set<number>();
+  /** Save tasks waiting for the driver's commit answer, by tid. */
+  private readonly commitAsks = new Map<number, (allowed: boolean) => void>();
   private ended: ((reason: string) => void) | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
 
@@ -88,6 +90,12 @@ export class Executor {
       case 'tokens':
         this.options.onTokens?.(m.hdfs);
         return;
+      case 'commitAnswer': {
+        const answer = this.commitAsks.get(m.tid);
+        this.commitAsks.delete(m.tid);
+        answer?.(m.allowed);
+        return;
+      }
       case 'shutdown':
         this.options.log(`the driver asked this executor to stop: ${m.reason}`);
         this.channel.end();
@@ -118,6 +126,12 @@ export class Executor {
         this.channel.send({ type: 'chunk', tid: task.tid, data });
         if (this.channel.congested) await this.channel.drained();
       },
+      // The driver answers every ask, so the task waits at most a round trip (the connection's end ends the executor).
+      askCommit: (): Promise<boolean> =>
+        new Promise<boolean>((resolve) => {
+          this.commitAsks.set(task.tid, resolve);
+          this.channel.send({ type: 'commitAsk', tid: task.tid, stageId: task.stageId, partition: task.partition, attempt: task.attempt });
+        }),
     };
     const status = await this.runner.run(task, sink);
     this.running--;

@@ -14,6 +14,8 @@ import { errorMessage } from '../protocols/errors/index.js';
 export interface ExecutorFs {
   open(path: string, options?: { offset?: number; length?: number }): Promise<Readable>;
   create(path: string, body: AsyncIterable<Uint8Array | string> | Uint8Array | string, options?: { overwrite?: boolean }): Promise<void>;
+  /** Removes a save task's attempt file when the driver refused to commit it. */
+  delete(path: string): Promise<boolean>;
 }
 
 /** Per-executor cache of parsed Avro headers and types (one file is read by many tasks). */

@@ -30,9 +30,14 @@ type ToWorker =
   | { kind: 'forget'; stageId: number }
   | { kind: 'run'; task: TaskLaunch }
   | { kind: 'cancel'; tid: number }
-  | { kind: 'tokens'; hdfs: string };
+  | { kind: 'tokens'; hdfs: string }
+  | { kind: 'commitAnswer'; tid: number; allowed: boolean };
 
-type FromWorker = { kind: 'chunk'; tid: number; data: Uint8Array } | { kind: 'status'; status: TaskStatus } | { kind: 'ready' };
+type FromWorker =
+  | { kind: 'chunk'; tid: number; data: Uint8Array }
+  | { kind: 'commitAsk'; tid: number }
+  | { kind: 'status'; status: TaskStatus }
+  | { kind: 'ready' };
 
 interface Slot {
   worker: Worker;
@@ -116,6 +121,12 @@ export class WorkerPool implements TaskRunnerLike {
   private onMessage(m: FromWorker): void {
     if (m.kind === 'chunk') {
       void this.waiting.get(m.tid)?.sink.chunk(asBuffer(m.data));
+    } else if (m.kind === 'commitAsk') {
+      const w = this.waiting.get(m.tid);
+      if (!w) return;
+      void (w.sink.askCommit?.() ?? Promise.resolve(true)).then((allowed) =>
+        w.slot.worker.postMessage({ kind: 'commitAnswer', tid: m.tid, allowed } satisfies ToWorker),
+      );
     } else if (m.kind === 'status') {
       const s = m.status;
       this.settle(s.tid, { ...s, result: s.result ? asBuffer(s.result) : null });
@@ -140,6 +151,7 @@ export function isTaskWorker(): boolean {
 export function serveWorker(evaluate: Evaluate, fs: ExecutorFs, shuffle: ShuffleEnv | undefined, onTokens: (hdfs: string) => void): void {
   const port = parentPort!;
   const runner = new TaskRunner(evaluate, fs, shuffle);
+  const commitAsks = new Map<number, (allowed: boolean) => void>();
   port.on('message', (m: ToWorker) => {
     switch (m.kind) {
       case 'broadcast':
@@ -157,9 +169,20 @@ export function serveWorker(evaluate: Evaluate, fs: ExecutorFs, shuffle: Shuffle
       case 'tokens':
         onTokens(m.hdfs);
         return;
+      case 'commitAnswer':
+        commitAsks.get(m.tid)?.(m.allowed);
+        commitAsks.delete(m.tid);
+        return;
       case 'run': {
         const task = { ...m.task, inputs: asBuffer(m.task.inputs) };
-        const sink: ChunkSink = { chunk: async (data) => port.postMessage({ kind: 'chunk', tid: task.tid, data } satisfies FromWorker) };
+        const sink: ChunkSink = {
+          chunk: async (data) => port.postMessage({ kind: 'chunk', tid: task.tid, data } satisfies FromWorker),
+          askCommit: () =>
+            new Promise<boolean>((resolve) => {
+              commitAsks.set(task.tid, resolve);
+              port.postMessage({ kind: 'commitAsk', tid: task.tid } satisfies FromWorker);
+            }),
+        };
         void runner.run(task, sink).then((status) => port.postMessage({ kind: 'status', status } satisfies FromWorker));
         return;
       }

@@ -1,15 +1,23 @@
 import avro from 'avsc';
 import { once } from 'node:events';
-import type { SaveParams, SaveResult, TaskLaunch } from '../protocols/driver-executor/index.js';
+import { COMMIT_DENIED, type SaveParams, type SaveResult, type TaskLaunch } from '../protocols/driver-executor/index.js';
+import { SpindleError } from '../protocols/errors/index.js';
 import type { BatchStream } from './compute.js';
 import { plainRecord } from './group-values.js';
 import type { ExecutorFs } from './sources.js';
 
 /**
- * Writing one partition of a save action into the task attempt's own file. The driver moves the
- * file of the attempt it accepts into place (see appmaster/driver/commit.ts); files of other
- * attempts are never visible.
+ * Writing one partition of a save action into the task attempt's own file. Once it is written the
+ * task asks the driver's commit coordinator whether it may be committed: the first attempt of a
+ * partition to ask may, and the driver moves its file into place when it reports success (see
+ * appmaster/driver/commit.ts); a refused attempt removes its file and ends as commit-denied, which
+ * is no failure. Files of other attempts are never visible.
  */
+
+/** The driver refused this attempt the right to commit: another attempt of the partition holds it. */
+export class CommitDeniedError extends SpindleError {
+  override readonly name = COMMIT_DENIED;
+}
 
 /** The attempt's file name: unique per attempt, so concurrent attempts never collide. */
 export function attemptFileName(task: TaskLaunch, extension: string): string {
@@ -29,6 +37,15 @@ export async function writePartition(fs: ExecutorFs, stream: BatchStream, params
   const body = params.format === 'avro' ? avroBody(stream, params, counts) : textBody(stream, params.format === 'json', counts);
   await fs.create(path, body, { overwrite: false });
   return { path, records: counts.records, bytes: counts.bytes };
+}
+
+/** Removes the refused attempt's file and ends the task as commit-denied. */
+export async function discardAttempt(fs: ExecutorFs, path: string, task: TaskLaunch): Promise<never> {
+  // A file that cannot be removed now stays hidden under _temporary, which the job commit removes.
+  await fs.delete(path).catch(() => false);
+  throw new CommitDeniedError(
+    `partition ${task.partition}, attempt ${task.attempt + 1}: another attempt commits this partition; this attempt's file is discarded`,
+  );
 }
 
 async function* textBody(stream: BatchStream, json: boolean, counts: { records: number; bytes: number }): AsyncGenerator<Buffer> {

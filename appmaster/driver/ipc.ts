@@ -1,5 +1,5 @@
 import type { AmJobProgress } from '../../protocols/am-status/index.js';
-import type { ExcludeOnFailure } from '../../protocols/job-spec/index.js';
+import type { ExcludeOnFailure, Speculation } from '../../protocols/job-spec/index.js';
 /**
  * Messages between the AM and the driver process over the Node IPC channel (fork with advanced
  * serialization, so Buffers travel as bytes). The AM keeps the ResourceManager conversation and the
@@ -19,6 +19,8 @@ export interface DriverJobSettings {
   excludeOnFailure?: ExcludeOnFailure;
   /** Absent: DEFAULT_NETWORK_TIMEOUT_MS. */
   networkTimeoutMs?: number;
+  /** Absent: off. */
+  speculation?: Speculation;
 }
 
 export type AmToDriver =

@@ -4,8 +4,10 @@ import { DEFAULT_EXCLUDE_ON_FAILURE } from '../../protocols/job-spec/index.js';
 import { JobContext, type DriverFs } from './context.js';
 import { Engine } from './engine.js';
 import { JobAbortedError } from './errors.js';
+import { CommitCoordinator } from './commit-coordinator.js';
 import { exclusionLine } from './exclusion.js';
 import type { ActionJournal } from './journal.js';
+import { speculationLine } from './speculation.js';
 import type { AppLiveness } from './leftovers.js';
 import type { AmToDriver, DriverToAm } from './ipc.js';
 import { TaskScheduler, type SchedulerOptions, type TaskSetProgress } from './scheduler.js';
@@ -75,8 +77,10 @@ export class DriverRuntime {
     this.scheduler = new TaskScheduler({
       ...(init.job.excludeOnFailure ? { excludeOnFailure: init.job.excludeOnFailure } : {}),
       onExclusion: (e) => options.log(exclusionLine(e, init.job.excludeOnFailure?.timeoutMs ?? DEFAULT_EXCLUDE_ON_FAILURE.timeoutMs)),
+      ...(init.job.speculation ? { speculation: init.job.speculation, onSpeculation: (e) => options.log(speculationLine(e)) } : {}),
       ...options.scheduler,
     });
+    const commits = new CommitCoordinator((tid, executorId) => this.scheduler.isRunning(tid, executorId));
     const welcome: Welcome = { appId: init.appId, nameNodes: init.nameNodes, hdfsUser: init.user };
     this.server = new TaskServer(
       Buffer.from(init.secret),
@@ -91,12 +95,15 @@ export class DriverRuntime {
         nodeOf: (id) => this.nodes.get(id),
         log: options.log,
       },
-      init.job.networkTimeoutMs !== undefined ? { networkTimeoutMs: init.job.networkTimeoutMs } : {},
+      { commits, ...(init.job.networkTimeoutMs !== undefined ? { networkTimeoutMs: init.job.networkTimeoutMs } : {}) },
     );
     this.engine = new Engine({
       scheduler: this.scheduler,
       maxTaskAttempts: init.job.maxTaskAttempts,
-      forgetStage: (id) => this.server.forgetStage(id),
+      forgetStage: (id) => {
+        this.server.forgetStage(id);
+        commits.stageEnded(id);
+      },
       log: options.log,
       ...(options.journal ? { journal: options.journal } : {}),
     });

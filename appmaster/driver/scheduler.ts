@@ -1,7 +1,8 @@
-import type { TaskLaunch, TaskStatus } from '../../protocols/driver-executor/index.js';
-import { DEFAULT_EXCLUDE_ON_FAILURE, type ExcludeOnFailure } from '../../protocols/job-spec/index.js';
+import { COMMIT_DENIED, type TaskLaunch, type TaskStatus } from '../../protocols/driver-executor/index.js';
+import { DEFAULT_EXCLUDE_ON_FAILURE, type ExcludeOnFailure, type Speculation } from '../../protocols/job-spec/index.js';
 import { JobAbortedError, TaskFailedError } from './errors.js';
 import { ApplicationExclusion, type ExclusionEvent } from './exclusion.js';
+import { noteStarts, type SpeculationEvent, Speculator } from './speculation.js';
 import { failureOf, progressOf, TaskSet, type Attempt, type ExecutorState, type TaskSetProgress } from './task-set.js';
 
 export type { TaskSetProgress } from './task-set.js';
@@ -28,6 +29,10 @@ export type { TaskSetProgress } from './task-set.js';
  * - Exclusion on failure (exclusion.ts): executors and nodes whose tasks fail get no more tasks of
  *   the stage, then of the application. A task set that every executor is excluded for fails at
  *   once when no more executors are expected, else after `unschedulableTimeoutMs`.
+ * - Speculation (speculation.ts, off unless `speculation` is given): a task far slower than the
+ *   rest of its set gets one copy on another executor; the first attempt to succeed wins and the
+ *   other is cancelled. An attempt refused the right to commit its output (COMMIT_DENIED) is no
+ *   failure: its task runs again only if no other attempt of it is running.
  */
 
 export const DEFAULT_LOCALITY_WAIT_MS = 3000;
@@ -73,6 +78,10 @@ export interface SchedulerOptions {
   unschedulableTimeoutMs?: number;
   /** Told of every new exclusion. */
   onExclusion?: (event: ExclusionEvent) => void;
+  /** Speculative execution; absent: off. */
+  speculation?: Speculation;
+  /** Told of every speculative copy launched and every attempt that won over another. */
+  onSpeculation?: (event: SpeculationEvent) => void;
 }
 
 /** An executor as the scheduler sees it. */
@@ -144,6 +153,7 @@ export class TaskScheduler {
   private readonly appExclusion: ApplicationExclusion | undefined;
   private readonly unschedulableTimeoutMs: number;
   private expectedExecutors = 0;
+  private readonly speculator: Speculator | undefined;
 
   constructor(
     private readonly options: SchedulerOptions = {},
@@ -155,6 +165,7 @@ export class TaskScheduler {
     this.exclusionSettings = options.excludeOnFailure ?? DEFAULT_EXCLUDE_ON_FAILURE;
     this.appExclusion = this.exclusionSettings.enabled ? new ApplicationExclusion(this.exclusionSettings) : undefined;
     this.unschedulableTimeoutMs = nonNegative('unschedulableTimeoutMs', options.unschedulableTimeoutMs ?? DEFAULT_UNSCHEDULABLE_TIMEOUT_MS);
+    this.speculator = options.speculation ? new Speculator(options.speculation) : undefined;
   }
 
   /**
@@ -190,6 +201,8 @@ export class TaskScheduler {
       const set = a.set;
       set.running--;
       if (!set.active || set.state[a.index] !== 'running') continue;
+      // Another attempt of the task runs on: it goes on alone.
+      if (this.copiesOf(set, a.index).length > 0) continue;
       set.losses[a.index]!++;
       if (set.losses[a.index]! >= MAX_LOSSES_PER_TASK) {
         this.failSet(
@@ -206,6 +219,11 @@ export class TaskScheduler {
       set.queue.add(a.index, set.spec.tasks[a.index]!.hosts);
     }
     this.schedule();
+  }
+
+  /** Whether attempt `tid` runs on executor `executorId` now (the commit coordinator authorizes only such attempts). */
+  isRunning(tid: number, executorId: string): boolean {
+    return this.attempts.get(tid)?.executor.link.id === executorId;
   }
 
   hasExecutor(id: string): boolean {
@@ -259,12 +277,17 @@ export class TaskScheduler {
     if (!a || a.executor.link.id !== executorId) return; // cancelled, or from an executor we gave up on
     this.attempts.delete(u.tid);
     a.executor.running.delete(u.tid);
+    noteStarts(a.executor, this.clock.now());
     const set = a.set;
     set.running--;
+    // A late report of a task already done (the other attempt won) is ignored.
     if (!set.active || set.state[a.index] !== 'running') return;
     const ms = u.durationUs / 1000;
     set.avgTaskMs = set.avgTaskMs === undefined ? ms : set.avgTaskMs * 0.9 + ms * 0.1;
+    const others = this.copiesOf(set, a.index);
     if (u.succeeded) {
+      this.speculator?.succeeded(set, ms);
+      if (others.length > 0) this.cancelLosers(set, a, others);
       set.state[a.index] = 'done';
       set.doneOn[a.index] = executorId;
       set.remaining--;
@@ -281,6 +304,13 @@ export class TaskScheduler {
         this.retire(set);
         set.listener.completed();
       }
+      return;
+    }
+    if (u.error?.name === COMMIT_DENIED) {
+      // Another attempt holds the right to commit this partition: not a failure (Spark's TaskCommitDenied).
+      if (others.length > 0) return;
+      set.state[a.index] = 'pending';
+      set.queue.add(a.index, set.spec.tasks[a.index]!.hosts);
       return;
     }
     set.failedAttempts++;
@@ -319,8 +349,59 @@ export class TaskScheduler {
     }
     set.lastFailure = { failure, detail };
     for (const event of set.exclusion.taskFailed(a.index, executorId, nodeOf(a.executor))) this.options.onExclusion?.(event);
+    // The other attempt of the task runs on (and may be copied again).
+    if (others.length > 0) return;
     set.state[a.index] = 'pending';
     set.queue.add(a.index, set.spec.tasks[a.index]!.hosts);
+  }
+
+  /** Running attempts of task `index` of `set` (more than one only with speculation). */
+  private copiesOf(set: TaskSet, index: number): Attempt[] {
+    if (!this.speculator) return [];
+    return [...this.attempts.values()].filter((x) => x.set === set && x.index === index);
+  }
+
+  /** `winner` succeeded first: the other attempts of its task are cancelled (their reports are ignored). */
+  private cancelLosers(set: TaskSet, winner: Attempt, losers: Attempt[]): void {
+    for (const l of losers) {
+      this.attempts.delete(l.tid);
+      l.executor.running.delete(l.tid);
+      set.running--;
+      l.executor.link.cancel([l.tid]);
+      noteStarts(l.executor, this.clock.now());
+    }
+    this.options.onSpeculation?.({
+      kind: 'won',
+      stageId: set.spec.stageId,
+      description: set.spec.description,
+      partition: set.spec.tasks[winner.index]!.partition,
+      attempt: winner.attempt + 1,
+      executorId: winner.executor.link.id,
+      speculative: winner.speculative === true,
+      cancelled: losers.map((l) => ({ attempt: l.attempt + 1, executorId: l.executor.link.id })),
+    });
+  }
+
+  /** Marks the slow tasks of every running set for a copy (speculation on). */
+  private checkSpeculation(now: number): void {
+    if (!this.speculator) return;
+    const running = new Map<TaskSet, Map<number, Attempt[]>>();
+    for (const a of this.attempts.values()) {
+      let perSet = running.get(a.set);
+      if (!perSet) running.set(a.set, (perSet = new Map()));
+      const list = perSet.get(a.index);
+      if (list) list.push(a);
+      else perSet.set(a.index, [a]);
+    }
+    for (const [set, perIndex] of running) if (set.active) this.speculator.check(set, perIndex, now);
+  }
+
+  /** A task of `set` to copy onto `e` (speculation on, `e` has a free core), or undefined. */
+  private pickCopy(set: TaskSet, e: ExecutorState, now: number): number | undefined {
+    if (!this.speculator?.hasWanted(set)) return undefined;
+    const otherNodeFree = (nodes: ReadonlySet<string>): boolean =>
+      [...this.executors.values()].some((x) => x.running.size < x.link.cores && !nodes.has(nodeOf(x)) && this.usable(set, x, now));
+    return this.speculator.pick(set, e, nodeOf(e), (i) => this.copiesOf(set, i), nodeOf, otherNodeFree);
   }
 
   private failSet(set: TaskSet, error: Error): void {
@@ -356,13 +437,17 @@ export class TaskScheduler {
       list.push(a.tid);
       byExecutor.set(a.executor, list);
     }
-    for (const [e, tids] of byExecutor) e.link.cancel(tids);
+    for (const [e, tids] of byExecutor) {
+      e.link.cancel(tids);
+      noteStarts(e, this.clock.now());
+    }
   }
 
   /** Offers free slots to pending tasks. */
   private schedule(): void {
     if (this.sets.length === 0 || this.executors.size === 0) return;
     const now = this.clock.now();
+    this.checkSpeculation(now);
     const liveHosts = new Set<string>();
     for (const e of this.executors.values()) for (const h of e.link.hostAliases) liveHosts.add(h);
     const batches = new Map<ExecutorState, Map<TaskSet, TaskLaunch[]>>();
@@ -393,6 +478,7 @@ export class TaskScheduler {
     }
     for (const [e, perSet] of batches) for (const [set, launches] of perSet) e.link.launch(set.spec, launches);
     waitUntil = Math.min(waitUntil, this.checkUnschedulable(now));
+    if (this.speculator && this.attempts.size > 0) waitUntil = Math.min(waitUntil, now + this.speculator.options.intervalMs);
     this.armTimer(waitUntil, now);
   }
 
@@ -480,6 +566,9 @@ export class TaskScheduler {
       } else if (set.queue.hasAny(stale)) {
         earliest = Math.min(earliest ?? Infinity, allowedAt);
       }
+      // Speculative copies come after the set's pending tasks, and only to a free core.
+      index = pipelined ? undefined : this.pickCopy(set, e, now);
+      if (index !== undefined) return [set, index];
     }
     return earliest;
   }
@@ -502,15 +591,34 @@ export class TaskScheduler {
     return cores + cores * perCore;
   }
 
-  private launch(set: TaskSet, index: number, e: ExecutorState, _now: number): TaskLaunch {
+  private launch(set: TaskSet, index: number, e: ExecutorState, now: number): TaskLaunch {
     const tid = this.nextTid++;
     const attempt = set.launches[index]!++;
-    const a: Attempt = { tid, set, index, attempt, executor: e, chunks: [] };
+    // A task picked while running is a speculative copy.
+    const original = set.state[index] === 'running' ? this.copiesOf(set, index)[0] : undefined;
+    const a: Attempt = { tid, set, index, attempt, executor: e, chunks: [], launchedAt: now, ...(original ? { speculative: true } : {}) };
     this.attempts.set(tid, a);
     e.running.set(tid, a);
+    noteStarts(e, now);
     set.state[index] = 'running';
     set.running++;
     const task = set.spec.tasks[index]!;
+    if (original) {
+      const mark = this.speculator!.takePicked(set, index);
+      this.options.onSpeculation?.({
+        kind: 'launched',
+        stageId: set.spec.stageId,
+        description: set.spec.description,
+        partition: task.partition,
+        attempt: attempt + 1,
+        executorId: e.link.id,
+        node: nodeOf(e),
+        originalExecutorId: original.executor.link.id,
+        runningMs: now - (mark?.since ?? original.startedAt ?? original.launchedAt),
+        queued: mark?.queued ?? original.startedAt === undefined,
+        thresholdMs: this.speculator!.threshold(set) ?? 0,
+      });
+    }
     return { tid, stageId: set.spec.stageId, partition: task.partition, attempt, inputs: task.inputs };
   }
 

@@ -10,18 +10,25 @@ import {
   type TaskLaunch,
   type Welcome,
 } from '../../protocols/driver-executor/index.js';
+import type { CommitCoordinator } from './commit-coordinator.js';
 import type { ExecutorLink, TaskScheduler, TaskSetSpec } from './scheduler.js';
 import { errorMessage, printable } from '../../protocols/errors/index.js';
 
 /**
  * The driver's listening side of the driver-executor channel: it authenticates each executor that
  * connects, registers it with the scheduler as an ExecutorLink, and routes its chunks and statuses
- * to the scheduler. Before the first task of a stage goes to an executor, the link sends the
+ * to the scheduler; save tasks' commit asks go to the commit coordinator. Before the first task of a stage goes to an executor, the link sends the
  * stage's broadcasts (each once per executor) and its plan (once per executor and stage).
  */
 
 /** TCP keepalive probe delay on executor connections. */
 export const KEEPALIVE_MS = 10_000;
+/**
+ * How long `close` waits for executors to end their connections after the shutdown message. An
+ * executor busy in a task (a straggler whose speculative copy won, say) reads no message until the
+ * task yields; the job is over, so its connection is cut rather than waited for.
+ */
+export const SHUTDOWN_GRACE_MS = 2000;
 
 /** What the task server needs in a TaskSetSpec's payload. */
 export interface StagePayload {
@@ -41,6 +48,8 @@ export interface TaskServerEvents {
 export interface TaskServerOptions {
   /** Silence after which an executor is taken for lost (heartbeat.ts). Default DEFAULT_NETWORK_TIMEOUT_MS. */
   networkTimeoutMs?: number;
+  /** Without one, every commit ask is allowed (the driver still commits only the first success). */
+  commits?: CommitCoordinator;
 }
 
 class ExecutorSession implements ExecutorLink {
@@ -119,6 +128,7 @@ export class TaskServer {
   /** The freshest HDFS delegation token the AM handed on, if any (secret). */
   private hdfsToken: string | undefined;
   private readonly networkTimeoutMs: number;
+  private readonly commits: CommitCoordinator | undefined;
   private silenceTimer: NodeJS.Timeout | undefined;
   /** Why a session was cut by the driver, for the disconnect message. */
   private readonly cutReasons = new Map<string, string>();
@@ -131,6 +141,7 @@ export class TaskServer {
     options: TaskServerOptions = {},
   ) {
     this.networkTimeoutMs = options.networkTimeoutMs ?? DEFAULT_NETWORK_TIMEOUT_MS;
+    this.commits = options.commits;
   }
 
   /** Listens on all interfaces (port 0: any free port); returns the port. */
@@ -177,7 +188,12 @@ export class TaskServer {
     for (const s of this.sessions.values()) s.shutdown(reason);
     const server = this.server;
     this.server = undefined;
+    const cut = setTimeout(() => {
+      for (const socket of this.sockets) socket.destroy();
+    }, SHUTDOWN_GRACE_MS);
+    cut.unref();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    clearTimeout(cut);
   }
 
   /**
@@ -242,11 +258,18 @@ export class TaskServer {
     channel.listen(
       (m) => {
         session.lastHeard = Date.now();
-        if (m.type === 'status') this.scheduler.statusUpdates(executor.executorId, m.updates);
-        else if (m.type === 'chunk') this.scheduler.chunk(executor.executorId, m.tid, m.data);
+        if (m.type === 'status') {
+          this.commits?.statusUpdates(executor.executorId, m.updates);
+          this.scheduler.statusUpdates(executor.executorId, m.updates);
+        } else if (m.type === 'chunk') this.scheduler.chunk(executor.executorId, m.tid, m.data);
+        else if (m.type === 'commitAsk') {
+          const allowed = this.commits?.ask(executor.executorId, m.tid, m.stageId, m.partition) ?? true;
+          channel.send({ type: 'commitAnswer', tid: m.tid, allowed });
+        }
       },
       (err) => {
         this.sessions.delete(executor.executorId);
+        this.commits?.executorLost(executor.executorId);
         this.scheduler.removeExecutor(executor.executorId);
         const cut = this.cutReasons.get(executor.executorId);
         this.cutReasons.delete(executor.executorId);

@@ -32,6 +32,12 @@ export interface Attempt {
   attempt: number;
   executor: ExecutorState;
   chunks: Buffer[];
+  /** When it was sent to its executor. */
+  launchedAt: number;
+  /** When it started on its executor (pipelined attempts wait there first); set by speculation.ts's noteStarts. */
+  startedAt?: number;
+  /** A speculative copy of a task that was running already. */
+  speculative?: boolean;
 }
 
 /** An executor and the attempts it runs. */

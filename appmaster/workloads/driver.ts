@@ -196,6 +196,7 @@ export class DriverWorkload implements Workload {
         maxTaskAttempts: job.maxTaskAttempts,
         ...(job.excludeOnFailure ? { excludeOnFailure: job.excludeOnFailure } : {}),
         ...(job.networkTimeoutMs !== undefined ? { networkTimeoutMs: job.networkTimeoutMs } : {}),
+        ...(job.speculation ? { speculation: job.speculation } : {}),
       },
       ...(hdfsToken !== undefined ? { hdfsToken } : {}),
     });

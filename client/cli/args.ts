@@ -72,6 +72,38 @@ export function parseCount(option: string, text: string, min = 1, max = Number.M
   return n;
 }
 
+/**
+ * A decimal number within bounds: "1.5", "0.75", "2". `above` is an exclusive lower bound, `min` an
+ * inclusive one; `max` is inclusive.
+ */
+export function parseDecimal(option: string, text: string, bounds: { min?: number; above?: number; max?: number }): number {
+  const t = text.trim();
+  const range = [
+    bounds.above !== undefined ? `above ${bounds.above}` : bounds.min !== undefined ? `at least ${bounds.min}` : '',
+    bounds.max !== undefined ? `at most ${bounds.max}` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  if (!/^\d+(\.\d+)?$|^\.\d+$/.test(t)) throw new ConfigError(`${option}: "${text}" is not a number; use a number ${range}, e.g. 1.5`);
+  const n = Number(t);
+  if (
+    (bounds.above !== undefined && n <= bounds.above) ||
+    (bounds.min !== undefined && n < bounds.min) ||
+    (bounds.max !== undefined && n > bounds.max)
+  ) {
+    throw new ConfigError(`${option}: ${t} is out of range; use a number ${range}`);
+  }
+  return n;
+}
+
+/** A duration in milliseconds that may be 0: plain digits are milliseconds ("100"); "250ms", "2s" as parseDuration. */
+export function parseMillis(option: string, text: string): number {
+  const t = text.trim();
+  if (/^\d+$/.test(t)) return Number(t);
+  if (/^0+(ms|s|m|h|d)$/i.test(t)) return 0;
+  return parseDuration(option, text);
+}
+
 /** The range of YARN's int32 fields (priority). */
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;

@@ -32,6 +32,7 @@ export {
   type ExecutorIdentity,
   type Welcome,
 } from './connection.js';
+export { COMMIT_DENIED } from './messages.js';
 export type {
   ActionSpec,
   FnRef,

@@ -10,6 +10,8 @@
  *      |  <-- welcome | reject -------------- |
  *      |  <-- broadcast, stage, launch, cancel, forgetStage, tokens, shutdown
  *      | -- chunk, status ----------------->  |
+ *      | -- commitAsk (tid, stage, part) -->  |   a save task's file is written: may it be committed?
+ *      |  <-- commitAnswer (tid, allowed) --- |   yes for the first asker per (stage, partition)
  *
  * Between executors (the same handshake, the block server in the driver's role):
  *
@@ -80,6 +82,12 @@ export interface TaskStatus {
   durationUs: number;
 }
 
+/**
+ * The error name of a task whose output the driver refused to commit (another attempt of the
+ * partition holds the right): the attempt discarded its file, and the driver counts no failure.
+ */
+export const COMMIT_DENIED = 'CommitDeniedError';
+
 export type Message =
   | { type: 'hello'; executorId: string; host: string; containerId: string; cores: number; pid: number; nonce: Buffer }
   | { type: 'challenge'; nonce: Buffer; proof: Buffer }
@@ -93,6 +101,8 @@ export type Message =
   | { type: 'cancel'; tids: number[] }
   | { type: 'chunk'; tid: number; data: Buffer }
   | { type: 'status'; updates: TaskStatus[] }
+  | { type: 'commitAsk'; tid: number; stageId: number; partition: number; attempt: number }
+  | { type: 'commitAnswer'; tid: number; allowed: boolean }
   | { type: 'shutdown'; reason: string }
   /** A fresh HDFS delegation token (URL string form). Secret: never logged. */
   | { type: 'tokens'; hdfs: string }

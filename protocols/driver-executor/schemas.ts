@@ -11,10 +11,10 @@
 
 /**
  * Version 2: the same messages as version 1, carried in protected records after the handshake
- * (record-layer.ts). Version 3 adds `tokens`. The schemas' namespace stays `v1` until a message
- * itself changes.
+ * (record-layer.ts). Version 3 adds `tokens`; version 4 adds `commitAsk` and `commitAnswer` (the
+ * output commit coordinator). The schemas' namespace stays `v1` until a message itself changes.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 const NS = 'spindle.de.v1';
 
 const FN_REF = {
@@ -179,6 +179,28 @@ export const MESSAGE_SCHEMAS = {
     namespace: NS,
     fields: [{ name: 'updates', type: { type: 'array', items: TASK_STATUS } }],
   },
+  // A save task wrote its attempt file and asks whether it may be committed (protocol 4). The
+  // driver answers every ask with a commitAnswer for the same tid.
+  commitAsk: {
+    type: 'record',
+    name: 'CommitAsk',
+    namespace: NS,
+    fields: [
+      { name: 'tid', type: 'long' },
+      { name: 'stageId', type: 'int' },
+      { name: 'partition', type: 'int' },
+      { name: 'attempt', type: 'int' },
+    ],
+  },
+  commitAnswer: {
+    type: 'record',
+    name: 'CommitAnswer',
+    namespace: NS,
+    fields: [
+      { name: 'tid', type: 'long' },
+      { name: 'allowed', type: 'boolean' },
+    ],
+  },
   shutdown: { type: 'record', name: 'Shutdown', namespace: NS, fields: [{ name: 'reason', type: 'string' }] },
   // Fresh credentials (protocol 3): the HDFS delegation token, URL string form, replacing the one the
   // executor holds. Secret: it travels only inside protected records.
@@ -230,6 +252,8 @@ export const MESSAGE_TAGS = {
   tokens: 15,
   chunk: 20,
   status: 21,
+  commitAsk: 22,
+  commitAnswer: 23,
   shutdown: 30,
   fetch: 40,
   blocks: 41,

@@ -27,6 +27,7 @@ export {
   excludeOnFailure,
   type ExcludeOnFailure,
 } from './exclude-on-failure.js';
+export { checkSpeculation, DEFAULT_SPECULATION, speculation, type Speculation } from './speculation.js';
 export {
   entryPointProblem,
   JOB_MAIN_SIGNATURE,

@@ -1,6 +1,7 @@
 import { invalidSpec, parseAppSpec, wholeSpecNumber, type AppSpec } from '../app-spec/index.js';
 import type { LocalResource } from '../yarn-model/index.js';
 import { checkExcludeOnFailure, excludeOnFailure, type ExcludeOnFailure } from './exclude-on-failure.js';
+import { checkSpeculation, speculation, type Speculation } from './speculation.js';
 
 /**
  * The `job` section of the application spec: what the client asks of the job engine (how many
@@ -58,6 +59,8 @@ export interface JobSpec {
    * EXECUTOR_HEARTBEAT_MS) is taken for lost: Spark's spark.network.timeout. Absent: DEFAULT_NETWORK_TIMEOUT_MS.
    */
   networkTimeoutMs?: number;
+  /** Speculative copies of slow tasks; absent: off. */
+  speculation?: Speculation;
   /** Files every executor gets: the executor runtime and the job bundle. */
   localResources: Record<string, LocalResource>;
   /** Environment of executors (the driver's is driver.environment). */
@@ -82,6 +85,8 @@ export interface JobSpecOptions {
   /** Changes to DEFAULT_EXCLUDE_ON_FAILURE (e.g. `{ enabled: false }`). */
   excludeOnFailure?: Partial<ExcludeOnFailure>;
   networkTimeoutMs?: number;
+  /** Turns speculation on, with changes to DEFAULT_SPECULATION (`{}` for the defaults). */
+  speculation?: Partial<Speculation>;
   environment?: Record<string, string>;
   nodeBinary?: string;
 }
@@ -99,6 +104,7 @@ export function makeJobSpec(o: JobSpecOptions): JobSpec {
     maxExecutorFailures: o.maxExecutorFailures ?? defaultMaxExecutorFailures(o.executors),
     ...(o.excludeOnFailure ? { excludeOnFailure: excludeOnFailure(o.excludeOnFailure) } : {}),
     ...(o.networkTimeoutMs !== undefined ? { networkTimeoutMs: o.networkTimeoutMs } : {}),
+    ...(o.speculation ? { speculation: speculation(o.speculation) } : {}),
     localResources: o.localResources,
     environment: o.environment ?? {},
     ...(o.nodeBinary ? { nodeBinary: o.nodeBinary } : {}),
@@ -122,6 +128,7 @@ export function checkJobSpec(section: unknown): JobSpec {
   if (!j.environment || typeof j.environment !== 'object') invalidSpec('job.environment', 'must be an object');
   if (j.excludeOnFailure !== undefined) checkExcludeOnFailure(j.excludeOnFailure);
   if (j.networkTimeoutMs !== undefined) wholeSpecNumber('job.networkTimeoutMs', j.networkTimeoutMs);
+  if (j.speculation !== undefined) checkSpeculation(j.speculation);
   if (j.nodeBinary !== undefined && (typeof j.nodeBinary !== 'string' || j.nodeBinary === '')) {
     invalidSpec('job.nodeBinary', 'must be a non-empty string');
   }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { killApp, submitDriverApp, waitForEnd } from '../../client/index.js';
 import { bundleJob } from '../../client/job-bundle.js';
 import { loadClientConfig, type ClientConfig } from '../../protocols/hadoop-conf/index.js';
-import type { ExcludeOnFailure } from '../../protocols/job-spec/index.js';
+import type { ExcludeOnFailure, Speculation } from '../../protocols/job-spec/index.js';
 import { RmRestClient, type AppReport } from '../../protocols/rm-rest/index.js';
 import { WebHdfsClient } from '../../protocols/webhdfs/index.js';
 import { testCluster } from './cluster.js';
@@ -54,6 +54,8 @@ export interface JobOptions {
   maxTaskAttempts?: number;
   maxExecutorFailures?: number;
   excludeOnFailure?: Partial<ExcludeOnFailure>;
+  /** Turns speculation on (`{}` for the defaults). */
+  speculation?: Partial<Speculation>;
   name?: string;
 }
 
@@ -83,6 +85,7 @@ export async function submitJob(h: JobHarness, options: JobOptions): Promise<str
       ...(options.maxTaskAttempts !== undefined ? { maxTaskAttempts: options.maxTaskAttempts } : {}),
       ...(options.maxExecutorFailures !== undefined ? { maxExecutorFailures: options.maxExecutorFailures } : {}),
       ...(options.excludeOnFailure ? { excludeOnFailure: options.excludeOnFailure } : {}),
+      ...(options.speculation ? { speculation: options.speculation } : {}),
     },
   );
   h.started.push(app.appId);

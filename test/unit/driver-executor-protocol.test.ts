@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import {
   acceptExecutor,
   connectToDriver,
+  decodeFrameBody,
   decodePreamble,
   encodeMessage,
   encodePreamble,
@@ -56,6 +57,8 @@ const MESSAGES: Message[] = [
   { type: 'forgetStage', stageId: 3 },
   { type: 'shutdown', reason: 'done' },
   { type: 'tokens', hdfs: 'SGVsbG8tdG9rZW4' },
+  { type: 'commitAsk', tid: 2 ** 40, stageId: 5, partition: 3, attempt: 1 },
+  { type: 'commitAnswer', tid: 77, allowed: false },
 ];
 
 const plain = (m: Message): unknown => JSON.parse(JSON.stringify(m));
@@ -81,9 +84,19 @@ describe('driver-executor protocol', () => {
     const frame = encodeMessage({ type: 'forgetStage', stageId: 1 });
     // length 2 (tag + zig-zag varint 1 = 0x02), tag 12
     expect(frame.toString('hex')).to.equal('000000020c02');
-    expect(encodePreamble().toString('hex')).to.equal('535044450003');
+    expect(encodePreamble().toString('hex')).to.equal('535044450004');
     expect(decodePreamble(encodePreamble(7))).to.equal(7);
     expect(() => decodePreamble(Buffer.from('GET / HTTP/1.1'))).to.throw(ProtocolError, /expected "SPDE"/);
+  });
+
+  it('draws the commit messages of protocol 4: commitAsk (tag 22) and commitAnswer (tag 23)', () => {
+    // tid 7 → zig-zag 0x0e, stage 2 → 0x04, partition 3 → 0x06, attempt 1 → 0x02
+    expect(encodeMessage({ type: 'commitAsk', tid: 7, stageId: 2, partition: 3, attempt: 1 }).toString('hex')).to.equal(
+      '00000005160e040602',
+    );
+    // tid 7, allowed true → 0x01
+    expect(encodeMessage({ type: 'commitAnswer', tid: 7, allowed: true }).toString('hex')).to.equal('00000003170e01');
+    expect(decodeFrameBody(Buffer.from('170e00', 'hex'))).to.deep.equal({ type: 'commitAnswer', tid: 7, allowed: false });
   });
 
   it('refuses oversized frames and unknown tags', () => {

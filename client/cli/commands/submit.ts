@@ -11,7 +11,8 @@ import { DEFAULT_DRIVER_MEMORY_MB, DEFAULT_EXECUTOR_MEMORY_MB, DEFAULT_EXECUTORS
 import { addAppOptions, parseAppOptions, type RawAppOptions } from '../app-options.js';
 import { DEFAULT_NETWORK_TIMEOUT_MS, MIN_NETWORK_TIMEOUT_MS } from '../../../protocols/driver-executor/index.js';
 import { ConfigError } from '../../../protocols/errors/index.js';
-import { parseCount, parseDuration, parseSize } from '../args.js';
+import { parseCount, parseDecimal, parseDuration, parseMillis, parseSize } from '../args.js';
+import { DEFAULT_SPECULATION, type Speculation } from '../../../protocols/job-spec/index.js';
 import type { CliContext, CliSession } from '../context.js';
 import { followSubmitted, submitHoldingInterrupts } from '../watch.js';
 
@@ -25,6 +26,10 @@ interface RawSubmitOptions extends RawAppOptions {
   /** false with --no-exclude-on-failure. */
   excludeOnFailure?: boolean;
   networkTimeout?: string;
+  speculation?: boolean;
+  speculationMultiplier?: string;
+  speculationQuantile?: string;
+  speculationMinRuntime?: string;
 }
 
 export const SUBMIT_EXAMPLES = `
@@ -63,6 +68,22 @@ export function defineSubmit(program: Command, session: CliSession): Command {
       '--network-timeout <duration>',
       `an executor the driver hears nothing from this long is taken for lost and its tasks rerun elsewhere (default ${DEFAULT_NETWORK_TIMEOUT_MS / 1000}s, at least ${MIN_NETWORK_TIMEOUT_MS / 1000}s)`,
     )
+    .option(
+      '--speculation',
+      'run a second copy of tasks far slower than the rest of their stage; the first to finish wins (off by default)',
+    )
+    .option(
+      '--speculation-multiplier <x>',
+      `with --speculation: copy a task running longer than x times the median task time (default ${DEFAULT_SPECULATION.multiplier})`,
+    )
+    .option(
+      '--speculation-quantile <q>',
+      `with --speculation: share of a stage's tasks that must have finished first, above 0 up to 1 (default ${DEFAULT_SPECULATION.quantile})`,
+    )
+    .option(
+      '--speculation-min-runtime <ms>',
+      `with --speculation: never copy a task that ran less than this (ms, or e.g. 2s; default ${DEFAULT_SPECULATION.minRuntimeMs})`,
+    )
     .passThroughOptions()
     .addHelpText('after', SUBMIT_EXAMPLES);
   addAppOptions(cmd);
@@ -83,6 +104,7 @@ export async function submitCommand(ctx: CliContext, jobFile: string, jobArgs: s
   const driverVcores =
     raw.driverCores !== undefined ? parseCount('--driver-cores', raw.driverCores, 1, MAX_VCORES_PER_CONTAINER) : undefined;
   const networkTimeoutMs = raw.networkTimeout !== undefined ? parseNetworkTimeout(raw.networkTimeout) : undefined;
+  const speculation = speculationOptions(raw);
   const { out } = ctx;
 
   // Bundling first: a broken job never reaches the cluster.
@@ -106,6 +128,7 @@ export async function submitCommand(ctx: CliContext, jobFile: string, jobArgs: s
       ...(executorVcores !== undefined ? { executorVcores } : {}),
       ...(raw.excludeOnFailure === false ? { excludeOnFailure: { enabled: false } } : {}),
       ...(networkTimeoutMs !== undefined ? { networkTimeoutMs } : {}),
+      ...(speculation ? { speculation } : {}),
     }),
   );
   return followSubmitted(ctx, submitted, interrupted, app.detach, {
@@ -127,4 +150,29 @@ export function parseNetworkTimeout(text: string): number {
     );
   }
   return ms;
+}
+
+/** The --speculation options, checked; undefined without --speculation (the tuning options then are an error). */
+export function speculationOptions(raw: RawSubmitOptions): Partial<Speculation> | undefined {
+  const tuning = [
+    ['--speculation-multiplier', raw.speculationMultiplier],
+    ['--speculation-quantile', raw.speculationQuantile],
+    ['--speculation-min-runtime', raw.speculationMinRuntime],
+  ] as const;
+  if (!raw.speculation) {
+    const given = tuning.find(([, v]) => v !== undefined);
+    if (given) throw new ConfigError(`${given[0]} only applies with --speculation; add --speculation to turn speculative execution on`);
+    return undefined;
+  }
+  return {
+    ...(raw.speculationMultiplier !== undefined
+      ? { multiplier: parseDecimal('--speculation-multiplier', raw.speculationMultiplier, { min: 1 }) }
+      : {}),
+    ...(raw.speculationQuantile !== undefined
+      ? { quantile: parseDecimal('--speculation-quantile', raw.speculationQuantile, { above: 0, max: 1 }) }
+      : {}),
+    ...(raw.speculationMinRuntime !== undefined
+      ? { minRuntimeMs: parseMillis('--speculation-min-runtime', raw.speculationMinRuntime) }
+      : {}),
+  };
 }
