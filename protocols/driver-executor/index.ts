@@ -34,6 +34,7 @@ export {
 } from './connection.js';
 export type {
   ActionSpec,
+  CachedBlock,
   FnRef,
   Message,
   MessageOf,
@@ -47,6 +48,7 @@ export type {
 } from './messages.js';
 export {
   ENV_MARKER,
+  STORAGE_LEVELS,
   type ActionKind,
   type CoalesceParams,
   type EnvMarker,
@@ -69,6 +71,7 @@ export {
   type ShuffleParams,
   type ShuffleReadInput,
   type SourceOp,
+  type StorageLevel,
   type TakeParams,
   type TaskInputs,
   type TypedAction,

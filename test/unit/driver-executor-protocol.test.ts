@@ -20,7 +20,7 @@ const MESSAGES: Message[] = [
       stageId: 3,
       description: 'count of textFile /x → map',
       nodes: [
-        { id: 1, op: 'text', parents: [], numPartitions: 4, fns: [], params: null },
+        { id: 1, op: 'text', parents: [], numPartitions: 4, fns: [], params: null, persist: null },
         {
           id: 2,
           op: 'map',
@@ -28,6 +28,7 @@ const MESSAGES: Message[] = [
           numPartitions: 4,
           fns: [{ source: '(l) => l.length', builtin: null, env: Buffer.from('e') }],
           params: null,
+          persist: 'MEMORY_AND_DISK',
         },
       ],
       root: 2,
@@ -37,7 +38,20 @@ const MESSAGES: Message[] = [
   {
     type: 'status',
     updates: [
-      { tid: 9, succeeded: true, result: Buffer.from('r'), error: null, records: 10, bytesRead: 2 ** 33, bytesWritten: 0, durationUs: 15 },
+      {
+        tid: 9,
+        succeeded: true,
+        result: Buffer.from('r'),
+        error: null,
+        records: 10,
+        bytesRead: 2 ** 33,
+        bytesWritten: 0,
+        durationUs: 15,
+        blocks: [
+          { nodeId: 2, partition: 3, bytes: 2 ** 33 },
+          { nodeId: 7, partition: 0, bytes: 0 },
+        ],
+      },
       {
         tid: 10,
         succeeded: false,
@@ -47,6 +61,7 @@ const MESSAGES: Message[] = [
         bytesRead: 0,
         bytesWritten: 0,
         durationUs: 1,
+        blocks: [],
       },
     ],
   },
@@ -56,11 +71,32 @@ const MESSAGES: Message[] = [
   { type: 'forgetStage', stageId: 3 },
   { type: 'shutdown', reason: 'done' },
   { type: 'tokens', hdfs: 'SGVsbG8tdG9rZW4' },
+  { type: 'dropBlocks', nodeId: 12 },
 ];
 
 const plain = (m: Message): unknown => JSON.parse(JSON.stringify(m));
 
 describe('driver-executor protocol', () => {
+  it('encodes a plan node without a storage level and a status without blocks as null and []', () => {
+    const stage: Message = {
+      type: 'stage',
+      plan: {
+        stageId: 1,
+        description: 'd',
+        nodes: [{ id: 1, op: 'range', parents: [], numPartitions: 1, fns: [], params: null }],
+        root: 1,
+        action: { kind: 'count', fns: [], params: null },
+      },
+    };
+    const status: Message = {
+      type: 'status',
+      updates: [{ tid: 1, succeeded: true, result: null, error: null, records: 0, bytesRead: 0, bytesWritten: 0, durationUs: 0 }],
+    };
+    const got = new FrameDecoder().push(Buffer.concat([encodeMessage(stage), encodeMessage(status)]));
+    expect((got[0] as Extract<Message, { type: 'stage' }>).plan.nodes[0]!.persist).to.equal(null);
+    expect((got[1] as Extract<Message, { type: 'status' }>).updates[0]!.blocks).to.deep.equal([]);
+  });
+
   it('round-trips every message type through frames split at every byte boundary', () => {
     const bytes = Buffer.concat(MESSAGES.map(encodeMessage));
     for (const chunk of [1, 2, 3, 7, 64, bytes.length]) {
@@ -81,7 +117,7 @@ describe('driver-executor protocol', () => {
     const frame = encodeMessage({ type: 'forgetStage', stageId: 1 });
     // length 2 (tag + zig-zag varint 1 = 0x02), tag 12
     expect(frame.toString('hex')).to.equal('000000020c02');
-    expect(encodePreamble().toString('hex')).to.equal('535044450003');
+    expect(encodePreamble().toString('hex')).to.equal('535044450004');
     expect(decodePreamble(encodePreamble(7))).to.equal(7);
     expect(() => decodePreamble(Buffer.from('GET / HTTP/1.1'))).to.throw(ProtocolError, /expected "SPDE"/);
   });
