@@ -47,8 +47,8 @@ export interface DriverStatus extends AmJobProgress {
   startedAt: number;
   jobs: ReturnType<Engine['jobRecords']>;
   stages: TaskSetProgress[];
-  /** Connected executors: attempts running, and map outputs held (lost with the executor). */
-  executors: { id: string; host: string; running: number; mapOutputs: number }[];
+  /** Connected executors: attempts running, map outputs and cached partitions held (lost with the executor). */
+  executors: { id: string; host: string; running: number; mapOutputs: number; cachedBlocks: number; cachedBytes: number }[];
 }
 
 export class DriverRuntime {
@@ -88,6 +88,7 @@ export class DriverRuntime {
       scheduler: this.scheduler,
       maxTaskAttempts: init.job.maxTaskAttempts,
       forgetStage: (id) => this.server.forgetStage(id),
+      dropBlocks: (id) => this.server.dropBlocks(id),
       log: options.log,
     });
     this.context = new JobContext({
@@ -137,13 +138,19 @@ export class DriverRuntime {
 
   status(): DriverStatus {
     const outputs = this.engine.mapOutputs.outputsPerExecutor();
+    const cached = this.engine.cache.blocksPerExecutor();
     return {
       appId: this.options.init.appId,
       state: this.state,
       startedAt: this.startedAt,
       jobs: this.engine.jobRecords(),
       stages: this.scheduler.progress(),
-      executors: this.scheduler.executorLoad().map((e) => ({ ...e, mapOutputs: outputs.get(e.id) ?? 0 })),
+      executors: this.scheduler.executorLoad().map((e) => ({
+        ...e,
+        mapOutputs: outputs.get(e.id) ?? 0,
+        cachedBlocks: cached.get(e.id)?.blocks ?? 0,
+        cachedBytes: cached.get(e.id)?.bytes ?? 0,
+      })),
     };
   }
 

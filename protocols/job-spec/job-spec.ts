@@ -53,6 +53,8 @@ export interface JobSpec {
   maxExecutorFailures: number;
   /** Exclusion of executors and nodes whose tasks fail; absent: on, with DEFAULT_EXCLUDE_ON_FAILURE. */
   excludeOnFailure?: ExcludeOnFailure;
+  /** Memory of each executor for cached partitions, in MB; absent: the executor takes a share of its heap. */
+  cacheMemoryMb?: number;
   /** Files every executor gets: the executor runtime and the job bundle. */
   localResources: Record<string, LocalResource>;
   /** Environment of executors (the driver's is driver.environment). */
@@ -76,6 +78,7 @@ export interface JobSpecOptions {
   maxExecutorFailures?: number;
   /** Changes to DEFAULT_EXCLUDE_ON_FAILURE (e.g. `{ enabled: false }`). */
   excludeOnFailure?: Partial<ExcludeOnFailure>;
+  cacheMemoryMb?: number;
   environment?: Record<string, string>;
   nodeBinary?: string;
 }
@@ -92,6 +95,7 @@ export function makeJobSpec(o: JobSpecOptions): JobSpec {
     maxTaskAttempts: o.maxTaskAttempts ?? DEFAULT_MAX_TASK_ATTEMPTS,
     maxExecutorFailures: o.maxExecutorFailures ?? defaultMaxExecutorFailures(o.executors),
     ...(o.excludeOnFailure ? { excludeOnFailure: excludeOnFailure(o.excludeOnFailure) } : {}),
+    ...(o.cacheMemoryMb !== undefined ? { cacheMemoryMb: o.cacheMemoryMb } : {}),
     localResources: o.localResources,
     environment: o.environment ?? {},
     ...(o.nodeBinary ? { nodeBinary: o.nodeBinary } : {}),
@@ -114,6 +118,7 @@ export function checkJobSpec(section: unknown): JobSpec {
   if (!(j.executorBundle! in j.localResources)) invalidSpec('job.localResources', `must include the executor bundle ${j.executorBundle}`);
   if (!j.environment || typeof j.environment !== 'object') invalidSpec('job.environment', 'must be an object');
   if (j.excludeOnFailure !== undefined) checkExcludeOnFailure(j.excludeOnFailure);
+  if (j.cacheMemoryMb !== undefined) wholeSpecNumber('job.cacheMemoryMb', j.cacheMemoryMb, 0);
   if (j.nodeBinary !== undefined && (typeof j.nodeBinary !== 'string' || j.nodeBinary === '')) {
     invalidSpec('job.nodeBinary', 'must be a non-empty string');
   }

@@ -54,6 +54,8 @@ export interface JobOptions {
   maxTaskAttempts?: number;
   maxExecutorFailures?: number;
   excludeOnFailure?: Partial<ExcludeOnFailure>;
+  /** Executor memory for cached partitions, in MB (`--cache-memory`). */
+  cacheMemoryMb?: number;
   name?: string;
 }
 
@@ -83,6 +85,7 @@ export async function submitJob(h: JobHarness, options: JobOptions): Promise<str
       ...(options.maxTaskAttempts !== undefined ? { maxTaskAttempts: options.maxTaskAttempts } : {}),
       ...(options.maxExecutorFailures !== undefined ? { maxExecutorFailures: options.maxExecutorFailures } : {}),
       ...(options.excludeOnFailure ? { excludeOnFailure: options.excludeOnFailure } : {}),
+      ...(options.cacheMemoryMb !== undefined ? { cacheMemoryMb: options.cacheMemoryMb } : {}),
     },
   );
   h.started.push(app.appId);
