@@ -221,12 +221,14 @@ export class Engine {
   /**
    * Where partition `p` of `node` should run: on the executors holding it cached, or holding the
    * cached partition of a persisted dataset it is computed from one-to-one (the chain of narrow,
-   * same-partition datasets above it); then the hosts of its input.
+   * same-partition datasets above it); else on the hosts of its input. Only the holders: another
+   * executor on their host would read the input again, so it gets the task only after the
+   * scheduler's locality wait.
    */
   private preferredHosts(node: DatasetNode, p: number): string[] {
     for (let n: DatasetNode | undefined = node; n; n = n.parents.length === 1 && ONE_TO_ONE.has(n.op) ? n.parents[0] : undefined) {
       const holders = this.cache.level(n.id) !== undefined ? this.cache.holders(n.id, p) : [];
-      if (holders.length > 0) return [...holders.map(executorLocality), ...this.index.preferredHosts(node, p)];
+      if (holders.length > 0) return holders.map(executorLocality);
     }
     return this.index.preferredHosts(node, p);
   }
