@@ -139,6 +139,7 @@ export class ExecutorPool {
       commands: [
         `${containerCommandWord(node)} ${heapFlags(job.executorHeapMb)} --enable-source-maps ${job.executorBundle}` +
           ` --driver ${driverHost}:${this.driverPort} --executor-id ${executorId} --cores ${job.executorVcores} --job ${jobBundle}` +
+          (job.cacheMemoryMb !== undefined ? ` --cache-memory-mb ${job.cacheMemoryMb}` : '') +
           ' 1><LOG_DIR>/stdout 2><LOG_DIR>/stderr',
       ],
       // The freshest tokens: a long job's AM replaces its HDFS delegation token as it goes.

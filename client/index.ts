@@ -84,6 +84,7 @@ export type {
   ShuffleOptions,
   SortByOptions,
   SortOptions,
+  StorageLevel,
   TaskFailedError,
   TaskFailure,
 } from '../appmaster/driver/index.js';

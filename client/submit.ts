@@ -167,6 +167,11 @@ export interface DriverAppOptions extends CommonAppOptions {
   networkTimeoutMs?: number;
   /** Turns speculative execution on, with changes to its defaults (`{}` for the defaults). */
   speculation?: Partial<Speculation>;
+  /**
+   * Memory of each executor for cached partitions of persisted datasets, in MB (`--cache-memory`);
+   * at most the executor's heap. Default: CACHE_HEAP_FRACTION of the heap.
+   */
+  cacheMemoryMb?: number;
   environment?: Record<string, string>;
 }
 
@@ -182,6 +187,7 @@ export async function submitDriverApp(deps: SubmitDeps, options: DriverAppOption
   const executors = checkWhole('--executors', options.executors ?? DEFAULT_EXECUTORS, 0, MAX_CONTAINERS);
   const executorMemoryMb = checkWhole('--executor-memory', options.executorMemoryMb ?? DEFAULT_EXECUTOR_MEMORY_MB, 1);
   const executorVcores = checkWhole('--executor-cores', options.executorVcores ?? DEFAULT_EXECUTOR_VCORES, 1, MAX_VCORES_PER_CONTAINER);
+  const cacheMemoryMb = options.cacheMemoryMb === undefined ? undefined : checkCacheMemory(options.cacheMemoryMb, executorMemoryMb);
   const sizes = [
     { option: '--driver-memory', memoryMb: driverMemoryMb },
     { option: '--executor-memory', memoryMb: executorMemoryMb },
@@ -238,6 +244,7 @@ export async function submitDriverApp(deps: SubmitDeps, options: DriverAppOption
               ...(options.excludeOnFailure ? { excludeOnFailure: options.excludeOnFailure } : {}),
               ...(options.networkTimeoutMs !== undefined ? { networkTimeoutMs: options.networkTimeoutMs } : {}),
               ...(options.speculation ? { speculation: options.speculation } : {}),
+              ...(cacheMemoryMb !== undefined ? { cacheMemoryMb } : {}),
               nodeBinary: stage.nodeCommand,
               environment: options.environment ?? {},
               localResources: { ...stage.files, [EXECUTOR_BUNDLE_FILE]: executorRuntime.resource, [JOB_BUNDLE_FILE]: job.resource },
@@ -246,6 +253,19 @@ export async function submitDriverApp(deps: SubmitDeps, options: DriverAppOption
         : {}),
     };
   });
+}
+
+/** `--cache-memory` in MB: whole, and no more than the executor's heap (the blocks live in it). */
+function checkCacheMemory(mb: number, executorMemoryMb: number): number {
+  const heap = heapSizeFor(executorMemoryMb);
+  checkWhole('--cache-memory', mb, 0);
+  if (mb > heap) {
+    throw new ConfigError(
+      `--cache-memory ${mb}m is more than the executor heap of ${heap} MB (--executor-memory ${executorMemoryMb}m): ` +
+        'lower --cache-memory (blocks above it go to local disk) or raise --executor-memory',
+    );
+  }
+  return mb;
 }
 
 async function readRuntimes(): Promise<{ driver: Buffer; executor: Buffer }> {

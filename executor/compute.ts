@@ -1,6 +1,8 @@
 import type { FileSplit, RangeSlice, SampleParams, ShuffleReadInput, StagePlan, TaskInputs } from '../protocols/driver-executor/index.js';
 import type { RecordOp, TypedAction, TypedPlanNode } from '../protocols/driver-executor/index.js';
-import { decodeAction, decodePlanNode } from '../protocols/driver-executor/index.js';
+import type { CachedBlock } from '../protocols/driver-executor/index.js';
+import { decodeAction, decodePlanNode, decodeValue, encodeValue } from '../protocols/driver-executor/index.js';
+import type { BlockStore } from './block-store.js';
 import { asClosureError, type FunctionBuilder } from './functions.js';
 import { readShuffle } from './shuffle-reader.js';
 import type { ShuffleEnv } from './shuffle-writer.js';
@@ -67,6 +69,10 @@ export interface ComputeContext {
   metrics: { bytesRead: number };
   /** Local shuffle directory and block fetching; absent where shuffles cannot run. */
   shuffle?: ShuffleEnv;
+  /** Cached partitions of persisted datasets; without it, persisted datasets are computed as any other. */
+  blocks?: BlockStore;
+  /** Where the task notes each block it stored (reported in its status). */
+  stored?: CachedBlock[];
 }
 
 export function inputsMap(inputs: TaskInputs): Map<string, unknown> {
@@ -75,10 +81,48 @@ export function inputsMap(inputs: TaskInputs): Map<string, unknown> {
   return m;
 }
 
-/** The batches of partition `p` of node `id`. */
+/**
+ * The batches of partition `p` of node `id`. A persisted node's partition comes from the block
+ * store when this executor holds it (its parents, down to the sources, are not touched); otherwise
+ * it is computed, and kept once the task has read all of it.
+ */
 export function computePartition(stage: PreparedStage, id: number, p: number, ctx: ComputeContext): BatchStream {
   const node = stage.nodes.get(id);
   if (!node) throw new Error(`internal: the stage plan has no node ${id}`);
+  if (node.persist && ctx.blocks) return cachedPartition(stage, node, p, ctx, ctx.blocks);
+  return computeNode(stage, node, p, ctx);
+}
+
+/** Partition `p` of a persisted node: read back, or computed and stored once read to its end. */
+function cachedPartition(stage: PreparedStage, node: PreparedNode, p: number, ctx: ComputeContext, blocks: BlockStore): BatchStream {
+  const held = blocks.read(node.id, p);
+  if (held) {
+    return (async function* () {
+      for await (const chunk of held) yield decodeValue(chunk) as Batch;
+    })();
+  }
+  const source = computeNode(stage, node, p, ctx);
+  const level = node.persist!;
+  return (async function* () {
+    const chunks: Buffer[] = [];
+    // Serialized before the batch is handed on: later ops may change the records in place.
+    for await (const b of source) {
+      chunks.push(encodeValue(b, `records of the persisted dataset ${node.id} (${node.op})`));
+      yield b;
+    }
+    // Reached only when the consumer read the whole partition (take() may stop early).
+    try {
+      const bytes = await blocks.put(node.id, p, chunks, level);
+      ctx.stored?.push({ nodeId: node.id, partition: p, bytes });
+    } catch (err) {
+      // Not kept (local disk full?): the records are right all the same, and computed again when needed.
+      ctx.shuffle?.note?.(`partition ${p} of persisted dataset ${node.id} could not be kept: ${String(err)}`);
+    }
+  })();
+}
+
+function computeNode(stage: PreparedStage, node: PreparedNode, p: number, ctx: ComputeContext): BatchStream {
+  const id = node.id;
   const parent = (k = 0, q = p): BatchStream => computePartition(stage, node.parents[k]!, q, ctx);
   const input = (): unknown => {
     const key = `${id}:${p}`;
@@ -179,7 +223,8 @@ function isFusible(node: PreparedNode): node is FusedNode {
 function fusedBatches(stage: PreparedStage, last: FusedNode, p: number, ctx: ComputeContext): BatchStream {
   const chain: FusedNode[] = [last];
   let top = stage.nodes.get(last.parents[0]!)!;
-  while (isFusible(top) && top.parents.length === 1) {
+  // A persisted dataset ends the chain: its partition is stored (or read back) as a whole.
+  while (isFusible(top) && top.parents.length === 1 && !top.persist) {
     chain.unshift(top);
     top = stage.nodes.get(top.parents[0]!)!;
   }

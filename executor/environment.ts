@@ -13,6 +13,8 @@ export interface ExecutorArgs {
   cores: number;
   /** The job bundle in the working directory. */
   jobPath: string;
+  /** Memory for cached partitions, in MB (`--cache-memory-mb`); absent: a share of the heap. */
+  cacheMemoryMb?: number;
 }
 
 export interface ExecutorEnvironment {
@@ -26,7 +28,7 @@ export interface ExecutorEnvironment {
   cpuProfileDir?: string;
 }
 
-/** Parses `--driver host:port --executor-id N --cores C --job file`. */
+/** Parses `--driver host:port --executor-id N --cores C --job file [--cache-memory-mb M]`. */
 export function parseExecutorArgs(argv: readonly string[]): ExecutorArgs {
   const values = new Map<string, string>();
   for (let i = 0; i < argv.length; i += 2) {
@@ -48,7 +50,18 @@ export function parseExecutorArgs(argv: readonly string[]): ExecutorArgs {
   const cores = Number(values.get('cores') ?? '1');
   if (!Number.isInteger(cores) || cores < 1)
     throw new ConfigError(`executor: --cores must be a whole number >= 1, got ${values.get('cores')}`);
-  return { driverHost: driver.slice(0, colon), driverPort: port, executorId: need('executor-id'), cores, jobPath: need('job') };
+  const cacheText = values.get('cache-memory-mb');
+  const cacheMemoryMb = cacheText === undefined ? undefined : Number(cacheText);
+  if (cacheMemoryMb !== undefined && (!/^\d+$/.test(cacheText!) || !Number.isSafeInteger(cacheMemoryMb)))
+    throw new ConfigError(`executor: --cache-memory-mb must be a whole number of MB >= 0, got ${cacheText}`);
+  return {
+    driverHost: driver.slice(0, colon),
+    driverPort: port,
+    executorId: need('executor-id'),
+    cores,
+    jobPath: need('job'),
+    ...(cacheMemoryMb !== undefined ? { cacheMemoryMb } : {}),
+  };
 }
 
 export function readExecutorEnvironment(env: Record<string, string | undefined>): ExecutorEnvironment {

@@ -77,6 +77,9 @@ export class Executor {
       case 'forgetStage':
         this.runner.forgetStage(m.stageId);
         return;
+      case 'dropBlocks':
+        this.runner.dropBlocks(m.nodeId);
+        return;
       case 'launch':
         for (const t of m.tasks) this.queue.push(t);
         this.pump();

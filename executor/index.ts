@@ -23,6 +23,7 @@ export {
   type PreparedNode,
   type PreparedStage,
 } from './compute.js';
+export { BlockStore, CACHE_HEAP_FRACTION, type BlockStoreStats } from './block-store.js';
 export { Executor, type ExecutorOptions } from './executor.js';
 export { ClosureError, ExecutorBroadcast, FunctionBuilder, asClosureError } from './functions.js';
 export { SplitLineReader } from './line-reader.js';

@@ -8,6 +8,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import { workerData } from 'node:worker_threads';
 import { APP_SECRET_ALIAS, connectToDriver } from '../protocols/driver-executor/index.js';
@@ -18,6 +19,7 @@ import { parseExecutorArgs, readExecutorEnvironment } from './environment.js';
 import { startCpuProfile } from './cpu-profile.js';
 import { Executor } from './executor.js';
 import { BlockClient, BlockServer } from './block-server.js';
+import { BlockStore, CACHE_HEAP_FRACTION } from './block-store.js';
 import { loadJobModule } from '../protocols/job-spec/index.js';
 import { DEFAULT_SHUFFLE_MEMORY_BYTES, type ShuffleEnv } from './shuffle-writer.js';
 import { TaskRunner, type TaskRunnerLike } from './runner.js';
@@ -83,9 +85,16 @@ async function worker(): Promise<void> {
       note: log,
     };
   }
-  serveWorker(job.evaluate, fs, shuffle, (hdfs) => {
-    token = hdfs;
-  });
+  const blocks = setup.cache && new BlockStore(join(setup.cache.dir, `thread-${threadId}`), setup.cache.memoryBytes);
+  serveWorker(
+    job.evaluate,
+    fs,
+    shuffle,
+    (hdfs) => {
+      token = hdfs;
+    },
+    blocks,
+  );
 }
 
 async function main(): Promise<number> {
@@ -123,6 +132,11 @@ async function main(): Promise<number> {
   );
   const shuffleSetup = { dir: shuffleDir, address: `${env.host}:${blockPort}`, memoryBytes };
   const blockClient = new BlockClient(secret, args.executorId, { address: shuffleSetup.address, dir: shuffleDir });
+  // Cached partitions: within the budget in memory (split between the worker threads), the rest in the local dir.
+  const cacheDir = join(localDir, `spindle-blocks-${args.executorId}`);
+  const cacheBytes =
+    args.cacheMemoryMb !== undefined ? args.cacheMemoryMb * 2 ** 20 : Math.floor(getHeapStatistics().heap_size_limit * CACHE_HEAP_FRACTION);
+  const cache = { dir: cacheDir, memoryBytes: Math.floor(cacheBytes / args.cores) };
   const shuffle: ShuffleEnv = {
     ...shuffleSetup,
     fetch: (address, files, reduceId) => blockClient.fetch(address, files, reduceId),
@@ -139,11 +153,12 @@ async function main(): Promise<number> {
             nameNodes: welcome.nameNodes,
             hdfsUser: welcome.hdfsUser,
             shuffle: { ...shuffleSetup, secret: new Uint8Array(secret), executorId: args.executorId },
+            cache,
             ...(delegationToken ? { delegationToken } : {}),
           },
           Math.max(32, Math.floor((getHeapStatistics().heap_size_limit / 2 ** 20 - 16) / args.cores)),
         )
-      : new TaskRunner(job.evaluate, fs, shuffle);
+      : new TaskRunner(job.evaluate, fs, shuffle, new BlockStore(cacheDir, cache.memoryBytes));
   const onTokens = (hdfs: string): void => {
     delegationToken = hdfs;
     if (runner instanceof WorkerPool) runner.useTokens(hdfs);
@@ -157,6 +172,7 @@ async function main(): Promise<number> {
   blockClient.close();
   await blockServer.close();
   rmSync(shuffleDir, { recursive: true, force: true });
+  rmSync(cacheDir, { recursive: true, force: true });
   fs.close();
   return 0;
 }

@@ -1,10 +1,11 @@
-import type { StagePlan, TaskErrorInfo, TaskInputs, TaskLaunch, TaskStatus } from '../protocols/driver-executor/index.js';
+import type { CachedBlock, StagePlan, TaskErrorInfo, TaskInputs, TaskLaunch, TaskStatus } from '../protocols/driver-executor/index.js';
 import { decodeValue } from '../protocols/driver-executor/index.js';
 import { SpindleError } from '../protocols/errors/index.js';
 import { runAction, type ChunkSink } from './actions.js';
 import { computePartition, inputsMap, prepareStage, type BatchStream, type PreparedStage } from './compute.js';
 import type { Evaluate } from '../protocols/job-spec/index.js';
 import { ClosureError, ExecutorBroadcast, FunctionBuilder } from './functions.js';
+import type { BlockStore } from './block-store.js';
 import { TaskScratch } from './scratch.js';
 import { SourceCache, type ExecutorFs } from './sources.js';
 import type { ShuffleEnv } from './shuffle-writer.js';
@@ -23,6 +24,8 @@ export interface TaskRunnerLike {
   addBroadcast(id: number, data: Buffer): void;
   addStage(plan: StagePlan): void;
   forgetStage(stageId: number): void;
+  /** Drops the cached partitions of a persisted dataset (unpersist). */
+  dropBlocks(nodeId: number): void;
   run(task: TaskLaunch, sink: ChunkSink): Promise<TaskStatus>;
   cancel(tid: number): void;
   close(): Promise<void>;
@@ -45,6 +48,8 @@ export class TaskRunner implements TaskRunnerLike {
     private readonly fs: ExecutorFs,
     /** Where map output goes and how it is fetched; without it, shuffle stages fail. */
     private readonly shuffle?: ShuffleEnv,
+    /** Cached partitions of persisted datasets; without it, they are computed every time. */
+    private readonly blocks?: BlockStore,
   ) {
     this.builder = new FunctionBuilder(evaluate, (id) => {
       const b = this.broadcasts.get(id);
@@ -70,11 +75,16 @@ export class TaskRunner implements TaskRunnerLike {
     this.cancelled.add(tid);
   }
 
+  dropBlocks(nodeId: number): void {
+    void this.blocks?.drop(nodeId);
+  }
+
   async close(): Promise<void> {}
 
   async run(task: TaskLaunch, sink: ChunkSink): Promise<TaskStatus> {
     const started = performance.now();
     const metrics = { bytesRead: 0 };
+    const stored: CachedBlock[] = [];
     // Scratch files (spill runs, large fetched segments and groups) live as long as the task.
     const shuffle = this.shuffle && { ...this.shuffle, scratch: new TaskScratch(this.shuffle.dir, `task_${task.tid}`) };
     try {
@@ -85,6 +95,7 @@ export class TaskRunner implements TaskRunnerLike {
         cache: this.cache,
         metrics,
         ...(shuffle ? { shuffle } : {}),
+        ...(this.blocks ? { blocks: this.blocks, stored } : {}),
       };
       const stream = this.cancellable(task.tid, computePartition(stage, stage.plan.root, task.partition, ctx));
       const outcome = await runAction(stage, stream, task, this.fs, sink, shuffle);
@@ -97,6 +108,7 @@ export class TaskRunner implements TaskRunnerLike {
         bytesRead: metrics.bytesRead,
         bytesWritten: outcome.bytesWritten,
         durationUs: Math.round((performance.now() - started) * 1000),
+        blocks: stored,
       };
     } catch (err) {
       return {

@@ -1,6 +1,7 @@
 import { Worker, parentPort, workerData } from 'node:worker_threads';
 import type { StagePlan, TaskLaunch, TaskStatus } from '../protocols/driver-executor/index.js';
 import type { ChunkSink } from './actions.js';
+import type { BlockStore } from './block-store.js';
 import { TaskRunner, type TaskRunnerLike } from './runner.js';
 import type { ExecutorFs } from './sources.js';
 import type { Evaluate } from '../protocols/job-spec/index.js';
@@ -9,7 +10,9 @@ import type { ShuffleEnv } from './shuffle-writer.js';
 /**
  * `--executor-cores` above 1: tasks run in worker threads, one per core, each with its own copy of
  * the job module and its own task runner. The main thread keeps the connection to the driver and
- * hands each task to the least busy worker; stages and broadcasts go to every worker.
+ * hands each task to the least busy worker; stages and broadcasts go to every worker. Each worker
+ * keeps the cached partitions it computed: a task on another worker of the same executor computes
+ * the partition again (and keeps a copy).
  */
 
 /** What a worker thread is started with (workerData). */
@@ -20,6 +23,8 @@ export interface WorkerSetup {
   hdfsUser: string;
   /** Shuffle directory, block server address and budget; the secret and id for fetching. */
   shuffle?: { dir: string; address: string; memoryBytes: number; secret: Uint8Array; executorId: string };
+  /** Cached partitions: each worker keeps its own in `dir`/thread-<id>, within `memoryBytes`. */
+  cache?: { dir: string; memoryBytes: number };
   /** The HDFS delegation token on a Kerberized cluster (URL string form); fresh ones follow as `tokens`. */
   delegationToken?: string;
 }
@@ -28,6 +33,7 @@ type ToWorker =
   | { kind: 'broadcast'; id: number; data: Uint8Array }
   | { kind: 'stage'; plan: StagePlan }
   | { kind: 'forget'; stageId: number }
+  | { kind: 'drop'; nodeId: number }
   | { kind: 'run'; task: TaskLaunch }
   | { kind: 'cancel'; tid: number }
   | { kind: 'tokens'; hdfs: string }
@@ -96,6 +102,10 @@ export class WorkerPool implements TaskRunnerLike {
     this.post({ kind: 'forget', stageId });
   }
 
+  dropBlocks(nodeId: number): void {
+    this.post({ kind: 'drop', nodeId });
+  }
+
   run(task: TaskLaunch, sink: ChunkSink): Promise<TaskStatus> {
     let slot = this.slots[0]!;
     for (const s of this.slots) if (s.running.size < slot.running.size) slot = s;
@@ -148,9 +158,15 @@ export function isTaskWorker(): boolean {
 }
 
 /** The worker thread's loop: a TaskRunner fed by the main thread. */
-export function serveWorker(evaluate: Evaluate, fs: ExecutorFs, shuffle: ShuffleEnv | undefined, onTokens: (hdfs: string) => void): void {
+export function serveWorker(
+  evaluate: Evaluate,
+  fs: ExecutorFs,
+  shuffle: ShuffleEnv | undefined,
+  onTokens: (hdfs: string) => void,
+  blocks?: BlockStore,
+): void {
   const port = parentPort!;
-  const runner = new TaskRunner(evaluate, fs, shuffle);
+  const runner = new TaskRunner(evaluate, fs, shuffle, blocks);
   const commitAsks = new Map<number, (allowed: boolean) => void>();
   port.on('message', (m: ToWorker) => {
     switch (m.kind) {
@@ -162,6 +178,9 @@ export function serveWorker(evaluate: Evaluate, fs: ExecutorFs, shuffle: Shuffle
         return;
       case 'forget':
         runner.forgetStage(m.stageId);
+        return;
+      case 'drop':
+        runner.dropBlocks(m.nodeId);
         return;
       case 'cancel':
         runner.cancel(m.tid);

@@ -1,5 +1,6 @@
 import { decodeValue } from '../../protocols/driver-executor/index.js';
-import type { MapPartitionsParams, RecordOp, ReducePartial, SampleParams } from '../../protocols/driver-executor/index.js';
+import { STORAGE_LEVELS } from '../../protocols/driver-executor/index.js';
+import type { MapPartitionsParams, RecordOp, ReducePartial, SampleParams, StorageLevel } from '../../protocols/driver-executor/index.js';
 import { shipFunction, type ClosureValues, type ShippedFn } from './closure.js';
 import type { Engine } from './engine.js';
 import { JobDefinitionError } from './errors.js';
@@ -414,6 +415,40 @@ export class Dataset<T> {
     return this.keyBy(fn, o.closure)
       .sortByKey({ ascending: o.ascending, partitions: o.partitions })
       .map((kv) => kv[1]);
+  }
+
+  // ---- caching ---------------------------------------------------------------------------------
+
+  /**
+   * Keeps this dataset's partitions on the executors that compute them, so later actions read them
+   * back instead of computing them again from the input (Spark's persist). Lazy: the first action
+   * that computes a partition in full stores it. 'MEMORY_AND_DISK' (default) keeps blocks in
+   * executor memory within its budget (`--cache-memory`) and moves the least recently used to the
+   * executor's local disk above it; 'DISK_ONLY' writes them to local disk. A partition whose
+   * executor is lost is computed again from its lineage. Returns this dataset.
+   */
+  persist(level: StorageLevel = 'MEMORY_AND_DISK'): this {
+    if (!STORAGE_LEVELS.includes(level)) {
+      throw new JobDefinitionError(`persist: unknown storage level ${String(level)} (use ${STORAGE_LEVELS.join(' or ')})`);
+    }
+    this.host.engine.persist(this.node, level);
+    return this;
+  }
+
+  /** persist('MEMORY_AND_DISK'). */
+  cache(): this {
+    return this.persist();
+  }
+
+  /** Stops keeping this dataset's partitions: every executor drops them, and later actions compute them again. Returns this dataset. */
+  unpersist(): this {
+    this.host.engine.unpersist(this.node);
+    return this;
+  }
+
+  /** The storage level given to persist(), or undefined. */
+  storageLevel(): StorageLevel | undefined {
+    return this.host.engine.cache.level(this.node.id);
   }
 
   /** The number of partitions (lists the input files if that has not happened yet). */

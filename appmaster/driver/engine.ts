@@ -1,7 +1,8 @@
-import type { MapStatus, PlanAction, StagePlan, TaskStatus } from '../../protocols/driver-executor/index.js';
+import type { MapStatus, PlanAction, StagePlan, StorageLevel, TaskStatus } from '../../protocols/driver-executor/index.js';
 import { decodeValue, encodeValue } from '../../protocols/driver-executor/index.js';
+import { CacheTracker, executorLocality } from './cache-tracker.js';
 import { Broadcast, type ShippedFn } from './closure.js';
-import { JobAbortedError, TaskFailedError } from './errors.js';
+import { JobAbortedError, JobDefinitionError, TaskFailedError } from './errors.js';
 import { actionKey, type ActionJournal } from './journal.js';
 import { MapOutputTracker } from './map-output-tracker.js';
 import { PartitionIndex, type DatasetNode, type ShuffleInputFn } from './nodes.js';
@@ -39,6 +40,8 @@ export interface JobRecord {
   startedAt: number;
   endedAt?: number;
   error?: string;
+  /** Bytes its tasks read from input files (cached partitions read back count nothing). */
+  inputBytes: number;
 }
 
 /**
@@ -55,6 +58,8 @@ export interface EngineOptions {
   maxTaskAttempts: number;
   /** Told when a stage's plan is no longer needed on executors. */
   forgetStage?: (stageId: number) => void;
+  /** Tells every executor to drop the cached partitions of a dataset (unpersist). */
+  dropBlocks?: (nodeId: number) => void;
   now?: () => number;
   /** Results of actions, kept for a later attempt and replayed from an earlier one; absent: none. */
   journal?: ActionJournal;
@@ -63,6 +68,8 @@ export interface EngineOptions {
 export class Engine {
   readonly index = new PartitionIndex();
   readonly mapOutputs = new MapOutputTracker();
+  /** Persisted datasets and the executors holding their partitions. */
+  readonly cache = new CacheTracker();
   private readonly prepared = new Map<number, Promise<void>>();
   private nextNodeId = 1;
   private nextShuffleId = 0;
@@ -108,6 +115,27 @@ export class Engine {
     for (const fail of [...this.running]) fail(reason);
   }
 
+  /**
+   * Marks a dataset persisted at `level`: the next actions keep each of its partitions they compute
+   * on the executor that computed it, and later tasks read them back. Throws if it is persisted at another level.
+   */
+  persist(node: DatasetNode, level: StorageLevel): void {
+    const current = this.cache.level(node.id);
+    if (current !== undefined && current !== level) {
+      throw new JobDefinitionError(
+        `persist: dataset ${node.id} (${node.label}) is already persisted as ${current}; unpersist() it before choosing ${level}`,
+      );
+    }
+    this.cache.persist(node.id, level);
+  }
+
+  /** Stops keeping a dataset's partitions; every executor drops those it holds. */
+  unpersist(node: DatasetNode): void {
+    if (this.cache.level(node.id) === undefined) return;
+    this.cache.unpersist(node.id);
+    this.options.dropBlocks?.(node.id);
+  }
+
   /** The number of partitions of a dataset (listing its inputs if needed). */
   async partitionCount(node: DatasetNode): Promise<number> {
     await this.index.resolve(node);
@@ -131,7 +159,7 @@ export class Engine {
     if (replayed) {
       const at = this.now();
       const description = `${action.label} of ${lineage(node)} (result journaled by an earlier attempt)`;
-      this.jobs.push({ jobId: this.nextJobId++, description, stageIds: [], state: 'succeeded', startedAt: at, endedAt: at });
+      this.jobs.push({ jobId: this.nextJobId++, description, stageIds: [], state: 'succeeded', startedAt: at, endedAt: at, inputBytes: 0 });
       this.options.log?.(`${action.label}: the result an earlier attempt of this application journaled; not computed again`);
       return replayed as PartitionOutcome[];
     }
@@ -148,10 +176,18 @@ export class Engine {
     const count = this.index.count(node);
     const parts = partitions ?? Array.from({ length: count }, (_, i) => i);
     const description = `${action.label} of ${lineage(node)}`;
-    const job: JobRecord = { jobId: this.nextJobId++, description, stageIds: [final.id], state: 'running', startedAt: this.now() };
+    const job: JobRecord = {
+      jobId: this.nextJobId++,
+      description,
+      stageIds: [final.id],
+      state: 'running',
+      startedAt: this.now(),
+      inputBytes: 0,
+    };
     this.jobs.push(job);
     if (this.jobs.length > 1000) this.jobs.splice(0, this.jobs.length - 1000);
-    const plan = stagePlan(final, this.index, { ...action, fns: action.fns.map((f) => f.ref) }, description, action.label);
+    const typedAction = { ...action, fns: action.fns.map((f) => f.ref) };
+    const plan = stagePlan(final, this.index, typedAction, description, action.label, (id) => this.cache.level(id));
     const payload = this.payload(plan, final, action.fns);
     const results = new Map<number, PartitionOutcome>();
     try {
@@ -164,10 +200,10 @@ export class Engine {
             .filter((p) => !results.has(p))
             .map((p) => ({
               partition: p,
-              hosts: this.index.preferredHosts(node, p),
+              hosts: this.preferredHosts(node, p),
               inputs: taskInputs(final, this.index, p, this.shuffleInput),
             }));
-          await this.runTaskSet(final.id, description, tasks, payload, false, (partition, status, chunks) => {
+          await this.runTaskSet(job, final.id, description, tasks, payload, false, (partition, status, chunks) => {
             results.set(partition, { partition, status, chunks });
             return action.onTaskSucceeded?.(partition, status);
           });
@@ -178,6 +214,7 @@ export class Engine {
         }
       }
       job.state = 'succeeded';
+      this.options.log?.(`job ${job.jobId} (${action.label}) succeeded: ${job.inputBytes} byte(s) of input read`);
       return parts.map((p) => results.get(p)!);
     } catch (err) {
       job.state = 'failed';
@@ -191,6 +228,12 @@ export class Engine {
 
   /** An executor is gone: its map outputs are lost (a running map stage reruns them; see TaskSetSpec.outputOnExecutor). */
   executorLost(executorId: string): void {
+    const blocks = this.cache.removeExecutor(executorId);
+    if (blocks > 0) {
+      this.options.log?.(
+        `${blocks} cached partition(s) on executor ${executorId} are lost; they are computed again from their lineage when needed`,
+      );
+    }
     const lost = this.mapOutputs.removeExecutor(executorId);
     if (lost > 0) {
       this.options.log?.(
@@ -198,6 +241,21 @@ export class Engine {
           '(at once if their map stage is running, else when a stage needs them)',
       );
     }
+  }
+
+  /**
+   * Where partition `p` of `node` should run: on the executors holding it cached, or holding the
+   * cached partition of a persisted dataset it is computed from one-to-one (the chain of narrow,
+   * same-partition datasets above it); else on the hosts of its input. Only the holders: another
+   * executor on their host would read the input again, so it gets the task only after the
+   * scheduler's locality wait.
+   */
+  private preferredHosts(node: DatasetNode, p: number): string[] {
+    for (let n: DatasetNode | undefined = node; n; n = n.parents.length === 1 && ONE_TO_ONE.has(n.op) ? n.parents[0] : undefined) {
+      const holders = this.cache.level(n.id) !== undefined ? this.cache.holders(n.id, p) : [];
+      if (holders.length > 0) return holders.map(executorLocality);
+    }
+    return this.index.preferredHosts(node, p);
   }
 
   private readonly shuffleInput: ShuffleInputFn = (node, p) => this.mapOutputs.readInput(node.shuffle!.shuffleId, p);
@@ -261,14 +319,15 @@ export class Engine {
     if (missing.length === 0) return;
     if (!job.stageIds.includes(stage.id)) job.stageIds.unshift(stage.id);
     const description = `shuffle ${dep.shuffleId} map side: ${lineage(stage.root)}`;
-    const plan = stagePlan(stage, this.index, shuffleWriteAction(stage), description);
+    const plan = stagePlan(stage, this.index, shuffleWriteAction(stage), description, undefined, (id) => this.cache.level(id));
     const tasks = missing.map((p) => ({
       partition: p,
-      hosts: this.index.preferredHosts(stage.root, p),
+      hosts: this.preferredHosts(stage.root, p),
       inputs: taskInputs(stage, this.index, p, this.shuffleInput),
     }));
     try {
       await this.runTaskSet(
+        job,
         stage.id,
         description,
         tasks,
@@ -321,6 +380,7 @@ export class Engine {
   }
 
   private runTaskSet(
+    job: JobRecord,
     stageId: number,
     description: string,
     tasks: { partition: number; hosts: string[]; inputs: Buffer }[],
@@ -344,6 +404,8 @@ export class Engine {
         { stageId, description, tasks, maxAttempts: this.options.maxTaskAttempts, outputOnExecutor, payload },
         {
           succeeded: (partition, status, chunks, executorId) => {
+            job.inputBytes += status.bytesRead;
+            if (status.blocks && status.blocks.length > 0) this.cache.add(executorId, status.blocks);
             let done: Promise<void> | void;
             try {
               done = onSucceeded(partition, status, chunks, executorId);
@@ -368,6 +430,9 @@ export class Engine {
     });
   }
 }
+
+/** Ops whose partition p is made from partition p of their one parent alone. */
+const ONE_TO_ONE: ReadonlySet<string> = new Set(['map', 'flatMap', 'filter', 'keyBy', 'mapValues', 'mapPartitions', 'sample']);
 
 /** "textFile /in → filter → map", shortened for progress lines. */
 export function lineage(node: DatasetNode): string {

@@ -6,6 +6,8 @@
 export { Broadcast, type ClosureValues } from './closure.js';
 export type { Context, FileSourceOptions } from './context.js';
 export { Dataset, type AvroSaveOptions, type CogroupValues, type GroupValues, type SaveOptions } from './dataset.js';
+export { CacheTracker, executorLocality } from './cache-tracker.js';
+export type { StorageLevel } from '../../protocols/driver-executor/index.js';
 export type { CombineOptions, ShuffleOptions, SortByOptions, SortOptions } from './shuffle-options.js';
 export {
   type AppLiveness,

@@ -52,8 +52,8 @@ export interface DriverStatus extends AmJobProgress {
   startedAt: number;
   jobs: ReturnType<Engine['jobRecords']>;
   stages: TaskSetProgress[];
-  /** Connected executors: attempts running, and map outputs held (lost with the executor). */
-  executors: { id: string; host: string; running: number; mapOutputs: number }[];
+  /** Connected executors: attempts running, map outputs and cached partitions held (lost with the executor). */
+  executors: { id: string; host: string; running: number; mapOutputs: number; cachedBlocks: number; cachedBytes: number }[];
 }
 
 export class DriverRuntime {
@@ -104,6 +104,7 @@ export class DriverRuntime {
         this.server.forgetStage(id);
         commits.stageEnded(id);
       },
+      dropBlocks: (id) => this.server.dropBlocks(id),
       log: options.log,
       ...(options.journal ? { journal: options.journal } : {}),
     });
@@ -154,13 +155,19 @@ export class DriverRuntime {
 
   status(): DriverStatus {
     const outputs = this.engine.mapOutputs.outputsPerExecutor();
+    const cached = this.engine.cache.blocksPerExecutor();
     return {
       appId: this.options.init.appId,
       state: this.state,
       startedAt: this.startedAt,
       jobs: this.engine.jobRecords(),
       stages: this.scheduler.progress(),
-      executors: this.scheduler.executorLoad().map((e) => ({ ...e, mapOutputs: outputs.get(e.id) ?? 0 })),
+      executors: this.scheduler.executorLoad().map((e) => ({
+        ...e,
+        mapOutputs: outputs.get(e.id) ?? 0,
+        cachedBlocks: cached.get(e.id)?.blocks ?? 0,
+        cachedBytes: cached.get(e.id)?.bytes ?? 0,
+      })),
     };
   }
 

@@ -1,4 +1,4 @@
-import type { StagePlan, TaskInputs, TypedAction } from '../../protocols/driver-executor/index.js';
+import type { StagePlan, StorageLevel, TaskInputs, TypedAction } from '../../protocols/driver-executor/index.js';
 import { encodeAction, encodePlanNode, encodeValue } from '../../protocols/driver-executor/index.js';
 import type { ShippedFn } from './closure.js';
 import { shuffleParamsOf, type DatasetNode, type PartitionIndex, type ShuffleDependency, type ShuffleInputFn } from './nodes.js';
@@ -70,10 +70,21 @@ export function stageOrder(final: Stage): Stage[] {
   return out;
 }
 
-/** The stage as executors receive it; `label` names the action in a serialization error. */
-export function stagePlan(stage: Stage, index: PartitionIndex, action: TypedAction, description: string, label?: string): StagePlan {
-  const nodes = stage.nodes.map((node) =>
-    encodePlanNode(
+/**
+ * The stage as executors receive it; `label` names the action in a serialization error, `persisted`
+ * gives the storage level of each persisted dataset.
+ */
+export function stagePlan(
+  stage: Stage,
+  index: PartitionIndex,
+  action: TypedAction,
+  description: string,
+  label?: string,
+  persisted?: (nodeId: number) => StorageLevel | undefined,
+): StagePlan {
+  const nodes = stage.nodes.map((node) => {
+    const level = persisted?.(node.id);
+    return encodePlanNode(
       {
         ...index.planOp(node),
         id: node.id,
@@ -81,10 +92,11 @@ export function stagePlan(stage: Stage, index: PartitionIndex, action: TypedActi
         parents: node.op === 'shuffle' ? [] : node.parents.map((p) => p.id),
         numPartitions: index.count(node),
         fns: node.fns.map((f) => f.ref),
+        ...(level ? { persist: level } : {}),
       },
       node.label,
-    ),
-  );
+    );
+  });
   return { stageId: stage.id, description, nodes, root: stage.root.id, action: encodeAction(action, label) };
 }
 

@@ -11,6 +11,7 @@ import {
   type Welcome,
 } from '../../protocols/driver-executor/index.js';
 import type { CommitCoordinator } from './commit-coordinator.js';
+import { executorLocality } from './cache-tracker.js';
 import type { ExecutorLink, TaskScheduler, TaskSetSpec } from './scheduler.js';
 import { errorMessage, printable } from '../../protocols/errors/index.js';
 
@@ -72,9 +73,11 @@ class ExecutorSession implements ExecutorLink {
     this.id = identity.executorId;
     this.host = identity.host;
     this.node = node ?? identity.host;
-    // DataNodes often report addresses where NodeManagers report names: match either.
+    // DataNodes often report addresses where NodeManagers report names: match either. The executor's
+    // own locality name comes first: tasks over partitions it holds cached prefer it.
     const address = remoteAddress?.replace(/^::ffff:/, '');
-    this.hostAliases = address && address !== identity.host ? [identity.host, address] : [identity.host];
+    const hosts = address && address !== identity.host ? [identity.host, address] : [identity.host];
+    this.hostAliases = [executorLocality(identity.executorId), ...hosts];
     this.cores = identity.cores;
   }
 
@@ -102,6 +105,10 @@ class ExecutorSession implements ExecutorLink {
 
   useTokens(hdfs: string): void {
     this.channel.send({ type: 'tokens', hdfs });
+  }
+
+  dropBlocks(nodeId: number): void {
+    this.channel.send({ type: 'dropBlocks', nodeId });
   }
 
   shutdown(reason: string): void {
@@ -174,6 +181,11 @@ export class TaskServer {
   useTokens(hdfs: string): void {
     this.hdfsToken = hdfs;
     for (const s of this.sessions.values()) s.useTokens(hdfs);
+  }
+
+  /** Tells every executor to drop the cached partitions of dataset `nodeId` (unpersist). */
+  dropBlocks(nodeId: number): void {
+    for (const s of this.sessions.values()) s.dropBlocks(nodeId);
   }
 
   /** Drops an executor the AM reported lost (its connection may linger on a dead node). */

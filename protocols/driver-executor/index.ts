@@ -35,6 +35,7 @@ export {
 export { COMMIT_DENIED } from './messages.js';
 export type {
   ActionSpec,
+  CachedBlock,
   FnRef,
   Message,
   MessageOf,
@@ -48,6 +49,7 @@ export type {
 } from './messages.js';
 export {
   ENV_MARKER,
+  STORAGE_LEVELS,
   type ActionKind,
   type CoalesceParams,
   type EnvMarker,
@@ -70,6 +72,7 @@ export {
   type ShuffleParams,
   type ShuffleReadInput,
   type SourceOp,
+  type StorageLevel,
   type TakeParams,
   type TaskInputs,
   type TypedAction,

@@ -8,7 +8,7 @@
  *      |  <-- challenge (nonce_d, proof_d) -- |   proof_d = HMAC(secret, "driver" nonce_e nonce_d)
  *      | -- proof (proof_e) --------------->  |   proof_e = HMAC(secret, "executor" nonce_d nonce_e id)
  *      |  <-- welcome | reject -------------- |
- *      |  <-- broadcast, stage, launch, cancel, forgetStage, tokens, shutdown
+ *      |  <-- broadcast, stage, launch, cancel, forgetStage, tokens, dropBlocks, shutdown
  *      | -- chunk, status ----------------->  |
  *      | -- commitAsk (tid, stage, part) -->  |   a save task's file is written: may it be committed?
  *      |  <-- commitAnswer (tid, allowed) --- |   yes for the first asker per (stage, partition)
@@ -36,6 +36,8 @@ export interface PlanNode {
   numPartitions: number;
   fns: FnRef[];
   params: Buffer | null;
+  /** Storage level of a persisted dataset (see StorageLevel in plan.ts); null or absent when not persisted. */
+  persist?: string | null;
 }
 
 /** What a task does with its partition once computed. */
@@ -80,6 +82,16 @@ export interface TaskStatus {
   bytesRead: number;
   bytesWritten: number;
   durationUs: number;
+  /** Partitions of persisted datasets this task computed in full and its executor now keeps (absent: none). */
+  blocks?: CachedBlock[];
+}
+
+/** One cached partition an executor keeps: partition `partition` of dataset (plan node) `nodeId`. */
+export interface CachedBlock {
+  nodeId: number;
+  partition: number;
+  /** Serialized size in bytes. */
+  bytes: number;
 }
 
 /**
@@ -106,6 +118,8 @@ export type Message =
   | { type: 'shutdown'; reason: string }
   /** A fresh HDFS delegation token (URL string form). Secret: never logged. */
   | { type: 'tokens'; hdfs: string }
+  /** Drop every cached partition of dataset `nodeId` (unpersist). */
+  | { type: 'dropBlocks'; nodeId: number }
   | { type: 'fetch'; reqId: number; files: string[]; reduceId: number }
   | { type: 'blocks'; reqId: number; index: number; data: Buffer; last: boolean; error: string | null };
 

@@ -1,12 +1,12 @@
 import { ProtocolError } from '../errors/index.js';
 import type { ActionSpec, PlanNode } from './messages.js';
-import type { ActionKind, PlanOpName, TypedAction, TypedPlanNode } from './plan.js';
+import { STORAGE_LEVELS, type ActionKind, type PlanOpName, type StorageLevel, type TypedAction, type TypedPlanNode } from './plan.js';
 import { decodeValue, encodeValue } from './values.js';
 
 /**
  * The one conversion between typed plans (plan.ts) and the wire records of schemas.ts. Pure.
  *
- *   PlanNode:  id | op: string | parents | numPartitions | fns | params: null | v8(params)
+ *   PlanNode:  id | op: string | parents | numPartitions | fns | params: null | v8(params) | persist: null | level
  *   Action:    kind: string | fns | params: null | v8(params)
  *
  * Ops and kinds without params travel with `params` null; the others always carry their bytes.
@@ -56,8 +56,8 @@ export class PlanDecodeError extends ProtocolError {
   override readonly name: string = 'PlanDecodeError';
   constructor(
     message: string,
-    /** 'op' of a plan node or 'action' kind. */
-    readonly part: 'op' | 'action',
+    /** 'op' or 'persist' (storage level) of a plan node, or 'action' kind. */
+    readonly part: 'op' | 'persist' | 'action',
     /** The op or kind as it came over the wire. */
     readonly value: string,
   ) {
@@ -82,6 +82,7 @@ export function encodePlanNode(node: TypedPlanNode, what: string = `plan node ${
     numPartitions: node.numPartitions,
     fns: node.fns,
     params: node.params === null ? null : encodeValue(node.params, `parameters of ${what}`),
+    persist: node.persist ?? null,
   };
 }
 
@@ -93,8 +94,14 @@ export function decodePlanNode(node: PlanNode): TypedPlanNode {
     throw new PlanDecodeError(message, 'op', op);
   }
   const params = OP_HAS_PARAMS[op] ? requiredParams(node.params, 'op', op, `plan node ${node.id}`) : null;
+  const persist = node.persist ?? null;
+  if (persist !== null && !STORAGE_LEVELS.includes(persist as StorageLevel)) {
+    const message = `driver-executor: plan node ${node.id} is persisted at level '${persist}', which this executor does not know`;
+    throw new PlanDecodeError(message, 'persist', persist);
+  }
   // The table above pairs each op with whether it has params; the params' shape is the sender's word.
-  return { id: node.id, op, parents: node.parents, numPartitions: node.numPartitions, fns: node.fns, params } as TypedPlanNode;
+  const typed = { id: node.id, op, parents: node.parents, numPartitions: node.numPartitions, fns: node.fns, params } as TypedPlanNode;
+  return persist === null ? typed : { ...typed, persist: persist as StorageLevel };
 }
 
 /** The wire record of a stage's action; `what` names it in a serialization error. */

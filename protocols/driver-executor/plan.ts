@@ -25,12 +25,24 @@ export type PlanOp =
 
 export type PlanOpName = PlanOp['op'];
 
+/**
+ * How a persisted dataset's partitions are kept (Spark's names): 'MEMORY_AND_DISK' in executor
+ * memory within its budget, the least recently used spilled to local disk above it; 'DISK_ONLY' on
+ * local disk only. Both keep the records serialized.
+ */
+export type StorageLevel = 'MEMORY_AND_DISK' | 'DISK_ONLY';
+
+/** Every storage level (what a decoder and persist() accept). */
+export const STORAGE_LEVELS: readonly StorageLevel[] = ['MEMORY_AND_DISK', 'DISK_ONLY'];
+
 /** A plan node as both sides see it: the wire PlanNode with its op and params typed. `F`: how functions are held. */
 export type TypedPlanNode<F = FnRef> = PlanOp & {
   id: number;
   parents: number[];
   numPartitions: number;
   fns: F[];
+  /** Set when the dataset is persisted: each partition computed in full is kept at this level. */
+  persist?: StorageLevel;
 };
 
 /** Every action kind with its params (`null`: the kind has none). */

@@ -11,11 +11,13 @@
 
 /**
  * Version 2: the same messages as version 1, carried in protected records after the handshake
- * (record-layer.ts). Version 3 adds `tokens`; version 4 adds `commitAsk` and `commitAnswer` (the
- * output commit coordinator). The schemas' namespace stays `v1` until a message itself changes.
+ * (record-layer.ts). Version 3 adds `tokens`. Version 4 adds `commitAsk` and `commitAnswer` (the
+ * output commit coordinator) and cached partitions: a plan node's storage level (`persist`), the
+ * blocks a task stored (`TaskStatus.blocks`) and `dropBlocks`; the namespace follows the first
+ * version whose records changed.
  */
 export const PROTOCOL_VERSION = 4;
-const NS = 'spindle.de.v1';
+const NS = 'spindle.de.v4';
 
 const FN_REF = {
   type: 'record',
@@ -43,6 +45,9 @@ const PLAN_NODE = {
     { name: 'fns', type: { type: 'array', items: `${NS}.FnRef` } },
     // Op-specific parameters, v8-serialized (sample fraction and seed, coalesce groups, ...).
     { name: 'params', type: ['null', 'bytes'], default: null },
+    // Storage level of a persisted dataset ("MEMORY_AND_DISK", "DISK_ONLY"): executors keep each
+    // partition of it they compute in full, and read it back instead of computing it again.
+    { name: 'persist', type: ['null', 'string'], default: null },
   ],
 } as const;
 
@@ -97,6 +102,18 @@ const TASK_ERROR = {
   ],
 } as const;
 
+const CACHED_BLOCK = {
+  type: 'record',
+  name: 'CachedBlock',
+  namespace: NS,
+  fields: [
+    { name: 'nodeId', type: 'int' },
+    { name: 'partition', type: 'int' },
+    // Serialized size: what the block takes in memory, or on disk once spilled.
+    { name: 'bytes', type: 'long' },
+  ],
+} as const;
+
 const TASK_STATUS = {
   type: 'record',
   name: 'TaskStatus',
@@ -111,6 +128,8 @@ const TASK_STATUS = {
     { name: 'bytesRead', type: 'long' },
     { name: 'bytesWritten', type: 'long' },
     { name: 'durationUs', type: 'long' },
+    // Partitions of persisted datasets the task computed in full and the executor now keeps.
+    { name: 'blocks', type: { type: 'array', items: CACHED_BLOCK }, default: [] },
   ],
 } as const;
 
@@ -205,6 +224,8 @@ export const MESSAGE_SCHEMAS = {
   // Fresh credentials (protocol 3): the HDFS delegation token, URL string form, replacing the one the
   // executor holds. Secret: it travels only inside protected records.
   tokens: { type: 'record', name: 'Tokens', namespace: NS, fields: [{ name: 'hdfs', type: 'string' }] },
+  // Driver to executor (protocol 4): forget every cached partition of a dataset (unpersist).
+  dropBlocks: { type: 'record', name: 'DropBlocks', namespace: NS, fields: [{ name: 'nodeId', type: 'int' }] },
   // Executor to executor (block server): the segments of map output files for one reducer.
   fetch: {
     type: 'record',
@@ -250,6 +271,7 @@ export const MESSAGE_TAGS = {
   launch: 13,
   cancel: 14,
   tokens: 15,
+  dropBlocks: 16,
   chunk: 20,
   status: 21,
   commitAsk: 22,

@@ -61,6 +61,8 @@ export interface JobSpec {
   networkTimeoutMs?: number;
   /** Speculative copies of slow tasks; absent: off. */
   speculation?: Speculation;
+  /** Memory of each executor for cached partitions, in MB; absent: the executor takes a share of its heap. */
+  cacheMemoryMb?: number;
   /** Files every executor gets: the executor runtime and the job bundle. */
   localResources: Record<string, LocalResource>;
   /** Environment of executors (the driver's is driver.environment). */
@@ -87,6 +89,7 @@ export interface JobSpecOptions {
   networkTimeoutMs?: number;
   /** Turns speculation on, with changes to DEFAULT_SPECULATION (`{}` for the defaults). */
   speculation?: Partial<Speculation>;
+  cacheMemoryMb?: number;
   environment?: Record<string, string>;
   nodeBinary?: string;
 }
@@ -105,6 +108,7 @@ export function makeJobSpec(o: JobSpecOptions): JobSpec {
     ...(o.excludeOnFailure ? { excludeOnFailure: excludeOnFailure(o.excludeOnFailure) } : {}),
     ...(o.networkTimeoutMs !== undefined ? { networkTimeoutMs: o.networkTimeoutMs } : {}),
     ...(o.speculation ? { speculation: speculation(o.speculation) } : {}),
+    ...(o.cacheMemoryMb !== undefined ? { cacheMemoryMb: o.cacheMemoryMb } : {}),
     localResources: o.localResources,
     environment: o.environment ?? {},
     ...(o.nodeBinary ? { nodeBinary: o.nodeBinary } : {}),
@@ -129,6 +133,7 @@ export function checkJobSpec(section: unknown): JobSpec {
   if (j.excludeOnFailure !== undefined) checkExcludeOnFailure(j.excludeOnFailure);
   if (j.networkTimeoutMs !== undefined) wholeSpecNumber('job.networkTimeoutMs', j.networkTimeoutMs);
   if (j.speculation !== undefined) checkSpeculation(j.speculation);
+  if (j.cacheMemoryMb !== undefined) wholeSpecNumber('job.cacheMemoryMb', j.cacheMemoryMb, 0);
   if (j.nodeBinary !== undefined && (typeof j.nodeBinary !== 'string' || j.nodeBinary === '')) {
     invalidSpec('job.nodeBinary', 'must be a non-empty string');
   }

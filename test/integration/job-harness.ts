@@ -56,6 +56,8 @@ export interface JobOptions {
   excludeOnFailure?: Partial<ExcludeOnFailure>;
   /** Turns speculation on (`{}` for the defaults). */
   speculation?: Partial<Speculation>;
+  /** Executor memory for cached partitions, in MB (`--cache-memory`). */
+  cacheMemoryMb?: number;
   name?: string;
 }
 
@@ -86,6 +88,7 @@ export async function submitJob(h: JobHarness, options: JobOptions): Promise<str
       ...(options.maxExecutorFailures !== undefined ? { maxExecutorFailures: options.maxExecutorFailures } : {}),
       ...(options.excludeOnFailure ? { excludeOnFailure: options.excludeOnFailure } : {}),
       ...(options.speculation ? { speculation: options.speculation } : {}),
+      ...(options.cacheMemoryMb !== undefined ? { cacheMemoryMb: options.cacheMemoryMb } : {}),
     },
   );
   h.started.push(app.appId);

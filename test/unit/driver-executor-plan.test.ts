@@ -10,6 +10,7 @@ import {
   encodePlanNode,
   PLAN_OPS,
   PlanDecodeError,
+  STORAGE_LEVELS,
   type ActionKind,
   type PlanAction,
   type PlanOp,
@@ -106,10 +107,35 @@ describe('driver-executor plan codec', () => {
   it('keeps the wire as it was: op and kind names as strings, params as v8 bytes or null', () => {
     const wire = encodePlanNode({ ...OPS.coalesce, id: 4, parents: [3], numPartitions: 2, fns: [] });
     const groups = serialize({ groups: [[0, 1], [2]] });
-    expect(wire).to.deep.equal({ id: 4, op: 'coalesce', parents: [3], numPartitions: 2, fns: [], params: groups });
+    expect(wire).to.deep.equal({ id: 4, op: 'coalesce', parents: [3], numPartitions: 2, fns: [], params: groups, persist: null });
     expect(encodePlanNode({ ...OPS.map, id: 5, parents: [4], numPartitions: 2, fns: [fn] }).params).to.equal(null);
     expect(encodeAction({ ...ACTIONS.take, fns: [] })).to.deep.equal({ kind: 'take', fns: [], params: serialize({ n: 7 }) });
     expect(encodeAction({ ...ACTIONS.collect, fns: [] }).params).to.equal(null);
+  });
+
+  it("carries a persisted node's storage level, and refuses a level it does not know", () => {
+    for (const level of STORAGE_LEVELS) {
+      const node = { ...OPS.map, id: 5, parents: [4], numPartitions: 2, fns: [fn], persist: level };
+      const plan: StagePlan = {
+        stageId: 1,
+        description: 'p',
+        nodes: [encodePlanNode(node)],
+        root: 5,
+        action: encodeAction({ ...ACTIONS.count, fns: [] }),
+      };
+      expect(plain(decodePlanNode(overTheWire(plan).nodes[0]!))).to.deep.equal(plain(node));
+    }
+    const plainNode = decodePlanNode(encodePlanNode({ ...OPS.map, id: 5, parents: [4], numPartitions: 2, fns: [] }));
+    expect(plainNode).to.not.have.property('persist');
+    let caught: unknown;
+    try {
+      decodePlanNode({ id: 5, op: 'map', parents: [4], numPartitions: 2, fns: [], params: null, persist: 'OFF_HEAP' });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).to.be.instanceOf(PlanDecodeError);
+    expect(caught).to.include({ part: 'persist', value: 'OFF_HEAP' });
+    expect((caught as Error).message).to.match(/plan node 5 is persisted at level 'OFF_HEAP'/);
   });
 
   it('refuses an op it does not know with a typed error naming it', () => {

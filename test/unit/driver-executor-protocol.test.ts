@@ -21,7 +21,7 @@ const MESSAGES: Message[] = [
       stageId: 3,
       description: 'count of textFile /x → map',
       nodes: [
-        { id: 1, op: 'text', parents: [], numPartitions: 4, fns: [], params: null },
+        { id: 1, op: 'text', parents: [], numPartitions: 4, fns: [], params: null, persist: null },
         {
           id: 2,
           op: 'map',
@@ -29,6 +29,7 @@ const MESSAGES: Message[] = [
           numPartitions: 4,
           fns: [{ source: '(l) => l.length', builtin: null, env: Buffer.from('e') }],
           params: null,
+          persist: 'MEMORY_AND_DISK',
         },
       ],
       root: 2,
@@ -38,7 +39,20 @@ const MESSAGES: Message[] = [
   {
     type: 'status',
     updates: [
-      { tid: 9, succeeded: true, result: Buffer.from('r'), error: null, records: 10, bytesRead: 2 ** 33, bytesWritten: 0, durationUs: 15 },
+      {
+        tid: 9,
+        succeeded: true,
+        result: Buffer.from('r'),
+        error: null,
+        records: 10,
+        bytesRead: 2 ** 33,
+        bytesWritten: 0,
+        durationUs: 15,
+        blocks: [
+          { nodeId: 2, partition: 3, bytes: 2 ** 33 },
+          { nodeId: 7, partition: 0, bytes: 0 },
+        ],
+      },
       {
         tid: 10,
         succeeded: false,
@@ -48,6 +62,7 @@ const MESSAGES: Message[] = [
         bytesRead: 0,
         bytesWritten: 0,
         durationUs: 1,
+        blocks: [],
       },
     ],
   },
@@ -59,11 +74,32 @@ const MESSAGES: Message[] = [
   { type: 'tokens', hdfs: 'SGVsbG8tdG9rZW4' },
   { type: 'commitAsk', tid: 2 ** 40, stageId: 5, partition: 3, attempt: 1 },
   { type: 'commitAnswer', tid: 77, allowed: false },
+  { type: 'dropBlocks', nodeId: 12 },
 ];
 
 const plain = (m: Message): unknown => JSON.parse(JSON.stringify(m));
 
 describe('driver-executor protocol', () => {
+  it('encodes a plan node without a storage level and a status without blocks as null and []', () => {
+    const stage: Message = {
+      type: 'stage',
+      plan: {
+        stageId: 1,
+        description: 'd',
+        nodes: [{ id: 1, op: 'range', parents: [], numPartitions: 1, fns: [], params: null }],
+        root: 1,
+        action: { kind: 'count', fns: [], params: null },
+      },
+    };
+    const status: Message = {
+      type: 'status',
+      updates: [{ tid: 1, succeeded: true, result: null, error: null, records: 0, bytesRead: 0, bytesWritten: 0, durationUs: 0 }],
+    };
+    const got = new FrameDecoder().push(Buffer.concat([encodeMessage(stage), encodeMessage(status)]));
+    expect((got[0] as Extract<Message, { type: 'stage' }>).plan.nodes[0]!.persist).to.equal(null);
+    expect((got[1] as Extract<Message, { type: 'status' }>).updates[0]!.blocks).to.deep.equal([]);
+  });
+
   it('round-trips every message type through frames split at every byte boundary', () => {
     const bytes = Buffer.concat(MESSAGES.map(encodeMessage));
     for (const chunk of [1, 2, 3, 7, 64, bytes.length]) {

@@ -55,6 +55,26 @@ describe('application spec: job mode', () => {
     expect(parseJobAppSpec(spec({ driver, job })).job).to.deep.equal(job);
   });
 
+  it("carries the executors' cache memory when given, checked as a whole number of MB; submit refuses more than the heap", async () => {
+    expect(job).to.not.have.property('cacheMemoryMb');
+    const cached = makeJobSpec({ ...job, cacheMemoryMb: 64 });
+    expect(parseJobAppSpec(spec({ driver, job: cached })).job).to.deep.equal(cached);
+    expect(parseJobAppSpec(spec({ driver, job: { ...cached, cacheMemoryMb: 0 } })).job?.cacheMemoryMb).to.equal(0);
+    expect(() => parseJobAppSpec(spec({ driver, job: { ...cached, cacheMemoryMb: 1.5 } }))).to.throw(ConfigError, /job\.cacheMemoryMb/);
+    // Checked before the cluster is asked anything (the deps are never touched).
+    const submit = (cacheMemoryMb: number) =>
+      client.submitDriverApp({} as never, { bundle: 'x', executorMemoryMb: 512, cacheMemoryMb }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    const tooBig = await submit(1000);
+    expect(tooBig).to.be.instanceOf(ConfigError);
+    expect((tooBig as Error).message).to.match(
+      /^--cache-memory 1000m is more than the executor heap of \d+ MB \(--executor-memory 512m\): lower --cache-memory .* or raise --executor-memory$/,
+    );
+    expect(((await submit(-1)) as Error).message).to.match(/--cache-memory must be a whole number from 0/);
+  });
+
   it("carries exclusion-on-failure settings: Spark's defaults with the changes given, checked field by field", () => {
     expect(job).to.not.have.property('excludeOnFailure');
     const off = makeJobSpec({ ...job, excludeOnFailure: { enabled: false } });

@@ -120,7 +120,11 @@ export class FakeFs {
     return out;
   }
 
+  /** Files opened for reading so far (every open, path by path). */
+  readonly opened: string[] = [];
+
   async open(path: string, options: { offset?: number; length?: number } = {}): Promise<Readable> {
+    this.opened.push(path);
     const e = this.entries.get(path);
     if (e?.type !== 'file') throw new NotFoundError(`OPEN ${path}: not found`, { path });
     const from = options.offset ?? 0;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { bundleJob } from '../../client/job-bundle.js';
 import { ActionJournal } from '../../appmaster/driver/journal.js';
 import { DriverRuntime } from '../../appmaster/driver/runtime.js';
-import { BlockClient, BlockServer, Executor, TaskRunner, type ShuffleEnv } from '../../executor/index.js';
+import { BlockClient, BlockServer, BlockStore, Executor, TaskRunner, type ShuffleEnv } from '../../executor/index.js';
 import { loadJobModule } from '../../protocols/job-spec/index.js';
 import { connectToDriver, type MessageChannel } from '../../protocols/driver-executor/index.js';
 import { FakeFs } from './job-fake-fs.js';
@@ -23,6 +23,8 @@ export interface LocalJob {
   fs: FakeFs;
   /** Map output files in the executors' shuffle directories when main returned. */
   shuffleFiles: string[];
+  /** Each executor's cached partitions when main returned, by executor id. */
+  blockStores: Map<string, BlockStore>;
 }
 
 export interface LocalJobOptions {
@@ -42,6 +44,12 @@ export interface LocalJobOptions {
   onShuffle?: (executors: { dir: string; server: BlockServer }[]) => void;
   /** Journal the actions' results in this directory of the fs (and replay what it holds), as on YARN. */
   journalDir?: string;
+  /** The scheduler's locality wait (default 0: no delay scheduling). */
+  localityWaitMs?: number;
+  /** Memory budget of each executor's cached partitions (default 64 MiB). */
+  cacheMemoryBytes?: number;
+  /** Called with the driver runtime once it runs (to look at its cache tracker, say). */
+  onRuntime?: (runtime: DriverRuntime) => void;
 }
 
 let counter = 0;
@@ -74,10 +82,12 @@ export async function runLocalJob(source: string, options: LocalJobOptions = {})
     am: { send: () => {} },
     fs: fs as never,
     log: (m) => logs.push(m),
-    scheduler: { localityWaitMs: 0 },
+    scheduler: { localityWaitMs: options.localityWaitMs ?? 0 },
     ...(journal ? { journal } : {}),
   });
   const port = await runtime.start();
+  options.onRuntime?.(runtime);
+  const blockStores = new Map<string, BlockStore>();
   const channels: MessageChannel[] = [];
   const shuffles: { dir: string; server: BlockServer; client: BlockClient }[] = [];
   for (let i = 1; i <= executors; i++) {
@@ -103,11 +113,16 @@ export async function runLocalJob(source: string, options: LocalJobOptions = {})
       pid: process.pid,
     });
     channels.push(channel);
-    void new Executor(channel, new TaskRunner(job.evaluate, fs, shuffle), { cores: 1, log: (m) => logs.push(`executor ${i}: ${m}`) }).run();
+    const blocks = new BlockStore(join(shuffleDir, 'blocks'), options.cacheMemoryBytes ?? 64 * 1024 * 1024);
+    blockStores.set(String(i), blocks);
+    void new Executor(channel, new TaskRunner(job.evaluate, fs, shuffle, blocks), {
+      cores: 1,
+      log: (m) => logs.push(`executor ${i}: ${m}`),
+    }).run();
   }
   options.onExecutors?.(channels);
   options.onShuffle?.(shuffles.map(({ dir, server }) => ({ dir, server })));
-  const out: LocalJob = { logs, fs, shuffleFiles: [] };
+  const out: LocalJob = { logs, fs, shuffleFiles: [], blockStores };
   try {
     out.result = await job.main!(runtime.context, options.args ?? []);
     await runtime.stop('succeeded', 'done');
@@ -117,7 +132,7 @@ export async function runLocalJob(source: string, options: LocalJobOptions = {})
   }
   await journal?.settle();
   for (const sh of shuffles) {
-    out.shuffleFiles.push(...readdirSync(sh.dir));
+    out.shuffleFiles.push(...readdirSync(sh.dir).filter((f) => f !== 'blocks'));
     sh.client.close();
     await sh.server.close();
     rmSync(sh.dir, { recursive: true, force: true });

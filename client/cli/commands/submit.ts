@@ -30,6 +30,7 @@ interface RawSubmitOptions extends RawAppOptions {
   speculationMultiplier?: string;
   speculationQuantile?: string;
   speculationMinRuntime?: string;
+  cacheMemory?: string;
 }
 
 export const SUBMIT_EXAMPLES = `
@@ -60,6 +61,10 @@ export function defineSubmit(program: Command, session: CliSession): Command {
     .option('--executor-cores <n>', 'virtual cores per executor (default 1)')
     .option('--driver-memory <size>', `driver (ApplicationMaster) container size (default ${DEFAULT_DRIVER_MEMORY_MB}m)`)
     .option('--driver-cores <n>', 'virtual cores of the driver container (default 1)')
+    .option(
+      '--cache-memory <size>',
+      'executor memory for cached datasets (persist/cache); blocks above it spill to local disk (default 30% of the executor heap; 0: disk only)',
+    )
     .option(
       '--no-exclude-on-failure',
       'keep giving tasks to executors and nodes where tasks failed repeatedly (by default they are excluded; see docs/writing-jobs.md)',
@@ -100,6 +105,8 @@ export async function submitCommand(ctx: CliContext, jobFile: string, jobArgs: s
   const executorMemoryMb = raw.executorMemory !== undefined ? parseSize('--executor-memory', raw.executorMemory) : undefined;
   const executorVcores =
     raw.executorCores !== undefined ? parseCount('--executor-cores', raw.executorCores, 1, MAX_VCORES_PER_CONTAINER) : undefined;
+  const cacheMemoryMb =
+    raw.cacheMemory === undefined ? undefined : raw.cacheMemory.trim() === '0' ? 0 : parseSize('--cache-memory', raw.cacheMemory);
   const driverMemoryMb = raw.driverMemory !== undefined ? parseSize('--driver-memory', raw.driverMemory) : DEFAULT_DRIVER_MEMORY_MB;
   const driverVcores =
     raw.driverCores !== undefined ? parseCount('--driver-cores', raw.driverCores, 1, MAX_VCORES_PER_CONTAINER) : undefined;
@@ -129,6 +136,7 @@ export async function submitCommand(ctx: CliContext, jobFile: string, jobArgs: s
       ...(raw.excludeOnFailure === false ? { excludeOnFailure: { enabled: false } } : {}),
       ...(networkTimeoutMs !== undefined ? { networkTimeoutMs } : {}),
       ...(speculation ? { speculation } : {}),
+      ...(cacheMemoryMb !== undefined ? { cacheMemoryMb } : {}),
     }),
   );
   return followSubmitted(ctx, submitted, interrupted, app.detach, {
