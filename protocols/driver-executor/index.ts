@@ -33,6 +33,7 @@ export {
   type Welcome,
 } from './connection.js';
 export type {
+  AccumulatorUpdate,
   ActionSpec,
   FnRef,
   Message,

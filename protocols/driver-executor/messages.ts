@@ -69,6 +69,12 @@ export interface TaskErrorInfo {
   stack: string;
 }
 
+/** What one successful task added to one accumulator: its partial value, v8-serialized. */
+export interface AccumulatorUpdate {
+  id: number;
+  value: Buffer;
+}
+
 export interface TaskStatus {
   tid: number;
   succeeded: boolean;
@@ -78,6 +84,8 @@ export interface TaskStatus {
   bytesRead: number;
   bytesWritten: number;
   durationUs: number;
+  /** Accumulator updates of a successful task (protocol 4); absent or empty for none. */
+  accumulators?: AccumulatorUpdate[];
 }
 
 export type Message =

@@ -11,10 +11,11 @@
 
 /**
  * Version 2: the same messages as version 1, carried in protected records after the handshake
- * (record-layer.ts). Version 3 adds `tokens`. The schemas' namespace stays `v1` until a message
- * itself changes.
+ * (record-layer.ts). Version 3 adds `tokens`. Version 4 adds accumulator updates at the end of
+ * TaskStatus (a field with a default, so the other messages are byte for byte those of version 3).
+ * The schemas' namespace stays `v1`: versions are told apart by the preamble, and only one is spoken.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 const NS = 'spindle.de.v1';
 
 const FN_REF = {
@@ -97,6 +98,16 @@ const TASK_ERROR = {
   ],
 } as const;
 
+const ACCUMULATOR_UPDATE = {
+  type: 'record',
+  name: 'AccumulatorUpdate',
+  namespace: NS,
+  fields: [
+    { name: 'id', type: 'int' },
+    { name: 'value', type: 'bytes' },
+  ],
+} as const;
+
 const TASK_STATUS = {
   type: 'record',
   name: 'TaskStatus',
@@ -111,6 +122,9 @@ const TASK_STATUS = {
     { name: 'bytesRead', type: 'long' },
     { name: 'bytesWritten', type: 'long' },
     { name: 'durationUs', type: 'long' },
+    // Protocol 4: per accumulator the task added to, its partial value (v8-serialized). Only a
+    // successful task reports them; the driver merges them when it accepts that success.
+    { name: 'accumulators', type: { type: 'array', items: ACCUMULATOR_UPDATE }, default: [] },
   ],
 } as const;
 

@@ -37,7 +37,20 @@ const MESSAGES: Message[] = [
   {
     type: 'status',
     updates: [
-      { tid: 9, succeeded: true, result: Buffer.from('r'), error: null, records: 10, bytesRead: 2 ** 33, bytesWritten: 0, durationUs: 15 },
+      {
+        tid: 9,
+        succeeded: true,
+        result: Buffer.from('r'),
+        error: null,
+        records: 10,
+        bytesRead: 2 ** 33,
+        bytesWritten: 0,
+        durationUs: 15,
+        accumulators: [
+          { id: 1, value: Buffer.from([7]) },
+          { id: 2 ** 30, value: Buffer.alloc(0) },
+        ],
+      },
       {
         tid: 10,
         succeeded: false,
@@ -47,6 +60,7 @@ const MESSAGES: Message[] = [
         bytesRead: 0,
         bytesWritten: 0,
         durationUs: 1,
+        accumulators: [],
       },
     ],
   },
@@ -81,7 +95,7 @@ describe('driver-executor protocol', () => {
     const frame = encodeMessage({ type: 'forgetStage', stageId: 1 });
     // length 2 (tag + zig-zag varint 1 = 0x02), tag 12
     expect(frame.toString('hex')).to.equal('000000020c02');
-    expect(encodePreamble().toString('hex')).to.equal('535044450003');
+    expect(encodePreamble().toString('hex')).to.equal('535044450004');
     expect(decodePreamble(encodePreamble(7))).to.equal(7);
     expect(() => decodePreamble(Buffer.from('GET / HTTP/1.1'))).to.throw(ProtocolError, /expected "SPDE"/);
   });
