@@ -1,5 +1,6 @@
 import type { MapStatus, PlanAction, StagePlan, TaskStatus } from '../../protocols/driver-executor/index.js';
 import { decodeValue, encodeValue } from '../../protocols/driver-executor/index.js';
+import { AccumulatorRegistry } from './accumulators.js';
 import { Broadcast, type ShippedFn } from './closure.js';
 import { JobAbortedError, TaskFailedError } from './errors.js';
 import { MapOutputTracker } from './map-output-tracker.js';
@@ -60,6 +61,7 @@ export interface EngineOptions {
 export class Engine {
   readonly index = new PartitionIndex();
   readonly mapOutputs = new MapOutputTracker();
+  readonly accumulators = new AccumulatorRegistry();
   private readonly prepared = new Map<number, Promise<void>>();
   private nextNodeId = 1;
   private nextShuffleId = 0;
@@ -321,6 +323,8 @@ export class Engine {
           succeeded: (partition, status, chunks, executorId) => {
             let done: Promise<void> | void;
             try {
+              // The scheduler accepts one success per partition: this is where a task's updates count, once.
+              this.accumulators.merge(status.accumulators, `partition ${partition} of stage ${stageId}`);
               done = onSucceeded(partition, status, chunks, executorId);
             } catch (err) {
               fail(toError(err));
