@@ -25,7 +25,8 @@ const ts = createRequire(import.meta.url)('typescript') as typeof TS;
  */
 
 /**
- * Methods that take functions shipped to executors: Dataset's transformations and actions.
+ * Methods that take functions shipped to executors: Dataset's transformations and actions, and
+ * the Context's `accumulator` (its merge function).
  * Calls are matched by method name alone (JavaScript jobs have no types): wrapping the function
  * given to an array's `map` is harmless, it returns the same function.
  */
@@ -45,6 +46,7 @@ export const SHIPPING_METHODS: ReadonlySet<string> = new Set([
   'fold',
   'aggregate',
   'foreach',
+  'accumulator',
 ]);
 
 /** One lambda that captures. */

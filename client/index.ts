@@ -71,6 +71,8 @@ export { bundleJob, JobBundleError, type JobBundle } from './job-bundle.js';
 // The job API, for `import type { Context } from 'spindle'` in job files (types only: the CLI loads
 // none of the job engine).
 export type {
+  Accumulator,
+  AccumulatorError,
   AvroSaveOptions,
   Broadcast,
   ClosureValues,
@@ -80,6 +82,7 @@ export type {
   Dataset,
   FileSourceOptions,
   GroupValues,
+  MergeFunction,
   SaveOptions,
   ShuffleOptions,
   SortByOptions,

@@ -1,6 +1,7 @@
 import type { Evaluate } from '../protocols/job-spec/index.js';
 import type { EnvMarker, FnRef } from '../protocols/driver-executor/index.js';
 import { decodeValue, ENV_MARKER } from '../protocols/driver-executor/index.js';
+import { ExecutorAccumulator } from './accumulators.js';
 
 /**
  * Rebuilding the job's functions on an executor. The job bundle exports an evaluator that runs
@@ -61,6 +62,9 @@ export class FunctionBuilder {
       const m = value as EnvMarker;
       if (m[ENV_MARKER] === 'broadcast') return this.broadcast(m.id);
       if (m[ENV_MARKER] === 'fn') return this.build({ ...m.ref, env: null }, what);
+      if (m[ENV_MARKER] === 'accumulator') {
+        return new ExecutorAccumulator(m.id, m.name, m.merge ? this.build(m.merge, `accumulator ${m.name}: merge`) : undefined);
+      }
     }
     return value;
   }

@@ -1,6 +1,7 @@
 import type { CachedBlock, StagePlan, TaskErrorInfo, TaskInputs, TaskLaunch, TaskStatus } from '../protocols/driver-executor/index.js';
 import { decodeValue } from '../protocols/driver-executor/index.js';
 import { SpindleError } from '../protocols/errors/index.js';
+import { TaskAccumulators } from './accumulators.js';
 import { runAction, type ChunkSink } from './actions.js';
 import { computePartition, inputsMap, prepareStage, type BatchStream, type PreparedStage } from './compute.js';
 import type { Evaluate } from '../protocols/job-spec/index.js';
@@ -97,8 +98,11 @@ export class TaskRunner implements TaskRunnerLike {
         ...(shuffle ? { shuffle } : {}),
         ...(this.blocks ? { blocks: this.blocks, stored } : {}),
       };
-      const stream = this.cancellable(task.tid, computePartition(stage, stage.plan.root, task.partition, ctx));
-      const outcome = await runAction(stage, stream, task, this.fs, sink, shuffle);
+      const accumulators = new TaskAccumulators();
+      const outcome = await accumulators.run(() => {
+        const stream = this.cancellable(task.tid, computePartition(stage, stage.plan.root, task.partition, ctx));
+        return runAction(stage, stream, task, this.fs, sink, shuffle);
+      });
       return {
         tid: task.tid,
         succeeded: true,
@@ -109,6 +113,7 @@ export class TaskRunner implements TaskRunnerLike {
         bytesWritten: outcome.bytesWritten,
         durationUs: Math.round((performance.now() - started) * 1000),
         blocks: stored,
+        accumulators: accumulators.finish(),
       };
     } catch (err) {
       return {

@@ -139,7 +139,8 @@ export class WorkerPool implements TaskRunnerLike {
       );
     } else if (m.kind === 'status') {
       const s = m.status;
-      this.settle(s.tid, { ...s, result: s.result ? asBuffer(s.result) : null });
+      const accumulators = s.accumulators?.map((u) => ({ id: u.id, value: asBuffer(u.value) }));
+      this.settle(s.tid, { ...s, result: s.result ? asBuffer(s.result) : null, ...(accumulators ? { accumulators } : {}) });
     }
   }
 

@@ -1,6 +1,7 @@
 import { serialize } from 'node:v8';
 import { bundleNames, capturedOf, CAPTURING_GLOBAL } from '../../protocols/job-spec/index.js';
 import { errorMessage } from '../../protocols/errors/index.js';
+import { Accumulator } from './accumulators.js';
 import { Broadcast } from './broadcast.js';
 import type { ClosureValues } from './closure.js';
 import { JobDefinitionError } from './errors.js';
@@ -86,7 +87,7 @@ export function capturedValues(fn: object, explicit: ClosureValues | undefined, 
 
 /** Why `value` (the variable `name`) cannot be captured, or undefined when it can. */
 function uncopyable(name: string, value: unknown): string | undefined {
-  if (value instanceof Broadcast) return undefined;
+  if (value instanceof Broadcast || value instanceof Accumulator) return undefined;
   if (typeof value === 'function') {
     return (
       'a function defined inside main: functions are not copied to executors. Move it to the module’s top level ' +
@@ -130,7 +131,13 @@ function findUncopyable(root: unknown, rootPath: string): [string, string] | und
     const proto = Object.getPrototypeOf(value);
     if (!COPYABLE.has(proto)) {
       const ctor = (proto as { constructor?: { name?: string } }).constructor?.name;
-      return [path, value instanceof Broadcast ? 'a broadcast handle inside another value' : `an instance of ${ctor || 'a class'}`];
+      const kind =
+        value instanceof Broadcast
+          ? 'a broadcast handle inside another value'
+          : value instanceof Accumulator
+            ? 'an accumulator handle inside another value (use the handle itself)'
+            : `an instance of ${ctor || 'a class'}`;
+      return [path, kind];
     }
     if (value instanceof Map) {
       for (const [k, v] of value) queue.push([k, `${path} key`], [v, `${path}.get(${String(k)})`]);

@@ -1,5 +1,6 @@
 import type { EnvMarker, FnRef } from '../../protocols/driver-executor/index.js';
 import { encodeValue, ENV_MARKER } from '../../protocols/driver-executor/index.js';
+import { Accumulator } from './accumulators.js';
 import { Broadcast } from './broadcast.js';
 import { capturedValues } from './captured.js';
 import { JobDefinitionError } from './errors.js';
@@ -20,7 +21,7 @@ export { Broadcast } from './broadcast.js';
 /** Closure values: names the function uses, and their values. */
 export type ClosureValues = Record<string, unknown>;
 
-/** A function ready to travel, with the broadcasts its closure values refer to. */
+/** A function ready to travel, with the broadcasts its closure values (and their accumulators' merge functions) refer to. */
 export interface ShippedFn {
   ref: FnRef;
   broadcasts: number[];
@@ -137,6 +138,10 @@ function envValue(value: unknown, what: string, broadcasts: number[]): unknown {
   if (value instanceof Broadcast) {
     broadcasts.push(value.id);
     return { [ENV_MARKER]: 'broadcast', id: value.id } satisfies EnvMarker;
+  }
+  if (value instanceof Accumulator) {
+    broadcasts.push(...value.broadcasts);
+    return value.marker;
   }
   if (typeof value === 'function') {
     const builtin = builtinName(value);

@@ -1,7 +1,8 @@
 import avro from 'avsc';
 import type { FileSplit, RangeSlice, SaveParams, SaveResult, SourceOp } from '../../protocols/driver-executor/index.js';
 import { decodeValue } from '../../protocols/driver-executor/index.js';
-import type { Broadcast, ShippedFn } from './closure.js';
+import type { Accumulator } from './accumulators.js';
+import { shipFunction, type Broadcast, type ShippedFn } from './closure.js';
 import { OutputCommitter, type CommitFs } from './commit.js';
 import { Dataset, type DatasetHost, type Pair, type SaveOptions } from './dataset.js';
 import type { Engine } from './engine.js';
@@ -49,6 +50,16 @@ export interface Context {
   range(n: number, numSlices?: number): Dataset<number>;
   /** A read-only value sent to each executor once; pass the handle as a closure value. */
   broadcast<T>(value: T): Broadcast<T>;
+  /**
+   * A number that tasks add to (`acc.add(1)`) and the driver reads (`acc.value`) after an action:
+   * the sum of `initial` and every successful task's additions, each task counted once.
+   */
+  accumulator(name: string, initial: number): Accumulator<number>;
+  /**
+   * An accumulator of any value structured clone copies (Set, Map, arrays, objects, ...): tasks'
+   * additions are combined with `merge`, which must be associative and commutative.
+   */
+  accumulator<T>(name: string, initial: T, merge: (a: T, b: T) => T): Accumulator<T>;
   /** A progress line on the driver's stderr. */
   log(message: string): void;
 }
@@ -128,6 +139,12 @@ export class JobContext implements Context, DatasetHost {
 
   broadcast<T>(value: T): Broadcast<T> {
     return this.engine.broadcast(value);
+  }
+
+  accumulator<T>(name: string, initial: T, merge?: (a: T, b: T) => T): Accumulator<T> {
+    // Shipped now, so that a merge function that cannot travel fails here rather than in a task.
+    const shipped = typeof merge === 'function' ? shipFunction(merge, undefined, `accumulator ${String(name)}: merge`) : null;
+    return this.engine.accumulators.create(name, initial, merge, shipped);
   }
 
   log(message: string): void {

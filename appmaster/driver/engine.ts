@@ -1,6 +1,7 @@
 import type { MapStatus, PlanAction, StagePlan, StorageLevel, TaskStatus } from '../../protocols/driver-executor/index.js';
 import { decodeValue, encodeValue } from '../../protocols/driver-executor/index.js';
 import { CacheTracker, executorLocality } from './cache-tracker.js';
+import { AccumulatorRegistry } from './accumulators.js';
 import { Broadcast, type ShippedFn } from './closure.js';
 import { JobAbortedError, JobDefinitionError, TaskFailedError } from './errors.js';
 import { actionKey, type ActionJournal } from './journal.js';
@@ -70,6 +71,7 @@ export class Engine {
   readonly mapOutputs = new MapOutputTracker();
   /** Persisted datasets and the executors holding their partitions. */
   readonly cache = new CacheTracker();
+  readonly accumulators = new AccumulatorRegistry();
   private readonly prepared = new Map<number, Promise<void>>();
   private nextNodeId = 1;
   private nextShuffleId = 0;
@@ -408,6 +410,8 @@ export class Engine {
             if (status.blocks && status.blocks.length > 0) this.cache.add(executorId, status.blocks);
             let done: Promise<void> | void;
             try {
+              // The scheduler accepts one success per partition: this is where a task's updates count, once.
+              this.accumulators.merge(status.accumulators, `partition ${partition} of stage ${stageId}`);
               done = onSucceeded(partition, status, chunks, executorId);
             } catch (err) {
               fail(toError(err));

@@ -46,3 +46,8 @@ export class TaskFailedError extends SpindleError {
 export class JobAbortedError extends SpindleError {
   override readonly name: string = 'JobAbortedError';
 }
+
+/** Merging a task's accumulator updates in the driver failed (the merge function threw, an update of the wrong kind). */
+export class AccumulatorError extends SpindleError {
+  override readonly name: string = 'AccumulatorError';
+}

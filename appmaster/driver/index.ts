@@ -3,6 +3,7 @@
  * 'spindle'`, re-exported by client/index.ts); the client bundles jobs with bundleJob; the AM talks
  * to the driver process with the IPC messages.
  */
+export { Accumulator, type AccumulatorSnapshot, type MergeFunction } from './accumulators.js';
 export { Broadcast, type ClosureValues } from './closure.js';
 export type { Context, FileSourceOptions } from './context.js';
 export { Dataset, type AvroSaveOptions, type CogroupValues, type GroupValues, type SaveOptions } from './dataset.js';
@@ -21,7 +22,7 @@ export {
   parseLeftover,
   planLeftovers,
 } from './leftovers.js';
-export { JobAbortedError, JobDefinitionError, TaskFailedError, type TaskFailure } from './errors.js';
+export { AccumulatorError, JobAbortedError, JobDefinitionError, TaskFailedError, type TaskFailure } from './errors.js';
 export type { AmToDriver, DriverJobSettings, DriverToAm } from './ipc.js';
 export type { DriverStatus } from './runtime.js';
 export type { TaskSetProgress } from './scheduler.js';

@@ -1,4 +1,5 @@
 import type { AmJobProgress } from '../../protocols/am-status/index.js';
+import { accumulatorsLine, type AccumulatorSnapshot } from './accumulators.js';
 import type { Welcome } from '../../protocols/driver-executor/index.js';
 import { DEFAULT_EXCLUDE_ON_FAILURE } from '../../protocols/job-spec/index.js';
 import { JobContext, type DriverFs } from './context.js';
@@ -54,6 +55,8 @@ export interface DriverStatus extends AmJobProgress {
   stages: TaskSetProgress[];
   /** Connected executors: attempts running, map outputs and cached partitions held (lost with the executor). */
   executors: { id: string; host: string; running: number; mapOutputs: number; cachedBlocks: number; cachedBytes: number }[];
+  /** The job's accumulators and their values so far. */
+  accumulators: AccumulatorSnapshot[];
 }
 
 export class DriverRuntime {
@@ -66,6 +69,7 @@ export class DriverRuntime {
   private ticker: NodeJS.Timeout | undefined;
   private lastStatus = '';
   private readonly lastLine = new Map<number, { at: number; text: string }>();
+  private accumulatorLine = { at: 0, text: '' };
   private idleSince: number | undefined;
   /** The NodeManager of each executor the AM launched (`host:port`). */
   private readonly nodes = new Map<string, string>();
@@ -168,6 +172,7 @@ export class DriverRuntime {
         cachedBlocks: cached.get(e.id)?.blocks ?? 0,
         cachedBytes: cached.get(e.id)?.bytes ?? 0,
       })),
+      accumulators: this.engine.accumulators.snapshot(),
     };
   }
 
@@ -222,6 +227,13 @@ export class DriverRuntime {
       if (last && (last.text === line || (s.state === 'running' && now - last.at < PROGRESS_LINE_INTERVAL_MS))) continue;
       if (!last && s.state !== 'running' && s.tasks === 0) continue;
       this.lastLine.set(s.stageId, { at: now, text: line });
+      this.options.log(line);
+    }
+    // As often as a stage's line while stages run; at once when they are done (the action's final values).
+    const line = accumulatorsLine(status.accumulators);
+    const running = status.stages.some((s) => s.state === 'running');
+    if (line && line !== this.accumulatorLine.text && (!running || now - this.accumulatorLine.at >= PROGRESS_LINE_INTERVAL_MS)) {
+      this.accumulatorLine = { at: now, text: line };
       this.options.log(line);
     }
   }

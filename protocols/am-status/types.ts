@@ -12,7 +12,8 @@ import type { ExitClassification } from '../yarn/index.js';
  *               "exitStatus":0,"classification":{"kind":"success",…,"description":"container exited normally"},
  *               "diagnostics":""}],
  *    "launched":[{"containerId":…,"node":"localhost:45451","nodeHttpAddress":"localhost:8042","at":…}],
- *    "job":{"stages":[{"stageId":0,"description":…,"tasks":60,"succeeded":3,"running":2,…}],…}}
+ *    "job":{"stages":[{"stageId":0,"description":…,"tasks":60,"succeeded":3,"running":2,…}],
+ *           "accumulators":[{"id":1,"name":"bad records","value":3,"updates":2}],…}}
  */
 
 /** The AM's own lifecycle: starting, running, then the final status it unregistered with. */
@@ -76,12 +77,26 @@ export interface AmStageProgress {
   [field: string]: unknown;
 }
 
+/** One accumulator of a job (`job.accumulators[]`), as its driver reports it. */
+export interface AmAccumulator {
+  id: number;
+  name: string;
+  /** The value as JSON: a Set or an array as an array, a Map as [key, value] pairs, a BigInt as a string. */
+  value: unknown;
+  /** Set when `value` shows only the first elements of a large collection. */
+  truncated?: true;
+  /** Successful tasks whose updates are merged into the value. */
+  updates: number;
+}
+
 /**
  * A job's progress, as its driver last reported it. The AM serves the driver's snapshot as it is;
- * only `stages` is part of this contract, other fields (jobs, executors) are informative.
+ * only `stages` (and `accumulators`, for a job that made some) is part of this contract, other
+ * fields (jobs, executors) are informative.
  */
 export interface AmJobProgress {
   stages: AmStageProgress[];
+  accumulators?: AmAccumulator[];
   [field: string]: unknown;
 }
 

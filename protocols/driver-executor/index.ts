@@ -34,6 +34,7 @@ export {
 } from './connection.js';
 export { COMMIT_DENIED } from './messages.js';
 export type {
+  AccumulatorUpdate,
   ActionSpec,
   CachedBlock,
   FnRef,

@@ -73,6 +73,12 @@ export interface TaskErrorInfo {
   stack: string;
 }
 
+/** What one successful task added to one accumulator: its partial value, v8-serialized. */
+export interface AccumulatorUpdate {
+  id: number;
+  value: Buffer;
+}
+
 export interface TaskStatus {
   tid: number;
   succeeded: boolean;
@@ -84,6 +90,8 @@ export interface TaskStatus {
   durationUs: number;
   /** Partitions of persisted datasets this task computed in full and its executor now keeps (absent: none). */
   blocks?: CachedBlock[];
+  /** Accumulator updates of a successful task (protocol 4); absent or empty for none. */
+  accumulators?: AccumulatorUpdate[];
 }
 
 /** One cached partition an executor keeps: partition `partition` of dataset (plan node) `nodeId`. */

@@ -175,8 +175,12 @@ export interface ShuffleReadInput {
 }
 
 /**
- * A closure value that is not plain data, as it travels inside FnRef.env: a broadcast handle, or
- * a function (itself shipped as an FnRef).
+ * A closure value that is not plain data, as it travels inside FnRef.env: a broadcast handle, a
+ * function (itself shipped as an FnRef), or an accumulator handle (its id, its name for messages,
+ * and its merge function, null for a summing one), which executors rebuild as an adder.
  */
 export const ENV_MARKER = '\u0000spindle';
-export type EnvMarker = { [ENV_MARKER]: 'broadcast'; id: number } | { [ENV_MARKER]: 'fn'; ref: { source: string; builtin: string | null } };
+export type EnvMarker =
+  | { [ENV_MARKER]: 'broadcast'; id: number }
+  | { [ENV_MARKER]: 'fn'; ref: { source: string; builtin: string | null } }
+  | { [ENV_MARKER]: 'accumulator'; id: number; name: string; merge: FnRef | null };

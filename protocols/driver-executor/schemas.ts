@@ -14,7 +14,7 @@
  * (record-layer.ts). Version 3 adds `tokens`. Version 4 adds `commitAsk` and `commitAnswer` (the
  * output commit coordinator) and cached partitions: a plan node's storage level (`persist`), the
  * blocks a task stored (`TaskStatus.blocks`) and `dropBlocks`; the namespace follows the first
- * version whose records changed.
+ * version whose records changed. It also adds accumulator updates at the end of TaskStatus.
  */
 export const PROTOCOL_VERSION = 4;
 const NS = 'spindle.de.v4';
@@ -114,6 +114,16 @@ const CACHED_BLOCK = {
   ],
 } as const;
 
+const ACCUMULATOR_UPDATE = {
+  type: 'record',
+  name: 'AccumulatorUpdate',
+  namespace: NS,
+  fields: [
+    { name: 'id', type: 'int' },
+    { name: 'value', type: 'bytes' },
+  ],
+} as const;
+
 const TASK_STATUS = {
   type: 'record',
   name: 'TaskStatus',
@@ -130,6 +140,9 @@ const TASK_STATUS = {
     { name: 'durationUs', type: 'long' },
     // Partitions of persisted datasets the task computed in full and the executor now keeps.
     { name: 'blocks', type: { type: 'array', items: CACHED_BLOCK }, default: [] },
+    // Protocol 4: per accumulator the task added to, its partial value (v8-serialized). Only a
+    // successful task reports them; the driver merges them when it accepts that success.
+    { name: 'accumulators', type: { type: 'array', items: ACCUMULATOR_UPDATE }, default: [] },
   ],
 } as const;
 

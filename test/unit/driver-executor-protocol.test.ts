@@ -52,6 +52,10 @@ const MESSAGES: Message[] = [
           { nodeId: 2, partition: 3, bytes: 2 ** 33 },
           { nodeId: 7, partition: 0, bytes: 0 },
         ],
+        accumulators: [
+          { id: 1, value: Buffer.from([7]) },
+          { id: 2 ** 30, value: Buffer.alloc(0) },
+        ],
       },
       {
         tid: 10,
@@ -63,6 +67,7 @@ const MESSAGES: Message[] = [
         bytesWritten: 0,
         durationUs: 1,
         blocks: [],
+        accumulators: [],
       },
     ],
   },

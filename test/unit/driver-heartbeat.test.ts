@@ -59,7 +59,7 @@ describe('executor heartbeats and the network timeout', () => {
     try {
       const job = await runLocalJob(
         `export default async function main(ctx) {
-          const n = await ctx.range(60_000_000, 1).map((x) => x * 2).count();
+          const n = await ctx.range(120_000_000, 1).map((x) => x * 2).count();
           return n;
         }`,
         {
@@ -73,14 +73,16 @@ describe('executor heartbeats and the network timeout', () => {
       during = ticks;
       elapsed = Date.now() - started;
       expect(job.error).to.equal(undefined);
-      expect(job.result).to.equal(60_000_000);
+      expect(job.result).to.equal(120_000_000);
     } finally {
       clearInterval(timer);
     }
     // Without turns the task (seconds long) lets the timer run once or twice, before and after it;
     // with them about once per EVENT_LOOP_TURN_MS (200 ms).
-    expect(elapsed, 'the task is long enough to tell').to.be.at.least(1600);
-    expect(during, `timer turns while the task ran on this thread for ${elapsed} ms`).to.be.at.least(Math.floor(elapsed / 400));
+    expect(elapsed, 'the task is long enough to tell').to.be.at.least(1000);
+    expect(during, `timer turns while the task ran on this thread for ${elapsed} ms`).to.be.at.least(
+      Math.max(3, Math.floor(elapsed / 400)),
+    );
   });
 
   it('--network-timeout takes a duration of at least three heartbeats', () => {
