@@ -28,6 +28,12 @@ export {
   type ExcludeOnFailure,
 } from './exclude-on-failure.js';
 export {
+  checkDynamicAllocation,
+  DEFAULT_EXECUTOR_IDLE_TIMEOUT_MS,
+  DEFAULT_SCHEDULER_BACKLOG_TIMEOUT_MS,
+  type DynamicAllocation,
+} from './dynamic-allocation.js';
+export {
   entryPointProblem,
   JOB_MAIN_SIGNATURE,
   JOB_BUNDLE_FOOTER,
