@@ -168,6 +168,7 @@ export class DriverWorkload implements Workload {
       } else if (m.type === 'request-executors') pool.request(m.count);
       else if (m.type === 'status') this.jobProgress = parseJobProgress(m.status) ?? this.jobProgress;
       else if (m.type === 'excluded-nodes') pool.excludeNodes(m.nodes);
+      else if (m.type === 'release-executors') pool.release(m.executorIds, m.count);
       heartbeat.wake();
     });
     return pool;
@@ -190,6 +191,7 @@ export class DriverWorkload implements Workload {
         executorVcores: job.executorVcores,
         maxTaskAttempts: job.maxTaskAttempts,
         ...(job.excludeOnFailure ? { excludeOnFailure: job.excludeOnFailure } : {}),
+        ...(job.dynamicAllocation ? { dynamicAllocation: job.dynamicAllocation } : {}),
       },
       ...(hdfsToken !== undefined ? { hdfsToken } : {}),
     });
