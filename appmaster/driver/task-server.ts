@@ -107,6 +107,8 @@ export class TaskServer {
   private closing: string | undefined;
   /** The freshest HDFS delegation token the AM handed on, if any (secret). */
   private hdfsToken: string | undefined;
+  /** Executors given back whose connection has not closed yet. */
+  private readonly released = new Set<string>();
 
   constructor(
     private readonly secret: Buffer,
@@ -143,6 +145,19 @@ export class TaskServer {
   useTokens(hdfs: string): void {
     this.hdfsToken = hdfs;
     for (const s of this.sessions.values()) s.useTokens(hdfs);
+  }
+
+  /**
+   * Stops using an executor the driver gives back (dynamic allocation): it leaves the scheduler at
+   * once, so no task lands on it, is told to shut down, and its disconnection is not reported.
+   */
+  release(executorId: string, reason: string): void {
+    const s = this.sessions.get(executorId);
+    if (!s) return;
+    this.sessions.delete(executorId);
+    this.released.add(executorId);
+    this.scheduler.removeExecutor(executorId);
+    s.shutdown(reason);
   }
 
   /** Drops an executor the AM reported lost (its connection may linger on a dead node). */
@@ -208,6 +223,7 @@ export class TaskServer {
         else if (m.type === 'chunk') this.scheduler.chunk(executor.executorId, m.tid, m.data);
       },
       (err) => {
+        if (this.released.delete(executor.executorId)) return;
         this.sessions.delete(executor.executorId);
         this.scheduler.removeExecutor(executor.executorId);
         if (this.closing === undefined) this.events.disconnected?.(executor.executorId, err ? err.message : 'connection closed');
