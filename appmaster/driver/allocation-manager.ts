@@ -151,7 +151,8 @@ export class AllocationManager {
       this.target = Math.max(maxNeeded, minExecutors);
       this.toAdd = 1;
       if (this.target < old) {
-        this.options.onTarget(this.target, `was ${old}; ${tasks} task(s) running or waiting need no more`);
+        const load = tasks === 0 ? 'no task is running or waiting' : `${tasks} task(s) running or waiting need no more`;
+        this.options.onTarget(this.target, `was ${old}; ${load}`);
       }
     } else if (this.addAt !== undefined && now >= this.addAt) {
       this.add(maxNeeded, connected);

@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { killApp, submitDriverApp, waitForEnd } from '../../client/index.js';
+import { killApp, submitDriverApp, waitForEnd, type DynamicAllocationOptions } from '../../client/index.js';
 import { bundleJob } from '../../client/job-bundle.js';
 import { loadClientConfig, type ClientConfig } from '../../protocols/hadoop-conf/index.js';
 import type { ExcludeOnFailure } from '../../protocols/job-spec/index.js';
@@ -54,6 +54,8 @@ export interface JobOptions {
   maxTaskAttempts?: number;
   maxExecutorFailures?: number;
   excludeOnFailure?: Partial<ExcludeOnFailure>;
+  /** On: `executors` (default none) only raises the initial count. */
+  dynamicAllocation?: DynamicAllocationOptions;
   name?: string;
 }
 
@@ -77,7 +79,9 @@ export async function submitJob(h: JobHarness, options: JobOptions): Promise<str
       tags: ['spindle-it'],
       maxAttempts: 1,
       driverMemoryMb: 640,
-      executors: options.executors ?? 2,
+      ...(options.dynamicAllocation
+        ? { dynamicAllocation: options.dynamicAllocation, ...(options.executors !== undefined ? { executors: options.executors } : {}) }
+        : { executors: options.executors ?? 2 }),
       executorMemoryMb: options.executorMemoryMb ?? 256,
       executorVcores: options.executorCores ?? 1,
       ...(options.maxTaskAttempts !== undefined ? { maxTaskAttempts: options.maxTaskAttempts } : {}),

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { resolveExecutorPlan } from '../../client/dynamic-allocation.js';
+import { resolveExecutorPlan } from '../../client/index.js';
 import { ConfigError } from '../../protocols/errors/index.js';
 import { EXECUTOR_BUNDLE_FILE, makeJobSpec } from '../../protocols/job-spec/index.js';
 
