@@ -35,7 +35,7 @@ describe('job engine on the real cluster: dynamic allocation', function () {
     }
   }
 
-  it('releases idle executors during a driver-side pause and gets executors back for the next action', async () => {
+  it('keeps executors holding needed map output, releases idle ones during a driver pause, gets executors back', async () => {
     const marker = `/tmp/spindle-it-dynalloc-${Date.now()}`;
     const nameNode = h.config.hdfs.nameNodeHttpUrls[0]!;
     // Between its two actions the driver waits for the test's signal (a file on HDFS), which comes
@@ -43,8 +43,19 @@ describe('job engine on the real cluster: dynamic allocation', function () {
     const appId = await submitJob(h, {
       source: `
 export default async function main(ctx, [nameNode, user, marker]) {
-  const counts = ctx.range(4000, 8).map((x) => [x % 10, 1]).reduceByKey((a, b) => a + b, { partitions: 4 });
-  const first = (await counts.collect()).sort((a, b) => a[0] - b[0]);
+  // Map tasks of 1.5 s each, so that both executors run some (the second may register seconds later).
+  const counts = ctx.range(4000, 8).map((x) => {
+    const end = Date.now() + (x % 500 === 0 ? 1500 : 0);
+    while (Date.now() < end);
+    return [x % 10, 1];
+  }).reduceByKey((a, b) => a + b, { partitions: 1 });
+  // One slow reduce task: the other executor idles meanwhile, holding map output the action needs.
+  const slow = counts.map((kv) => {
+    const end = Date.now() + (kv[0] === 0 ? 12000 : 0);
+    while (Date.now() < end);
+    return kv;
+  });
+  const first = (await slow.collect()).sort((a, b) => a[0] - b[0]);
   ctx.log('first action done; waiting for the signal');
   for (const end = Date.now() + 240000; ; ) {
     const res = await fetch(nameNode + '/webhdfs/v1' + marker + '?op=GETFILESTATUS&user.name=' + user);
@@ -68,8 +79,13 @@ export default async function main(ctx, [nameNode, user, marker]) {
       expect(run.report.finalStatus, run.stderr.slice(-3000)).to.equal('SUCCEEDED');
       const expected = Array.from({ length: 10 }, (_, k) => [k, 400]);
       expect(run.result).to.deep.equal({ first: expected, again: expected, second: 500_500 });
-      expect(run.stderr).to.match(/executor 1 released: idle for \d+(\.\d)? s/);
-      expect(run.stderr).to.match(/executor 2 released: idle for \d+(\.\d)? s/);
+      const idle = [...run.stderr.matchAll(/executor [12] released: idle for (\d+(?:\.\d)?) s/g)].map((m) => Number(m[1]));
+      expect(idle.length, 'both executors released').to.equal(2);
+      // Shuffle tracking: the executor that idled through the slow reduce task (12 s, timeout 5 s) was
+      // kept until the action ended.
+      expect(Math.max(...idle)).to.be.at.least(11);
+      const beforeEnd = run.stderr.slice(0, run.stderr.indexOf('first action done'));
+      expect(beforeEnd, 'no map output is given up while the action runs').to.not.match(/released: .*map output/);
       expect(run.stderr).to.include('dynamic allocation: 0 executor(s) wanted');
       // Executors come back for the second action, and the first action's lost map output is recomputed.
       expect(run.stderr).to.match(/dynamic allocation: [12] executor\(s\) wanted \(was 0; tasks are backlogged\)/);

@@ -5,7 +5,14 @@ import {
   type AllocationManagerOptions,
   type ReleasedExecutor,
 } from '../../appmaster/driver/allocation-manager.js';
-import type { AllocationLoad, SchedulerClock } from '../../appmaster/driver/scheduler.js';
+import {
+  TaskScheduler,
+  type AllocationLoad,
+  type ExecutorLink,
+  type SchedulerClock,
+  type TaskSetSpec,
+} from '../../appmaster/driver/scheduler.js';
+import type { TaskStatus } from '../../protocols/driver-executor/index.js';
 import type { DynamicAllocation } from '../../protocols/job-spec/index.js';
 
 class FakeClock implements SchedulerClock {
@@ -312,5 +319,48 @@ describe('dynamic allocation: release', () => {
     load.pending = 10;
     clock.advance(10_000);
     expect(targets).to.deep.equal([]);
+  });
+});
+
+describe('dynamic allocation: the scheduler load it reads', () => {
+  const executor = (id: string, cores: number): ExecutorLink => ({
+    id,
+    host: `h${id}`,
+    hostAliases: [`h${id}`],
+    cores,
+    launch: () => {},
+    cancel: () => {},
+  });
+  const spec = (tasks: number): TaskSetSpec => ({
+    stageId: 1,
+    description: 'count',
+    tasks: Array.from({ length: tasks }, (_, p) => ({ partition: p, hosts: [], inputs: Buffer.alloc(0) })),
+    maxAttempts: 4,
+    payload: undefined,
+  });
+  const listener = { succeeded: () => {}, completed: () => {}, failed: () => {} };
+  const ok = (tid: number): TaskStatus => ({
+    tid,
+    succeeded: true,
+    result: null,
+    error: null,
+    records: 1,
+    bytesRead: 0,
+    bytesWritten: 0,
+    durationUs: 1000,
+  });
+
+  it('counts tasks not launched, and per executor its cores, running attempts and launches so far', () => {
+    const s = new TaskScheduler({ localityWaitMs: 0 });
+    expect(s.allocationLoad()).to.deep.equal({ pending: 0, executors: [] });
+    s.addExecutor(executor('1', 2));
+    s.submit(spec(10), listener);
+    // Two per core at first (one running, one pipelined).
+    expect(s.allocationLoad()).to.deep.equal({ pending: 6, executors: [{ id: '1', cores: 2, running: 4, launched: 4 }] });
+    // Tasks of 1 ms: 4 more per core are pipelined, so the 8 left are all launched.
+    s.statusUpdates('1', [ok(1), ok(2)]);
+    expect(s.allocationLoad()).to.deep.equal({ pending: 0, executors: [{ id: '1', cores: 2, running: 8, launched: 10 }] });
+    s.removeExecutor('1');
+    expect(s.allocationLoad(), "a lost executor's attempts wait again").to.deep.equal({ pending: 8, executors: [] });
   });
 });
