@@ -13,6 +13,9 @@ import { classifyExit, EXIT_STATUS_UNKNOWN } from '../protocols/yarn/index.js';
  * Hadoop's AMRMClient), because re-sending an unchanged count after the RM granted some would make it
  * grant them again.
  *
+ * A container the application gives back (dynamic allocation: an idle executor) leaves the count at
+ * once; its completion, when the RM reports it, is neither a failure nor a loss.
+ *
  * It also keeps the nodes to avoid (the driver's exclusions) and sends the RM only what changed, in
  * the allocate request's blacklist additions and removals (Hadoop's AMRMClient.updateBlacklist does
  * the same); after a resync the whole list goes again.
@@ -22,6 +25,8 @@ import { classifyExit, EXIT_STATUS_UNKNOWN } from '../protocols/yarn/index.js';
 export const DEFAULT_PRIORITY = 1;
 /** Tag carried by our asks; grants echo it. A different tag on a grant means nobody asked for it. */
 export const ASK_TAG = 1;
+/** How the end of a container the application gave back is described. */
+export const RELEASED_WORDS = 'was given back to YARN (no longer needed)';
 
 export interface AllocatorOptions {
   /** Size of every container. */
@@ -85,6 +90,8 @@ export class Allocator {
   /** The count last sent to the RM; undefined until the first ask. */
   private sentCount: number | undefined;
   private readonly live = new Map<string, Tracked>();
+  /** Containers given back that the RM has not yet reported complete. */
+  private readonly releasing = new Map<string, Tracked>();
   private readonly releases: ContainerId[] = [];
   private readonly ended = new Set<string>();
   private succeeded = 0;
@@ -181,16 +188,35 @@ export class Allocator {
     return event;
   }
 
+  /**
+   * Gives back a granted container the application no longer needs (after lowering the target, so
+   * that no replacement is asked for). False if it is not ours or already ended.
+   */
+  release(containerId: string): boolean {
+    const t = this.live.get(containerId);
+    if (!t) return false;
+    this.live.delete(containerId);
+    this.releasing.set(containerId, t);
+    this.releases.push(t.grant.id);
+    this.rebalance();
+    return true;
+  }
+
   /** Classifies completed containers; returns one event per container we knew. */
   onCompleted(completions: readonly ContainerCompletion[]): ContainerEvent[] {
     const events: ContainerEvent[] = [];
     for (const c of completions) {
       const id = c.containerId.text;
-      const t = this.live.get(id);
+      const released = this.releasing.get(id);
+      const t = this.live.get(id) ?? released;
       if (!t) continue; // a released surplus grant, or reported twice
       this.live.delete(id);
+      this.releasing.delete(id);
       this.ended.add(id);
-      const classification = classifyExit(c.exitStatus, c.diagnostics);
+      // Whatever the exit status (ABORTED for a release, 0 when the executor stopped first), we asked for it.
+      const classification = released
+        ? { ...classifyExit(c.exitStatus, c.diagnostics), countsAsFailure: false, description: RELEASED_WORDS }
+        : classifyExit(c.exitStatus, c.diagnostics);
       const event: ContainerEvent = {
         containerId: id,
         host: t.grant.nodeId.host,
@@ -200,9 +226,12 @@ export class Allocator {
         classification,
         diagnostics: c.diagnostics,
       };
-      if (classification.kind === 'success') this.succeeded += 1;
-      else if (classification.countsAsFailure) this.failures.push(event);
-      else this.lost += 1;
+      // A released container is neither work done nor a loss to replace.
+      if (!released) {
+        if (classification.kind === 'success') this.succeeded += 1;
+        else if (classification.countsAsFailure) this.failures.push(event);
+        else this.lost += 1;
+      }
       events.push(event);
     }
     if (events.length > 0) this.rebalance();

@@ -17,7 +17,9 @@ import type { RmClient } from './rm-client.js';
  * The executors of a job, on the AM's side: how many the driver wants (an Allocator with
  * replaceSucceeded, since executors are long-running), launching each granted container with the
  * executor runtime and the job bundle, and telling the driver which executor started or was lost.
- * Failed executors are replaced until more than `maxExecutorFailures` have failed.
+ * Failed executors are replaced until more than `maxExecutorFailures` have failed. With dynamic
+ * allocation the driver also gives executors back (`release`): their containers are released, and
+ * their ends are recorded but not reported to the driver as losses.
  */
 
 /** What the pool tells the driver. */
@@ -69,6 +71,9 @@ export class ExecutorPool {
   private wanted = 0;
   private nextExecutorId = 1;
   private readonly executorOf = new Map<string, string>();
+  private readonly containerOf = new Map<string, string>();
+  /** Containers given back whose end the RM has not reported yet. */
+  private readonly released = new Set<string>();
 
   constructor(private readonly options: ExecutorPoolOptions) {
     this.allocator = new Allocator({
@@ -88,6 +93,20 @@ export class ExecutorPool {
   request(count: number): void {
     this.wanted = Math.max(0, Math.floor(count));
     if (this.driverPort !== undefined) this.allocator.setTarget(this.wanted);
+  }
+
+  /**
+   * The driver no longer uses these executors: the target becomes `count` first (so that nothing
+   * replaces them), then their containers go back to YARN with the next heartbeat.
+   */
+  release(executorIds: readonly string[], count: number): void {
+    this.request(count);
+    for (const executorId of executorIds) {
+      const containerId = this.containerOf.get(executorId);
+      if (containerId === undefined || !this.allocator.release(containerId)) continue;
+      this.released.add(containerId);
+      this.options.log?.(`releasing executor ${executorId} (${containerId}): the driver no longer needs it; ${count} executor(s) wanted`);
+    }
   }
 
   /** The driver's nodes to avoid (`host:port`, the whole set): YARN is asked for no containers there. */
@@ -114,7 +133,8 @@ export class ExecutorPool {
     for (const grant of this.allocator.onAllocated(result.allocated)) this.launch(grant);
     for (const event of this.allocator.onCompleted(result.completed)) {
       this.options.launches.ended(event, `executor ${this.executorOf.get(event.containerId) ?? '?'}`);
-      this.lost(event);
+      // The driver let a released executor go before asking for the release.
+      if (!this.released.delete(event.containerId)) this.lost(event);
     }
     const failure = this.allocator.failureReason();
     if (failure) return { next: 'idle', failure: `too many executor failures: ${failure}` };
@@ -151,6 +171,7 @@ export class ExecutorPool {
     const executorId = String(this.nextExecutorId++);
     const containerId = grant.id.text;
     this.executorOf.set(containerId, executorId);
+    this.containerOf.set(executorId, containerId);
     this.options.launches.launch(this.allocator, grant, this.launchContext(executorId), {
       name: `executor ${executorId}`,
       started: () =>

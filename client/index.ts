@@ -17,6 +17,7 @@ export {
   type Workload,
 } from './submission.js';
 export { checkCount, MAX_CONTAINERS, MAX_VCORES_PER_CONTAINER, maxContainersAtOnce, type CountRequest } from './capacity.js';
+export { resolveExecutorPlan, type DynamicAllocationOptions, type ExecutorPlan } from './dynamic-allocation.js';
 export {
   AM_BESIDE_DRIVER_MB,
   AM_HEAP_BESIDE_DRIVER_MB,

@@ -13,6 +13,7 @@ import {
 import { SHELL_SCRIPT_FILE } from '../protocols/app-spec/index.js';
 import { ConfigError } from '../protocols/errors/index.js';
 import { MAX_CONTAINERS, MAX_VCORES_PER_CONTAINER } from './capacity.js';
+import { resolveExecutorPlan, type DynamicAllocationOptions } from './dynamic-allocation.js';
 import { shellScript } from './shell-script.js';
 import {
   checkWhole,
@@ -172,6 +173,8 @@ export interface DriverAppOptions extends CommonAppOptions {
    * at most the executor's heap. Default: CACHE_HEAP_FRACTION of the heap.
    */
   cacheMemoryMb?: number;
+  /** Dynamic allocation (on when a count is given); `executors` then only raises the initial count. */
+  dynamicAllocation?: DynamicAllocationOptions;
   environment?: Record<string, string>;
 }
 
@@ -184,7 +187,8 @@ export function driverHeapFor(memoryMb: number): number {
 export async function submitDriverApp(deps: SubmitDeps, options: DriverAppOptions): Promise<SubmittedApp> {
   const driverMemoryMb = checkWhole('--driver-memory', options.driverMemoryMb ?? DEFAULT_DRIVER_MEMORY_MB, AM_BESIDE_DRIVER_MB + 64);
   const driverVcores = checkWhole('--driver-cores', options.driverVcores ?? DEFAULT_AM_VCORES, 1, MAX_VCORES_PER_CONTAINER);
-  const executors = checkWhole('--executors', options.executors ?? DEFAULT_EXECUTORS, 0, MAX_CONTAINERS);
+  const plan = resolveExecutorPlan(options.executors, options.dynamicAllocation);
+  const { executors, dynamicAllocation } = plan;
   const executorMemoryMb = checkWhole('--executor-memory', options.executorMemoryMb ?? DEFAULT_EXECUTOR_MEMORY_MB, 1);
   const executorVcores = checkWhole('--executor-cores', options.executorVcores ?? DEFAULT_EXECUTOR_VCORES, 1, MAX_VCORES_PER_CONTAINER);
   const cacheMemoryMb = options.cacheMemoryMb === undefined ? undefined : checkCacheMemory(options.cacheMemoryMb, executorMemoryMb);
@@ -195,10 +199,11 @@ export async function submitDriverApp(deps: SubmitDeps, options: DriverAppOption
     { option: '--driver-cores', vcores: driverVcores },
   ];
   // The job engine's runtimes, read before anything is staged (a missing build fails early).
-  const runtimes = executors > 0 ? await readRuntimes() : undefined;
+  const runtimes = executors > 0 || dynamicAllocation ? await readRuntimes() : undefined;
+  // With dynamic allocation only the floor is held for good; more is asked for as work needs it.
   const count = {
-    option: '--executors',
-    count: executors,
+    option: dynamicAllocation ? '--min-executors' : '--executors',
+    count: dynamicAllocation ? dynamicAllocation.minExecutors : executors,
     noun: 'executor',
     memoryMb: executorMemoryMb,
     sizeOption: '--executor-memory',
@@ -231,7 +236,7 @@ export async function submitDriverApp(deps: SubmitDeps, options: DriverAppOption
       },
       driver: { script: JOB_BUNDLE_FILE, args: options.args ?? [], heapMb: driverHeapFor(driverMemoryMb), environment },
       // With executors, the driver runtime runs the job's default export against a Context and the AM
-      // keeps the executors; --executors 0 runs the file as a plain program.
+      // keeps the executors; --executors 0 (without dynamic allocation) runs the file as a plain program.
       ...(executorRuntime
         ? {
             job: makeJobSpec({
@@ -245,6 +250,7 @@ export async function submitDriverApp(deps: SubmitDeps, options: DriverAppOption
               ...(options.networkTimeoutMs !== undefined ? { networkTimeoutMs: options.networkTimeoutMs } : {}),
               ...(options.speculation ? { speculation: options.speculation } : {}),
               ...(cacheMemoryMb !== undefined ? { cacheMemoryMb } : {}),
+              ...(dynamicAllocation ? { dynamicAllocation } : {}),
               nodeBinary: stage.nodeCommand,
               environment: options.environment ?? {},
               localResources: { ...stage.files, [EXECUTOR_BUNDLE_FILE]: executorRuntime.resource, [JOB_BUNDLE_FILE]: job.resource },

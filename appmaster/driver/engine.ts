@@ -8,7 +8,7 @@ import { actionKey, type ActionJournal } from './journal.js';
 import { MapOutputTracker } from './map-output-tracker.js';
 import { PartitionIndex, type DatasetNode, type ShuffleInputFn } from './nodes.js';
 import { FETCH_FAILED, type TaskScheduler } from './scheduler.js';
-import { buildStages, shuffleWriteAction, stageBroadcasts, stagePlan, taskInputs, type Stage } from './stages.js';
+import { buildStages, shuffleWriteAction, stageBroadcasts, stageOrder, stagePlan, taskInputs, type Stage } from './stages.js';
 import type { StagePayload } from './task-server.js';
 import { errorMessage, toError } from '../../protocols/errors/index.js';
 
@@ -83,6 +83,8 @@ export class Engine {
   /** Per stage id: consecutive attempts that ended in a fetch failure or lost output. */
   private readonly stageFailures = new Map<number, number>();
   private readonly jobs: JobRecord[] = [];
+  /** Per running action, the shuffles of its stage graph: their map outputs may still be read. */
+  private readonly jobShuffles = new Map<number, number[]>();
   private readonly running = new Set<(err: Error) => void>();
   private abortReason: Error | undefined;
   private readonly now: () => number;
@@ -192,6 +194,7 @@ export class Engine {
     const plan = stagePlan(final, this.index, typedAction, description, action.label, (id) => this.cache.level(id));
     const payload = this.payload(plan, final, action.fns);
     const results = new Map<number, PartitionOutcome>();
+    this.jobShuffles.set(job.jobId, shufflesOf(final));
     try {
       for (;;) {
         try {
@@ -224,8 +227,17 @@ export class Engine {
       throw err;
     } finally {
       job.endedAt = this.now();
+      this.jobShuffles.delete(job.jobId);
       this.options.forgetStage?.(final.id);
     }
+  }
+
+  /**
+   * Shuffles whose map outputs a running action may still read (any stage of its graph may yet run,
+   * or run again): dynamic allocation keeps the executors holding them (Spark's shuffle tracking).
+   */
+  neededShuffles(): Set<number> {
+    return new Set([...this.jobShuffles.values()].flat());
   }
 
   /** An executor is gone: its map outputs are lost (a running map stage reruns them; see TaskSetSpec.outputOnExecutor). */
@@ -437,6 +449,10 @@ export class Engine {
 
 /** Ops whose partition p is made from partition p of their one parent alone. */
 const ONE_TO_ONE: ReadonlySet<string> = new Set(['map', 'flatMap', 'filter', 'keyBy', 'mapValues', 'mapPartitions', 'sample']);
+/** The shuffles the stages of `final`'s graph write. */
+function shufflesOf(final: Stage): number[] {
+  return stageOrder(final).flatMap((s) => (s.shuffle ? [s.shuffle.shuffleId] : []));
+}
 
 /** "textFile /in → filter → map", shortened for progress lines. */
 export function lineage(node: DatasetNode): string {

@@ -1,5 +1,5 @@
 import type { AmJobProgress } from '../../protocols/am-status/index.js';
-import type { ExcludeOnFailure, Speculation } from '../../protocols/job-spec/index.js';
+import type { DynamicAllocation, ExcludeOnFailure, Speculation } from '../../protocols/job-spec/index.js';
 /**
  * Messages between the AM and the driver process over the Node IPC channel (fork with advanced
  * serialization, so Buffers travel as bytes). The AM keeps the ResourceManager conversation and the
@@ -7,11 +7,13 @@ import type { ExcludeOnFailure, Speculation } from '../../protocols/job-spec/ind
  *
  *   AM -> driver: init (secret, cluster, job settings), executor-launched, executor-lost, abort, tokens
  *   driver -> AM: ready (task server port), request-executors, status (progress snapshot),
- *                 excluded-nodes (every node excluded for the application now; the AM asks YARN to avoid them)
+ *                 excluded-nodes (every node excluded for the application now; the AM asks YARN to avoid them),
+ *                 release-executors (dynamic allocation: give these executors' containers back)
  */
 
 /** The executor settings of the application, as the AM passes them on. */
 export interface DriverJobSettings {
+  /** With `dynamicAllocation`, the initial count. */
   executors: number;
   executorVcores: number;
   maxTaskAttempts: number;
@@ -21,6 +23,8 @@ export interface DriverJobSettings {
   networkTimeoutMs?: number;
   /** Absent: off. */
   speculation?: Speculation;
+  /** Absent: the executor count stays `executors`. */
+  dynamicAllocation?: DynamicAllocation;
 }
 
 export type AmToDriver =
@@ -59,7 +63,12 @@ export type DriverToAm =
   | { type: 'request-executors'; count: number }
   | { type: 'status'; status: AmJobProgress }
   /** The whole set each time it changes (`host:port` names); an empty list lifts every exclusion. */
-  | { type: 'excluded-nodes'; nodes: string[] };
+  | { type: 'excluded-nodes'; nodes: string[] }
+  /**
+   * Idle executors the driver has stopped using: their containers go back to YARN, and their ends
+   * are not losses. `count` is the new number of executors wanted (no replacement is asked for).
+   */
+  | { type: 'release-executors'; executorIds: string[]; count: number };
 
 /** Checks the shape of a message from the AM (the channel is ours, but a version skew is possible). */
 export function isAmMessage(m: unknown): m is AmToDriver {

@@ -51,6 +51,13 @@ export class MapOutputTracker {
     return lost;
   }
 
+  /** The shuffles `executorId` holds output of. */
+  shufflesOn(executorId: string): number[] {
+    const out: number[] = [];
+    for (const [shuffleId, outputs] of this.shuffles) if (outputs.some((o) => o?.executorId === executorId)) out.push(shuffleId);
+    return out;
+  }
+
   /** Executors holding output of any shuffle. */
   executors(): Set<string> {
     return new Set(this.outputsPerExecutor().keys());

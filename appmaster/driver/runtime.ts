@@ -2,6 +2,7 @@ import type { AmJobProgress } from '../../protocols/am-status/index.js';
 import { accumulatorsLine, type AccumulatorSnapshot } from './accumulators.js';
 import type { Welcome } from '../../protocols/driver-executor/index.js';
 import { DEFAULT_EXCLUDE_ON_FAILURE } from '../../protocols/job-spec/index.js';
+import { AllocationManager, type ReleasedExecutor } from './allocation-manager.js';
 import { JobContext, type DriverFs } from './context.js';
 import { Engine } from './engine.js';
 import { JobAbortedError } from './errors.js';
@@ -71,12 +72,17 @@ export class DriverRuntime {
   private readonly lastLine = new Map<number, { at: number; text: string }>();
   private accumulatorLine = { at: 0, text: '' };
   private idleSince: number | undefined;
+  /** Executors last asked of the AM. */
+  private wantedExecutors: number;
   /** The NodeManager of each executor the AM launched (`host:port`). */
   private readonly nodes = new Map<string, string>();
   /** The application's excluded nodes as last sent to the AM. */
   private sentExcluded = '[]';
+  /** With dynamic allocation: how many executors the job wants now, and which it gives back. */
+  private allocation: AllocationManager | undefined;
 
   constructor(private readonly options: DriverRuntimeOptions) {
+    this.wantedExecutors = options.init.job.executors;
     const { init } = options;
     this.scheduler = new TaskScheduler({
       ...(init.job.excludeOnFailure ? { excludeOnFailure: init.job.excludeOnFailure } : {}),
@@ -92,6 +98,9 @@ export class DriverRuntime {
       this.scheduler,
       {
         registered: (e) => options.log(`executor ${e.executorId} registered from ${e.host} (${e.cores} core(s), ${e.containerId})`),
+        // Silent past the network timeout: its container may still run (a stopped process, a host cut
+        // off); the AM gives it back and a replacement is asked for in its place.
+        unresponsive: (id) => this.options.am.send({ type: 'release-executors', executorIds: [id], count: this.wantedExecutors }),
         disconnected: (id, reason) => {
           options.log(`executor ${id} disconnected: ${reason}; its running tasks go to other executors`);
           this.engine.executorLost(id);
@@ -117,7 +126,10 @@ export class DriverRuntime {
       fs: options.fs,
       appId: init.appId,
       user: init.user,
-      defaultParallelism: init.job.executors * init.job.executorVcores,
+      // With dynamic allocation the initial executors may be none: at least 2, Spark's floor on YARN.
+      defaultParallelism: init.job.dynamicAllocation
+        ? Math.max(2, init.job.executors * init.job.executorVcores)
+        : init.job.executors * init.job.executorVcores,
       log: (m) => options.log(m),
       ...(options.liveness ? { liveness: options.liveness } : {}),
     });
@@ -129,9 +141,60 @@ export class DriverRuntime {
     this.options.am.send({ type: 'ready', port });
     this.scheduler.expectExecutors(this.options.init.job.executors);
     this.options.am.send({ type: 'request-executors', count: this.options.init.job.executors });
+    this.startAllocation();
     this.ticker = setInterval(() => this.tick(), STATUS_INTERVAL_MS);
     this.ticker.unref();
     return port;
+  }
+
+  /** Dynamic allocation, when the job has it: the target follows the backlog, idle executors go back. */
+  private startAllocation(): void {
+    const { init, log, am } = this.options;
+    const settings = init.job.dynamicAllocation;
+    if (!settings) return;
+    const initial = init.job.executors;
+    log(
+      `dynamic allocation: ${initial} executor(s) to start with, between ${settings.minExecutors} and ${settings.maxExecutors}; ` +
+        `idle ones are released after ${settings.executorIdleTimeoutMs / 1000} s`,
+    );
+    this.allocation = new AllocationManager({
+      settings,
+      initialExecutors: initial,
+      tasksPerExecutor: init.job.executorVcores,
+      load: () => this.scheduler.allocationLoad(),
+      holdsNeededShuffle: (id) => {
+        const needed = this.engine.neededShuffles();
+        return needed.size > 0 && this.engine.mapOutputs.shufflesOn(id).some((s) => needed.has(s));
+      },
+      holdsCachedBlocks: (id) => this.engine.cache.holdsBlocks(id),
+      onTarget: (count, why) => {
+        log(`dynamic allocation: ${count} executor(s) wanted (${why})`);
+        this.wantedExecutors = count;
+        this.scheduler.expectExecutors(count);
+        am.send({ type: 'request-executors', count });
+      },
+      onRelease: (executors, count) => this.release(executors, count),
+    });
+    this.allocation.start();
+  }
+
+  /** Gives idle executors back: out of the scheduler first, their map outputs forgotten, then to the AM. */
+  private release(executors: ReleasedExecutor[], count: number): void {
+    for (const x of executors) {
+      const idle = `idle for ${Math.round(x.idleMs / 100) / 10} s`;
+      this.server.release(x.id, `released by dynamic allocation (${idle})`);
+      const forgotten = this.engine.mapOutputs.removeExecutor(x.id);
+      this.engine.cache.removeExecutor(x.id);
+      this.options.log(
+        `executor ${x.id} released: ${idle}` +
+          (forgotten > 0
+            ? `; its ${forgotten} map output(s) of finished actions are forgotten (an action that reads them again computes them again)`
+            : ''),
+      );
+    }
+    this.scheduler.expectExecutors(count);
+    this.wantedExecutors = count;
+    this.options.am.send({ type: 'release-executors', executorIds: executors.map((x) => x.id), count });
   }
 
   /** Messages from the AM. */
@@ -185,6 +248,7 @@ export class DriverRuntime {
   async stop(outcome: 'succeeded' | 'failed', reason: string, options: { keepOutputs?: boolean } = {}): Promise<void> {
     this.state = outcome;
     if (this.ticker) clearInterval(this.ticker);
+    this.allocation?.stop();
     // Executors about to exit must not be replaced.
     this.options.am.send({ type: 'request-executors', count: 0 });
     this.tick();
@@ -211,7 +275,7 @@ export class DriverRuntime {
     else if (now - this.idleSince >= NO_EXECUTOR_WARNING_MS) {
       this.idleSince = now;
       this.options.log(
-        `tasks are waiting, and no executor is connected (${this.options.init.job.executors} requested): ` +
+        `tasks are waiting, and no executor is connected (${this.allocation?.targetCount ?? this.options.init.job.executors} requested): ` +
           'the cluster may be full, or executors fail at start (see the AM log)',
       );
     }

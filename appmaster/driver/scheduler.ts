@@ -7,6 +7,12 @@ import { failureOf, progressOf, TaskSet, type Attempt, type ExecutorState, type 
 
 export type { TaskSetProgress } from './task-set.js';
 
+/** Tasks of running sets not yet launched, and per executor its slots, running attempts and launches so far. */
+export interface AllocationLoad {
+  pending: number;
+  executors: { id: string; cores: number; running: number; launched: number }[];
+}
+
 /**
  * The task scheduler: which task runs where, and what happens when one fails. Pure bookkeeping,
  * synchronous, no I/O: executors are links it calls, time is an injected clock, and every rule is
@@ -183,7 +189,7 @@ export class TaskScheduler {
 
   addExecutor(link: ExecutorLink): void {
     if (this.executors.has(link.id)) throw new Error(`internal: executor ${link.id} registered twice`);
-    this.executors.set(link.id, { link, running: new Map() });
+    this.executors.set(link.id, { link, running: new Map(), launched: 0 });
     this.schedule();
   }
 
@@ -270,6 +276,19 @@ export class TaskScheduler {
   /** Executors and how many attempts each is running. */
   executorLoad(): { id: string; host: string; running: number }[] {
     return [...this.executors.values()].map((e) => ({ id: e.link.id, host: e.link.host, running: e.running.size }));
+  }
+
+  /** What dynamic allocation reads (allocation-manager.ts): tasks not started, and each executor's load. */
+  allocationLoad(): AllocationLoad {
+    let pending = 0;
+    for (const set of this.sets) pending += Math.max(0, set.remaining - set.running);
+    const executors = [...this.executors.values()].map((e) => ({
+      id: e.link.id,
+      cores: e.link.cores,
+      running: e.running.size,
+      launched: e.launched,
+    }));
+    return { pending, executors };
   }
 
   private onStatus(executorId: string, u: TaskStatus): void {
@@ -600,6 +619,7 @@ export class TaskScheduler {
     this.attempts.set(tid, a);
     e.running.set(tid, a);
     noteStarts(e, now);
+    e.launched++;
     set.state[index] = 'running';
     set.running++;
     const task = set.spec.tasks[index]!;

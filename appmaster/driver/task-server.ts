@@ -39,6 +39,8 @@ export interface StagePayload {
 
 export interface TaskServerEvents {
   registered?(executor: ExecutorIdentity): void;
+  /** The executor was silent for the network timeout; its connection is being cut. */
+  unresponsive?(executorId: string): void;
   /** The executor's connection ended (it exited, or was cut off). */
   disconnected?(executorId: string, reason: string): void;
   /** The NodeManager (`host:port`) an executor was launched on, as the AM said; undefined if unknown. */
@@ -139,6 +141,8 @@ export class TaskServer {
   private silenceTimer: NodeJS.Timeout | undefined;
   /** Why a session was cut by the driver, for the disconnect message. */
   private readonly cutReasons = new Map<string, string>();
+  /** Executors given back whose connection has not closed yet. */
+  private readonly released = new Set<string>();
 
   constructor(
     private readonly secret: Buffer,
@@ -188,6 +192,19 @@ export class TaskServer {
     for (const s of this.sessions.values()) s.dropBlocks(nodeId);
   }
 
+  /**
+   * Stops using an executor the driver gives back (dynamic allocation): it leaves the scheduler at
+   * once, so no task lands on it, is told to shut down, and its disconnection is not reported.
+   */
+  release(executorId: string, reason: string): void {
+    const s = this.sessions.get(executorId);
+    if (!s) return;
+    this.sessions.delete(executorId);
+    this.released.add(executorId);
+    this.scheduler.removeExecutor(executorId);
+    s.shutdown(reason);
+  }
+
   /** Drops an executor the AM reported lost (its connection may linger on a dead node). */
   dropExecutor(executorId: string): void {
     this.sessions.get(executorId)?.cut();
@@ -220,6 +237,7 @@ export class TaskServer {
         id,
         `nothing heard from it for ${Math.round((now - s.lastHeard) / 1000)} s (network timeout ${this.networkTimeoutMs / 1000} s)`,
       );
+      this.events.unresponsive?.(id);
       s.cut();
     }
   }
@@ -280,6 +298,7 @@ export class TaskServer {
         }
       },
       (err) => {
+        if (this.released.delete(executor.executorId)) return;
         this.sessions.delete(executor.executorId);
         this.commits?.executorLost(executor.executorId);
         this.scheduler.removeExecutor(executor.executorId);

@@ -44,6 +44,8 @@ export interface Attempt {
 export interface ExecutorState {
   link: ExecutorLink;
   running: Map<number, Attempt>;
+  /** Attempts launched on it so far (dynamic allocation tells a busy executor from an idle one by it). */
+  launched: number;
 }
 
 export class TaskSet {

@@ -170,6 +170,7 @@ export class DriverWorkload implements Workload {
       } else if (m.type === 'request-executors') pool.request(m.count);
       else if (m.type === 'status') this.jobProgress = parseJobProgress(m.status) ?? this.jobProgress;
       else if (m.type === 'excluded-nodes') pool.excludeNodes(m.nodes);
+      else if (m.type === 'release-executors') pool.release(m.executorIds, m.count);
       heartbeat.wake();
     });
     return pool;
@@ -197,6 +198,7 @@ export class DriverWorkload implements Workload {
         ...(job.excludeOnFailure ? { excludeOnFailure: job.excludeOnFailure } : {}),
         ...(job.networkTimeoutMs !== undefined ? { networkTimeoutMs: job.networkTimeoutMs } : {}),
         ...(job.speculation ? { speculation: job.speculation } : {}),
+        ...(job.dynamicAllocation ? { dynamicAllocation: job.dynamicAllocation } : {}),
       },
       ...(hdfsToken !== undefined ? { hdfsToken } : {}),
     });

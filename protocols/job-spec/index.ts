@@ -29,6 +29,12 @@ export {
 } from './exclude-on-failure.js';
 export { checkSpeculation, DEFAULT_SPECULATION, speculation, type Speculation } from './speculation.js';
 export {
+  checkDynamicAllocation,
+  DEFAULT_EXECUTOR_IDLE_TIMEOUT_MS,
+  DEFAULT_SCHEDULER_BACKLOG_TIMEOUT_MS,
+  type DynamicAllocation,
+} from './dynamic-allocation.js';
+export {
   entryPointProblem,
   JOB_MAIN_SIGNATURE,
   JOB_BUNDLE_FOOTER,

@@ -1,5 +1,6 @@
 import { invalidSpec, parseAppSpec, wholeSpecNumber, type AppSpec } from '../app-spec/index.js';
 import type { LocalResource } from '../yarn-model/index.js';
+import { checkDynamicAllocation, type DynamicAllocation } from './dynamic-allocation.js';
 import { checkExcludeOnFailure, excludeOnFailure, type ExcludeOnFailure } from './exclude-on-failure.js';
 import { checkSpeculation, speculation, type Speculation } from './speculation.js';
 
@@ -41,7 +42,7 @@ export interface JobSpec {
   driverBundle: string;
   /** The executor runtime among `localResources`. */
   executorBundle: string;
-  /** Executor containers kept while the job runs. */
+  /** Executor containers kept while the job runs; with `dynamicAllocation`, the count it starts with. */
   executors: number;
   executorMemoryMb: number;
   /** Vcores of each executor container, and the tasks it runs at once (worker threads above 1). */
@@ -63,6 +64,8 @@ export interface JobSpec {
   speculation?: Speculation;
   /** Memory of each executor for cached partitions, in MB; absent: the executor takes a share of its heap. */
   cacheMemoryMb?: number;
+  /** Executors asked for and released as the work needs; absent: `executors` for the whole job. */
+  dynamicAllocation?: DynamicAllocation;
   /** Files every executor gets: the executor runtime and the job bundle. */
   localResources: Record<string, LocalResource>;
   /** Environment of executors (the driver's is driver.environment). */
@@ -90,6 +93,8 @@ export interface JobSpecOptions {
   /** Turns speculation on, with changes to DEFAULT_SPECULATION (`{}` for the defaults). */
   speculation?: Partial<Speculation>;
   cacheMemoryMb?: number;
+  /** Checked settings; `executors` is then the initial count. */
+  dynamicAllocation?: DynamicAllocation;
   environment?: Record<string, string>;
   nodeBinary?: string;
 }
@@ -104,11 +109,13 @@ export function makeJobSpec(o: JobSpecOptions): JobSpec {
     executorVcores: o.executorVcores,
     executorHeapMb: o.executorHeapMb,
     maxTaskAttempts: o.maxTaskAttempts ?? DEFAULT_MAX_TASK_ATTEMPTS,
-    maxExecutorFailures: o.maxExecutorFailures ?? defaultMaxExecutorFailures(o.executors),
+    // As Spark: with dynamic allocation the failure budget grows with the most executors there may be.
+    maxExecutorFailures: o.maxExecutorFailures ?? defaultMaxExecutorFailures(o.dynamicAllocation?.maxExecutors ?? o.executors),
     ...(o.excludeOnFailure ? { excludeOnFailure: excludeOnFailure(o.excludeOnFailure) } : {}),
     ...(o.networkTimeoutMs !== undefined ? { networkTimeoutMs: o.networkTimeoutMs } : {}),
     ...(o.speculation ? { speculation: speculation(o.speculation) } : {}),
     ...(o.cacheMemoryMb !== undefined ? { cacheMemoryMb: o.cacheMemoryMb } : {}),
+    ...(o.dynamicAllocation ? { dynamicAllocation: checkDynamicAllocation(o.dynamicAllocation, o.executors) } : {}),
     localResources: o.localResources,
     environment: o.environment ?? {},
     ...(o.nodeBinary ? { nodeBinary: o.nodeBinary } : {}),
@@ -121,7 +128,8 @@ export function checkJobSpec(section: unknown): JobSpec {
   for (const f of ['driverBundle', 'executorBundle'] as const) {
     if (typeof j[f] !== 'string' || j[f] === '') invalidSpec(`job.${f}`, 'must be a non-empty string');
   }
-  wholeSpecNumber('job.executors', j.executors);
+  // With dynamic allocation a job may start with no executor (Spark's default initial count, 0).
+  wholeSpecNumber('job.executors', j.executors, j.dynamicAllocation === undefined ? 1 : 0);
   wholeSpecNumber('job.executorMemoryMb', j.executorMemoryMb);
   wholeSpecNumber('job.executorVcores', j.executorVcores);
   wholeSpecNumber('job.executorHeapMb', j.executorHeapMb);
@@ -134,6 +142,7 @@ export function checkJobSpec(section: unknown): JobSpec {
   if (j.networkTimeoutMs !== undefined) wholeSpecNumber('job.networkTimeoutMs', j.networkTimeoutMs);
   if (j.speculation !== undefined) checkSpeculation(j.speculation);
   if (j.cacheMemoryMb !== undefined) wholeSpecNumber('job.cacheMemoryMb', j.cacheMemoryMb, 0);
+  if (j.dynamicAllocation !== undefined) checkDynamicAllocation(j.dynamicAllocation, j.executors!);
   if (j.nodeBinary !== undefined && (typeof j.nodeBinary !== 'string' || j.nodeBinary === '')) {
     invalidSpec('job.nodeBinary', 'must be a non-empty string');
   }

@@ -77,6 +77,24 @@ describe('[catalogue] bad input refused by the client', function () {
       /use a whole number from 0 to 100000/,
     ),
     usage('zero cores', ['submit', '--executor-cores', '0', ok], /--executor-cores: 0 is less than 1/, /use a whole number from 1 to 1024/),
+    usage(
+      'dynamic allocation: --min-executors above --max-executors',
+      ['submit', '--min-executors', '5', '--max-executors', '2', ok],
+      /--min-executors \(5\) is more than --max-executors \(2\)/,
+      /lower --min-executors or raise --max-executors/,
+    ),
+    usage(
+      'dynamic allocation: an initial count outside min..max',
+      ['submit', '--min-executors', '2', '--max-executors', '4', '--initial-executors', '8', ok],
+      /--initial-executors \(8\) must lie between --min-executors \(2\) and --max-executors \(4\)/,
+      /--min-executors <= --initial-executors <= --max-executors/,
+    ),
+    usage(
+      'dynamic allocation: a timeout without it',
+      ['submit', '--executor-idle-timeout', '30s', ok],
+      /--executor-idle-timeout only applies with dynamic allocation/,
+      /turn it on with --min-executors and\/or --max-executors/,
+    ),
     usage('zero containers', ['run', '-n', '0', '--', 'true'], /--containers: 0 is less than 1/, /use a whole number from 1 to 100000/),
     usage('zero attempts', ['submit', '--max-attempts', '0', ok], /--max-attempts: 0 is less than 1/, /use a whole number from 1 to 100/),
     usage(

@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { killApp, submitDriverApp, waitForEnd } from '../../client/index.js';
+import { killApp, submitDriverApp, waitForEnd, type DynamicAllocationOptions } from '../../client/index.js';
 import { bundleJob } from '../../client/job-bundle.js';
 import { loadClientConfig, type ClientConfig } from '../../protocols/hadoop-conf/index.js';
 import type { ExcludeOnFailure, Speculation } from '../../protocols/job-spec/index.js';
@@ -58,6 +58,8 @@ export interface JobOptions {
   speculation?: Partial<Speculation>;
   /** Executor memory for cached partitions, in MB (`--cache-memory`). */
   cacheMemoryMb?: number;
+  /** On: `executors` (default none) only raises the initial count. */
+  dynamicAllocation?: DynamicAllocationOptions;
   name?: string;
 }
 
@@ -81,7 +83,9 @@ export async function submitJob(h: JobHarness, options: JobOptions): Promise<str
       tags: ['spindle-it'],
       maxAttempts: 1,
       driverMemoryMb: 640,
-      executors: options.executors ?? 2,
+      ...(options.dynamicAllocation
+        ? { dynamicAllocation: options.dynamicAllocation, ...(options.executors !== undefined ? { executors: options.executors } : {}) }
+        : { executors: options.executors ?? 2 }),
       executorMemoryMb: options.executorMemoryMb ?? 256,
       executorVcores: options.executorCores ?? 1,
       ...(options.maxTaskAttempts !== undefined ? { maxTaskAttempts: options.maxTaskAttempts } : {}),

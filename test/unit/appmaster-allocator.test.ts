@@ -150,6 +150,23 @@ describe('appmaster allocator', () => {
     expect(a.takeAsks()[0]!.count).to.equal(1);
   });
 
+  it('gives back a container it was told to release: no replacement, and its end is neither a failure nor a loss', () => {
+    const a = new Allocator({ ...shell, replaceSucceeded: true });
+    a.setTarget(3);
+    a.takeAsks();
+    const g = a.onAllocated([grant(), grant(), grant()]);
+    a.setTarget(2);
+    expect(a.release(g[1]!.id.text)).to.equal(true);
+    expect(a.release(g[1]!.id.text), 'only once').to.equal(false);
+    expect(a.takeReleases().map((id) => id.text)).to.deep.equal([g[1]!.id.text]);
+    expect(a.takeAsks(), 'nothing asked for in its place').to.deep.equal([]);
+    const [event] = a.onCompleted([done(g[1]!, -100, 'Container released by application')]);
+    expect(event!.classification).to.include({ countsAsFailure: false, description: 'was given back to YARN (no longer needed)' });
+    expect(a.counts()).to.include({ target: 2, running: 0, launching: 2, pending: 0, failed: 0, lost: 0, succeeded: 0 });
+    expect(a.failureReason()).to.equal(undefined);
+    expect(a.takeAsks()).to.deep.equal([]);
+  });
+
   it('re-sends the full ask table after a resync even when unchanged', () => {
     const a = new Allocator(shell);
     a.setTarget(3);

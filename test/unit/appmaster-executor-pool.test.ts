@@ -97,3 +97,28 @@ describe('appmaster executor pool: nodes the driver excluded', () => {
     );
   });
 });
+
+describe('appmaster executor pool: dynamic allocation', () => {
+  it('releases the containers of executors the driver gives back, asks for none in their place, and reports no loss', async () => {
+    const c2 = grant(2, 'a', 8041);
+    const c3 = grant(3, 'b', 8041);
+    const released = { containerId: c3.id, state: 'complete', exitStatus: -100, diagnostics: 'released', executionType: 'guaranteed' };
+    const { p, requests, events } = pool([answer({ allocated: [c2, c3] }), answer(), answer({ completed: [released] as never })]);
+    p.setDriverPort(4000);
+    p.request(2);
+    await p.tick(0);
+    await new Promise((r) => setImmediate(r));
+    const launched = events.filter((e) => e.type === 'executor-launched').map((e) => e.executorId);
+    expect(launched).to.deep.equal(['1', '2']);
+    p.release(['2'], 1);
+    await p.tick(0);
+    expect(requests[1]!.releases.map((id) => id.text)).to.deep.equal([c3.id.text]);
+    expect(requests[1]!.asks, 'no replacement asked for').to.deep.equal([]);
+    await p.tick(0);
+    expect(
+      events.filter((e) => e.type === 'executor-lost'),
+      'a released executor is not lost',
+    ).to.deep.equal([]);
+    expect(p.allocator.counts()).to.include({ target: 1, pending: 0, failed: 0, lost: 0 });
+  });
+});

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { MAX_CONTAINERS, MAX_VCORES_PER_CONTAINER } from '../../capacity.js';
+import { resolveExecutorPlan, type DynamicAllocationOptions } from '../../dynamic-allocation.js';
 import { bundleJob } from '../../job-bundle.js';
 import { DEFAULT_DRIVER_MEMORY_MB, DEFAULT_EXECUTOR_MEMORY_MB, DEFAULT_EXECUTORS, submitDriverApp } from '../../submit.js';
 import { addAppOptions, parseAppOptions, type RawAppOptions } from '../app-options.js';
@@ -31,6 +32,13 @@ interface RawSubmitOptions extends RawAppOptions {
   speculationQuantile?: string;
   speculationMinRuntime?: string;
   cacheMemory?: string;
+  minExecutors?: string;
+  maxExecutors?: string;
+  initialExecutors?: string;
+  executorIdleTimeout?: string;
+  cachedExecutorIdleTimeout?: string;
+  schedulerBacklogTimeout?: string;
+  sustainedSchedulerBacklogTimeout?: string;
 }
 
 export const SUBMIT_EXAMPLES = `
@@ -38,6 +46,7 @@ Examples:
   $ spindle submit examples/hello-driver.mjs
   $ spindle submit job.ts input/ output/          # arguments after the file go to the job
   $ spindle submit --executors 8 --executor-memory 2g job.ts
+  $ spindle submit --min-executors 1 --max-executors 20 job.ts   # dynamic allocation
   $ spindle submit --driver-memory 1g --file lookup.json job.ts
   $ spindle submit --detach job.ts               # follow with spindle logs --follow <id>
 
@@ -61,6 +70,22 @@ export function defineSubmit(program: Command, session: CliSession): Command {
     .option('--executor-cores <n>', 'virtual cores per executor (default 1)')
     .option('--driver-memory <size>', `driver (ApplicationMaster) container size (default ${DEFAULT_DRIVER_MEMORY_MB}m)`)
     .option('--driver-cores <n>', 'virtual cores of the driver container (default 1)')
+    .option('--min-executors <n>', 'dynamic allocation: executors kept however idle (default 0); turns dynamic allocation on')
+    .option('--max-executors <n>', 'dynamic allocation: the most executors asked for (default: no limit); turns it on')
+    .option('--initial-executors <n>', 'dynamic allocation: executors to start with (default --min-executors); turns it on')
+    .option('--executor-idle-timeout <duration>', 'dynamic allocation: release an executor idle this long (default 60s)')
+    .option(
+      '--cached-executor-idle-timeout <duration>',
+      'dynamic allocation: the same for an executor holding cached data (default: never released)',
+    )
+    .option(
+      '--scheduler-backlog-timeout <duration>',
+      'dynamic allocation: ask for an executor once tasks have waited this long (default 1s)',
+    )
+    .option(
+      '--sustained-scheduler-backlog-timeout <duration>',
+      'dynamic allocation: ask for twice as many each time the backlog lasts this long again (default: --scheduler-backlog-timeout)',
+    )
     .option(
       '--cache-memory <size>',
       'executor memory for cached datasets (persist/cache); blocks above it spill to local disk (default 30% of the executor heap; 0: disk only)',
@@ -112,6 +137,9 @@ export async function submitCommand(ctx: CliContext, jobFile: string, jobArgs: s
     raw.driverCores !== undefined ? parseCount('--driver-cores', raw.driverCores, 1, MAX_VCORES_PER_CONTAINER) : undefined;
   const networkTimeoutMs = raw.networkTimeout !== undefined ? parseNetworkTimeout(raw.networkTimeout) : undefined;
   const speculation = speculationOptions(raw);
+  const dynamicAllocation = parseDynamicAllocation(raw);
+  // Checked here too, so that a bad combination is refused before bundling.
+  resolveExecutorPlan(executors, dynamicAllocation);
   const { out } = ctx;
 
   // Bundling first: a broken job never reaches the cluster.
@@ -137,6 +165,7 @@ export async function submitCommand(ctx: CliContext, jobFile: string, jobArgs: s
       ...(networkTimeoutMs !== undefined ? { networkTimeoutMs } : {}),
       ...(speculation ? { speculation } : {}),
       ...(cacheMemoryMb !== undefined ? { cacheMemoryMb } : {}),
+      dynamicAllocation,
     }),
   );
   return followSubmitted(ctx, submitted, interrupted, app.detach, {
@@ -183,4 +212,22 @@ export function speculationOptions(raw: RawSubmitOptions): Partial<Speculation> 
       ? { minRuntimeMs: parseMillis('--speculation-min-runtime', raw.speculationMinRuntime) }
       : {}),
   };
+}
+
+/** The dynamic allocation options as numbers (their combination is checked by resolveExecutorPlan). */
+function parseDynamicAllocation(raw: RawSubmitOptions): DynamicAllocationOptions {
+  const count = (option: string, text: string | undefined): number | undefined =>
+    text === undefined ? undefined : parseCount(option, text, 0, MAX_CONTAINERS);
+  const ms = (option: string, text: string | undefined): number | undefined =>
+    text === undefined ? undefined : parseDuration(option, text);
+  const o: DynamicAllocationOptions = {
+    minExecutors: count('--min-executors', raw.minExecutors),
+    maxExecutors: count('--max-executors', raw.maxExecutors),
+    initialExecutors: count('--initial-executors', raw.initialExecutors),
+    executorIdleTimeoutMs: ms('--executor-idle-timeout', raw.executorIdleTimeout),
+    cachedExecutorIdleTimeoutMs: ms('--cached-executor-idle-timeout', raw.cachedExecutorIdleTimeout),
+    schedulerBacklogTimeoutMs: ms('--scheduler-backlog-timeout', raw.schedulerBacklogTimeout),
+    sustainedSchedulerBacklogTimeoutMs: ms('--sustained-scheduler-backlog-timeout', raw.sustainedSchedulerBacklogTimeout),
+  };
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as DynamicAllocationOptions;
 }
