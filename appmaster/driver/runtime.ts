@@ -38,6 +38,10 @@ export interface DriverRuntimeOptions {
   scheduler?: SchedulerOptions;
   /** Whether an application has ended, for cleaning up dead drivers' output leftovers; without it they stay. */
   liveness?: (appId: string) => Promise<AppLiveness>;
+  /** How the job's paths become the filesystem's (local mode); default: HDFS paths from the user's home. */
+  resolvePath?: (path: string) => string;
+  /** The task server's address (local mode: loopback); default: every interface. */
+  listenHost?: string;
 }
 
 /** The driver's snapshot for the AM: the AM status contract's job progress, with what the driver adds. */
@@ -98,12 +102,13 @@ export class DriverRuntime {
       defaultParallelism: init.job.executors * init.job.executorVcores,
       log: (m) => options.log(m),
       ...(options.liveness ? { liveness: options.liveness } : {}),
+      ...(options.resolvePath ? { resolvePath: options.resolvePath } : {}),
     });
   }
 
   /** Opens the task server, tells the AM where it is and asks for the executors. */
   async start(): Promise<number> {
-    const port = await this.server.listen(0);
+    const port = await this.server.listen(0, this.options.listenHost);
     this.options.am.send({ type: 'ready', port });
     this.scheduler.expectExecutors(this.options.init.job.executors);
     this.options.am.send({ type: 'request-executors', count: this.options.init.job.executors });
