@@ -66,12 +66,19 @@ export interface LocalRunResult {
 /** Runs a bundled job in local mode. A module without a main is a plain program: it runs on import. */
 export async function runLocalMode(o: LocalRunOptions): Promise<LocalRunResult> {
   const appId = `local-${Date.now()}-${process.pid}`;
-  const job = await loadJobModule(o.jobBundle).catch((err: unknown) => {
-    if (err instanceof ConfigError) throw err;
-    throw new JobModuleError(`the job module threw while loading (at its top level, before main ran): ${errorMessage(err)}`, {
-      cause: err,
+  // A plain program reads its arguments from process.argv as it loads, as in the driver process (`node <job> <args...>`).
+  const argv = process.argv;
+  process.argv = [process.execPath, o.jobBundle, ...o.args];
+  const job = await loadJobModule(o.jobBundle)
+    .catch((err: unknown) => {
+      if (err instanceof ConfigError) throw err;
+      throw new JobModuleError(`the job module threw while loading (at its top level, before main ran): ${errorMessage(err)}`, {
+        cause: err,
+      });
+    })
+    .finally(() => {
+      process.argv = argv;
     });
-  });
   const main = o.main ?? job.main;
   if (!main) return { code: 0, appId, interrupted: false };
 
