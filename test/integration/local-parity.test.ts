@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from './cluster.js';
+import { repoRoot, testCluster } from './cluster.js';
 import { openHarness, runJob, type JobHarness } from './job-harness.js';
 
 /**
@@ -178,9 +178,9 @@ describe('examples: local mode and the cluster give the same output', function (
     rmSync(local, { recursive: true, force: true });
   });
 
-  /** `spindle submit --local=2` with no HADOOP_CONF_DIR and a PATH holding only node. */
-  function submitLocal(file: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const env = { PATH: bin, HOME: process.env.HOME ?? local, TMPDIR: tmpdir() };
+  /** `spindle submit --local=2` with no HADOOP_CONF_DIR (unless given) and a PATH holding only node. */
+  function submitLocal(file: string, args: string[], confDir?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const env = { PATH: bin, HOME: process.env.HOME ?? local, TMPDIR: tmpdir(), ...(confDir ? { HADOOP_CONF_DIR: confDir } : {}) };
     return new Promise((resolve) => {
       const child = spawn(join(bin, 'node'), [join(repoRoot, 'dist', 'client', 'cli.js'), 'submit', '--local=2', file, ...args], {
         cwd: local,
@@ -217,6 +217,19 @@ describe('examples: local mode and the cluster give the same output', function (
   it('has a case for every example', () => {
     const examples = readdirSync(join(repoRoot, 'examples')).filter((f) => /\.(m?js|m?ts)$/.test(f) && !/\.test\.m?[jt]s$/.test(f));
     expect(examples.sort()).to.deep.equal(Object.keys(CASES).sort());
+  });
+
+  it("a local driver reads and writes the cluster's HDFS through hdfs:// URIs when HADOOP_CONF_DIR is set", async () => {
+    const { confDir, defaultFs } = testCluster();
+    const file = join(repoRoot, 'examples', 'grep.mjs');
+    const run = await submitLocal(file, [`${defaultFs}${base}/in/logs`, 'ERROR', `${defaultFs}${base}/out/grep-from-local`], confDir);
+    expect(run.code, run.stderr).to.equal(0);
+    expect(JSON.parse(run.stdout)).to.deep.equal({ lines: 500, matches: 72 });
+    const names = (await h.hdfs.listStatus(`${base}/out/grep-from-local`)).map((f) => f.name);
+    expect(names).to.include('_SUCCESS');
+    const without = await submitLocal(file, [`${defaultFs}${base}/in/logs`, 'ERROR', join(local, 'out', 'nope')]);
+    expect(without.code).to.equal(1);
+    expect(without.stderr).to.match(/needs the cluster's configuration \(set HADOOP_CONF_DIR\)/);
   });
 
   for (const [name, c] of Object.entries(CASES)) {
