@@ -81,7 +81,10 @@ async function main(): Promise<void> {
     rm,
     hdfs,
     hadoopVersion,
-    hadoopClasspath: readFileSync(join(repoRoot, '.cluster', `cp-${hadoopVersion}.txt`), 'utf8').trim(),
+    // Read when a workload needs it (shell-4): written by scripts/cluster up in this checkout.
+    get hadoopClasspath(): string {
+      return readFileSync(join(repoRoot, '.cluster', `cp-${hadoopVersion}.txt`), 'utf8').trim();
+    },
     // The workloads that use a peer run only when it was installed above.
     spark: spark as PySpark,
     ds: ds as DistShell,
