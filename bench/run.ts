@@ -31,14 +31,15 @@ import { spindleCommands } from './spindle/commands.js';
 import type { BenchContext, Workload } from './workloads/context.js';
 import { noopTasks } from './workloads/noop-tasks.js';
 import { shell4 } from './workloads/shell-4.js';
+import { localStart } from './workloads/local-start.js';
 import { trivialJob } from './workloads/trivial-job.js';
 import { webhdfs } from './workloads/webhdfs.js';
 import { wordcount } from './workloads/wordcount.js';
 import { errorMessage, errorStack } from '../protocols/errors/index.js';
 
-const WORKLOADS: readonly Workload[] = [trivialJob, shell4, wordcount, webhdfs, noopTasks];
+const WORKLOADS: readonly Workload[] = [trivialJob, shell4, wordcount, webhdfs, noopTasks, localStart];
 /** Workloads that run PySpark (the others do not need it installed). */
-const SPARK_WORKLOADS: readonly Workload[] = [trivialJob, wordcount, noopTasks];
+const SPARK_WORKLOADS: readonly Workload[] = [trivialJob, wordcount, noopTasks, localStart];
 /** Executors for the job workloads, the same for Spindle and Spark: 2 of 1 core and 1 GiB (Spark's default size). */
 export const BENCH_EXECUTORS: ExecutorShape = { executors: 2, cores: 1, memoryMb: 1024 };
 
@@ -80,7 +81,10 @@ async function main(): Promise<void> {
     rm,
     hdfs,
     hadoopVersion,
-    hadoopClasspath: readFileSync(join(repoRoot, '.cluster', `cp-${hadoopVersion}.txt`), 'utf8').trim(),
+    // Read when a workload needs it (shell-4): written by scripts/cluster up in this checkout.
+    get hadoopClasspath(): string {
+      return readFileSync(join(repoRoot, '.cluster', `cp-${hadoopVersion}.txt`), 'utf8').trim();
+    },
     // The workloads that use a peer run only when it was installed above.
     spark: spark as PySpark,
     ds: ds as DistShell,

@@ -26,6 +26,11 @@ export interface ExecutorEnvironment {
   localDirs: string[];
   /** SPINDLE_CPU_PROFILE_DIR: where to write a CPU profile of this executor (for benchmarks), if set. */
   cpuProfileDir?: string;
+  /**
+   * SPINDLE_LOCAL_MODE=1 (`spindle submit --local`): plain paths are this machine's files, HDFS URIs
+   * the cluster's (RoutingFs). Otherwise every path is an HDFS path.
+   */
+  localMode: boolean;
 }
 
 /** Parses `--driver host:port --executor-id N --cores C --job file [--cache-memory-mb M]`. */
@@ -76,5 +81,6 @@ export function readExecutorEnvironment(env: Record<string, string | undefined>)
     containerId: env.CONTAINER_ID ?? '',
     localDirs: localDirs.length > 0 ? localDirs : [env.PWD ?? process.cwd()],
     ...(cpuProfileDir ? { cpuProfileDir } : {}),
+    localMode: env.SPINDLE_LOCAL_MODE === '1',
   };
 }

@@ -14,10 +14,10 @@ import { workerData } from 'node:worker_threads';
 import { APP_SECRET_ALIAS, connectToDriver } from '../protocols/driver-executor/index.js';
 import { encodeTokenUrlString, readCredentialsFile, selectToken, TokenKinds } from '../protocols/credentials/index.js';
 import { ConfigError, ConnectionError, SpindleError, errorMessage, errorStack } from '../protocols/errors/index.js';
-import { WebHdfsClient } from '../protocols/webhdfs/index.js';
 import { parseExecutorArgs, readExecutorEnvironment } from './environment.js';
 import { startCpuProfile } from './cpu-profile.js';
 import { Executor } from './executor.js';
+import { executorFs } from './job-fs.js';
 import { BlockClient, BlockServer } from './block-server.js';
 import { BlockStore, CACHE_HEAP_FRACTION } from './block-store.js';
 import { loadJobModule } from '../protocols/job-spec/index.js';
@@ -73,7 +73,12 @@ async function worker(): Promise<void> {
   const setup = workerData as WorkerSetup;
   const job = await loadJobModule(setup.jobPath);
   let token = setup.delegationToken;
-  const fs = new WebHdfsClient({ nameNodes: setup.nameNodes, user: setup.hdfsUser, delegationToken: () => token });
+  const fs = executorFs({
+    nameNodes: setup.nameNodes,
+    user: setup.hdfsUser,
+    delegationToken: () => token,
+    localMode: setup.localMode === true,
+  });
   let shuffle: ShuffleEnv | undefined;
   if (setup.shuffle) {
     const { address, dir } = setup.shuffle;
@@ -118,7 +123,12 @@ async function main(): Promise<number> {
     pid: process.pid,
   });
   log(`executor ${args.executorId} registered with the driver at ${args.driverHost}:${args.driverPort} (${args.cores} core(s))`);
-  const fs = new WebHdfsClient({ nameNodes: welcome.nameNodes, user: welcome.hdfsUser, delegationToken: () => delegationToken });
+  const fs = executorFs({
+    nameNodes: welcome.nameNodes,
+    user: welcome.hdfsUser,
+    delegationToken: () => delegationToken,
+    localMode: env.localMode,
+  });
   // Map output lives in one of the container's local dirs, served to other executors by the block server.
   const localDir = env.localDirs[Math.abs(hashId(args.executorId)) % env.localDirs.length]!;
   const shuffleDir = join(localDir, `spindle-shuffle-${args.executorId}`);
@@ -152,6 +162,7 @@ async function main(): Promise<number> {
             jobPath: args.jobPath,
             nameNodes: welcome.nameNodes,
             hdfsUser: welcome.hdfsUser,
+            localMode: env.localMode,
             shuffle: { ...shuffleSetup, secret: new Uint8Array(secret), executorId: args.executorId },
             cache,
             ...(delegationToken ? { delegationToken } : {}),

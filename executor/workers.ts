@@ -21,6 +21,8 @@ export interface WorkerSetup {
   jobPath: string;
   nameNodes: string[];
   hdfsUser: string;
+  /** Local mode: plain paths are this machine's files (executor/job-fs.ts). */
+  localMode?: boolean;
   /** Shuffle directory, block server address and budget; the secret and id for fetching. */
   shuffle?: { dir: string; address: string; memoryBytes: number; secret: Uint8Array; executorId: string };
   /** Cached partitions: each worker keeps its own in `dir`/thread-<id>, within `memoryBytes`. */

@@ -76,6 +76,8 @@ export interface JobContextOptions {
   log: (message: string) => void;
   /** Whether an application has ended, so saves clean up what dead drivers left (leftovers.ts). */
   liveness?: (appId: string) => Promise<AppLiveness>;
+  /** How a job's paths become the filesystem's. Default: HDFS paths, relative ones from /user/<user> (local mode: resolveLocalModePath). */
+  resolvePath?: (path: string) => string;
 }
 
 const EXTENSIONS = { text: '', json: '', avro: '.avro' } as const;
@@ -85,7 +87,7 @@ export class JobContext implements Context, DatasetHost {
   readonly engine: Engine;
   readonly appId: string;
   readonly defaultParallelism: number;
-  private readonly home: string;
+  private readonly resolve: (path: string) => string;
   private readonly open = new Set<OutputCommitter>();
   private saves = 0;
 
@@ -93,7 +95,8 @@ export class JobContext implements Context, DatasetHost {
     this.engine = options.engine;
     this.appId = options.appId;
     this.defaultParallelism = Math.max(1, options.defaultParallelism);
-    this.home = `/user/${options.user}`;
+    const home = `/user/${options.user}`;
+    this.resolve = options.resolvePath ?? ((p) => resolvePath(p, home));
   }
 
   textFile(path: string | readonly string[], options: FileSourceOptions = {}): Dataset<string> {
@@ -166,7 +169,7 @@ export class JobContext implements Context, DatasetHost {
   ): Promise<void> {
     const action = ACTIONS[format];
     if (format === 'avro') checkAvroSchema(options.schema, options.codec);
-    const output = resolvePath(path, this.home);
+    const output = this.resolve(path);
     const committer = await OutputCommitter.setup(this.options.fs, output, {
       overwrite: options.overwrite ?? false,
       jobTag: `${this.appId}-${this.saves++}`,
@@ -249,7 +252,7 @@ export class JobContext implements Context, DatasetHost {
     const min = options.minPartitions ?? Math.min(2, this.defaultParallelism);
     if (!Number.isInteger(min) || min < 1) throw new JobDefinitionError(`${what}: minPartitions must be a whole number >= 1 (got ${min})`);
     const list = async (): Promise<SourcePartition[]> => {
-      const files = await listInputFiles(this.options.fs, patterns, this.home, what);
+      const files = await listInputFiles(this.options.fs, patterns, this.resolve, what);
       return computeSplits(files, min).map((s) => ({ input: s.split satisfies FileSplit, hosts: s.hosts }));
     };
     return new Dataset<T>(this, this.source(op, `${what} ${patterns.join(',')}`, list));

@@ -22,7 +22,9 @@ export {
   parseLeftover,
   planLeftovers,
 } from './leftovers.js';
-export { AccumulatorError, JobAbortedError, JobDefinitionError, TaskFailedError, type TaskFailure } from './errors.js';
+export { AccumulatorError, JobAbortedError, JobDefinitionError, JobModuleError, TaskFailedError, type TaskFailure } from './errors.js';
 export type { AmToDriver, DriverJobSettings, DriverToAm } from './ipc.js';
-export type { DriverStatus } from './runtime.js';
+export { DriverRuntime, type DriverRuntimeOptions, type DriverStatus, type InitMessage } from './runtime.js';
+export { runJobMain } from './run-main.js';
+export { resolveLocalModePath } from './input-paths.js';
 export type { TaskSetProgress } from './scheduler.js';

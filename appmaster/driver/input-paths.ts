@@ -45,6 +45,36 @@ export function resolvePath(path: string, home: string): string {
   return `/${parts.join('/')}`;
 }
 
+/** `scheme://authority` of an HDFS URI, kept on local mode's paths to the cluster (RoutingFs). */
+const HDFS_URI = /^((?:hdfs|webhdfs|swebhdfs):\/\/[^/]*)/i;
+
+/**
+ * A path as local mode reads it: plain paths and `file://` URIs are the machine's files (relative
+ * ones from `cwd`); HDFS URIs keep their `scheme://authority` and name a path on the cluster (only
+ * when one is configured, `hdfs`).
+ */
+export function resolveLocalModePath(path: string, cwd: string, hdfs: boolean): string {
+  const p = path.trim();
+  if (p === '') throw new JobDefinitionError('an empty path was given');
+  const remote = HDFS_URI.exec(p)?.[1];
+  if (remote) {
+    if (!hdfs) {
+      throw new JobDefinitionError(
+        `${path}: an HDFS path in local mode needs the cluster's configuration (set HADOOP_CONF_DIR); local files need no scheme`,
+        { path },
+      );
+    }
+    return `${remote}${resolvePath(p, '/')}`;
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(p)) {
+    const url = new URL(p);
+    if (url.protocol !== 'file:')
+      throw new JobDefinitionError(`${path}: local mode reads local paths, file:// and hdfs:// URIs (got ${url.protocol}//)`);
+    return resolvePath(decodeURIComponent(url.pathname) || '/', '/');
+  }
+  return resolvePath(p.startsWith('/') ? p : `${cwd.replace(/\/+$/, '')}/${p}`, '/');
+}
+
 const GLOB_CHARS = /[*?[{]/;
 /** What a missing input path gets told. */
 const NO_SUCH_INPUT = 'no such file or directory; check the path (relative paths start at your HDFS home directory)';
@@ -97,12 +127,14 @@ export async function expandPattern(
   pattern: string,
   what: string,
 ): Promise<{ path: string; length: number; blockSize: number }[]> {
-  const parts = pattern.split('/').filter(Boolean);
-  let current = ['/'];
+  // An HDFS URI (local mode) keeps its scheme://authority in front of every path it expands to.
+  const prefix = HDFS_URI.exec(pattern)?.[1] ?? '';
+  const parts = pattern.slice(prefix.length).split('/').filter(Boolean);
+  let current = [`${prefix}/`];
   let globbed = false;
   for (const part of parts) {
     if (!GLOB_CHARS.test(part)) {
-      current = current.map((dir) => `${dir === '/' ? '' : dir}/${part.replace(/\\(.)/g, '$1')}`);
+      current = current.map((dir) => `${dir.endsWith('/') ? dir.slice(0, -1) : dir}/${part.replace(/\\(.)/g, '$1')}`);
       continue;
     }
     globbed = true;
@@ -148,12 +180,18 @@ async function listTree(fs: ListingFs, dir: string, out: { path: string; length:
   }
 }
 
-/** Every input file of the patterns with its block locations. */
-export async function listInputFiles(fs: ListingFs, patterns: readonly string[], home: string, what: string): Promise<InputFile[]> {
+/** Every input file of the patterns with its block locations; `home` resolves relative paths (or a resolver does it all). */
+export async function listInputFiles(
+  fs: ListingFs,
+  patterns: readonly string[],
+  home: string | ((path: string) => string),
+  what: string,
+): Promise<InputFile[]> {
+  const resolve = typeof home === 'string' ? (p: string) => resolvePath(p, home) : home;
   const seen = new Set<string>();
   const files: { path: string; length: number; blockSize: number }[] = [];
   for (const p of patterns) {
-    for (const f of await expandPattern(fs, resolvePath(p, home), what)) {
+    for (const f of await expandPattern(fs, resolve(p), what)) {
       if (seen.has(f.path)) continue;
       seen.add(f.path);
       files.push(f);

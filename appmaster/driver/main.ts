@@ -21,11 +21,11 @@ import {
 import { RmRestClient } from '../../protocols/rm-rest/index.js';
 import { WebHdfsClient } from '../../protocols/webhdfs/index.js';
 import { readDriverEnvironment } from './environment.js';
-import { JobDefinitionError, JobModuleError, TaskFailedError } from './errors.js';
+import { JobModuleError } from './errors.js';
 import { ConfigError, errorMessage } from '../../protocols/errors/index.js';
 import { isAmMessage, type AmToDriver } from './ipc.js';
 import { livenessFromRm } from './leftovers.js';
-import { resultLine } from './result-line.js';
+import { runJobMain } from './run-main.js';
 import { explainTokenRefusal } from './token-refusal.js';
 import { applicationOverAfterTerm } from '../attempt-end.js';
 import { ActionJournal } from './journal.js';
@@ -133,31 +133,12 @@ async function main(): Promise<number | undefined> {
   });
   await runtime.start();
 
-  let code = 0;
-  try {
-    const result = await job.main(runtime.context, args);
-    let line: string;
-    try {
-      line = resultLine(result);
-    } catch (err) {
-      throw new JobDefinitionError(
-        `the value main returned cannot be printed as JSON (${errorMessage(err).split('\n')[0]}); ` +
-          'return plain data: numbers, strings, arrays, plain objects, Map or Set',
-        { cause: err },
-      );
-    }
-    await new Promise<void>((resolve) => process.stdout.write(line, () => resolve()));
-    await runtime.stop('succeeded', 'the job has finished');
-  } catch (err) {
-    code = 1;
-    log(`the job failed: ${err instanceof Error ? err.message : String(err)}`);
-    // Task failures and job definition errors say all there is to say; anything else is worth its stack.
-    const explained = err instanceof TaskFailedError || err instanceof JobDefinitionError;
-    if (!explained && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-    const refused = explainTokenRefusal(err, hdfsToken ? tokenIdentifier(hdfsToken.identifier) : undefined, Date.now());
-    if (refused) log(refused);
-    await runtime.stop('failed', 'the job failed');
-  }
+  const { code } = await runJobMain(job.main, runtime, args, {
+    writeResult: (line) => new Promise<void>((resolve) => process.stdout.write(line, () => resolve())),
+    log,
+    writeStack: (stack) => process.stderr.write(stack),
+    explain: (err) => explainTokenRefusal(err, hdfsToken ? tokenIdentifier(hdfsToken.identifier) : undefined, Date.now()),
+  });
   await journal?.settle();
   fs.close();
   return code;

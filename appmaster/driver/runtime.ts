@@ -45,6 +45,10 @@ export interface DriverRuntimeOptions {
   liveness?: (appId: string) => Promise<AppLiveness>;
   /** The action journal (journal.ts); absent: actions are neither journaled nor replayed. */
   journal?: ActionJournal;
+  /** How the job's paths become the filesystem's (local mode); default: HDFS paths from the user's home. */
+  resolvePath?: (path: string) => string;
+  /** The task server's address (local mode: loopback); default: every interface. */
+  listenHost?: string;
 }
 
 /** The driver's snapshot for the AM: the AM status contract's job progress, with what the driver adds. */
@@ -132,12 +136,13 @@ export class DriverRuntime {
         : init.job.executors * init.job.executorVcores,
       log: (m) => options.log(m),
       ...(options.liveness ? { liveness: options.liveness } : {}),
+      ...(options.resolvePath ? { resolvePath: options.resolvePath } : {}),
     });
   }
 
   /** Opens the task server, tells the AM where it is and asks for the executors. */
   async start(): Promise<number> {
-    const port = await this.server.listen(0);
+    const port = await this.server.listen(0, this.options.listenHost);
     this.options.am.send({ type: 'ready', port });
     this.scheduler.expectExecutors(this.options.init.job.executors);
     this.options.am.send({ type: 'request-executors', count: this.options.init.job.executors });

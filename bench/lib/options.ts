@@ -4,7 +4,16 @@
  */
 
 /** Every row the benchmark can produce, in report order. */
-export const ROW_NAMES = ['trivial-job', 'shell-4', 'wordcount', 'am-memory', 'webhdfs-put', 'webhdfs-get', 'noop-tasks'] as const;
+export const ROW_NAMES = [
+  'trivial-job',
+  'shell-4',
+  'wordcount',
+  'am-memory',
+  'webhdfs-put',
+  'webhdfs-get',
+  'noop-tasks',
+  'local-start',
+] as const;
 export type RowName = (typeof ROW_NAMES)[number];
 
 /** Runs per side: at least 3 (issue #7); the full benchmark takes 5. */

@@ -5,17 +5,19 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { availableParallelism } from 'node:os';
+import { ConfigError } from '../../../protocols/errors/index.js';
 import { MAX_CONTAINERS, MAX_VCORES_PER_CONTAINER } from '../../capacity.js';
 import { resolveExecutorPlan, type DynamicAllocationOptions } from '../../dynamic-allocation.js';
 import { bundleJob } from '../../job-bundle.js';
 import { DEFAULT_DRIVER_MEMORY_MB, DEFAULT_EXECUTOR_MEMORY_MB, DEFAULT_EXECUTORS, submitDriverApp } from '../../submit.js';
 import { addAppOptions, parseAppOptions, type RawAppOptions } from '../app-options.js';
 import { DEFAULT_NETWORK_TIMEOUT_MS, MIN_NETWORK_TIMEOUT_MS } from '../../../protocols/driver-executor/index.js';
-import { ConfigError } from '../../../protocols/errors/index.js';
 import { parseCount, parseDecimal, parseDuration, parseMillis, parseSize } from '../args.js';
 import { DEFAULT_SPECULATION, type Speculation } from '../../../protocols/job-spec/index.js';
 import type { CliContext, CliSession } from '../context.js';
 import { followSubmitted, submitHoldingInterrupts } from '../watch.js';
+import { localExecutorCount, submitLocal } from './submit-local.js';
 
 interface RawSubmitOptions extends RawAppOptions {
   executors?: string;
@@ -39,6 +41,9 @@ interface RawSubmitOptions extends RawAppOptions {
   cachedExecutorIdleTimeout?: string;
   schedulerBacklogTimeout?: string;
   sustainedSchedulerBacklogTimeout?: string;
+  /** --local (true) or --local=N. */
+  local?: string | boolean;
+  master?: string;
 }
 
 export const SUBMIT_EXAMPLES = `
@@ -49,6 +54,8 @@ Examples:
   $ spindle submit --min-executors 1 --max-executors 20 job.ts   # dynamic allocation
   $ spindle submit --driver-memory 1g --file lookup.json job.ts
   $ spindle submit --detach job.ts               # follow with spindle logs --follow <id>
+  $ spindle submit --local job.ts in.txt out/     # no cluster: executors on this machine
+  $ spindle submit --local=4 job.ts in.txt out/   # (--master local[4] works too)
 
 The job file (.ts, .mts, .js, .mjs) is bundled with its imports into one file; syntax and import
 errors are reported with file and line, and nothing is submitted. Options go before the job file.
@@ -62,8 +69,12 @@ export function defineSubmit(program: Command, session: CliSession): Command {
     .description(
       'Bundle a job file with its imports and run it as the driver inside the ApplicationMaster container. Its stdout is printed to stdout, its stderr and progress to stderr. Exit code 0 only if the driver exits 0.',
     )
-    .argument('<job-file>', 'the job (.ts, .mts, .js, .mjs)')
+    // Optional for commander only: `--local job.ts` hands the file to --local's optional value (fixed below).
+    .argument('[job-file]', 'the job (.ts, .mts, .js, .mjs)')
+    .usage('[options] <job-file> [job-args...]')
     .argument('[job-args...]', 'arguments for the job')
+    .option('--local [n]', 'run on this machine without a cluster: the driver here and n executor processes (default: the cores)')
+    .option('--master <master>', 'local, local[n] or local[*] as --local (Spark style); yarn: the cluster (the default)')
     .option('--executors <n>', `executors for the job engine (default ${DEFAULT_EXECUTORS})`)
     .addOption(new Option('--num-executors <n>', 'same as --executors').hideHelp())
     .option('--executor-memory <size>', `executor container size (default ${DEFAULT_EXECUTOR_MEMORY_MB}m)`)
@@ -117,8 +128,19 @@ export function defineSubmit(program: Command, session: CliSession): Command {
     .passThroughOptions()
     .addHelpText('after', SUBMIT_EXAMPLES);
   addAppOptions(cmd);
-  cmd.action(async (jobFile: string, jobArgs: string[], raw: RawSubmitOptions) =>
-    session.run(cmd, (ctx) => submitCommand(ctx, jobFile, jobArgs, raw)),
+  cmd.action(async (jobFile: string | undefined, jobArgs: string[], raw: RawSubmitOptions) =>
+    session.run(cmd, async (ctx) => {
+      // `--local job.ts`: commander took the job file for --local's value.
+      if (typeof raw.local === 'string' && !/^(\d+|\*)$/.test(raw.local.trim())) {
+        if (jobFile !== undefined) jobArgs = [jobFile, ...jobArgs];
+        jobFile = raw.local;
+        raw = { ...raw, local: true };
+      }
+      if (jobFile === undefined) throw new ConfigError('submit: give the job file (spindle submit [options] <job-file> [job-args...])');
+      const local = localExecutorCount(raw.local, raw.master, availableParallelism());
+      if (local !== undefined) return submitLocal(ctx, jobFile, jobArgs, local);
+      return submitCommand(ctx, jobFile, jobArgs, raw);
+    }),
   );
   return cmd;
 }
