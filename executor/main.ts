@@ -13,7 +13,7 @@ import { workerData } from 'node:worker_threads';
 import { APP_SECRET_ALIAS, connectToDriver } from '../protocols/driver-executor/index.js';
 import { encodeTokenUrlString, readCredentialsFile, selectToken, TokenKinds } from '../protocols/credentials/index.js';
 import { ConfigError, ConnectionError, SpindleError, errorMessage, errorStack } from '../protocols/errors/index.js';
-import { WebHdfsClient } from '../protocols/webhdfs/index.js';
+import { JOB_PROCESS_RETRY, WebHdfsClient } from '../protocols/webhdfs/index.js';
 import { parseExecutorArgs, readExecutorEnvironment } from './environment.js';
 import { startCpuProfile } from './cpu-profile.js';
 import { Executor } from './executor.js';
@@ -71,7 +71,12 @@ async function worker(): Promise<void> {
   const setup = workerData as WorkerSetup;
   const job = await loadJobModule(setup.jobPath);
   let token = setup.delegationToken;
-  const fs = new WebHdfsClient({ nameNodes: setup.nameNodes, user: setup.hdfsUser, delegationToken: () => token });
+  const fs = new WebHdfsClient({
+    nameNodes: setup.nameNodes,
+    user: setup.hdfsUser,
+    delegationToken: () => token,
+    retry: JOB_PROCESS_RETRY,
+  });
   let shuffle: ShuffleEnv | undefined;
   if (setup.shuffle) {
     const { address, dir } = setup.shuffle;
@@ -109,7 +114,12 @@ async function main(): Promise<number> {
     pid: process.pid,
   });
   log(`executor ${args.executorId} registered with the driver at ${args.driverHost}:${args.driverPort} (${args.cores} core(s))`);
-  const fs = new WebHdfsClient({ nameNodes: welcome.nameNodes, user: welcome.hdfsUser, delegationToken: () => delegationToken });
+  const fs = new WebHdfsClient({
+    nameNodes: welcome.nameNodes,
+    user: welcome.hdfsUser,
+    delegationToken: () => delegationToken,
+    retry: JOB_PROCESS_RETRY,
+  });
   // Map output lives in one of the container's local dirs, served to other executors by the block server.
   const localDir = env.localDirs[Math.abs(hashId(args.executorId)) % env.localDirs.length]!;
   const shuffleDir = join(localDir, `spindle-shuffle-${args.executorId}`);
