@@ -48,7 +48,7 @@ describe('retry policy (protocols/retry)', () => {
     expect(calls).to.equal(1);
   });
 
-  it("the job processes' policy rides out a DataNode restart: 10 attempts over about 35 s of backoff", async () => {
+  it("the job processes' policy rides out a DataNode restart: 10 attempts over about 37 s of backoff", async () => {
     const delays: number[] = [];
     let calls = 0;
     const err = await retry(
