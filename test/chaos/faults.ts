@@ -1,4 +1,4 @@
-import { fetchAmStatus } from '../../client/am-status.js';
+import { type AmStatus, fetchAmStatus } from '../../client/am-status.js';
 import type { RmRestClient } from '../../protocols/rm-rest/index.js';
 import { amProcess, clusterScript, executorProcesses } from './processes.js';
 import type { SeededRandom } from './random.js';
@@ -6,8 +6,8 @@ import type { SeededRandom } from './random.js';
 /**
  * The faults the chaos suite injects, one per run, and how each is injected into a running job.
  * Every fault but task-throw is injected from outside at a seeded moment: once the application is
- * RUNNING and its AM's status shows a finished task (the driver has started work), after a seeded
- * delay. task-throw is armed at submission: the job throws on the first attempt to meet a word
+ * RUNNING and its AM's status shows a seeded number of finished tasks (a point in the job's progress,
+ * whatever the machine's load), then after a seeded delay. task-throw is armed at submission: the job throws on the first attempt to meet a word
  * that occurs once, at a seeded place in the input.
  */
 export const FAULTS = ['executor-kill', 'nodemanager-restart', 'am-kill', 'datanode-restart', 'rm-restart', 'task-throw'] as const;
@@ -43,7 +43,9 @@ export interface InjectionContext {
   /** SPINDLE_CLUSTER_DIR of the cluster: processes and daemons are picked there only. */
   clusterDir: string;
   random: SeededRandom;
-  /** The longest seeded delay after the job started its tasks. */
+  /** The fault is due once this many tasks finished (1: as soon as the driver has started work)... */
+  afterTasks: number;
+  /** ...and then after a seeded delay of up to this long. */
   maxDelayMs: number;
   log: (message: string) => void;
 }
@@ -59,8 +61,8 @@ const FINAL = ['FINISHED', 'FAILED', 'KILLED'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Waits until `appId` runs tasks (its AM status shows a task done), then a seeded delay; resolves
- * false if the application ended first.
+ * Waits until `appId` has finished `afterTasks` tasks (its AM status, all stages), then a seeded
+ * delay; resolves false if the application ended first.
  */
 async function untilWorking(c: InjectionContext): Promise<boolean> {
   for (;;) {
@@ -68,12 +70,17 @@ async function untilWorking(c: InjectionContext): Promise<boolean> {
     if (report && FINAL.includes(report.state)) return false;
     const status =
       report?.state === 'RUNNING' && report.trackingUrl ? await fetchAmStatus(report.trackingUrl).catch(() => undefined) : undefined;
-    if (status?.job?.stages?.some((s) => s.succeeded >= 1)) break;
+    if (finishedTasks(status) >= Math.max(1, c.afterTasks)) break;
     await sleep(200);
   }
   await sleep(Math.floor(c.random.next() * c.maxDelayMs));
   const report = await c.rm.application(c.appId).catch(() => undefined);
   return !(report && FINAL.includes(report.state));
+}
+
+/** Tasks finished so far over all stages of the job, by the AM's status document (0 without one). */
+export function finishedTasks(status: AmStatus | undefined): number {
+  return (status?.job?.stages ?? []).reduce((n, s) => n + s.succeeded, 0);
 }
 
 /** Injects `fault` into the running application (task-throw: nothing to do now, it was armed). */

@@ -6,8 +6,9 @@
  *
  *   node dist/test/chaos/run.js --runs N [--faults a,b] [--seed S] [--input-mb M] [--burn-us U] [--max-delay-ms D]
  *
- * Without --max-delay-ms a first run without fault ('none') measures the job, and faults come at a
- * seeded moment within the first 70% of its working time. Everything random follows from the seed,
+ * Without --max-delay-ms a first run without fault ('none') counts the job's tasks, and each fault
+ * comes once a seeded number of them (up to 70%) finished, plus up to 1 s. With --max-delay-ms D,
+ * faults come up to D ms after the first finished task. Everything random follows from the seed,
  * which is printed: `--seed` repeats a suite's choices (the cluster's timing still varies).
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,19 +19,25 @@ import { killApp } from '../../client/index.js';
 import { clusterClients, spindle } from '../integration/cli-helpers.js';
 import { repoRoot, testCluster, waitForHealthyCluster } from '../integration/cluster.js';
 import { type CheckContext, checkLeftovers, checkOutput } from './checks.js';
-import { FAULTS, type FaultName, faultSchedule, inject, type Injection } from './faults.js';
+import { FAULTS, type FaultName, faultSchedule, finishedTasks, inject, type Injection } from './faults.js';
 import { parseFlags } from './flags.js';
 import { SeededRandom } from './random.js';
 import { type RunOutcome, summaryTable } from './report.js';
 import { generateData, JOB_SOURCE } from './workload.js';
+
+/** When faults come: once 1 to `maxAfterTasks` tasks finished (seeded), then up to `maxDelayMs` (seeded). */
+interface Moment {
+  maxAfterTasks: number;
+  maxDelayMs: number;
+}
 
 /** One run's result, with what went wrong. */
 interface RunResult extends RunOutcome {
   appId: string;
   problems: string[];
   injection: Injection;
-  /** ms from submission to the first finished task (for the calibration run). */
-  firstTaskMs?: number;
+  /** The most tasks the AM's status showed finished (for the calibration run). */
+  tasks?: number;
 }
 
 async function main(): Promise<number> {
@@ -57,12 +64,13 @@ async function main(): Promise<number> {
   const results: RunResult[] = [];
 
   /** One run of the job with `fault` (or none); `index` names its output. */
-  const runOnce = async (index: number, fault: FaultName | 'none', runRandom: SeededRandom, maxDelayMs: number): Promise<RunResult> => {
+  const runOnce = async (index: number, fault: FaultName | 'none', runRandom: SeededRandom, moment: Moment): Promise<RunResult> => {
     const output = `${base}/out/run-${index}`;
     const marker = join(local, `run-${index}.marker`);
     const trigger = fault === 'task-throw' ? runRandom.pick(data.singles) : '-';
     const started = Date.now();
-    let firstTaskMs: number | undefined;
+    let tasks: number | undefined;
+    const afterTasks = 1 + runRandom.int(moment.maxAfterTasks);
     let injection: Promise<Injection> = Promise.resolve({ injected: fault === 'none', detail: 'no fault' });
     let appId = '';
     const run = await spindle(
@@ -79,13 +87,15 @@ async function main(): Promise<number> {
           if (!m) return;
           appId = m[1]!;
           if (fault === 'none') {
-            injection = firstTask(rm, appId).then((at) => {
-              if (at !== undefined) firstTaskMs = at - started;
+            injection = countTasks(rm, appId).then((n) => {
+              tasks = n;
               return { injected: true, detail: 'no fault' };
             });
           } else {
-            const context = { appId, rm, repoRoot, clusterDir, random: runRandom, maxDelayMs, log };
-            injection = inject(fault, context, started).catch((err) => ({ injected: false, detail: `injection failed: ${String(err)}` }));
+            const context = { appId, rm, repoRoot, clusterDir, random: runRandom, afterTasks, maxDelayMs: moment.maxDelayMs, log };
+            injection = inject(fault, context, started)
+              .then((i) => (fault === 'task-throw' ? i : { ...i, detail: `${i.detail}; due after ${afterTasks} finished tasks` }))
+              .catch((err) => ({ injected: false, detail: `injection failed: ${String(err)}` }));
           }
         },
       },
@@ -127,23 +137,24 @@ async function main(): Promise<number> {
       problems,
       injection: injected,
     };
-    if (firstTaskMs !== undefined) outcome.firstTaskMs = firstTaskMs;
+    if (tasks !== undefined) outcome.tasks = tasks;
     return outcome;
   };
 
-  let maxDelayMs = flags.maxDelayMs;
-  if (maxDelayMs === undefined) {
-    log('run 0: no fault (measures the job for the fault moments)');
-    const r = await runOnce(0, 'none', random.fork(), 0);
+  let moment: Moment = { maxAfterTasks: 1, maxDelayMs: flags.maxDelayMs ?? 0 };
+  if (flags.maxDelayMs === undefined) {
+    log('run 0: no fault (counts the job tasks for the fault moments)');
+    const r = await runOnce(0, 'none', random.fork(), moment);
     results.push(r);
-    maxDelayMs = Math.max(1000, Math.round(0.7 * (r.seconds * 1000 - (r.firstTaskMs ?? 0))));
+    moment = { maxAfterTasks: Math.max(1, Math.floor(0.7 * (r.tasks ?? 1))), maxDelayMs: 1000 };
     log(
-      `run 0: ${r.appId} ${r.exact ? 'exact' : 'NOT EXACT'} in ${r.seconds.toFixed(1)} s; faults come up to ${maxDelayMs} ms after the first task`,
+      `run 0: ${r.appId} ${r.exact ? 'exact' : 'NOT EXACT'} in ${r.seconds.toFixed(1)} s, ${r.tasks ?? '?'} tasks; ` +
+        `faults come after 1 to ${moment.maxAfterTasks} finished tasks, plus up to ${moment.maxDelayMs} ms`,
     );
   }
   for (let i = 1; i <= flags.runs; i++) {
     const fault = schedule[i - 1]!;
-    const r = await runOnce(i, fault, random.fork(), maxDelayMs);
+    const r = await runOnce(i, fault, random.fork(), moment);
     results.push(r);
     const when = r.injection.atMs === undefined ? '' : ` at ${(r.injection.atMs / 1000).toFixed(1)} s`;
     log(
@@ -158,14 +169,15 @@ async function main(): Promise<number> {
   return results.every((r) => r.exact) ? 0 : 1;
 }
 
-/** When (Date.now()) the application's AM status first shows a finished task; undefined if it ended first. */
-async function firstTask(rm: ReturnType<typeof clusterClients>['rm'], appId: string): Promise<number | undefined> {
+/** The most finished tasks the application's AM status shows until it ends (polled every 200 ms). */
+async function countTasks(rm: ReturnType<typeof clusterClients>['rm'], appId: string): Promise<number> {
+  let most = 0;
   for (;;) {
     const report = await rm.application(appId).catch(() => undefined);
-    if (report && ['FINISHED', 'FAILED', 'KILLED'].includes(report.state)) return undefined;
+    if (report && ['FINISHED', 'FAILED', 'KILLED'].includes(report.state)) return most;
     const status =
       report?.trackingUrl && report.state === 'RUNNING' ? await fetchAmStatus(report.trackingUrl).catch(() => undefined) : undefined;
-    if (status?.job?.stages?.some((s) => s.succeeded >= 1)) return Date.now();
+    most = Math.max(most, finishedTasks(status));
     await new Promise((r) => setTimeout(r, 200));
   }
 }

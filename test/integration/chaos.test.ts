@@ -23,7 +23,7 @@ describe('chaos suite (fixed set)', function () {
       '--input-mb',
       '2',
       '--max-delay-ms',
-      '4000',
+      '2000',
     ];
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
       const child = spawn(process.execPath, [join(repoRoot, 'dist', 'test', 'chaos', 'run.js'), ...args], {
