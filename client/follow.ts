@@ -9,7 +9,7 @@ import { ContainerLogTail, DEFAULT_LOG_FILES } from './container-logs.js';
 import { attemptOf, type NodeDirectory } from './containers.js';
 import type { ContainerEnd } from './failure.js';
 import { copyLines, truncationNote, type LogCopySource } from './log-copies.js';
-import { errorMessage, LogUnavailableError } from '../protocols/errors/index.js';
+import { ConnectionError, errorMessage, LogUnavailableError, NotFoundError, TimeoutError } from '../protocols/errors/index.js';
 import { classifyExit, parseContainerId } from '../protocols/yarn/index.js';
 
 /**
@@ -24,6 +24,12 @@ import { classifyExit, parseContainerId } from '../protocols/yarn/index.js';
 export const DEFAULT_POLL_MS = 250;
 /** Poll period before it runs: the startup timeline wants finer steps, and this phase is short. */
 export const DEFAULT_STARTUP_POLL_MS = 100;
+/**
+ * How long the follower keeps asking a ResourceManager that does not answer (a restart: with
+ * work-preserving recovery the application runs on meanwhile). Hadoop's own clients wait as long
+ * (`yarn.resourcemanager.connect.max-wait.ms`, default 15 min).
+ */
+export const RM_OUTAGE_MAX_MS = 15 * 60_000;
 /** Log polls in flight at once (one per container). */
 export const LOG_POLL_CONCURRENCY = 6;
 
@@ -183,8 +189,28 @@ export class ApplicationFollower {
   async run(): Promise<FollowResult> {
     const { rm } = this.deps;
     const { signal, deadline } = this.options;
+    let unreachableSince: number | undefined;
     for (;;) {
-      const report = await rm.application(this.appId);
+      let report: AppReport;
+      try {
+        report = await rm.application(this.appId);
+      } catch (err) {
+        // Unreachable (restarting), or up but not yet knowing the application it reported before (still
+        // recovering): ask again, within the budget.
+        const seen = this.lastKey !== '';
+        if (!(err instanceof ConnectionError || err instanceof TimeoutError || (seen && err instanceof NotFoundError))) throw err;
+        if (unreachableSince === undefined) {
+          unreachableSince = this.now();
+          this.listener.onNote?.(`the ResourceManager does not answer (${errorMessage(err)}); still following ${this.appId}`);
+        } else if (this.now() - unreachableSince > RM_OUTAGE_MAX_MS) throw err;
+        if (signal?.aborted || (deadline !== undefined && this.now() >= deadline)) throw err;
+        await this.sleep(this.options.pollMs ?? DEFAULT_POLL_MS, signal);
+        continue;
+      }
+      if (unreachableSince !== undefined) {
+        this.listener.onNote?.(`the ResourceManager answers again (after ${Math.round((this.now() - unreachableSince) / 1000)} s)`);
+        unreachableSince = undefined;
+      }
       this.observe(report);
       await this.observeAttempt(report);
       if (this.timeline.accepted === undefined && STARTED.includes(report.state)) await this.observeAccepted();

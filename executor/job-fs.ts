@@ -1,5 +1,6 @@
 import { LocalFs, RoutingFs } from '../protocols/localfs/index.js';
 import { WebHdfsClient } from '../protocols/webhdfs/index.js';
+import type { RetryOptions } from '../protocols/retry/index.js';
 import type { ExecutorFs } from './sources.js';
 
 /**
@@ -12,9 +13,12 @@ export function executorFs(options: {
   user: string;
   delegationToken: () => string | undefined;
   localMode: boolean;
+  /** How WebHDFS calls are retried (a DataNode restart lasts tens of seconds). */
+  retry?: Partial<RetryOptions>;
 }): ExecutorFs & { close(): void } {
   const { nameNodes, user, delegationToken } = options;
-  if (!options.localMode) return new WebHdfsClient({ nameNodes, user, delegationToken });
-  const remote = nameNodes.length > 0 ? new WebHdfsClient({ nameNodes, user, delegationToken }) : undefined;
+  const webhdfs = { nameNodes, user, delegationToken, ...(options.retry ? { retry: options.retry } : {}) };
+  if (!options.localMode) return new WebHdfsClient(webhdfs);
+  const remote = nameNodes.length > 0 ? new WebHdfsClient(webhdfs) : undefined;
   return new RoutingFs(new LocalFs(), remote);
 }

@@ -14,6 +14,7 @@ import { workerData } from 'node:worker_threads';
 import { APP_SECRET_ALIAS, connectToDriver } from '../protocols/driver-executor/index.js';
 import { encodeTokenUrlString, readCredentialsFile, selectToken, TokenKinds } from '../protocols/credentials/index.js';
 import { ConfigError, ConnectionError, SpindleError, errorMessage, errorStack } from '../protocols/errors/index.js';
+import { JOB_PROCESS_RETRY } from '../protocols/webhdfs/index.js';
 import { parseExecutorArgs, readExecutorEnvironment } from './environment.js';
 import { startCpuProfile } from './cpu-profile.js';
 import { Executor } from './executor.js';
@@ -78,6 +79,7 @@ async function worker(): Promise<void> {
     user: setup.hdfsUser,
     delegationToken: () => token,
     localMode: setup.localMode === true,
+    retry: JOB_PROCESS_RETRY,
   });
   let shuffle: ShuffleEnv | undefined;
   if (setup.shuffle) {
@@ -128,6 +130,7 @@ async function main(): Promise<number> {
     user: welcome.hdfsUser,
     delegationToken: () => delegationToken,
     localMode: env.localMode,
+    retry: JOB_PROCESS_RETRY,
   });
   // Map output lives in one of the container's local dirs, served to other executors by the block server.
   const localDir = env.localDirs[Math.abs(hashId(args.executorId)) % env.localDirs.length]!;

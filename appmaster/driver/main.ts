@@ -19,7 +19,7 @@ import {
   type DelegationTokenIdentifier,
 } from '../../protocols/credentials/index.js';
 import { RmRestClient } from '../../protocols/rm-rest/index.js';
-import { WebHdfsClient } from '../../protocols/webhdfs/index.js';
+import { JOB_PROCESS_RETRY, WebHdfsClient } from '../../protocols/webhdfs/index.js';
 import { readDriverEnvironment } from './environment.js';
 import { JobModuleError } from './errors.js';
 import { ConfigError, errorMessage } from '../../protocols/errors/index.js';
@@ -80,7 +80,12 @@ async function main(): Promise<number | undefined> {
   const hdfsToken = tokenFile ? selectToken(await readCredentialsFile(tokenFile), TokenKinds.HDFS_DELEGATION) : undefined;
   // A fresher token from the AM (its keytab login) replaces the container's; later ones come as `tokens`.
   let delegationToken = initMessage.hdfsToken ?? (hdfsToken ? encodeTokenUrlString(hdfsToken) : undefined);
-  const fs = new WebHdfsClient({ nameNodes: initMessage.nameNodes, user: initMessage.user, delegationToken: () => delegationToken });
+  const fs = new WebHdfsClient({
+    nameNodes: initMessage.nameNodes,
+    user: initMessage.user,
+    delegationToken: () => delegationToken,
+    retry: JOB_PROCESS_RETRY,
+  });
   // Simple-auth REST calls: on a Kerberized cluster they are refused, and dead drivers' leftovers stay.
   const rm = initMessage.rmWebUrls?.length
     ? new RmRestClient({ rmUrls: initMessage.rmWebUrls, user: initMessage.user, requestTimeoutMs: 10_000, retry: { maxAttempts: 2 } })

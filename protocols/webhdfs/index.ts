@@ -12,6 +12,7 @@ export {
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_SOCKETS_PER_HOST,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  JOB_PROCESS_RETRY,
   resolveWebHdfsOptions,
   type ResolvedWebHdfsOptions,
   type WebHdfsOptions,

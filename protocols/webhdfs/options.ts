@@ -15,6 +15,14 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 /** Sockets per host (NameNode or DataNode) kept by the keep-alive agent. */
 export const DEFAULT_MAX_SOCKETS_PER_HOST = 32;
+/**
+ * Retry for a job's own processes (driver and executors): patient enough (200 ms doubling to 8 s,
+ * 10 attempts, about 37 s of waiting) to ride out a DataNode restart, as HDFS's own client waits for
+ * a block (3 acquire failures over a growing 3 s window). With the default 5 attempts (~3 s) every
+ * task reading during a DataNode restart fails at once, which excludes every executor (seen in the
+ * chaos suite, test/chaos).
+ */
+export const JOB_PROCESS_RETRY: Readonly<Partial<RetryOptions>> = Object.freeze({ maxAttempts: 10, maxDelayMs: 8_000 });
 
 /** What a caller passes to `new WebHdfsClient(...)`. */
 export interface WebHdfsOptions {

@@ -3,7 +3,8 @@ import { NmRestClient, type NmHttpRequest, type NmHttpResponse } from '../../pro
 import type { AppAttempt, AppReport, ContainerReport, NodeReport, RmRestClient } from '../../protocols/rm-rest/index.js';
 import type { AmStatus } from '../../client/am-status.js';
 import { NodeDirectory } from '../../client/containers.js';
-import { amContainerOf, ApplicationFollower, attemptEndReason } from '../../client/follow.js';
+import { amContainerOf, ApplicationFollower, attemptEndReason, RM_OUTAGE_MAX_MS } from '../../client/follow.js';
+import { ConnectionError, NotFoundError } from '../../protocols/errors/index.js';
 import { classifyExit } from '../../protocols/yarn/index.js';
 import { AM, APP, followedReport, NM1 } from './app-report-fixture.js';
 
@@ -286,6 +287,67 @@ describe('ApplicationFollower', () => {
     ).to.equal("the ApplicationMaster's container was killed by SIGKILL (exit 137)");
     expect(attemptEndReason('Attempt recovered after RM restart')).to.equal('Attempt recovered after RM restart');
     expect(attemptEndReason(undefined)).to.match(/gives no reason/);
+  });
+
+  describe('a ResourceManager that stops answering (a restart)', () => {
+    /** Follows with `application()` answering from `answers` in turn (an Error is thrown), then FINISHED. */
+    async function followThrough(answers: (AppReport | Error)[]) {
+      const s = new Script([{ report: report('FINISHED'), live: [] }]);
+      const rm = s.rm();
+      const finished = rm.application.bind(rm);
+      let call = 0;
+      rm.application = async (id: string) => {
+        const a = answers[call++];
+        if (a instanceof Error) throw a;
+        return a ?? finished(id);
+      };
+      const notes: string[] = [];
+      let clock = 2000;
+      const follower = new ApplicationFollower(
+        {
+          rm,
+          nm: s.nm(),
+          nodes: new NodeDirectory(rm, s.nm()),
+          fetchStatus: async () => undefined,
+          sleep: async (ms) => void (clock += ms),
+          now: () => clock,
+        },
+        APP,
+        { logs: 'none', pollMs: 60_000 },
+        { onNote: (m) => notes.push(m) },
+      );
+      return { run: follower.run(), notes };
+    }
+    const refused = () => new ConnectionError('application x: cannot reach http://rm:8088 (ECONNREFUSED)');
+
+    it('keeps following while it is unreachable, then does not know the application yet (recovering), to the end', async () => {
+      const { run, notes } = await followThrough([
+        report('RUNNING'),
+        refused(),
+        refused(),
+        new NotFoundError('application x: not found'),
+        report('RUNNING'),
+      ]);
+      expect((await run).report.state).to.equal('FINISHED');
+      expect(notes).to.deep.equal([
+        `the ResourceManager does not answer (application x: cannot reach http://rm:8088 (ECONNREFUSED)); still following ${APP}`,
+        'the ResourceManager answers again (after 180 s)',
+      ]);
+    });
+
+    it(`gives up after ${RM_OUTAGE_MAX_MS / 60_000} min, and at once on an unknown application it never reported`, async () => {
+      const long = await followThrough([report('RUNNING'), ...Array.from({ length: 17 }, refused)]);
+      await long.run.then(
+        () => expect.fail('followed past the outage budget'),
+        (err: unknown) => expect(err).to.be.instanceOf(ConnectionError),
+      );
+      const unknown = await followThrough([new NotFoundError('application x: not found')]);
+      await unknown.run.then(
+        () => expect.fail('followed an unknown application'),
+        (err: unknown) => expect(err).to.be.instanceOf(NotFoundError),
+      );
+      expect(unknown.notes).to.deep.equal([]);
+    });
   });
 
   it('finds the AM container in the report', () => {

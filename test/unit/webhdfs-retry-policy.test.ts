@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ConfigError, ConnectionError, NotFoundError } from '../../protocols/errors/index.js';
 import { DEFAULT_RETRY_OPTIONS, backoffDelay, resolveRetryOptions, retry } from '../../protocols/retry/index.js';
+import { JOB_PROCESS_RETRY } from '../../protocols/webhdfs/index.js';
 
 const policy = resolveRetryOptions({ maxAttempts: 4, initialDelayMs: 100, maxDelayMs: 1000, multiplier: 3, jitter: 0.5 });
 
@@ -45,6 +46,21 @@ describe('retry policy (protocols/retry)', () => {
     ).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(NotFoundError);
     expect(calls).to.equal(1);
+  });
+
+  it("the job processes' policy rides out a DataNode restart: 10 attempts over about 37 s of backoff", async () => {
+    const delays: number[] = [];
+    let calls = 0;
+    const err = await retry(
+      async () => {
+        throw new ConnectionError(`refused ${++calls}`);
+      },
+      resolveRetryOptions(JOB_PROCESS_RETRY),
+      { sleep: async (ms) => void delays.push(ms), random: () => 0.5 },
+    ).catch((e: unknown) => e);
+    expect((err as Error).message).to.equal('refused 10');
+    expect(delays).to.deep.equal([200, 400, 800, 1600, 3200, 6400, 8000, 8000, 8000]);
+    expect(delays.reduce((a, b) => a + b, 0)).to.equal(36_600);
   });
 
   it('rethrows the last error after maxAttempts', async () => {
