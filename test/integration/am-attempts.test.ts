@@ -59,10 +59,15 @@ export default async function main(ctx, [input, output]) {
   });
 
   /** Starts `spindle submit` on the word count; resolves with the application id and the CLI's end. */
-  async function submitWordCount(output: string, extra: string[] = []): Promise<{ appId: string; done: Promise<CliResult> }> {
+  function submitWordCount(output: string, extra: string[] = []): Promise<{ appId: string; done: Promise<CliResult> }> {
+    return submitJob(job, output, extra);
+  }
+
+  /** Starts `spindle submit` on a job over the input; resolves with the application id and the CLI's end. */
+  async function submitJob(file: string, output: string, extra: string[] = []): Promise<{ appId: string; done: Promise<CliResult> }> {
     let seen: (id: string) => void;
     const submitted = new Promise<string>((resolve) => (seen = resolve));
-    const done = spindle(['submit', '--executors', '2', '--tags', tag, ...extra, job, `${base}/input`, output], {
+    const done = spindle(['submit', '--executors', '2', '--tags', tag, ...extra, file, `${base}/input`, output], {
       onStderr: (all) => {
         const m = /(application_\d+_\d+) submitted/.exec(all);
         if (m) seen(m[1]!);
@@ -162,17 +167,7 @@ export default async function main(ctx, [input, output]) {
   await words.map((w) => [w, 1]).reduceByKey((a, b) => a + b, 3).map((kv) => kv[0] + ' ' + kv[1]).saveAsTextFile(output);
   return words.map((w) => { const end = Date.now() + 1; while (Date.now() < end); return w; }).count();
 }`);
-    let seen: (id: string) => void;
-    const submitted = new Promise<string>((resolve) => (seen = resolve));
-    const done = spindle(['submit', '--executors', '2', '--tags', tag, twoActions, `${base}/input`, output], {
-      onStderr: (all) => {
-        const m = /(application_\d+_\d+) submitted/.exec(all);
-        if (m) seen(m[1]!);
-      },
-      timeoutMs: 280_000,
-    });
-    const appId = await submitted;
-    janitor.add(appId);
+    const { appId, done } = await submitJob(twoActions, output);
     let am: { containerId: string } | undefined;
     for (let i = 0; i < 600 && !am; i++) {
       const report = await rm.application(appId);
@@ -209,17 +204,7 @@ export default async function main(ctx, [input, output]) {
     .saveAsTextFile(output);
   return total;
 }`);
-    let seen: (id: string) => void;
-    const submitted = new Promise<string>((resolve) => (seen = resolve));
-    const done = spindle(['submit', '--executors', '2', '--tags', tag, resumable, `${base}/input`, output], {
-      onStderr: (all) => {
-        const m = /(application_\d+_\d+) submitted/.exec(all);
-        if (m) seen(m[1]!);
-      },
-      timeoutMs: 280_000,
-    });
-    const appId = await submitted;
-    janitor.add(appId);
+    const { appId, done } = await submitJob(resumable, output);
     const staging = `${base}/.resumed.spindle-${appId}-0`;
     let kept: { name: string; modificationTime: number }[] = [];
     let am: { containerId: string } | undefined;

@@ -60,6 +60,8 @@ export interface JobOptions {
   cacheMemoryMb?: number;
   /** On: `executors` (default none) only raises the initial count. */
   dynamicAllocation?: DynamicAllocationOptions;
+  /** `--network-timeout`, in ms. */
+  networkTimeoutMs?: number;
   name?: string;
 }
 
@@ -93,6 +95,7 @@ export async function submitJob(h: JobHarness, options: JobOptions): Promise<str
       ...(options.excludeOnFailure ? { excludeOnFailure: options.excludeOnFailure } : {}),
       ...(options.speculation ? { speculation: options.speculation } : {}),
       ...(options.cacheMemoryMb !== undefined ? { cacheMemoryMb: options.cacheMemoryMb } : {}),
+      ...(options.networkTimeoutMs !== undefined ? { networkTimeoutMs: options.networkTimeoutMs } : {}),
     },
   );
   h.started.push(app.appId);

@@ -5,38 +5,10 @@ import {
   type AllocationManagerOptions,
   type ReleasedExecutor,
 } from '../../appmaster/driver/allocation-manager.js';
-import {
-  TaskScheduler,
-  type AllocationLoad,
-  type ExecutorLink,
-  type SchedulerClock,
-  type TaskSetSpec,
-} from '../../appmaster/driver/scheduler.js';
+import { TaskScheduler, type AllocationLoad, type ExecutorLink, type TaskSetSpec } from '../../appmaster/driver/scheduler.js';
 import type { TaskStatus } from '../../protocols/driver-executor/index.js';
 import type { DynamicAllocation } from '../../protocols/job-spec/index.js';
-
-class FakeClock implements SchedulerClock {
-  t = 0;
-  private timers: { at: number; fn: () => void }[] = [];
-  now(): number {
-    return this.t;
-  }
-  setTimer(ms: number, fn: () => void): () => void {
-    const timer = { at: this.t + ms, fn };
-    this.timers.push(timer);
-    return () => (this.timers = this.timers.filter((x) => x !== timer));
-  }
-  /** Moves time on in steps, firing what falls due at each (the manager re-arms its timer as it goes). */
-  advance(ms: number, step = ALLOCATION_INTERVAL_MS): void {
-    const end = this.t + ms;
-    while (this.t < end) {
-      this.t = Math.min(end, this.t + step);
-      const due = this.timers.filter((x) => x.at <= this.t);
-      this.timers = this.timers.filter((x) => x.at > this.t);
-      for (const d of due) d.fn();
-    }
-  }
-}
+import { FakeClock } from './fake-clock.js';
 
 const SETTINGS: DynamicAllocation = {
   minExecutors: 0,
@@ -50,7 +22,7 @@ type Executor = AllocationLoad['executors'][number];
 
 /** A manager over a load the test edits, recording every target and release with the time it came; `m.start()` looks at once. */
 function harness(settings: Partial<DynamicAllocation> = {}, over: Partial<AllocationManagerOptions> = {}) {
-  const clock = new FakeClock();
+  const clock = new FakeClock(ALLOCATION_INTERVAL_MS);
   const load: { pending: number; executors: Executor[] } = { pending: 0, executors: [] };
   const targets: { at: number; count: number }[] = [];
   const releases: { at: number; executors: ReleasedExecutor[]; count: number }[] = [];

@@ -1,34 +1,10 @@
 import { expect } from 'chai';
 import { TaskFailedError } from '../../appmaster/driver/errors.js';
-import {
-  TaskScheduler,
-  type ExecutorLink,
-  type SchedulerClock,
-  type TaskSetListener,
-  type TaskSetSpec,
-} from '../../appmaster/driver/scheduler.js';
+import { TaskScheduler, type ExecutorLink, type TaskSetListener, type TaskSetSpec } from '../../appmaster/driver/scheduler.js';
 import type { ExclusionEvent } from '../../appmaster/driver/exclusion.js';
 import type { TaskErrorInfo, TaskLaunch, TaskStatus } from '../../protocols/driver-executor/index.js';
 import { excludeOnFailure, type ExcludeOnFailure } from '../../protocols/job-spec/index.js';
-
-class FakeClock implements SchedulerClock {
-  t = 0;
-  private timers: { at: number; fn: () => void }[] = [];
-  now(): number {
-    return this.t;
-  }
-  setTimer(ms: number, fn: () => void): () => void {
-    const timer = { at: this.t + ms, fn };
-    this.timers.push(timer);
-    return () => (this.timers = this.timers.filter((x) => x !== timer));
-  }
-  advance(ms: number): void {
-    this.t += ms;
-    const due = this.timers.filter((x) => x.at <= this.t);
-    this.timers = this.timers.filter((x) => x.at > this.t);
-    for (const d of due) d.fn();
-  }
-}
+import { FakeClock } from './fake-clock.js';
 
 class FakeExecutor implements ExecutorLink {
   readonly launched: TaskLaunch[] = [];

@@ -4,13 +4,7 @@ import { connect } from 'node:net';
 import { CommitCoordinator } from '../../appmaster/driver/commit-coordinator.js';
 import { SHUTDOWN_GRACE_MS, TaskServer } from '../../appmaster/driver/task-server.js';
 import { MapOutputTracker } from '../../appmaster/driver/map-output-tracker.js';
-import {
-  TaskScheduler,
-  type ExecutorLink,
-  type SchedulerClock,
-  type TaskSetListener,
-  type TaskSetSpec,
-} from '../../appmaster/driver/scheduler.js';
+import { TaskScheduler, type ExecutorLink, type TaskSetListener, type TaskSetSpec } from '../../appmaster/driver/scheduler.js';
 import { speculationLine, type SpeculationEvent } from '../../appmaster/driver/speculation.js';
 import {
   COMMIT_DENIED,
@@ -23,34 +17,12 @@ import {
 import { speculation } from '../../protocols/job-spec/index.js';
 import { errorInfo } from '../../executor/runner.js';
 import { CommitDeniedError, discardAttempt } from '../../executor/writers.js';
+import { FakeClock } from './fake-clock.js';
 
 /**
  * Speculative execution in the scheduler (fake clock, fake executors) and the output commit
  * coordinator. Defaults: quantile 0.75, multiplier 1.5, min runtime 100 ms, checked every 100 ms.
  */
-
-class FakeClock implements SchedulerClock {
-  t = 0;
-  private timers: { at: number; fn: () => void }[] = [];
-  now(): number {
-    return this.t;
-  }
-  setTimer(ms: number, fn: () => void): () => void {
-    const timer = { at: this.t + ms, fn };
-    this.timers.push(timer);
-    return () => (this.timers = this.timers.filter((x) => x !== timer));
-  }
-  /** Moves time on in 10 ms steps, firing timers as they fall due. */
-  advance(ms: number): void {
-    const end = this.t + ms;
-    while (this.t < end) {
-      this.t = Math.min(end, this.t + 10);
-      const due = this.timers.filter((x) => x.at <= this.t);
-      this.timers = this.timers.filter((x) => x.at > this.t);
-      for (const d of due) d.fn();
-    }
-  }
-}
 
 class FakeExecutor implements ExecutorLink {
   readonly launched: TaskLaunch[] = [];
@@ -125,7 +97,7 @@ describe('speculative execution', () => {
   const all = (...es: FakeExecutor[]): TaskLaunch[] => es.flatMap((e) => e.launched);
 
   beforeEach(() => {
-    clock = new FakeClock();
+    clock = new FakeClock(10);
     events = [];
     scheduler = new TaskScheduler({ localityWaitMs: 0, speculation: speculation(), onSpeculation: (e) => events.push(e) }, clock);
   });
