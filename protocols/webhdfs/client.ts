@@ -7,6 +7,7 @@
  */
 import type { Readable } from 'node:stream';
 import { AlreadyExistsError, NotFoundError, RemoteError } from '../errors/index.js';
+import { backoffDelay } from '../retry/index.js';
 import { openDataNodeStream } from './download.js';
 import { WebHdfsTransport } from './http.js';
 import { pagedEntries } from './listing.js';
@@ -29,7 +30,7 @@ import type {
   SetTimesOptions,
   UploadBody,
 } from './types.js';
-import { uploadToDataNode } from './upload.js';
+import { isUnsentUpload, uploadToDataNode } from './upload.js';
 import { formatPermission, normalizePath, serverOf } from './url.js';
 import {
   parseBlockLocations,
@@ -289,10 +290,32 @@ export class WebHdfsClient {
     throw new AlreadyExistsError(`CREATE ${path}: file already exists`, { operation: 'CREATE', path, server });
   }
 
-  /** CREATE or APPEND: step 1 under the retry policy, then the upload, once. */
+  /**
+   * CREATE or APPEND: step 1 under the retry policy, then the upload. A DataNode that cannot be
+   * reached (nothing of the body sent yet) sends us back to step 1 for another, under the same
+   * policy; once bytes went out, the upload is not repeated.
+   */
   private async upload(call: NameNodeCall & { method: 'PUT' | 'POST' }, body: UploadBody, expectStatus: number): Promise<void> {
-    const { location, c } = await this.nameNodes.run(call, async (url, c) => ({ location: await this.locate(call, url, c), c }));
-    await uploadToDataNode(this.transport, call.method, location, body, { ...c, server: serverOf(location) }, this.options, expectStatus);
+    const { retry, retryHooks } = this.options;
+    const sleep = retryHooks.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    for (let attempt = 1; ; attempt++) {
+      const { location, c } = await this.nameNodes.run(call, async (url, c) => ({ location: await this.locate(call, url, c), c }));
+      try {
+        await uploadToDataNode(
+          this.transport,
+          call.method,
+          location,
+          body,
+          { ...c, server: serverOf(location) },
+          this.options,
+          expectStatus,
+        );
+        return;
+      } catch (err) {
+        if (!isUnsentUpload(err) || attempt >= retry.maxAttempts) throw err;
+        await sleep(backoffDelay(attempt, retry, retryHooks.random));
+      }
+    }
   }
 
   /** Step 1 of a two-step op: the DataNode URL from the NameNode's `noredirect` answer. */

@@ -15,7 +15,10 @@
  * can report is a ConnectionError). Writes wait for a fresh poll so an answer already received wins.
  *
  * The body is written with backpressure (constant memory); the idle timer runs only while we wait for
- * the DataNode to drain, so a slow source never times out. This phase is never retried.
+ * the DataNode to drain, so a slow source never times out. The body is taken from its source only
+ * once the connection to the DataNode is up: a DataNode that cannot be reached (restarting, say)
+ * fails the upload with nothing consumed (`isUnsentUpload`), and the caller may start over. Once
+ * bytes went out, the upload is never retried (a stream cannot be replayed).
  */
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { ProtocolError, TimeoutError } from '../errors/index.js';
@@ -23,6 +26,14 @@ import { abortRequest } from '../http/index.js';
 import { callTimeout, contextFields, readText, type WebHdfsTransport } from './http.js';
 import { errorFromResponse, type CallContext } from './remote-error.js';
 import type { UploadBody } from './types.js';
+
+/** Errors of uploads that failed before any byte of the body was taken from its source. */
+const unsent = new WeakSet<object>();
+
+/** Whether `err` ended an upload before any byte of its body was taken: starting over is safe. */
+export function isUnsentUpload(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && unsent.has(err);
+}
 
 /** Largest answer we read from a DataNode after an upload. */
 const MAX_ANSWER_BYTES = 1024 * 1024;
@@ -48,10 +59,28 @@ export async function uploadToDataNode(
   const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
   if (whole !== undefined) headers['content-length'] = String(whole.byteLength);
   const { req, response } = transport.start(method, url, ctx, headers);
+  const connected = new Promise<boolean>((resolve) => {
+    req.once('socket', (socket) => {
+      if (!socket.connecting) resolve(true);
+      else socket.once('connect', () => resolve(true));
+    });
+    req.once('error', () => resolve(false)).once('close', () => resolve(false));
+  });
 
   // The request is over from the sender's point of view once an answer came or it failed.
   let over = false;
   req.once('response', () => (over = true)).once('close', () => (over = true));
+
+  if (!(await connected)) {
+    // Not even connected: the request failed before the body was touched.
+    await response.then(
+      () => undefined,
+      (err: unknown) => {
+        if (typeof err === 'object' && err !== null) unsent.add(err);
+        throw err;
+      },
+    );
+  }
 
   if (whole !== undefined) req.end(whole);
   else {

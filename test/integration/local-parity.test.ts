@@ -62,6 +62,14 @@ const CASES: Record<string, Case> = {
   'json-aggregate.mjs': { args: (d) => [`${d}/in/sales`, `${d}/out/top`, '2'], outputs: ['out/top'] },
   'avro-filter.mjs': { args: (d) => [`${d}/in/events`, `${d}/out/purchases`, 'purchase'], outputs: ['out/purchases'] },
   'join.mjs': { args: (d) => [`${d}/in/customers.jsonl`, `${d}/in/orders.jsonl`, `${d}/out/revenue`], outputs: ['out/revenue'] },
+  'bad-records.ts': {
+    args: (d) => [`${d}/in/mixed.jsonl`, `${d}/out/clean`],
+    outputs: ['out/clean'],
+    compare: (local, cluster) => {
+      expect(local).to.deep.equal(cluster);
+      expect(cluster).to.deep.include({ unparsable: 2, shopsWithoutAmount: ['lima', 'oslo'] });
+    },
+  },
   'sort.mjs': { args: (d) => ['5000', `${d}/out/sorted`, '4'], outputs: ['out/sorted'], ranged: true },
   'pi.mjs': {
     args: () => ['200000', '4'],
@@ -165,6 +173,8 @@ describe('examples: local mode and the cluster give the same output', function (
       ['in/events/e.avro', data.events],
       ['in/customers.jsonl', data.customers],
       ['in/orders.jsonl', data.orders],
+      // bad-records.ts: good records, lines that do not parse, and records without an amount.
+      ['in/mixed.jsonl', `${data.sales}\nnot json\n{"shop":"oslo"}\n{broken\n{"shop":"lima","amount":"x"}\n`],
     ];
     for (const [name, body] of files) {
       mkdirSync(join(local, name, '..'), { recursive: true });

@@ -7,6 +7,7 @@ import { WebHdfsClient, type WebHdfsOptions } from '../../protocols/webhdfs/inde
 import {
   fakeServer,
   fakeSleep,
+  refusedUrl,
   readBody,
   sendJson,
   sendRemoteException,
@@ -126,6 +127,46 @@ describe('webhdfs data streams against a fake NameNode and DataNode', () => {
     expect(seen!.headers['transfer-encoding']).to.equal('chunked');
     expect(seen!.bytes).to.equal(8 * MiB + 7);
     expect(seen!.hash).to.equal(p.hash.digest('hex'));
+  });
+
+  it('create: a DataNode that refuses the connection sends it back to the NameNode, the source untouched, until one takes it', async () => {
+    const closed = await refusedUrl();
+    let creates = 0;
+    await nn.close();
+    nn = await fakeServer((_req, res, url) => {
+      const op = url.searchParams.get('op');
+      if (op === 'GETFILESTATUS') return sendRemoteException(res, 404, 'java.io.FileNotFoundException', 'File does not exist');
+      creates++;
+      // The first two DataNodes named are down (restarting): nothing listens there.
+      sendJson(res, 200, { Location: `${creates <= 2 ? closed : dn.url}${url.pathname}?op=${op}&${DN_QUERY}` });
+    });
+    makeClient();
+    let got: { hash: string; bytes: number } | undefined;
+    dnHandler = async (req, res) => {
+      const body = await readBody(req);
+      got = { hash: createHash('sha256').update(body).digest('hex'), bytes: body.length };
+      res.writeHead(201, { 'content-length': 0 });
+      res.end();
+    };
+    const p = progress();
+    await client.create('/data/x', source(3 * MiB + 1, p));
+    expect(creates, 'CREATE asked of the NameNode again after each refused DataNode').to.equal(3);
+    expect(got).to.deep.equal({ hash: p.hash.digest('hex'), bytes: 3 * MiB + 1 });
+  });
+
+  it('create: a DataNode that stays unreachable fails after the retry policy, without reading the source', async () => {
+    const closed = await refusedUrl();
+    await nn.close();
+    nn = await fakeServer((_req, res, url) => {
+      if (url.searchParams.get('op') === 'GETFILESTATUS') return sendRemoteException(res, 404, 'java.io.FileNotFoundException', 'gone');
+      sendJson(res, 200, { Location: `${closed}${url.pathname}?op=CREATE&${DN_QUERY}` });
+    });
+    makeClient({ retry: { maxAttempts: 3 } });
+    const p = progress();
+    const err = await client.create('/data/x', source(MiB, p)).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(ConnectionError);
+    expect(nn.requests.filter((u) => u.searchParams.get('op') === 'CREATE')).to.have.length(3);
+    expect(p.produced, 'no byte taken from the source').to.equal(0);
   });
 
   it('create: a buffer body goes with Content-Length; append uses POST and expects 200', async () => {

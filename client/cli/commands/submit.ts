@@ -128,20 +128,23 @@ export function defineSubmit(program: Command, session: CliSession): Command {
     .passThroughOptions()
     .addHelpText('after', SUBMIT_EXAMPLES);
   addAppOptions(cmd);
-  cmd.action(async (jobFile: string | undefined, jobArgs: string[], raw: RawSubmitOptions) =>
-    session.run(cmd, async (ctx) => {
-      // `--local job.ts`: commander took the job file for --local's value.
-      if (typeof raw.local === 'string' && !/^(\d+|\*)$/.test(raw.local.trim())) {
-        if (jobFile !== undefined) jobArgs = [jobFile, ...jobArgs];
-        jobFile = raw.local;
-        raw = { ...raw, local: true };
-      }
-      if (jobFile === undefined) throw new ConfigError('submit: give the job file (spindle submit [options] <job-file> [job-args...])');
+  cmd.action(async (jobFile: string | undefined, jobArgs: string[], raw: RawSubmitOptions) => {
+    // `--local job.ts`: commander took the job file for --local's value.
+    if (typeof raw.local === 'string' && !/^(\d+|\*)$/.test(raw.local.trim())) {
+      if (jobFile !== undefined) jobArgs = [jobFile, ...jobArgs];
+      jobFile = raw.local;
+      raw = { ...raw, local: true };
+    }
+    // The job file is optional to commander only so that `--local job.ts` parses: refuse its absence as commander would.
+    if (jobFile === undefined)
+      return cmd.error("error: missing required argument 'job-file'", { code: 'commander.missingArgument', exitCode: 2 });
+    const file = jobFile;
+    return session.run(cmd, async (ctx) => {
       const local = localExecutorCount(raw.local, raw.master, availableParallelism());
-      if (local !== undefined) return submitLocal(ctx, jobFile, jobArgs, local);
-      return submitCommand(ctx, jobFile, jobArgs, raw);
-    }),
-  );
+      if (local !== undefined) return submitLocal(ctx, file, jobArgs, local);
+      return submitCommand(ctx, file, jobArgs, raw);
+    });
+  });
   return cmd;
 }
 
