@@ -41,18 +41,22 @@ export function clusterUp(extra = [], hadoopVersion = process.env.HADOOP_VERSION
 
 /**
  * Runs mocha with these arguments, its output passed through, and reads its summary lines
- * ("N passing", "N failing", "N pending"). Resolves to { ok, passing, failing, pending, seconds }.
+ * ("N passing", "N failing", "N pending") and the failures listed after them. Resolves to
+ * { ok, passing, failing, pending, failures, seconds }. `cluster: false`: without the cluster's
+ * HADOOP_CONF_DIR (the unit tests).
  */
-export function runMocha(argv, env = {}) {
+export function runMocha(argv, env = {}, { cluster = true } = {}) {
   const t0 = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [mocha, ...argv], {
       cwd: repo,
-      env: { ...process.env, ...clusterEnv, ...env },
+      env: { ...process.env, ...(cluster ? clusterEnv : {}), ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     // Summary lines look like "  32 passing (1m)"; failure details follow them, so lines are read as they come.
     const counts = { passing: 0, failing: 0, pending: 0 };
+    // From "N failing" on, mocha lists each failure with its error: kept for the summary at the end.
+    const failures = [];
     let partial = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk) => {
@@ -62,6 +66,7 @@ export function runMocha(argv, env = {}) {
       for (const line of lines) {
         const m = /^\s*(\d+) (passing|failing|pending)\b/.exec(line);
         if (m) counts[m[2]] = Number(m[1]);
+        if (counts.failing > 0 && failures.length < MAX_FAILURE_LINES) failures.push(line);
       }
     });
     child.on('error', reject);
@@ -69,10 +74,31 @@ export function runMocha(argv, env = {}) {
       resolve({
         ok: code === 0 && signal === null,
         ...counts,
+        failures,
         seconds: (Date.now() - t0) / 1000,
       });
     });
   });
+}
+
+const MAX_FAILURE_LINES = 200;
+
+/**
+ * What `npm test` prints last, so that a log that keeps only its tail (CI's) still says what failed:
+ * each pass with its counts and time, then the failures of the passes that had any.
+ */
+export function summary(passes) {
+  const lines = ['', '[test] summary'];
+  for (const p of passes) {
+    const counts = p.result ? `${p.result.passing} passing, ${p.result.failing} failing, ${p.result.pending} pending` : 'not run';
+    const time = p.result ? ` in ${Math.round(p.result.seconds)} s` : '';
+    lines.push(`[test]   ${p.result?.ok ? 'ok    ' : 'FAILED'} ${p.name}: ${counts}${time}`);
+  }
+  for (const p of passes) {
+    if (!p.result || p.result.ok || p.result.failures.length === 0) continue;
+    lines.push('', `[test] failures of ${p.name}:`, ...p.result.failures.map((l) => l.replace(/\x1b\[[0-9;]*m/g, '')));
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /** The mocha arguments of the RPC-level integration tests (`[rpc]` in their names). */
