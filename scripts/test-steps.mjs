@@ -82,6 +82,9 @@ export function runMocha(argv, env = {}, { cluster = true } = {}) {
 }
 
 const MAX_FAILURE_LINES = 200;
+// mocha colours its output on a terminal: ESC [ ... m sequences, left out of the summary.
+const COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+const stripColours = (line) => line.replace(COLOUR, '');
 
 /**
  * What `npm test` prints last, so that a log that keeps only its tail (CI's) still says what failed:
@@ -96,7 +99,7 @@ export function summary(passes) {
   }
   for (const p of passes) {
     if (!p.result || p.result.ok || p.result.failures.length === 0) continue;
-    lines.push('', `[test] failures of ${p.name}:`, ...p.result.failures.map((l) => l.replace(/\x1b\[[0-9;]*m/g, '')));
+    lines.push('', `[test] failures of ${p.name}:`, ...p.result.failures.map(stripColours));
   }
   return `${lines.join('\n')}\n`;
 }
