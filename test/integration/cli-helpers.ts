@@ -77,10 +77,16 @@ export function clusterClients() {
 }
 
 /** A tag unique to one test file's applications (YARN lower-cases tags). */
-/** A regex source matching the NodeManagers' web addresses as the RM names them ("localhost:<port>"). */
+/**
+ * A regex source matching the NodeManagers' web addresses as the RM names them: "localhost:<port>" on
+ * the single-host cluster (whose NodeManagers bind 127.0.0.1), "<address>:<port>" on the compose one.
+ */
 export function nodeManagerWebPattern(): string {
-  return `localhost:(?:${testCluster()
-    .nodeManagerHttp.map((u) => new URL(u).port)
+  return `(?:${testCluster()
+    .nodeManagerHttp.map((u) => {
+      const url = new URL(u);
+      return `${url.hostname === '127.0.0.1' ? 'localhost' : url.hostname.replace(/\./g, '\\.')}:${url.port}`;
+    })
     .join('|')})`;
 }
 

@@ -23,7 +23,7 @@ export interface TestCluster {
   rmClient: string;
   /** host:port of the RM's scheduler port (ApplicationMasterProtocol). */
   rmScheduler: string;
-  /** NodeManager web addresses (scripts/cluster runs two). */
+  /** NodeManager web addresses (scripts/cluster runs two, scripts/compose three). */
   nodeManagerHttp: string[];
   /** NodeManager RPC ports, as the RM names nodes. */
   nodeManagerPorts: number[];
@@ -39,8 +39,12 @@ export function testCluster(): TestCluster {
     throw new Error(`no cluster configuration in ${confDir}: run scripts/cluster up`);
   }
   const config = loadClientConfig({ env: process.env, confDir });
-  // The NodeManagers' own configuration sits beside the client one (scripts/cluster layout).
-  const nms = [1, 2].map((i) => loadClientConfig({ env: process.env, confDir: join(dirname(confDir), `nm${i}`, 'conf') }).conf);
+  // The NodeManagers' own configuration sits beside the client one: nm1, nm2 (scripts/cluster), nm3
+  // (scripts/compose, whose three worker hosts each run one).
+  const nmConfDirs: string[] = [];
+  for (let i = 1; existsSync(join(dirname(confDir), `nm${i}`, 'conf', 'yarn-site.xml')); i++)
+    nmConfDirs.push(join(dirname(confDir), `nm${i}`, 'conf'));
+  const nms = nmConfDirs.map((dir) => loadClientConfig({ env: process.env, confDir: dir }).conf);
   cached = {
     confDir,
     nameNodeHttp: config.hdfs.nameNodeHttpUrls[0]!,

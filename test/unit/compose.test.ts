@@ -1,204 +1,141 @@
 /**
- * Static checks of docker-compose.yml (no Docker engine needed): it must agree with what
- * docs/docker.md tells users, with docker/conf, and with the NodeManager Dockerfile. Expected
- * values are read from the documentation, so the two cannot drift apart silently.
+ * Static checks of the compose cluster (no Docker engine needed): docker-compose.yml, the configuration
+ * scripts/compose writes for it (`scripts/compose conf`), the image's Dockerfile and docs/docker.md must
+ * agree, since a client on the host follows the addresses the daemons advertise.
  */
 import { expect } from 'chai';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { loadClientConfig, loadConfiguration, parseHostPort, type ClientConfig } from '../../protocols/hadoop-conf/index.js';
+import { loadClientConfig, parseHostPort, type ClientConfig } from '../../protocols/hadoop-conf/index.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const read = (path: string): string => readFileSync(join(repoRoot, path), 'utf8');
-const EXPECTED_SERVICES = ['namenode', 'datanode', 'resourcemanager', 'nodemanager1', 'nodemanager2'];
+const WORKERS = ['worker1', 'worker2', 'worker3'];
+const SERVICES = ['namenode', 'resourcemanager', ...WORKERS];
 
 interface ComposeService {
   image?: string;
-  build?: string | { context: string; dockerfile?: string };
   hostname?: string;
-  environment?: Record<string, string> | string[];
-  ports?: Array<string | { target: number; published: number | string }>;
-  volumes?: Array<string | { type: string; source: string }>;
+  command?: string[];
+  ports?: string[];
+  volumes?: string[];
+  networks?: { default?: { ipv4_address?: string } };
 }
 
-/** One row of the "What it starts" table in docs/docker.md. */
-interface DocumentedService {
-  image: string | undefined;
-  dockerfile: string | undefined;
-  baseImage: string | undefined;
-  nodeMajor: number | undefined;
-  hostPorts: number[];
+/** docker-compose.yml's `${VAR:-default}` and `${VAR:?message}` with the variables scripts/compose sets. */
+function interpolate(text: string, vars: Record<string, string>): string {
+  return text.replace(
+    /\$\{([A-Z_]+)(?::[-?]([^}]*))?\}/g,
+    (_m, name: string, fallback: string | undefined) => vars[name] ?? fallback ?? '',
+  );
 }
 
-function documentedServices(markdown: string): Map<string, DocumentedService> {
-  const section = markdown.split(/^## /m).find((s) => s.startsWith('What it starts'));
-  expect(section, 'docs/docker.md has a "What it starts" section').to.be.a('string');
-  const rows = new Map<string, DocumentedService>();
-  for (const line of section!.split('\n')) {
-    const cells = line
-      .split('|')
-      .slice(1, -1)
-      .map((c) => c.trim());
-    const name = /^`([a-z0-9-]+)`$/.exec(cells[0] ?? '')?.[1];
-    if (name === undefined || cells.length < 3) continue;
-    const imageCell = cells[1]!;
-    const built = /built from `([^`]+)`/.exec(imageCell);
-    const node = /Node\.js (\d+)/.exec(imageCell);
-    rows.set(name, {
-      image: built ? undefined : /`([^`]+)`/.exec(imageCell)?.[1],
-      dockerfile: built?.[1],
-      baseImage: built ? /`(apache\/hadoop:[^`]+)`/.exec(imageCell)?.[1] : undefined,
-      nodeMajor: node ? Number(node[1]) : undefined,
-      hostPorts: (cells[2]!.match(/\d+/g) ?? []).map(Number),
-    });
-  }
-  return rows;
-}
-
-/** Host and container port of each published port, short or long syntax. */
-function publishedPorts(service: ComposeService): Array<{ host: number; container: number }> {
-  return (service.ports ?? []).map((p) => {
-    if (typeof p !== 'string') return { host: Number(p.published), container: Number(p.target) };
-    const parts = p.split(':');
-    return { host: Number(parts.at(-2)), container: Number(parts.at(-1)!.split('/')[0]) };
-  });
-}
-
-function environmentOf(service: ComposeService): Record<string, string> {
-  const env = service.environment ?? {};
-  if (!Array.isArray(env)) return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));
-  return Object.fromEntries(env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
-}
-
-function dockerfileOf(service: ComposeService): string {
-  const build = typeof service.build === 'string' ? { context: service.build } : service.build!;
-  return join(build.context, build.dockerfile ?? 'Dockerfile');
-}
-
-describe('docker-compose.yml', () => {
+describe('docker-compose.yml and scripts/compose', () => {
+  let dir: string;
   let services: Record<string, ComposeService>;
-  let docs: Map<string, DocumentedService>;
-  let conf: ClientConfig;
+  let subnet: string;
+  let client: ClientConfig;
+  let workers: ClientConfig[];
 
   before(() => {
-    services = (parse(read('docker-compose.yml')) as { services: Record<string, ComposeService> }).services;
-    docs = documentedServices(read('docs/docker.md'));
-    conf = loadClientConfig({ env: {}, confDir: join(repoRoot, 'docker', 'conf'), user: 'hadoop' });
+    dir = mkdtempSync(join(tmpdir(), 'spindle-compose-'));
+    execFileSync(join(repoRoot, 'scripts', 'compose'), ['conf'], {
+      env: { ...process.env, SPINDLE_COMPOSE_DIR: dir, SPINDLE_COMPOSE_SUBNET: '10.99.7', HADOOP_USER_NAME: 'alice' },
+      stdio: 'pipe',
+    });
+    const yaml = interpolate(read('docker-compose.yml'), { SPINDLE_COMPOSE_DIR: dir, SPINDLE_COMPOSE_SUBNET: '10.99.7' });
+    const doc = parse(yaml) as {
+      services: Record<string, ComposeService>;
+      networks: { default: { ipam: { config: { subnet: string }[] } } };
+    };
+    services = doc.services;
+    subnet = doc.networks.default.ipam.config[0]!.subnet;
+    client = loadClientConfig({ env: {}, confDir: join(dir, 'conf'), user: 'alice' });
+    workers = [1, 2, 3].map((i) => loadClientConfig({ env: {}, confDir: join(dir, `nm${i}`, 'conf'), user: 'alice' }));
   });
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('defines exactly the five documented services, each with its own host name', () => {
-    expect(Object.keys(services)).to.have.members(EXPECTED_SERVICES);
-    expect([...docs.keys()]).to.have.members(EXPECTED_SERVICES);
-    for (const name of EXPECTED_SERVICES) expect(services[name]!.hostname, name).to.equal(name);
-  });
+  const addressOf = (service: string): string => services[service]!.networks!.default!.ipv4_address!;
 
-  it('uses the images and builds the documentation names', () => {
-    for (const [name, documented] of docs) {
-      const service = services[name]!;
-      if (documented.dockerfile === undefined) {
-        expect(service.image, name)
-          .to.equal(documented.image)
-          .and.to.match(/^apache\/hadoop:3\.4\.\d+$/);
-        expect(service.build, name).to.equal(undefined);
-      } else {
-        expect(dockerfileOf(service), name).to.equal(join('.', documented.dockerfile));
-        const from = /^FROM\s+(\S+)/m.exec(read(documented.dockerfile))?.[1];
-        expect(from, `${documented.dockerfile} FROM`).to.equal(documented.baseImage);
-      }
+  it('runs a NameNode, a ResourceManager and three worker hosts, each its own host with a fixed address on the network', () => {
+    expect(Object.keys(services)).to.have.members(SERVICES);
+    expect(subnet).to.equal('10.99.7.0/24');
+    const addresses = SERVICES.map(addressOf);
+    expect(new Set(addresses).size).to.equal(SERVICES.length);
+    for (const name of SERVICES) {
+      expect(services[name]!.hostname, name).to.equal(name);
+      expect(addressOf(name), name).to.match(/^10\.99\.7\.\d+$/);
+      expect(services[name]!.image, name).to.equal(services.namenode!.image);
     }
+    expect(services.namenode!.command).to.deep.equal(['namenode']);
+    expect(services.resourcemanager!.command).to.deep.equal(['resourcemanager']);
+    for (const w of WORKERS) expect(services[w]!.command, w).to.deep.equal(['worker']);
   });
 
-  it('publishes the documented ports, each on the same number inside the container', () => {
-    for (const [name, documented] of docs) {
-      const ports = publishedPorts(services[name]!);
-      expect(
-        ports.map((p) => p.host),
-        name,
-      ).to.have.members(documented.hostPorts);
-      // Clients follow addresses the daemons advertise (datanode:9864, nodemanager2:8052).
-      for (const p of ports) expect(p.container, `${name} ${p.host}`).to.equal(p.host);
-    }
-  });
-
-  it('mounts only paths that exist in the repository, and builds from existing Dockerfiles', () => {
+  it('publishes ports on 127.0.0.1 only', () => {
     for (const [name, service] of Object.entries(services)) {
-      for (const volume of service.volumes ?? []) {
-        const source = typeof volume === 'string' ? volume.split(':')[0]! : volume.source;
-        if (!/^[./]/.test(source)) continue; // a named volume
-        expect(existsSync(resolve(repoRoot, source)), `${name} mounts ${source}`).to.equal(true);
+      for (const port of service.ports ?? []) expect(port, name).to.match(/^127\.0\.0\.1:\d+:\d+$/);
+    }
+  });
+
+  it('gives the client the NameNode and ResourceManager at their containers’ addresses', () => {
+    expect(new URL(client.hdfs.nameNodeHttpUrls[0]!).hostname).to.equal(addressOf('namenode'));
+    expect(client.hdfs.defaultFs).to.equal(`hdfs://${addressOf('namenode')}:8020`);
+    expect(new URL(client.yarn.rmWebUrls[0]!).hostname).to.equal(addressOf('resourcemanager'));
+    expect(client.yarn.rmSchedulerAddresses[0]).to.equal(`${addressOf('resourcemanager')}:8030`);
+    // The client's user is an HDFS superuser, as on the single-host cluster.
+    expect(client.conf.getTrimmed('hadoop.user.group.static.mapping.overrides')).to.match(/(^|;)alice=supergroup(;|$)/);
+  });
+
+  it("names each worker's DataNode and NodeManager by the worker's address, so that block hosts are node names", () => {
+    WORKERS.forEach((w, i) => {
+      const conf = workers[i]!.conf;
+      expect(conf.getTrimmed('dfs.datanode.hostname'), w).to.equal(addressOf(w));
+      expect(conf.getTrimmed('yarn.nodemanager.hostname'), w).to.equal(addressOf(w));
+      for (const key of ['yarn.nodemanager.address', 'yarn.nodemanager.webapp.address']) {
+        expect(parseHostPort(conf.getTrimmed(key)!, key).host, `${w} ${key}`).to.equal(addressOf(w));
       }
-      if (service.build !== undefined) {
-        expect(statSync(resolve(repoRoot, dockerfileOf(service))).isFile(), `${name} Dockerfile`).to.equal(true);
-      }
+      expect(conf.getTrimmed('yarn.nodemanager.bind-host'), w).to.equal('0.0.0.0');
+    });
+    // Distinct NodeManager ports, as on the single-host cluster (tests tell NodeManagers by port).
+    const ports = workers.map((c) => parseHostPort(c.conf.getTrimmed('yarn.nodemanager.address')!, 'address').port);
+    expect(new Set(ports).size).to.equal(3);
+  });
+
+  it("mounts each worker's directory at the same path as on the host, with its configuration", () => {
+    WORKERS.forEach((w, i) => {
+      const volumes = services[w]!.volumes ?? [];
+      expect(volumes, w).to.include(`${dir}/nm${i + 1}/conf:/opt/hadoop/etc/hadoop:ro`);
+      expect(volumes, w).to.include(`${dir}/nm${i + 1}:${dir}/nm${i + 1}`);
+      const conf = workers[i]!.conf;
+      expect(conf.getTrimmed('yarn.nodemanager.local-dirs'), w).to.equal(`${dir}/nm${i + 1}/local`);
+      expect(conf.getTrimmed('yarn.nodemanager.log-dirs'), w).to.equal(`${dir}/nm${i + 1}/logs`);
+    });
+    for (const name of ['namenode', 'resourcemanager']) {
+      expect(services[name]!.volumes, name).to.deep.equal([`${dir}/conf:/opt/hadoop/etc/hadoop:ro`]);
     }
   });
 
-  it('installs the documented Node.js major (>= 20) in the NodeManager image', () => {
-    for (const name of ['nodemanager1', 'nodemanager2']) {
-      const documented = docs.get(name)!;
-      const dockerfile = read(dockerfileOf(services[name]!));
-      const version = /^ARG NODE_VERSION=(\d+)\.(\d+)\.(\d+)\s*$/m.exec(dockerfile);
-      expect(version, 'ARG NODE_VERSION=x.y.z').to.not.equal(null);
-      const major = Number(version![1]);
-      expect(major).to.be.at.least(20);
-      expect(documented.nodeMajor, `${name} documented Node.js major`).to.equal(major);
-      expect(dockerfile).to.match(/node-v\$\{NODE_VERSION\}-linux-/);
-      expect(dockerfile).to.contain('sha256sum -c');
+  it("puts the image's node on every container's PATH (yarn.nodemanager.admin-env)", () => {
+    const target = /^COPY \.stage\/node (\S+)\/node$/m.exec(read('docker/hadoop/Dockerfile'));
+    expect(target, 'Dockerfile copies node into a bin directory').to.not.equal(null);
+    for (const c of workers) {
+      const path = /(?:^|,)PATH=([^,]*)/.exec(c.conf.getTrimmed('yarn.nodemanager.admin-env') ?? '')?.[1]?.split(':') ?? [];
+      expect(path).to.include(target![1]);
+      expect(c.conf.getBoolean('yarn.nodemanager.vmem-check-enabled', true)).to.equal(false);
     }
   });
 
-  it("links node into a directory on the containers' PATH (yarn.nodemanager.admin-env)", () => {
-    const dockerfile = read('docker/nodemanager/Dockerfile');
-    const link = /ln -sf \S+\/bin\/node (\S+)\/node\b/.exec(dockerfile);
-    expect(link, 'Dockerfile links node into a bin directory').to.not.equal(null);
-    const adminEnv = conf.conf.getTrimmed('yarn.nodemanager.admin-env') ?? '';
-    const path = /(?:^|,)PATH=([^,]*)/.exec(adminEnv)?.[1]?.split(':') ?? [];
-    expect(path).to.include(link![1]);
-    expect(conf.conf.getTrimmedStrings('yarn.nodemanager.env-whitelist')).to.include('PATH');
-  });
-
-  it('configures the NodeManagers for Node containers and the scheduler for a small cluster', () => {
-    expect(conf.conf.getBoolean('yarn.nodemanager.vmem-check-enabled', true)).to.equal(false);
-    expect(conf.conf.getBoolean('yarn.nodemanager.pmem-check-enabled', false)).to.equal(true);
-    const scheduler = loadConfiguration(join(repoRoot, 'docker', 'conf'), { files: ['capacity-scheduler.xml'] });
-    expect(Number(scheduler.getTrimmed('yarn.scheduler.capacity.maximum-am-resource-percent'))).to.be.greaterThan(0.1);
-  });
-
-  it('advertises NameNode, DataNode and ResourceManager addresses that reach the published ports', () => {
-    const published = (name: string): number[] => publishedPorts(services[name]!).map((p) => p.host);
-    const nn = new URL(conf.hdfs.nameNodeHttpUrls[0]!);
-    expect(nn.hostname).to.equal(services.namenode!.hostname);
-    expect(published('namenode')).to.include(Number(nn.port));
-    const rm = new URL(conf.yarn.rmWebUrls[0]!);
-    expect(rm.hostname).to.equal(services.resourcemanager!.hostname);
-    expect(published('resourcemanager')).to.include(Number(rm.port));
-    // WebHDFS redirects to dfs.datanode.hostname and the DataNode's http port.
-    expect(conf.conf.getTrimmed('dfs.datanode.hostname')).to.equal(services.datanode!.hostname);
-    const dnHttp = parseHostPort(conf.conf.getTrimmed('dfs.datanode.http.address')!, 'dfs.datanode.http.address');
-    expect(published('datanode')).to.include(dnHttp.port);
-  });
-
-  it('gives each NodeManager the web port it publishes, through NM_WEBAPP_PORT', () => {
-    for (const name of ['nodemanager1', 'nodemanager2']) {
-      const service = services[name]!;
-      const env = environmentOf(service);
-      const nmConf = loadConfiguration(join(repoRoot, 'docker', 'conf'), { env });
-      const address = parseHostPort(nmConf.getTrimmed('yarn.nodemanager.webapp.address')!, 'yarn.nodemanager.webapp.address');
-      expect(
-        publishedPorts(service).map((p) => p.container),
-        name,
-      ).to.deep.equal([address.port]);
-    }
-  });
-
-  it('lists every advertised host name in the documented /etc/hosts line', () => {
-    const hostsLine = read('docs/docker.md')
-      .split('\n')
-      .find((l) => /^127\.0\.0\.1\s/.test(l));
-    expect(hostsLine, 'docs/docker.md shows a "127.0.0.1 ..." hosts line').to.be.a('string');
-    const names = hostsLine!.trim().split(/\s+/).slice(1);
-    expect(names).to.have.members(Object.values(services).map((s) => s.hostname!));
+  it('is described service by service in docs/docker.md', () => {
+    const section = read('docs/docker.md')
+      .split(/^## /m)
+      .find((s) => s.startsWith('What it starts'));
+    expect(section, 'docs/docker.md has a "What it starts" section').to.be.a('string');
+    const documented = [...section!.matchAll(/^\| `([a-z0-9]+)` \|/gm)].map((m) => m[1]);
+    expect(documented).to.have.members(SERVICES);
   });
 });
