@@ -10,7 +10,9 @@ describe('spindle fs', function () {
   this.timeout(120_000);
   const base = `/tmp/spindle-it-cli-fs-${randomBytes(4).toString('hex')}`;
   const local = mkdtempSync(join(tmpdir(), 'spindle-it-fs-'));
-  const { hdfs } = clusterClients();
+  const { hdfs, config } = clusterClients();
+  // The REPL column shows the cluster's default replication: 1 on the single-host cluster, 2 on the compose one.
+  const replication = Number(config.conf.getTrimmed('dfs.replication') ?? '3');
   const big = randomBytes(3 * 1024 * 1024 + 17);
   writeFileSync(join(local, 'big.bin'), big);
   writeFileSync(join(local, 'small.txt'), 'small file\n');
@@ -28,7 +30,7 @@ describe('spindle fs', function () {
 
     const ls = await spindle(['fs', 'ls', `${base}/in`]);
     expect(ls.code, ls.stderr).to.equal(0);
-    expect(ls.stdout).to.match(new RegExp(`^-rw-r--r-- +1 +\\S+ +\\S+ +${big.length} +\\S+ \\S+ +${base}/in/big\\.bin$`, 'm'));
+    expect(ls.stdout).to.match(new RegExp(`^-rw-r--r-- +${replication} +\\S+ +\\S+ +${big.length} +\\S+ \\S+ +${base}/in/big\\.bin$`, 'm'));
     expect(ls.stdout).to.match(new RegExp(`${base}/in/small\\.txt$`, 'm'));
     expect(ls.stdout).to.match(new RegExp(`${base}/in/stdin\\.txt$`, 'm'));
     const json = JSON.parse((await spindle(['fs', 'ls', '--json', `${base}/in`])).stdout) as { name: string; length: number }[];

@@ -66,8 +66,9 @@ describe('docker-compose.yml and scripts/compose', () => {
     expect(subnet).to.equal('10.99.7.0/24');
     const addresses = SERVICES.map(addressOf);
     expect(new Set(addresses).size).to.equal(SERVICES.length);
+    // A worker's host name is its address (its NodeManager names its node by that); the others' is the service's name.
     for (const name of SERVICES) {
-      expect(services[name]!.hostname, name).to.equal(name);
+      expect(services[name]!.hostname, name).to.equal(WORKERS.includes(name) ? addressOf(name) : name);
       expect(addressOf(name), name).to.match(/^10\.99\.7\.\d+$/);
       expect(services[name]!.image, name).to.equal(services.namenode!.image);
     }
