@@ -1,0 +1,50 @@
+/** Fault injection on the compose cluster (scripts/compose) for the multi-host tests. */
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { repoRoot, testCluster } from '../integration/cluster.js';
+
+/** Runs scripts/compose against the cluster the tests use (its directory holds the client configuration). */
+export function compose(...args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(repoRoot, 'scripts', 'compose'), args, {
+      env: { ...process.env, SPINDLE_COMPOSE_DIR: dirname(testCluster().confDir) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`scripts/compose ${args.join(' ')} failed (${code}): ${out}`))));
+  });
+}
+
+/** The worker (1 to 3) whose address is `host`, from the NodeManagers' configuration. */
+export function workerAt(host: string): number {
+  const i = testCluster().nodeManagerHttp.findIndex((u) => new URL(u).hostname === host);
+  expect(i, `a worker at ${host}`).to.be.at.least(0);
+  return i + 1;
+}
+
+/** A word count whose map stage (16 tasks) and reduce stage (4) each last seconds. */
+export const SLOW_WORDCOUNT = `
+const slow = (x, ms) => { const end = performance.now() + ms; while (performance.now() < end); return x; };
+export default async function main(ctx, [input]) {
+  const counts = ctx.textFile(input, { minPartitions: 16 }).flatMap((l) => l.split(' ')).map((w) => [slow(w, 0.1), 1]).reduceByKey((a, b) => a + b, 4);
+  return counts.mapValues((n) => slow(n, 2)).collect();
+}`;
+
+export const LINES = 16_000;
+export const lineOf = (i: number): string => `a${i % 7} b${i % 13} w${i % 1500} c${i % 2}`;
+
+/** The input text: blocks of 64 KB (about 5), two replicas each on the three workers. */
+export function inputText(): Buffer {
+  return Buffer.from(`${Array.from({ length: LINES }, (_, i) => lineOf(i)).join('\n')}\n`);
+}
+
+export function expectExactCounts(result: unknown): void {
+  const want = new Map<string, number>();
+  for (let i = 0; i < LINES; i++) for (const w of lineOf(i).split(' ')) want.set(w, (want.get(w) ?? 0) + 1);
+  expect(new Map(result as [string, number][])).to.deep.equal(want);
+  expect(result, 'no key counted twice').to.have.length(want.size);
+}
