@@ -41,6 +41,8 @@ export type SchedulerConnector = (address: { host: string; port: number }, token
 
 export const DEFAULT_FINISH_RETRY_MS = 100;
 export const DEFAULT_FINISH_TIMEOUT_MS = 60_000;
+/** Wait before unregistering again when no RM answered (each try already waits out reconnects). */
+export const FINISH_FAILOVER_RETRY_MS = 500;
 
 export interface RmClientOptions {
   /** host:port of the scheduler (yarn.resourcemanager.scheduler.address), one per RM with HA. */
@@ -134,18 +136,33 @@ export class RmClient {
     return result;
   }
 
-  /** Unregisters, repeating until the RM confirms the final state is stored. */
+  /**
+   * Unregisters, repeating until the RM confirms the final state is stored. A job may end while no RM
+   * is active (the active one died, the standby has not taken over yet: several seconds with RM HA):
+   * refused connections and standby answers are repeated too, until the finish timeout, so that the
+   * attempt does not end unregistered (which would make YARN run the application again).
+   */
   async finish(finalStatus: FinalStatus, diagnostics: string, trackingUrl?: string): Promise<void> {
     const deadline = Date.now() + (this.options.finishTimeoutMs ?? DEFAULT_FINISH_TIMEOUT_MS);
+    let register = false;
     for (;;) {
       let unregistered: boolean;
       try {
+        if (register) await this.reregister();
+        register = false;
         ({ unregistered } = await this.withFailover((c) =>
           c.finish({ finalStatus, diagnostics, ...(trackingUrl !== undefined ? { trackingUrl } : {}) }),
         ));
       } catch (err) {
-        if (!isNotRegistered(err)) throw err;
-        await this.reregister();
+        if (isNotRegistered(err)) {
+          this.log('the ResourceManager lost our registration (restart or failover); registering again to unregister');
+          register = true;
+          continue;
+        }
+        const failover = err instanceof StandbyError || err instanceof ConnectionError;
+        if (!failover || Date.now() > deadline) throw err;
+        this.log(`unregistering: no ResourceManager answered (${errorMessage(err)}); trying again`);
+        await this.sleep(FINISH_FAILOVER_RETRY_MS);
         continue;
       }
       if (unregistered) return;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { AttemptGoneError, RmClient, type SchedulerConnection } from '../../appmaster/rm-client.js';
+import { AttemptGoneError, RmClient, type RmClientOptions, type SchedulerConnection } from '../../appmaster/rm-client.js';
 import { createToken, type Token } from '../../protocols/credentials/index.js';
 import { ConnectionError, RemoteError, StandbyError } from '../../protocols/errors/index.js';
 import {
@@ -51,6 +51,7 @@ class FakeScheduler {
   allocateScript: ((address: string) => Promise<AllocateResult>)[] = [];
   finishScript: boolean[] = [true];
   registerFailures: Error[] = [];
+  finishFailures: Error[] = [];
 
   connect = (address: { host: string; port: number }, t: Token): SchedulerConnection => {
     const at = `${address.host}:${address.port}`;
@@ -68,6 +69,8 @@ class FakeScheduler {
         return next ? next(at) : result({ responseId: r.responseId + 1 });
       },
       finish: async () => {
+        const f = this.finishFailures.shift();
+        if (f) throw f;
         this.finishes += 1;
         return { unregistered: this.finishScript.shift() ?? true };
       },
@@ -76,13 +79,14 @@ class FakeScheduler {
   };
 }
 
-function client(fake: FakeScheduler, addresses = ['rm1:8030']) {
+function client(fake: FakeScheduler, addresses = ['rm1:8030'], over: Partial<RmClientOptions> = {}) {
   return new RmClient({
     schedulerAddresses: addresses,
     amrmToken: token('t1'),
     connect: fake.connect,
     resyncAsks: () => [ask],
     sleep: async () => {},
+    ...over,
   });
 }
 
@@ -188,6 +192,57 @@ describe('appmaster rm-client', () => {
     await rm.register({ host: 'h', rpcPort: 0, trackingUrl: '' });
     await rm.finish('succeeded', 'done');
     expect(fake.finishes).to.equal(3);
+  });
+
+  it('repeats finish while no ResourceManager answers (RM failover), then re-registers with the new active one', async () => {
+    const fake = new FakeScheduler();
+    const logs: string[] = [];
+    const rm = client(fake, ['rm1:8030', 'rm2:8030'], { log: (m) => logs.push(m) });
+    await rm.register({ host: 'h', rpcPort: 0, trackingUrl: '' });
+    // rm1 died (refused), rm2 still standby; a whole round fails twice; then rm2 is active and has
+    // recovered the application, but not this attempt's registration.
+    fake.finishFailures = [
+      new ConnectionError('refused'),
+      new StandbyError('standby'),
+      new ConnectionError('refused'),
+      new StandbyError('standby'),
+      new ConnectionError('refused'),
+      new RemoteError('not registered', { exceptionClassName: AM_NOT_REGISTERED_EXCEPTION }),
+    ];
+    await rm.finish('succeeded', 'done');
+    expect(fake.finishes).to.equal(1);
+    expect(fake.registers).to.equal(2);
+    expect(rm.server).to.equal('rm2:8030');
+    expect(logs.filter((l) => l.startsWith('unregistering: no ResourceManager answered'))).to.have.length(2);
+  });
+
+  it('gives up unregistering once the finish timeout has passed without a ResourceManager', async () => {
+    const fake = new FakeScheduler();
+    const rm = client(fake, ['rm1:8030', 'rm2:8030'], {
+      finishTimeoutMs: 20,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms / 50)),
+    });
+    await rm.register({ host: 'h', rpcPort: 0, trackingUrl: '' });
+    fake.finishFailures = Array.from({ length: 1000 }, () => new ConnectionError('refused'));
+    const err = await rm.finish('succeeded', 'done').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(ConnectionError);
+    expect(fake.finishes).to.equal(0);
+  });
+
+  it('does not repeat a finish the RM refused for another reason', async () => {
+    const fake = new FakeScheduler();
+    const rm = client(fake);
+    await rm.register({ host: 'h', rpcPort: 0, trackingUrl: '' });
+    fake.finishFailures = [new RemoteError('bad request', { exceptionClassName: 'org.apache.hadoop.yarn.exceptions.YarnException' })];
+    const err = await rm.finish('succeeded', 'done').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((err as Error).message).to.equal('bad request');
+    expect(fake.finishFailures).to.have.length(0);
   });
 
   it('rejects a malformed scheduler address, naming it', () => {
