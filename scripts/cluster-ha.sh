@@ -1,8 +1,10 @@
 # shellcheck shell=bash
-# High availability for scripts/cluster (sourced by it; `up --ha`, docs/ha.md): one ZooKeeper, three
-# JournalNodes, two NameNodes with a ZKFC each (automatic failover, as production clusters run it), and two
-# ResourceManagers with embedded automatic failover and their state in ZooKeeper. Everything on 127.0.0.1:
-# both NameNodes (and both RMs) match the local address, so each gets its own conf dir naming its id.
+# High availability for scripts/cluster (sourced by it; `up --ha`; docs/deploying.md, "HA on one host"):
+# one ZooKeeper, three JournalNodes, two NameNodes with a ZKFC each, and two ResourceManagers with their
+# state in ZooKeeper. Failover is automatic for both, as production clusters run it: the ZKFCs make a
+# NameNode active through ZooKeeper, the RMs elect their active one there themselves (embedded elector);
+# `hdfs haadmin` / `yarn rmadmin` are not needed. Everything on 127.0.0.1: both NameNodes (and both RMs)
+# match the local address, so each gets its own conf dir naming its id.
 
 # hdfs-site properties of the nameservice (client and daemons alike).
 ha_hdfs_props() { # data_dir
@@ -150,7 +152,7 @@ ha_healthy() { # daemon; returns 2 for a daemon it does not know
   esac
 }
 
-# The shared edits are formatted with the first NameNode; the second copies its namespace; ZKFC's znode.
+# The shared edits are formatted with the first NameNode; the second copies its namespace.
 ha_format() {
   local data="$STATE/data-$HADOOP_VERSION$DATA_SUFFIX"
   local -a cmd
@@ -159,10 +161,17 @@ ha_format() {
     mapfile -d '' cmd < <(java_cmd namenode-format 256m org.apache.hadoop.hdfs.server.namenode.NameNode -format -nonInteractive -force)
     CLASSPATH="$STATE/ha/nn1:$CLASSPATH_JARS" "${cmd[@]}" >"$LOGS/namenode-format.log" 2>&1 ||
       { tail -n 30 "$LOGS/namenode-format.log" >&2; die "NameNode format failed"; }
-    mapfile -d '' cmd < <(java_cmd zkfc-format 128m org.apache.hadoop.hdfs.tools.DFSZKFailoverController -formatZK -force -nonInteractive)
-    CLASSPATH="$STATE/ha/nn1:$CLASSPATH_JARS" "${cmd[@]}" >"$LOGS/zkfc-format.log" 2>&1 ||
-      { tail -n 30 "$LOGS/zkfc-format.log" >&2; die "ZKFC -formatZK failed"; }
   fi
+}
+# The ZKFCs' znode (/hadoop-ha/<ns>) is made afresh whenever neither ZKFC runs: it only holds the
+# election, and a breadcrumb left by an earlier run (another port offset) would stop the ZKFC that wins
+# from fencing ("Mismatched address stored in ZK"). The RMs' state store (/rmstore) is not touched.
+ha_format_zk() {
+  alive zkfc1 || alive zkfc2 && return 0
+  local -a cmd
+  mapfile -d '' cmd < <(java_cmd zkfc-format 128m org.apache.hadoop.hdfs.tools.DFSZKFailoverController -formatZK -force -nonInteractive)
+  CLASSPATH="$STATE/ha/nn1:$CLASSPATH_JARS" "${cmd[@]}" >"$LOGS/zkfc-format.log" 2>&1 ||
+    { tail -n 30 "$LOGS/zkfc-format.log" >&2; die "ZKFC -formatZK failed (log: $LOGS/zkfc-format.log)"; }
 }
 ha_bootstrap_standby() {
   local data="$STATE/data-$HADOOP_VERSION$DATA_SUFFIX"
@@ -194,6 +203,7 @@ ha_up() {
   ha_bootstrap_standby
   start_daemon namenode2
   wait_healthy namenode2 120
+  ha_format_zk
   start_daemon zkfc1
   wait_healthy zkfc1 60
   start_daemon zkfc2
@@ -201,6 +211,32 @@ ha_up() {
   start_daemon nodemanager1
   start_daemon nodemanager2
   for d in resourcemanager resourcemanager2 datanode nodemanager1 nodemanager2; do wait_healthy "$d" 120; done
+  ha_wait_active 60
+  ha_follow_active
+  log "active: namenode$( [[ $NN_HTTP == "${NN_HTTPS[1]}" ]] && echo 2) (http $HOST:$NN_HTTP), resourcemanager$(
+    [[ $RM_WEB == "${RM_WEBS[1]}" ]] && echo 2) (http $HOST:$RM_WEB); failover is automatic (ZKFC for HDFS, the RMs' own ZooKeeper election)"
+}
+
+# Until one NameNode and one ResourceManager are active (each daemon's health accepts standby too).
+ha_wait_active() { # timeout_s
+  local deadline=$((SECONDS + $1))
+  until [[ $(ha_nn_state 1) == active || $(ha_nn_state 2) == active ]] &&
+    [[ $(ha_rm_state 1) == ACTIVE || $(ha_rm_state 2) == ACTIVE ]]; do
+    ((SECONDS < deadline)) || die "no active NameNode and ResourceManager after $1 s (logs: $LOGS/zkfc1.log, $LOGS/resourcemanager.log)"
+    sleep 0.5
+  done
+}
+
+# Stopping: the NodeManagers are already down; RMs, DataNode and ZKFCs (which would otherwise promote the
+# NameNode that stops second), then the NameNodes, then what they need (JournalNodes, ZooKeeper).
+ha_down() {
+  local d
+  for d in resourcemanager resourcemanager2 datanode zkfc1 zkfc2; do stop_daemon "$d" & done
+  wait
+  for d in namenode namenode2; do stop_daemon "$d" & done
+  wait
+  for d in journalnode1 journalnode2 journalnode3 zookeeper; do stop_daemon "$d" & done
+  wait
 }
 
 # Status suffix: which NameNode / RM is active.
