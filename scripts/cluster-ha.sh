@@ -93,16 +93,18 @@ EOP
 }
 
 # daemon_spec for the HA daemons: sets CLASS HEAP DCONF ARGS; returns 1 for a daemon it does not know.
+# Heaps are smaller than the plain cluster's NameNode (512m) and RM (768m): thirteen JVMs share the
+# machine with the jobs, and a test cluster's NameNode and RM use well under 200 MB of heap.
 ha_daemon_spec() {
   ARGS=()
   case $1 in
     zookeeper) CLASS=org.apache.zookeeper.server.ZooKeeperServerMain HEAP=128m DCONF=$CONF ARGS=("$STATE/ha/zoo.cfg") ;;
     journalnode[123]) CLASS=org.apache.hadoop.hdfs.qjournal.server.JournalNode HEAP=128m DCONF="$STATE/ha/jn${1#journalnode}" ;;
-    namenode) CLASS=org.apache.hadoop.hdfs.server.namenode.NameNode HEAP=512m DCONF="$STATE/ha/nn1" ;;
-    namenode2) CLASS=org.apache.hadoop.hdfs.server.namenode.NameNode HEAP=512m DCONF="$STATE/ha/nn2" ;;
+    namenode) CLASS=org.apache.hadoop.hdfs.server.namenode.NameNode HEAP=384m DCONF="$STATE/ha/nn1" ;;
+    namenode2) CLASS=org.apache.hadoop.hdfs.server.namenode.NameNode HEAP=384m DCONF="$STATE/ha/nn2" ;;
     zkfc[12]) CLASS=org.apache.hadoop.hdfs.tools.DFSZKFailoverController HEAP=128m DCONF="$STATE/ha/nn${1#zkfc}" ;;
-    resourcemanager) CLASS=org.apache.hadoop.yarn.server.resourcemanager.ResourceManager HEAP=768m DCONF="$STATE/ha/rm1" ;;
-    resourcemanager2) CLASS=org.apache.hadoop.yarn.server.resourcemanager.ResourceManager HEAP=768m DCONF="$STATE/ha/rm2" ;;
+    resourcemanager) CLASS=org.apache.hadoop.yarn.server.resourcemanager.ResourceManager HEAP=512m DCONF="$STATE/ha/rm1" ;;
+    resourcemanager2) CLASS=org.apache.hadoop.yarn.server.resourcemanager.ResourceManager HEAP=512m DCONF="$STATE/ha/rm2" ;;
     *) return 1 ;;
   esac
 }
