@@ -198,7 +198,9 @@ ha_up() {
   # The first NameNode serves its image to the second's bootstrap once up (as standby: no ZKFC yet).
   local deadline=$((SECONDS + 120))
   until [[ -n $(ha_nn_state 1) ]]; do
-    alive namenode || { tail -n 40 "$LOGS/namenode.log" >&2; die "namenode exited during start-up"; }
+    # Asked twice, as in wait_healthy: the cmdline reads empty while setsid and nohup exec java.
+    alive namenode || { sleep 0.2; alive namenode; } ||
+      { tail -n 40 "$LOGS/namenode.log" >&2; die "namenode exited during start-up (log: $LOGS/namenode.log)"; }
     ((SECONDS < deadline)) || die "namenode not up after 120 s (log: $LOGS/namenode.log)"
     sleep 0.5
   done
