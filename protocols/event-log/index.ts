@@ -1,0 +1,16 @@
+/**
+ * The application event log (issue #20): record types, JSON-lines codec and the batching writer.
+ * Shared by the ApplicationMaster (writing) and the client (`spindle history`, a later UI: reading).
+ */
+export { decodeEventLog, encodeEvents, stamp, type DecodedLog } from './codec.js';
+export { EVENT_LOG_NS, type AppFinalState, type EventBody, type EventType, type LogEvent, type TaskMetrics } from './events.js';
+export { addMetrics, fiveQuantiles } from './quantiles.js';
+export {
+  DEFAULT_MAX_DELAY_MS,
+  DEFAULT_MAX_EVENTS,
+  DEFAULT_MAX_FAILED_TASK_EVENTS_PER_STAGE,
+  DEFAULT_MAX_TASK_EVENTS_PER_STAGE,
+  EventLogWriter,
+  type EventLogSink,
+  type EventLogWriterOptions,
+} from './writer.js';
