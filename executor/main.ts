@@ -64,6 +64,33 @@ async function dialWithRetry(host: string, port: number): Promise<Socket> {
   }
 }
 
+/**
+ * Local mode starts executors while the CLI is still bundling the job, so that their start-up and the
+ * bundling overlap. Over the IPC channel the CLI gave it, the executor says it is waiting, and the CLI
+ * answers once the bundle is written; a CLI that gives up (the job did not bundle) disconnects.
+ */
+function jobBundled(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: unknown): void => {
+      if (m !== 'job-bundled') return;
+      done();
+      process.disconnect();
+      resolve();
+    };
+    const onDisconnect = (): void => {
+      done();
+      reject(new ConfigError('the local driver stopped before the job was bundled'));
+    };
+    const done = (): void => {
+      process.off('message', onMessage);
+      process.off('disconnect', onDisconnect);
+    };
+    process.on('message', onMessage);
+    process.once('disconnect', onDisconnect);
+    process.send?.('waiting-for-job');
+  });
+}
+
 function hashId(id: string): number {
   let h = 0;
   for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) | 0;
@@ -114,6 +141,7 @@ async function main(): Promise<number> {
   // Replaced when the driver hands out a fresh one (a long job whose AM holds a keytab).
   let delegationToken = hdfsToken ? encodeTokenUrlString(hdfsToken) : undefined;
   const stopProfile = await startCpuProfile(env.cpuProfileDir, args.executorId);
+  if (env.localMode && process.send) await jobBundled();
   const job = await loadJobModule(args.jobPath);
 
   const socket = await dialWithRetry(args.driverHost, args.driverPort);

@@ -11,6 +11,7 @@ import { APP_SECRET_ALIAS } from '../../protocols/driver-executor/index.js';
  *   node spindle-executor.mjs --driver 127.0.0.1:<port> --executor-id N --cores 1 --job <bundle>
  *   HADOOP_TOKEN_FILE_LOCATION  credentials holding the application secret (a 0600 file, never argv)
  *   NM_HOST=127.0.0.1  CONTAINER_ID=local_executor_N  LOCAL_DIRS=<work dir>/executor-N  SPINDLE_LOCAL_MODE=1
+ *   and an IPC channel, over which it waits for the job bundle when started before it was written
  *
  * so the executor runtime, its block server and the driver's scheduler are the cluster's. An
  * executor that dies is reported lost (its tasks are retried) and replaced, until more than
@@ -28,6 +29,11 @@ export interface LocalExecutorsOptions {
   executorBundle: string;
   /** The job bundle, as executors load it. */
   jobBundle: string;
+  /**
+   * The bundle is still being written: executors start anyway and wait (over an IPC channel) until
+   * jobBundled() says it is there, so that their start-up overlaps the bundling.
+   */
+  bundlePending?: boolean;
   /** The application secret executors authenticate with. */
   secret: Buffer;
   /** A private directory for the credentials file and the executors' shuffle directories. */
@@ -56,6 +62,8 @@ interface Running {
   child: ChildProcess;
   tail: string[];
   exited: Promise<void>;
+  /** It asked for the job and has not been told yet. */
+  waitingForJob: boolean;
 }
 
 export class LocalExecutors {
@@ -64,10 +72,12 @@ export class LocalExecutors {
   private nextId = 1;
   private failures = 0;
   private stopping = false;
+  private bundled: boolean;
   private readonly running = new Map<string, Running>();
   private readonly tokenFile: string;
 
   constructor(private readonly options: LocalExecutorsOptions) {
+    this.bundled = options.bundlePending !== true;
     this.tokenFile = join(options.workDir, 'executor.tokens');
     const credentials = createCredentials([], [[APP_SECRET_ALIAS, options.secret]]);
     writeFileSync(this.tokenFile, serializeCredentials(credentials), { mode: 0o600 });
@@ -77,6 +87,17 @@ export class LocalExecutors {
   setDriverPort(port: number): void {
     this.driverPort = port;
     this.fill();
+  }
+
+  /** The job bundle is written: executors waiting for it load it. */
+  jobBundled(): void {
+    this.bundled = true;
+    for (const r of this.running.values()) if (r.waitingForJob) this.tellBundled(r);
+  }
+
+  private tellBundled(r: Running): void {
+    r.waitingForJob = false;
+    if (r.child.connected) r.child.send('job-bundled', (err) => err && r.tail.push(`could not be told the job is bundled: ${err.message}`));
   }
 
   /** The driver wants `count` executors (0 when it stops). */
@@ -95,6 +116,9 @@ export class LocalExecutors {
     this.stopping = true;
     this.wanted = 0;
     const all = [...this.running.values()];
+    // Never told the job is bundled (bundling failed, or the job did not load): they hold nothing, so
+    // they go at once. (Not by closing their channel: a child the parent disconnected emits no 'close'.)
+    if (!this.bundled) for (const r of all) r.child.kill('SIGKILL');
     const timer = setTimeout(() => {
       for (const r of all) r.child.kill('SIGKILL');
     }, STOP_GRACE_MS);
@@ -120,7 +144,7 @@ export class LocalExecutors {
       ...['--driver', `127.0.0.1:${this.driverPort}`, '--executor-id', id, '--cores', '1', '--job', o.jobBundle],
     ];
     const child = spawn(o.execPath, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: {
         ...o.env,
         HADOOP_TOKEN_FILE_LOCATION: this.tokenFile,
@@ -135,9 +159,15 @@ export class LocalExecutors {
       id,
       child,
       tail: [],
+      waitingForJob: false,
       exited: new Promise((resolve) => child.once('close', (code, signal) => resolve(this.exited(r, code, signal)))),
     };
     child.once('error', (err) => r.tail.push(`could not start: ${err.message}`));
+    child.on('message', (m: unknown) => {
+      if (m !== 'waiting-for-job') return;
+      r.waitingForJob = true;
+      if (this.bundled) this.tellBundled(r);
+    });
     for (const stream of [child.stdout!, child.stderr!]) {
       let partial = '';
       stream.on('data', (chunk: Buffer) => {

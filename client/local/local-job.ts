@@ -25,6 +25,11 @@ export const LOCAL_MAX_TASK_ATTEMPTS = 4;
 export interface LocalRunOptions {
   /** The bundled job (bundleJob's output file). */
   jobBundle: string;
+  /**
+   * Settles once jobBundle is written (rejects when bundling failed). Given, the driver and the
+   * executors start while the job is still being bundled; without it, the file must exist.
+   */
+  bundled?: Promise<unknown>;
   /** The job's main, instead of the bundle's (spindle/testing's inline jobs; the bundle then only evaluates lambdas). */
   main?: (...args: unknown[]) => unknown;
   args: string[];
@@ -66,22 +71,6 @@ export interface LocalRunResult {
 /** Runs a bundled job in local mode. A module without a main is a plain program: it runs on import. */
 export async function runLocalMode(o: LocalRunOptions): Promise<LocalRunResult> {
   const appId = `local-${Date.now()}-${process.pid}`;
-  // A plain program reads its arguments from process.argv as it loads, as in the driver process (`node <job> <args...>`).
-  const argv = process.argv;
-  process.argv = [process.execPath, o.jobBundle, ...o.args];
-  const job = await loadJobModule(o.jobBundle)
-    .catch((err: unknown) => {
-      if (err instanceof ConfigError) throw err;
-      throw new JobModuleError(`the job module threw while loading (at its top level, before main ran): ${errorMessage(err)}`, {
-        cause: err,
-      });
-    })
-    .finally(() => {
-      process.argv = argv;
-    });
-  const main = o.main ?? job.main;
-  if (!main) return { code: 0, appId, interrupted: false };
-
   const secret = randomBytes(32);
   const fs = new RoutingFs(new LocalFs(), o.hdfs?.client);
   let runtime: DriverRuntime | undefined;
@@ -89,6 +78,7 @@ export async function runLocalMode(o: LocalRunOptions): Promise<LocalRunResult> 
   const executors = new LocalExecutors({
     executorBundle: o.executorBundle,
     jobBundle: o.jobBundle,
+    bundlePending: o.bundled !== undefined,
     secret,
     workDir: o.workDir,
     env: o.env,
@@ -131,14 +121,39 @@ export async function runLocalMode(o: LocalRunOptions): Promise<LocalRunResult> 
     interrupted = true;
     toDriver({ type: 'abort', reason: 'interrupted (Ctrl-C)' });
   });
+  let started = false;
   try {
+    // Executors start now; they load the job once it is bundled (their start-up overlaps the bundling).
     await runtime.start();
     o.onExecutors?.(executors);
+    await o.bundled;
+    const main = o.main ?? (await loadJob(o.jobBundle, o.args)).main;
+    if (!main) return { code: 0, appId, interrupted: false };
+    executors.jobBundled();
+    started = true;
     const outcome = await runJobMain(main, runtime, o.args, { writeResult: o.writeResult, log: o.log, writeStack: o.writeStack });
     return { ...outcome, appId, interrupted };
   } finally {
+    // runJobMain stops the runtime; before it ran (the job did not bundle or load, or is a plain program) it is stopped here.
+    if (!started) await runtime.stop('failed', 'the job did not start');
     unregister?.();
     await executors.stop();
     fs.close();
+  }
+}
+
+/** Loads the bundled job as the driver does. A plain program reads its arguments from process.argv as it loads. */
+async function loadJob(jobBundle: string, args: string[]): Promise<Awaited<ReturnType<typeof loadJobModule>>> {
+  const argv = process.argv;
+  process.argv = [process.execPath, jobBundle, ...args];
+  try {
+    return await loadJobModule(jobBundle);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new JobModuleError(`the job module threw while loading (at its top level, before main ran): ${errorMessage(err)}`, {
+      cause: err,
+    });
+  } finally {
+    process.argv = argv;
   }
 }

@@ -78,3 +78,28 @@ export async function whenStatus<T>(
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** Whether a process is gone: no /proc entry, or a zombie (it has exited; only its reaping is left). */
+function processGone(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Waits (polling /proc every 100 ms: a process that is not our child has no exit event to await)
+ * until process `pid` is gone; false if it is still there after `timeoutMs`. The NodeManager kills a
+ * released container asynchronously (SIGTERM, then SIGKILL after its delay), so a container given
+ * back during a job may outlive the job's end by a moment.
+ */
+export async function whenProcessGone(pid: number, timeoutMs = 30_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!processGone(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return true;
+}

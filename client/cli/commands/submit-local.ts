@@ -45,9 +45,13 @@ export async function submitLocal(ctx: CliContext, jobFile: string, jobArgs: str
   const workDir = await mkdtemp(join(tmpdir(), 'spindle-local-'));
   try {
     const jobBundle = join(workDir, 'spindle-job.mjs');
-    const bundle = await bundleJob(jobFile, { cwd: ctx.process.cwd, outFile: jobBundle });
-    for (const w of bundle.warnings) out.warn(w);
-    out.debug(`bundled ${jobFile} (${bundle.size} bytes) in ${Date.now() - started} ms`);
+    // Not awaited here: the driver and the executors start while the job is bundled (runLocalMode waits for it).
+    const bundled = bundleJob(jobFile, { cwd: ctx.process.cwd, outFile: jobBundle }).then((bundle) => {
+      for (const w of bundle.warnings) out.warn(w);
+      out.debug(`bundled ${jobFile} (${bundle.size} bytes) in ${Date.now() - started} ms`);
+    });
+    // Its failure is reported by runLocalMode, which may only await it after the executors started.
+    bundled.catch(() => undefined);
     const hdfs = clusterHdfs(ctx);
     out.info(
       `running ${jobFile} in local mode: ${executors} executor(s) on this machine${hdfs ? '; hdfs:// paths read the configured cluster' : ''}`,
@@ -55,6 +59,7 @@ export async function submitLocal(ctx: CliContext, jobFile: string, jobArgs: str
     const log = (m: string): void => out.rawErr(`${new Date().toISOString()} spindle-driver: ${m}\n`);
     const run = await runLocalMode({
       jobBundle,
+      bundled,
       args: jobArgs,
       executors,
       cwd: ctx.process.cwd,
