@@ -27,15 +27,34 @@ export interface TaskMetrics {
   gcMs?: number;
 }
 
+/** A task among a stage's slowest, as StageCompleted lists them. */
+export interface SlowTask {
+  partition: number;
+  attempt: number;
+  executorId: string;
+  host?: string;
+  durationMs: number;
+}
+
 /** Final state of an application as the event log records it. */
 export type AppFinalState = 'SUCCEEDED' | 'FAILED' | 'KILLED';
 
 export type EventBody =
-  | { type: 'AppStart'; appId: string; user?: string; name?: string; spindleVersion?: string; options?: Record<string, unknown> }
+  | {
+      type: 'AppStart';
+      appId: string;
+      /** The ApplicationMaster attempt (1-based); a later attempt appends to the same log. */
+      attempt?: number;
+      user?: string;
+      name?: string;
+      spindleVersion?: string;
+      /** The job's settings (executors, memory, speculation, ...); never secrets. */
+      options?: Record<string, unknown>;
+    }
   | { type: 'AppEnd'; state: AppFinalState; cause?: string }
-  | { type: 'ExecutorAdded'; executorId: string; host?: string; containerId?: string; memoryMb?: number }
+  | { type: 'ExecutorAdded'; executorId: string; host?: string; containerId?: string; cores?: number; memoryMb?: number }
   | { type: 'ExecutorRemoved'; executorId: string; reason: string }
-  | { type: 'JobStart'; jobId: number; action: string; stageIds: number[] }
+  | { type: 'JobStart'; jobId: number; action: string; description?: string; stageIds: number[] }
   | { type: 'JobEnd'; jobId: number; succeeded: boolean; error?: string }
   | { type: 'StageSubmitted'; stageId: number; jobId?: number; description: string; numTasks: number; parentIds?: number[] }
   | {
@@ -49,6 +68,8 @@ export type EventBody =
       /** Task durations, min/25/50/75/max, over every successful task of the stage. */
       durationQuantiles?: number[];
       totals?: TaskMetrics;
+      /** The slowest successful tasks of the stage (at most SLOWEST_TASKS_KEPT), slowest first, capped or not. */
+      slowestTasks?: SlowTask[];
       /** Task events left out of the log for this stage by the per-stage cap. */
       droppedTaskEvents?: number;
     }
