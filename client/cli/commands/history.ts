@@ -1,7 +1,9 @@
 /** `spindle history <appId>` and `spindle history --list`: what an application's event log recorded. */
 import type { Command } from 'commander';
-import { ConfigError } from '../../../protocols/errors/index.js';
+import { ConfigError, errorMessage } from '../../../protocols/errors/index.js';
+import type { HistorySummary } from '../../../protocols/event-log/index.js';
 import { eventLogDirProblem } from '../../../protocols/job-spec/index.js';
+import { isFinalState } from '../../../protocols/rm-rest/index.js';
 import { listEventLogs, readHistory } from '../../history.js';
 import { parseAppId } from '../args.js';
 import type { CliContext, CliSession } from '../context.js';
@@ -65,6 +67,7 @@ export async function historyCommand(ctx: CliContext, appIdText: string | undefi
   }
   const appId = parseAppId(appIdText!);
   const { path, summary, skippedLines } = await readHistory(ctx.hdfs, ctx.config.user, appId, dir);
+  if (!summary.complete) await settleFromRm(ctx, summary);
   if (skippedLines > 0)
     out.warn(`${path}: ${skippedLines} line(s) could not be read (torn by a failed append, or of a newer format) and were skipped`);
   if (out.json) {
@@ -73,4 +76,26 @@ export async function historyCommand(ctx: CliContext, appIdText: string | undefi
   }
   out.result(formatHistory(summary, path));
   return EXIT_OK;
+}
+
+/**
+ * A log without the application's end is of a running application, or of a driver that died before
+ * it could write it (SIGKILL, a crash, its node lost). The ResourceManager tells which: when it says
+ * the application ended, its final status stands in, marked as not from the log. Best effort: an RM
+ * that cannot be asked (or forgot the application) leaves the summary as the log says.
+ */
+async function settleFromRm(ctx: CliContext, summary: HistorySummary & { logIncomplete?: boolean }): Promise<void> {
+  try {
+    const report = await ctx.rm.application(summary.appId);
+    if (!isFinalState(report.state)) return;
+    const state = report.finalStatus === 'SUCCEEDED' || report.finalStatus === 'KILLED' ? report.finalStatus : 'FAILED';
+    summary.state = state;
+    summary.logIncomplete = true;
+    summary.cause =
+      `the event log ends before the application did (its driver was stopped before it could write the end); ` +
+      `the ResourceManager says ${report.state}/${report.finalStatus}` +
+      (report.diagnostics ? `: ${report.diagnostics.split('\n')[0]}` : '');
+  } catch (err) {
+    ctx.out.debug(`could not ask the ResourceManager about ${summary.appId}: ${errorMessage(err)}`);
+  }
 }
