@@ -34,6 +34,8 @@ import { openEventLog } from './event-log.js';
 
 /** How long the driver waits for the AM's init message. */
 const INIT_TIMEOUT_MS = 30_000;
+/** How long a driver whose AM is gone waits for the event log's last append before it exits. */
+const EVENT_LOG_LAST_WRITE_MS = 1_000;
 
 function log(message: string): void {
   process.stderr.write(`${new Date().toISOString()} spindle-driver: ${message}\n`);
@@ -140,8 +142,12 @@ async function main(): Promise<number | undefined> {
   // only race that attempt, so stop at once and leave all output as it is.
   process.once('disconnect', () => {
     if (stopping) return;
+    stopping = true;
     log('the ApplicationMaster is gone: stopping at once, leaving the output of saves in progress to a later attempt');
-    process.exit(143);
+    // The event log's end, if it can be written at once (bounded: a later attempt must not be raced).
+    const ended = runtime.endEventLog('KILLED', 'the ApplicationMaster is gone (killed, or its container stopped)');
+    const bound = new Promise((resolve) => setTimeout(resolve, EVENT_LOG_LAST_WRITE_MS).unref());
+    void Promise.race([ended, bound]).finally(() => process.exit(143));
   });
   await runtime.start();
 
