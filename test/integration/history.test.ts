@@ -106,11 +106,19 @@ export default async function main(ctx) {
     // The first batch goes out within the writer's delay (5 s) of the first event.
     const path = eventLogPath(h.user, appId);
     let running: LogEvent[] = [];
+    // Until the first batch is in and its file closed (the NameNode counts a block's bytes once it is
+    // complete): no append is in flight then, and the tasks run for minutes, so none follows before the kill.
     for (let i = 0; i < 120 && !running.some((e) => e.type === 'TaskStart'); i++) {
       await sleep(500);
-      running = await readLog(appId).catch(() => []);
+      const closed = await h.hdfs.getFileStatus(path).then(
+        (st) => st.length > 0,
+        () => false,
+      );
+      if (closed) running = await readLog(appId);
     }
-    expect(running.map((e) => e.type)).to.include.members(['AppStart', 'JobStart', 'StageSubmitted', 'TaskStart']);
+    expect(running.map((e) => e.type)).to.include.members(['AppStart', 'ExecutorAdded', 'JobStart', 'StageSubmitted', 'TaskStart']);
+    // Executors are recorded before the tasks launched on them.
+    expect(running.findIndex((e) => e.type === 'ExecutorAdded')).to.be.below(running.findIndex((e) => e.type === 'TaskStart'));
     expect(running.some((e) => e.type === 'AppEnd')).to.equal(false);
     await killApp({ rm: h.rm, hdfs: h.hdfs, user: h.user }, appId);
     const ended = await awaitJob(h, appId);
