@@ -41,6 +41,8 @@ async function once(h: JobHarness, path: string, partitions: number, eventLog: b
   });
   if (run.report.finalStatus !== 'SUCCEEDED') throw new Error(`${run.appId} ${run.report.finalStatus}:\n${run.stderr.slice(-4000)}`);
   const r = (run.result as { ms: number; total: number }[])[1]!;
+  const line = /event log: \d+ of \d+ events written .*/.exec(run.stderr)?.[0];
+  if (line) console.log(`  ${run.appId}: ${line}`);
   if (r.total !== words) throw new Error(`${run.appId} counted ${r.total} words, the generator wrote ${words}`);
   return r.ms;
 }

@@ -1,4 +1,5 @@
 import { errorMessage } from '../../protocols/errors/index.js';
+import type { EventLogTarget } from './event-recorder.js';
 import {
   EventLogWriter,
   eventLogPath,
@@ -17,7 +18,7 @@ import {
 export function openEventLog(
   o: { appId: string; user: string; settings: EventLogSettings | undefined; fs: EventLogFs; log: (message: string) => void },
   writerOptions: EventLogWriterOptions = {},
-): { writer: EventLogWriter; path: string } | undefined {
+): { writer: EventLogWriter; path: string; target: EventLogTarget } | undefined {
   if (o.settings && !o.settings.enabled) {
     o.log('event log: off (--event-log off)');
     return undefined;
@@ -32,5 +33,19 @@ export function openEventLog(
           (gaveUp ? 'giving up: the job goes on without its event log' : 'trying again with the next batch'),
       ),
   });
-  return { writer, path };
+  // The writer, with a last line about what it wrote (its cost, for anyone wondering).
+  const target: EventLogTarget = {
+    record: (body) => writer.record(body),
+    close: async (last) => {
+      const complete = await writer.close(last);
+      const s = writer.stats();
+      o.log(
+        `event log: ${s.written} of ${s.recorded} events written ` +
+          `in ${s.appends} append(s), ${s.bytes} bytes, ${Math.round(s.appendMs)} ms appending beside the job` +
+          (complete ? '' : '; the log is incomplete'),
+      );
+      return complete;
+    },
+  };
+  return { writer, path, target };
 }

@@ -102,7 +102,7 @@ async function main(): Promise<number | undefined> {
     log,
     ...(rm ? { liveness: livenessFromRm(rm) } : {}),
     ...(journal ? { journal } : {}),
-    ...(eventLog ? { eventLog: eventLog.writer } : {}),
+    ...(eventLog ? { eventLog: eventLog.target } : {}),
   });
   process.on('message', (m: unknown) => {
     if (!isAmMessage(m)) return;

@@ -23,6 +23,7 @@ export {
   EventLogWriter,
   type EventLogSink,
   type EventLogWriterOptions,
+  type EventLogWriterStats,
 } from './writer.js';
 export {
   summarizeEvents,

@@ -44,6 +44,16 @@ export interface EventLogWriterOptions {
   onError?: (err: unknown, gaveUp: boolean) => void;
 }
 
+/** Counts since the writer started: events recorded and written (after the caps), appends, bytes, time in appends. */
+export interface EventLogWriterStats {
+  recorded: number;
+  written: number;
+  appends: number;
+  bytes: number;
+  /** Wall time of the appends (they run beside the job, not in its way). */
+  appendMs: number;
+}
+
 export const DEFAULT_MAX_EVENTS = 500;
 export const DEFAULT_MAX_DELAY_MS = 5_000;
 export const DEFAULT_MAX_TASKS_PER_STAGE = 1_000;
@@ -75,6 +85,7 @@ export class EventLogWriter {
   /** The last append failed: it may have left a torn line, which the next batch ends with a newline. */
   private torn = false;
   private readonly stages = new Map<number, StageTally>();
+  private readonly counts: EventLogWriterStats = { recorded: 0, written: 0, appends: 0, bytes: 0, appendMs: 0 };
   private readonly o: Required<Omit<EventLogWriterOptions, 'onError'>> & Pick<EventLogWriterOptions, 'onError'>;
 
   constructor(
@@ -99,6 +110,11 @@ export class EventLogWriter {
     };
   }
 
+  /** What the writer has done so far (for the driver's last line about its log). */
+  stats(): EventLogWriterStats {
+    return { ...this.counts };
+  }
+
   /** Whether the writer gave up after repeated failures (nothing more is written). */
   get failed(): boolean {
     return this.gaveUp;
@@ -107,6 +123,7 @@ export class EventLogWriter {
   /** Record an event (ignored after `close()`). StageCompleted's counts are filled in here. */
   record(body: EventBody): void {
     if (this.closed || this.gaveUp) return;
+    this.counts.recorded++;
     const kept = this.admit(body);
     if (!kept) return;
     this.buffer.push(stamp(kept, this.o.now()));
@@ -148,7 +165,13 @@ export class EventLogWriter {
     const batch = this.buffer;
     this.buffer = [];
     try {
-      await this.sink.write((this.torn ? '\n' : '') + encodeEvents(batch), !this.created);
+      const text = (this.torn ? '\n' : '') + encodeEvents(batch);
+      const started = performance.now();
+      await this.sink.write(text, !this.created);
+      this.counts.appendMs += performance.now() - started;
+      this.counts.appends++;
+      this.counts.written += batch.length;
+      this.counts.bytes += Buffer.byteLength(text);
       this.created = true;
       this.torn = false;
       this.failures = 0;

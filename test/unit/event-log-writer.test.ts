@@ -239,6 +239,7 @@ describe('event log writer', () => {
     expect(ends.filter((e) => startKeys.has(key(e)))).to.have.length(50);
     expect(ends.filter((e) => !startKeys.has(key(e)) && e.type === 'TaskEnd' && !e.succeeded)).to.have.length(5);
     expect(events.length).to.be.below(120);
+    expect(w.stats()).to.deep.include({ recorded: 2 * n + 2, written: events.length, bytes: Buffer.byteLength(sink.text) });
     expect(Buffer.byteLength(sink.text)).to.be.below(40_000);
     const done = events.find((e) => e.type === 'StageCompleted');
     const failed = n / 1000;
