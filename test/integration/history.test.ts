@@ -123,9 +123,22 @@ export default async function main(ctx) {
     await killApp({ rm: h.rm, hdfs: h.hdfs, user: h.user }, appId);
     const ended = await awaitJob(h, appId);
     expect(ended.report.state).to.equal('KILLED');
-    const events = decodeEventLog(await readText(h.hdfs, path)).events;
-    expect(events.at(-1)).to.deep.include({ type: 'AppEnd', state: 'KILLED' });
+    // The driver's last append starts at its SIGTERM, and the NodeManager's SIGKILL follows 250 ms later:
+    // on a loaded machine the append may not reach the DataNode by then (about 1 kill in 5 here), and when
+    // it does, the DataNode may close the file after YARN says KILLED. So: the log ends with AppEnd KILLED
+    // once the DataNode is done, or has no end at all, and then spindle history takes the RM's word.
+    let events: LogEvent[] = [];
+    for (let i = 0; i < 20 && events.at(-1)?.type !== 'AppEnd'; i++) {
+      if (i > 0) await sleep(250);
+      events = decodeEventLog(await readText(h.hdfs, path)).events;
+    }
+    const ends = events.filter((e) => e.type === 'AppEnd');
+    expect(ends.length, 'AppEnd records').to.be.at.most(1);
+    if (ends.length === 1) expect(events.at(-1)).to.deep.include({ type: 'AppEnd', state: 'KILLED' });
     const cli = await spindle(['history', appId, '--json']);
-    expect(JSON.parse(cli.stdout)).to.deep.include({ appId, state: 'KILLED', complete: true });
+    expect(cli.code, cli.stderr).to.equal(0);
+    const s = JSON.parse(cli.stdout) as { state: string; complete: boolean; logIncomplete?: boolean };
+    expect(s).to.deep.include({ appId, state: 'KILLED', complete: ends.length === 1 });
+    if (ends.length === 0) expect(s.logIncomplete).to.equal(true);
   });
 });
