@@ -227,7 +227,7 @@ export class DriverRuntime {
         return;
       case 'executor-lost':
         this.options.log(`executor ${m.executorId} (${m.containerId}) ${m.description}`);
-        this.events?.executorRemoved(m.executorId, `container ${m.containerId} ${m.description}`);
+        this.events?.executorRemoved(m.executorId, `${m.containerId}: ${m.description}`);
         this.server.dropExecutor(m.executorId);
         return;
       case 'abort':

@@ -30,7 +30,10 @@ export function formatHistory(s: HistorySummary, path: string): string {
         ? 'no end recorded: running, or its driver died without a word'
         : '';
   out.push(`Started ${formatTime(s.startTime)}${ran ? `, ${ran}` : ''}; event log ${path} (${s.events} events)`);
-  if (s.cause) out.push(`Cause: ${s.cause}`);
+  if (s.cause) {
+    const short = firstLine(s.cause, 500);
+    out.push(`Cause: ${short}${short !== s.cause ? ' (in full with --json)' : ''}`);
+  }
 
   out.push('', `Jobs (${s.jobs.length})`);
   if (s.jobs.length > 0) {
