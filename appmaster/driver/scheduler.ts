@@ -88,6 +88,30 @@ export interface SchedulerOptions {
   speculation?: Speculation;
   /** Told of every speculative copy launched and every attempt that won over another. */
   onSpeculation?: (event: SpeculationEvent) => void;
+  /** Told of task sets and attempts starting and ending (the event log). */
+  events?: SchedulerEvents;
+}
+
+/** An attempt as SchedulerEvents name it; `attempt` is 0-based, as in TaskLaunch. */
+export interface AttemptInfo {
+  partition: number;
+  attempt: number;
+  executorId: string;
+  host: string;
+  speculative?: boolean;
+}
+
+/**
+ * What the scheduler tells an observer (the event log), synchronously and in order: a set's start,
+ * its attempts' starts and ends, then its end. Attempts cancelled (a lost race, a set that ended)
+ * and commit refusals have no end; an attempt whose executor was lost ends failed (ExecutorLost).
+ */
+export interface SchedulerEvents {
+  taskSetSubmitted?(spec: TaskSetSpec): void;
+  taskStarted?(spec: TaskSetSpec, attempt: AttemptInfo): void;
+  /** `status` is the executor's report; absent for an attempt lost with its executor (`error` says so). */
+  taskEnded?(spec: TaskSetSpec, attempt: AttemptInfo, succeeded: boolean, status: TaskStatus | undefined, error?: string): void;
+  taskSetEnded?(spec: TaskSetSpec, state: 'succeeded' | 'failed' | 'cancelled', error?: Error): void;
 }
 
 /** An executor as the scheduler sees it. */
@@ -125,6 +149,8 @@ export interface TaskSetSpec {
   outputOnExecutor?: boolean;
   /** Opaque to the scheduler; links use it to send the stage plan and broadcasts. */
   payload: unknown;
+  /** The action (job) the set belongs to, for observers; opaque to the scheduler. */
+  jobId?: number;
 }
 
 export interface TaskSetListener {
@@ -215,6 +241,13 @@ export class TaskScheduler {
       if (!set.active || set.state[a.index] !== 'running') continue;
       // Another attempt of the task runs on: it goes on alone.
       if (this.copiesOf(set, a.index).length > 0) continue;
+      this.options.events?.taskEnded?.(
+        set.spec,
+        attemptInfo(set, a),
+        false,
+        undefined,
+        `ExecutorLost: executor ${id} on ${e.link.host} was lost`,
+      );
       set.losses[a.index]!++;
       if (set.losses[a.index]! >= MAX_LOSSES_PER_TASK) {
         this.failSet(
@@ -245,8 +278,10 @@ export class TaskScheduler {
   /** Starts a task set; its tasks are offered to executors as slots free up. */
   submit(spec: TaskSetSpec, listener: TaskSetListener): TaskSetHandle {
     const set = new TaskSet(spec, listener, this.clock.now(), this.exclusionSettings);
+    this.options.events?.taskSetSubmitted?.(spec);
     if (set.remaining === 0) {
       set.status = 'succeeded';
+      this.options.events?.taskSetEnded?.(spec, 'succeeded');
       this.finishedSets.push(progressOf(set));
       listener.completed();
       return { cancel: () => {} };
@@ -318,6 +353,7 @@ export class TaskScheduler {
     set.avgTaskMs = set.avgTaskMs === undefined ? ms : set.avgTaskMs * 0.9 + ms * 0.1;
     const others = this.copiesOf(set, a.index);
     if (u.succeeded) {
+      this.options.events?.taskEnded?.(set.spec, attemptInfo(set, a), true, u);
       this.speculator?.succeeded(set, ms);
       if (others.length > 0) this.cancelLosers(set, a, others);
       set.state[a.index] = 'done';
@@ -353,6 +389,7 @@ export class TaskScheduler {
       message: 'the executor reported a failure without an error',
       stack: '',
     };
+    this.options.events?.taskEnded?.(set.spec, attemptInfo(set, a), false, u, `${error.name}: ${error.message}`);
     const attempts = set.failures[a.index]!;
     const failure = failureOf(set, a, error);
     // A V8 stack starts with "Name: message"; without one, say at least that.
@@ -438,7 +475,7 @@ export class TaskScheduler {
 
   private failSet(set: TaskSet, error: Error): void {
     set.status = 'failed';
-    this.retire(set);
+    this.retire(set, error);
     set.listener.failed(error);
   }
 
@@ -455,9 +492,10 @@ export class TaskScheduler {
   }
 
   /** Removes a finished, failed or cancelled set; cancels its running attempts. */
-  private retire(set: TaskSet): void {
+  private retire(set: TaskSet, error?: Error): void {
     this.changes++;
     this.sets = this.sets.filter((s) => s !== set);
+    if (set.status !== 'running') this.options.events?.taskSetEnded?.(set.spec, set.status, error);
     this.finishedSets.push(progressOf(set));
     if (this.finishedSets.length > 100) this.finishedSets.splice(0, this.finishedSets.length - 100);
     const byExecutor = new Map<ExecutorState, number[]>();
@@ -646,6 +684,7 @@ export class TaskScheduler {
     set.state[index] = 'running';
     set.running++;
     const task = set.spec.tasks[index]!;
+    this.options.events?.taskStarted?.(set.spec, attemptInfo(set, a));
     if (original) {
       const mark = this.speculator!.takePicked(set, index);
       this.options.onSpeculation?.({
@@ -675,6 +714,16 @@ export class TaskScheduler {
       this.schedule();
     });
   }
+}
+
+function attemptInfo(set: TaskSet, a: Attempt): AttemptInfo {
+  return {
+    partition: set.spec.tasks[a.index]!.partition,
+    attempt: a.attempt,
+    executorId: a.executor.link.id,
+    host: a.executor.link.host,
+    ...(a.speculative ? { speculative: true } : {}),
+  };
 }
 
 /** The node an executor runs on, as exclusion counts it. */
