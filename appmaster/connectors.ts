@@ -1,4 +1,4 @@
-import { RpcConnection, type Qop } from '../protocols/hadoop-rpc/index.js';
+import { DEFAULT_RECONNECT, RpcConnection, type Qop } from '../protocols/hadoop-rpc/index.js';
 import {
   APPLICATION_MASTER_PROTOCOL,
   ApplicationMasterClient,
@@ -16,7 +16,15 @@ import type { SchedulerConnection } from './rm-client.js';
  * without Kerberos).
  */
 
-function tokenConnection(host: string, port: number, protocol: string, version: number, token: Token, allowedQops?: Qop[]): RpcConnection {
+function tokenConnection(
+  host: string,
+  port: number,
+  protocol: string,
+  version: number,
+  token: Token,
+  allowedQops?: Qop[],
+  reconnects?: number,
+): RpcConnection {
   return new RpcConnection({
     host,
     port,
@@ -24,12 +32,18 @@ function tokenConnection(host: string, port: number, protocol: string, version: 
     protocolVersion: version,
     auth: { kind: 'token', identifier: token.identifier, password: token.password },
     ...(allowedQops ? { allowedQops } : {}),
+    ...(reconnects !== undefined ? { reconnect: { ...DEFAULT_RECONNECT, retries: reconnects } } : {}),
   });
 }
 
-export function connectScheduler(address: { host: string; port: number }, token: Token, allowedQops?: Qop[]): SchedulerConnection {
+export function connectScheduler(
+  address: { host: string; port: number },
+  token: Token,
+  allowedQops?: Qop[],
+  reconnects?: number,
+): SchedulerConnection {
   const p = APPLICATION_MASTER_PROTOCOL;
-  const rpc = tokenConnection(address.host, address.port, p.name, p.version, token, allowedQops);
+  const rpc = tokenConnection(address.host, address.port, p.name, p.version, token, allowedQops, reconnects);
   const client = new ApplicationMasterClient(rpc);
   return {
     register: (r) => client.register(r),

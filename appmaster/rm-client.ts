@@ -36,11 +36,29 @@ export interface SchedulerConnection {
   readonly qop?: string | undefined;
 }
 
-/** Opens a connection to one scheduler address with the given AMRMToken. */
-export type SchedulerConnector = (address: { host: string; port: number }, token: Token, allowedQops?: Qop[]) => SchedulerConnection;
+/**
+ * Opens a connection to one scheduler address with the given AMRMToken. `reconnects`, when given,
+ * replaces the connection's own retries of a refused connection (0 with RM HA: the next RM is tried).
+ */
+export type SchedulerConnector = (
+  address: { host: string; port: number },
+  token: Token,
+  allowedQops?: Qop[],
+  reconnects?: number,
+) => SchedulerConnection;
 
 export const DEFAULT_FINISH_RETRY_MS = 100;
 export const DEFAULT_FINISH_TIMEOUT_MS = 60_000;
+/** Wait before unregistering again when no RM answered (each try already waits out reconnects). */
+export const FINISH_FAILOVER_RETRY_MS = 500;
+/**
+ * With RM HA, how long a call keeps going round the RMs while none answers as active: after the active
+ * RM dies, its ZooKeeper session must expire before the standby is elected, which then recovers the
+ * applications (about 10 s on the single-host cluster).
+ */
+export const DEFAULT_FAILOVER_TIMEOUT_MS = 60_000;
+/** Waits between rounds over the RMs: doubling from the first to the second. */
+export const FAILOVER_ROUND_WAIT_MS = [200, 2000] as const;
 
 export interface RmClientOptions {
   /** host:port of the scheduler (yarn.resourcemanager.scheduler.address), one per RM with HA. */
@@ -51,9 +69,13 @@ export interface RmClientOptions {
   connect: SchedulerConnector;
   /** Called after a re-registration: returns the full ask table to resend. */
   resyncAsks: () => ResourceAsk[];
-  /** Sleeps between finish attempts; injectable for tests. */
+  /** Sleeps between finish attempts and failover rounds; injectable for tests. */
   sleep?: (ms: number) => Promise<void>;
+  /** Milliseconds for the failover deadline; injectable for tests. Default Date.now. */
+  now?: () => number;
   finishTimeoutMs?: number;
+  /** With several scheduler addresses: DEFAULT_FAILOVER_TIMEOUT_MS. */
+  failoverTimeoutMs?: number;
   log?: (message: string) => void;
 }
 
@@ -134,18 +156,33 @@ export class RmClient {
     return result;
   }
 
-  /** Unregisters, repeating until the RM confirms the final state is stored. */
+  /**
+   * Unregisters, repeating until the RM confirms the final state is stored. A job may end while no RM
+   * is active (the active one died, the standby has not taken over yet: several seconds with RM HA):
+   * refused connections and standby answers are repeated too, until the finish timeout, so that the
+   * attempt does not end unregistered (which would make YARN run the application again).
+   */
   async finish(finalStatus: FinalStatus, diagnostics: string, trackingUrl?: string): Promise<void> {
     const deadline = Date.now() + (this.options.finishTimeoutMs ?? DEFAULT_FINISH_TIMEOUT_MS);
+    let register = false;
     for (;;) {
       let unregistered: boolean;
       try {
+        if (register) await this.reregister();
+        register = false;
         ({ unregistered } = await this.withFailover((c) =>
           c.finish({ finalStatus, diagnostics, ...(trackingUrl !== undefined ? { trackingUrl } : {}) }),
         ));
       } catch (err) {
-        if (!isNotRegistered(err)) throw err;
-        await this.reregister();
+        if (isNotRegistered(err)) {
+          this.log('the ResourceManager lost our registration (restart or failover); registering again to unregister');
+          register = true;
+          continue;
+        }
+        const failover = err instanceof StandbyError || err instanceof ConnectionError;
+        if (!failover || Date.now() > deadline) throw err;
+        this.log(`unregistering: no ResourceManager answered (${errorMessage(err)}); trying again`);
+        await this.sleep(FINISH_FAILOVER_RETRY_MS);
         continue;
       }
       if (unregistered) return;
@@ -188,16 +225,43 @@ export class RmClient {
 
   private conn(): SchedulerConnection {
     if (!this.connection) {
-      this.connection = this.options.connect(this.addresses[this.current]!, this.token, this.options.allowedQops);
+      // With RM HA a standby RM does not even listen on its scheduler port: a refused connection moves
+      // on to the next RM at once (the rounds in withFailover wait) instead of retrying for seconds.
+      const reconnects = this.addresses.length > 1 ? 0 : undefined;
+      this.connection = this.options.connect(this.addresses[this.current]!, this.token, this.options.allowedQops, reconnects);
     }
     return this.connection;
   }
 
   /**
-   * Runs a call; on a refused/broken connection or a standby RM, moves to the next scheduler address
-   * and tries each address once. Attempt-ending errors become AttemptGoneError.
+   * Runs a call; on a refused/broken connection or a standby RM, moves to the next scheduler address.
+   * One RM: that is one try (the connection has retried connecting). Several: rounds over all of them,
+   * with a growing wait between rounds, until one answers or the failover timeout has passed.
    */
   private async withFailover<T>(call: (c: SchedulerConnection) => Promise<T>): Promise<T> {
+    if (this.addresses.length === 1) return this.round(call, true);
+    const now = this.options.now ?? Date.now;
+    const deadline = now() + (this.options.failoverTimeoutMs ?? DEFAULT_FAILOVER_TIMEOUT_MS);
+    let wait: number = FAILOVER_ROUND_WAIT_MS[0];
+    for (let rounds = 1; ; rounds++) {
+      try {
+        const result = await this.round(call, rounds === 1);
+        if (rounds > 1) this.log(`ResourceManager scheduler ${this.server} answered after ${rounds} rounds over the ResourceManagers`);
+        return result;
+      } catch (err) {
+        const failover = err instanceof StandbyError || err instanceof ConnectionError;
+        if (!failover || now() >= deadline) throw err;
+      }
+      await this.sleep(wait);
+      wait = Math.min(wait * 2, FAILOVER_ROUND_WAIT_MS[1]);
+    }
+  }
+
+  /**
+   * Tries each scheduler address once, from the current one. Attempt-ending errors become
+   * AttemptGoneError. Moves are logged in the first round of a call only (later rounds repeat them).
+   */
+  private async round<T>(call: (c: SchedulerConnection) => Promise<T>, logMoves: boolean): Promise<T> {
     let lastError: unknown;
     for (let tried = 0; tried < this.addresses.length; tried++) {
       try {
@@ -218,7 +282,7 @@ export class RmClient {
         void dropped?.close().catch(() => {});
         if (this.addresses.length > 1) {
           this.current = (this.current + 1) % this.addresses.length;
-          this.log(`failing over to ResourceManager scheduler ${this.server}: ${errorMessage(err)}`);
+          if (logMoves) this.log(`failing over to ResourceManager scheduler ${this.server}: ${errorMessage(err)}`);
         }
       }
     }

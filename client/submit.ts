@@ -10,6 +10,7 @@ import {
   type ExcludeOnFailure,
   type Speculation,
 } from '../protocols/job-spec/index.js';
+import type { EventLogSettings } from '../protocols/event-log/index.js';
 import { SHELL_SCRIPT_FILE } from '../protocols/app-spec/index.js';
 import { ConfigError } from '../protocols/errors/index.js';
 import { MAX_CONTAINERS, MAX_VCORES_PER_CONTAINER } from './capacity.js';
@@ -168,6 +169,8 @@ export interface DriverAppOptions extends CommonAppOptions {
   networkTimeoutMs?: number;
   /** Turns speculative execution on, with changes to its defaults (`{}` for the defaults). */
   speculation?: Partial<Speculation>;
+  /** The event log: off, or in another directory; absent: on, in /user/<user>/.spindle/history. */
+  eventLog?: EventLogSettings;
   /**
    * Memory of each executor for cached partitions of persisted datasets, in MB (`--cache-memory`);
    * at most the executor's heap. Default: CACHE_HEAP_FRACTION of the heap.
@@ -249,6 +252,7 @@ export async function submitDriverApp(deps: SubmitDeps, options: DriverAppOption
               ...(options.excludeOnFailure ? { excludeOnFailure: options.excludeOnFailure } : {}),
               ...(options.networkTimeoutMs !== undefined ? { networkTimeoutMs: options.networkTimeoutMs } : {}),
               ...(options.speculation ? { speculation: options.speculation } : {}),
+              ...(options.eventLog ? { eventLog: options.eventLog } : {}),
               ...(cacheMemoryMb !== undefined ? { cacheMemoryMb } : {}),
               ...(dynamicAllocation ? { dynamicAllocation } : {}),
               nodeBinary: stage.nodeCommand,

@@ -64,6 +64,11 @@ export interface EngineOptions {
   now?: () => number;
   /** Results of actions, kept for a later attempt and replayed from an earlier one; absent: none. */
   journal?: ActionJournal;
+  /** Told when an action (job) starts, with the stages of its graph, and when it ends (the event log). */
+  events?: {
+    jobStarted?(job: JobRecord, action: string, stageIds: number[]): void;
+    jobEnded?(job: JobRecord): void;
+  };
 }
 
 export class Engine {
@@ -190,6 +195,11 @@ export class Engine {
     };
     this.jobs.push(job);
     if (this.jobs.length > 1000) this.jobs.splice(0, this.jobs.length - 1000);
+    this.options.events?.jobStarted?.(
+      job,
+      action.label,
+      stageOrder(final).map((s) => s.id),
+    );
     const typedAction = { ...action, fns: action.fns.map((f) => f.ref) };
     const plan = stagePlan(final, this.index, typedAction, description, action.label, (id) => this.cache.level(id));
     const payload = this.payload(plan, final, action.fns);
@@ -229,6 +239,7 @@ export class Engine {
       job.endedAt = this.now();
       this.jobShuffles.delete(job.jobId);
       this.options.forgetStage?.(final.id);
+      this.options.events?.jobEnded?.(job);
     }
   }
 
@@ -415,7 +426,7 @@ export class Engine {
       };
       this.running.add(fail);
       const handle = this.options.scheduler.submit(
-        { stageId, description, tasks, maxAttempts: this.options.maxTaskAttempts, outputOnExecutor, payload },
+        { stageId, description, tasks, maxAttempts: this.options.maxTaskAttempts, outputOnExecutor, payload, jobId: job.jobId },
         {
           succeeded: (partition, status, chunks, executorId) => {
             job.inputBytes += status.bytesRead;

@@ -1,5 +1,6 @@
 import type { AmJobProgress } from '../../protocols/am-status/index.js';
 import type { DynamicAllocation, ExcludeOnFailure, Speculation } from '../../protocols/job-spec/index.js';
+import type { EventLogSettings } from '../../protocols/event-log/index.js';
 /**
  * Messages between the AM and the driver process over the Node IPC channel (fork with advanced
  * serialization, so Buffers travel as bytes). The AM keeps the ResourceManager conversation and the
@@ -25,6 +26,8 @@ export interface DriverJobSettings {
   speculation?: Speculation;
   /** Absent: the executor count stays `executors`. */
   dynamicAllocation?: DynamicAllocation;
+  /** Absent: on, in the default directory. */
+  eventLog?: EventLogSettings;
 }
 
 export type AmToDriver =

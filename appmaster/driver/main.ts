@@ -30,9 +30,12 @@ import { explainTokenRefusal } from './token-refusal.js';
 import { applicationOverAfterTerm } from '../attempt-end.js';
 import { ActionJournal } from './journal.js';
 import { DriverRuntime, type InitMessage } from './runtime.js';
+import { openEventLog } from './event-log.js';
 
 /** How long the driver waits for the AM's init message. */
 const INIT_TIMEOUT_MS = 30_000;
+/** How long a driver whose AM is gone waits for the event log's last append before it exits. */
+const EVENT_LOG_LAST_WRITE_MS = 1_000;
 
 function log(message: string): void {
   process.stderr.write(`${new Date().toISOString()} spindle-driver: ${message}\n`);
@@ -91,6 +94,7 @@ async function main(): Promise<number | undefined> {
     ? new RmRestClient({ rmUrls: initMessage.rmWebUrls, user: initMessage.user, requestTimeoutMs: 10_000, retry: { maxAttempts: 2 } })
     : undefined;
   const journal = initMessage.stagingDir ? await ActionJournal.open({ fs, dir: `${initMessage.stagingDir}/journal`, log }) : undefined;
+  const eventLog = openEventLog({ appId: initMessage.appId, user: initMessage.user, settings: initMessage.job.eventLog, fs, log });
   const runtime = new DriverRuntime({
     init: initMessage,
     am: { send: (m) => process.send?.(m) },
@@ -98,6 +102,7 @@ async function main(): Promise<number | undefined> {
     log,
     ...(rm ? { liveness: livenessFromRm(rm) } : {}),
     ...(journal ? { journal } : {}),
+    ...(eventLog ? { eventLog: eventLog.target } : {}),
   });
   process.on('message', (m: unknown) => {
     if (!isAmMessage(m)) return;
@@ -111,6 +116,9 @@ async function main(): Promise<number | undefined> {
     if (stopping) return;
     stopping = true;
     log('SIGTERM: stopping the job');
+    // First, at once: the NodeManager's SIGKILL follows 250 ms after its SIGTERM, and the event log's
+    // last batch (with the kill) is one WebHDFS append. A later attempt, if YARN starts one, appends.
+    const logged = runtime.endEventLog('KILLED', 'the application was killed, or this attempt was stopped (SIGTERM)');
     void (async () => {
       // The output of saves still running is undone only when no later attempt can resume it; the
       // NodeManager's SIGKILL may end this first, which keeps it too (the next save there cleans up).
@@ -125,7 +133,8 @@ async function main(): Promise<number | undefined> {
         log,
       });
       if (!over) log('a later attempt of this application may resume the saves in progress: their output stays');
-      await runtime.stop('failed', 'the application was killed', { keepOutputs: !over });
+      await runtime.stop('failed', 'the application was killed', { keepOutputs: !over, killed: true });
+      await logged;
     })().finally(() => process.exit(143));
   });
   // The AM is gone (SIGKILL, a crash): its NodeManager ends this container soon and YARN may start
@@ -133,8 +142,12 @@ async function main(): Promise<number | undefined> {
   // only race that attempt, so stop at once and leave all output as it is.
   process.once('disconnect', () => {
     if (stopping) return;
+    stopping = true;
     log('the ApplicationMaster is gone: stopping at once, leaving the output of saves in progress to a later attempt');
-    process.exit(143);
+    // The event log's end, if it can be written at once (bounded: a later attempt must not be raced).
+    const ended = runtime.endEventLog('KILLED', 'the ApplicationMaster is gone (killed, or its container stopped)');
+    const bound = new Promise((resolve) => setTimeout(resolve, EVENT_LOG_LAST_WRITE_MS).unref());
+    void Promise.race([ended, bound]).finally(() => process.exit(143));
   });
   await runtime.start();
 

@@ -44,7 +44,7 @@ export async function runJobMain(
     if (!explained && err instanceof Error && err.stack) options.writeStack(`${err.stack}\n`);
     const more = options.explain?.(err);
     if (more) options.log(more);
-    await runtime.stop('failed', 'the job failed');
+    await runtime.stop('failed', 'the job failed', { cause: errorMessage(err) });
     return { code: 1, error: err };
   }
 }

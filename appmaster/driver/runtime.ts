@@ -14,6 +14,8 @@ import type { AppLiveness } from './leftovers.js';
 import type { AmToDriver, DriverToAm } from './ipc.js';
 import { TaskScheduler, type SchedulerOptions, type TaskSetProgress } from './scheduler.js';
 import { TaskServer } from './task-server.js';
+import { EventRecorder, type EventLogTarget } from './event-recorder.js';
+import type { AppFinalState } from '../../protocols/event-log/index.js';
 
 /**
  * The driver process's runtime around a job's main: the task server executors connect to, the
@@ -49,6 +51,8 @@ export interface DriverRuntimeOptions {
   resolvePath?: (path: string) => string;
   /** The task server's address (local mode: loopback); default: every interface. */
   listenHost?: string;
+  /** Where the application's events go (the event log's writer); absent: no event log. */
+  eventLog?: EventLogTarget;
 }
 
 /** The driver's snapshot for the AM: the AM status contract's job progress, with what the driver adds. */
@@ -84,14 +88,19 @@ export class DriverRuntime {
   private sentExcluded = '[]';
   /** With dynamic allocation: how many executors the job wants now, and which it gives back. */
   private allocation: AllocationManager | undefined;
+  /** Records the application's events, when it has an event log. */
+  private readonly events: EventRecorder | undefined;
 
   constructor(private readonly options: DriverRuntimeOptions) {
     this.wantedExecutors = options.init.job.executors;
     const { init } = options;
+    const events = options.eventLog ? new EventRecorder(options.eventLog) : undefined;
+    this.events = events;
     this.scheduler = new TaskScheduler({
       ...(init.job.excludeOnFailure ? { excludeOnFailure: init.job.excludeOnFailure } : {}),
       onExclusion: (e) => options.log(exclusionLine(e, init.job.excludeOnFailure?.timeoutMs ?? DEFAULT_EXCLUDE_ON_FAILURE.timeoutMs)),
       ...(init.job.speculation ? { speculation: init.job.speculation, onSpeculation: (e) => options.log(speculationLine(e)) } : {}),
+      ...(events ? { events: events.schedulerEvents } : {}),
       ...options.scheduler,
     });
     const commits = new CommitCoordinator((tid, executorId) => this.scheduler.isRunning(tid, executorId));
@@ -101,12 +110,16 @@ export class DriverRuntime {
       welcome,
       this.scheduler,
       {
-        registered: (e) => options.log(`executor ${e.executorId} registered from ${e.host} (${e.cores} core(s), ${e.containerId})`),
+        registered: (e) => {
+          options.log(`executor ${e.executorId} registered from ${e.host} (${e.cores} core(s), ${e.containerId})`);
+          events?.executorAdded(e);
+        },
         // Silent past the network timeout: its container may still run (a stopped process, a host cut
         // off); the AM gives it back and a replacement is asked for in its place.
         unresponsive: (id) => this.options.am.send({ type: 'release-executors', executorIds: [id], count: this.wantedExecutors }),
         disconnected: (id, reason) => {
           options.log(`executor ${id} disconnected: ${reason}; its running tasks go to other executors`);
+          events?.executorRemoved(id, `disconnected: ${reason}`);
           this.engine.executorLost(id);
         },
         nodeOf: (id) => this.nodes.get(id),
@@ -124,6 +137,7 @@ export class DriverRuntime {
       dropBlocks: (id) => this.server.dropBlocks(id),
       log: options.log,
       ...(options.journal ? { journal: options.journal } : {}),
+      ...(events ? { events: events.engineEvents } : {}),
     });
     this.context = new JobContext({
       engine: this.engine,
@@ -142,6 +156,7 @@ export class DriverRuntime {
 
   /** Opens the task server, tells the AM where it is and asks for the executors. */
   async start(): Promise<number> {
+    this.events?.appStarted(this.options.init);
     const port = await this.server.listen(0, this.options.listenHost);
     this.options.am.send({ type: 'ready', port });
     this.scheduler.expectExecutors(this.options.init.job.executors);
@@ -188,6 +203,7 @@ export class DriverRuntime {
     for (const x of executors) {
       const idle = `idle for ${Math.round(x.idleMs / 100) / 10} s`;
       this.server.release(x.id, `released by dynamic allocation (${idle})`);
+      this.events?.executorRemoved(x.id, `released by dynamic allocation (${idle})`);
       const forgotten = this.engine.mapOutputs.removeExecutor(x.id);
       this.engine.cache.removeExecutor(x.id);
       this.options.log(
@@ -211,6 +227,7 @@ export class DriverRuntime {
         return;
       case 'executor-lost':
         this.options.log(`executor ${m.executorId} (${m.containerId}) ${m.description}`);
+        this.events?.executorRemoved(m.executorId, `${m.containerId}: ${m.description}`);
         this.server.dropExecutor(m.executorId);
         return;
       case 'abort':
@@ -244,13 +261,21 @@ export class DriverRuntime {
     };
   }
 
-  /** Stops the executors and the task server; removes staging output of unfinished saves. */
   /**
-   * Ends the job: no more executors, the last status, the output of saves still running undone, the
-   * task server closed. `keepOutputs`: leave that output for a later attempt of the application
-   * (a SIGTERM YARN may follow with one), which resumes it (commit.ts).
+   * Ends the job: no more executors, the last status, the event log's last record written, the
+   * output of saves still running undone, the task server closed. `keepOutputs`: leave that output
+   * for a later attempt of the application (a SIGTERM YARN may follow with one), which resumes it
+   * (commit.ts). `cause`: why it failed, for the event log; `killed`: it was killed (SIGTERM).
    */
-  async stop(outcome: 'succeeded' | 'failed', reason: string, options: { keepOutputs?: boolean } = {}): Promise<void> {
+  async stop(
+    outcome: 'succeeded' | 'failed',
+    reason: string,
+    options: { keepOutputs?: boolean; cause?: string; killed?: boolean } = {},
+  ): Promise<void> {
+    const ended = this.endEventLog(
+      outcome === 'succeeded' ? 'SUCCEEDED' : options.killed ? 'KILLED' : 'FAILED',
+      outcome === 'succeeded' ? undefined : (options.cause ?? reason),
+    );
     this.state = outcome;
     if (this.ticker) clearInterval(this.ticker);
     this.allocation?.stop();
@@ -258,7 +283,15 @@ export class DriverRuntime {
     this.options.am.send({ type: 'request-executors', count: 0 });
     this.tick();
     if (!options.keepOutputs) await this.context.abortOpenOutputs();
-    await this.server.close(reason);
+    await Promise.all([this.server.close(reason), ended]);
+  }
+
+  /**
+   * Records the application's end in the event log and writes what is buffered; the first call
+   * wins (a SIGTERM's KILLED before the stop that follows). Never rejects.
+   */
+  endEventLog(state: AppFinalState, cause?: string): Promise<unknown> {
+    return this.events?.end(state, cause) ?? Promise.resolve();
   }
 
   private tick(): void {

@@ -88,6 +88,30 @@ export interface SchedulerOptions {
   speculation?: Speculation;
   /** Told of every speculative copy launched and every attempt that won over another. */
   onSpeculation?: (event: SpeculationEvent) => void;
+  /** Told of task sets and attempts starting and ending (the event log). */
+  events?: SchedulerEvents;
+}
+
+/** An attempt as SchedulerEvents name it; `attempt` is 0-based, as in TaskLaunch. */
+export interface AttemptInfo {
+  partition: number;
+  attempt: number;
+  executorId: string;
+  host: string;
+  speculative?: boolean;
+}
+
+/**
+ * What the scheduler tells an observer (the event log), synchronously and in order: a set's start,
+ * its attempts' starts and ends, then its end. Attempts cancelled (a lost race, a set that ended)
+ * and commit refusals have no end; an attempt whose executor was lost ends failed (ExecutorLost).
+ */
+export interface SchedulerEvents {
+  taskSetSubmitted?(spec: TaskSetSpec): void;
+  taskStarted?(spec: TaskSetSpec, attempt: AttemptInfo): void;
+  /** `status` is the executor's report; absent for an attempt lost with its executor (`error` says so). */
+  taskEnded?(spec: TaskSetSpec, attempt: AttemptInfo, succeeded: boolean, status: TaskStatus | undefined, error?: string): void;
+  taskSetEnded?(spec: TaskSetSpec, state: 'succeeded' | 'failed' | 'cancelled', error?: Error): void;
 }
 
 /** An executor as the scheduler sees it. */
@@ -125,6 +149,8 @@ export interface TaskSetSpec {
   outputOnExecutor?: boolean;
   /** Opaque to the scheduler; links use it to send the stage plan and broadcasts. */
   payload: unknown;
+  /** The action (job) the set belongs to, for observers; opaque to the scheduler. */
+  jobId?: number;
 }
 
 export interface TaskSetListener {
@@ -160,6 +186,10 @@ export class TaskScheduler {
   private readonly unschedulableTimeoutMs: number;
   private expectedExecutors = 0;
   private readonly speculator: Speculator | undefined;
+  /** Counts what can give some executor work it could not have had before: tasks queued again, sets retired. */
+  private changes = 0;
+  /** Every name the connected executors' hosts go by; rebuilt when an executor comes or goes. */
+  private liveHosts: Set<string> | undefined;
 
   constructor(
     private readonly options: SchedulerOptions = {},
@@ -190,6 +220,7 @@ export class TaskScheduler {
   addExecutor(link: ExecutorLink): void {
     if (this.executors.has(link.id)) throw new Error(`internal: executor ${link.id} registered twice`);
     this.executors.set(link.id, { link, running: new Map(), launched: 0 });
+    this.liveHosts = undefined;
     this.schedule();
   }
 
@@ -201,6 +232,7 @@ export class TaskScheduler {
     const e = this.executors.get(id);
     if (!e) return;
     this.executors.delete(id);
+    this.liveHosts = undefined;
     for (const set of this.sets) if (set.spec.outputOnExecutor) this.resubmitOutputsOf(set, id);
     for (const a of e.running.values()) {
       this.attempts.delete(a.tid);
@@ -209,6 +241,13 @@ export class TaskScheduler {
       if (!set.active || set.state[a.index] !== 'running') continue;
       // Another attempt of the task runs on: it goes on alone.
       if (this.copiesOf(set, a.index).length > 0) continue;
+      this.options.events?.taskEnded?.(
+        set.spec,
+        attemptInfo(set, a),
+        false,
+        undefined,
+        `ExecutorLost: executor ${id} on ${e.link.host} was lost`,
+      );
       set.losses[a.index]!++;
       if (set.losses[a.index]! >= MAX_LOSSES_PER_TASK) {
         this.failSet(
@@ -222,7 +261,7 @@ export class TaskScheduler {
         continue;
       }
       set.state[a.index] = 'pending';
-      set.queue.add(a.index, set.spec.tasks[a.index]!.hosts);
+      this.enqueue(set, a.index);
     }
     this.schedule();
   }
@@ -239,13 +278,16 @@ export class TaskScheduler {
   /** Starts a task set; its tasks are offered to executors as slots free up. */
   submit(spec: TaskSetSpec, listener: TaskSetListener): TaskSetHandle {
     const set = new TaskSet(spec, listener, this.clock.now(), this.exclusionSettings);
+    this.options.events?.taskSetSubmitted?.(spec);
     if (set.remaining === 0) {
       set.status = 'succeeded';
+      this.options.events?.taskSetEnded?.(spec, 'succeeded');
       this.finishedSets.push(progressOf(set));
       listener.completed();
       return { cancel: () => {} };
     }
     this.sets.push(set);
+    this.changes++;
     this.schedule();
     return {
       cancel: () => {
@@ -264,8 +306,14 @@ export class TaskScheduler {
 
   /** A batch of final statuses from one executor. */
   statusUpdates(executorId: string, updates: readonly TaskStatus[]): void {
+    const mark = this.changes;
     for (const u of updates) this.onStatus(executorId, u);
-    this.schedule();
+    // Successes that queued nothing again and ended no set only freed slots on this executor: offer
+    // those alone, as Spark's makeOffers(executorId) does, instead of every executor's (at 1,000
+    // executors that pass dominated the driver's cost per task). Anything else offers to all.
+    const e = this.executors.get(executorId);
+    const onlyHere = e !== undefined && !this.speculator && this.changes === mark && updates.every((u) => u.succeeded);
+    this.schedule(onlyHere ? e : undefined);
   }
 
   /** Progress of running task sets and the most recent finished ones. */
@@ -305,6 +353,7 @@ export class TaskScheduler {
     set.avgTaskMs = set.avgTaskMs === undefined ? ms : set.avgTaskMs * 0.9 + ms * 0.1;
     const others = this.copiesOf(set, a.index);
     if (u.succeeded) {
+      this.options.events?.taskEnded?.(set.spec, attemptInfo(set, a), true, u);
       this.speculator?.succeeded(set, ms);
       if (others.length > 0) this.cancelLosers(set, a, others);
       set.state[a.index] = 'done';
@@ -329,7 +378,7 @@ export class TaskScheduler {
       // Another attempt holds the right to commit this partition: not a failure (Spark's TaskCommitDenied).
       if (others.length > 0) return;
       set.state[a.index] = 'pending';
-      set.queue.add(a.index, set.spec.tasks[a.index]!.hosts);
+      this.enqueue(set, a.index);
       return;
     }
     set.failedAttempts++;
@@ -340,6 +389,7 @@ export class TaskScheduler {
       message: 'the executor reported a failure without an error',
       stack: '',
     };
+    this.options.events?.taskEnded?.(set.spec, attemptInfo(set, a), false, u, `${error.name}: ${error.message}`);
     const attempts = set.failures[a.index]!;
     const failure = failureOf(set, a, error);
     // A V8 stack starts with "Name: message"; without one, say at least that.
@@ -371,7 +421,7 @@ export class TaskScheduler {
     // The other attempt of the task runs on (and may be copied again).
     if (others.length > 0) return;
     set.state[a.index] = 'pending';
-    set.queue.add(a.index, set.spec.tasks[a.index]!.hosts);
+    this.enqueue(set, a.index);
   }
 
   /** Running attempts of task `index` of `set` (more than one only with speculation). */
@@ -425,7 +475,7 @@ export class TaskScheduler {
 
   private failSet(set: TaskSet, error: Error): void {
     set.status = 'failed';
-    this.retire(set);
+    this.retire(set, error);
     set.listener.failed(error);
   }
 
@@ -437,13 +487,15 @@ export class TaskScheduler {
       set.doneOn[i] = undefined;
       set.remaining++;
       set.resubmitted++;
-      set.queue.add(i, set.spec.tasks[i]!.hosts);
+      this.enqueue(set, i);
     }
   }
 
   /** Removes a finished, failed or cancelled set; cancels its running attempts. */
-  private retire(set: TaskSet): void {
+  private retire(set: TaskSet, error?: Error): void {
+    this.changes++;
     this.sets = this.sets.filter((s) => s !== set);
+    if (set.status !== 'running') this.options.events?.taskSetEnded?.(set.spec, set.status, error);
     this.finishedSets.push(progressOf(set));
     if (this.finishedSets.length > 100) this.finishedSets.splice(0, this.finishedSets.length - 100);
     const byExecutor = new Map<ExecutorState, number[]>();
@@ -462,15 +514,24 @@ export class TaskScheduler {
     }
   }
 
-  /** Offers free slots to pending tasks. */
-  private schedule(): void {
+  /** Queues task `i` of `set` (again). */
+  private enqueue(set: TaskSet, i: number): void {
+    this.changes++;
+    set.queue.add(i, set.spec.tasks[i]!.hosts);
+  }
+
+  /** Offers free slots to pending tasks: those of `only`, or of every executor. */
+  private schedule(only?: ExecutorState): void {
     if (this.sets.length === 0 || this.executors.size === 0) return;
     const now = this.clock.now();
     this.checkSpeculation(now);
-    const liveHosts = new Set<string>();
-    for (const e of this.executors.values()) for (const h of e.link.hostAliases) liveHosts.add(h);
+    if (!this.liveHosts) {
+      this.liveHosts = new Set<string>();
+      for (const e of this.executors.values()) for (const h of e.link.hostAliases) this.liveHosts.add(h);
+    }
+    const liveHosts = this.liveHosts;
     const batches = new Map<ExecutorState, Map<TaskSet, TaskLaunch[]>>();
-    const executors = [...this.executors.values()];
+    const executors = only ? [only] : [...this.executors.values()];
     let waitUntil = Infinity;
     for (const pipelined of [false, true]) {
       let progress = true;
@@ -623,6 +684,7 @@ export class TaskScheduler {
     set.state[index] = 'running';
     set.running++;
     const task = set.spec.tasks[index]!;
+    this.options.events?.taskStarted?.(set.spec, attemptInfo(set, a));
     if (original) {
       const mark = this.speculator!.takePicked(set, index);
       this.options.onSpeculation?.({
@@ -652,6 +714,16 @@ export class TaskScheduler {
       this.schedule();
     });
   }
+}
+
+function attemptInfo(set: TaskSet, a: Attempt): AttemptInfo {
+  return {
+    partition: set.spec.tasks[a.index]!.partition,
+    attempt: a.attempt,
+    executorId: a.executor.link.id,
+    host: a.executor.link.host,
+    ...(a.speculative ? { speculative: true } : {}),
+  };
 }
 
 /** The node an executor runs on, as exclusion counts it. */

@@ -307,7 +307,8 @@ export class TaskServer {
         if (this.closing === undefined) this.events.disconnected?.(executor.executorId, cut ?? (err ? err.message : 'connection closed'));
       },
     );
-    this.scheduler.addExecutor(session);
+    // Told first: adding it to the scheduler launches tasks on it at once, and those come after (the event log).
     this.events.registered?.(executor);
+    this.scheduler.addExecutor(session);
   }
 }

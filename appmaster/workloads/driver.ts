@@ -199,6 +199,7 @@ export class DriverWorkload implements Workload {
         ...(job.networkTimeoutMs !== undefined ? { networkTimeoutMs: job.networkTimeoutMs } : {}),
         ...(job.speculation ? { speculation: job.speculation } : {}),
         ...(job.dynamicAllocation ? { dynamicAllocation: job.dynamicAllocation } : {}),
+        ...(job.eventLog ? { eventLog: job.eventLog } : {}),
       },
       ...(hdfsToken !== undefined ? { hdfsToken } : {}),
     });

@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import { Command, CommanderError, Option } from 'commander';
 import { defineCache } from './commands/cache.js';
 import { defineFs } from './commands/fs.js';
+import { defineHistory } from './commands/history.js';
 import { defineKill } from './commands/kill.js';
 import { defineList } from './commands/list.js';
 import { defineLogs } from './commands/logs.js';
@@ -32,6 +33,7 @@ Examples:
   $ spindle status application_1700000000000_0001
   $ spindle logs --follow application_1700000000000_0001
   $ spindle kill application_1700000000000_0001
+  $ spindle history application_1700000000000_0001   # stages, skew, failures (also after it ended)
   $ spindle fs put data.csv /data/ && spindle fs ls /data
 
 The cluster comes from HADOOP_CONF_DIR (or YARN_CONF_DIR, or --conf-dir). On a Kerberized cluster
@@ -118,6 +120,7 @@ export async function runCli(argv: readonly string[], proc: CliEnvironment, stre
   defineList(program, session);
   defineKill(program, session);
   defineLogs(program, session);
+  defineHistory(program, session);
   defineFs(program, session, { stdin: streams.stdin });
   defineCache(program, session);
   for (const leaf of leaves(program)) {

@@ -28,6 +28,7 @@ export {
   type ExcludeOnFailure,
 } from './exclude-on-failure.js';
 export { checkSpeculation, DEFAULT_SPECULATION, speculation, type Speculation } from './speculation.js';
+export { checkEventLogSettings, eventLogDirProblem } from './event-log.js';
 export {
   checkDynamicAllocation,
   DEFAULT_EXECUTOR_IDLE_TIMEOUT_MS,

@@ -3,6 +3,8 @@ import type { LocalResource } from '../yarn-model/index.js';
 import { checkDynamicAllocation, type DynamicAllocation } from './dynamic-allocation.js';
 import { checkExcludeOnFailure, excludeOnFailure, type ExcludeOnFailure } from './exclude-on-failure.js';
 import { checkSpeculation, speculation, type Speculation } from './speculation.js';
+import type { EventLogSettings } from '../event-log/index.js';
+import { checkEventLogSettings } from './event-log.js';
 
 /**
  * The `job` section of the application spec: what the client asks of the job engine (how many
@@ -66,6 +68,8 @@ export interface JobSpec {
   cacheMemoryMb?: number;
   /** Executors asked for and released as the work needs; absent: `executors` for the whole job. */
   dynamicAllocation?: DynamicAllocation;
+  /** The application's event log; absent: on, at /user/<user>/.spindle/history/<appId>. */
+  eventLog?: EventLogSettings;
   /** Files every executor gets: the executor runtime and the job bundle. */
   localResources: Record<string, LocalResource>;
   /** Environment of executors (the driver's is driver.environment). */
@@ -95,6 +99,7 @@ export interface JobSpecOptions {
   cacheMemoryMb?: number;
   /** Checked settings; `executors` is then the initial count. */
   dynamicAllocation?: DynamicAllocation;
+  eventLog?: EventLogSettings;
   environment?: Record<string, string>;
   nodeBinary?: string;
 }
@@ -116,6 +121,7 @@ export function makeJobSpec(o: JobSpecOptions): JobSpec {
     ...(o.speculation ? { speculation: speculation(o.speculation) } : {}),
     ...(o.cacheMemoryMb !== undefined ? { cacheMemoryMb: o.cacheMemoryMb } : {}),
     ...(o.dynamicAllocation ? { dynamicAllocation: checkDynamicAllocation(o.dynamicAllocation, o.executors) } : {}),
+    ...(o.eventLog ? { eventLog: checkEventLogSettings(o.eventLog) } : {}),
     localResources: o.localResources,
     environment: o.environment ?? {},
     ...(o.nodeBinary ? { nodeBinary: o.nodeBinary } : {}),
@@ -143,6 +149,7 @@ export function checkJobSpec(section: unknown): JobSpec {
   if (j.speculation !== undefined) checkSpeculation(j.speculation);
   if (j.cacheMemoryMb !== undefined) wholeSpecNumber('job.cacheMemoryMb', j.cacheMemoryMb, 0);
   if (j.dynamicAllocation !== undefined) checkDynamicAllocation(j.dynamicAllocation, j.executors!);
+  if (j.eventLog !== undefined) checkEventLogSettings(j.eventLog);
   if (j.nodeBinary !== undefined && (typeof j.nodeBinary !== 'string' || j.nodeBinary === '')) {
     invalidSpec('job.nodeBinary', 'must be a non-empty string');
   }

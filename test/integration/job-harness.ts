@@ -10,6 +10,7 @@ import { killApp, submitDriverApp, waitForEnd, type DynamicAllocationOptions } f
 import { bundleJob } from '../../client/job-bundle.js';
 import { loadClientConfig, type ClientConfig } from '../../protocols/hadoop-conf/index.js';
 import type { ExcludeOnFailure, Speculation } from '../../protocols/job-spec/index.js';
+import type { EventLogSettings } from '../../protocols/event-log/index.js';
 import { RmRestClient, type AppReport } from '../../protocols/rm-rest/index.js';
 import { WebHdfsClient } from '../../protocols/webhdfs/index.js';
 import { testCluster } from './cluster.js';
@@ -62,6 +63,8 @@ export interface JobOptions {
   dynamicAllocation?: DynamicAllocationOptions;
   /** `--network-timeout`, in ms. */
   networkTimeoutMs?: number;
+  /** `--event-log off|<dir>`; absent: on, in the default directory. */
+  eventLog?: EventLogSettings;
   name?: string;
 }
 
@@ -96,6 +99,7 @@ export async function submitJob(h: JobHarness, options: JobOptions): Promise<str
       ...(options.speculation ? { speculation: options.speculation } : {}),
       ...(options.cacheMemoryMb !== undefined ? { cacheMemoryMb: options.cacheMemoryMb } : {}),
       ...(options.networkTimeoutMs !== undefined ? { networkTimeoutMs: options.networkTimeoutMs } : {}),
+      ...(options.eventLog ? { eventLog: options.eventLog } : {}),
     },
   );
   h.started.push(app.appId);

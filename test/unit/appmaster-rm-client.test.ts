@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { AttemptGoneError, RmClient, type SchedulerConnection } from '../../appmaster/rm-client.js';
+import { AttemptGoneError, RmClient, type RmClientOptions, type SchedulerConnection } from '../../appmaster/rm-client.js';
 import { createToken, type Token } from '../../protocols/credentials/index.js';
 import { ConnectionError, RemoteError, StandbyError } from '../../protocols/errors/index.js';
 import {
@@ -44,17 +44,18 @@ const ask: ResourceAsk = {
 
 /** A scripted scheduler: each address gets its own list of behaviours for allocate. */
 class FakeScheduler {
-  readonly connects: { address: string; token: string }[] = [];
+  readonly connects: { address: string; token: string; reconnects?: number }[] = [];
   readonly allocates: (AllocateRequest & { address: string })[] = [];
   registers = 0;
   finishes = 0;
   allocateScript: ((address: string) => Promise<AllocateResult>)[] = [];
   finishScript: boolean[] = [true];
   registerFailures: Error[] = [];
+  finishFailures: Error[] = [];
 
-  connect = (address: { host: string; port: number }, t: Token): SchedulerConnection => {
+  connect = (address: { host: string; port: number }, t: Token, _qops?: unknown, reconnects?: number): SchedulerConnection => {
     const at = `${address.host}:${address.port}`;
-    this.connects.push({ address: at, token: t.identifier.toString() });
+    this.connects.push({ address: at, token: t.identifier.toString(), ...(reconnects !== undefined ? { reconnects } : {}) });
     return {
       register: async () => {
         const f = this.registerFailures.shift();
@@ -68,6 +69,8 @@ class FakeScheduler {
         return next ? next(at) : result({ responseId: r.responseId + 1 });
       },
       finish: async () => {
+        const f = this.finishFailures.shift();
+        if (f) throw f;
         this.finishes += 1;
         return { unregistered: this.finishScript.shift() ?? true };
       },
@@ -76,13 +79,14 @@ class FakeScheduler {
   };
 }
 
-function client(fake: FakeScheduler, addresses = ['rm1:8030']) {
+function client(fake: FakeScheduler, addresses = ['rm1:8030'], over: Partial<RmClientOptions> = {}) {
   return new RmClient({
     schedulerAddresses: addresses,
     amrmToken: token('t1'),
     connect: fake.connect,
     resyncAsks: () => [ask],
     sleep: async () => {},
+    ...over,
   });
 }
 
@@ -163,16 +167,16 @@ describe('appmaster rm-client', () => {
     await rm.allocate({ progress: 0, asks: [], releases: [] });
     expect(fake.allocates.map((a) => a.address)).to.deep.equal(['rm1:8030', 'rm1:8030', 'rm2:8030']);
     expect(fake.connects).to.deep.equal([
-      { address: 'rm1:8030', token: 't1' },
-      { address: 'rm2:8030', token: 't2' },
+      { address: 'rm1:8030', token: 't1', reconnects: 0 },
+      { address: 'rm2:8030', token: 't2', reconnects: 0 },
     ]);
     expect(rm.server).to.equal('rm2:8030');
   });
 
-  it('gives up after trying every address once, with the last connection error', async () => {
+  it('gives up after trying every address once when the failover timeout is 0, with the last connection error', async () => {
     const fake = new FakeScheduler();
     fake.registerFailures = [new ConnectionError('refused 1'), new ConnectionError('refused 2')];
-    const rm = client(fake, ['rm1:8030', 'rm2:8030']);
+    const rm = client(fake, ['rm1:8030', 'rm2:8030'], { failoverTimeoutMs: 0 });
     const err = await rm.register({ host: 'h', rpcPort: 0, trackingUrl: '' }).then(
       () => undefined,
       (e: unknown) => e,
@@ -188,6 +192,117 @@ describe('appmaster rm-client', () => {
     await rm.register({ host: 'h', rpcPort: 0, trackingUrl: '' });
     await rm.finish('succeeded', 'done');
     expect(fake.finishes).to.equal(3);
+  });
+
+  it('repeats finish while no ResourceManager answers (RM failover), then re-registers with the new active one', async () => {
+    const fake = new FakeScheduler();
+    const logs: string[] = [];
+    // Each call is one round over the RMs here: finish itself repeats it.
+    const rm = client(fake, ['rm1:8030', 'rm2:8030'], { log: (m) => logs.push(m), failoverTimeoutMs: 0 });
+    await rm.register({ host: 'h', rpcPort: 0, trackingUrl: '' });
+    // rm1 died (refused), rm2 still standby; a whole round fails twice; then rm2 is active and has
+    // recovered the application, but not this attempt's registration.
+    fake.finishFailures = [
+      new ConnectionError('refused'),
+      new StandbyError('standby'),
+      new ConnectionError('refused'),
+      new StandbyError('standby'),
+      new ConnectionError('refused'),
+      new RemoteError('not registered', { exceptionClassName: AM_NOT_REGISTERED_EXCEPTION }),
+    ];
+    await rm.finish('succeeded', 'done');
+    expect(fake.finishes).to.equal(1);
+    expect(fake.registers).to.equal(2);
+    expect(rm.server).to.equal('rm2:8030');
+    expect(logs.filter((l) => l.startsWith('unregistering: no ResourceManager answered'))).to.have.length(2);
+  });
+
+  it('gives up unregistering once the finish timeout has passed without a ResourceManager', async () => {
+    const fake = new FakeScheduler();
+    const rm = client(fake, ['rm1:8030', 'rm2:8030'], {
+      finishTimeoutMs: 20,
+      failoverTimeoutMs: 0,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms / 50)),
+    });
+    await rm.register({ host: 'h', rpcPort: 0, trackingUrl: '' });
+    fake.finishFailures = Array.from({ length: 1000 }, () => new ConnectionError('refused'));
+    const err = await rm.finish('succeeded', 'done').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(ConnectionError);
+    expect(fake.finishes).to.equal(0);
+  });
+
+  it('with several RMs, goes round them with growing waits until one is active, within the failover timeout', async () => {
+    const fake = new FakeScheduler();
+    let t = 0;
+    const waits: number[] = [];
+    const logs: string[] = [];
+    const rm = client(fake, ['rm1:8030', 'rm2:8030'], {
+      now: () => t,
+      sleep: async (ms) => {
+        waits.push(ms);
+        t += ms;
+      },
+      log: (m) => logs.push(m),
+    });
+    // Five rounds of rm1 refused and rm2 standby (the election takes a while); then rm1 is still
+    // refused and rm2 answers.
+    fake.registerFailures = [
+      ...Array.from({ length: 5 }, () => [new ConnectionError('refused'), new StandbyError('standby')]).flat(),
+      new ConnectionError('refused'),
+    ];
+    await rm.register({ host: 'h', rpcPort: 0, trackingUrl: '' });
+    expect(fake.registers).to.equal(1);
+    expect(rm.server).to.equal('rm2:8030');
+    expect(waits).to.deep.equal([200, 400, 800, 1600, 2000]);
+    expect(logs.filter((l) => l.startsWith('failing over'))).to.have.length(2);
+    expect(logs.at(-1)).to.equal('ResourceManager scheduler rm2:8030 answered after 6 rounds over the ResourceManagers');
+    // A refused RM is left at once (no reconnect retries) when there is another one to try.
+    expect(new Set(fake.connects.map((c) => c.reconnects))).to.deep.equal(new Set([0]));
+  });
+
+  it('with several RMs, gives up once the failover timeout has passed; with one, leaves retries to the connection', async () => {
+    const fake = new FakeScheduler();
+    let t = 0;
+    const rm = client(fake, ['rm1:8030', 'rm2:8030'], {
+      now: () => t,
+      sleep: async (ms) => {
+        t += ms;
+      },
+      failoverTimeoutMs: 10_000,
+    });
+    fake.registerFailures = Array.from({ length: 100 }, (_, i) => new ConnectionError(`refused ${i}`));
+    const err = await rm.register({ host: 'h', rpcPort: 0, trackingUrl: '' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(ConnectionError);
+    expect(t).to.be.within(10_000, 12_000);
+
+    const single = new FakeScheduler();
+    single.registerFailures = [new ConnectionError('refused')];
+    const one = client(single, ['rm1:8030']);
+    const e1 = await one.register({ host: 'h', rpcPort: 0, trackingUrl: '' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(e1).to.be.instanceOf(ConnectionError);
+    expect(single.connects).to.deep.equal([{ address: 'rm1:8030', token: 't1' }]);
+  });
+
+  it('does not repeat a finish the RM refused for another reason', async () => {
+    const fake = new FakeScheduler();
+    const rm = client(fake);
+    await rm.register({ host: 'h', rpcPort: 0, trackingUrl: '' });
+    fake.finishFailures = [new RemoteError('bad request', { exceptionClassName: 'org.apache.hadoop.yarn.exceptions.YarnException' })];
+    const err = await rm.finish('succeeded', 'done').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((err as Error).message).to.equal('bad request');
+    expect(fake.finishFailures).to.have.length(0);
   });
 
   it('rejects a malformed scheduler address, naming it', () => {

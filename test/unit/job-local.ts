@@ -15,6 +15,8 @@ import { BlockClient, BlockServer, BlockStore, Executor, TaskRunner, type Shuffl
 import { loadJobModule } from '../../protocols/job-spec/index.js';
 import { connectToDriver, type MessageChannel } from '../../protocols/driver-executor/index.js';
 import { FakeFs } from './job-fake-fs.js';
+import type { EventLogTarget } from '../../appmaster/driver/event-recorder.js';
+import { errorMessage } from '../../protocols/errors/index.js';
 
 export interface LocalJob {
   result?: unknown;
@@ -50,6 +52,8 @@ export interface LocalJobOptions {
   cacheMemoryBytes?: number;
   /** Called with the driver runtime once it runs (to look at its cache tracker, say). */
   onRuntime?: (runtime: DriverRuntime) => void;
+  /** Where the application's events go (the event log), as on YARN. */
+  eventLog?: EventLogTarget;
 }
 
 let counter = 0;
@@ -84,6 +88,7 @@ export async function runLocalJob(source: string, options: LocalJobOptions = {})
     log: (m) => logs.push(m),
     scheduler: { localityWaitMs: options.localityWaitMs ?? 0 },
     ...(journal ? { journal } : {}),
+    ...(options.eventLog ? { eventLog: options.eventLog } : {}),
   });
   const port = await runtime.start();
   options.onRuntime?.(runtime);
@@ -128,7 +133,7 @@ export async function runLocalJob(source: string, options: LocalJobOptions = {})
     await runtime.stop('succeeded', 'done');
   } catch (err) {
     out.error = err as Error;
-    await runtime.stop('failed', 'failed');
+    await runtime.stop('failed', 'failed', { cause: errorMessage(err) });
   }
   await journal?.settle();
   for (const sh of shuffles) {

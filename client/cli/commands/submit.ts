@@ -14,7 +14,8 @@ import { DEFAULT_DRIVER_MEMORY_MB, DEFAULT_EXECUTOR_MEMORY_MB, DEFAULT_EXECUTORS
 import { addAppOptions, parseAppOptions, type RawAppOptions } from '../app-options.js';
 import { DEFAULT_NETWORK_TIMEOUT_MS, MIN_NETWORK_TIMEOUT_MS } from '../../../protocols/driver-executor/index.js';
 import { parseCount, parseDecimal, parseDuration, parseMillis, parseSize } from '../args.js';
-import { DEFAULT_SPECULATION, type Speculation } from '../../../protocols/job-spec/index.js';
+import { DEFAULT_SPECULATION, eventLogDirProblem, type Speculation } from '../../../protocols/job-spec/index.js';
+import type { EventLogSettings } from '../../../protocols/event-log/index.js';
 import type { CliContext, CliSession } from '../context.js';
 import { followSubmitted, submitHoldingInterrupts } from '../watch.js';
 import { localExecutorCount, submitLocal } from './submit-local.js';
@@ -33,6 +34,7 @@ interface RawSubmitOptions extends RawAppOptions {
   speculationMultiplier?: string;
   speculationQuantile?: string;
   speculationMinRuntime?: string;
+  eventLog?: string;
   cacheMemory?: string;
   minExecutors?: string;
   maxExecutors?: string;
@@ -125,6 +127,10 @@ export function defineSubmit(program: Command, session: CliSession): Command {
       '--speculation-min-runtime <ms>',
       `with --speculation: never copy a task that ran less than this (ms, or e.g. 2s; default ${DEFAULT_SPECULATION.minRuntimeMs})`,
     )
+    .option(
+      '--event-log <off|dir>',
+      'off: record no event log; a directory: record it there (default /user/<user>/.spindle/history; see spindle history)',
+    )
     .passThroughOptions()
     .addHelpText('after', SUBMIT_EXAMPLES);
   addAppOptions(cmd);
@@ -162,6 +168,7 @@ export async function submitCommand(ctx: CliContext, jobFile: string, jobArgs: s
     raw.driverCores !== undefined ? parseCount('--driver-cores', raw.driverCores, 1, MAX_VCORES_PER_CONTAINER) : undefined;
   const networkTimeoutMs = raw.networkTimeout !== undefined ? parseNetworkTimeout(raw.networkTimeout) : undefined;
   const speculation = speculationOptions(raw);
+  const eventLog = raw.eventLog !== undefined ? parseEventLogOption(raw.eventLog) : undefined;
   const dynamicAllocation = parseDynamicAllocation(raw);
   // Checked here too, so that a bad combination is refused before bundling.
   resolveExecutorPlan(executors, dynamicAllocation);
@@ -189,6 +196,7 @@ export async function submitCommand(ctx: CliContext, jobFile: string, jobArgs: s
       ...(raw.excludeOnFailure === false ? { excludeOnFailure: { enabled: false } } : {}),
       ...(networkTimeoutMs !== undefined ? { networkTimeoutMs } : {}),
       ...(speculation ? { speculation } : {}),
+      ...(eventLog ? { eventLog } : {}),
       ...(cacheMemoryMb !== undefined ? { cacheMemoryMb } : {}),
       dynamicAllocation,
     }),
@@ -212,6 +220,17 @@ export function parseNetworkTimeout(text: string): number {
     );
   }
   return ms;
+}
+
+/** --event-log: `off`, or the directory of the log (absolute, or relative to /user/<user>). */
+export function parseEventLogOption(text: string): EventLogSettings {
+  const value = text.trim();
+  if (value === 'off') return { enabled: false };
+  const problem = eventLogDirProblem(value);
+  if (problem) {
+    throw new ConfigError(`--event-log: "${text}" ${problem}; give "off" or an HDFS directory such as /shared/spindle-history`);
+  }
+  return { enabled: true, dir: value };
 }
 
 /** The --speculation options, checked; undefined without --speculation (the tuning options then are an error). */
