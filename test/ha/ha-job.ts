@@ -4,10 +4,13 @@
  * every task reads its input, and the reduce stage writes its output, after the fault; then the
  * driver reads the saved output back. Everything it returns is exact and known in advance.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spindle, type CliResult } from '../integration/cli-helpers.js';
+import { AppJanitor, spindle, type CliResult } from '../integration/cli-helpers.js';
+import { clusterCommand, waitForHealthyCluster } from '../integration/cluster.js';
+import { openHarness, type JobHarness } from '../integration/job-harness.js';
 import { waitFor } from './ha-cluster.js';
 
 const JOB = `
@@ -93,6 +96,49 @@ export async function startJob(input: string, output: string, tags: string): Pro
     done,
     go: () => {
       if (!existsSync(join(markers, 'go'))) writeFileSync(join(markers, 'go'), '');
+    },
+  };
+}
+
+/** What the failover files share: the input on HDFS, and everything put back after them. */
+export interface FailoverFixture {
+  readonly h: JobHarness;
+  readonly janitor: AppJanitor;
+  /** The HDFS directory of this file's input (`<base>/text.txt`) and output. */
+  readonly base: string;
+  /** The daemon the test killed: started again after the file, for the next one needs it (as standby). */
+  killed(daemon: string): void;
+}
+
+/** Registers the before/after hooks of a failover file (call it inside its describe). */
+export function failoverFixture(name: string): FailoverFixture {
+  const base = `/tmp/spindle-ha-${name}-${randomBytes(4).toString('hex')}`;
+  const janitor = new AppJanitor();
+  let harness: JobHarness | undefined;
+  let killed: string | undefined;
+  before(async () => {
+    harness = openHarness();
+    await harness.hdfs.mkdirs(base);
+    await harness.hdfs.create(`${base}/text.txt`, Buffer.from(inputText()));
+  });
+  after(async () => {
+    await janitor.cleanUp();
+    if (harness) {
+      await harness.hdfs.delete(base, { recursive: true }).catch(() => {});
+      await harness.close();
+    }
+    if (killed) clusterCommand('start', killed);
+    await waitForHealthyCluster();
+  });
+  return {
+    get h(): JobHarness {
+      if (!harness) throw new Error('the HA fixture is used before its before hook ran');
+      return harness;
+    },
+    janitor,
+    base,
+    killed: (daemon) => {
+      killed = daemon;
     },
   };
 }

@@ -1,10 +1,7 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
-import { clusterCommand, waitForHealthyCluster } from '../integration/cluster.js';
-import { AppJanitor, spindle } from '../integration/cli-helpers.js';
-import { openHarness, type JobHarness } from '../integration/job-harness.js';
+import { spindle } from '../integration/cli-helpers.js';
 import { activeNameNode, killDaemon, nameNodes, nameNodeState, waitFor } from './ha-cluster.js';
-import { expectedResult, inputText, startJob } from './ha-job.js';
+import { expectedResult, failoverFixture, startJob } from './ha-job.js';
 
 /**
  * The active NameNode SIGKILLed while a job runs (its map tasks wait for the test, so the kill lands
@@ -15,24 +12,8 @@ import { expectedResult, inputText, startJob } from './ha-job.js';
  */
 describe('HA: the active NameNode killed mid-job', function () {
   this.timeout(300_000);
-  let h: JobHarness;
-  const janitor = new AppJanitor();
-  const base = `/tmp/spindle-ha-nn-${randomBytes(4).toString('hex')}`;
-  let killed: string | undefined;
-
-  before(async () => {
-    h = openHarness();
-    await h.hdfs.mkdirs(base);
-    await h.hdfs.create(`${base}/text.txt`, Buffer.from(inputText()));
-  });
-  after(async () => {
-    await janitor.cleanUp();
-    await h.hdfs.delete(base, { recursive: true }).catch(() => {});
-    await h.close();
-    // The next file needs both NameNodes: the killed one comes back as standby.
-    if (killed) clusterCommand('start', killed);
-    await waitForHealthyCluster();
-  });
+  const fixture = failoverFixture('nn');
+  const { janitor, base, killed } = fixture;
 
   it('client, AM and executors fail over to the other NameNode; exact output; spindle fs works after', async () => {
     const job = await startJob(`${base}/text.txt`, `${base}/out`, 'spindle-ha');
@@ -40,7 +21,7 @@ describe('HA: the active NameNode killed mid-job', function () {
     const victim = await activeNameNode();
     const survivor = nameNodes().find((m) => m.daemon !== victim.daemon)!;
     await killDaemon(victim.daemon);
-    killed = victim.daemon;
+    killed(victim.daemon);
     // The tasks go on at once, while the standby may not have been made active yet.
     job.go();
     await waitFor(`${survivor.daemon} to become active`, async () => ((await nameNodeState(survivor)) === 'active' ? true : undefined));
@@ -52,7 +33,7 @@ describe('HA: the active NameNode killed mid-job', function () {
     expect(await nameNodeState(victim), 'the killed NameNode stays down').to.equal(undefined);
 
     // The AM removed its staging directory through the new active NameNode.
-    const staging = await spindle(['fs', 'ls', `/user/${h.user}/.spindle`]);
+    const staging = await spindle(['fs', 'ls', `/user/${fixture.h.user}/.spindle`]);
     expect(staging.stdout).to.not.contain(job.appId);
     // spindle fs, a new client that tries the dead NameNode first when it was nn1.
     const ls = await spindle(['fs', 'ls', `${base}/out`]);
@@ -60,7 +41,7 @@ describe('HA: the active NameNode killed mid-job', function () {
     expect(ls.stdout)
       .to.match(/_SUCCESS/)
       .and.to.match(/part-0000[0-2]/);
-    const parts = (await h.hdfs.listStatus(`${base}/out`)).filter((f) => f.name.startsWith('part-'));
+    const parts = (await fixture.h.hdfs.listStatus(`${base}/out`)).filter((f) => f.name.startsWith('part-'));
     expect(parts).to.have.length(3);
     const cat = await spindle(['fs', 'cat', ...parts.map((f) => f.path)]);
     expect(cat.code, cat.stderr).to.equal(0);

@@ -1,10 +1,8 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
-import { clusterCommand, waitForHealthyCluster } from '../integration/cluster.js';
-import { AppJanitor, spindle } from '../integration/cli-helpers.js';
-import { containerLog, openHarness, type JobHarness } from '../integration/job-harness.js';
+import { spindle } from '../integration/cli-helpers.js';
+import { containerLog } from '../integration/job-harness.js';
 import { activeResourceManager, killDaemon, resourceManagerState, resourceManagers, waitFor } from './ha-cluster.js';
-import { expectedResult, inputText, startJob } from './ha-job.js';
+import { expectedResult, failoverFixture, startJob } from './ha-job.js';
 
 /**
  * The active ResourceManager SIGKILLed while a job runs (its map tasks wait for the test, so the kill
@@ -15,24 +13,8 @@ import { expectedResult, inputText, startJob } from './ha-job.js';
  */
 describe('HA: the active ResourceManager killed mid-job', function () {
   this.timeout(300_000);
-  let h: JobHarness;
-  const janitor = new AppJanitor();
-  const base = `/tmp/spindle-ha-rm-${randomBytes(4).toString('hex')}`;
-  let killed: string | undefined;
-
-  before(async () => {
-    h = openHarness();
-    await h.hdfs.mkdirs(base);
-    await h.hdfs.create(`${base}/text.txt`, Buffer.from(inputText()));
-  });
-  after(async () => {
-    await janitor.cleanUp();
-    await h.hdfs.delete(base, { recursive: true }).catch(() => {});
-    await h.close();
-    // The next file needs both RMs: the killed one comes back as standby.
-    if (killed) clusterCommand('start', killed);
-    await waitForHealthyCluster();
-  });
+  const fixture = failoverFixture('rm');
+  const { janitor, base, killed } = fixture;
 
   it('the AM re-registers with the new active RM, the job completes with exact output, the CLI follows it', async () => {
     const job = await startJob(`${base}/text.txt`, `${base}/out`, 'spindle-ha');
@@ -40,7 +22,7 @@ describe('HA: the active ResourceManager killed mid-job', function () {
     const victim = await activeResourceManager();
     const survivor = resourceManagers().find((m) => m.daemon !== victim.daemon)!;
     await killDaemon(victim.daemon);
-    killed = victim.daemon;
+    killed(victim.daemon);
     // The tasks go on at once: the job may end before the standby takes over, or after.
     job.go();
     await waitFor(`${survivor.daemon} to become active`, async () =>
@@ -52,15 +34,15 @@ describe('HA: the active ResourceManager killed mid-job', function () {
     expect(JSON.parse(r.stdout)).to.deep.equal(expectedResult());
     expect(r.stderr).to.match(/FINISHED\/SUCCEEDED in /);
 
-    const report = await h.rm.application(job.appId);
+    const report = await fixture.h.rm.application(job.appId);
     expect(report.finalStatus).to.equal('SUCCEEDED');
-    const attempts = await h.rm.attempts(job.appId);
+    const attempts = await fixture.h.rm.attempts(job.appId);
     expect(
       attempts.map((a) => a.id),
       'the same attempt carried on',
     ).to.deep.equal([1]);
     const am = attempts[0]!;
-    const amLog = await containerLog(`http://${am.nodeHttpAddress}`, am.containerId!, 'stderr', h.user);
+    const amLog = await containerLog(`http://${am.nodeHttpAddress}`, am.containerId!, 'stderr', fixture.h.user);
     expect(amLog, 'the AM registered again with the new active RM').to.contain('the ResourceManager lost our registration');
 
     // spindle commands, through the surviving RM (the configuration still lists the dead one first).
