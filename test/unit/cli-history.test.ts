@@ -1,27 +1,5 @@
 import { expect } from 'chai';
-import { Readable } from 'node:stream';
-import { runCli } from '../../client/cli/program.js';
-import type { TextSink } from '../../client/cli/output.js';
-
-class Sink implements TextSink {
-  text = '';
-  write(chunk: string | Uint8Array): boolean {
-    this.text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    return true;
-  }
-}
-
-/** The CLI in-process with no Hadoop configuration: these are refused before any cluster is needed. */
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const code = await runCli(
-    argv,
-    { env: {}, cwd: process.cwd(), execPath: process.execPath, onInterrupt: () => () => {} },
-    { stdout, stderr, stdin: Readable.from([]) },
-  );
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+import { cliWithoutCluster as cli } from './cli-in-process.js';
 
 describe('spindle history and --event-log (no cluster)', () => {
   it('has help with examples', async () => {
