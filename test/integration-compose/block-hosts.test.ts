@@ -1,7 +1,5 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
-import { openHarness, type JobHarness } from '../integration/job-harness.js';
-import { inputText } from './compose-helpers.js';
+import { inputFixture, inputText } from './compose-helpers.js';
 
 /**
  * What locality rests on, on a cluster of several hosts: the hosts HDFS reports for a file's blocks are
@@ -10,27 +8,15 @@ import { inputText } from './compose-helpers.js';
  */
 describe('[compose] block hosts are NodeManager hosts', function () {
   this.timeout(120_000);
-  let h: JobHarness;
-  const base = `/tmp/spindle-it-blockhosts-${randomBytes(4).toString('hex')}`;
-  const input = `${base}/text.txt`;
-
-  before(async () => {
-    h = openHarness();
-    await h.hdfs.mkdirs(base);
-    await h.hdfs.create(input, inputText(), { blockSize: 64 * 1024 });
-  });
-  after(async () => {
-    await h.hdfs.delete(base, { recursive: true }).catch(() => {});
-    await h.close();
-  });
+  const fixture = inputFixture('blockhosts');
 
   it('puts each block on two of the three workers, each named as its NodeManager is', async () => {
-    const nodes = await h.rm.nodes({ states: ['RUNNING'] });
+    const nodes = await fixture.h.rm.nodes({ states: ['RUNNING'] });
     const nodeHosts = new Set(nodes.map((n) => n.nodeHostName));
     expect(nodeHosts.size, 'three worker hosts').to.equal(3);
     for (const n of nodes) expect(n.id.split(':')[0], 'node id host').to.equal(n.nodeHostName);
 
-    const blocks = await h.hdfs.getFileBlockLocations(input);
+    const blocks = await fixture.h.hdfs.getFileBlockLocations(fixture.input);
     expect(blocks.length, 'blocks of 64 KB').to.equal(Math.ceil(inputText().length / (64 * 1024)));
     const used = new Set<string>();
     for (const b of blocks) {

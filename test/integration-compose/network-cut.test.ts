@@ -1,8 +1,6 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
-import { statusExecutors, whenStatus } from '../integration/fault-helpers.js';
-import { amContainer, awaitJob, openHarness, submitJob, type JobHarness } from '../integration/job-harness.js';
-import { SLOW_WORDCOUNT, compose, expectExactCounts, inputText, workerAt } from './compose-helpers.js';
+import { awaitJob, submitJob } from '../integration/job-harness.js';
+import { SLOW_WORDCOUNT, compose, expectExactCounts, inputFixture, mapOutputVictim, workerAt } from './compose-helpers.js';
 
 /**
  * A worker host cut off from the network in the middle of a shuffle (`docker network disconnect`):
@@ -12,41 +10,22 @@ import { SLOW_WORDCOUNT, compose, expectExactCounts, inputText, workerAt } from 
  */
 describe('[compose] a worker host cut off from the network mid-job', function () {
   this.timeout(600_000);
-  let h: JobHarness;
-  let cut: number | undefined;
-  const base = `/tmp/spindle-it-netcut-${randomBytes(4).toString('hex')}`;
-  const input = `${base}/text.txt`;
-
-  before(async () => {
-    h = openHarness();
-    await h.hdfs.mkdirs(base);
-    await h.hdfs.create(input, inputText(), { blockSize: 64 * 1024 });
-  });
-  after(async () => {
-    if (cut !== undefined) await compose('heal', `worker${cut}`);
-    await h.hdfs.delete(base, { recursive: true }).catch(() => {});
-    await h.close();
-  });
+  const fixture = inputFixture('netcut');
 
   it('takes the silent executor for lost after the network timeout and completes with exact counts', async () => {
-    const appId = await submitJob(h, {
+    const appId = await submitJob(fixture.h, {
       source: SLOW_WORDCOUNT,
-      args: [input],
+      args: [fixture.input],
       executors: 4,
       maxExecutorFailures: 8,
       networkTimeoutMs: 10_000,
     });
-    await whenStatus(h, appId, 'the AM running', (s) => (s.state === 'running' ? true : undefined));
-    const amHost = new URL((await amContainer(h, appId)).nodeHttp).hostname;
-    const victim = await whenStatus(h, appId, 'map output on a host other than the AM’s while the map stage runs', (s) => {
-      const stage = s.job?.stages.find((g) => g.state === 'running' && g.description.startsWith('shuffle 0 map side'));
-      if (!stage || stage.succeeded > stage.tasks - 6) return undefined;
-      return statusExecutors(s).find((e) => e.mapOutputs > 0 && e.host !== amHost);
-    });
-    cut = workerAt(victim.host);
+    const victim = await mapOutputVictim(fixture.h, appId);
+    const cut = workerAt(victim.host);
+    fixture.restore(() => compose('heal', `worker${cut}`));
     await compose('cut', `worker${cut}`);
 
-    const run = await awaitJob(h, appId);
+    const run = await awaitJob(fixture.h, appId);
     expect(run.report.finalStatus, run.stderr).to.equal('SUCCEEDED');
     expectExactCounts(run.result);
     expect(run.stderr).to.match(
