@@ -1,23 +1,8 @@
 import { expect } from 'chai';
-import { TaskScheduler, type ExecutorLink, type SchedulerEvents, type TaskSetSpec } from '../../appmaster/driver/scheduler.js';
-import type { TaskLaunch, TaskStatus } from '../../protocols/driver-executor/index.js';
+import { TaskScheduler, type SchedulerEvents, type TaskSetSpec } from '../../appmaster/driver/scheduler.js';
+import type { TaskStatus } from '../../protocols/driver-executor/index.js';
 import { FakeClock } from './fake-clock.js';
-
-class FakeExecutor implements ExecutorLink {
-  readonly launched: TaskLaunch[] = [];
-  readonly hostAliases: string[];
-  constructor(
-    readonly id: string,
-    readonly host: string,
-    readonly cores = 1,
-  ) {
-    this.hostAliases = [host];
-  }
-  launch(_set: TaskSetSpec, tasks: TaskLaunch[]): void {
-    this.launched.push(...tasks);
-  }
-  cancel(): void {}
-}
+import { FakeExecutor } from './fake-executor.js';
 
 const status = (tid: number, succeeded: boolean): TaskStatus => ({
   tid,

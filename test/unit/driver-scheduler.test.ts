@@ -1,33 +1,11 @@
 import { expect } from 'chai';
 import { TaskFailedError } from '../../appmaster/driver/errors.js';
-import { TaskScheduler, type ExecutorLink, type TaskSetListener, type TaskSetSpec } from '../../appmaster/driver/scheduler.js';
+import { TaskScheduler, type TaskSetListener, type TaskSetSpec } from '../../appmaster/driver/scheduler.js';
 import type { ExclusionEvent } from '../../appmaster/driver/exclusion.js';
 import type { TaskErrorInfo, TaskLaunch, TaskStatus } from '../../protocols/driver-executor/index.js';
 import { excludeOnFailure, type ExcludeOnFailure } from '../../protocols/job-spec/index.js';
 import { FakeClock } from './fake-clock.js';
-
-class FakeExecutor implements ExecutorLink {
-  readonly launched: TaskLaunch[] = [];
-  readonly cancelled: number[] = [];
-  readonly hostAliases: string[];
-  constructor(
-    readonly id: string,
-    readonly host: string,
-    readonly cores = 1,
-  ) {
-    this.hostAliases = [host];
-  }
-  launch(_set: TaskSetSpec, tasks: TaskLaunch[]): void {
-    this.launched.push(...tasks);
-  }
-  cancel(tids: number[]): void {
-    this.cancelled.push(...tids);
-  }
-  /** Attempts launched here and not yet answered. */
-  running(answered: Set<number>): TaskLaunch[] {
-    return this.launched.filter((t) => !answered.has(t.tid));
-  }
-}
+import { FakeExecutor } from './fake-executor.js';
 
 function ok(tid: number, durationUs = 10_000, result: Buffer | null = null): TaskStatus {
   return { tid, succeeded: true, result, error: null, records: 1, bytesRead: 0, bytesWritten: 0, durationUs };
