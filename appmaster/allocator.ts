@@ -1,6 +1,7 @@
 import type { AmContainerCounts, AmContainerEvent } from '../protocols/am-status/index.js';
 import type { ContainerCompletion, ContainerGrant, ContainerId, Resource, ResourceAsk } from '../protocols/yarn/index.js';
 import { classifyExit, EXIT_STATUS_UNKNOWN } from '../protocols/yarn/index.js';
+import { ANY_LOCATION, localityAsks, lowerOnGrant, rackOf, type LocalityHints } from './locality-asks.js';
 
 /**
  * The allocator is the AM's bookkeeping, and only that: it turns a target number of containers into
@@ -11,7 +12,9 @@ import { classifyExit, EXIT_STATUS_UNKNOWN } from '../protocols/yarn/index.js';
  * Asks are absolute: the RM keeps, per (priority, location, size, tag), the number of containers still
  * wanted, and lowers it itself as it grants. We send a row only when our own count changed (like
  * Hadoop's AMRMClient), because re-sending an unchanged count after the RM granted some would make it
- * grant them again.
+ * grant them again. The rows are `*` (every container still wanted) and, when the driver said where
+ * its stages' input lies, host and rack rows preferring those hosts (locality-asks.ts); we keep the
+ * table as the RM has it, lowering it on each grant as the RM does, and send the rows that differ.
  *
  * A container the application gives back (dynamic allocation: an idle executor) leaves the count at
  * once; its completion, when the RM reports it, is neither a failure nor a loss.
@@ -87,8 +90,12 @@ export class Allocator {
   private target = 0;
   /** Containers we still want granted (what our ask row says). */
   private outstanding = 0;
-  /** The count last sent to the RM; undefined until the first ask. */
-  private sentCount: number | undefined;
+  /** The rows as the RM has them: what we sent, lowered as it granted. */
+  private readonly sent = new Map<string, number>();
+  /** Whether the `*` row was ever sent (the first takeAsks sends it, 0 or not). */
+  private anySent = false;
+  /** Where the driver's active stages would like executors; undefined: anywhere. */
+  private hints: LocalityHints | undefined;
   private readonly live = new Map<string, Tracked>();
   /** Containers given back that the RM has not yet reported complete. */
   private readonly releasing = new Map<string, Tracked>();
@@ -118,18 +125,43 @@ export class Allocator {
     this.rebalance();
   }
 
-  /** Asks that changed since the last call (at most one row: anywhere, our size, our tag). */
+  /** Asks that changed since the last call: `*`, and host and rack rows when the driver gave hints. */
   takeAsks(): ResourceAsk[] {
-    if (this.sentCount === this.outstanding) return [];
-    this.sentCount = this.outstanding;
-    return [this.askRow(this.outstanding)];
+    const wanted = this.wantedRows();
+    const changed: ResourceAsk[] = [];
+    for (const name of new Set([...wanted.keys(), ...this.sent.keys()])) {
+      const count = wanted.get(name) ?? 0;
+      if (count === (this.sent.get(name) ?? 0) && (name !== ANY_LOCATION || this.anySent)) continue;
+      if (name === ANY_LOCATION) this.anySent = true;
+      changed.push(this.askRow(name, count));
+      if (count > 0) this.sent.set(name, count);
+      else this.sent.delete(name);
+    }
+    return changed;
   }
 
   /** The full ask table, for re-sending after the RM lost our registration (resync). */
   allAsks(): ResourceAsk[] {
     this.resendBlacklist = true;
-    this.sentCount = this.outstanding;
-    return [this.askRow(this.outstanding)];
+    this.sent.clear();
+    this.anySent = true;
+    const rows = [...this.wantedRows()];
+    for (const [name, count] of rows) if (count > 0) this.sent.set(name, count);
+    return rows.map(([name, count]) => this.askRow(name, count));
+  }
+
+  /**
+   * Where the driver's active stages would like executors (undefined: anywhere). Only containers not
+   * yet granted are steered; the rows change with the next takeAsks.
+   */
+  setLocality(hints: LocalityHints | undefined): void {
+    this.hints = hints && hints.tasks > 0 ? hints : undefined;
+  }
+
+  /** The host rows the RM has now (host, containers wanted there), for logs. */
+  preferredHosts(): [string, number][] {
+    const hosts = this.hints?.hosts ?? {};
+    return [...this.sent].filter(([name]) => Object.hasOwn(hosts, name)).sort(([a], [b]) => (a < b ? -1 : 1));
   }
 
   /** Containers to give back, cleared by taking them. */
@@ -148,13 +180,13 @@ export class Allocator {
       const onHost = this.nodesByHost.get(grant.nodeId.host) ?? new Set();
       this.nodesByHost.set(grant.nodeId.host, onHost.add(`${grant.nodeId.host}:${grant.nodeId.port}`));
       const ours = grant.allocationRequestId === ASK_TAG && grant.priority === this.options.priority;
+      // The RM lowered its rows as it granted; ours follow, so nothing is re-sent.
+      if (ours) lowerOnGrant(this.sent, grant.nodeId.host, rackOf(grant.nodeId.host, this.hints));
       if (!ours || this.outstanding === 0) {
         this.releases.push(grant.id);
         continue;
       }
       this.outstanding -= 1;
-      // The RM lowered its count as it granted; keep ours equal so nothing is re-sent.
-      if (this.sentCount !== undefined && this.sentCount > 0) this.sentCount -= 1;
       this.live.set(grant.id.text, { grant, started: false });
       accepted.push(grant);
     }
@@ -320,13 +352,25 @@ export class Allocator {
     this.outstanding = Math.max(0, needed);
   }
 
-  private askRow(count: number): ResourceAsk {
+  private wantedRows(): Map<string, number> {
+    const liveByHost = new Map<string, number>();
+    for (const t of this.live.values()) liveByHost.set(t.grant.nodeId.host, (liveByHost.get(t.grant.nodeId.host) ?? 0) + 1);
+    return localityAsks({
+      outstanding: this.outstanding,
+      target: this.target,
+      tasksPerExecutor: this.options.resource.vcores,
+      liveByHost,
+      hints: this.hints,
+    });
+  }
+
+  private askRow(resourceName: string, count: number): ResourceAsk {
     return {
       allocationRequestId: ASK_TAG,
       priority: this.options.priority,
       resource: this.options.resource,
       count,
-      resourceName: '*',
+      resourceName,
       relaxLocality: true,
       ...(this.options.nodeLabel ? { nodeLabel: this.options.nodeLabel } : {}),
     };

@@ -9,6 +9,7 @@ import {
   type RegisterResult,
 } from '../protocols/yarn/index.js';
 import { Allocator, checkContainerSize, type ContainerEvent } from './allocator.js';
+import type { LocalityHints } from './locality-asks.js';
 import type { TickResult } from './heartbeat.js';
 import type { Launches } from './launches.js';
 import type { RmClient } from './rm-client.js';
@@ -74,6 +75,8 @@ export class ExecutorPool {
   private readonly containerOf = new Map<string, string>();
   /** Containers given back whose end the RM has not reported yet. */
   private readonly released = new Set<string>();
+  /** The preferred hosts last logged. */
+  private loggedHosts = '';
 
   constructor(private readonly options: ExecutorPoolOptions) {
     this.allocator = new Allocator({
@@ -117,10 +120,16 @@ export class ExecutorPool {
     if (before.join() !== now.join()) this.options.log?.(`nodes to avoid (excluded by the driver): ${now.join(', ') || 'none'}`);
   }
 
+  /** Where the driver's running stages would like executors: containers not yet granted are asked for there. */
+  setLocality(hints: LocalityHints): void {
+    this.allocator.setLocality(hints);
+  }
+
   /** One heartbeat: asks, grants, launches, completions. Returns the next pace, or why the job must fail. */
   async tick(progress: number): Promise<PoolTick> {
     const asks = this.allocator.takeAsks();
     if (asks.some((a) => a.count > 0)) this.options.launches.asked();
+    this.logPreferredHosts();
     const { additions, removals } = this.allocator.takeBlacklist();
     const result = await this.options.rm.allocate({
       progress,
@@ -148,6 +157,21 @@ export class ExecutorPool {
     }
     const c = this.allocator.counts();
     return { next: c.pending > 0 || c.launching > 0 ? 'fast' : 'idle' };
+  }
+
+  /** Says which hosts the executors still wanted are asked for on, when that changes. */
+  private logPreferredHosts(): void {
+    const hosts = this.allocator.preferredHosts();
+    const text = hosts.map(([h, n]) => `${h} (${n})`).join(', ');
+    if (text === this.loggedHosts) return;
+    this.loggedHosts = text;
+    const pending = this.allocator.counts().pending;
+    this.options.log?.(
+      text
+        ? `asking YARN for ${pending} executor(s) preferably on the hosts holding the input: ${text} ` +
+            '(relaxed locality: elsewhere when those hosts have no room)'
+        : `asking YARN for ${pending} executor(s) anywhere (no preferred hosts)`,
+    );
   }
 
   private launchContext(executorId: string): LaunchContext {

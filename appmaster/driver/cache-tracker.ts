@@ -15,8 +15,11 @@ import type { CachedBlock, StorageLevel } from '../../protocols/driver-executor/
  * scheduling treats it as one more host). No real host name contains a space.
  */
 export function executorLocality(executorId: string): string {
-  return `executor ${executorId}`;
+  return `${EXECUTOR_LOCALITY_PREFIX}${executorId}`;
 }
+
+/** How executors' locality names begin: no host name has a space. */
+export const EXECUTOR_LOCALITY_PREFIX = 'executor ';
 
 export class CacheTracker {
   private readonly levels = new Map<number, StorageLevel>();

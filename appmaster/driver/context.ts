@@ -252,7 +252,7 @@ export class JobContext implements Context, DatasetHost {
     const min = options.minPartitions ?? Math.min(2, this.defaultParallelism);
     if (!Number.isInteger(min) || min < 1) throw new JobDefinitionError(`${what}: minPartitions must be a whole number >= 1 (got ${min})`);
     const list = async (): Promise<SourcePartition[]> => {
-      const files = await listInputFiles(this.options.fs, patterns, this.resolve, what);
+      const files = await listInputFiles(this.options.fs, patterns, this.resolve, what, this.engine.hostRacks);
       return computeSplits(files, min).map((s) => ({ input: s.split satisfies FileSplit, hosts: s.hosts }));
     };
     return new Dataset<T>(this, this.source(op, `${what} ${patterns.join(',')}`, list));

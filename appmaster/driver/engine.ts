@@ -76,6 +76,8 @@ export class Engine {
   readonly mapOutputs = new MapOutputTracker();
   /** Persisted datasets and the executors holding their partitions. */
   readonly cache = new CacheTracker();
+  /** The rack of each DataNode host, as HDFS named it in block locations (for the AM's container requests). */
+  readonly hostRacks = new Map<string, string>();
   readonly accumulators = new AccumulatorRegistry();
   private readonly prepared = new Map<number, Promise<void>>();
   private nextNodeId = 1;

@@ -53,6 +53,7 @@ export class EventRecorder {
         attempt: a.attempt,
         executorId: a.executorId,
         host: a.host,
+        locality: a.locality,
       }),
     taskEnded: (spec: TaskSetSpec, a: AttemptInfo, succeeded, status, error) =>
       this.target.record({
@@ -62,6 +63,7 @@ export class EventRecorder {
         attempt: a.attempt,
         executorId: a.executorId,
         host: a.host,
+        locality: a.locality,
         succeeded,
         durationMs: status ? status.durationUs / 1000 : 0,
         ...(error !== undefined ? { error: clip(error) } : {}),

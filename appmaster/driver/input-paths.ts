@@ -13,7 +13,20 @@ import type { InputFile } from './splits.js';
 export interface ListingFs {
   getFileStatus(path: string): Promise<{ type: string; length: number; blockSize: number; path: string }>;
   listStatus(path: string): Promise<{ name: string; type: string; length: number; blockSize: number; path: string }[]>;
-  getFileBlockLocations(path: string): Promise<{ offset: number; length: number; hosts: string[] }[]>;
+  getFileBlockLocations(path: string): Promise<{ offset: number; length: number; hosts: string[]; topologyPaths?: string[] }[]>;
+}
+
+/**
+ * Notes the rack of each block host into `racks`: a topology path is the rack and the DataNode's
+ * `address:port` (`/dc1/rack7/10.0.0.5:9866`), listed in the same order as the hosts.
+ */
+export function noteRacks(block: { hosts: readonly string[]; topologyPaths?: readonly string[] }, racks: Map<string, string>): void {
+  const paths = block.topologyPaths ?? [];
+  block.hosts.forEach((host, i) => {
+    const path = paths[i];
+    const cut = path?.lastIndexOf('/') ?? -1;
+    if (path && cut > 0) racks.set(host, path.slice(0, cut));
+  });
 }
 
 /** Block-location lookups in flight at once. */
@@ -186,6 +199,7 @@ export async function listInputFiles(
   patterns: readonly string[],
   home: string | ((path: string) => string),
   what: string,
+  racks?: Map<string, string>,
 ): Promise<InputFile[]> {
   const resolve = typeof home === 'string' ? (p: string) => resolvePath(p, home) : home;
   const seen = new Set<string>();
@@ -204,6 +218,7 @@ export async function listInputFiles(
       const i = next++;
       const f = files[i]!;
       const blocks = f.length === 0 ? [] : await fs.getFileBlockLocations(f.path);
+      if (racks) for (const b of blocks) noteRacks(b, racks);
       out[i] = { ...f, blocks: blocks.map((b) => ({ offset: b.offset, length: b.length, hosts: b.hosts })) };
     }
   };

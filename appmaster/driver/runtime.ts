@@ -10,6 +10,7 @@ import { CommitCoordinator } from './commit-coordinator.js';
 import { exclusionLine } from './exclusion.js';
 import type { ActionJournal } from './journal.js';
 import { speculationLine } from './speculation.js';
+import { localityWords } from './locality.js';
 import type { AppLiveness } from './leftovers.js';
 import type { AmToDriver, DriverToAm } from './ipc.js';
 import { TaskScheduler, type SchedulerOptions, type TaskSetProgress } from './scheduler.js';
@@ -36,6 +37,12 @@ export const STATUS_INTERVAL_MS = 500;
 export const PROGRESS_LINE_INTERVAL_MS = 2000;
 /** Tasks waiting this long with no executor connected get a line saying so (and again as often). */
 export const NO_EXECUTOR_WARNING_MS = 30_000;
+/**
+ * How long the first executor request waits for the first stage, so that it can name the hosts
+ * holding that stage's input: YARN grants the first containers within a heartbeat or two of the ask,
+ * and hints sent after that steer none of them. A job whose first stage comes later asks without.
+ */
+export const FIRST_ASK_WAIT_MS = 300;
 
 export interface DriverRuntimeOptions {
   init: InitMessage;
@@ -76,6 +83,9 @@ export class DriverRuntime {
   private state: DriverStatus['state'] = 'running';
   private readonly startedAt = Date.now();
   private ticker: NodeJS.Timeout | undefined;
+  /** The first executor request, held until the first stage's locality hints (or FIRST_ASK_WAIT_MS). */
+  private heldAsk: { count: number; timer: NodeJS.Timeout } | undefined;
+  private askOpen = false;
   private lastStatus = '';
   private readonly lastLine = new Map<number, { at: number; text: string }>();
   private accumulatorLine = { at: 0, text: '' };
@@ -101,6 +111,15 @@ export class DriverRuntime {
       onExclusion: (e) => options.log(exclusionLine(e, init.job.excludeOnFailure?.timeoutMs ?? DEFAULT_EXCLUDE_ON_FAILURE.timeoutMs)),
       ...(init.job.speculation ? { speculation: init.job.speculation, onSpeculation: (e) => options.log(speculationLine(e)) } : {}),
       ...(events ? { events: events.schedulerEvents } : {}),
+      onLocalityHints: (hints) => {
+        const racks: Record<string, string> = {};
+        for (const host of Object.keys(hints.hosts)) {
+          const rack = this.engine.hostRacks.get(host);
+          if (rack !== undefined) racks[host] = rack;
+        }
+        this.options.am.send({ type: 'locality', hints: { ...hints, racks } });
+        this.openAsks();
+      },
       ...options.scheduler,
     });
     const commits = new CommitCoordinator((tid, executorId) => this.scheduler.isRunning(tid, executorId));
@@ -160,16 +179,45 @@ export class DriverRuntime {
     const port = await this.server.listen(0, this.options.listenHost);
     this.options.am.send({ type: 'ready', port });
     this.scheduler.expectExecutors(this.options.init.job.executors);
-    this.options.am.send({ type: 'request-executors', count: this.options.init.job.executors });
+    this.requestExecutors(this.options.init.job.executors);
     this.startAllocation();
     this.ticker = setInterval(() => this.tick(), STATUS_INTERVAL_MS);
     this.ticker.unref();
     return port;
   }
 
+  /** Asks the AM for `count` executors; the first request waits for the first stage's hints (FIRST_ASK_WAIT_MS at most). */
+  private requestExecutors(count: number): void {
+    if (this.askOpen) {
+      this.options.am.send({ type: 'request-executors', count });
+      return;
+    }
+    if (this.heldAsk) {
+      this.heldAsk.count = count;
+      return;
+    }
+    const timer = setTimeout(() => this.openAsks(), FIRST_ASK_WAIT_MS);
+    timer.unref();
+    this.heldAsk = { count, timer };
+  }
+
+  /** Sends the held first request (after the hints, when they came first); later requests go at once. */
+  private openAsks(): void {
+    if (this.askOpen) return;
+    const held = this.heldAsk;
+    this.closeHeldAsk();
+    if (held) this.options.am.send({ type: 'request-executors', count: held.count });
+  }
+
+  private closeHeldAsk(): void {
+    this.askOpen = true;
+    if (this.heldAsk) clearTimeout(this.heldAsk.timer);
+    this.heldAsk = undefined;
+  }
+
   /** Dynamic allocation, when the job has it: the target follows the backlog, idle executors go back. */
   private startAllocation(): void {
-    const { init, log, am } = this.options;
+    const { init, log } = this.options;
     const settings = init.job.dynamicAllocation;
     if (!settings) return;
     const initial = init.job.executors;
@@ -191,7 +239,7 @@ export class DriverRuntime {
         log(`dynamic allocation: ${count} executor(s) wanted (${why})`);
         this.wantedExecutors = count;
         this.scheduler.expectExecutors(count);
-        am.send({ type: 'request-executors', count });
+        this.requestExecutors(count);
       },
       onRelease: (executors, count) => this.release(executors, count),
     });
@@ -280,6 +328,7 @@ export class DriverRuntime {
     if (this.ticker) clearInterval(this.ticker);
     this.allocation?.stop();
     // Executors about to exit must not be replaced.
+    this.closeHeldAsk();
     this.options.am.send({ type: 'request-executors', count: 0 });
     this.tick();
     if (!options.keepOutputs) await this.context.abortOpenOutputs();
@@ -324,7 +373,8 @@ export class DriverRuntime {
         `stage ${s.stageId} (${s.description}): ${s.succeeded}/${s.tasks} tasks done, ${s.running} running` +
         (s.failedAttempts ? `, ${s.failedAttempts} failed attempt(s)` : '') +
         (s.resubmitted ? `, ${s.resubmitted} rerun (output lost with an executor)` : '') +
-        (s.state !== 'running' ? ` [${s.state}]` : '');
+        (s.state !== 'running' ? ` [${s.state}]` : '') +
+        (s.state !== 'running' && preferredSomewhere(s.locality) ? `; task locality: ${localityWords(s.locality!)}` : '');
       const last = this.lastLine.get(s.stageId);
       if (last && (last.text === line || (s.state === 'running' && now - last.at < PROGRESS_LINE_INTERVAL_MS))) continue;
       if (!last && s.state !== 'running' && s.tasks === 0) continue;
@@ -339,4 +389,9 @@ export class DriverRuntime {
       this.options.log(line);
     }
   }
+}
+
+/** Whether some attempt of a stage preferred a place (a stage of NO_PREF tasks says nothing about locality). */
+function preferredSomewhere(counts: TaskSetProgress['locality']): boolean {
+  return counts !== undefined && Object.keys(counts).some((level) => level !== 'NO_PREF');
 }

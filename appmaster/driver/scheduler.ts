@@ -2,6 +2,7 @@ import { COMMIT_DENIED, type TaskLaunch, type TaskStatus } from '../../protocols
 import { DEFAULT_EXCLUDE_ON_FAILURE, type ExcludeOnFailure, type Speculation } from '../../protocols/job-spec/index.js';
 import { JobAbortedError, TaskFailedError } from './errors.js';
 import { ApplicationExclusion, type ExclusionEvent } from './exclusion.js';
+import { localityHints, taskLocality, type StageLocalityHints, type TaskLocality } from './locality.js';
 import { noteStarts, type SpeculationEvent, Speculator } from './speculation.js';
 import { failureOf, progressOf, TaskSet, type Attempt, type ExecutorState, type TaskSetProgress } from './task-set.js';
 
@@ -90,6 +91,11 @@ export interface SchedulerOptions {
   onSpeculation?: (event: SpeculationEvent) => void;
   /** Told of task sets and attempts starting and ending (the event log). */
   events?: SchedulerEvents;
+  /**
+   * Told where the running task sets' tasks would like executors, when a set starts or ends and the
+   * hints changed (first when the first set starts): the AM steers its container requests by them.
+   */
+  onLocalityHints?: (hints: StageLocalityHints) => void;
 }
 
 /** An attempt as SchedulerEvents name it; `attempt` is 0-based, as in TaskLaunch. */
@@ -99,6 +105,8 @@ export interface AttemptInfo {
   executorId: string;
   host: string;
   speculative?: boolean;
+  /** Where it ran relative to its input. */
+  locality: TaskLocality;
 }
 
 /**
@@ -190,6 +198,8 @@ export class TaskScheduler {
   private changes = 0;
   /** Every name the connected executors' hosts go by; rebuilt when an executor comes or goes. */
   private liveHosts: Set<string> | undefined;
+  /** The locality hints last reported (JSON); undefined before the first. */
+  private reportedHints: string | undefined;
 
   constructor(
     private readonly options: SchedulerOptions = {},
@@ -288,6 +298,7 @@ export class TaskScheduler {
     }
     this.sets.push(set);
     this.changes++;
+    this.reportLocality();
     this.schedule();
     return {
       cancel: () => {
@@ -495,6 +506,7 @@ export class TaskScheduler {
   private retire(set: TaskSet, error?: Error): void {
     this.changes++;
     this.sets = this.sets.filter((s) => s !== set);
+    this.reportLocality();
     if (set.status !== 'running') this.options.events?.taskSetEnded?.(set.spec, set.status, error);
     this.finishedSets.push(progressOf(set));
     if (this.finishedSets.length > 100) this.finishedSets.splice(0, this.finishedSets.length - 100);
@@ -512,6 +524,17 @@ export class TaskScheduler {
       e.link.cancel(tids);
       noteStarts(e, this.clock.now());
     }
+  }
+
+  /** Tells the listener where the running sets' tasks would like executors, if that changed. */
+  private reportLocality(): void {
+    const report = this.options.onLocalityHints;
+    if (!report) return;
+    const hints = localityHints(this.sets.map((s) => s.spec));
+    const text = JSON.stringify(hints);
+    if (text === this.reportedHints) return;
+    this.reportedHints = text;
+    report(hints);
   }
 
   /** Queues task `i` of `set` (again). */
@@ -676,14 +699,26 @@ export class TaskScheduler {
     const attempt = set.launches[index]!++;
     // A task picked while running is a speculative copy.
     const original = set.state[index] === 'running' ? this.copiesOf(set, index)[0] : undefined;
-    const a: Attempt = { tid, set, index, attempt, executor: e, chunks: [], launchedAt: now, ...(original ? { speculative: true } : {}) };
+    const task = set.spec.tasks[index]!;
+    const locality = taskLocality(task.hosts, e.link.id, e.link.hostAliases);
+    set.locality[locality] = (set.locality[locality] ?? 0) + 1;
+    const a: Attempt = {
+      tid,
+      set,
+      index,
+      attempt,
+      executor: e,
+      chunks: [],
+      launchedAt: now,
+      locality,
+      ...(original ? { speculative: true } : {}),
+    };
     this.attempts.set(tid, a);
     e.running.set(tid, a);
     noteStarts(e, now);
     e.launched++;
     set.state[index] = 'running';
     set.running++;
-    const task = set.spec.tasks[index]!;
     this.options.events?.taskStarted?.(set.spec, attemptInfo(set, a));
     if (original) {
       const mark = this.speculator!.takePicked(set, index);
@@ -722,6 +757,7 @@ function attemptInfo(set: TaskSet, a: Attempt): AttemptInfo {
     attempt: a.attempt,
     executorId: a.executor.link.id,
     host: a.executor.link.host,
+    locality: a.locality,
     ...(a.speculative ? { speculative: true } : {}),
   };
 }

@@ -3,6 +3,7 @@ import type { ExcludeOnFailure } from '../../protocols/job-spec/index.js';
 import type { TaskFailure } from './errors.js';
 import { TaskSetExclusion } from './exclusion.js';
 import { LaunchQueue } from './launch-queue.js';
+import type { TaskLocality } from './locality.js';
 import type { ExecutorLink, TaskSetListener, TaskSetSpec } from './scheduler.js';
 
 /**
@@ -20,6 +21,8 @@ export interface TaskSetProgress extends AmStageProgress {
   state: 'running' | 'succeeded' | 'failed' | 'cancelled';
   bytesRead: number;
   bytesWritten: number;
+  /** Attempts launched per locality level; absent before the first launch. */
+  locality?: Partial<Record<TaskLocality, number>>;
 }
 
 export type TaskState = 'pending' | 'running' | 'done';
@@ -38,6 +41,8 @@ export interface Attempt {
   startedAt?: number;
   /** A speculative copy of a task that was running already. */
   speculative?: boolean;
+  /** Where it ran relative to its input. */
+  locality: TaskLocality;
 }
 
 /** An executor and the attempts it runs. */
@@ -72,6 +77,8 @@ export class TaskSet {
   lastLocalLaunch: number;
   /** Exponentially weighted task time in ms; undefined until a task finished. */
   avgTaskMs: number | undefined;
+  /** Attempts launched, per locality level. */
+  readonly locality: Partial<Record<TaskLocality, number>> = {};
 
   constructor(
     readonly spec: TaskSetSpec,
@@ -128,5 +135,6 @@ export function progressOf(set: TaskSet): TaskSetProgress {
     records: set.records,
     bytesRead: set.bytesRead,
     bytesWritten: set.bytesWritten,
+    ...(Object.keys(set.locality).length > 0 ? { locality: { ...set.locality } } : {}),
   };
 }

@@ -171,6 +171,7 @@ export class DriverWorkload implements Workload {
       else if (m.type === 'status') this.jobProgress = parseJobProgress(m.status) ?? this.jobProgress;
       else if (m.type === 'excluded-nodes') pool.excludeNodes(m.nodes);
       else if (m.type === 'release-executors') pool.release(m.executorIds, m.count);
+      else if (m.type === 'locality') pool.setLocality(m.hints);
       heartbeat.wake();
     });
     return pool;

@@ -81,6 +81,24 @@ export function formatHistory(s: HistorySummary, path: string): string {
     }
   }
 
+  const placed = s.stages.filter((st) => st.locality);
+  if (placed.length > 0) {
+    out.push('', 'Task locality (attempts started: on the executor caching the input / on a host holding it / no preference / elsewhere)');
+    const n = (v: number | undefined): string => String(v ?? 0);
+    out.push(
+      formatTable(
+        ['STAGE', 'PROCESS_LOCAL', 'NODE_LOCAL', 'NO_PREF', 'ANY'],
+        placed.map((st) => [
+          String(st.id),
+          n(st.locality!.PROCESS_LOCAL),
+          n(st.locality!.NODE_LOCAL),
+          n(st.locality!.NO_PREF),
+          n(st.locality!.ANY),
+        ]),
+      ),
+    );
+  }
+
   if (s.slowestTasks.length > 0) {
     out.push('', 'Slowest tasks');
     out.push(

@@ -27,6 +27,13 @@ export interface TaskMetrics {
   gcMs?: number;
 }
 
+/**
+ * Where a task attempt ran relative to its input (Spark's level names): PROCESS_LOCAL, its input
+ * cached in that executor; NODE_LOCAL, on a host holding it; NO_PREF, it preferred nowhere; ANY, it
+ * preferred hosts and ran elsewhere.
+ */
+export type TaskLocalityLevel = 'PROCESS_LOCAL' | 'NODE_LOCAL' | 'NO_PREF' | 'ANY';
+
 /** A task among a stage's slowest, as StageCompleted lists them. */
 export interface SlowTask {
   partition: number;
@@ -72,8 +79,18 @@ export type EventBody =
       slowestTasks?: SlowTask[];
       /** Task events left out of the log for this stage by the per-stage cap. */
       droppedTaskEvents?: number;
+      /** Attempts started per locality level, counted by the writer over every task, capped or not. */
+      locality?: Partial<Record<TaskLocalityLevel, number>>;
     }
-  | { type: 'TaskStart'; stageId: number; partition: number; attempt: number; executorId: string; host?: string }
+  | {
+      type: 'TaskStart';
+      stageId: number;
+      partition: number;
+      attempt: number;
+      executorId: string;
+      host?: string;
+      locality?: TaskLocalityLevel;
+    }
   | {
       type: 'TaskEnd';
       stageId: number;
@@ -81,6 +98,7 @@ export type EventBody =
       attempt: number;
       executorId: string;
       host?: string;
+      locality?: TaskLocalityLevel;
       succeeded: boolean;
       durationMs: number;
       error?: string;

@@ -10,6 +10,7 @@ export {
   type EventType,
   type LogEvent,
   type SlowTask,
+  type TaskLocalityLevel,
   type TaskMetrics,
 } from './events.js';
 export { addMetrics, fiveQuantiles } from './quantiles.js';

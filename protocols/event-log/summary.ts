@@ -7,7 +7,7 @@
  * over its runs, `attempts` counts them, and `numTasks` is the first run's (every partition). A log
  * without AppEnd is of an application still running (or of a driver that died before it could say).
  */
-import type { AppFinalState, LogEvent, SlowTask, TaskMetrics } from './events.js';
+import type { AppFinalState, LogEvent, SlowTask, TaskLocalityLevel, TaskMetrics } from './events.js';
 
 export type HistoryState = AppFinalState | 'RUNNING';
 
@@ -47,6 +47,8 @@ export interface HistoryStage {
   slowestTasks?: SlowTask[];
   /** Task events the writer left out (per-stage cap); the counts above still include those tasks. */
   droppedTaskEvents?: number;
+  /** Attempts started per locality level, over all its runs (absent from logs that do not say). */
+  locality?: Partial<Record<TaskLocalityLevel, number>>;
 }
 
 export interface HistoryExecutor {
@@ -100,6 +102,8 @@ interface StageState extends HistoryStage {
   doneBefore: number;
   failedBefore: number;
   live: { completed: number; failed: number };
+  /** Locality of the running run's attempts, from its TaskStarts (StageCompleted counts them all). */
+  liveLocality: Partial<Record<TaskLocalityLevel, number>>;
 }
 
 /** Folds a log's events into its summary. `appId` names the application when the log lacks AppStart. */
@@ -195,16 +199,23 @@ export function summarizeEvents(events: readonly LogEvent[], appId = 'unknown'):
             doneBefore: 0,
             failedBefore: 0,
             live: { completed: 0, failed: 0 },
+            liveLocality: {},
           };
           stages.set(e.stageId, st);
         }
         st.attempts++;
         st.state = 'running';
         st.live = { completed: 0, failed: 0 };
+        st.liveLocality = {};
         if (e.jobId !== undefined) {
           const j = jobs.get(e.jobId);
           if (j && !j.stageIds.includes(e.stageId)) j.stageIds.push(e.stageId);
         }
+        break;
+      }
+      case 'TaskStart': {
+        const st = stages.get(e.stageId);
+        if (st && e.locality) st.liveLocality[e.locality] = (st.liveLocality[e.locality] ?? 0) + 1;
         break;
       }
       case 'TaskEnd': {
@@ -233,6 +244,8 @@ export function summarizeEvents(events: readonly LogEvent[], appId = 'unknown'):
         st.doneBefore += e.completedTasks;
         st.failedBefore += e.failedTasks;
         st.live = { completed: 0, failed: 0 };
+        st.locality = addCounts(st.locality, e.locality ?? st.liveLocality);
+        st.liveLocality = {};
         st.state = e.succeeded ? 'succeeded' : 'failed';
         st.endTime = e.time;
         st.durationMs = e.time - st.startTime;
@@ -249,9 +262,12 @@ export function summarizeEvents(events: readonly LogEvent[], appId = 'unknown'):
     }
   }
   for (const st of stages.values()) {
-    const { doneBefore, failedBefore, live, ...stage } = st;
+    const { doneBefore, failedBefore, live, liveLocality, ...stage } = st;
     stage.completedTasks = doneBefore + live.completed;
     stage.failedTasks = failedBefore + live.failed;
+    const locality = addCounts(stage.locality, liveLocality);
+    if (locality) stage.locality = locality;
+    else delete stage.locality;
     s.stages.push(stage);
   }
   s.stages.sort((a, b) => a.id - b.id);
@@ -262,4 +278,14 @@ export function summarizeEvents(events: readonly LogEvent[], appId = 'unknown'):
     .sort((a, b) => b.durationMs - a.durationMs)
     .slice(0, SUMMARY_SLOWEST_TASKS);
   return s;
+}
+
+/** The sum of two sets of counts per level; undefined when both are empty. */
+function addCounts(
+  a: Partial<Record<TaskLocalityLevel, number>> | undefined,
+  b: Partial<Record<TaskLocalityLevel, number>>,
+): Partial<Record<TaskLocalityLevel, number>> | undefined {
+  const out: Partial<Record<TaskLocalityLevel, number>> = { ...a };
+  for (const [level, n] of Object.entries(b) as [TaskLocalityLevel, number][]) out[level] = (out[level] ?? 0) + n;
+  return Object.keys(out).length > 0 ? out : undefined;
 }

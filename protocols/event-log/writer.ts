@@ -18,7 +18,7 @@
  * (the job goes on without its log): buffering forever for a sink that refuses would only cost memory.
  */
 import { encodeEvents, stamp } from './codec.js';
-import type { EventBody, LogEvent, SlowTask, TaskMetrics } from './events.js';
+import type { EventBody, LogEvent, SlowTask, TaskLocalityLevel, TaskMetrics } from './events.js';
 import { addMetrics, fiveQuantiles } from './quantiles.js';
 
 /** Where batches go: the first call creates the file, later ones append. */
@@ -72,6 +72,7 @@ interface StageTally {
   durations: number[];
   slowest: SlowTask[];
   totals: TaskMetrics;
+  locality: Partial<Record<TaskLocalityLevel, number>>;
 }
 
 export class EventLogWriter {
@@ -199,6 +200,7 @@ export class EventLogWriter {
         return body;
       case 'TaskStart': {
         const t = this.tally(body.stageId);
+        if (body.locality) t.locality[body.locality] = (t.locality[body.locality] ?? 0) + 1;
         if (t.written.size >= this.o.maxTasksPerStage) {
           t.dropped++;
           return undefined;
@@ -235,6 +237,7 @@ export class EventLogWriter {
           ...(Object.keys(t.totals).length > 0 ? { totals: t.totals } : {}),
           ...(t.slowest.length > 0 ? { slowestTasks: t.slowest } : {}),
           ...(t.dropped > 0 ? { droppedTaskEvents: t.dropped } : {}),
+          ...(Object.keys(t.locality).length > 0 ? { locality: t.locality } : {}),
         };
       }
       default:
@@ -253,7 +256,17 @@ export class EventLogWriter {
 }
 
 function newTally(): StageTally {
-  return { written: new Set(), failedWritten: 0, dropped: 0, completed: 0, failed: 0, durations: [], slowest: [], totals: {} };
+  return {
+    written: new Set(),
+    failedWritten: 0,
+    dropped: 0,
+    completed: 0,
+    failed: 0,
+    durations: [],
+    slowest: [],
+    totals: {},
+    locality: {},
+  };
 }
 
 /** Keeps `list` the SLOWEST_TASKS_KEPT slowest tasks, slowest first. */

@@ -1,0 +1,93 @@
+import { expect } from 'chai';
+import { executorLocality } from '../../appmaster/driver/cache-tracker.js';
+import { noteRacks } from '../../appmaster/driver/input-paths.js';
+import { localityHints, localityWords, taskLocality, type StageLocalityHints } from '../../appmaster/driver/locality.js';
+import { TaskScheduler, type AttemptInfo, type TaskSetListener, type TaskSetSpec } from '../../appmaster/driver/scheduler.js';
+import type { TaskStatus } from '../../protocols/driver-executor/index.js';
+import { FakeClock } from './fake-clock.js';
+import { FakeExecutor } from './fake-executor.js';
+
+function taskSet(stageId: number, hosts: string[][]): TaskSetSpec {
+  return {
+    stageId,
+    description: `stage ${stageId}`,
+    tasks: hosts.map((h, p) => ({ partition: p, hosts: h, inputs: Buffer.alloc(0) })),
+    maxAttempts: 4,
+    payload: undefined,
+  };
+}
+
+const quiet: TaskSetListener = { succeeded() {}, completed() {}, failed() {} };
+
+function ok(tid: number): TaskStatus {
+  return { tid, succeeded: true, result: null, error: null, records: 1, bytesRead: 0, bytesWritten: 0, durationUs: 1000 };
+}
+
+describe('task locality', () => {
+  it('names the level from the preferred hosts and where the attempt went', () => {
+    expect(taskLocality([], '1', ['h1'])).to.equal('NO_PREF');
+    expect(taskLocality([executorLocality('1'), 'h2'], '1', ['h1'])).to.equal('PROCESS_LOCAL');
+    expect(taskLocality(['h2', 'h1'], '1', ['node-1', 'h1'])).to.equal('NODE_LOCAL');
+    expect(taskLocality(['h2', executorLocality('3')], '1', ['h1'])).to.equal('ANY');
+  });
+
+  it('counts the hosts the tasks prefer, leaving out executors’ own names', () => {
+    const hints = localityHints([
+      { tasks: [{ hosts: ['a', 'b'] }, { hosts: ['b', executorLocality('2')] }, { hosts: [] }] },
+      { tasks: [{ hosts: [executorLocality('1')] }] },
+    ]);
+    expect(hints).to.deep.equal({ tasks: 2, hosts: { a: 1, b: 2 } });
+  });
+
+  it('reads racks from block topology paths, in host order', () => {
+    const racks = new Map<string, string>();
+    noteRacks({ hosts: ['10.0.0.5', '10.0.1.7'], topologyPaths: ['/dc1/rack7/10.0.0.5:9866', '/default-rack/10.0.1.7:9866'] }, racks);
+    noteRacks({ hosts: ['10.0.0.9'] }, racks);
+    expect(Object.fromEntries(racks)).to.deep.equal({ '10.0.0.5': '/dc1/rack7', '10.0.1.7': '/default-rack' });
+  });
+
+  it('words the counts for the driver log', () => {
+    expect(localityWords({ NODE_LOCAL: 10, ANY: 2 })).to.equal('10 node-local, 2 elsewhere (not local)');
+    expect(localityWords({})).to.equal('');
+  });
+});
+
+describe('TaskScheduler locality reports', () => {
+  it('records each attempt’s level, counts them per set, and tells observers', () => {
+    const clock = new FakeClock();
+    const started: AttemptInfo[] = [];
+    const scheduler = new TaskScheduler({ localityWaitMs: 3000, events: { taskStarted: (_s, a) => started.push(a) } }, clock);
+    const a = new FakeExecutor('1', 'hA');
+    const b = new FakeExecutor('2', 'hB');
+    scheduler.addExecutor(a);
+    scheduler.addExecutor(b);
+    // Three tasks on hA, one preferring nowhere: b takes the last at once, then an hA task after the wait.
+    scheduler.submit(taskSet(3, [['hA'], ['hA'], ['hA'], []]), quiet);
+    clock.advance(3000);
+    const levels = started.map((s) => `${s.partition}:${s.executorId}:${s.locality}`).sort();
+    expect(levels).to.deep.equal(['0:1:NODE_LOCAL', '1:1:NODE_LOCAL', '2:2:ANY', '3:2:NO_PREF']);
+    const stage = scheduler.progress().find((p) => p.stageId === 3)!;
+    expect(stage.locality).to.deep.equal({ NODE_LOCAL: 2, NO_PREF: 1, ANY: 1 });
+  });
+
+  it('reports the running sets’ hints when a set starts or ends, only when they change', () => {
+    const reports: StageLocalityHints[] = [];
+    const scheduler = new TaskScheduler({ localityWaitMs: 0, onLocalityHints: (h) => reports.push(h) }, new FakeClock());
+    const e = new FakeExecutor('1', 'hA');
+    scheduler.addExecutor(e);
+    scheduler.submit(taskSet(1, [['hA', 'hB'], ['hB']]), quiet);
+    expect(reports).to.deep.equal([{ tasks: 2, hosts: { hA: 1, hB: 2 } }]);
+    // A set preferring nowhere changes nothing.
+    scheduler.submit(taskSet(2, [[]]), quiet);
+    expect(reports).to.have.length(1);
+    for (const t of e.launched.filter((l) => l.stageId === 1)) scheduler.statusUpdates('1', [ok(t.tid)]);
+    expect(reports.at(-1), 'the set ended').to.deep.equal({ tasks: 0, hosts: {} });
+  });
+
+  it('reports the first set even when it prefers nowhere (the AM waits for it)', () => {
+    const reports: StageLocalityHints[] = [];
+    const scheduler = new TaskScheduler({ onLocalityHints: (h) => reports.push(h) }, new FakeClock());
+    scheduler.submit(taskSet(1, [[]]), quiet);
+    expect(reports).to.deep.equal([{ tasks: 0, hosts: {} }]);
+  });
+});
