@@ -44,6 +44,11 @@ export interface ExecutorPoolOptions {
   onEvent: (event: ExecutorEvent) => void;
   /** The AM's log. */
   log?: (message: string) => void;
+  /**
+   * The RM names nodes `host:port` (yarn.scheduler.include-port-in-node-name): no request names a
+   * host, since none would match; the driver still places tasks on executors near their input.
+   */
+  nodeNamesWithPort?: boolean;
 }
 
 /** Adds the application secret to serialized container credentials. */
@@ -77,6 +82,8 @@ export class ExecutorPool {
   private readonly released = new Set<string>();
   /** The preferred hosts last logged. */
   private loggedHosts = '';
+  /** Whether the log said why no request names hosts (nodeNamesWithPort). */
+  private toldPortNames = false;
 
   constructor(private readonly options: ExecutorPoolOptions) {
     this.allocator = new Allocator({
@@ -122,6 +129,16 @@ export class ExecutorPool {
 
   /** Where the driver's running stages would like executors: containers not yet granted are asked for there. */
   setLocality(hints: LocalityHints): void {
+    if (this.options.nodeNamesWithPort) {
+      if (hints.tasks > 0 && !this.toldPortNames) {
+        this.toldPortNames = true;
+        this.options.log?.(
+          'executors are asked for anywhere: the ResourceManager names its nodes with their ports ' +
+            '(yarn.scheduler.include-port-in-node-name), so a request naming the hosts holding the input would match no node',
+        );
+      }
+      return;
+    }
     this.allocator.setLocality(hints);
   }
 

@@ -221,6 +221,7 @@ export async function submitApp(
         rpcProtection: config.rpcProtection,
         webProxies: webProxiesOf(config.yarn),
         rmWebUrls: config.yarn.rmWebUrls,
+        ...(config.yarn.nodeNamesWithPort ? { nodeNamesWithPort: true } : {}),
       },
       ...(workload.shell ? { shell: workload.shell } : {}),
       ...(workload.driver ? { driver: workload.driver } : {}),

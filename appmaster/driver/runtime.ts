@@ -271,11 +271,13 @@ export class DriverRuntime {
     switch (m.type) {
       case 'executor-launched':
         if (m.node) this.nodes.set(m.executorId, m.node);
+        this.scheduler.executorStarting(m.executorId, m.host);
         this.options.log(`executor ${m.executorId} starting in ${m.containerId} on ${m.node ?? m.host}`);
         return;
       case 'executor-lost':
         this.options.log(`executor ${m.executorId} (${m.containerId}) ${m.description}`);
         this.events?.executorRemoved(m.executorId, `${m.containerId}: ${m.description}`);
+        this.scheduler.executorNeverRegistered(m.executorId);
         this.server.dropExecutor(m.executorId);
         return;
       case 'abort':

@@ -198,6 +198,12 @@ export class TaskScheduler {
   private changes = 0;
   /** Every name the connected executors' hosts go by; rebuilt when an executor comes or goes. */
   private liveHosts: Set<string> | undefined;
+  /**
+   * Executors launched but not yet registered, by id: their hosts count as live for delay scheduling,
+   * so that a task waits (up to the locality wait) for the executor starting on its host rather than
+   * going at once to one elsewhere that registered first.
+   */
+  private readonly starting = new Map<string, string>();
   /** The locality hints last reported (JSON); undefined before the first. */
   private reportedHints: string | undefined;
 
@@ -227,8 +233,24 @@ export class TaskScheduler {
     return this.appExclusion?.excludedNodes(this.clock.now()) ?? [];
   }
 
+  /** An executor's container started on `host`; it will register soon (or be reported lost). */
+  executorStarting(id: string, host: string): void {
+    if (this.executors.has(id)) return;
+    this.starting.set(id, host);
+    this.liveHosts = undefined;
+  }
+
+  /** An executor that never registered is gone. */
+  executorNeverRegistered(id: string): void {
+    if (this.starting.delete(id)) {
+      this.liveHosts = undefined;
+      this.schedule();
+    }
+  }
+
   addExecutor(link: ExecutorLink): void {
     if (this.executors.has(link.id)) throw new Error(`internal: executor ${link.id} registered twice`);
+    this.starting.delete(link.id);
     this.executors.set(link.id, { link, running: new Map(), launched: 0 });
     this.liveHosts = undefined;
     this.schedule();
@@ -551,6 +573,7 @@ export class TaskScheduler {
     if (!this.liveHosts) {
       this.liveHosts = new Set<string>();
       for (const e of this.executors.values()) for (const h of e.link.hostAliases) this.liveHosts.add(h);
+      for (const h of this.starting.values()) this.liveHosts.add(h);
     }
     const liveHosts = this.liveHosts;
     const batches = new Map<ExecutorState, Map<TaskSet, TaskLaunch[]>>();

@@ -150,6 +150,7 @@ export class DriverWorkload implements Workload {
       driverHost: this.deps.host,
       onEvent: (event) => driver.send(event),
       log: this.deps.log,
+      nodeNamesWithPort: this.deps.spec.cluster.nodeNamesWithPort === true,
     });
     this.pool = pool;
     // Tokens go out once the driver listens for them (it says `ready`); until then `init` carries the newest.

@@ -37,6 +37,11 @@ export interface ClusterSpec {
    * that left a hidden output directory has ended. Absent in specs from older clients (then never asked).
    */
   rmWebUrls?: string[];
+  /**
+   * yarn.scheduler.include-port-in-node-name is true: requests naming hosts would match no node, so
+   * the AM asks for executors anywhere. Absent: false.
+   */
+  nodeNamesWithPort?: boolean;
 }
 
 /**

@@ -33,6 +33,11 @@ export interface YarnOptions {
   /** yarn.web-proxy.address (`host:port`); undefined when the proxy runs inside the RM. */
   webProxyAddress: string | undefined;
   logAggregation: LogAggregationOptions;
+  /**
+   * yarn.scheduler.include-port-in-node-name: the scheduler names nodes `host:port` (several
+   * NodeManagers on one host), so a container request naming a host matches no node.
+   */
+  nodeNamesWithPort: boolean;
 }
 
 /** The RM address kinds: configuration key prefix and the port used with `hostname.<id>`. */
@@ -72,6 +77,7 @@ export function yarnOptions(conf: HadoopConfiguration): YarnOptions {
     rmAddresses: rms.map((rm) => formatHostPort(rm.address)),
     rmSchedulerAddresses: rms.map((rm) => formatHostPort(rm.scheduler)),
     webProxyAddress: webProxyAddress(conf),
+    nodeNamesWithPort: conf.getBoolean('yarn.scheduler.include-port-in-node-name', false),
     logAggregation: {
       enabled: conf.getBoolean('yarn.log-aggregation-enable', false),
       remoteAppLogDir: conf.getTrimmed('yarn.nodemanager.remote-app-log-dir') || '/tmp/logs',

@@ -70,6 +70,35 @@ describe('TaskScheduler locality reports', () => {
     expect(stage.locality).to.deep.equal({ NODE_LOCAL: 2, NO_PREF: 1, ANY: 1 });
   });
 
+  it('holds tasks for an executor still starting on their host, up to the locality wait', () => {
+    const clock = new FakeClock();
+    const scheduler = new TaskScheduler({ localityWaitMs: 3000 }, clock);
+    const far = new FakeExecutor('1', 'hB');
+    scheduler.executorStarting('2', 'hA');
+    scheduler.addExecutor(far);
+    scheduler.submit(taskSet(4, [['hA'], ['hA']]), quiet);
+    expect(far.launched, 'nothing for hB while the executor on hA starts').to.have.length(0);
+    const near = new FakeExecutor('2', 'hA');
+    clock.advance(500);
+    scheduler.addExecutor(near);
+    expect(near.launched.map((t) => t.partition)).to.deep.equal([0, 1]);
+    expect(far.launched).to.have.length(0);
+  });
+
+  it('stops holding tasks for an executor that never registered', () => {
+    const scheduler = new TaskScheduler({ localityWaitMs: 3000 }, new FakeClock());
+    const far = new FakeExecutor('1', 'hB');
+    scheduler.executorStarting('2', 'hA');
+    scheduler.addExecutor(far);
+    scheduler.submit(taskSet(4, [['hA']]), quiet);
+    expect(far.launched).to.have.length(0);
+    scheduler.executorNeverRegistered('2');
+    expect(
+      far.launched.map((t) => t.partition),
+      'no executor on hA any more: no wait',
+    ).to.deep.equal([0]);
+  });
+
   it('reports the running sets’ hints when a set starts or ends, only when they change', () => {
     const reports: StageLocalityHints[] = [];
     const scheduler = new TaskScheduler({ localityWaitMs: 0, onLocalityHints: (h) => reports.push(h) }, new FakeClock());

@@ -130,7 +130,16 @@ describe('hadoop-conf yarnOptions', () => {
       rmSchedulerAddresses: ['127.0.0.1:8030'],
       webProxyAddress: undefined,
       logAggregation: { enabled: false, remoteAppLogDir: '/tmp/logs', remoteAppLogDirSuffix: 'logs' },
+      nodeNamesWithPort: false,
     });
+  });
+
+  it('reads whether the scheduler names nodes with their ports (container requests cannot name hosts then)', () => {
+    expect(yarnOptions(site({ 'yarn.scheduler.include-port-in-node-name': 'true' })).nodeNamesWithPort).to.equal(true);
+    expect(() => yarnOptions(site({ 'yarn.scheduler.include-port-in-node-name': 'maybe' }))).to.throw(
+      ConfigError,
+      /include-port-in-node-name/,
+    );
   });
 
   it('borrows the host of a related RM address for a wildcard webapp address', () => {
