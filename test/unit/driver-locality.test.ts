@@ -4,7 +4,10 @@ import { noteRacks } from '../../appmaster/driver/input-paths.js';
 import { localityHints, localityWords, taskLocality, type StageLocalityHints } from '../../appmaster/driver/locality.js';
 import { TaskScheduler, type AttemptInfo, type TaskSetListener, type TaskSetSpec } from '../../appmaster/driver/scheduler.js';
 import type { TaskStatus } from '../../protocols/driver-executor/index.js';
+import type { DriverToAm } from '../../appmaster/driver/ipc.js';
 import { FakeClock } from './fake-clock.js';
+import { FakeFs } from './job-fake-fs.js';
+import { runLocalJob } from './job-local.js';
 import { FakeExecutor } from './fake-executor.js';
 
 function taskSet(stageId: number, hosts: string[][]): TaskSetSpec {
@@ -118,5 +121,25 @@ describe('TaskScheduler locality reports', () => {
     const scheduler = new TaskScheduler({ onLocalityHints: (h) => reports.push(h) }, new FakeClock());
     scheduler.submit(taskSet(1, [[]]), quiet);
     expect(reports).to.deep.equal([{ tasks: 0, hosts: {} }]);
+  });
+});
+
+describe('driver runtime: the first executor request and locality hints', () => {
+  it('holds the first request until the first stage, and sends the hosts holding its input first', async () => {
+    const fs = new FakeFs(64, ['dn1', 'dn2']);
+    fs.put('/in/a.txt', `${'x'.repeat(63)}\n`.repeat(4));
+    const messages: DriverToAm[] = [];
+    const run = await runLocalJob(
+      `export default async function main(ctx) { await new Promise((r) => setTimeout(r, 50)); return ctx.textFile('/in/a.txt').count(); }`,
+      { fs, onAmMessage: (m) => messages.push(m) },
+    );
+    expect(run.error).to.equal(undefined);
+    expect(run.result).to.equal(4);
+    const asks = messages.filter((m) => m.type === 'locality' || m.type === 'request-executors');
+    expect(asks[0], 'the hints of the first stage first').to.deep.equal({
+      type: 'locality',
+      hints: { tasks: 4, hosts: { dn1: 2, dn2: 2 }, racks: {} },
+    });
+    expect(asks[1]).to.deep.equal({ type: 'request-executors', count: 2 });
   });
 });

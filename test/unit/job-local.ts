@@ -16,6 +16,7 @@ import { loadJobModule } from '../../protocols/job-spec/index.js';
 import { connectToDriver, type MessageChannel } from '../../protocols/driver-executor/index.js';
 import { FakeFs } from './job-fake-fs.js';
 import type { EventLogTarget } from '../../appmaster/driver/event-recorder.js';
+import type { DriverToAm } from '../../appmaster/driver/ipc.js';
 import { errorMessage } from '../../protocols/errors/index.js';
 
 export interface LocalJob {
@@ -54,6 +55,8 @@ export interface LocalJobOptions {
   onRuntime?: (runtime: DriverRuntime) => void;
   /** Where the application's events go (the event log), as on YARN. */
   eventLog?: EventLogTarget;
+  /** Told of every message the driver sends the ApplicationMaster. */
+  onAmMessage?: (m: DriverToAm) => void;
 }
 
 let counter = 0;
@@ -83,7 +86,7 @@ export async function runLocalJob(source: string, options: LocalJobOptions = {})
       user: 'alice',
       job: { executors, executorVcores: 1, maxTaskAttempts: options.maxTaskAttempts ?? 4 },
     },
-    am: { send: () => {} },
+    am: { send: (m) => options.onAmMessage?.(m) },
     fs: fs as never,
     log: (m) => logs.push(m),
     scheduler: { localityWaitMs: options.localityWaitMs ?? 0 },
