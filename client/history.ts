@@ -4,7 +4,14 @@
  * log's tail, so listing costs one small read per log however large they are).
  */
 import { ConfigError, NotFoundError } from '../protocols/errors/index.js';
-import { decodeEventLog, resolveDir, summarizeEvents, type HistoryState, type HistorySummary } from '../protocols/event-log/index.js';
+import {
+  decodeEventLog,
+  resolveDir,
+  summarizeEvents,
+  type HistoryState,
+  type HistorySummary,
+  type LogEvent,
+} from '../protocols/event-log/index.js';
 import type { FileStatus } from '../protocols/webhdfs/index.js';
 
 /** The WebHDFS operations history reading uses (WebHdfsClient has them). */
@@ -28,7 +35,7 @@ export async function readHistory(
   user: string,
   appId: string,
   dir?: string,
-): Promise<{ path: string; summary: HistorySummary; skippedLines: number }> {
+): Promise<{ path: string; summary: HistorySummary; skippedLines: number; events: LogEvent[] }> {
   const path = `${resolveDir(user, dir)}/${appId}`;
   let text: string;
   try {
@@ -45,7 +52,7 @@ export async function readHistory(
     throw err;
   }
   const decoded = decodeEventLog(text);
-  return { path, summary: summarizeEvents(decoded.events, appId), skippedLines: decoded.skipped };
+  return { path, summary: summarizeEvents(decoded.events, appId), skippedLines: decoded.skipped, events: decoded.events };
 }
 
 export interface HistoryListEntry {

@@ -2,7 +2,7 @@
  * `spindle history`'s text: an application's summary (protocols/event-log's HistorySummary) as
  * sections of tables, and the list of recorded applications. Pure functions.
  */
-import type { HistorySummary } from '../../protocols/event-log/index.js';
+import type { HistorySummary, StageTasks } from '../../protocols/event-log/index.js';
 import type { HistoryListEntry } from '../history.js';
 import { formatBytes, formatDuration, formatTable, formatTime } from './format.js';
 
@@ -152,4 +152,34 @@ export function formatHistoryList(logs: readonly HistoryListEntry[]): string {
     ['APPLICATION', 'STATE', 'STARTED', 'ENDED', 'LOG SIZE'],
     logs.map((l) => [l.appId, l.state, formatTime(l.startTime), formatTime(l.endTime), formatBytes(l.bytes)]),
   );
+}
+
+/** One stage's task attempts (`--stage`). */
+export function formatStageTasks(t: StageTasks): string {
+  const runs = Math.max(1, ...t.attempts.map((a) => a.run));
+  const out = [
+    `stage ${t.stageId}${t.description ? ` (${firstLine(t.description, 120)})` : ''}: ${t.attempts.length} task attempt(s) logged`,
+  ];
+  out.push(
+    formatTable(
+      [...(runs > 1 ? ['RUN'] : []), 'PARTITION', 'ATTEMPT', 'EXECUTOR', 'HOST', 'LOCALITY', 'STATUS', 'DURATION', 'ERROR'],
+      t.attempts.map((a) => [
+        ...(runs > 1 ? [String(a.run)] : []),
+        String(a.partition),
+        String(a.attempt + 1),
+        a.executorId,
+        a.host ?? '-',
+        a.locality ?? '-',
+        a.status,
+        a.durationMs !== undefined ? formatDuration(a.durationMs) : '-',
+        a.error ? firstLine(a.error, 120) : '',
+      ]),
+    ),
+  );
+  if (t.droppedTaskEvents > 0) {
+    out.push(
+      `(${t.droppedTaskEvents} task event(s) over the per-stage cap were not logged; the stage's counts in spindle history include them)`,
+    );
+  }
+  return out.join('\n');
 }

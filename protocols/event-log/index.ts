@@ -14,6 +14,7 @@ export {
   type TaskMetrics,
 } from './events.js';
 export { addMetrics, fiveQuantiles } from './quantiles.js';
+export { stageTasks, type StageTaskAttempt, type StageTasks } from './stage-tasks.js';
 export {
   DEFAULT_MAX_CONSECUTIVE_FAILURES,
   DEFAULT_MAX_DELAY_MS,

@@ -1,8 +1,10 @@
 import { expect } from 'chai';
-import { formatHistory } from '../../client/cli/history-format.js';
+import { formatHistory, formatStageTasks } from '../../client/cli/history-format.js';
+import { cliWithoutCluster as cli } from './cli-in-process.js';
 import {
   decodeEventLog,
   EventLogWriter,
+  stageTasks,
   stamp,
   summarizeEvents,
   type EventBody,
@@ -69,5 +71,44 @@ describe('event log: task locality', () => {
     );
     expect(summary.stages[0]).to.not.have.property('locality');
     expect(formatHistory(summary, '/p')).to.not.include('Task locality');
+  });
+});
+
+describe('spindle history --stage: one stage’s task attempts', () => {
+  const bodies: EventBody[] = [
+    { type: 'StageSubmitted', stageId: 0, description: 'text /in', numTasks: 2 },
+    start(0, 0, 'NODE_LOCAL'),
+    start(0, 1, 'ANY'),
+    { type: 'TaskStart', stageId: 0, partition: 1, attempt: 1, executorId: '2', host: 'h2', locality: 'NODE_LOCAL' },
+    end(0, 0, 'NODE_LOCAL'),
+    { type: 'TaskEnd', stageId: 0, partition: 1, attempt: 1, executorId: '2', host: 'h2', succeeded: false, durationMs: 4, error: 'Error: bad line\n  at x' },
+    { type: 'TaskStart', stageId: 0, partition: 1, attempt: 2, executorId: '2', host: 'h2', locality: 'NODE_LOCAL' },
+    end(0, 1, 'ANY'),
+    { type: 'StageCompleted', stageId: 0, succeeded: true, completedTasks: 2, failedTasks: 1, droppedTaskEvents: 3 },
+    { type: 'StageSubmitted', stageId: 1, description: 'other', numTasks: 1 },
+  ];
+  const events = bodies.map((b, i) => stamp(b, 100 + i));
+
+  it('lists each attempt with its host, locality and end; one without an end when its run ended was cancelled', () => {
+    const t = stageTasks(events, 0)!;
+    expect(t.attempts.map((a) => `${a.partition}.${a.attempt} ${a.executorId}@${a.host} ${a.locality} ${a.status}`)).to.deep.equal([
+      '0.0 1@h1 NODE_LOCAL succeeded',
+      '1.0 1@h1 ANY succeeded',
+      '1.1 2@h2 NODE_LOCAL failed',
+      '1.2 2@h2 NODE_LOCAL cancelled',
+    ]);
+    expect(t.droppedTaskEvents).to.equal(3);
+    expect(stageTasks(events, 7)).to.equal(undefined);
+    const text = formatStageTasks(t);
+    expect(text).to.match(/^stage 0 \(text \/in\): 4 task attempt\(s\) logged/);
+    expect(text).to.match(/\n1 +2 +2 +h2 +NODE_LOCAL +failed +4ms +Error: bad line\n/);
+    expect(text).to.include('3 task event(s) over the per-stage cap were not logged');
+  });
+
+  it('refuses a --stage that is not a number: exit 2, one line', async () => {
+    const r = await cli('history', 'application_1_0001', '--stage', 'two');
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(/^spindle: --stage: "two" is not a stage id/);
+    expect(r.stderr.trim().split('\n')).to.have.length(1);
   });
 });

@@ -1,19 +1,20 @@
 /** `spindle history <appId>` and `spindle history --list`: what an application's event log recorded. */
 import type { Command } from 'commander';
 import { ConfigError, errorMessage } from '../../../protocols/errors/index.js';
-import type { HistorySummary } from '../../../protocols/event-log/index.js';
+import { stageTasks, type HistorySummary } from '../../../protocols/event-log/index.js';
 import { eventLogDirProblem } from '../../../protocols/job-spec/index.js';
 import { isFinalState } from '../../../protocols/rm-rest/index.js';
 import { listEventLogs, readHistory } from '../../history.js';
 import { parseAppId } from '../args.js';
 import type { CliContext, CliSession } from '../context.js';
 import { EXIT_OK } from '../exit-codes.js';
-import { formatHistory, formatHistoryList } from '../history-format.js';
+import { formatHistory, formatHistoryList, formatStageTasks } from '../history-format.js';
 
 export const HISTORY_EXAMPLES = `
 Examples:
   $ spindle history application_1700000000000_0001          # stages, skew, failures, executors lost
   $ spindle history --json application_1700000000000_0001 | jq '.stages[] | {id, numTasks, completedTasks}'
+  $ spindle history application_1700000000000_0001 --stage 0  # each task attempt: host, locality, time, error
   $ spindle history --list                                   # the applications with an event log
   $ spindle history --dir /shared/history --list             # logs of jobs run with --event-log /shared/history
 
@@ -24,6 +25,7 @@ log can be read while the application runs, and after it ended, failed or was ki
 interface RawHistoryOptions {
   list?: boolean;
   dir?: string;
+  stage?: string;
 }
 
 export function defineHistory(program: Command, session: CliSession): Command {
@@ -36,6 +38,7 @@ export function defineHistory(program: Command, session: CliSession): Command {
     .argument('[appId]', 'application id (see spindle history --list)')
     .option('--list', 'list the applications with an event log, newest first')
     .option('--dir <dir>', 'the history directory, for jobs run with --event-log <dir> (default /user/<user>/.spindle/history)')
+    .option('--stage <id>', "list one stage's task attempts: executor, host, locality, status, duration, error")
     .addHelpText('after', HISTORY_EXAMPLES);
   cmd.action(async (appId: string | undefined, raw: RawHistoryOptions) => session.run(cmd, (ctx) => historyCommand(ctx, appId, raw)));
   return cmd;
@@ -65,8 +68,24 @@ export async function historyCommand(ctx: CliContext, appIdText: string | undefi
     out.result(formatHistoryList(logs));
     return EXIT_OK;
   }
+  let stageId: number | undefined;
+  if (raw.stage !== undefined) {
+    if (!/^\d+$/.test(raw.stage.trim()))
+      throw new ConfigError(`--stage: "${raw.stage}" is not a stage id (a whole number, as spindle history lists them)`);
+    stageId = Number(raw.stage.trim());
+  }
   const appId = parseAppId(appIdText!);
-  const { path, summary, skippedLines } = await readHistory(ctx.hdfs, ctx.config.user, appId, dir);
+  const { path, summary, skippedLines, events } = await readHistory(ctx.hdfs, ctx.config.user, appId, dir);
+  if (stageId !== undefined) {
+    const tasks = stageTasks(events, stageId);
+    if (!tasks) {
+      const known = summary.stages.map((st) => st.id).join(', ') || 'none';
+      throw new ConfigError(`--stage ${stageId}: ${appId}'s event log has no stage ${stageId} (its stages: ${known})`);
+    }
+    if (out.json) out.jsonResult({ appId, eventLog: path, ...tasks });
+    else out.result(formatStageTasks(tasks));
+    return EXIT_OK;
+  }
   if (!summary.complete) await settleFromRm(ctx, summary);
   if (skippedLines > 0)
     out.warn(`${path}: ${skippedLines} line(s) could not be read (torn by a failed append, or of a newer format) and were skipped`);
