@@ -46,6 +46,7 @@ export function taskMetrics(status: TaskStatus): TaskMetrics {
     peakHeapBytes: m.peakHeapBytes,
     cpuMs: ms(m.cpuUs),
     gcMs: ms(m.gcUs),
+    ...(m.cpuPerThread ? {} : { cpuProcessWide: true }),
   };
 }
 

@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import avro from 'avsc';
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { taskMetrics } from '../../appmaster/driver/event-recorder.js';
 import { formatHistory } from '../../client/cli/history-format.js';
 import { ThreadUsage, threadCpuMicros } from '../../executor/index.js';
 import {
@@ -292,6 +293,51 @@ describe('task metrics on the wire (protocol 5)', () => {
     expect(err).to.be.instanceOf(AuthenticationError);
     expect((err as Error).message).to.equal('executor handshake: protocol version 4 is not supported (the driver speaks 5)');
     expect(await reply).to.deep.equal({ type: 'reject', reason: 'protocol version 4 is not supported (the driver speaks 5)' });
+  });
+});
+
+describe('task metrics in the event log (driver side)', () => {
+  const status: TaskStatus = {
+    tid: 1,
+    succeeded: true,
+    result: null,
+    error: null,
+    records: 10,
+    bytesRead: 0,
+    bytesWritten: 500,
+    durationUs: 9000,
+    metrics: {
+      recordsRead: 20,
+      shuffleBytesRead: 0,
+      shuffleFetchWaitUs: 1500,
+      shuffleBytesWritten: 500,
+      spillBytes: 64,
+      peakHeapBytes: 1000,
+      cpuUs: 2345,
+      gcUs: 7,
+      cpuPerThread: true,
+    },
+  };
+
+  it('names them as TaskMetrics: times in ms, output bytes without the map output', () => {
+    expect(taskMetrics(status)).to.deep.equal({
+      recordsIn: 20,
+      bytesIn: 0,
+      recordsOut: 10,
+      bytesOut: 0,
+      shuffleBytesRead: 0,
+      shuffleBytesWritten: 500,
+      shuffleFetchWaitMs: 1.5,
+      spillBytes: 64,
+      peakHeapBytes: 1000,
+      cpuMs: 2.345,
+      gcMs: 0.007,
+    });
+  });
+
+  it('marks process-wide CPU, and keeps the three old counts for a status without metrics', () => {
+    expect(taskMetrics({ ...status, metrics: { ...status.metrics!, cpuPerThread: false } })).to.include({ cpuProcessWide: true });
+    expect(taskMetrics({ ...status, metrics: null })).to.deep.equal({ recordsOut: 10, bytesIn: 0, bytesOut: 500 });
   });
 });
 
