@@ -341,6 +341,19 @@ describe('task metrics in the event log (driver side)', () => {
   });
 });
 
+describe('event log cost figure', () => {
+  it('the writer counts the CPU it takes in the driver recording and encoding (busyMs)', async () => {
+    const log = memoryLog();
+    for (let i = 0; i < 2000; i++) {
+      log.writer.record({ type: 'TaskStart', stageId: 0, partition: i, attempt: 0, executorId: '1', host: 'h' });
+    }
+    await log.writer.close({ type: 'AppEnd', state: 'SUCCEEDED' });
+    const stats = log.writer.stats();
+    expect(stats).to.deep.include({ recorded: 2001, written: 1001 });
+    expect(stats.busyMs).to.be.greaterThan(0);
+  });
+});
+
 describe('spindle history with task metrics', () => {
   it('prints the per-stage metrics table, and none for a log without metrics', () => {
     const t = 1_700_000_000_000;
