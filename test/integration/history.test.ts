@@ -97,6 +97,28 @@ export default async function main(ctx, [input, output]) {
     expect(list.stdout).to.match(new RegExp(`${run.appId} +SUCCEEDED`));
   });
 
+  it('an executor with 2 cores runs tasks on worker threads: each task reports its own metrics', async () => {
+    const run = await runJob(h, {
+      source: `
+export default async function main(ctx) {
+  return ctx.range(4, 4).map((x) => { let s = 0; for (let i = 0; i < 1e7 * (x + 1); i++) s = (s + i) % 1000003; return s; }).count();
+}`,
+      executors: 1,
+      executorCores: 2,
+    });
+    expect(run.report.finalStatus).to.equal('SUCCEEDED');
+    const ends = (await readLog(run.appId)).filter((e) => e.type === 'TaskEnd');
+    expect(ends.map((e) => e.type === 'TaskEnd' && e.partition).sort()).to.deep.equal([0, 1, 2, 3]);
+    for (const e of ends) {
+      if (e.type !== 'TaskEnd') continue;
+      expect(e.metrics, `partition ${e.partition}`).to.deep.include({ recordsIn: 1, recordsOut: 1, shuffleBytesWritten: 0 });
+      expect(e.metrics!.cpuMs, `partition ${e.partition} CPU`).to.be.greaterThan(0);
+      expect(e.metrics!.peakHeapBytes, `partition ${e.partition} heap`).to.be.greaterThan(0);
+      // Linux containers: CPU read per thread (/proc/thread-self/schedstat), so tasks side by side are apart.
+      expect(e.metrics!.cpuProcessWide, `partition ${e.partition}`).to.equal(undefined);
+    }
+  });
+
   it("a failing job's log is complete: its failed attempts with the cause, then AppEnd FAILED", async () => {
     const run = await runJob(h, {
       source: `
