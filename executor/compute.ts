@@ -6,6 +6,7 @@ import type { BlockStore } from './block-store.js';
 import { asClosureError, type FunctionBuilder } from './functions.js';
 import { readShuffle } from './shuffle-reader.js';
 import type { ShuffleEnv } from './shuffle-writer.js';
+import type { TaskCounters } from './task-metrics.js';
 import { avroRecords, jsonRecords, textLines, type ExecutorFs, type SourceCache } from './sources.js';
 
 /**
@@ -65,8 +66,8 @@ export interface ComputeContext {
   inputs: Map<string, unknown>;
   fs: ExecutorFs;
   cache: SourceCache;
-  /** Bytes read from files so far. */
-  metrics: { bytesRead: number };
+  /** Bytes read from files and records the sources handed on, so far (a task's TaskCounters). */
+  metrics: Pick<TaskCounters, 'bytesRead'> & Partial<Pick<TaskCounters, 'recordsRead'>>;
   /** Local shuffle directory and block fetching; absent where shuffles cannot run. */
   shuffle?: ShuffleEnv;
   /** Cached partitions of persisted datasets; without it, persisted datasets are computed as any other. */
@@ -97,9 +98,12 @@ export function computePartition(stage: PreparedStage, id: number, p: number, ct
 function cachedPartition(stage: PreparedStage, node: PreparedNode, p: number, ctx: ComputeContext, blocks: BlockStore): BatchStream {
   const held = blocks.read(node.id, p);
   if (held) {
-    return (async function* () {
-      for await (const chunk of held) yield decodeValue(chunk) as Batch;
-    })();
+    return counted(
+      (async function* () {
+        for await (const chunk of held) yield decodeValue(chunk) as Batch;
+      })(),
+      ctx.metrics,
+    );
   }
   const source = computeNode(stage, node, p, ctx);
   const level = node.persist!;
@@ -131,15 +135,15 @@ function computeNode(stage: PreparedStage, node: PreparedNode, p: number, ctx: C
   };
   switch (node.op) {
     case 'parallelize':
-      return sliceBatches(input() as unknown[]);
+      return counted(sliceBatches(input() as unknown[]), ctx.metrics);
     case 'range':
-      return rangeBatches(input() as RangeSlice);
+      return counted(rangeBatches(input() as RangeSlice), ctx.metrics);
     case 'text':
-      return textLines(ctx.fs, input() as FileSplit, ctx.metrics);
+      return counted(textLines(ctx.fs, input() as FileSplit, ctx.metrics), ctx.metrics);
     case 'json':
-      return jsonRecords(ctx.fs, input() as FileSplit, ctx.metrics);
+      return counted(jsonRecords(ctx.fs, input() as FileSplit, ctx.metrics), ctx.metrics);
     case 'avro':
-      return avroRecords(ctx.fs, input() as FileSplit, ctx.metrics, ctx.cache);
+      return counted(avroRecords(ctx.fs, input() as FileSplit, ctx.metrics, ctx.cache), ctx.metrics);
     case 'map':
     case 'filter':
     case 'flatMap':
@@ -163,7 +167,7 @@ function computeNode(stage: PreparedStage, node: PreparedNode, p: number, ctx: C
     }
     case 'shuffle-read':
       if (!ctx.shuffle) throw new Error('this executor has no shuffle directory, so it cannot read shuffle output');
-      return readShuffle(input() as ShuffleReadInput, node.params, node.fns, ctx.shuffle);
+      return counted(readShuffle(input() as ShuffleReadInput, node.params, node.fns, ctx.shuffle), ctx.metrics);
     case 'coalesce':
       return concatBatches(node.params.groups[p]!.map((q) => () => parent(0, q)));
     default: {
@@ -171,6 +175,14 @@ function computeNode(stage: PreparedStage, node: PreparedNode, p: number, ctx: C
       const unhandled: never = node;
       throw new Error(`internal: no case for the op ${(unhandled as PreparedNode).op}`);
     }
+  }
+}
+
+/** A source's batches, counting their records into the task's `recordsRead`. */
+async function* counted(source: BatchStream, counters: ComputeContext['metrics']): BatchStream {
+  for await (const b of source) {
+    counters.recordsRead = (counters.recordsRead ?? 0) + b.length;
+    yield b;
   }
 }
 

@@ -119,6 +119,8 @@ export class SpilledValuesWriter {
   private readonly fd: number;
   private pending: unknown[] = [];
   private count = 0;
+  /** Bytes written to the file so far. */
+  bytes = 0;
 
   constructor(private readonly path: string) {
     this.fd = openSync(path, 'w');
@@ -132,7 +134,9 @@ export class SpilledValuesWriter {
 
   private flush(): void {
     if (this.pending.length === 0) return;
-    writeFullySync(this.fd, encodeFrame(this.pending));
+    const frame = encodeFrame(this.pending);
+    writeFullySync(this.fd, frame);
+    this.bytes += frame.length;
     this.pending = [];
   }
 

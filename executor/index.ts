@@ -33,6 +33,7 @@ export { DEFAULT_SHUFFLE_MEMORY_BYTES, partitionerFor, writeShuffle, type Shuffl
 export { decodeFrames, encodeFrame, readMapOutput } from './shuffle-files.js';
 export { SpilledValues, plainRecord } from './group-values.js';
 export { TaskScratch } from './scratch.js';
+export { ThreadUsage, newTaskCounters, threadCpuMicros, type TaskCounters, type TaskUsage, type UsageFigures } from './task-metrics.js';
 export { TaskRunner, errorInfo, type TaskRunnerLike } from './runner.js';
 export { SourceCache, type ExecutorFs } from './sources.js';
 export { attemptFileName, textLine } from './writers.js';

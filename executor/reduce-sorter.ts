@@ -3,6 +3,7 @@ import { canonicalKey, canonicalKeyValue, compareKeys } from '../protocols/drive
 import { SpilledValuesWriter, type SpilledValues } from './group-values.js';
 import { byCanonical, memoryFrames, mergeSorted } from './merge.js';
 import { TaskScratch } from './scratch.js';
+import type { TaskCounters } from './task-metrics.js';
 import { FRAME_RECORDS, readFrames, writeRun } from './shuffle-files.js';
 
 /**
@@ -28,6 +29,8 @@ export interface ReduceSorterOptions {
   memoryBytes: number;
   /** Where runs and spilled groups go; without it the sorter keeps its own and removes it in cleanup(). */
   scratch?: TaskScratch;
+  /** The running task's counters: spilled runs and groups add to `spillBytes`. */
+  counters?: TaskCounters;
 }
 
 export class ReduceSorter {
@@ -71,7 +74,9 @@ export class ReduceSorter {
   private async spill(): Promise<void> {
     this.buffer.sort(this.compare);
     const path = this.scratch.file('run');
-    this.runs.push({ path, size: await writeRun(path, this.buffer) });
+    const size = await writeRun(path, this.buffer);
+    this.runs.push({ path, size });
+    if (this.options.counters) this.options.counters.spillBytes += size;
     this.buffer = [];
     this.bufferBytes = 0;
   }
@@ -102,7 +107,9 @@ export class ReduceSorter {
     let writer: SpilledValuesWriter | undefined;
     const close = (): void => {
       if (writer) {
-        out.push([canonicalKeyValue(key), writer.finish() as SpilledValues]);
+        const values = writer.finish() as SpilledValues;
+        if (this.options.counters) this.options.counters.spillBytes += writer.bytes;
+        out.push([canonicalKeyValue(key), values]);
         writer = undefined;
       } else out.push([canonicalKeyValue(key), values]);
     };

@@ -10,6 +10,7 @@ import type { BlockStore } from './block-store.js';
 import { TaskScratch } from './scratch.js';
 import { SourceCache, type ExecutorFs } from './sources.js';
 import type { ShuffleEnv } from './shuffle-writer.js';
+import { newTaskCounters, taskMetricsWire, ThreadUsage, type TaskUsage } from './task-metrics.js';
 
 /**
  * Runs tasks in this thread: keeps the stages and broadcasts the driver sent, computes a task's
@@ -43,6 +44,8 @@ export class TaskRunner implements TaskRunnerLike {
   private readonly cancelled = new Set<number>();
   private readonly builder: FunctionBuilder;
   private readonly cache = new SourceCache();
+  /** This thread's CPU, GC and heap, per task (see task-metrics.ts for how overlapping tasks are attributed). */
+  private readonly usage = new ThreadUsage();
 
   constructor(
     evaluate: Evaluate,
@@ -80,14 +83,21 @@ export class TaskRunner implements TaskRunnerLike {
     void this.blocks?.drop(nodeId);
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.usage.close();
+  }
 
   async run(task: TaskLaunch, sink: ChunkSink): Promise<TaskStatus> {
     const started = performance.now();
-    const metrics = { bytesRead: 0 };
+    const usage = this.usage.start();
+    const metrics = newTaskCounters();
     const stored: CachedBlock[] = [];
     // Scratch files (spill runs, large fetched segments and groups) live as long as the task.
-    const shuffle = this.shuffle && { ...this.shuffle, scratch: new TaskScratch(this.shuffle.dir, `task_${task.tid}`) };
+    const shuffle = this.shuffle && {
+      ...this.shuffle,
+      scratch: new TaskScratch(this.shuffle.dir, `task_${task.tid}`),
+      counters: metrics,
+    };
     try {
       const stage = this.stage(task.stageId);
       const ctx = {
@@ -100,7 +110,7 @@ export class TaskRunner implements TaskRunnerLike {
       };
       const accumulators = new TaskAccumulators();
       const outcome = await accumulators.run(() => {
-        const stream = this.cancellable(task.tid, computePartition(stage, stage.plan.root, task.partition, ctx));
+        const stream = this.cancellable(task.tid, computePartition(stage, stage.plan.root, task.partition, ctx), usage);
         return runAction(stage, stream, task, this.fs, sink, shuffle);
       });
       return {
@@ -114,6 +124,7 @@ export class TaskRunner implements TaskRunnerLike {
         durationUs: Math.round((performance.now() - started) * 1000),
         blocks: stored,
         accumulators: accumulators.finish(),
+        metrics: taskMetricsWire(metrics, await usage.finish()),
       };
     } catch (err) {
       return {
@@ -125,6 +136,7 @@ export class TaskRunner implements TaskRunnerLike {
         bytesRead: metrics.bytesRead,
         bytesWritten: 0,
         durationUs: Math.round((performance.now() - started) * 1000),
+        metrics: taskMetricsWire(metrics, await usage.finish()),
       };
     } finally {
       this.cancelled.delete(task.tid);
@@ -144,9 +156,13 @@ export class TaskRunner implements TaskRunnerLike {
     return s;
   }
 
-  /** `stream`, failing with a CancelledError at the first batch (or pause) after the task is cancelled. */
-  private cancellable(tid: number, stream: BatchStream): BatchStream {
+  /**
+   * `stream`, failing with a CancelledError at the first batch (or pause) after the task is
+   * cancelled; each batch also samples the thread's heap for the task's peak.
+   */
+  private cancellable(tid: number, stream: BatchStream, usage: TaskUsage): BatchStream {
     const check = (): void => {
+      usage.sample();
       if (this.cancelled.has(tid)) throw new CancelledError(`task ${tid} was cancelled`);
     };
     const pushTo = stream.pushTo?.bind(stream);

@@ -11,6 +11,7 @@ import type { ShuffleParams, ShuffleReadInput } from '../protocols/driver-execut
 import { byCanonical, combineSorted, memoryFrames, mergeSorted } from './merge.js';
 import { DECODED_BYTES_PER_BYTE, ReduceSorter } from './reduce-sorter.js';
 import { TaskScratch } from './scratch.js';
+import type { TaskCounters } from './task-metrics.js';
 import {
   decodeFrames,
   keyedRecords,
@@ -131,7 +132,12 @@ export async function fetchSegments(
         // keys come out canonical (canonicalKeyValue) for that reason. A segment's memory is free
         // once handled: only then may more requests start.
         const handled = (processing = processing.then(async () => {
-          for (const s of await fetched) {
+          // Fetch wait: the reducer has handled everything before this segment and waits for it.
+          const waitStart = performance.now();
+          const segments = await fetched;
+          if (env.counters) env.counters.shuffleFetchWaitMs += performance.now() - waitStart;
+          for (const s of segments) {
+            if (env.counters) env.counters.shuffleBytesRead += s.bytes;
             await onSegment(s);
             if (s.path) await scratch.remove(s.path);
           }
@@ -201,7 +207,7 @@ async function* aggregated(
   stats: ReadStats,
 ): BatchStream {
   const { mergeCombiners } = combinerFns(params, fns);
-  const combiners = new SpillingCombiners(mergeCombiners, env.memoryBytes, scratch);
+  const combiners = new SpillingCombiners(mergeCombiners, env.memoryBytes, scratch, env.counters);
   await fetchSegments(
     input,
     env,
@@ -216,7 +222,13 @@ async function* aggregated(
     yield* combiners.results();
     return;
   }
-  const sorter = new ReduceSorter({ order: params.sort, dir: env.dir, memoryBytes: env.memoryBytes, scratch });
+  const sorter = new ReduceSorter({
+    order: params.sort,
+    dir: env.dir,
+    memoryBytes: env.memoryBytes,
+    scratch,
+    ...(env.counters ? { counters: env.counters } : {}),
+  });
   try {
     for await (const batch of combiners.results()) await sorter.add(batch as [unknown, unknown][], estimateBytes(batch));
     stats.runs += sorter.spills;
@@ -249,6 +261,7 @@ async function* passedThrough(input: ShuffleReadInput, env: ShuffleEnv, scratch:
         } else {
           spill ??= ((path) => ({ path, fd: openSync(path, 'w'), at: 0 }))(scratch.file('kept'));
           writeFullySync(spill.fd, s.data);
+          if (env.counters) env.counters.spillBytes += s.bytes;
           kept.push({ path: spill.path, start: spill.at, bytes: s.bytes });
           spill.at += s.bytes;
           stats.keptOnDisk++;
@@ -281,6 +294,7 @@ async function* sortedOrGrouped(
     dir: env.dir,
     memoryBytes: env.memoryBytes,
     scratch,
+    ...(env.counters ? { counters: env.counters } : {}),
   });
   try {
     await fetchSegments(
@@ -322,6 +336,7 @@ class SpillingCombiners {
     private readonly mergeCombiners: Fn,
     private readonly memoryBytes: number,
     private readonly scratch: TaskScratch,
+    private readonly counters?: TaskCounters,
   ) {
     this.map = new CombinerMap((c) => c, mergeCombiners as (a: unknown, b: unknown) => unknown);
   }
@@ -352,7 +367,9 @@ class SpillingCombiners {
 
   private async spill(): Promise<void> {
     const path = this.scratch.file('combined');
-    this.runs.push({ path, size: await writeRun(path, this.sortedTriples()) });
+    const size = await writeRun(path, this.sortedTriples());
+    this.runs.push({ path, size });
+    if (this.counters) this.counters.spillBytes += size;
   }
 
   async *results(): AsyncGenerator<unknown[]> {

@@ -7,6 +7,7 @@ import type { BatchStream } from './compute.js';
 import { plainRecord } from './group-values.js';
 import { byCanonical, combineSorted, memoryFrames, mergeSorted } from './merge.js';
 import type { TaskScratch } from './scratch.js';
+import type { TaskCounters } from './task-metrics.js';
 import { copyRange, encodeFrame, encodeFrames, FRAME_RECORDS, readFrames, SegmentFileWriter, segmentStart } from './shuffle-files.js';
 
 /**
@@ -35,6 +36,8 @@ export interface ShuffleEnv {
   scratch?: TaskScratch;
   /** Where a task says that it went to disk (the executor's log). */
   note?: (message: string) => void;
+  /** The running task's counters (shuffle bytes, fetch wait, spill bytes); absent outside a task. */
+  counters?: TaskCounters;
 }
 
 type Fn = (...args: unknown[]) => unknown;
@@ -76,6 +79,7 @@ export async function writeShuffle(
     }
     const sizes = await w.finish();
     const records = w.records;
+    if (env.counters) env.counters.shuffleBytesWritten += sizes.reduce((a, b) => a + b, 0);
     if (w.spills > 0) env.note?.(`shuffle ${params.shuffleId} map ${mapId}: ${records} records, ${w.spills} run(s) spilled to disk`);
     return { address: env.address, file: name, sizes, records, bytes: sizes.reduce((a, b) => a + b, 0), spills: w.spills };
   } finally {
@@ -202,7 +206,9 @@ class BucketWriter {
       for (const f of this.memorySegment(r)) await file.write(f);
       file.endSegment();
     }
-    this.runs.push({ path, sizes: await file.close() });
+    const sizes = await file.close();
+    this.runs.push({ path, sizes });
+    if (this.env.counters) this.env.counters.spillBytes += sizes.reduce((a, b) => a + b, 0);
     this.clearMemory();
   }
 

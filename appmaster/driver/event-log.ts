@@ -41,7 +41,8 @@ export function openEventLog(
       const s = writer.stats();
       o.log(
         `event log: ${s.written} of ${s.recorded} events written ` +
-          `in ${s.appends} append(s), ${s.bytes} bytes, ${Math.round(s.appendMs)} ms appending beside the job` +
+          `in ${s.appends} append(s), ${s.bytes} bytes, ${Math.round(s.appendMs)} ms appending beside the job, ` +
+          `${s.busyMs.toFixed(1)} ms of the driver's CPU recording and encoding` +
           (complete ? '' : '; the log is incomplete'),
       );
       return complete;

@@ -25,9 +25,29 @@ function clip(text: string): string {
   return text.length <= MAX_EVENT_ERROR_CHARS ? text : `${text.slice(0, MAX_EVENT_ERROR_CHARS)}… (${text.length} characters)`;
 }
 
-/** A task's metrics as the event log names them (those executors report today). */
+/**
+ * A task's metrics as the event log names them. `bytesOut` is what the task wrote to output files:
+ * TaskStatus.bytesWritten less its map output, which is `shuffleBytesWritten`. Without protocol 5's
+ * metrics (a status the driver made up for a lost task), only the three counts every status has.
+ */
 export function taskMetrics(status: TaskStatus): TaskMetrics {
-  return { recordsOut: status.records, bytesIn: status.bytesRead, bytesOut: status.bytesWritten };
+  const m = status.metrics;
+  if (!m) return { recordsOut: status.records, bytesIn: status.bytesRead, bytesOut: status.bytesWritten };
+  const ms = (us: number): number => Math.round(us) / 1000;
+  return {
+    recordsIn: m.recordsRead,
+    bytesIn: status.bytesRead,
+    recordsOut: status.records,
+    bytesOut: Math.max(0, status.bytesWritten - m.shuffleBytesWritten),
+    shuffleBytesRead: m.shuffleBytesRead,
+    shuffleBytesWritten: m.shuffleBytesWritten,
+    shuffleFetchWaitMs: ms(m.shuffleFetchWaitUs),
+    spillBytes: m.spillBytes,
+    peakHeapBytes: m.peakHeapBytes,
+    cpuMs: ms(m.cpuUs),
+    gcMs: ms(m.gcUs),
+    ...(m.cpuPerThread ? {} : { cpuProcessWide: true }),
+  };
 }
 
 export class EventRecorder {

@@ -2,7 +2,7 @@
  * `spindle history`'s text: an application's summary (protocols/event-log's HistorySummary) as
  * sections of tables, and the list of recorded applications. Pure functions.
  */
-import type { HistorySummary, StageTasks } from '../../protocols/event-log/index.js';
+import type { HistoryStage, HistorySummary, StageTasks, TaskMetrics } from '../../protocols/event-log/index.js';
 import type { HistoryListEntry } from '../history.js';
 import { formatBytes, formatDuration, formatTable, formatTime } from './format.js';
 
@@ -16,6 +16,57 @@ function firstLine(text: string, max = 200): string {
 
 function quantiles(q: readonly number[] | undefined): string {
   return q ? q.map((v) => formatDuration(v)).join(' / ') : '-';
+}
+
+/** Metrics that only executors of protocol 5 and later report: a log without them gets no metrics table. */
+const MEASURED: (keyof TaskMetrics)[] = [
+  'recordsIn',
+  'shuffleBytesRead',
+  'shuffleBytesWritten',
+  'spillBytes',
+  'cpuMs',
+  'gcMs',
+  'peakHeapBytes',
+];
+
+/** The per-stage metrics table: totals over each stage's successful tasks (peak heap: the largest). */
+function metricsTable(stages: readonly HistoryStage[]): string {
+  const bytes = (v: number | undefined): string => (v !== undefined ? formatBytes(v) : '-');
+  const count = (v: number | undefined): string => (v !== undefined ? String(v) : '-');
+  const time = (v: number | undefined): string => (v !== undefined ? formatDuration(v) : '-');
+  return formatTable(
+    [
+      'STAGE',
+      'REC IN',
+      'BYTES IN',
+      'REC OUT',
+      'BYTES OUT',
+      'SHUFFLE READ',
+      'FETCH WAIT',
+      'SHUFFLE WRITE',
+      'SPILL',
+      'CPU',
+      'GC',
+      'PEAK HEAP',
+    ],
+    stages.map((st) => {
+      const t = st.totals ?? {};
+      return [
+        String(st.id),
+        count(t.recordsIn),
+        bytes(t.bytesIn),
+        count(t.recordsOut),
+        bytes(t.bytesOut),
+        bytes(t.shuffleBytesRead),
+        time(t.shuffleFetchWaitMs),
+        bytes(t.shuffleBytesWritten),
+        bytes(t.spillBytes),
+        time(t.cpuMs),
+        time(t.gcMs),
+        bytes(t.peakHeapBytes),
+      ];
+    }),
+  );
 }
 
 /** The text summary of one application's log. */
@@ -78,6 +129,10 @@ export function formatHistory(s: HistorySummary, path: string): string {
         `(task events over the per-stage cap were not logged for stage(s) ${dropped.map((st) => st.id).join(', ')}; ` +
           'their counts, quantiles and slowest tasks still cover every task)',
       );
+    }
+    if (s.stages.some((st) => MEASURED.some((k) => st.totals?.[k] !== undefined))) {
+      out.push('', "Stage metrics (sums over successful tasks; CPU and GC are task threads' time, peak heap the largest task's)");
+      out.push(metricsTable(s.stages));
     }
   }
 

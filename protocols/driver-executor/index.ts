@@ -46,6 +46,7 @@ export type {
   TaskErrorInfo,
   TaskErrorKind,
   TaskLaunch,
+  TaskMetricsWire,
   TaskStatus,
 } from './messages.js';
 export {

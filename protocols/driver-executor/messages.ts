@@ -92,6 +92,27 @@ export interface TaskStatus {
   blocks?: CachedBlock[];
   /** Accumulator updates of a successful task (protocol 4); absent or empty for none. */
   accumulators?: AccumulatorUpdate[];
+  /** What the task measured (protocol 5); absent or null when it measured nothing. */
+  metrics?: TaskMetricsWire | null;
+}
+
+/**
+ * A task's metrics as the executor sends them (protocol 5). Times in µs. The fields `records`,
+ * `bytesRead` and `bytesWritten` of TaskStatus stay what they were: records out of the action,
+ * input file bytes, and bytes the action wrote (an output file's, or the map output's).
+ */
+export interface TaskMetricsWire {
+  recordsRead: number;
+  shuffleBytesRead: number;
+  shuffleFetchWaitUs: number;
+  shuffleBytesWritten: number;
+  spillBytes: number;
+  /** Largest used heap of the task's thread seen while it ran. */
+  peakHeapBytes: number;
+  cpuUs: number;
+  gcUs: number;
+  /** False when cpuUs is the whole process's CPU time (no per-thread source on that executor). */
+  cpuPerThread: boolean;
 }
 
 /** One cached partition an executor keeps: partition `partition` of dataset (plan node) `nodeId`. */

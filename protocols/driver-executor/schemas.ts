@@ -15,9 +15,14 @@
  * output commit coordinator) and cached partitions: a plan node's storage level (`persist`), the
  * blocks a task stored (`TaskStatus.blocks`) and `dropBlocks`; the namespace follows the first
  * version whose records changed. It also adds accumulator updates at the end of TaskStatus.
+ * Version 5 adds a task's metrics (`TaskStatus.metrics`, a TaskMetrics record or null) at the end
+ * of TaskStatus: a v5 reader resolves v4 bytes with `metrics` null, and a v4 reader skips it (Avro
+ * schema resolution; records keep their names, only the namespace, the version marker, moves, so
+ * they are matched by unqualified name). Peers of another version still refuse each other at the
+ * handshake: an executor and its driver come from the same Spindle build.
  */
-export const PROTOCOL_VERSION = 4;
-const NS = 'spindle.de.v4';
+export const PROTOCOL_VERSION = 5;
+const NS = 'spindle.de.v5';
 
 const FN_REF = {
   type: 'record',
@@ -124,6 +129,28 @@ const ACCUMULATOR_UPDATE = {
   ],
 } as const;
 
+/**
+ * Protocol 5: what a task measured (executor/task-metrics.ts says how). Counts and bytes are exact;
+ * times are µs. `cpuPerThread` is false when the CPU time is the whole process's (no per-thread
+ * source on that executor), so tasks running side by side counted each other's time too.
+ */
+const TASK_METRICS = {
+  type: 'record',
+  name: 'TaskMetrics',
+  namespace: NS,
+  fields: [
+    { name: 'recordsRead', type: 'long' },
+    { name: 'shuffleBytesRead', type: 'long' },
+    { name: 'shuffleFetchWaitUs', type: 'long' },
+    { name: 'shuffleBytesWritten', type: 'long' },
+    { name: 'spillBytes', type: 'long' },
+    { name: 'peakHeapBytes', type: 'long' },
+    { name: 'cpuUs', type: 'long' },
+    { name: 'gcUs', type: 'long' },
+    { name: 'cpuPerThread', type: 'boolean' },
+  ],
+} as const;
+
 const TASK_STATUS = {
   type: 'record',
   name: 'TaskStatus',
@@ -143,6 +170,8 @@ const TASK_STATUS = {
     // Protocol 4: per accumulator the task added to, its partial value (v8-serialized). Only a
     // successful task reports them; the driver merges them when it accepts that success.
     { name: 'accumulators', type: { type: 'array', items: ACCUMULATOR_UPDATE }, default: [] },
+    // Protocol 5: the task's metrics; null from an executor that measured none.
+    { name: 'metrics', type: ['null', TASK_METRICS], default: null },
   ],
 } as const;
 

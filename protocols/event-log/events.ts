@@ -25,6 +25,8 @@ export interface TaskMetrics {
   peakHeapBytes?: number;
   cpuMs?: number;
   gcMs?: number;
+  /** A task's `cpuMs` is its whole executor process's (no per-thread CPU source there); absent when per thread. Not in totals. */
+  cpuProcessWide?: boolean;
 }
 
 /**

@@ -13,6 +13,8 @@ export function addMetrics<T extends Record<string, number | undefined>>(into: T
     if (typeof v !== 'number') continue;
     // Peak heap is a maximum, not a sum.
     const rec = into as Record<string, number | undefined>;
-    rec[k] = k === 'peakHeapBytes' ? Math.max(rec[k] ?? 0, v) : (rec[k] ?? 0) + v;
+    const sum = (rec[k] ?? 0) + v;
+    // Times are ms with µs decimals: a sum of many such keeps 3 decimals, not float dust.
+    rec[k] = k === 'peakHeapBytes' ? Math.max(rec[k] ?? 0, v) : Number.isInteger(sum) ? sum : Math.round(sum * 1000) / 1000;
   }
 }

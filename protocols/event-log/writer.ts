@@ -52,6 +52,15 @@ export interface EventLogWriterStats {
   bytes: number;
   /** Wall time of the appends (they run beside the job, not in its way). */
   appendMs: number;
+  /**
+   * CPU time the writer took in the driver: recording events (caps, tallies, stamping) and encoding
+   * each batch up to handing it to the sink (its synchronous part: the request's start). Process
+   * CPU (process.cpuUsage) over these synchronous sections, so not inflated by a loaded machine
+   * preempting the thread; the process's other threads (GC helpers) add a little. The appends'
+   * asynchronous work (HTTP, the sink's callbacks) is not in it: bench/event-log-overhead.ts
+   * measures what an append costs.
+   */
+  busyMs: number;
 }
 
 export const DEFAULT_MAX_EVENTS = 500;
@@ -61,6 +70,12 @@ export const DEFAULT_MAX_FAILED_TASK_EVENTS_PER_STAGE = 200;
 export const DEFAULT_MAX_CONSECUTIVE_FAILURES = 5;
 /** Slowest successful tasks a StageCompleted lists. */
 export const SLOWEST_TASKS_KEPT = 5;
+
+/** Process CPU time (user + system) since `start`, a process.cpuUsage() value, in ms. */
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
+}
 
 interface StageTally {
   /** Attempts (`partition:attempt`) whose start was written: their end is written too. */
@@ -86,7 +101,7 @@ export class EventLogWriter {
   /** The last append failed: it may have left a torn line, which the next batch ends with a newline. */
   private torn = false;
   private readonly stages = new Map<number, StageTally>();
-  private readonly counts: EventLogWriterStats = { recorded: 0, written: 0, appends: 0, bytes: 0, appendMs: 0 };
+  private readonly counts: EventLogWriterStats = { recorded: 0, written: 0, appends: 0, bytes: 0, appendMs: 0, busyMs: 0 };
   private readonly o: Required<Omit<EventLogWriterOptions, 'onError'>> & Pick<EventLogWriterOptions, 'onError'>;
 
   constructor(
@@ -124,13 +139,18 @@ export class EventLogWriter {
   /** Record an event (ignored after `close()`). StageCompleted's counts are filled in here. */
   record(body: EventBody): void {
     if (this.closed || this.gaveUp) return;
-    this.counts.recorded++;
-    const kept = this.admit(body);
-    if (!kept) return;
-    this.buffer.push(stamp(kept, this.o.now()));
-    // A failure is reported through onError; the batch stays for the next flush.
-    if (this.buffer.length >= this.o.maxEvents) this.flush().catch(() => undefined);
-    else this.timer ??= this.o.setTimer(() => void this.flush().catch(() => undefined), this.o.maxDelayMs);
+    const started = process.cpuUsage();
+    try {
+      this.counts.recorded++;
+      const kept = this.admit(body);
+      if (!kept) return;
+      this.buffer.push(stamp(kept, this.o.now()));
+      // A failure is reported through onError; the batch stays for the next flush.
+      if (this.buffer.length >= this.o.maxEvents) this.flush().catch(() => undefined);
+      else this.timer ??= this.o.setTimer(() => void this.flush().catch(() => undefined), this.o.maxDelayMs);
+    } finally {
+      this.counts.busyMs += cpuMsSince(started);
+    }
   }
 
   /** Write what is buffered; resolves when it (and every earlier batch) is written, rejects if it failed. */
@@ -166,9 +186,13 @@ export class EventLogWriter {
     const batch = this.buffer;
     this.buffer = [];
     try {
+      const encodeStart = process.cpuUsage();
       const text = (this.torn ? '\n' : '') + encodeEvents(batch);
       const started = performance.now();
-      await this.sink.write(text, !this.created);
+      // The sink's synchronous part (building the request) runs before write() returns its promise.
+      const written = this.sink.write(text, !this.created);
+      this.counts.busyMs += cpuMsSince(encodeStart);
+      await written;
       this.counts.appendMs += performance.now() - started;
       this.counts.appends++;
       this.counts.written += batch.length;

@@ -51,7 +51,15 @@ export default async function main(ctx, [input, output]) {
       state: string;
       complete: boolean;
       jobs: { jobId: number; state: string; stageIds: number[] }[];
-      stages: { id: number; numTasks: number; completedTasks: number; failedTasks: number; durationMs: number; state: string }[];
+      stages: {
+        id: number;
+        numTasks: number;
+        completedTasks: number;
+        failedTasks: number;
+        durationMs: number;
+        state: string;
+        totals?: Record<string, number>;
+      }[];
       executors: { id: string; host: string }[];
     };
     expect(s).to.deep.include({ appId: run.appId, state: 'SUCCEEDED', complete: true });
@@ -64,14 +72,51 @@ export default async function main(ctx, [input, output]) {
     ]);
     expect(s.jobs[0]!.stageIds).to.deep.equal(s.stages.map((st) => st.id));
     expect(s.stages.every((st) => st.durationMs >= 0)).to.equal(true);
+    // Task metrics measured by the executors (item 4): the reducers fetched exactly what the maps wrote.
+    const [map, reduce] = s.stages.map((st) => st.totals ?? {});
+    expect(map!.shuffleBytesWritten, 'map stage shuffle bytes written').to.be.greaterThan(0);
+    expect(reduce!.shuffleBytesRead, 'reduce stage shuffle bytes read').to.equal(map!.shuffleBytesWritten);
+    // 3 files of 50 copies of 2 lines (44 bytes) of 9 words, 8 distinct: lines in, a pair per word out.
+    expect(map).to.deep.include({ recordsIn: 300, recordsOut: 1350, bytesIn: 3 * 2200 });
+    expect(reduce).to.deep.include({ recordsIn: 8, recordsOut: 8 });
+    expect(reduce!.bytesOut, 'bytes of the saved output').to.be.greaterThan(0);
+    for (const t of [map!, reduce!]) {
+      expect(t.cpuMs, 'CPU time').to.be.greaterThan(0);
+      expect(t.peakHeapBytes, 'peak heap').to.be.greaterThan(0);
+      expect(t.gcMs, 'GC time').to.be.at.least(0);
+    }
     expect(s.executors.length).to.be.at.least(1);
     const text = await spindle(['history', run.appId]);
     expect(text.code, text.stderr).to.equal(0);
     expect(text.stdout).to.match(new RegExp(`^${run.appId} {2}SUCCEEDED`));
     expect(text.stdout).to.match(/\n\d+ +\d+ +succeeded +3\/3 +0 /);
+    expect(text.stdout).to.match(/Stage metrics/);
+    expect(text.stdout).to.match(/SHUFFLE READ +FETCH WAIT +SHUFFLE WRITE +SPILL +CPU +GC +PEAK HEAP/);
     const list = await spindle(['history', '--list']);
     expect(list.code, list.stderr).to.equal(0);
     expect(list.stdout).to.match(new RegExp(`${run.appId} +SUCCEEDED`));
+  });
+
+  it('an executor with 2 cores runs tasks on worker threads: each task reports its own metrics', async () => {
+    const run = await runJob(h, {
+      source: `
+export default async function main(ctx) {
+  return ctx.range(4, 4).map((x) => { let s = 0; for (let i = 0; i < 1e7 * (x + 1); i++) s = (s + i) % 1000003; return s; }).count();
+}`,
+      executors: 1,
+      executorCores: 2,
+    });
+    expect(run.report.finalStatus).to.equal('SUCCEEDED');
+    const ends = (await readLog(run.appId)).filter((e) => e.type === 'TaskEnd');
+    expect(ends.map((e) => e.type === 'TaskEnd' && e.partition).sort()).to.deep.equal([0, 1, 2, 3]);
+    for (const e of ends) {
+      if (e.type !== 'TaskEnd') continue;
+      expect(e.metrics, `partition ${e.partition}`).to.deep.include({ recordsIn: 1, recordsOut: 1, shuffleBytesWritten: 0 });
+      expect(e.metrics!.cpuMs, `partition ${e.partition} CPU`).to.be.greaterThan(0);
+      expect(e.metrics!.peakHeapBytes, `partition ${e.partition} heap`).to.be.greaterThan(0);
+      // Linux containers: CPU read per thread (/proc/thread-self/schedstat), so tasks side by side are apart.
+      expect(e.metrics!.cpuProcessWide, `partition ${e.partition}`).to.equal(undefined);
+    }
   });
 
   it("a failing job's log is complete: its failed attempts with the cause, then AppEnd FAILED", async () => {

@@ -56,6 +56,17 @@ const MESSAGES: Message[] = [
           { id: 1, value: Buffer.from([7]) },
           { id: 2 ** 30, value: Buffer.alloc(0) },
         ],
+        metrics: {
+          recordsRead: 12,
+          shuffleBytesRead: 2 ** 35,
+          shuffleFetchWaitUs: 1500,
+          shuffleBytesWritten: 0,
+          spillBytes: 2 ** 33 + 1,
+          peakHeapBytes: 64 * 1024 * 1024,
+          cpuUs: 987654,
+          gcUs: 4321,
+          cpuPerThread: true,
+        },
       },
       {
         tid: 10,
@@ -68,6 +79,7 @@ const MESSAGES: Message[] = [
         durationUs: 1,
         blocks: [],
         accumulators: [],
+        metrics: null,
       },
     ],
   },
@@ -125,7 +137,7 @@ describe('driver-executor protocol', () => {
     const frame = encodeMessage({ type: 'forgetStage', stageId: 1 });
     // length 2 (tag + zig-zag varint 1 = 0x02), tag 12
     expect(frame.toString('hex')).to.equal('000000020c02');
-    expect(encodePreamble().toString('hex')).to.equal('535044450004');
+    expect(encodePreamble().toString('hex')).to.equal('535044450005');
     expect(decodePreamble(encodePreamble(7))).to.equal(7);
     expect(() => decodePreamble(Buffer.from('GET / HTTP/1.1'))).to.throw(ProtocolError, /expected "SPDE"/);
   });
