@@ -45,6 +45,17 @@ export interface SlowTask {
   durationMs: number;
 }
 
+/** Which attempt of which task a TaskStart or TaskEnd is about, and where it ran. */
+export interface TaskAttemptRef {
+  stageId: number;
+  partition: number;
+  /** 0-based. */
+  attempt: number;
+  executorId: string;
+  host?: string;
+  locality?: TaskLocalityLevel;
+}
+
 /** Final state of an application as the event log records it. */
 export type AppFinalState = 'SUCCEEDED' | 'FAILED' | 'KILLED';
 
@@ -84,28 +95,14 @@ export type EventBody =
       /** Attempts started per locality level, counted by the writer over every task, capped or not. */
       locality?: Partial<Record<TaskLocalityLevel, number>>;
     }
-  | {
-      type: 'TaskStart';
-      stageId: number;
-      partition: number;
-      attempt: number;
-      executorId: string;
-      host?: string;
-      locality?: TaskLocalityLevel;
-    }
-  | {
+  | ({ type: 'TaskStart' } & TaskAttemptRef)
+  | ({
       type: 'TaskEnd';
-      stageId: number;
-      partition: number;
-      attempt: number;
-      executorId: string;
-      host?: string;
-      locality?: TaskLocalityLevel;
       succeeded: boolean;
       durationMs: number;
       error?: string;
       metrics?: TaskMetrics;
-    };
+    } & TaskAttemptRef);
 
 /** One line of the log. */
 export type LogEvent = EventBody & { ns: typeof EVENT_LOG_NS; time: number };

@@ -1,30 +1,16 @@
 import { expect } from 'chai';
-import { ASK_TAG } from '../../appmaster/allocator.js';
 import { ExecutorPool, type ExecutorEvent } from '../../appmaster/executor-pool.js';
 import { Launches } from '../../appmaster/launches.js';
-import { createCredentials, createToken, serializeCredentials } from '../../protocols/credentials/index.js';
+import { createCredentials, serializeCredentials } from '../../protocols/credentials/index.js';
 import { EXECUTOR_BUNDLE_FILE, makeJobSpec } from '../../protocols/job-spec/index.js';
-import {
-  makeContainerId,
-  parseAppAttemptId,
-  type AllocateRequest,
-  type AllocateResult,
-  type ContainerGrant,
-} from '../../protocols/yarn/index.js';
+import { parseAppAttemptId, type AllocateRequest, type AllocateResult, type ContainerGrant } from '../../protocols/yarn/index.js';
+
+import { fakeGrant } from './fake-grant.js';
 
 const attempt = parseAppAttemptId('appattempt_1700000000000_0001_000001');
 
 function grant(seq: number, host: string, port: number): ContainerGrant {
-  return {
-    id: makeContainerId(attempt, 0, seq),
-    nodeId: { host, port },
-    nodeHttpAddress: `${host}:8042`,
-    resource: { memoryMb: 256, vcores: 1 },
-    priority: 1,
-    allocationRequestId: ASK_TAG,
-    executionType: 'guaranteed',
-    containerToken: createToken({ identifier: Buffer.from('id'), password: Buffer.from('pw'), kind: 'ContainerToken', service: '' }),
-  };
+  return fakeGrant(attempt, seq, host, port);
 }
 
 function answer(over: Partial<AllocateResult> = {}): AllocateResult {

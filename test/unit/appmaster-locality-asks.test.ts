@@ -1,24 +1,15 @@
 import { expect } from 'chai';
 import { Allocator, ASK_TAG } from '../../appmaster/allocator.js';
 import { ANY_LOCATION, DEFAULT_RACK, localityAsks, lowerOnGrant } from '../../appmaster/locality-asks.js';
-import { createToken } from '../../protocols/credentials/index.js';
-import { makeContainerId, parseAppAttemptId, type ContainerGrant, type ResourceAsk } from '../../protocols/yarn/index.js';
+import { parseAppAttemptId, type ContainerGrant, type ResourceAsk } from '../../protocols/yarn/index.js';
+import { fakeGrant } from './fake-grant.js';
 
 const attempt = parseAppAttemptId('appattempt_1700000000000_0002_000001');
 let seq = 1;
 
 function grantOn(host: string): ContainerGrant {
   seq += 1;
-  return {
-    id: makeContainerId(attempt, 0, seq),
-    nodeId: { host, port: 45451 },
-    nodeHttpAddress: `${host}:8042`,
-    resource: { memoryMb: 256, vcores: 1 },
-    priority: 1,
-    allocationRequestId: ASK_TAG,
-    executionType: 'guaranteed',
-    containerToken: createToken({ identifier: Buffer.from('id'), password: Buffer.from('pw'), kind: 'ContainerToken', service: '' }),
-  };
+  return fakeGrant(attempt, seq, host);
 }
 
 const byName = (asks: ResourceAsk[]): Record<string, number> => Object.fromEntries(asks.map((a) => [a.resourceName, a.count]));
