@@ -1,6 +1,6 @@
 import type { AmJobProgress } from '../../protocols/am-status/index.js';
 import type { DynamicAllocation, ExcludeOnFailure, Speculation } from '../../protocols/job-spec/index.js';
-import type { EventLogSettings } from '../../protocols/event-log/index.js';
+import type { EventLogSettings, LogEvent } from '../../protocols/event-log/index.js';
 /**
  * Messages between the AM and the driver process over the Node IPC channel (fork with advanced
  * serialization, so Buffers travel as bytes). The AM keeps the ResourceManager conversation and the
@@ -9,7 +9,8 @@ import type { EventLogSettings } from '../../protocols/event-log/index.js';
  *   AM -> driver: init (secret, cluster, job settings), executor-launched, executor-lost, abort, tokens
  *   driver -> AM: ready (task server port), request-executors, status (progress snapshot),
  *                 excluded-nodes (every node excluded for the application now; the AM asks YARN to avoid them),
- *                 release-executors (dynamic allocation: give these executors' containers back)
+ *                 release-executors (dynamic allocation: give these executors' containers back),
+ *                 events (the scheduler's event-log records, in batches, for the AM's web UI)
  */
 
 /** The executor settings of the application, as the AM passes them on. */
@@ -71,7 +72,9 @@ export type DriverToAm =
    * Idle executors the driver has stopped using: their containers go back to YARN, and their ends
    * are not losses. `count` is the new number of executors wanted (no replacement is asked for).
    */
-  | { type: 'release-executors'; executorIds: string[]; count: number };
+  | { type: 'release-executors'; executorIds: string[]; count: number }
+  /** Event-log records as the driver recorded them (before the log's caps), oldest first. */
+  | { type: 'events'; events: LogEvent[] };
 
 /** Checks the shape of a message from the AM (the channel is ours, but a version skew is possible). */
 export function isAmMessage(m: unknown): m is AmToDriver {
