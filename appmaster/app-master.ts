@@ -148,6 +148,7 @@ export class ApplicationMaster {
     return this.ui.document(
       {
         source: 'live',
+        user: spec.user,
         amState: this.state,
         ...(counts
           ? {

@@ -4,7 +4,14 @@
  * log's tail, so listing costs one small read per log however large they are).
  */
 import { ConfigError, NotFoundError } from '../protocols/errors/index.js';
-import { decodeEventLog, resolveDir, summarizeEvents, type HistoryState, type HistorySummary } from '../protocols/event-log/index.js';
+import {
+  decodeEventLog,
+  resolveDir,
+  summarizeEvents,
+  type HistoryState,
+  type HistorySummary,
+  type LogEvent,
+} from '../protocols/event-log/index.js';
 import type { FileStatus } from '../protocols/webhdfs/index.js';
 
 /** The WebHDFS operations history reading uses (WebHdfsClient has them). */
@@ -29,6 +36,17 @@ export async function readHistory(
   appId: string,
   dir?: string,
 ): Promise<{ path: string; summary: HistorySummary; skippedLines: number }> {
+  const { path, events, skippedLines } = await readEventLog(fs, user, appId, dir);
+  return { path, summary: summarizeEvents(events, appId), skippedLines };
+}
+
+/** The events of `appId`'s log in `dir` (default: the user's history directory); for `spindle history` and `spindle ui`. */
+export async function readEventLog(
+  fs: HistoryFs,
+  user: string,
+  appId: string,
+  dir?: string,
+): Promise<{ path: string; events: LogEvent[]; skippedLines: number }> {
   const path = `${resolveDir(user, dir)}/${appId}`;
   let text: string;
   try {
@@ -45,7 +63,7 @@ export async function readHistory(
     throw err;
   }
   const decoded = decodeEventLog(text);
-  return { path, summary: summarizeEvents(decoded.events, appId), skippedLines: decoded.skipped };
+  return { path, events: decoded.events, skippedLines: decoded.skipped };
 }
 
 export interface HistoryListEntry {

@@ -110,6 +110,8 @@ export interface UiApp {
 export interface UiContext {
   /** `live`: served by the AM; `history`: folded from the event log by `spindle ui`. */
   source: 'live' | 'history';
+  /** The application's user, as the AM knows it before the driver's first event. */
+  user?: string;
   /** The AM's own state (starting, running, succeeded, ...), live only. */
   amState?: string;
   /** Executors asked for and running, as the AM's allocator counts them. */

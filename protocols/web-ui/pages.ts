@@ -176,7 +176,7 @@ export function renderOverview(doc: UiDocument): string {
     startup.push(`first executor registered +${duration(firstExecutor - a.startTime)} after the driver started`);
   const items: [string, string][] = [
     ['Application', esc(a.appId)],
-    ['User', esc(a.user ?? '-')],
+    ['User', esc(a.user ?? c.user ?? '-')],
     [
       'State',
       stateBadge(a.state) + (c.amState && c.source === 'live' ? ` <span class="note">ApplicationMaster: ${esc(c.amState)}</span>` : ''),
