@@ -183,7 +183,12 @@ export function renderOverview(doc: UiDocument): string {
     ],
     ['Started', time(a.startTime ?? tl?.amStarted)],
     ['Duration', duration(appDuration(doc)) + (a.complete ? '' : isLive(doc) ? ' (running)' : '')],
-    ['Executors', `<span id="executors-running">${running}</span> running${requested !== undefined ? ` of ${requested} requested` : ''}`],
+    [
+      'Executors',
+      a.complete || c.source === 'history'
+        ? `${doc.executors.length} used${requested !== undefined ? ` (${requested} requested)` : ''}`
+        : `<span id="executors-running">${running}</span> running${requested !== undefined ? ` of ${requested} requested` : ''}`,
+    ],
     ['Jobs', `${doc.jobs.length} (${doc.jobs.filter((j) => j.state === 'running').length} running)`],
     [
       'Stages',
@@ -262,7 +267,8 @@ function taskRow(t: UiTask, doc: UiDocument): string[] {
   const m = t.metrics ?? {};
   return [
     String(t.partition),
-    String(t.attempt),
+    // From 1, as `spindle history` prints them (the log and api/model count from 0).
+    String(t.attempt + 1),
     esc(t.executorId),
     esc(t.host ?? '-'),
     stateBadge(t.status),

@@ -82,7 +82,8 @@ describe('web UI in a real browser, live through the RM proxy and from the event
 const busy = (ms) => { const end = Date.now() + ms; while (Date.now() < end); };
 export default async function main(ctx) {
   const pairs = ctx.range(${MAP_TASKS * 4}, ${MAP_TASKS}).map((x) => { busy(1000); return [x % 5, 1]; });
-  return pairs.reduceByKey((a, b) => a + b, { partitions: ${REDUCE_TASKS} }).collect();
+  // A slow last stage too: the map stage's last counts reach the page before the application ends.
+  return pairs.reduceByKey((a, b) => a + b, { partitions: ${REDUCE_TASKS} }).map((kv) => { busy(2000); return kv; }).collect();
 }`,
     });
     const proxy = `${h.config.yarn.rmWebUrls[0]}/proxy/${appId}/`;

@@ -236,6 +236,18 @@ describe('web UI pages (protocols/web-ui)', () => {
     expect(env).to.not.include('appSecret');
   });
 
+  it("shows a failed application's cause on its overview, escaped; from the log, executors as used and no polling", () => {
+    const events = [...liveEvents(), ev({ type: 'AppEnd', state: 'FAILED', cause: 'Error: bad record <42>' })];
+    const failed = doc(events, { source: 'history', eventLog: '/user/alice/.spindle/history/x' } as never);
+    const r = page(failed, '/');
+    expect(r.body).to.include('The application failed').and.include('Error: bad record &lt;42&gt;');
+    expect(r.body).to.include('data-live="0"').and.include('from the event log');
+    expect(r.body).to.include('2 used');
+    // The reduce stage was cut off by the end: it shows as failed, nothing still running.
+    expect(failed.stages[1]).to.deep.include({ state: 'failed', runningTasks: 0 });
+    expect(failed.executors.every((x) => x.tasksRunning === 0)).to.equal(true);
+  });
+
   it('serves the model as JSON (without task rows when polled) and the static files', () => {
     const full = JSON.parse(page(d, '/api/model').body) as UiDocument;
     expect(full.stages[0]!.tasks).to.have.length(4);
