@@ -4,6 +4,7 @@
  * behind the RM's web proxy) and `spindle ui` (after the fact, from the event log on HDFS).
  */
 export {
+  UI_MAX_FINISHED_STAGES_WITH_TASKS,
   UI_MAX_TASKS_PER_STAGE,
   UiModel,
   type UiApp,

@@ -5,8 +5,10 @@
  * `spindle history`), it keeps each stage's task rows and each executor's task counts, and takes
  * events one batch at a time.
  *
- * Bounds: a stage keeps at most `maxTasksPerStage` task rows (the running ones and the first ones
- * to have started); its counts cover every task. Live, the AM holds O(stages × cap) rows.
+ * Bounds: a stage keeps at most `maxTasksPerStage` task rows (the first ones to have started); its
+ * counts cover every task. Only the last `maxFinishedStagesWithTasks` finished stages keep their rows
+ * (a long-running application runs thousands of stages), so the AM holds at most
+ * (running stages + that many) × the cap rows, however long the application runs.
  *
  * Counts: live, StageCompleted arrives as the driver recorded it, with zero counts (the log writer
  * fills them in); from a log, the task events may be capped while StageCompleted counts every task.
@@ -17,6 +19,8 @@ import { addMetrics, fiveQuantiles } from '../event-log/index.js';
 
 /** Task rows a stage keeps (the log writer's default cap is the same). */
 export const UI_MAX_TASKS_PER_STAGE = 1_000;
+/** Finished stages that keep their task rows; older ones keep their counts, quantiles and totals only. */
+export const UI_MAX_FINISHED_STAGES_WITH_TASKS = 100;
 
 /** `cancelled`: still running when its stage ended (a speculative copy that lost, a stage given up). */
 export type UiTaskStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -163,10 +167,13 @@ export class UiModel {
   private readonly stages = new Map<number, StageFold>();
   private readonly executors = new Map<string, UiExecutor>();
   private count = 0;
+  /** Finished stages still holding task rows, oldest first. */
+  private readonly finishedWithRows: number[] = [];
 
   constructor(
     appId: string,
     private readonly maxTasksPerStage = UI_MAX_TASKS_PER_STAGE,
+    private readonly maxFinishedStagesWithTasks = UI_MAX_FINISHED_STAGES_WITH_TASKS,
   ) {
     this.app = { appId, state: 'RUNNING', complete: false };
   }
@@ -224,6 +231,20 @@ export class UiModel {
       this.executors.set(id, x);
     }
     return x;
+  }
+
+  /** `stageId` finished: the oldest finished stages beyond the bound give up their task rows. */
+  private forgetOldRows(stageId: number): void {
+    const at = this.finishedWithRows.indexOf(stageId);
+    if (at >= 0) this.finishedWithRows.splice(at, 1);
+    this.finishedWithRows.push(stageId);
+    while (this.finishedWithRows.length > this.maxFinishedStagesWithTasks) {
+      const old = this.stages.get(this.finishedWithRows.shift()!);
+      if (!old) continue;
+      old.tasksNotShown += old.tasks.length;
+      old.tasks = [];
+      old.rows.clear();
+    }
   }
 
   /** The stage's attempts still running were cancelled (its set ended, or the application did). */
@@ -424,6 +445,11 @@ export class UiModel {
         // The writer's totals are over every successful task of the run, also those it left out.
         if (e.totals) st.totals = { ...e.totals };
         if (e.droppedTaskEvents) st.tasksNotShown += e.droppedTaskEvents;
+        // Its quantiles are fixed now: the durations are not needed any more.
+        st.durationQuantiles ??= fiveQuantiles(st.durations);
+        if (!st.durationQuantiles) delete st.durationQuantiles;
+        st.durations = [];
+        this.forgetOldRows(st.id);
         break;
       }
       default:

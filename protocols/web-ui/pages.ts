@@ -9,7 +9,15 @@
 import type { TaskMetrics } from '../event-log/index.js';
 import { fiveQuantiles } from '../event-log/index.js';
 import { bytes, count, duration, esc, time } from './format.js';
-import type { UiDocument, UiExecutor, UiJob, UiStage, UiTask } from './model.js';
+import {
+  UI_MAX_FINISHED_STAGES_WITH_TASKS,
+  UI_MAX_TASKS_PER_STAGE,
+  type UiDocument,
+  type UiExecutor,
+  type UiJob,
+  type UiStage,
+  type UiTask,
+} from './model.js';
 
 export type PageName = 'overview' | 'jobs' | 'stages' | 'stage' | 'dag' | 'executors' | 'environment';
 
@@ -305,7 +313,7 @@ export function renderStage(doc: UiDocument, id: number): string | undefined {
   const tasks = [...s.tasks].sort((a, b) => a.partition - b.partition || a.attempt - b.attempt);
   const notShown =
     s.tasksNotShown > 0
-      ? `<p class="note">${s.tasksNotShown} more task attempt(s) are counted above but not listed (the per-stage cap).</p>`
+      ? `<p class="note">${s.tasksNotShown} task attempt(s) are counted above but not listed (at most ${UI_MAX_TASKS_PER_STAGE} rows per stage, and only the last ${UI_MAX_FINISHED_STAGES_WITH_TASKS} finished stages keep theirs).</p>`
       : '';
   return layout(
     doc,

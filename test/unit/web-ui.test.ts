@@ -177,6 +177,27 @@ describe('web UI model (protocols/web-ui)', () => {
     expect(m.document(CONTEXT).executors[0]!.tasksRunning).to.equal(0);
   });
 
+  it('keeps task rows for the last finished stages only, their counts and quantiles for all', () => {
+    clock = 1_700_000_000_000;
+    const m = new UiModel(APP, 10, 2);
+    for (let id = 0; id < 4; id++) {
+      m.apply([
+        ev({ type: 'StageSubmitted', stageId: id, description: `s${id}`, numTasks: 1 }),
+        ev({ type: 'TaskStart', stageId: id, partition: 0, attempt: 0, executorId: 'e1' }),
+        ev({ type: 'TaskEnd', stageId: id, partition: 0, attempt: 0, executorId: 'e1', succeeded: true, durationMs: 10 + id }),
+        ev({ type: 'StageCompleted', stageId: id, succeeded: true, completedTasks: 0, failedTasks: 0 }),
+      ]);
+    }
+    const stages = m.document(CONTEXT).stages;
+    expect(stages.map((s) => [s.tasks.length, s.tasksNotShown, s.completedTasks])).to.deep.equal([
+      [0, 1, 1],
+      [0, 1, 1],
+      [1, 0, 1],
+      [1, 0, 1],
+    ]);
+    expect(stages[0]!.durationQuantiles).to.deep.equal([10, 10, 10, 10, 10]);
+  });
+
   it('gives the same numbers live (forwarded events) as from the log the writer wrote of them', async () => {
     let text = '';
     const writer = new EventLogWriter({ write: async (t) => void (text += t) }, { maxTasksPerStage: 2 });
