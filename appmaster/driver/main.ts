@@ -97,7 +97,10 @@ async function main(): Promise<number | undefined> {
   const journal = initMessage.stagingDir ? await ActionJournal.open({ fs, dir: `${initMessage.stagingDir}/journal`, log }) : undefined;
   const eventLog = openEventLog({ appId: initMessage.appId, user: initMessage.user, settings: initMessage.job.eventLog, fs, log });
   // The AM's web UI folds the same events, also when the log is off.
-  const forwarder = new EventForwarder((events) => process.send?.({ type: 'events', events }));
+  // Only while the channel is open: a send on a closed one is an 'error' event on the process.
+  const forwarder = new EventForwarder((events) => {
+    if (process.connected) process.send?.({ type: 'events', events });
+  });
   const events = eventLog ? teeTargets(eventLog.target, forwarder) : forwarder;
   const runtime = new DriverRuntime({
     init: initMessage,

@@ -53,6 +53,17 @@ async function stageNumbers(page: Page): Promise<{ done: number; total: number; 
   });
 }
 
+/** The AM serves its tracking URL from before it registers: once the RM says RUNNING, the proxy reaches it. */
+async function waitRunning(h: JobHarness, appId: string): Promise<void> {
+  for (;;) {
+    const r = await h.rm.application(appId);
+    if (r.state === 'RUNNING') return;
+    expect(['NEW', 'NEW_SAVING', 'SUBMITTED', 'ACCEPTED']).to.include(r.state);
+    // The RM has no event to wait on; its state is polled as the other job tests do.
+    await sleep(300);
+  }
+}
+
 describe('web UI in a real browser, live through the RM proxy and from the event log', function () {
   this.timeout(300_000);
   let h: JobHarness;
@@ -87,13 +98,7 @@ export default async function main(ctx) {
 }`,
     });
     const proxy = `${h.config.yarn.rmWebUrls[0]}/proxy/${appId}/`;
-    // The AM serves its tracking URL from before it registers: once the RM says RUNNING, the proxy reaches it.
-    for (;;) {
-      const r = await h.rm.application(appId);
-      if (r.state === 'RUNNING') break;
-      expect(['NEW', 'NEW_SAVING', 'SUBMITTED', 'ACCEPTED']).to.include(r.state);
-      await sleep(300);
-    }
+    await waitRunning(h, appId);
     const page = await browser.newPage();
     await page.setViewport({ width: 1280, height: 800 });
     page.on('console', (m) => consoleLog.push(`${m.type()}: ${m.text()}`));
@@ -192,6 +197,29 @@ export default async function main(ctx) {
     const cli = await ended;
     expect(cli.code, cli.stderr).to.equal(0);
     await page.close();
+  });
+
+  it('with --event-log off the live UI still works; spindle ui afterwards says there is no log (exit 2)', async () => {
+    const appId = await submitJob(h, {
+      source: `
+const busy = (ms) => { const end = Date.now() + ms; while (Date.now() < end); };
+export default async function main(ctx) {
+  return ctx.range(8, 4).map((x) => { busy(1500); return x; }).count();
+}`,
+      eventLog: { enabled: false },
+    });
+    await waitRunning(h, appId);
+    const page = await browser.newPage();
+    await page.goto(`${h.config.yarn.rmWebUrls[0]}/proxy/${appId}/stages`, { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('table.stages a[href^="stage?id="]', { timeout: 120_000 });
+    expect(await page.$$eval('table.stages .bar em', (es) => es.map((e) => e.textContent))).to.have.length(1);
+    await page.close();
+    const run = await awaitJob(h, appId);
+    expect(run.report.finalStatus).to.equal('SUCCEEDED');
+    const r = await spindle(['ui', appId]);
+    expect(r.code, r.stderr).to.equal(2);
+    expect(r.stderr).to.match(new RegExp(`no event log for ${appId} at /user/${h.user}/\\.spindle/history/${appId}`));
+    expect(r.stderr).to.not.match(/\n\s+at /);
   });
 
   it('spindle ui: an unknown application is a usage error (exit 2), without a stack trace', async () => {
