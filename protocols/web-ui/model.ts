@@ -90,6 +90,8 @@ export interface UiExecutor {
   tasksFailed: number;
   tasksRunning: number;
   shuffleBytesWritten: number;
+  /** The largest heap a task on it reported (absent until executors report it). */
+  peakHeapBytes?: number;
   /** The container's logs on its NodeManager, when the NodeManager's web address is known. */
   logUrl?: string;
 }
@@ -395,6 +397,8 @@ export class UiModel {
           x.tasksSucceeded++;
           x.shuffleBytesWritten += e.metrics?.shuffleBytesWritten ?? 0;
         } else x.tasksFailed++;
+        const heap = e.metrics?.peakHeapBytes;
+        if (heap !== undefined) x.peakHeapBytes = Math.max(x.peakHeapBytes ?? 0, heap);
         const st = this.stages.get(e.stageId);
         if (!st) break;
         const key = `${e.partition}:${e.attempt}`;

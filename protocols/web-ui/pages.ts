@@ -415,6 +415,7 @@ export function renderExecutors(doc: UiDocument): string {
     String(x.tasksRunning),
     String(x.tasksSucceeded),
     x.tasksFailed > 0 ? `<span class="bad">${x.tasksFailed}</span>` : '0',
+    bytes(x.peakHeapBytes),
     bytes(x.shuffleBytesWritten),
     time(x.addedTime),
     x.logUrl ? `<a class="logs" href="${esc(x.logUrl)}">logs</a>` : '-',
@@ -431,7 +432,7 @@ export function renderExecutors(doc: UiDocument): string {
     doc,
     'executors',
     'Executors',
-    `${driver}${table(['Executor', 'Container', 'Host', 'Status', 'Cores', 'Memory', 'Running', 'Succeeded', 'Failed', 'Shuffle written', 'Added', 'Logs'], rows, 'executors')}${note}`,
+    `${driver}${table(['Executor', 'Container', 'Host', 'Status', 'Cores', 'Memory', 'Running', 'Succeeded', 'Failed', 'Peak heap', 'Shuffle written', 'Added', 'Logs'], rows, 'executors')}${note}`,
   );
 }
 

@@ -65,7 +65,7 @@ function liveEvents(): LogEvent[] {
       host: 'node-a',
       succeeded: true,
       durationMs: 300,
-      metrics: { bytesIn: 3000, recordsOut: 30, shuffleBytesWritten: 900 },
+      metrics: { bytesIn: 3000, recordsOut: 30, shuffleBytesWritten: 900, peakHeapBytes: 5 << 20 },
     }),
     ev({
       type: 'TaskEnd',
@@ -127,10 +127,11 @@ describe('web UI model (protocols/web-ui)', () => {
       [1, 1, 'succeeded'],
     ]);
     expect(s0!.durationQuantiles).to.deep.equal([100, 100, 200, 300, 300]);
-    expect(s0!.totals).to.deep.equal({ bytesIn: 6000, recordsOut: 60, shuffleBytesWritten: 1800 });
+    expect(s0!.totals).to.deep.equal({ bytesIn: 6000, recordsOut: 60, shuffleBytesWritten: 1800, peakHeapBytes: 5 << 20 });
     expect(s1).to.deep.include({ numTasks: 2, completedTasks: 1, failedTasks: 0, runningTasks: 1, state: 'running', parentIds: [0] });
     const e2 = d.executors.find((x) => x.id === 'e2')!;
     expect(e2).to.deep.include({ tasksSucceeded: 1, tasksFailed: 1, tasksRunning: 1, shuffleBytesWritten: 600 });
+    expect(d.executors.find((x) => x.id === 'e1')!.peakHeapBytes).to.equal(5 << 20);
     expect(e2.logUrl).to.equal('http://node-a:8042/node/containerlogs/container_1700000000000_0007_01_000003/alice');
     expect(d.version).to.equal(liveEvents().length);
   });
