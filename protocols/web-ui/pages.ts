@@ -60,7 +60,7 @@ function layout(doc: UiDocument, page: PageName, title: string, body: string): s
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)} · ${esc(doc.app.appId)} · Spindle</title>
-<link rel="stylesheet" href="static/ui.css"></head>
+<link rel="icon" href="data:,"><link rel="stylesheet" href="static/ui.css"></head>
 <body data-version="${doc.version}" data-live="${isLive(doc) ? '1' : '0'}">
 <header><a class="brand" href="./">Spindle</a><span class="app">${esc(doc.app.appId)}${doc.app.name ? ` · ${esc(doc.app.name)}` : ''}</span>${stateBadge(doc.app.state)}${source}<nav>${nav}</nav></header>
 <main id="main">
