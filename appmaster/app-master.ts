@@ -7,6 +7,7 @@ import type { Heartbeat } from './heartbeat.js';
 import type { Launcher } from './launcher.js';
 import { Launches } from './launches.js';
 import type { RmClient } from './rm-client.js';
+import { containerLogUrl, spindleVersion, UiModel, type UiDocument } from '../protocols/web-ui/index.js';
 import { StatusServer } from './status-server.js';
 import { DriverWorkload, ShellWorkload, type AmOutcome, type Workload } from './workloads/index.js';
 
@@ -48,12 +49,19 @@ export class ApplicationMaster {
   private readonly statusServer: StatusServer;
   private readonly launches: Launches;
   private readonly workload: Workload | undefined;
+  /** The web UI's model, folded from the events the driver forwards. */
+  private readonly ui: UiModel;
+  /** Bumped when something only the AM knows changes (state, containers): the UI's version moves. */
+  private revision = 0;
+  private amKnown = '';
 
   constructor(private readonly deps: ApplicationMasterDeps) {
     const { spec, env, rm, heartbeat, containerTokens, log } = deps;
+    this.ui = new UiModel(spec.appId);
     this.statusServer = new StatusServer(() => this.status(), {
       proxies: spec.cluster.webProxies ?? [],
       ...(env.webProxyBase ? { proxyBase: env.webProxyBase } : {}),
+      ui: () => this.uiDocument(),
     });
     this.launches = new Launches({ launcher: deps.launcher, logDir: env.logDirs[0], wake: () => heartbeat.wake(), log });
     const common = { rm, heartbeat, launches: this.launches, containerTokens };
@@ -66,6 +74,7 @@ export class ApplicationMaster {
         childEnv: deps.childEnv,
         log,
         ...(deps.hdfsTokens ? { hdfsTokens: deps.hdfsTokens } : {}),
+        onEvents: (events: Parameters<UiModel['apply']>[0]) => this.ui.apply(events),
       };
       this.workload = new DriverWorkload(spec.driver, spec.job, driverDeps);
     } else if (spec.shell) {
@@ -119,6 +128,55 @@ export class ApplicationMaster {
       launched: [...this.launches.launched],
       ...(job ? { job } : {}),
     };
+  }
+
+  /** The web UI's document: the driver's events, and what only the AM knows (containers, log links). */
+  uiDocument(): UiDocument {
+    const { spec, env } = this.deps;
+    const counts = this.workload?.allocator()?.counts();
+    const nodes = new Map(this.launches.launched.map((l) => [l.containerId, l.nodeHttpAddress]));
+    const logUrl = (containerId: string): string | undefined => {
+      const node = nodes.get(containerId);
+      return node ? containerLogUrl(node, containerId, spec.user) : undefined;
+    };
+    // Both parts of the version only grow, so their sum changes whenever either does.
+    const known = JSON.stringify([this.state, counts, this.launches.launched.length, this.registeredAt, this.launches.firstRunningAt]);
+    if (known !== this.amKnown) {
+      this.amKnown = known;
+      this.revision++;
+    }
+    return this.ui.document(
+      {
+        source: 'live',
+        user: spec.user,
+        amState: this.state,
+        ...(counts
+          ? {
+              containers: {
+                target: counts.target,
+                running: counts.running,
+                pending: counts.pending,
+                failed: counts.failed,
+                lost: counts.lost,
+              },
+            }
+          : {}),
+        timeline: {
+          amStarted: this.startedAt,
+          ...(this.registeredAt !== undefined ? { registered: this.registeredAt } : {}),
+          ...(this.launches.firstRunningAt !== undefined ? { firstContainerRunning: this.launches.firstRunningAt } : {}),
+        },
+        ...(spec.job?.executorMemoryMb !== undefined ? { executorMemoryMb: spec.job.executorMemoryMb } : {}),
+        amContainer: {
+          containerId: env.containerId,
+          ...(env.nmHttpPort > 0 ? { logUrl: containerLogUrl(`${env.host}:${env.nmHttpPort}`, env.containerId, spec.user) } : {}),
+        },
+        nodeVersion: process.version,
+        spindleVersion: spindleVersion(),
+      },
+      logUrl,
+      this.revision,
+    );
   }
 
   private ending(outcome: AmOutcome): AmOutcome {

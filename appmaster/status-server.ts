@@ -2,6 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AmStatus } from '../protocols/am-status/index.js';
+import { uiNotFound, uiResponse, type UiDocument } from '../protocols/web-ui/index.js';
 
 /**
  * The AM's tracking URL: a small HTTP server answering GET and HEAD with the status document
@@ -12,6 +13,11 @@ import type { AmStatus } from '../protocols/am-status/index.js';
  * redirected (302) to the same path behind the proxy, where the RM's authentication and the
  * application's view ACLs apply. The proxy is recognised by address, the proxy hosts resolved when
  * the server starts and again every few minutes (a proxy that moved is followed, as Hadoop does).
+ *
+ * With `ui`, it also serves the web UI (protocols/web-ui): `/` answers a browser (Accept: text/html)
+ * with the overview page and everyone else (`spindle status` asks for application/json; curl for
+ * anything) with the status document as before; `/api/status` is always the status document; the
+ * UI's other pages, its model and its static files are at their relative paths (web-ui/routes.ts).
  */
 
 /** How long resolved proxy addresses are trusted before they are looked up again (AmIpFilter: 5 min). */
@@ -46,6 +52,8 @@ export interface StatusServerOptions {
   maxConnections?: number;
   /** Default {@link STATUS_REQUEST_TIMEOUT_MS}. */
   requestTimeoutMs?: number;
+  /** The web UI's document; absent: every path answers the status document. */
+  ui?: () => UiDocument;
 }
 
 const defaultResolve = async (host: string): Promise<string[]> => (await lookup(host, { all: true })).map((a) => a.address);
@@ -107,9 +115,18 @@ export class StatusServer {
       res.end();
       return;
     }
-    const body = JSON.stringify(this.status(), null, 2);
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(req.method === 'HEAD' ? undefined : body);
+    const ui = this.options.ui;
+    const url = new URL(req.url ?? '/', 'http://am');
+    const wantsHtml = /\btext\/html\b/.test(req.headers.accept ?? '');
+    if (!ui || url.pathname === '/api/status' || (url.pathname === '/' && !wantsHtml)) {
+      const body = JSON.stringify(this.status(), null, 2);
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    const page = uiResponse(url.pathname, url.searchParams, ui) ?? uiNotFound(url.pathname, ui);
+    res.writeHead(page.status, { 'content-type': page.type, 'cache-control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : page.body);
   }
 
   /** Where a caller that is not the proxy is sent, or undefined to answer it. */

@@ -36,6 +36,17 @@ export async function readHistory(
   appId: string,
   dir?: string,
 ): Promise<{ path: string; summary: HistorySummary; skippedLines: number; events: LogEvent[] }> {
+  const { path, events, skippedLines } = await readEventLog(fs, user, appId, dir);
+  return { path, summary: summarizeEvents(events, appId), skippedLines, events };
+}
+
+/** The events of `appId`'s log in `dir` (default: the user's history directory); for `spindle history` and `spindle ui`. */
+export async function readEventLog(
+  fs: HistoryFs,
+  user: string,
+  appId: string,
+  dir?: string,
+): Promise<{ path: string; events: LogEvent[]; skippedLines: number }> {
   const path = `${resolveDir(user, dir)}/${appId}`;
   let text: string;
   try {
@@ -52,7 +63,7 @@ export async function readHistory(
     throw err;
   }
   const decoded = decodeEventLog(text);
-  return { path, summary: summarizeEvents(decoded.events, appId), skippedLines: decoded.skipped, events: decoded.events };
+  return { path, events: decoded.events, skippedLines: decoded.skipped };
 }
 
 export interface HistoryListEntry {

@@ -220,7 +220,8 @@ export class Engine {
               hosts: this.preferredHosts(node, p),
               inputs: taskInputs(final, this.index, p, this.shuffleInput),
             }));
-          await this.runTaskSet(job, final.id, description, tasks, payload, false, (partition, status, chunks) => {
+          const parentIds = final.parents.map((p) => p.id);
+          await this.runTaskSet(job, final.id, description, tasks, payload, false, parentIds, (partition, status, chunks) => {
             results.set(partition, { partition, status, chunks });
             return action.onTaskSucceeded?.(partition, status);
           });
@@ -360,6 +361,7 @@ export class Engine {
         tasks,
         this.payload(plan, stage, stage.shuffleNode!.fns),
         true,
+        stage.parents.map((p) => p.id),
         (partition, status, _chunks, executorId) => {
           this.mapOutputs.add(dep.shuffleId, partition, executorId, decodeValue(status.result!) as MapStatus);
         },
@@ -413,6 +415,7 @@ export class Engine {
     tasks: { partition: number; hosts: string[]; inputs: Buffer }[],
     payload: StagePayload,
     outputOnExecutor: boolean,
+    parentIds: number[],
     onSucceeded: (partition: number, status: TaskStatus, chunks: Buffer[], executorId: string) => Promise<void> | void,
   ): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -428,7 +431,7 @@ export class Engine {
       };
       this.running.add(fail);
       const handle = this.options.scheduler.submit(
-        { stageId, description, tasks, maxAttempts: this.options.maxTaskAttempts, outputOnExecutor, payload, jobId: job.jobId },
+        { stageId, description, tasks, maxAttempts: this.options.maxTaskAttempts, outputOnExecutor, payload, jobId: job.jobId, parentIds },
         {
           succeeded: (partition, status, chunks, executorId) => {
             job.inputBytes += status.bytesRead;

@@ -1,6 +1,7 @@
 import type { TaskStatus } from '../../protocols/driver-executor/index.js';
 import { errorMessage } from '../../protocols/errors/index.js';
 import type { AppFinalState, EventBody, TaskMetrics } from '../../protocols/event-log/index.js';
+import { spindleVersion } from '../../protocols/web-ui/links.js';
 import type { JobRecord } from './engine.js';
 import type { InitMessage } from './runtime.js';
 import type { AttemptInfo, SchedulerEvents, TaskSetSpec } from './scheduler.js';
@@ -64,6 +65,7 @@ export class EventRecorder {
         ...(spec.jobId !== undefined ? { jobId: spec.jobId } : {}),
         description: spec.description,
         numTasks: spec.tasks.length,
+        ...(spec.parentIds !== undefined ? { parentIds: spec.parentIds } : {}),
       }),
     taskStarted: (spec, a) =>
       this.target.record({
@@ -122,6 +124,7 @@ export class EventRecorder {
       type: 'AppStart',
       appId: init.appId,
       user: init.user,
+      spindleVersion: spindleVersion(),
       ...(init.attemptId !== undefined ? { attempt: init.attemptId } : {}),
       // Chosen field by field: init also holds the application secret and a delegation token.
       options: {

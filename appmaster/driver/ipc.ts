@@ -1,6 +1,6 @@
 import type { AmJobProgress } from '../../protocols/am-status/index.js';
 import type { DynamicAllocation, ExcludeOnFailure, Speculation } from '../../protocols/job-spec/index.js';
-import type { EventLogSettings } from '../../protocols/event-log/index.js';
+import type { EventLogSettings, LogEvent } from '../../protocols/event-log/index.js';
 import type { LocalityHints } from '../locality-asks.js';
 /**
  * Messages between the AM and the driver process over the Node IPC channel (fork with advanced
@@ -11,7 +11,8 @@ import type { LocalityHints } from '../locality-asks.js';
  *   driver -> AM: ready (task server port), request-executors, status (progress snapshot),
  *                 excluded-nodes (every node excluded for the application now; the AM asks YARN to avoid them),
  *                 release-executors (dynamic allocation: give these executors' containers back),
- *                 locality (where the running stages' input lies: the AM asks YARN for executors there)
+ *                 locality (where the running stages' input lies: the AM asks YARN for executors there),
+ *                 events (the scheduler's event-log records, in batches, for the AM's web UI)
  */
 
 /** The executor settings of the application, as the AM passes them on. */
@@ -75,7 +76,9 @@ export type DriverToAm =
    */
   | { type: 'release-executors'; executorIds: string[]; count: number }
   /** Sent before the first request-executors when the first stage comes soon enough, then on each change. */
-  | { type: 'locality'; hints: LocalityHints };
+  | { type: 'locality'; hints: LocalityHints }
+  /** Event-log records as the driver recorded them (before the log's caps), oldest first. */
+  | { type: 'events'; events: LogEvent[] };
 
 /** Checks the shape of a message from the AM (the channel is ours, but a version skew is possible). */
 export function isAmMessage(m: unknown): m is AmToDriver {

@@ -31,6 +31,7 @@ import { applicationOverAfterTerm } from '../attempt-end.js';
 import { ActionJournal } from './journal.js';
 import { DriverRuntime, type InitMessage } from './runtime.js';
 import { openEventLog } from './event-log.js';
+import { EventForwarder, teeTargets } from './event-forward.js';
 
 /** How long the driver waits for the AM's init message. */
 const INIT_TIMEOUT_MS = 30_000;
@@ -95,6 +96,12 @@ async function main(): Promise<number | undefined> {
     : undefined;
   const journal = initMessage.stagingDir ? await ActionJournal.open({ fs, dir: `${initMessage.stagingDir}/journal`, log }) : undefined;
   const eventLog = openEventLog({ appId: initMessage.appId, user: initMessage.user, settings: initMessage.job.eventLog, fs, log });
+  // The AM's web UI folds the same events, also when the log is off.
+  // Only while the channel is open: a send on a closed one is an 'error' event on the process.
+  const forwarder = new EventForwarder((events) => {
+    if (process.connected) process.send?.({ type: 'events', events });
+  });
+  const events = eventLog ? teeTargets(eventLog.target, forwarder) : forwarder;
   const runtime = new DriverRuntime({
     init: initMessage,
     am: { send: (m) => process.send?.(m) },
@@ -102,7 +109,7 @@ async function main(): Promise<number | undefined> {
     log,
     ...(rm ? { liveness: livenessFromRm(rm) } : {}),
     ...(journal ? { journal } : {}),
-    ...(eventLog ? { eventLog: eventLog.target } : {}),
+    eventLog: events,
   });
   process.on('message', (m: unknown) => {
     if (!isAmMessage(m)) return;

@@ -159,6 +159,8 @@ export interface TaskSetSpec {
   payload: unknown;
   /** The action (job) the set belongs to, for observers; opaque to the scheduler. */
   jobId?: number;
+  /** Stages whose shuffle output this one reads, for observers (the UI's DAG); opaque to the scheduler. */
+  parentIds?: number[];
 }
 
 export interface TaskSetListener {

@@ -1,6 +1,7 @@
 import { parseJobProgress, type AmJobProgress } from '../../protocols/am-status/index.js';
 import type { AppSpec, DriverSpec } from '../../protocols/app-spec/index.js';
 import type { JobSpec } from '../../protocols/job-spec/index.js';
+import type { LogEvent } from '../../protocols/event-log/index.js';
 import { newAppSecret } from '../../protocols/driver-executor/index.js';
 import type { RegisterResult } from '../../protocols/yarn/index.js';
 import type { Allocator } from '../allocator.js';
@@ -33,6 +34,8 @@ export interface DriverWorkloadDeps {
   containerTokens: () => Buffer;
   /** Fresh HDFS delegation tokens the AM obtains with a keytab, handed on to the driver; absent without. */
   hdfsTokens?: TokenFeed;
+  /** The driver's event-log records as they come (for the web UI); absent: dropped. */
+  onEvents?: (events: LogEvent[]) => void;
   log: (message: string) => void;
 }
 
@@ -173,6 +176,11 @@ export class DriverWorkload implements Workload {
       else if (m.type === 'excluded-nodes') pool.excludeNodes(m.nodes);
       else if (m.type === 'release-executors') pool.release(m.executorIds, m.count);
       else if (m.type === 'locality') pool.setLocality(m.hints);
+      else if (m.type === 'events') {
+        if (Array.isArray(m.events)) this.deps.onEvents?.(m.events);
+        // Nothing for the RM in them: no need to wake the heartbeat.
+        return;
+      }
       heartbeat.wake();
     });
     return pool;

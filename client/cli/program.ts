@@ -9,6 +9,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { defineCache } from './commands/cache.js';
 import { defineFs } from './commands/fs.js';
 import { defineHistory } from './commands/history.js';
+import { defineUi } from './commands/ui.js';
 import { defineKill } from './commands/kill.js';
 import { defineList } from './commands/list.js';
 import { defineLogs } from './commands/logs.js';
@@ -121,6 +122,7 @@ export async function runCli(argv: readonly string[], proc: CliEnvironment, stre
   defineKill(program, session);
   defineLogs(program, session);
   defineHistory(program, session);
+  defineUi(program, session);
   defineFs(program, session, { stdin: streams.stdin });
   defineCache(program, session);
   for (const leaf of leaves(program)) {

@@ -9,6 +9,7 @@ import {
   StatusServer,
   type StatusServerOptions,
 } from '../../appmaster/status-server.js';
+import { UiModel } from '../../protocols/web-ui/index.js';
 
 const STATUS: AmStatus = { appId: 'application_1_0001', name: 'x', state: 'running', timeline: { amStarted: 1 }, events: [], launched: [] };
 
@@ -88,6 +89,34 @@ describe('AM status server (AmIpFilter rules)', () => {
   it('answers everyone when the spec names no proxy (an older client)', async () => {
     const port = await start({ proxies: [], proxyBase: '/proxy/application_1_0001' });
     expect((await call(port, '127.0.0.2')).status).to.equal(200);
+  });
+
+  it('with the web UI: a browser gets pages, spindle status (application/json) and /api/status the status document', async () => {
+    const model = new UiModel(STATUS.appId);
+    const port = await start({ ...proxied, resolve: async () => ['127.0.0.1'], ui: () => model.document({ source: 'live' }) });
+    const get = (path: string, accept?: string): Promise<{ status: number; type: string; body: string }> =>
+      new Promise((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path, headers: accept ? { accept } : {} }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            body += c;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const browser = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+    const overview = await get('/', browser);
+    expect(overview.type).to.match(/^text\/html/);
+    expect(overview.body).to.include(STATUS.appId);
+    expect(JSON.parse((await get('/', 'application/json')).body)).to.deep.equal(STATUS);
+    expect(JSON.parse((await get('/')).body)).to.deep.equal(STATUS);
+    expect(JSON.parse((await get('/api/status', browser)).body)).to.deep.equal(STATUS);
+    expect((await get('/stages', browser)).status).to.equal(200);
+    expect(JSON.parse((await get('/api/model')).body)).to.deep.include({ events: 0 });
+    expect((await get('/nope', browser)).status).to.equal(404);
   });
 
   describe('unauthenticated connections are bounded in count and time', () => {
