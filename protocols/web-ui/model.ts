@@ -14,7 +14,7 @@
  * fills them in); from a log, the task events may be capped while StageCompleted counts every task.
  * So a stage's counts are the larger of what its own task events say and what StageCompleted says.
  */
-import type { AppFinalState, LogEvent, TaskMetrics } from '../event-log/index.js';
+import type { AppFinalState, LogEvent, TaskLocalityLevel, TaskMetrics } from '../event-log/index.js';
 import { addMetrics, fiveQuantiles } from '../event-log/index.js';
 
 /** Task rows a stage keeps (the log writer's default cap is the same). */
@@ -30,6 +30,8 @@ export interface UiTask {
   attempt: number;
   executorId: string;
   host?: string;
+  /** Where it ran relative to its input (PROCESS_LOCAL, NODE_LOCAL, NO_PREF, ANY). */
+  locality?: TaskLocalityLevel;
   status: UiTaskStatus;
   /** When it started (TaskStart), or when it ended minus its duration. */
   startTime?: number;
@@ -384,6 +386,7 @@ export class UiModel {
           attempt: e.attempt,
           executorId: e.executorId,
           ...(e.host !== undefined ? { host: e.host } : {}),
+          ...(e.locality !== undefined ? { locality: e.locality } : {}),
           status: 'running',
           startTime: e.time,
         };
@@ -419,6 +422,7 @@ export class UiModel {
             attempt: e.attempt,
             executorId: e.executorId,
             ...(e.host !== undefined ? { host: e.host } : {}),
+            ...(e.locality !== undefined ? { locality: e.locality } : {}),
             status: 'running',
             startTime: e.time - e.durationMs,
           };

@@ -279,6 +279,7 @@ function taskRow(t: UiTask, doc: UiDocument): string[] {
     String(t.attempt + 1),
     esc(t.executorId),
     esc(t.host ?? '-'),
+    esc(t.locality ?? '-'),
     stateBadge(t.status),
     duration(ran),
     count(m.recordsIn),
@@ -325,7 +326,20 @@ export function renderStage(doc: UiDocument, id: number): string | undefined {
 ${quantileTable(s)}
 <h2>Tasks (<span id="task-rows">${tasks.length}</span>)</h2>
 ${table(
-  ['Partition', 'Attempt', 'Executor', 'Host', 'Status', 'Duration', 'Records in', 'Bytes in', 'Records out', 'Bytes out', 'Error'],
+  [
+    'Partition',
+    'Attempt',
+    'Executor',
+    'Host',
+    'Locality',
+    'Status',
+    'Duration',
+    'Records in',
+    'Bytes in',
+    'Records out',
+    'Bytes out',
+    'Error',
+  ],
   tasks.map((t) => taskRow(t, doc)),
   'tasks',
 )}

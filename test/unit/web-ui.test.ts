@@ -30,8 +30,8 @@ function liveEvents(): LogEvent[] {
       numTasks: 3,
       parentIds: [],
     }),
-    ev({ type: 'TaskStart', stageId: 0, partition: 0, attempt: 0, executorId: 'e1', host: 'node-a' }),
-    ev({ type: 'TaskStart', stageId: 0, partition: 1, attempt: 0, executorId: 'e2', host: 'node-b' }),
+    ev({ type: 'TaskStart', stageId: 0, partition: 0, attempt: 0, executorId: 'e1', host: 'node-a', locality: 'NODE_LOCAL' }),
+    ev({ type: 'TaskStart', stageId: 0, partition: 1, attempt: 0, executorId: 'e2', host: 'node-b', locality: 'ANY' }),
     ev({
       type: 'TaskEnd',
       stageId: 0,
@@ -239,6 +239,9 @@ describe('web UI pages (protocols/web-ui)', () => {
     expect(r.body).to.include('<span id="task-rows">4</span>');
     expect(r.body).to.include('<span id="stage-done">3</span>');
     expect(r.body).to.include('Error: &lt;boom&gt;').and.not.include('<boom>');
+    expect(r.body)
+      .to.match(/<td>node-a<\/td><td>NODE_LOCAL<\/td>/)
+      .and.match(/<td>node-b<\/td><td>ANY<\/td>/);
     expect(r.body).to.match(/<td>Duration<\/td><td>100 ms<\/td><td>100 ms<\/td><td>200 ms<\/td><td>300 ms<\/td><td>300 ms<\/td>/);
     expect(page(d, '/stage?id=9').status).to.equal(404);
     expect(page(d, '/stage?id=x').status).to.equal(404);
