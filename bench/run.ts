@@ -22,7 +22,7 @@ import { speedupChart } from './lib/chart.js';
 import { describeMachine, type Machine } from './lib/machine.js';
 import { parseOptions, ROW_NAMES, type BenchOptions } from './lib/options.js';
 import { killRunning } from './lib/proc.js';
-import { goalVerdicts, loadRows, markdownTable, mergeRows, type Row } from './lib/results.js';
+import { chartRows, goalVerdicts, loadRows, markdownTable, mergeRows, type Row } from './lib/results.js';
 import { killQuietly } from './lib/yarn.js';
 import { installDistShell, type DistShell } from './peers/distshell.js';
 import { peersDir } from './peers/install.js';
@@ -167,7 +167,7 @@ function writeResults(options: BenchOptions, machine: Machine, fresh: readonly R
   writeFileSync(jsonPath, `${JSON.stringify(rows, null, 2)}\n`);
   const quick = rows.every((r) => r.quick) ? ' (--quick)' : rows.some((r) => r.quick) ? ' (some rows from --quick)' : '';
   const title = `Spindle vs peers on ${machine.nproc} cores${quick}`;
-  writeFileSync(join(RESULTS_DIR, 'latest.svg'), speedupChart(rows, title));
+  writeFileSync(join(RESULTS_DIR, 'latest.svg'), speedupChart(chartRows(rows), title));
   const md = [
     '# Spindle benchmark: latest results',
     '',

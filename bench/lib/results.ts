@@ -205,3 +205,28 @@ export function markdownTable(rows: readonly Row[]): string {
   }
   return lines.join('\n');
 }
+
+/** Short names of the peers for the chart's labels. */
+const PEER_SHORT: Readonly<Record<string, string>> = { pyspark: 'PySpark', 'spark-jvm': 'Spark JVM' };
+
+/**
+ * The rows as the chart draws them: a row with several peers becomes one bar per peer, labelled
+ * with the peer ("sort (Spark JVM)"); the first keeps the row's own goal when it has one, the others
+ * show their goal against that peer.
+ */
+export function chartRows(rows: readonly Row[]): Row[] {
+  return rows.flatMap((row) => {
+    if (!row.peers || row.peers.length < 2 || row.name === 'am-memory') return [row];
+    return row.peers.map((p, i) => {
+      const label = `${row.name} (${PEER_SHORT[p.id] ?? p.id})`;
+      if (i === 0)
+        return { ...row, name: label, ...(row.goal || p.goal_min === undefined ? {} : { goal: { field: 'speedup', min: p.goal_min } }) };
+      const { goal: _own, ...rest } = row;
+      const r: Row = { ...rest, name: label, peer: p.peer, peer_s: p.s, speedup: p.ratio };
+      if (p.goal_min !== undefined) r.goal = { field: 'speedup', min: p.goal_min };
+      if (p.note) r.peer_note = p.note;
+      else delete r.peer_note;
+      return r;
+    });
+  });
+}

@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import { AVRO_FILTER, avroData, matches, SALE_SCHEMA, type Sale } from '../lib/avro-data.js';
 import { parseOptions, QUICK_SIZES } from '../lib/options.js';
 import { ChunkedLineChecksum, joinData, LineChecksum, SORT_RECORD_BYTES, SortValidator, sortData } from '../lib/record-data.js';
-import { goalVerdicts, markdownTable, peerResult, type Row } from '../lib/results.js';
+import { chartRows, goalVerdicts, markdownTable, peerResult, type Row } from '../lib/results.js';
 import { sparkSubmit, type PySpark } from '../peers/pyspark.js';
 import { MAIN_CLASS, sourceHash, sparkJvmSubmit, type SparkJvm } from '../peers/sparkjvm.js';
 import { avroCountIn, avroScanJob, joinJob, sortJob } from '../spindle/jobs.js';
@@ -319,6 +319,17 @@ describe('bench rows with several peers', () => {
     const row = sparkRow(ctx, { name: 'wordcount' }, comparison);
     expect(row.peers![1]!.goal_min).to.equal(0.8);
     expect(goalVerdicts({ ...row, peers: [none] })).to.deep.equal(['Spark JVM 4.3.0: — (goal ≥ 0.8×) NOT MEASURED']);
+  });
+
+  it('the chart draws a bar per peer, each with its own goal', () => {
+    const row = sparkRow(ctx, { name: 'trivial-job', goal: { field: 'speedup', min: 5 } }, comparison);
+    const bars = chartRows([row, { ...row, name: 'shell-4', peers: undefined }]);
+    expect(bars.map((b) => [b.name, b.speedup, b.goal?.min])).to.deep.equal([
+      ['trivial-job (PySpark)', 10, 5],
+      ['trivial-job (Spark JVM)', 0.75, 1],
+      ['shell-4', 10, 5],
+    ]);
+    expect(bars[1]!.peer_note).to.equal('failed on run 3: x');
   });
 
   it('am-memory lists each peer AM against Spindle', () => {
