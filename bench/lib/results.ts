@@ -195,7 +195,7 @@ export function markdownTable(rows: readonly Row[]): string {
       .slice(1)
       .map(
         (p) =>
-          `${p.peer}: ${seconds(p.s, p.min_s, p.max_s)}, ${p.ratio == null ? '—' : `${p.ratio.toFixed(2)}×`}${p.note ? ` (${p.note})` : ''}`,
+          `${p.peer}: ${typeof p.mb === 'number' ? `${p.mb} MB` : seconds(p.s, p.min_s, p.max_s)}, ${p.ratio == null ? '—' : `${p.ratio.toFixed(2)}×`}${p.note ? ` (${p.note})` : ''}`,
       )
       .join('; ')
       .replace(/\|/g, '\\|');

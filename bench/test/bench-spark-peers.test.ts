@@ -339,5 +339,8 @@ describe('bench rows with several peers', () => {
       ['pyspark', 3.27],
       ['spark-jvm', null],
     ]);
+    const jvm = { ...comparison.peers[1]!, result: { samples: [sample(2, 'j', 300 * 1024)] } };
+    const withJvm = amMemoryRow(ctx, { ...comparison, peers: [comparison.peers[0]!, jvm] }, 'w');
+    expect(markdownTable([withJvm])).to.contain('Spark JVM 4.3.0 Java RDD AM/driver: 300 MB, 2.73×');
   });
 });
