@@ -1,8 +1,8 @@
 /**
- * `npm run bench`: Spindle side by side with the tools users would otherwise pick (PySpark,
- * DistributedShell, FsShell), on the local cluster (scripts/cluster), in the same run, alternating
- * which goes first. Peers are installed on first use into .cluster/peers/ (pinned, from PyPI and
- * Maven Central).
+ * `npm run bench`: Spindle side by side with the tools users would otherwise pick (PySpark, Spark
+ * on the JVM, DistributedShell, FsShell), on the local cluster (scripts/cluster), in the same run,
+ * rotating which goes first. Peers are installed on first use into .cluster/peers/ (pinned, from
+ * PyPI and Maven Central); the Spark JVM peer is compiled there from bench/peers/*.java.
  *
  *   npm run bench -- [--quick] [--only trivial-job,shell-4,...] [--runs N]
  *
@@ -22,14 +22,18 @@ import { speedupChart } from './lib/chart.js';
 import { describeMachine, type Machine } from './lib/machine.js';
 import { parseOptions, ROW_NAMES, type BenchOptions } from './lib/options.js';
 import { killRunning } from './lib/proc.js';
-import { loadRows, markdownTable, mergeRows, type Row } from './lib/results.js';
+import { chartRows, goalVerdicts, loadRows, markdownTable, mergeRows, type Row } from './lib/results.js';
 import { killQuietly } from './lib/yarn.js';
 import { installDistShell, type DistShell } from './peers/distshell.js';
 import { peersDir } from './peers/install.js';
 import { installPySpark, type ExecutorShape, type PySpark } from './peers/pyspark.js';
+import { buildSparkJvm, type SparkJvm } from './peers/sparkjvm.js';
 import { spindleCommands } from './spindle/commands.js';
 import type { BenchContext, Workload } from './workloads/context.js';
+import { avroScan } from './workloads/avro-scan.js';
+import { join as joinWorkload } from './workloads/join.js';
 import { noopTasks } from './workloads/noop-tasks.js';
+import { sort } from './workloads/sort.js';
 import { shell4 } from './workloads/shell-4.js';
 import { localStart } from './workloads/local-start.js';
 import { trivialJob } from './workloads/trivial-job.js';
@@ -37,9 +41,11 @@ import { webhdfs } from './workloads/webhdfs.js';
 import { wordcount } from './workloads/wordcount.js';
 import { errorMessage, errorStack } from '../protocols/errors/index.js';
 
-const WORKLOADS: readonly Workload[] = [trivialJob, shell4, wordcount, webhdfs, noopTasks, localStart];
+const WORKLOADS: readonly Workload[] = [trivialJob, shell4, wordcount, webhdfs, noopTasks, sort, joinWorkload, avroScan, localStart];
 /** Workloads that run PySpark (the others do not need it installed). */
-const SPARK_WORKLOADS: readonly Workload[] = [trivialJob, wordcount, noopTasks, localStart];
+const SPARK_WORKLOADS: readonly Workload[] = [trivialJob, wordcount, noopTasks, sort, joinWorkload, avroScan, localStart];
+/** Workloads that also run Spark on the JVM (compiled from bench/peers/*.java). */
+const SPARK_JVM_WORKLOADS: readonly Workload[] = [trivialJob, wordcount, noopTasks, sort, joinWorkload, avroScan];
 /** Executors for the job workloads, the same for Spindle and Spark: 2 of 1 core and 1 GiB (Spark's default size). */
 export const BENCH_EXECUTORS: ExecutorShape = { executors: 2, cores: 1, memoryMb: 1024 };
 
@@ -65,6 +71,10 @@ async function main(): Promise<void> {
   // Each peer is installed only when a selected workload needs it.
   const ds: DistShell | undefined = selected.includes(shell4) ? installDistShell(peers) : undefined;
   const spark: PySpark | undefined = selected.some((w) => SPARK_WORKLOADS.includes(w)) ? installPySpark(peers) : undefined;
+  const sparkJvm: SparkJvm | undefined =
+    spark && selected.some((w) => SPARK_JVM_WORKLOADS.includes(w))
+      ? buildSparkJvm(spark, peers, join(repoRoot, 'bench', 'peers'))
+      : undefined;
   const spindle = spindleCommands(repoRoot, cluster.confDir, DEFAULT_CONTAINER_MEMORY_MB);
   console.log(
     `Spindle: run via ${spindle.via.run}, fs via ${spindle.via.fs}, submit ${spindle.via.submit === 'cli' ? 'via cli' : 'not in the CLI yet'}`,
@@ -87,6 +97,7 @@ async function main(): Promise<void> {
     },
     // The workloads that use a peer run only when it was installed above.
     spark: spark as PySpark,
+    sparkJvm: sparkJvm as SparkJvm,
     ds: ds as DistShell,
     spindle,
     sampler,
@@ -125,7 +136,10 @@ async function main(): Promise<void> {
         const rows = await w.run(ctx);
         fresh.push(...rows);
         writeResults(options, machine, fresh);
-        for (const r of rows) explainShortfall(r);
+        for (const r of rows) {
+          for (const verdict of goalVerdicts(r)) console.log(`  ${r.name} goal: ${verdict}`);
+          explainShortfall(r);
+        }
       } catch (err) {
         console.error(`${w.rows.join(' + ')} aborted: ${errorStack(err)}`);
       } finally {
@@ -140,6 +154,7 @@ async function main(): Promise<void> {
   }
   const all = writeResults(options, machine, fresh);
   console.log(`\n${markdownTable(all)}\n`);
+  for (const r of fresh) for (const verdict of goalVerdicts(r)) console.log(`${r.name}: ${verdict}`);
   console.log(`wrote ${join(RESULTS_DIR, 'latest.json')}, latest.md, latest.svg`);
   if (fresh.length === 0) process.exitCode = 1;
 }
@@ -152,7 +167,7 @@ function writeResults(options: BenchOptions, machine: Machine, fresh: readonly R
   writeFileSync(jsonPath, `${JSON.stringify(rows, null, 2)}\n`);
   const quick = rows.every((r) => r.quick) ? ' (--quick)' : rows.some((r) => r.quick) ? ' (some rows from --quick)' : '';
   const title = `Spindle vs peers on ${machine.nproc} cores${quick}`;
-  writeFileSync(join(RESULTS_DIR, 'latest.svg'), speedupChart(rows, title));
+  writeFileSync(join(RESULTS_DIR, 'latest.svg'), speedupChart(chartRows(rows), title));
   const md = [
     '# Spindle benchmark: latest results',
     '',
@@ -170,13 +185,21 @@ function writeResults(options: BenchOptions, machine: Machine, fresh: readonly R
 
 /** Where Spindle's time went, for a row that missed its goal (rather than hiding it). */
 function explainShortfall(row: Row): void {
-  if (!row.goal || row.spindle_s == null) return;
-  const value = row[row.goal.field];
-  if (typeof value !== 'number' || value >= row.goal.min) return;
-  console.log(`  ${row.name}: ${row.goal.field} ${value} is below the goal of ${row.goal.min}. Where Spindle's time goes (medians, ms):`);
+  if (row.spindle_s == null) return;
+  const value = row.goal ? row[row.goal.field] : undefined;
+  const missedOwn = row.goal !== undefined && typeof value === 'number' && value < row.goal.min;
+  const missedPeers = (row.peers ?? []).filter((p) => p.pass === false);
+  if (!missedOwn && missedPeers.length === 0) return;
+  const what = [
+    ...(missedOwn ? [`${row.goal!.field} ${value} is below the goal of ${row.goal!.min}`] : []),
+    ...missedPeers.map((p) => `${p.ratio}× ${p.peer.split(' (')[0]} is below the goal of ${p.goal_min}×`),
+  ];
+  console.log(`  ${row.name}: ${what.join('; ')}. Where Spindle's time goes (medians, ms):`);
   if (row.spindle_phases_ms) console.log(`    wall clock, from the RM's timestamps: ${JSON.stringify(row.spindle_phases_ms)}`);
   if (row.spindle_timeline_ms) console.log(`    AM timeline since the RM accepted the app: ${JSON.stringify(row.spindle_timeline_ms)}`);
-  if (row.peer_phases_ms) console.log(`    the peer, for comparison: ${JSON.stringify(row.peer_phases_ms)}`);
+  for (const p of row.peers ?? [])
+    if (p.phases_ms) console.log(`    ${p.peer.split(' (')[0]}, for comparison: ${JSON.stringify(p.phases_ms)}`);
+  if (!row.peers && row.peer_phases_ms) console.log(`    the peer, for comparison: ${JSON.stringify(row.peer_phases_ms)}`);
 }
 
 main().catch((err: unknown) => {

@@ -12,6 +12,9 @@ export const ROW_NAMES = [
   'webhdfs-put',
   'webhdfs-get',
   'noop-tasks',
+  'sort',
+  'join',
+  'avro-scan',
   'local-start',
 ] as const;
 export type RowName = (typeof ROW_NAMES)[number];
@@ -28,14 +31,45 @@ export interface Sizes {
   webhdfsMib: number;
   /** noop-tasks: empty tasks. */
   noopTasks: number;
+  /** sort: 100-byte records (TeraSort-like). */
+  sortRecords: number;
+  /** join: pairs on the left (big) and the right (small, distinct keys). */
+  joinLeft: number;
+  joinRight: number;
+  /** Reduce partitions of sort and join (the same for every tool). */
+  shufflePartitions: number;
+  /** avro-scan: records in the Avro file (~70 bytes each). */
+  avroRecords: number;
 }
 
-export const FULL_SIZES: Sizes = { wordcountMib: 1024, webhdfsMib: 1024, noopTasks: 20_000 };
+export const FULL_SIZES: Sizes = {
+  wordcountMib: 1024,
+  webhdfsMib: 1024,
+  noopTasks: 20_000,
+  // 1 GiB of 100-byte records.
+  sortRecords: Math.floor(2 ** 30 / 100),
+  joinLeft: 10_000_000,
+  joinRight: 1_000_000,
+  shufflePartitions: 8,
+  // About 280 MiB.
+  avroRecords: 4_000_000,
+};
 /**
- * Sized so that `--quick` finishes in under 15 minutes on a 2-core machine (PySpark ran ~30 empty
- * tasks/s there under load, so 1,000 tasks rather than 20,000).
+ * Sized so that each workload of `--quick` takes a few minutes on a loaded 2-core machine (PySpark
+ * ran ~30 empty tasks/s there under load, so 1,000 tasks rather than 20,000).
  */
-export const QUICK_SIZES: Sizes = { wordcountMib: 256, webhdfsMib: 256, noopTasks: 1_000 };
+export const QUICK_SIZES: Sizes = {
+  wordcountMib: 256,
+  webhdfsMib: 256,
+  noopTasks: 1_000,
+  // 64 MiB.
+  sortRecords: Math.floor(2 ** 26 / 100),
+  joinLeft: 500_000,
+  joinRight: 50_000,
+  shufflePartitions: 2,
+  // About 35 MiB.
+  avroRecords: 500_000,
+};
 
 export interface BenchOptions {
   quick: boolean;

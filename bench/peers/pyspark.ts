@@ -74,23 +74,30 @@ export interface SparkSubmitOptions {
   tag: string;
   executors: ExecutorShape;
   confDir: string;
-  /** The Python program and its arguments. */
+  /** The Python program, or (Spark on the JVM) the application jar with `mainClass`. */
   script: string;
+  /** Set for a JVM application: the class spark-submit runs from the jar in `script`. */
+  mainClass?: string;
+  /** Extra jars for the driver and executors (`--jars`). */
+  jars?: string[];
   args?: string[];
 }
 
-/** The spark-submit command line and environment for one PySpark application in YARN cluster mode. */
+/**
+ * The spark-submit command line and environment for one Spark application in YARN cluster mode: a
+ * PySpark program, or a JVM one when `options.mainClass` is set (then nothing Python is configured).
+ */
 export function sparkSubmit(spark: PySpark, options: SparkSubmitOptions): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+  const python = options.mainClass === undefined;
   const lib = join(spark.home, 'python', 'lib');
   const py4j = existsSync(lib) ? readdirSync(lib).find((f) => /^py4j-.*-src\.zip$/.test(f)) : undefined;
-  if (!py4j || !existsSync(join(lib, 'pyspark.zip')))
+  if (python && (!py4j || !existsSync(join(lib, 'pyspark.zip'))))
     throw new Error(`no pyspark.zip / py4j zip in ${lib}: reinstall (rm -r ${join(spark.home, '..')})`);
   const conf: Record<string, string> = {
     'spark.yarn.jars': `local:${join(spark.home, 'jars')}/*`,
     'spark.yarn.tags': options.tag,
     'spark.yarn.maxAppAttempts': '1',
-    'spark.pyspark.python': spark.python,
-    'spark.pyspark.driver.python': spark.python,
+    ...(python ? { 'spark.pyspark.python': spark.python, 'spark.pyspark.driver.python': spark.python } : {}),
   };
   const e = options.executors;
   const args = [
@@ -107,6 +114,8 @@ export function sparkSubmit(spark: PySpark, options: SparkSubmitOptions): { comm
     '--executor-memory',
     `${e.memoryMb}m`,
     ...Object.entries(conf).flatMap(([k, v]) => ['--conf', `${k}=${v}`]),
+    ...(options.jars?.length ? ['--jars', options.jars.join(',')] : []),
+    ...(python ? [] : ['--class', options.mainClass!]),
     options.script,
     ...(options.args ?? []),
   ];
@@ -115,8 +124,10 @@ export function sparkSubmit(spark: PySpark, options: SparkSubmitOptions): { comm
     HADOOP_CONF_DIR: options.confDir,
     YARN_CONF_DIR: options.confDir,
     SPARK_HOME: spark.home,
-    PYSPARK_PYTHON: spark.python,
-    PYSPARK_ARCHIVES_PATH: [join(lib, 'pyspark.zip'), join(lib, py4j)].map((p) => `local:${p}`).join(','),
   };
+  if (python) {
+    env.PYSPARK_PYTHON = spark.python;
+    env.PYSPARK_ARCHIVES_PATH = [join(lib, 'pyspark.zip'), join(lib, py4j!)].map((p) => `local:${p}`).join(',');
+  }
   return { command: join(spark.home, 'bin', 'spark-submit'), args, env };
 }

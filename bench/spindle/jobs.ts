@@ -52,3 +52,53 @@ export function noopMsIn(output: string): number | undefined {
   const m = /noop-tasks: \d+ tasks in (\d+) ms/.exec(output);
   return m ? Number(m[1]) : undefined;
 }
+
+/** sort: 100-byte lines keyed by their first 10 bytes, sortByKey into `target` (as sort.py). */
+export function sortJob(source: string, target: string, partitions: number): string {
+  return `export default async (ctx) => {
+  await ctx
+    .textFile(${JSON.stringify(source)})
+    .map((line) => [line.slice(0, 10), line.slice(10)])
+    .sortByKey({ partitions: ${partitions} })
+    .map(([k, v]) => k + v)
+    .saveAsTextFile(${JSON.stringify(target)});
+};
+`;
+}
+
+/** join: "key\\tvalue" lines of two files joined on key, written as "key\\tv\\tw" (as join.py). */
+export function joinJob(left: string, right: string, target: string, partitions: number): string {
+  return `export default async (ctx) => {
+  const l = ctx.textFile(${JSON.stringify(left)}).map((line) => {
+    const t = line.indexOf('\\t');
+    return [line.slice(0, t), line.slice(t + 1)];
+  });
+  const r = ctx.textFile(${JSON.stringify(right)}).map((line) => {
+    const t = line.indexOf('\\t');
+    return [line.slice(0, t), line.slice(t + 1)];
+  });
+  await l
+    .join(r, { partitions: ${partitions} })
+    .map(([k, [v, w]]) => k + '\\t' + v + '\\t' + w)
+    .saveAsTextFile(${JSON.stringify(target)});
+};
+`;
+}
+
+/** avro-scan: records of `category` with amount > `minAmount`, counted and printed (as avro_scan.py). */
+export function avroScanJob(source: string, category: string, minAmount: number): string {
+  return `export default async (ctx) => {
+  const n = await ctx
+    .avroFile(${JSON.stringify(source)})
+    .filter((r) => r.category === ${JSON.stringify(category)} && r.amount > ${minAmount})
+    .count();
+  console.log(\`avro-scan: \${n} records\`);
+};
+`;
+}
+
+/** "avro-scan: 1234 records" → 1234, from a driver's output. */
+export function avroCountIn(output: string): number | undefined {
+  const m = /avro-scan: (\d+) records/.exec(output);
+  return m ? Number(m[1]) : undefined;
+}

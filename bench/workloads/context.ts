@@ -9,6 +9,7 @@ import type { BenchOptions } from '../lib/options.js';
 import type { Row } from '../lib/results.js';
 import type { DistShell } from '../peers/distshell.js';
 import type { ExecutorShape, PySpark } from '../peers/pyspark.js';
+import type { SparkJvm } from '../peers/sparkjvm.js';
 import type { SpindleCommands } from '../spindle/commands.js';
 
 export interface BenchContext {
@@ -26,6 +27,8 @@ export interface BenchContext {
   /** The Hadoop client classpath (jars) of that version. */
   hadoopClasspath: string;
   spark: PySpark;
+  /** Spark on the JVM: the compiled bench/peers/SparkJvmBench.java on the same Spark. */
+  sparkJvm: SparkJvm;
   ds: DistShell;
   spindle: SpindleCommands;
   sampler: AmRssSampler;

@@ -157,6 +157,46 @@ export async function alternate<S extends { seconds: number }, P extends { secon
   return result;
 }
 
+/**
+ * As {@link alternate} for any number of sides (Spindle first in the list): each run rotates which
+ * side goes first (run 1 starts with side 0, run 2 with side 1, ...). A side that is a reason instead
+ * of a Side does not run; its note says why. Results come back in the order of `sides`.
+ */
+export async function alternateAll(
+  name: string,
+  runs: number,
+  sides: ReadonlyArray<Side<{ seconds: number }> | { unavailable: string }>,
+): Promise<SideResult<{ seconds: number }>[]> {
+  const results: SideResult<{ seconds: number }>[] = sides.map(() => ({ samples: [] }));
+  sides.forEach((side, k) => {
+    if ('unavailable' in side) {
+      results[k]!.note = `not available yet: ${side.unavailable}`;
+      console.log(`  ${name}: side ${k + 1} ${results[k]!.note}`);
+    }
+  });
+  for (let i = 1; i <= runs; i++) {
+    for (let j = 0; j < sides.length; j++) {
+      const k = (i - 1 + j) % sides.length;
+      const side = sides[k]!;
+      const r = results[k]!;
+      if ('unavailable' in side || r.note) continue;
+      try {
+        const sample = await side.run(i);
+        r.samples.push(sample);
+        console.log(
+          `  ${name} run ${i}/${runs} ${side.label}: ${sample.seconds.toFixed(2)} s${side.describe ? `  ${side.describe(sample)}` : ''}`,
+        );
+      } catch (err) {
+        const msg = errorMessage(err);
+        const first = msg.split('\n')[0]!;
+        r.note = k === 0 && r.samples.length === 0 ? `not available yet: ${first}` : `failed on run ${i}: ${first}`;
+        console.log(`  ${name} run ${i}/${runs} ${side.label}: FAILED\n${indent(msg)}`);
+      }
+    }
+  }
+  return results;
+}
+
 function indent(text: string): string {
   return text
     .split('\n')

@@ -6,16 +6,13 @@
  * am-memory comes from the same runs: the peak resident memory of each side's AM container (Spindle's
  * AM and driver processes; Spark's AM/driver JVM and its Python driver), sampled from /proc.
  */
-import { join } from 'node:path';
 import type { WebHdfsClient } from '../../protocols/webhdfs/index.js';
-import { median } from '../lib/stats.js';
-import { ratioOf, type Row } from '../lib/results.js';
+import type { Row } from '../lib/results.js';
 import { textData } from '../lib/text-data.js';
-import { sparkSubmit } from '../peers/pyspark.js';
-import { wordcountJob, writeJob } from '../spindle/jobs.js';
+import { wordcountJob } from '../spindle/jobs.js';
 import type { BenchContext, Workload } from './context.js';
-import { alternate, describeAm, describePhases, yarnFields, yarnRun, type Side, type YarnSample } from './measure.js';
-import { comparisonRow } from './row.js';
+import type { YarnSample } from './measure.js';
+import { amMemoryRow, runWithPeers, sparkRow, sparkSides, spindleSide } from './spark-peers.js';
 
 const MiB = 1024 * 1024;
 const TIMEOUT_MS = 30 * 60_000;
@@ -76,91 +73,25 @@ export const wordcount: Workload = {
     const mib = ctx.options.sizes.wordcountMib;
     const input = await ensureInput(ctx, mib);
     const source = `${ctx.defaultFs}${input.path}`;
-    const check = async (side: string, out: string): Promise<number> => {
+    const check = async (side: string, s: YarnSample, out: string): Promise<YarnSample> => {
       if (!(await ctx.hdfs.exists(out))) throw new Error(`${side}'s job ended without writing its output ${out}`);
       const got = await countedWords(ctx.hdfs, out);
       await ctx.hdfs.delete(out, { recursive: true }).catch(() => false);
       if (got.words !== input.words)
         throw new Error(`${side} wordcount output ${out} adds up to ${got.words} words, expected ${input.words}`);
-      return got.distinct;
+      return s;
     };
-    const describe = (s: YarnSample): string => `${describePhases(s.phases)} ${describeAm(s.am)}`;
-    const spindle: Side<YarnSample> | { unavailable: string } =
-      ctx.spindle.via.submit === 'cli'
-        ? {
-            label: 'Spindle',
-            run: async (i) => {
-              const out = `${ctx.hdfsScratch}/wordcount-spindle-${i}`;
-              const file = writeJob(ctx.tmp, `wordcount-${i}`, wordcountJob(source, `${ctx.defaultFs}${out}`));
-              const app = { name: `bench-wordcount-${i}`, tag: `${ctx.session}-wordcount-s${i}` };
-              const cmd = ctx.spindle.submit(file, ctx.executors, app)!;
-              const s = await yarnRun(ctx, { what: 'spindle submit wordcount', cmd, tag: app.tag, timeoutMs: TIMEOUT_MS, spindleAm: true });
-              await check('Spindle', out);
-              return s;
-            },
-            describe,
-          }
-        : { unavailable: '`spindle submit` is not in the CLI (dist/client/cli.js) yet' };
-    const peer: Side<YarnSample> = {
-      label: `PySpark ${ctx.spark.version}`,
-      run: async (i) => {
-        const out = `${ctx.hdfsScratch}/wordcount-pyspark-${i}`;
-        const tag = `${ctx.session}-wordcount-${i}`;
-        const cmd = sparkSubmit(ctx.spark, {
-          name: `bench-wordcount-${i}`,
-          tag,
-          executors: ctx.executors,
-          confDir: ctx.confDir,
-          script: join(ctx.repoRoot, 'bench', 'jobs', 'wordcount.py'),
-          args: [source, `${ctx.defaultFs}${out}`],
-        });
-        const s = await yarnRun(ctx, { what: 'PySpark wordcount.py', cmd, tag, timeoutMs: TIMEOUT_MS });
-        await check('PySpark', out);
-        return s;
-      },
-      describe,
-    };
-    const r = await alternate('wordcount', ctx.options.runs, spindle, peer);
+    const spindle = spindleSide(ctx, { row: 'wordcount', timeoutMs: TIMEOUT_MS, source: (_i, out) => wordcountJob(source, out), check });
+    const peers = sparkSides(ctx, {
+      row: 'wordcount',
+      timeoutMs: TIMEOUT_MS,
+      python: { script: 'wordcount.py', args: (_i, out) => [source, out] },
+      jvm: { workload: 'wordcount', args: (_i, out) => [source, out] },
+      check,
+    });
+    const r = await runWithPeers(ctx, 'wordcount', spindle, peers);
     const sizeFields = { size_mib: mib, input_bytes: input.bytes, input_words: input.words, executors: ctx.executors };
-    const wc = comparisonRow(
-      ctx,
-      {
-        name: 'wordcount',
-        peer: `PySpark ${ctx.spark.version} RDD (spark-submit, YARN cluster mode)`,
-        goal: { field: 'speedup', min: GOAL },
-        spindleVia: 'cli',
-        extra: { ...sizeFields, ...yarnFields(r.spindle.samples, r.peer.samples) },
-      },
-      r,
-    );
-    return [wc, amMemoryRow(ctx, r.spindle.samples, r.peer.samples, wc, mib)];
+    const wc = sparkRow(ctx, { name: 'wordcount', goal: { field: 'speedup', min: GOAL }, spindleVia: 'cli', extra: sizeFields }, r);
+    return [wc, amMemoryRow(ctx, r, `wordcount ${mib} MiB`, wc.spindle_note)];
   },
 };
-
-/** am-memory: medians of the AM containers' peak RSS over the wordcount runs. */
-function amMemoryRow(ctx: BenchContext, spindle: readonly YarnSample[], peer: readonly YarnSample[], wc: Row, mib: number): Row {
-  const mb = (kb: number[]): number | null => (kb.length ? Math.round(median(kb) / 1024) : null);
-  const spindleMb = mb(spindle.flatMap((s) => (s.am ? [s.am.peakSumRssKb] : [])));
-  const peerMb = mb(peer.flatMap((s) => (s.am ? [s.am.peakSumRssKb] : [])));
-  const row: Row = {
-    name: 'am-memory',
-    spindle_s: null,
-    peer: `PySpark ${ctx.spark.version} AM/driver (JVM + Python driver)`,
-    peer_s: null,
-    speedup: null,
-    spindle_mb: spindleMb,
-    peer_mb: peerMb,
-    ratio: ratioOf(peerMb, spindleMb),
-    spindle_hwm_sum_mb: mb(spindle.flatMap((s) => (s.am ? [s.am.sumHwmKb] : []))),
-    peer_hwm_sum_mb: mb(peer.flatMap((s) => (s.am ? [s.am.sumHwmKb] : []))),
-    spindle_am_process_mb: mb(spindle.flatMap((s) => (s.amSelfRssKb ? [s.amSelfRssKb] : []))),
-    spindle_processes: spindle[0]?.am?.processes,
-    peer_processes: peer[0]?.am?.processes,
-    during: `wordcount ${mib} MiB`,
-    quick: ctx.options.quick,
-    measured_at: new Date().toISOString(),
-  };
-  if (spindleMb == null) row.spindle_note = wc.spindle_note ?? 'not available yet: no Spindle wordcount run';
-  if (peerMb == null) row.peer_note = wc.peer_note ?? 'the AM container was not seen in /proc';
-  return row;
-}
