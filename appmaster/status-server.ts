@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AmStatus } from '../protocols/am-status/index.js';
-import { uiNotFound, uiResponse, type UiDocument } from '../protocols/web-ui/index.js';
+import { UI_SERVED_BY_HEADER, uiNotFound, uiResponse, type UiDocument } from '../protocols/web-ui/index.js';
 
 /**
  * The AM's tracking URL: a small HTTP server answering GET and HEAD with the status document
@@ -120,12 +120,12 @@ export class StatusServer {
     const wantsHtml = /\btext\/html\b/.test(req.headers.accept ?? '');
     if (!ui || url.pathname === '/api/status' || (url.pathname === '/' && !wantsHtml)) {
       const body = JSON.stringify(this.status(), null, 2);
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', [UI_SERVED_BY_HEADER]: '1' });
       res.end(req.method === 'HEAD' ? undefined : body);
       return;
     }
     const page = uiResponse(url.pathname, url.searchParams, ui) ?? uiNotFound(url.pathname, ui);
-    res.writeHead(page.status, { 'content-type': page.type, 'cache-control': 'no-store' });
+    res.writeHead(page.status, { 'content-type': page.type, 'cache-control': 'no-store', [UI_SERVED_BY_HEADER]: '1' });
     res.end(req.method === 'HEAD' ? undefined : page.body);
   }
 

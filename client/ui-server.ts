@@ -1,15 +1,24 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { uiNotFound, uiResponse, type UiDocument } from '../protocols/web-ui/index.js';
+import { uiNotFound, uiResponse, type UiDocument, type UiResponse } from '../protocols/web-ui/index.js';
+
+/** Answers one GET of the local UI: `url` is the request's path and query, `accept` its Accept header. */
+export type UiHandler = (url: URL, accept: string) => Promise<UiResponse>;
+
+/** The handler that serves the UI's pages of one document (`spindle ui` from an event log). */
+export function documentHandler(document: () => UiDocument): UiHandler {
+  return async (url) => uiResponse(url.pathname, url.searchParams, document) ?? uiNotFound(url.pathname, document);
+}
 
 /**
  * `spindle ui`'s local web server: the same pages the AM serves (protocols/web-ui), on 127.0.0.1
- * only (the event log is the user's to read; nobody else on the network should be handed it).
+ * only (the event log is the user's to read, and the live UI is reached with the user's own
+ * credentials: nobody else on the network should be handed either).
  */
 export class LocalUiServer {
   private server: Server | undefined;
 
-  constructor(private readonly document: () => UiDocument) {}
+  constructor(private readonly handle: UiHandler) {}
 
   /** Listens on 127.0.0.1:`port` (0: a free port); returns the port. */
   async start(port = 0): Promise<number> {
@@ -20,9 +29,17 @@ export class LocalUiServer {
         return;
       }
       const url = new URL(req.url ?? '/', 'http://localhost');
-      const page = uiResponse(url.pathname, url.searchParams, this.document) ?? uiNotFound(url.pathname, this.document);
-      res.writeHead(page.status, { 'content-type': page.type, 'cache-control': 'no-store' });
-      res.end(req.method === 'HEAD' ? undefined : page.body);
+      this.handle(url, req.headers.accept ?? '*/*').then(
+        (page) => {
+          res.writeHead(page.status, { 'content-type': page.type, 'cache-control': 'no-store' });
+          res.end(req.method === 'HEAD' ? undefined : page.body);
+        },
+        // Handlers answer their own failures with a page; only a bug lands here.
+        (err: unknown) => {
+          res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+          res.end(`spindle ui: ${(err as Error).message}\n`);
+        },
+      );
     });
     this.server = server;
     await new Promise<void>((resolve, reject) => {

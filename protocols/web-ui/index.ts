@@ -16,5 +16,5 @@ export {
   type UiTask,
   type UiTaskStatus,
 } from './model.js';
-export { staticFiles, uiNotFound, uiResponse, type UiResponse } from './routes.js';
+export { staticFiles, UI_SERVED_BY_HEADER, uiMessage, uiNotFound, uiResponse, type UiResponse } from './routes.js';
 export { containerLogUrl, spindleVersion } from './links.js';

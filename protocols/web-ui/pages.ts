@@ -476,5 +476,10 @@ export function renderEnvironment(doc: UiDocument): string {
 }
 
 export function renderNotFound(doc: UiDocument, what: string): string {
-  return layout(doc, 'overview', 'Not found', `<p>${esc(what)}</p><p><a href="./">Back to the overview</a></p>`);
+  return renderMessage(doc, 'Not found', what);
+}
+
+/** A page that says only `text` (why there is nothing to show). */
+export function renderMessage(doc: UiDocument, title: string, text: string): string {
+  return layout(doc, 'overview', title, `<p>${esc(text)}</p><p><a href="./">Back to the overview</a></p>`);
 }

@@ -13,6 +13,7 @@ import {
   renderEnvironment,
   renderExecutors,
   renderJobs,
+  renderMessage,
   renderNotFound,
   renderOverview,
   renderStage,
@@ -27,6 +28,13 @@ export interface UiResponse {
 }
 
 const HTML = 'text/html; charset=utf-8';
+
+/**
+ * Header on every answer of the AM's UI server. The RM's web proxy copies an AM's headers, not its
+ * own pages' (the redirect or notice it gives once the application has ended), so `spindle ui`
+ * tells the AM's answers from the proxy's by it.
+ */
+export const UI_SERVED_BY_HEADER = 'x-spindle-ui';
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** Names of the static files (for the page weight, and tests). */
@@ -72,6 +80,11 @@ export function uiResponse(path: string, query: URLSearchParams, document: () =>
       return undefined;
     }
   }
+}
+
+/** A page of HTTP `status` titled `title` that says `text`: why there is nothing to show. */
+export function uiMessage(status: number, title: string, text: string, document: () => UiDocument): UiResponse {
+  return { status, type: HTML, body: renderMessage(document(), title, text) };
 }
 
 /** The 404 page for a path the UI does not have. */

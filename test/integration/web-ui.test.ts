@@ -13,7 +13,8 @@ import { awaitJob, openHarness, submitJob, type JobHarness } from './job-harness
  * never downloads a browser) against a job on the real cluster. Through the RM's web proxy: the
  * overview shows the application, the stage page lists the stage's tasks and updates while the
  * stage runs, an executor's log link resolves on its NodeManager; after the job, `spindle ui` serves
- * the same numbers from the event log. Screenshots go to test-artifacts/web-ui/ (not committed).
+ * the same numbers from the event log, and on a running application forwards the live UI to 127.0.0.1 until
+ * it ends. Screenshots go to test-artifacts/web-ui/ (not committed).
  */
 
 const ARTIFACTS = join(repoRoot, 'test-artifacts', 'web-ui');
@@ -197,6 +198,56 @@ export default async function main(ctx) {
     const cli = await ended;
     expect(cli.code, cli.stderr).to.equal(0);
     await page.close();
+  });
+
+  it('spindle ui on a running application serves its live UI on 127.0.0.1, and the event log once it ended', async () => {
+    const appId = await submitJob(h, {
+      source: `
+const busy = (ms) => { const end = Date.now() + ms; while (Date.now() < end); };
+export default async function main(ctx) {
+  return ctx.range(12, 6).map((x) => { busy(1500); return x; }).count();
+}`,
+    });
+    await waitRunning(h, appId);
+    let child: ChildProcess | undefined;
+    let urlSeen: (url: string) => void = () => {};
+    const printed = new Promise<string>((resolve) => (urlSeen = resolve));
+    const ended = spindle(['ui', appId], {
+      onStdout: (all, c) => {
+        child = c;
+        const m = /^(http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(all);
+        if (m) urlSeen(m[1]!);
+      },
+    });
+    const url = await Promise.race([
+      printed,
+      ended.then((r) => {
+        throw new Error(`spindle ui exited (${r.code}) before printing its URL: ${r.stderr}`);
+      }),
+    ]);
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => consoleLog.push(`pageerror: ${(e as Error).message}`));
+    try {
+      // Live: the AM's pages, forwarded by spindle ui (no proxy address in the browser).
+      const res = await page.goto(`${url}stages`, { waitUntil: 'domcontentloaded' });
+      expect(res?.status()).to.equal(200);
+      expect(await page.$eval('header', (e) => e.textContent ?? '')).to.include(appId);
+      expect(await page.$('header .live'), 'the page served while the application runs is live').to.not.equal(null);
+      await page.waitForSelector('table.stages a[href^="stage?id="]', { timeout: 120_000 });
+      await page.screenshot({ path: join(ARTIFACTS, '8-spindle-ui-live.png'), fullPage: true });
+      const run = await awaitJob(h, appId);
+      expect(run.report.finalStatus, run.stderr.slice(-2000)).to.equal('SUCCEEDED');
+      // The open page follows the application to its end: its polling brings the event log's page.
+      await page.waitForSelector('header .hist', { timeout: 60_000 });
+      expect(await page.$$eval('table.stages .bar em', (es) => es.map((e) => e.textContent))).to.deep.equal(['6/6']);
+      await page.screenshot({ path: join(ARTIFACTS, '9-spindle-ui-ended.png'), fullPage: true });
+    } finally {
+      child?.kill('SIGINT');
+      await page.close();
+    }
+    const cli = await ended;
+    expect(cli.code, cli.stderr).to.equal(0);
+    expect(cli.stderr).to.include(`${appId} has ended: serving its UI from the event log`);
   });
 
   it('with --event-log off the live UI still works; spindle ui afterwards says there is no log (exit 2)', async () => {

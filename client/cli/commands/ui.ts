@@ -4,10 +4,18 @@ import { ConfigError, errorMessage, NotFoundError } from '../../../protocols/err
 import { eventLogDirProblem } from '../../../protocols/job-spec/index.js';
 import { isFinalState } from '../../../protocols/rm-rest/index.js';
 import type { AppReport } from '../../../protocols/yarn-model/index.js';
-import { containerLogUrl, spindleVersion, UiModel } from '../../../protocols/web-ui/index.js';
+import {
+  containerLogUrl,
+  spindleVersion,
+  uiMessage,
+  UiModel,
+  type UiDocument,
+  type UiResponse,
+} from '../../../protocols/web-ui/index.js';
 import { discoverContainers } from '../../containers.js';
 import { readEventLog } from '../../history.js';
-import { LocalUiServer } from '../../ui-server.js';
+import { liveHandler } from '../../ui-live.js';
+import { documentHandler, LocalUiServer, type UiHandler } from '../../ui-server.js';
 import { parseAppId } from '../args.js';
 import type { CliContext, CliSession } from '../context.js';
 import { EXIT_OK } from '../exit-codes.js';
@@ -68,17 +76,79 @@ export async function uiCommand(ctx: CliContext, appIdText: string, raw: RawUiOp
     out.debug(`the ResourceManager does not know ${appId}; looking for its event log`);
   }
   const running = report !== undefined && !isFinalState(report.state);
+  // The event log's pages; made once (after the end, for a live session).
+  const fromLog = async (): Promise<{ handler: UiHandler; path: string }> => {
+    const built = await logDocument(ctx, appId, report, dir);
+    return { handler: documentHandler(() => ({ ...built.doc, now: Date.now() })), path: built.path };
+  };
+  let handler: UiHandler;
+  let eventLog: string | undefined;
+  const trackingUrl = ctx.trackingUrl(appId);
   if (running && !raw.fromLog) {
-    const url = ctx.trackingUrl(appId);
-    if (out.json) out.jsonResult({ appId, live: true, url });
-    else {
-      out.result(url);
-      out.info(
-        `${appId} is ${report!.state}: its ApplicationMaster serves the live UI at the URL above (through the ResourceManager's proxy)`,
-      );
-    }
-    return EXIT_OK;
+    handler = liveHandler({
+      trackingUrl,
+      ...(ctx.kerberos ? { negotiator: ctx.kerberos.negotiator } : {}),
+      ended: async () => {
+        try {
+          const now = await ctx.rm.application(appId);
+          return isFinalState(now.state);
+        } catch (err) {
+          out.debug(`could not ask the ResourceManager about ${appId}: ${errorMessage(err)}`);
+          return false;
+        }
+      },
+      fromLog: async () => {
+        try {
+          const log = await fromLog();
+          out.info(`${appId} has ended: serving its UI from the event log ${log.path} from now on`);
+          return log.handler;
+        } catch (err) {
+          out.warn(`${appId} has ended and its UI cannot be served from an event log: ${errorMessage(err)}`);
+          return endedWithoutLog(appId, errorMessage(err));
+        }
+      },
+      unavailable: (url) => unavailablePage(appId, url, trackingUrl),
+    });
+  } else {
+    const log = await fromLog();
+    handler = log.handler;
+    eventLog = log.path;
   }
+  const server = new LocalUiServer(handler);
+  const bound = await server.start(port).catch((err: unknown) => {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE')
+      throw new ConfigError(`--port ${port}: the port is in use; pick another, or leave --port out for a free one`);
+    throw err;
+  });
+  const url = `http://127.0.0.1:${bound}/`;
+  if (out.json) out.jsonResult({ appId, live: eventLog === undefined, url, ...(eventLog ? { eventLog } : { proxy: trackingUrl }) });
+  else {
+    out.result(url);
+    out.info(
+      eventLog
+        ? `serving the UI of ${appId} from ${eventLog} at the URL above; Ctrl-C to stop`
+        : `${appId} is ${report!.state}: the URL above shows its live UI (from its ApplicationMaster, through ${trackingUrl}), then its event log once it ends; Ctrl-C to stop`,
+    );
+  }
+  await new Promise<void>((resolve) => {
+    const off = ctx.process.onInterrupt(() => {
+      off();
+      resolve();
+    });
+  });
+  await server.close();
+  return EXIT_OK;
+}
+
+/** The UI's document folded from `appId`'s event log, with its containers' log links. */
+async function logDocument(
+  ctx: CliContext,
+  appId: string,
+  report: AppReport | undefined,
+  dir: string | undefined,
+): Promise<{ doc: UiDocument; path: string }> {
+  const { out } = ctx;
   let log: Awaited<ReturnType<typeof readEventLog>>;
   try {
     log = await readEventLog(ctx.hdfs, ctx.config.user, appId, dir);
@@ -109,29 +179,25 @@ export async function uiCommand(ctx: CliContext, appIdText: string, raw: RawUiOp
     },
     (id) => logUrls.byContainer.get(id),
   );
-  const server = new LocalUiServer(() => ({ ...doc, now: Date.now() }));
-  const bound = await server.start(port).catch((err: unknown) => {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE')
-      throw new ConfigError(`--port ${port}: the port is in use; pick another, or leave --port out for a free one`);
-    throw err;
-  });
-  const url = `http://127.0.0.1:${bound}/`;
-  if (out.json) out.jsonResult({ appId, live: false, url, eventLog: log.path });
-  else {
-    out.result(url);
-    out.info(`serving the UI of ${appId} from ${log.path} at the URL above; Ctrl-C to stop`);
-  }
-  await new Promise<void>((resolve) => {
-    const off = ctx.process.onInterrupt(() => {
-      off();
-      resolve();
-    });
-  });
-  await server.close();
-  return EXIT_OK;
+  return { doc, path: log.path };
 }
 
+/** An empty document of `appId`, for the pages that say why there is nothing to show. */
+function emptyDocument(appId: string): UiDocument {
+  return { ...new UiModel(appId).document({ source: 'history' }), now: Date.now() };
+}
+
+/** The AM did not answer a request while the application still runs (starting, or between attempts). */
+function unavailablePage(appId: string, url: URL, trackingUrl: string): UiResponse {
+  const text = `The ApplicationMaster of ${appId} did not answer ${url.pathname} through ${trackingUrl}; it may be starting. Reload in a moment.`;
+  return uiMessage(503, 'Not answering', text, () => emptyDocument(appId));
+}
+
+/** After the end, with no event log to read: every page says so. */
+function endedWithoutLog(appId: string, why: string): UiHandler {
+  const text = `${appId} has ended and its UI cannot be shown from an event log: ${why}`;
+  return async () => uiMessage(404, 'Ended', text, () => emptyDocument(appId));
+}
 /** Log links of the application's containers, where YARN can still say which NodeManager ran them (best effort). */
 async function containerLogUrls(
   ctx: CliContext,

@@ -30,7 +30,9 @@
     try {
       const model = await (await get('api/model?tasks=0', 'application/json')).json();
       failures = 0;
-      if (String(model.version) !== body.dataset.version) {
+      // A model that is not live any more (spindle ui serves the event log once the application ended)
+      // brings a page that is not live either, which ends the polling.
+      if (String(model.version) !== body.dataset.version || model.context?.source !== 'live') {
         const next = new DOMParser().parseFromString(await (await get(window.location.href, 'text/html')).text(), 'text/html');
         const main = next.getElementById('main');
         const header = next.querySelector('header');
