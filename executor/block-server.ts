@@ -28,6 +28,8 @@ export class BlockServer {
   private readonly sockets = new Set<Socket>();
   /** Connections in the handshake now (bounded by MAX_PENDING_HANDSHAKES). */
   private handshaking = 0;
+  /** Map output sent to other executors since the server started: bytes, and segments (one per file asked for). */
+  readonly served = { bytes: 0, blocks: 0 };
 
   constructor(
     private readonly secret: Buffer,
@@ -94,8 +96,10 @@ export class BlockServer {
           const data = await readRange(path, start + at, Math.min(BLOCK_PIECE_BYTES, length - at));
           const last = i === files.length - 1 && at + BLOCK_PIECE_BYTES >= length;
           channel.send({ type: 'blocks', reqId, index: i, data, last, error: null });
+          this.served.bytes += data.length;
           if (channel.congested) await channel.drained();
         }
+        this.served.blocks++;
       }
       if (files.length === 0) channel.send({ type: 'blocks', reqId, index: 0, data: Buffer.alloc(0), last: true, error: null });
     } catch (err) {

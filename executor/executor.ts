@@ -1,5 +1,6 @@
 import {
   EXECUTOR_HEARTBEAT_MS,
+  type ExecutorMetricsWire,
   type Message,
   type MessageChannel,
   type TaskLaunch,
@@ -22,6 +23,8 @@ export interface ExecutorOptions {
   onTokens?: (hdfs: string) => void;
   /** Default EXECUTOR_HEARTBEAT_MS. */
   heartbeatMs?: number;
+  /** The executor's own figures, sent with each heartbeat (executor-metrics.ts). */
+  metrics?: () => ExecutorMetricsWire;
 }
 
 export class Executor {
@@ -50,9 +53,10 @@ export class Executor {
         (m) => this.onMessage(m),
         (err) => this.finish(err ? `the connection to the driver failed: ${err.message}` : 'the driver closed the connection'),
       );
-      // The heartbeat (heartbeat.ts): an empty status, so that the driver knows this executor is alive.
+      // The heartbeat (heartbeat.ts): a status without updates, so that the driver knows this executor is
+      // alive, carrying the executor's figures for the UI.
       this.heartbeat = setInterval(
-        () => this.channel.send({ type: 'status', updates: [] }),
+        () => this.channel.send({ type: 'status', updates: [], executor: this.options.metrics?.() ?? null }),
         this.options.heartbeatMs ?? EXECUTOR_HEARTBEAT_MS,
       );
       this.heartbeat.unref();

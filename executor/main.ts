@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import { workerData } from 'node:worker_threads';
-import { APP_SECRET_ALIAS, connectToDriver } from '../protocols/driver-executor/index.js';
+import { APP_SECRET_ALIAS, connectToDriver, type ExecutorMetricsWire } from '../protocols/driver-executor/index.js';
 import { encodeTokenUrlString, readCredentialsFile, selectToken, TokenKinds } from '../protocols/credentials/index.js';
 import { ConfigError, ConnectionError, SpindleError, errorMessage, errorStack } from '../protocols/errors/index.js';
 import { JOB_PROCESS_RETRY } from '../protocols/webhdfs/index.js';
@@ -20,6 +20,7 @@ import { startCpuProfile } from './cpu-profile.js';
 import { Executor } from './executor.js';
 import { executorFs } from './job-fs.js';
 import { BlockClient, BlockServer } from './block-server.js';
+import { executorMetrics } from './executor-metrics.js';
 import { BlockStore, CACHE_HEAP_FRACTION } from './block-store.js';
 import { loadJobModule } from '../protocols/job-spec/index.js';
 import { DEFAULT_SHUFFLE_MEMORY_BYTES, type ShuffleEnv } from './shuffle-writer.js';
@@ -206,7 +207,12 @@ async function main(): Promise<number> {
     if (runner instanceof WorkerPool) runner.useTokens(hdfs);
     log('received a fresh HDFS delegation token from the driver');
   };
-  const reason = await new Executor(channel, runner, { cores: args.cores, log, onTokens }).run();
+  const metrics = (): ExecutorMetricsWire =>
+    executorMetrics({
+      served: blockServer.served,
+      ...(runner instanceof WorkerPool ? { workerHeaps: () => runner.workerHeaps() } : {}),
+    });
+  const reason = await new Executor(channel, runner, { cores: args.cores, log, onTokens, metrics }).run();
   const profile = await stopProfile().catch((err: unknown) => log(`writing the CPU profile failed: ${errorMessage(err)}`));
   if (profile) log(`CPU profile written to ${profile}`);
   log(`stopping: ${reason} (peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB)`);

@@ -1,7 +1,8 @@
 import { Worker, parentPort, workerData } from 'node:worker_threads';
-import type { StagePlan, TaskLaunch, TaskStatus } from '../protocols/driver-executor/index.js';
+import { EXECUTOR_HEARTBEAT_MS, type StagePlan, type TaskLaunch, type TaskStatus } from '../protocols/driver-executor/index.js';
 import type { ChunkSink } from './actions.js';
 import type { BlockStore } from './block-store.js';
+import { threadHeap, type ThreadHeap } from './executor-metrics.js';
 import { TaskRunner, type TaskRunnerLike } from './runner.js';
 import type { ExecutorFs } from './sources.js';
 import type { Evaluate } from '../protocols/job-spec/index.js';
@@ -44,12 +45,16 @@ type ToWorker =
 type FromWorker =
   | { kind: 'chunk'; tid: number; data: Uint8Array }
   | { kind: 'commitAsk'; tid: number }
-  | { kind: 'status'; status: TaskStatus }
+  | { kind: 'status'; status: TaskStatus; heap: ThreadHeap }
+  /** The worker's heap, every heartbeat period while its event loop turns (and with each status). */
+  | { kind: 'heap'; heap: ThreadHeap }
   | { kind: 'ready' };
 
 interface Slot {
   worker: Worker;
   running: Set<number>;
+  /** Its heap as it last reported it. */
+  heap?: ThreadHeap;
 }
 
 const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
@@ -66,7 +71,7 @@ export class WorkerPool implements TaskRunnerLike {
         ...(oldSpaceMb ? { resourceLimits: { maxOldGenerationSizeMb: oldSpaceMb } } : {}),
       });
       const slot: Slot = { worker, running: new Set() };
-      worker.on('message', (m: FromWorker) => this.onMessage(m));
+      worker.on('message', (m: FromWorker) => this.onMessage(m, slot));
       const fail = (why: string): void => {
         for (const tid of [...slot.running]) {
           this.settle(tid, {
@@ -130,8 +135,20 @@ export class WorkerPool implements TaskRunnerLike {
     for (const s of this.slots) s.worker.postMessage(m);
   }
 
-  private onMessage(m: FromWorker): void {
-    if (m.kind === 'chunk') {
+  /** The worker threads' heaps summed, as each last reported (a worker busy in a long synchronous task reports late). */
+  workerHeaps(): ThreadHeap {
+    const sum = { usedBytes: 0, limitBytes: 0 };
+    for (const s of this.slots) {
+      sum.usedBytes += s.heap?.usedBytes ?? 0;
+      sum.limitBytes += s.heap?.limitBytes ?? 0;
+    }
+    return sum;
+  }
+
+  private onMessage(m: FromWorker, slot: Slot): void {
+    if (m.kind === 'heap') {
+      slot.heap = m.heap;
+    } else if (m.kind === 'chunk') {
       void this.waiting.get(m.tid)?.sink.chunk(asBuffer(m.data));
     } else if (m.kind === 'commitAsk') {
       const w = this.waiting.get(m.tid);
@@ -140,6 +157,7 @@ export class WorkerPool implements TaskRunnerLike {
         w.slot.worker.postMessage({ kind: 'commitAnswer', tid: m.tid, allowed } satisfies ToWorker),
       );
     } else if (m.kind === 'status') {
+      slot.heap = m.heap;
       const s = m.status;
       const accumulators = s.accumulators?.map((u) => ({ id: u.id, value: asBuffer(u.value) }));
       this.settle(s.tid, { ...s, result: s.result ? asBuffer(s.result) : null, ...(accumulators ? { accumulators } : {}) });
@@ -171,6 +189,9 @@ export function serveWorker(
   const port = parentPort!;
   const runner = new TaskRunner(evaluate, fs, shuffle, blocks);
   const commitAsks = new Map<number, (allowed: boolean) => void>();
+  const reportHeap = setInterval(() => port.postMessage({ kind: 'heap', heap: threadHeap() } satisfies FromWorker), EXECUTOR_HEARTBEAT_MS);
+  reportHeap.unref();
+  port.postMessage({ kind: 'heap', heap: threadHeap() } satisfies FromWorker);
   port.on('message', (m: ToWorker) => {
     switch (m.kind) {
       case 'broadcast':
@@ -205,7 +226,7 @@ export function serveWorker(
               port.postMessage({ kind: 'commitAsk', tid: task.tid } satisfies FromWorker);
             }),
         };
-        void runner.run(task, sink).then((status) => port.postMessage({ kind: 'status', status } satisfies FromWorker));
+        void runner.run(task, sink).then((status) => port.postMessage({ kind: 'status', status, heap: threadHeap() } satisfies FromWorker));
         return;
       }
     }

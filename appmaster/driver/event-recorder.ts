@@ -1,4 +1,4 @@
-import type { TaskStatus } from '../../protocols/driver-executor/index.js';
+import type { ExecutorMetricsWire, TaskStatus } from '../../protocols/driver-executor/index.js';
 import { errorMessage } from '../../protocols/errors/index.js';
 import type { AppFinalState, EventBody, TaskMetrics } from '../../protocols/event-log/index.js';
 import { spindleVersion } from '../../protocols/web-ui/links.js';
@@ -53,6 +53,8 @@ export function taskMetrics(status: TaskStatus): TaskMetrics {
 
 export class EventRecorder {
   private ended: Promise<unknown> | undefined;
+  /** Per executor, the largest heap and RSS its heartbeats reported. */
+  private readonly peaks = new Map<string, { heap: number; rss: number }>();
 
   constructor(private readonly target: EventLogTarget) {}
 
@@ -144,7 +146,27 @@ export class EventRecorder {
   }
 
   executorRemoved(executorId: string, reason: string): void {
+    this.peaks.delete(executorId);
     this.target.record({ type: 'ExecutorRemoved', executorId, reason: clip(reason) });
+  }
+
+  /** An executor's heartbeat figures, with the peaks of its heartbeats so far (the writer thins them out). */
+  executorMetrics(executorId: string, m: ExecutorMetricsWire): void {
+    const peak = this.peaks.get(executorId) ?? { heap: 0, rss: 0 };
+    peak.heap = Math.max(peak.heap, m.heapUsedBytes);
+    peak.rss = Math.max(peak.rss, m.rssBytes);
+    this.peaks.set(executorId, peak);
+    this.target.record({
+      type: 'ExecutorMetrics',
+      executorId,
+      heapUsedBytes: m.heapUsedBytes,
+      peakHeapUsedBytes: peak.heap,
+      heapLimitBytes: m.heapLimitBytes,
+      rssBytes: m.rssBytes,
+      peakRssBytes: peak.rss,
+      shuffleBytesServed: m.shuffleBytesServed,
+      shuffleBlocksServed: m.shuffleBlocksServed,
+    });
   }
 
   /** The application's end: recorded once (the first call wins), then everything is written. */

@@ -141,6 +141,7 @@ export class DriverRuntime {
           events?.executorRemoved(id, `disconnected: ${reason}`);
           this.engine.executorLost(id);
         },
+        executorMetrics: (id, m) => events?.executorMetrics(id, m),
         nodeOf: (id) => this.nodes.get(id),
         log: options.log,
       },

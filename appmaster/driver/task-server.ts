@@ -5,6 +5,7 @@ import {
   DEFAULT_NETWORK_TIMEOUT_MS,
   MAX_PENDING_HANDSHAKES,
   type ExecutorIdentity,
+  type ExecutorMetricsWire,
   type MessageChannel,
   type StagePlan,
   type TaskLaunch,
@@ -43,6 +44,8 @@ export interface TaskServerEvents {
   unresponsive?(executorId: string): void;
   /** The executor's connection ended (it exited, or was cut off). */
   disconnected?(executorId: string, reason: string): void;
+  /** An executor's own figures, from its heartbeat (protocol 6). */
+  executorMetrics?(executorId: string, metrics: ExecutorMetricsWire): void;
   /** The NodeManager (`host:port`) an executor was launched on, as the AM said; undefined if unknown. */
   nodeOf?(executorId: string): string | undefined;
   log?(message: string): void;
@@ -289,6 +292,7 @@ export class TaskServer {
       (m) => {
         session.lastHeard = Date.now();
         if (m.type === 'status') {
+          if (m.executor) this.events.executorMetrics?.(executor.executorId, m.executor);
           this.commits?.statusUpdates(executor.executorId, m.updates);
           this.scheduler.statusUpdates(executor.executorId, m.updates);
         } else if (m.type === 'chunk') this.scheduler.chunk(executor.executorId, m.tid, m.data);

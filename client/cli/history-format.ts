@@ -186,13 +186,16 @@ export function formatHistory(s: HistorySummary, path: string): string {
   if (s.executors.length > 0) {
     out.push(
       formatTable(
-        ['EXECUTOR', 'HOST', 'CONTAINER', 'ADDED', 'REMOVED', 'WHY'],
+        ['EXECUTOR', 'HOST', 'CONTAINER', 'ADDED', 'REMOVED', 'PEAK HEAP', 'PEAK RSS', 'SHUFFLE SERVED', 'WHY'],
         s.executors.map((x) => [
           x.id,
           x.host ?? '-',
           x.containerId ?? '-',
           formatTime(x.addedTime),
           formatTime(x.removedTime),
+          x.figures ? formatBytes(x.figures.peakHeapUsedBytes) : '-',
+          x.figures ? formatBytes(x.figures.peakRssBytes) : '-',
+          x.figures ? formatBytes(x.figures.shuffleBytesServed) : '-',
           x.removedReasons ? firstLine(x.removedReasons.join('; '), 200) : '-',
         ]),
       ),

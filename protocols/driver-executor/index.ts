@@ -47,6 +47,7 @@ export type {
   TaskErrorKind,
   TaskLaunch,
   TaskMetricsWire,
+  ExecutorMetricsWire,
   TaskStatus,
 } from './messages.js';
 export {

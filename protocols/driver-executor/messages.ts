@@ -115,6 +115,15 @@ export interface TaskMetricsWire {
   cpuPerThread: boolean;
 }
 
+/** An executor's process as its heartbeat reports it (protocol 6; schemas.ts says what each figure is). */
+export interface ExecutorMetricsWire {
+  heapUsedBytes: number;
+  heapLimitBytes: number;
+  rssBytes: number;
+  shuffleBytesServed: number;
+  shuffleBlocksServed: number;
+}
+
 /** One cached partition an executor keeps: partition `partition` of dataset (plan node) `nodeId`. */
 export interface CachedBlock {
   nodeId: number;
@@ -141,7 +150,8 @@ export type Message =
   | { type: 'launch'; tasks: TaskLaunch[] }
   | { type: 'cancel'; tids: number[] }
   | { type: 'chunk'; tid: number; data: Buffer }
-  | { type: 'status'; updates: TaskStatus[] }
+  /** Task statuses; a heartbeat has no updates and carries the executor's figures (protocol 6). */
+  | { type: 'status'; updates: TaskStatus[]; executor?: ExecutorMetricsWire | null }
   | { type: 'commitAsk'; tid: number; stageId: number; partition: number; attempt: number }
   | { type: 'commitAnswer'; tid: number; allowed: boolean }
   | { type: 'shutdown'; reason: string }

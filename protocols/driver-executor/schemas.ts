@@ -20,9 +20,11 @@
  * schema resolution; records keep their names, only the namespace, the version marker, moves, so
  * they are matched by unqualified name). Peers of another version still refuse each other at the
  * handshake: an executor and its driver come from the same Spindle build.
+ * Version 6 adds the executor's own figures (`StatusUpdates.executor`, an ExecutorMetrics record or
+ * null) at the end of StatusUpdates, in the same compatible way.
  */
-export const PROTOCOL_VERSION = 5;
-const NS = 'spindle.de.v5';
+export const PROTOCOL_VERSION = 6;
+const NS = 'spindle.de.v6';
 
 const FN_REF = {
   type: 'record',
@@ -151,6 +153,25 @@ const TASK_METRICS = {
   ],
 } as const;
 
+/**
+ * Protocol 6: an executor's process as its heartbeat reports it. Heap figures are V8's (used now, and
+ * the most the heap may grow to); `rssBytes` is the whole process's resident memory, which is what the
+ * NodeManager compares with the container's limit. Shuffle figures count since the executor started
+ * what its block server sent other executors: bytes of map output and map-output segments.
+ */
+const EXECUTOR_METRICS = {
+  type: 'record',
+  name: 'ExecutorMetrics',
+  namespace: NS,
+  fields: [
+    { name: 'heapUsedBytes', type: 'long' },
+    { name: 'heapLimitBytes', type: 'long' },
+    { name: 'rssBytes', type: 'long' },
+    { name: 'shuffleBytesServed', type: 'long' },
+    { name: 'shuffleBlocksServed', type: 'long' },
+  ],
+} as const;
+
 const TASK_STATUS = {
   type: 'record',
   name: 'TaskStatus',
@@ -238,7 +259,11 @@ export const MESSAGE_SCHEMAS = {
     type: 'record',
     name: 'StatusUpdates',
     namespace: NS,
-    fields: [{ name: 'updates', type: { type: 'array', items: TASK_STATUS } }],
+    fields: [
+      { name: 'updates', type: { type: 'array', items: TASK_STATUS } },
+      // Protocol 6: the executor's figures, sent with its heartbeats; null in other status messages.
+      { name: 'executor', type: ['null', EXECUTOR_METRICS], default: null },
+    ],
   },
   // A save task wrote its attempt file and asks whether it may be committed (protocol 4). The
   // driver answers every ask with a commitAnswer for the same tid.

@@ -56,6 +56,22 @@ export interface TaskAttemptRef {
   locality?: TaskLocalityLevel;
 }
 
+/**
+ * An executor's process as its heartbeats reported it (every few seconds). Heap: V8's, summed over
+ * the threads that run tasks; RSS: the whole process's, which the NodeManager holds against the
+ * container's memory. Peaks are the largest of the heartbeats so far (a sample, not every moment).
+ * Shuffle served: map output its block server sent other executors since it started.
+ */
+export interface ExecutorFigures {
+  heapUsedBytes: number;
+  peakHeapUsedBytes: number;
+  heapLimitBytes: number;
+  rssBytes: number;
+  peakRssBytes: number;
+  shuffleBytesServed: number;
+  shuffleBlocksServed: number;
+}
+
 /** Final state of an application as the event log records it. */
 export type AppFinalState = 'SUCCEEDED' | 'FAILED' | 'KILLED';
 
@@ -74,6 +90,7 @@ export type EventBody =
   | { type: 'AppEnd'; state: AppFinalState; cause?: string }
   | { type: 'ExecutorAdded'; executorId: string; host?: string; containerId?: string; cores?: number; memoryMb?: number }
   | { type: 'ExecutorRemoved'; executorId: string; reason: string }
+  | ({ type: 'ExecutorMetrics'; executorId: string } & ExecutorFigures)
   | { type: 'JobStart'; jobId: number; action: string; description?: string; stageIds: number[] }
   | { type: 'JobEnd'; jobId: number; succeeded: boolean; error?: string }
   | { type: 'StageSubmitted'; stageId: number; jobId?: number; description: string; numTasks: number; parentIds?: number[] }

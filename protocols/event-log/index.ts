@@ -12,6 +12,7 @@ export {
   type SlowTask,
   type TaskLocalityLevel,
   type TaskMetrics,
+  type ExecutorFigures,
 } from './events.js';
 export { addMetrics, fiveQuantiles } from './quantiles.js';
 export { stageTasks, type StageTaskAttempt, type StageTasks } from './stage-tasks.js';

@@ -7,7 +7,7 @@
  * over its runs, `attempts` counts them, and `numTasks` is the first run's (every partition). A log
  * without AppEnd is of an application still running (or of a driver that died before it could say).
  */
-import type { AppFinalState, LogEvent, SlowTask, TaskLocalityLevel, TaskMetrics } from './events.js';
+import type { AppFinalState, ExecutorFigures, LogEvent, SlowTask, TaskLocalityLevel, TaskMetrics } from './events.js';
 
 export type HistoryState = AppFinalState | 'RUNNING';
 
@@ -60,6 +60,8 @@ export interface HistoryExecutor {
   removedTime?: number;
   /** Every reason given for its removal (the driver's and the ApplicationMaster's), first first. */
   removedReasons?: string[];
+  /** Its process as its last recorded heartbeat reported it: heap, RSS (with their peaks), shuffle served. */
+  figures?: ExecutorFigures;
 }
 
 export interface HistoryTaskFailure {
@@ -162,6 +164,11 @@ export function summarizeEvents(events: readonly LogEvent[], appId = 'unknown'):
         x.removedTime ??= e.time;
         x.removedReasons ??= [];
         if (!x.removedReasons.includes(e.reason)) x.removedReasons.push(e.reason);
+        break;
+      }
+      case 'ExecutorMetrics': {
+        const { type: _t, ns: _n, time: _time, executorId, ...figures } = e;
+        executor(executorId).figures = figures;
         break;
       }
       case 'JobStart':

@@ -11,6 +11,11 @@
  * many tasks it has; the writer's memory is one number per finished task of a running stage (its
  * duration) and the set of written attempts (at most the cap).
  *
+ * Executor figures (ExecutorMetrics, one per heartbeat of every executor) are written at most once
+ * per `executorMetricsIntervalMs` per executor; the latest one held back goes out before that
+ * executor's ExecutorRemoved and before AppEnd, so the log ends with every executor's last figures.
+ * That bounds them to (application time / interval + 1) lines per executor.
+ *
  * Failures: a failed append keeps its batch, which goes first in the next one (nothing lost to a
  * transient failure). The append may have written part of the batch before failing, so the next one
  * starts with a newline: a torn line stays one unparsable line (the reader skips it) instead of
@@ -35,6 +40,8 @@ export interface EventLogWriterOptions {
   maxTasksPerStage?: number;
   /** Failed task ends of other attempts written per stage. Default {@link DEFAULT_MAX_FAILED_TASK_EVENTS_PER_STAGE}. */
   maxFailedTaskEventsPerStage?: number;
+  /** Least time between two ExecutorMetrics written for one executor. Default {@link DEFAULT_EXECUTOR_METRICS_INTERVAL_MS}. */
+  executorMetricsIntervalMs?: number;
   /** Appends failing in a row before the writer gives up. Default {@link DEFAULT_MAX_CONSECUTIVE_FAILURES}. */
   maxConsecutiveFailures?: number;
   /** Injected clock and timer (tests use fakes). */
@@ -68,6 +75,7 @@ export const DEFAULT_MAX_DELAY_MS = 5_000;
 export const DEFAULT_MAX_TASKS_PER_STAGE = 1_000;
 export const DEFAULT_MAX_FAILED_TASK_EVENTS_PER_STAGE = 200;
 export const DEFAULT_MAX_CONSECUTIVE_FAILURES = 5;
+export const DEFAULT_EXECUTOR_METRICS_INTERVAL_MS = 30_000;
 /** Slowest successful tasks a StageCompleted lists. */
 export const SLOWEST_TASKS_KEPT = 5;
 
@@ -101,6 +109,8 @@ export class EventLogWriter {
   /** The last append failed: it may have left a torn line, which the next batch ends with a newline. */
   private torn = false;
   private readonly stages = new Map<number, StageTally>();
+  /** Per executor: when its figures were last written, and the latest ones held back since. */
+  private readonly figures = new Map<string, { writtenAt: number; held?: EventBody }>();
   private readonly counts: EventLogWriterStats = { recorded: 0, written: 0, appends: 0, bytes: 0, appendMs: 0, busyMs: 0 };
   private readonly o: Required<Omit<EventLogWriterOptions, 'onError'>> & Pick<EventLogWriterOptions, 'onError'>;
 
@@ -114,6 +124,7 @@ export class EventLogWriter {
       maxTasksPerStage: options.maxTasksPerStage ?? DEFAULT_MAX_TASKS_PER_STAGE,
       maxFailedTaskEventsPerStage: options.maxFailedTaskEventsPerStage ?? DEFAULT_MAX_FAILED_TASK_EVENTS_PER_STAGE,
       maxConsecutiveFailures: options.maxConsecutiveFailures ?? DEFAULT_MAX_CONSECUTIVE_FAILURES,
+      executorMetricsIntervalMs: options.executorMetricsIntervalMs ?? DEFAULT_EXECUTOR_METRICS_INTERVAL_MS,
       now: options.now ?? Date.now,
       setTimer:
         options.setTimer ??
@@ -142,6 +153,7 @@ export class EventLogWriter {
     const started = process.cpuUsage();
     try {
       this.counts.recorded++;
+      for (const held of this.heldBefore(body)) this.buffer.push(stamp(held, this.o.now()));
       const kept = this.admit(body);
       if (!kept) return;
       this.buffer.push(stamp(kept, this.o.now()));
@@ -264,9 +276,34 @@ export class EventLogWriter {
           ...(Object.keys(t.locality).length > 0 ? { locality: t.locality } : {}),
         };
       }
+      case 'ExecutorMetrics': {
+        const now = this.o.now();
+        const last = this.figures.get(body.executorId);
+        if (last && now - last.writtenAt < this.o.executorMetricsIntervalMs) {
+          last.held = body;
+          return undefined;
+        }
+        this.figures.set(body.executorId, { writtenAt: now });
+        return body;
+      }
       default:
         return body;
     }
+  }
+
+  /** Executor figures held back that must be written before `body`: its executor's at its removal, all at the end. */
+  private heldBefore(body: EventBody): EventBody[] {
+    const take = (id: string): EventBody[] => {
+      const f = this.figures.get(id);
+      const held = f?.held;
+      if (!f || !held) return [];
+      f.held = undefined;
+      f.writtenAt = this.o.now();
+      return [held];
+    };
+    if (body.type === 'ExecutorRemoved') return take(body.executorId);
+    if (body.type === 'AppEnd') return [...this.figures.keys()].flatMap(take);
+    return [];
   }
 
   private tally(stageId: number): StageTally {

@@ -14,7 +14,7 @@
  * fills them in); from a log, the task events may be capped while StageCompleted counts every task.
  * So a stage's counts are the larger of what its own task events say and what StageCompleted says.
  */
-import type { AppFinalState, LogEvent, TaskLocalityLevel, TaskMetrics } from '../event-log/index.js';
+import type { AppFinalState, ExecutorFigures, LogEvent, TaskLocalityLevel, TaskMetrics } from '../event-log/index.js';
 import { addMetrics, fiveQuantiles } from '../event-log/index.js';
 
 /** Task rows a stage keeps (the log writer's default cap is the same). */
@@ -94,6 +94,9 @@ export interface UiExecutor {
   shuffleBytesWritten: number;
   /** The largest heap a task on it reported (absent until executors report it). */
   peakHeapBytes?: number;
+  /** Its process as its last heartbeat reported it (heap, RSS, shuffle served), and when. */
+  figures?: ExecutorFigures;
+  figuresTime?: number;
   /** The container's logs on its NodeManager, when the NodeManager's web address is known. */
   logUrl?: string;
 }
@@ -433,6 +436,13 @@ export class UiModel {
         r.durationMs = e.durationMs;
         if (e.error !== undefined) r.error = e.error;
         if (e.metrics !== undefined) r.metrics = e.metrics;
+        break;
+      }
+      case 'ExecutorMetrics': {
+        const { type: _t, ns: _n, time: _time, executorId, ...figures } = e;
+        const x = this.executor(executorId);
+        x.figures = figures;
+        x.figuresTime = e.time;
         break;
       }
       case 'StageCompleted': {

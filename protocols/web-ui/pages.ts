@@ -425,12 +425,13 @@ export function renderExecutors(doc: UiDocument): string {
       ? stateBadge(doc.app.complete ? 'ended' : 'running')
       : `${stateBadge('removed')}<div class="note">${esc((x.removedReasons ?? []).join('; '))}</div>`,
     x.cores === undefined ? '-' : String(x.cores),
-    x.memoryMb === undefined ? '-' : `${x.memoryMb} MB`,
+    memoryCell(x),
     String(x.tasksRunning),
     String(x.tasksSucceeded),
     x.tasksFailed > 0 ? `<span class="bad">${x.tasksFailed}</span>` : '0',
-    bytes(x.peakHeapBytes),
+    heapCell(x),
     bytes(x.shuffleBytesWritten),
+    x.figures ? bytes(x.figures.shuffleBytesServed) : '-',
     time(x.addedTime),
     x.logUrl ? `<a class="logs" href="${esc(x.logUrl)}">logs</a>` : '-',
   ]);
@@ -446,8 +447,24 @@ export function renderExecutors(doc: UiDocument): string {
     doc,
     'executors',
     'Executors',
-    `${driver}${table(['Executor', 'Container', 'Host', 'Status', 'Cores', 'Memory', 'Running', 'Succeeded', 'Failed', 'Peak heap', 'Shuffle written', 'Added', 'Logs'], rows, 'executors')}${note}`,
+    `${driver}${table(['Executor', 'Container', 'Host', 'Status', 'Cores', 'Memory (RSS)', 'Running', 'Succeeded', 'Failed', 'Heap used / limit', 'Shuffle written', 'Shuffle served', 'Added', 'Logs'], rows, 'executors')}${note}`,
   );
+}
+
+/** The container's memory, and the process's resident memory as its heartbeats last reported it (with their peak). */
+function memoryCell(x: UiExecutor): string {
+  const limit = x.memoryMb === undefined ? '-' : `${x.memoryMb} MB`;
+  const f = x.figures;
+  if (!f) return limit;
+  return `${limit}<div class="note" title="resident memory of the executor process: the NodeManager holds it against the container's memory">RSS ${bytes(f.rssBytes)}, peak ${bytes(f.peakRssBytes)}</div>`;
+}
+
+/** V8's heap of the executor (all its task threads): in use at the last heartbeat, of its limit, and the peak. */
+function heapCell(x: UiExecutor): string {
+  const f = x.figures;
+  if (!f) return x.peakHeapBytes === undefined ? '-' : `<div class="note">peak of a task ${bytes(x.peakHeapBytes)}</div>`;
+  const peak = Math.max(f.peakHeapUsedBytes, x.peakHeapBytes ?? 0);
+  return `${bytes(f.heapUsedBytes)} / ${bytes(f.heapLimitBytes)}<div class="note">peak ${bytes(peak)}${x.figuresTime !== undefined ? `, as of ${time(x.figuresTime)}` : ''}</div>`;
 }
 
 /** Options shown on the environment page: whatever the driver recorded, minus anything that looks secret. */

@@ -138,6 +138,14 @@ export default async function main(ctx) {
     const nm = await fetch(logLinks[0]!);
     expect(nm.status, logLinks[0]).to.equal(200);
     expect(await nm.text()).to.match(/stderr/);
+    // Each executor's heartbeat brings its heap, RSS and shuffle served (every 5 s).
+    await page.waitForFunction(
+      () => {
+        const rows = [...(globalThis as unknown as { document: Dom }).document.querySelectorAll('table.executors tbody tr')];
+        return rows.length > 0 && rows.every((r) => /RSS \d/.test(r.textContent ?? '') && /iB \/ \d/.test(r.textContent ?? ''));
+      },
+      { timeout: 60_000 },
+    );
     await page.screenshot({ path: join(ARTIFACTS, '3-executors-live.png'), fullPage: true });
 
     // Back on the stage page until every task is done (still live: the reduce stage follows).
@@ -198,6 +206,23 @@ export default async function main(ctx) {
     const cli = await ended;
     expect(cli.code, cli.stderr).to.equal(0);
     await page.close();
+
+    // The log keeps every executor's last figures; what they served is map output the reducers read.
+    const history = await spindle(['history', appId, '--json']);
+    expect(history.code, history.stderr).to.equal(0);
+    const doc = JSON.parse(history.stdout) as {
+      executors: { id: string; figures?: { peakRssBytes: number; heapLimitBytes: number; shuffleBytesServed: number } }[];
+      stages: { totals?: { shuffleBytesRead?: number } }[];
+    };
+    expect(doc.executors.length).to.be.at.least(1);
+    for (const x of doc.executors) {
+      expect(x.figures, `executor ${x.id}`).to.not.equal(undefined);
+      expect(x.figures!.peakRssBytes).to.be.greaterThan(0);
+      expect(x.figures!.heapLimitBytes).to.be.greaterThan(0);
+    }
+    const served = doc.executors.reduce((n, x) => n + (x.figures?.shuffleBytesServed ?? 0), 0);
+    const read = doc.stages.reduce((n, st) => n + (st.totals?.shuffleBytesRead ?? 0), 0);
+    expect(served).to.be.at.most(read);
   });
 
   it('spindle ui on a running application serves its live UI on 127.0.0.1, and the event log once it ended', async () => {

@@ -264,9 +264,9 @@ describe('accumulators: updates on the wire (protocol 4)', () => {
     expect(got[1]!.accumulators).to.deep.equal([]);
   });
 
-  it('came with version 4 of the protocol; the preamble announces the current one, 5 (task metrics)', () => {
-    expect(PROTOCOL_VERSION).to.equal(5);
-    expect(decodePreamble(encodePreamble())).to.equal(5);
+  it('came with version 4 of the protocol; the preamble announces the current one, 6 (executor figures)', () => {
+    expect(PROTOCOL_VERSION).to.equal(6);
+    expect(decodePreamble(encodePreamble())).to.equal(6);
   });
 });
 

@@ -65,6 +65,8 @@ describe('shuffle block server', () => {
     const got = await client().fetch(address, ['shuffle_2_0_1', 'shuffle_1_0_5', 'shuffle_2_0_1'], 1);
     const small = await client().fetch(address, ['shuffle_1_0_5'], 1);
     expect(got.map((b) => b.length)).to.deep.equal([big[1]!.length, small[0]!.length, big[1]!.length]);
+    // What it served is counted for the executor's heartbeat: every byte sent, one block per file asked for.
+    expect(server.served).to.deep.equal({ bytes: 2 * big[1]!.length + 2 * small[0]!.length, blocks: 4 });
     expect(got[0]!.equals(big[1]!)).to.equal(true);
     expect([...decodeFrames(got[2]!)][0]![49_999]).to.deep.equal(['key-1-49999', 'v'.repeat(200)]);
   });

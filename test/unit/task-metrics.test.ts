@@ -276,8 +276,8 @@ describe('task metrics on the wire (protocol 5)', () => {
     expect(old.updates[0]).to.not.have.property('metrics');
   });
 
-  it('is version 5; a driver refuses an executor of version 4 at the handshake, naming both versions', async () => {
-    expect(PROTOCOL_VERSION).to.equal(5);
+  it('is followed by version 6; a driver refuses an executor of version 4 at the handshake, naming both versions', async () => {
+    expect(PROTOCOL_VERSION).to.equal(6);
     const [driverSide, executorSide] = socketPair();
     const refused = acceptExecutor(driverSide, randomBytes(32), { appId: 'application_1_1', nameNodes: [], hdfsUser: 'alice' });
     const replies = new FrameDecoder();
@@ -291,8 +291,8 @@ describe('task metrics on the wire (protocol 5)', () => {
       (e: unknown) => e,
     );
     expect(err).to.be.instanceOf(AuthenticationError);
-    expect((err as Error).message).to.equal('executor handshake: protocol version 4 is not supported (the driver speaks 5)');
-    expect(await reply).to.deep.equal({ type: 'reject', reason: 'protocol version 4 is not supported (the driver speaks 5)' });
+    expect((err as Error).message).to.equal('executor handshake: protocol version 4 is not supported (the driver speaks 6)');
+    expect(await reply).to.deep.equal({ type: 'reject', reason: 'protocol version 4 is not supported (the driver speaks 6)' });
   });
 });
 
