@@ -132,6 +132,8 @@ export class EventRecorder {
       options: {
         executors: j.executors,
         executorVcores: j.executorVcores,
+        ...(j.executorMemoryMb !== undefined ? { executorMemoryMb: j.executorMemoryMb } : {}),
+        ...(j.executorHeapMb !== undefined ? { executorHeapMb: j.executorHeapMb } : {}),
         maxTaskAttempts: j.maxTaskAttempts,
         ...(j.networkTimeoutMs !== undefined ? { networkTimeoutMs: j.networkTimeoutMs } : {}),
         ...(j.excludeOnFailure ? { excludeOnFailure: j.excludeOnFailure.enabled } : {}),
@@ -141,8 +143,15 @@ export class EventRecorder {
     });
   }
 
-  executorAdded(e: { executorId: string; host: string; containerId: string; cores: number }): void {
-    this.target.record({ type: 'ExecutorAdded', executorId: e.executorId, host: e.host, containerId: e.containerId, cores: e.cores });
+  executorAdded(e: { executorId: string; host: string; containerId: string; cores: number; memoryMb?: number }): void {
+    this.target.record({
+      type: 'ExecutorAdded',
+      executorId: e.executorId,
+      host: e.host,
+      containerId: e.containerId,
+      cores: e.cores,
+      ...(e.memoryMb !== undefined ? { memoryMb: e.memoryMb } : {}),
+    });
   }
 
   executorRemoved(executorId: string, reason: string): void {

@@ -20,6 +20,9 @@ export interface DriverJobSettings {
   /** With `dynamicAllocation`, the initial count. */
   executors: number;
   executorVcores: number;
+  /** The executors' container memory and their JavaScript heap limit, MB (absent: not said; local mode). */
+  executorMemoryMb?: number;
+  executorHeapMb?: number;
   maxTaskAttempts: number;
   /** Absent: on, with the defaults. */
   excludeOnFailure?: ExcludeOnFailure;

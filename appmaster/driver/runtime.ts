@@ -131,7 +131,7 @@ export class DriverRuntime {
       {
         registered: (e) => {
           options.log(`executor ${e.executorId} registered from ${e.host} (${e.cores} core(s), ${e.containerId})`);
-          events?.executorAdded(e);
+          events?.executorAdded({ ...e, ...(init.job.executorMemoryMb !== undefined ? { memoryMb: init.job.executorMemoryMb } : {}) });
         },
         // Silent past the network timeout: its container may still run (a stopped process, a host cut
         // off); the AM gives it back and a replacement is asked for in its place.

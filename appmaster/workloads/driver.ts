@@ -204,6 +204,8 @@ export class DriverWorkload implements Workload {
       job: {
         executors: job.executors,
         executorVcores: job.executorVcores,
+        executorMemoryMb: job.executorMemoryMb,
+        executorHeapMb: job.executorHeapMb,
         maxTaskAttempts: job.maxTaskAttempts,
         ...(job.excludeOnFailure ? { excludeOnFailure: job.excludeOnFailure } : {}),
         ...(job.networkTimeoutMs !== undefined ? { networkTimeoutMs: job.networkTimeoutMs } : {}),

@@ -56,6 +56,8 @@ export interface HistoryExecutor {
   host?: string;
   containerId?: string;
   cores?: number;
+  /** Its container's memory, MB. */
+  memoryMb?: number;
   addedTime?: number;
   removedTime?: number;
   /** Every reason given for its removal (the driver's and the ApplicationMaster's), first first. */
@@ -157,6 +159,7 @@ export function summarizeEvents(events: readonly LogEvent[], appId = 'unknown'):
         if (e.host !== undefined) x.host = e.host;
         if (e.containerId !== undefined) x.containerId = e.containerId;
         if (e.cores !== undefined) x.cores = e.cores;
+        if (e.memoryMb !== undefined) x.memoryMb = e.memoryMb;
         break;
       }
       case 'ExecutorRemoved': {

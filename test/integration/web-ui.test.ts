@@ -211,7 +211,7 @@ export default async function main(ctx) {
     const history = await spindle(['history', appId, '--json']);
     expect(history.code, history.stderr).to.equal(0);
     const doc = JSON.parse(history.stdout) as {
-      executors: { id: string; figures?: { peakRssBytes: number; heapLimitBytes: number; shuffleBytesServed: number } }[];
+      executors: { id: string; memoryMb?: number; figures?: { peakRssBytes: number; heapLimitBytes: number; shuffleBytesServed: number } }[];
       stages: { totals?: { shuffleBytesRead?: number } }[];
     };
     expect(doc.executors.length).to.be.at.least(1);
@@ -219,6 +219,7 @@ export default async function main(ctx) {
       expect(x.figures, `executor ${x.id}`).to.not.equal(undefined);
       expect(x.figures!.peakRssBytes).to.be.greaterThan(0);
       expect(x.figures!.heapLimitBytes).to.be.greaterThan(0);
+      expect(x.memoryMb, `executor ${x.id}'s container memory`).to.be.greaterThan(0);
     }
     const served = doc.executors.reduce((n, x) => n + (x.figures?.shuffleBytesServed ?? 0), 0);
     const read = doc.stages.reduce((n, st) => n + (st.totals?.shuffleBytesRead ?? 0), 0);

@@ -125,6 +125,14 @@ describe('executor figures in the event log', () => {
     return { writer, lines: () => decodeEventLog(text).events };
   }
 
+  it('the recorder records an executor’s container memory when the driver knows it', () => {
+    const bodies: EventBody[] = [];
+    const recorder = new EventRecorder({ record: (b) => bodies.push(b), close: async () => true });
+    recorder.executorAdded({ executorId: '1', host: 'h', containerId: 'c1', cores: 2, memoryMb: 2048 });
+    recorder.executorAdded({ executorId: '2', host: 'h', containerId: 'c2', cores: 2 });
+    expect(bodies.map((b) => b.type === 'ExecutorAdded' && b.memoryMb)).to.deep.equal([2048, undefined]);
+  });
+
   it('the recorder keeps each executor’s peaks over its heartbeats', () => {
     const bodies: EventBody[] = [];
     const recorder = new EventRecorder({ record: (b) => bodies.push(b), close: async () => true });
@@ -202,6 +210,7 @@ describe('executor figures in the web UI and spindle history', () => {
   it('spindle history lists each executor’s peak heap, peak RSS and shuffle served, and --json has them', () => {
     const summary = summarizeEvents(events, APP);
     expect(summary.executors[0]!.figures).to.deep.include({ peakHeapUsedBytes: 300 * 2 ** 20, shuffleBlocksServed: 9 });
+    expect(summary.executors[0]!.memoryMb).to.equal(1024);
     const text = formatHistory(summary, '/user/alice/.spindle/history/x');
     expect(text).to.match(/PEAK HEAP\s+PEAK RSS\s+SHUFFLE SERVED/);
     expect(text).to.match(/300(\.0)? MiB\s+512(\.0)? MiB\s+3(\.0)? GiB/);
