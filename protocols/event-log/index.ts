@@ -17,6 +17,17 @@ export {
 export { addMetrics, fiveQuantiles } from './quantiles.js';
 export { stageTasks, type StageTaskAttempt, type StageTasks } from './stage-tasks.js';
 export {
+  AppFold,
+  FOLD_MAX_FINISHED_STAGES_WITH_TASKS,
+  FOLD_MAX_TASKS_PER_STAGE,
+  type FoldApp,
+  type FoldExecutor,
+  type FoldJob,
+  type FoldOptions,
+  type FoldStage,
+  type FoldTask,
+} from './fold.js';
+export {
   DEFAULT_MAX_CONSECUTIVE_FAILURES,
   DEFAULT_MAX_DELAY_MS,
   DEFAULT_MAX_EVENTS,

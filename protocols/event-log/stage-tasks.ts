@@ -1,10 +1,11 @@
 /**
  * One stage's task attempts as its event log recorded them (`spindle history <appId> --stage <id>`):
- * where each ran, at which locality level, how it ended. A pure fold over the log's events. Attempts
- * over the writer's per-stage cap have no events and are not listed (the stage's StageCompleted
- * counts them: `droppedTaskEvents`).
+ * where each ran, at which locality level, how it ended. A view over the one fold of the events
+ * (fold.ts), keeping rows for that stage only and all of them. Attempts over the writer's per-stage
+ * cap have no events and are not listed (the stage's StageCompleted counts them: `droppedTaskEvents`).
  */
-import type { LogEvent, TaskLocalityLevel, TaskMetrics } from './events.js';
+import type { TaskLocalityLevel, TaskMetrics, LogEvent } from './events.js';
+import { AppFold } from './fold.js';
 
 export interface StageTaskAttempt {
   /** The stage's run (1 for the first; a stage whose map output was lost runs again). */
@@ -34,63 +35,17 @@ export interface StageTasks {
 
 /** The attempts of stage `stageId` in `events`; undefined when the log never submitted that stage. */
 export function stageTasks(events: readonly LogEvent[], stageId: number): StageTasks | undefined {
-  let found = false;
-  let run = 0;
-  const out: StageTasks = { stageId, attempts: [], droppedTaskEvents: 0 };
-  const open = new Map<string, StageTaskAttempt>();
-  for (const e of events) {
-    if (!('stageId' in e) || e.stageId !== stageId) continue;
-    switch (e.type) {
-      case 'StageSubmitted':
-        found = true;
-        run++;
-        out.description ??= e.description;
-        endRun(open);
-        break;
-      case 'TaskStart': {
-        const a: StageTaskAttempt = {
-          run,
-          partition: e.partition,
-          attempt: e.attempt,
-          executorId: e.executorId,
-          ...(e.host !== undefined ? { host: e.host } : {}),
-          ...(e.locality !== undefined ? { locality: e.locality } : {}),
-          status: 'running',
-          startTime: e.time,
-        };
-        open.set(`${e.partition}:${e.attempt}`, a);
-        out.attempts.push(a);
-        break;
-      }
-      case 'TaskEnd': {
-        const key = `${e.partition}:${e.attempt}`;
-        let a = open.get(key);
-        if (!a) {
-          a = { run, partition: e.partition, attempt: e.attempt, executorId: e.executorId, status: 'running' };
-          if (e.host !== undefined) a.host = e.host;
-          if (e.locality !== undefined) a.locality = e.locality;
-          out.attempts.push(a);
-        }
-        open.delete(key);
-        a.status = e.succeeded ? 'succeeded' : 'failed';
-        a.durationMs = e.durationMs;
-        if (e.error !== undefined) a.error = e.error;
-        if (e.metrics !== undefined) a.metrics = e.metrics;
-        break;
-      }
-      case 'StageCompleted':
-        out.droppedTaskEvents += e.droppedTaskEvents ?? 0;
-        endRun(open);
-        break;
-      default:
-        break;
-    }
-  }
-  return found ? out : undefined;
-}
-
-/** Attempts still open when their run ended were cancelled (they never report). */
-function endRun(open: Map<string, StageTaskAttempt>): void {
-  for (const a of open.values()) a.status = 'cancelled';
-  open.clear();
+  const fold = new AppFold('', {
+    rowsOf: (id) => id === stageId,
+    maxTasksPerStage: Number.POSITIVE_INFINITY,
+    maxFinishedStagesWithTasks: Number.POSITIVE_INFINITY,
+  }).apply(events);
+  const st = fold.stages.get(stageId);
+  if (!st) return undefined;
+  return {
+    stageId,
+    description: st.description,
+    attempts: st.tasks.map((t) => ({ ...t })),
+    droppedTaskEvents: st.droppedTaskEvents,
+  };
 }

@@ -1,26 +1,18 @@
 /**
- * The web UI's model of one application: an incremental fold over its event-log records
- * (protocols/event-log), the same live (the AM folds the events its driver forwards) and after the
- * fact (`spindle ui` folds the log read from HDFS). Unlike the history summary (a batch fold for
- * `spindle history`), it keeps each stage's task rows and each executor's task counts, and takes
- * events one batch at a time.
- *
- * Bounds: a stage keeps at most `maxTasksPerStage` task rows (the first ones to have started); its
- * counts cover every task. Only the last `maxFinishedStagesWithTasks` finished stages keep their rows
- * (a long-running application runs thousands of stages), so the AM holds at most
- * (running stages + that many) × the cap rows, however long the application runs.
- *
- * Counts: live, StageCompleted arrives as the driver recorded it, with zero counts (the log writer
- * fills them in); from a log, the task events may be capped while StageCompleted counts every task.
- * So a stage's counts are the larger of what its own task events say and what StageCompleted says.
+ * The web UI's model of one application: a view over the one fold of its event-log records
+ * (protocols/event-log/fold.ts), the same live (the AM folds the events its driver forwards) and
+ * after the fact (`spindle ui` folds the log read from HDFS), and the same fold `spindle history`
+ * reads, so the pages and the text summary agree. The fold's bounds apply: at most
+ * `maxTasksPerStage` task rows per stage, and rows only for the last `maxFinishedStagesWithTasks`
+ * finished stages, so the AM holds a bounded number of rows however long the application runs.
  */
-import type { AppFinalState, ExecutorFigures, LogEvent, TaskLocalityLevel, TaskMetrics } from '../event-log/index.js';
-import { addMetrics, fiveQuantiles } from '../event-log/index.js';
+import type { AppFinalState, ExecutorFigures, FoldStage, LogEvent, TaskLocalityLevel, TaskMetrics } from '../event-log/index.js';
+import { AppFold, fiveQuantiles, FOLD_MAX_FINISHED_STAGES_WITH_TASKS, FOLD_MAX_TASKS_PER_STAGE } from '../event-log/index.js';
 
 /** Task rows a stage keeps (the log writer's default cap is the same). */
-export const UI_MAX_TASKS_PER_STAGE = 1_000;
+export const UI_MAX_TASKS_PER_STAGE = FOLD_MAX_TASKS_PER_STAGE;
 /** Finished stages that keep their task rows; older ones keep their counts, quantiles and totals only. */
-export const UI_MAX_FINISHED_STAGES_WITH_TASKS = 100;
+export const UI_MAX_FINISHED_STAGES_WITH_TASKS = FOLD_MAX_FINISHED_STAGES_WITH_TASKS;
 
 /** `cancelled`: still running when its stage ended (a speculative copy that lost, a stage given up). */
 export type UiTaskStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -156,322 +148,73 @@ export interface UiDocument {
   events: number;
 }
 
-interface StageFold extends UiStage {
-  /** Counts of earlier runs (from their StageCompleted) and of the running one from its task events. */
-  doneBefore: number;
-  failedBefore: number;
-  live: { completed: number; failed: number };
-  durations: number[];
-  /** Row index by `partition:attempt`. */
-  rows: Map<string, UiTask>;
-  /** Attempts running (`partition:attempt`, shown or not) and their executors. */
-  running: Map<string, string>;
-}
-
 export class UiModel {
-  private readonly app: UiApp;
-  private readonly jobs = new Map<number, UiJob>();
-  private readonly stages = new Map<number, StageFold>();
-  private readonly executors = new Map<string, UiExecutor>();
-  private count = 0;
-  /** Finished stages still holding task rows, oldest first. */
-  private readonly finishedWithRows: number[] = [];
+  private readonly fold: AppFold;
 
-  constructor(
-    appId: string,
-    private readonly maxTasksPerStage = UI_MAX_TASKS_PER_STAGE,
-    private readonly maxFinishedStagesWithTasks = UI_MAX_FINISHED_STAGES_WITH_TASKS,
-  ) {
-    this.app = { appId, state: 'RUNNING', complete: false };
+  constructor(appId: string, maxTasksPerStage = UI_MAX_TASKS_PER_STAGE, maxFinishedStagesWithTasks = UI_MAX_FINISHED_STAGES_WITH_TASKS) {
+    this.fold = new AppFold(appId, { maxTasksPerStage, maxFinishedStagesWithTasks });
   }
 
   /** Events folded so far. */
   get events(): number {
-    return this.count;
+    return this.fold.events;
   }
 
   apply(events: readonly LogEvent[]): void {
-    for (const e of events) this.applyOne(e);
+    this.fold.apply(events);
   }
 
   /** The document, with `context` and the executors' log links from `logUrl` (containerId to URL). */
   document(context: UiContext, logUrl?: (containerId: string) => string | undefined, revision = 0): UiDocument {
-    const stages = [...this.stages.values()].sort((a, b) => a.id - b.id).map((st) => this.stageView(st));
-    const executors = [...this.executors.values()].map((x) => {
+    const { app } = this.fold;
+    // After the application's end nothing runs: what was still running ended with it.
+    const ended = app.complete ? (app.state === 'SUCCEEDED' ? 'succeeded' : 'failed') : undefined;
+    const stages = [...this.fold.stages.values()].sort((a, b) => a.id - b.id).map((st) => stageView(st, ended));
+    const executors = [...this.fold.executors.values()].map((x): UiExecutor => {
       const url = x.containerId ? logUrl?.(x.containerId) : undefined;
       return {
         ...x,
+        ...(x.removedReasons ? { removedReasons: [...x.removedReasons] } : {}),
         ...(x.memoryMb === undefined && context.executorMemoryMb !== undefined ? { memoryMb: context.executorMemoryMb } : {}),
         ...(url ? { logUrl: url } : {}),
       };
     });
     return {
-      version: this.count + revision,
+      version: this.fold.events + revision,
       now: Date.now(),
-      app: { ...this.app },
-      jobs: [...this.jobs.values()].sort((a, b) => a.jobId - b.jobId).map((j) => ({ ...j, stageIds: [...j.stageIds] })),
+      app: { ...app },
+      jobs: [...this.fold.jobs.values()]
+        .sort((a, b) => a.jobId - b.jobId)
+        .map((j) => ({ ...j, stageIds: [...j.stageIds], ...(ended && j.state === 'running' ? { state: ended } : {}) })),
       stages,
       executors,
       context,
-      events: this.count,
+      events: this.fold.events,
     };
   }
+}
 
-  private stageView(st: StageFold): UiStage {
-    const { doneBefore, failedBefore, live, durations, rows, running, ...stage } = st;
-    const q = stage.durationQuantiles ?? fiveQuantiles(durations);
-    return {
-      ...stage,
-      completedTasks: Math.max(doneBefore + live.completed, stage.completedTasks),
-      failedTasks: Math.max(failedBefore + live.failed, stage.failedTasks),
-      runningTasks: running.size,
-      tasks: stage.tasks.map((t) => ({ ...t })),
-      totals: { ...stage.totals },
-      ...(q ? { durationQuantiles: q } : {}),
-    };
-  }
-
-  private executor(id: string): UiExecutor {
-    let x = this.executors.get(id);
-    if (!x) {
-      x = { id, tasksSucceeded: 0, tasksFailed: 0, tasksRunning: 0, shuffleBytesWritten: 0 };
-      this.executors.set(id, x);
-    }
-    return x;
-  }
-
-  /** `stageId` finished: the oldest finished stages beyond the bound give up their task rows. */
-  private forgetOldRows(stageId: number): void {
-    const at = this.finishedWithRows.indexOf(stageId);
-    if (at >= 0) this.finishedWithRows.splice(at, 1);
-    this.finishedWithRows.push(stageId);
-    while (this.finishedWithRows.length > this.maxFinishedStagesWithTasks) {
-      const old = this.stages.get(this.finishedWithRows.shift()!);
-      if (!old) continue;
-      old.tasksNotShown += old.tasks.length;
-      old.tasks = [];
-      old.rows.clear();
-    }
-  }
-
-  /** The stage's attempts still running were cancelled (its set ended, or the application did). */
-  private stopRunning(st: StageFold): void {
-    for (const [key, executorId] of st.running) {
-      const x = this.executors.get(executorId);
-      if (x) x.tasksRunning = Math.max(0, x.tasksRunning - 1);
-      const row = st.rows.get(key);
-      if (row?.status === 'running') row.status = 'cancelled';
-    }
-    st.running.clear();
-  }
-
-  private applyOne(e: LogEvent): void {
-    this.count++;
-    const app = this.app;
-    switch (e.type) {
-      case 'AppStart':
-        // A later attempt appends to the same log: the application runs again.
-        app.appId = e.appId;
-        app.state = 'RUNNING';
-        app.complete = false;
-        delete app.cause;
-        delete app.endTime;
-        delete app.durationMs;
-        app.startTime ??= e.time;
-        if (e.user !== undefined) app.user = e.user;
-        if (e.name !== undefined) app.name = e.name;
-        if (e.attempt !== undefined) app.attempt = e.attempt;
-        if (e.spindleVersion !== undefined) app.spindleVersion = e.spindleVersion;
-        if (e.options !== undefined) app.options = e.options;
-        break;
-      case 'AppEnd':
-        app.state = e.state;
-        app.complete = true;
-        if (e.cause !== undefined) app.cause = e.cause;
-        app.endTime = e.time;
-        if (app.startTime !== undefined) app.durationMs = e.time - app.startTime;
-        // Nothing runs any more: tasks still marked running were cut off.
-        for (const st of this.stages.values()) {
-          this.stopRunning(st);
-          if (st.state === 'running') st.state = e.state === 'SUCCEEDED' ? 'succeeded' : 'failed';
-        }
-        for (const j of this.jobs.values()) if (j.state === 'running') j.state = e.state === 'SUCCEEDED' ? 'succeeded' : 'failed';
-        break;
-      case 'ExecutorAdded': {
-        const x = this.executor(e.executorId);
-        x.addedTime ??= e.time;
-        if (e.host !== undefined) x.host = e.host;
-        if (e.containerId !== undefined) x.containerId = e.containerId;
-        if (e.cores !== undefined) x.cores = e.cores;
-        if (e.memoryMb !== undefined) x.memoryMb = e.memoryMb;
-        break;
-      }
-      case 'ExecutorRemoved': {
-        const x = this.executor(e.executorId);
-        x.removedTime ??= e.time;
-        x.removedReasons ??= [];
-        if (!x.removedReasons.includes(e.reason)) x.removedReasons.push(e.reason);
-        break;
-      }
-      case 'JobStart':
-        this.jobs.set(e.jobId, {
-          jobId: e.jobId,
-          action: e.action,
-          ...(e.description !== undefined ? { description: e.description } : {}),
-          stageIds: [],
-          state: 'running',
-          startTime: e.time,
-        });
-        break;
-      case 'JobEnd': {
-        const j = this.jobs.get(e.jobId);
-        if (!j) break;
-        j.state = e.succeeded ? 'succeeded' : 'failed';
-        j.endTime = e.time;
-        j.durationMs = e.time - j.startTime;
-        if (e.error !== undefined) j.error = e.error;
-        break;
-      }
-      case 'StageSubmitted': {
-        let st = this.stages.get(e.stageId);
-        if (!st) {
-          st = {
-            id: e.stageId,
-            ...(e.jobId !== undefined ? { jobId: e.jobId } : {}),
-            description: e.description,
-            numTasks: e.numTasks,
-            completedTasks: 0,
-            failedTasks: 0,
-            runningTasks: 0,
-            attempts: 0,
-            state: 'running',
-            startTime: e.time,
-            totals: {},
-            tasks: [],
-            tasksNotShown: 0,
-            doneBefore: 0,
-            failedBefore: 0,
-            live: { completed: 0, failed: 0 },
-            durations: [],
-            rows: new Map(),
-            running: new Map(),
-          };
-          this.stages.set(e.stageId, st);
-        }
-        if (e.parentIds !== undefined) st.parentIds = [...e.parentIds];
-        st.attempts++;
-        st.state = 'running';
-        delete st.endTime;
-        delete st.durationMs;
-        delete st.durationQuantiles;
-        st.live = { completed: 0, failed: 0 };
-        if (e.jobId !== undefined) {
-          const j = this.jobs.get(e.jobId);
-          if (j && !j.stageIds.includes(e.stageId)) j.stageIds.push(e.stageId);
-        }
-        break;
-      }
-      case 'TaskStart': {
-        const st = this.stages.get(e.stageId);
-        if (!st) break;
-        const key = `${e.partition}:${e.attempt}`;
-        if (!st.running.has(key)) {
-          st.running.set(key, e.executorId);
-          this.executor(e.executorId).tasksRunning++;
-        }
-        if (st.rows.has(key)) break;
-        if (st.tasks.length >= this.maxTasksPerStage) {
-          st.tasksNotShown++;
-          break;
-        }
-        const row: UiTask = {
-          partition: e.partition,
-          attempt: e.attempt,
-          executorId: e.executorId,
-          ...(e.host !== undefined ? { host: e.host } : {}),
-          ...(e.locality !== undefined ? { locality: e.locality } : {}),
-          status: 'running',
-          startTime: e.time,
-        };
-        st.tasks.push(row);
-        st.rows.set(key, row);
-        break;
-      }
-      case 'TaskEnd': {
-        const x = this.executor(e.executorId);
-        if (e.succeeded) {
-          x.tasksSucceeded++;
-          x.shuffleBytesWritten += e.metrics?.shuffleBytesWritten ?? 0;
-        } else x.tasksFailed++;
-        const heap = e.metrics?.peakHeapBytes;
-        if (heap !== undefined) x.peakHeapBytes = Math.max(x.peakHeapBytes ?? 0, heap);
-        const st = this.stages.get(e.stageId);
-        if (!st) break;
-        const key = `${e.partition}:${e.attempt}`;
-        if (st.running.delete(key)) x.tasksRunning = Math.max(0, x.tasksRunning - 1);
-        if (e.succeeded) {
-          st.live.completed++;
-          st.durations.push(e.durationMs);
-          addMetrics(st.totals as Record<string, number | undefined>, e.metrics as Record<string, number | undefined>);
-        } else st.live.failed++;
-        let r = st.rows.get(key);
-        if (!r) {
-          if (st.tasks.length >= this.maxTasksPerStage) {
-            st.tasksNotShown++;
-            break;
-          }
-          r = {
-            partition: e.partition,
-            attempt: e.attempt,
-            executorId: e.executorId,
-            ...(e.host !== undefined ? { host: e.host } : {}),
-            ...(e.locality !== undefined ? { locality: e.locality } : {}),
-            status: 'running',
-            startTime: e.time - e.durationMs,
-          };
-          st.tasks.push(r);
-          st.rows.set(key, r);
-        }
-        r.status = e.succeeded ? 'succeeded' : 'failed';
-        r.durationMs = e.durationMs;
-        if (e.error !== undefined) r.error = e.error;
-        if (e.metrics !== undefined) r.metrics = e.metrics;
-        break;
-      }
-      case 'ExecutorMetrics': {
-        const { type: _t, ns: _n, time: _time, executorId, ...figures } = e;
-        const x = this.executor(executorId);
-        x.figures = figures;
-        x.figuresTime = e.time;
-        break;
-      }
-      case 'StageCompleted': {
-        const st = this.stages.get(e.stageId);
-        if (!st) break;
-        // The log writer counted every task of the run, also those whose own events it left out;
-        // live, the counts are still zero and the task events are all there.
-        st.doneBefore += Math.max(e.completedTasks, st.live.completed);
-        st.failedBefore += Math.max(e.failedTasks, st.live.failed);
-        st.live = { completed: 0, failed: 0 };
-        this.stopRunning(st);
-        st.state = e.succeeded ? 'succeeded' : 'failed';
-        st.endTime = e.time;
-        st.durationMs = e.time - st.startTime;
-        if (e.error !== undefined) st.error = e.error;
-        else delete st.error;
-        if (e.durationQuantiles) st.durationQuantiles = e.durationQuantiles;
-        // The writer's totals are over every successful task of the run, also those it left out.
-        if (e.totals) st.totals = { ...e.totals };
-        if (e.droppedTaskEvents) st.tasksNotShown += e.droppedTaskEvents;
-        // Its quantiles are fixed now: the durations are not needed any more.
-        st.durationQuantiles ??= fiveQuantiles(st.durations);
-        if (!st.durationQuantiles) delete st.durationQuantiles;
-        st.durations = [];
-        this.forgetOldRows(st.id);
-        break;
-      }
-      default:
-        break;
-    }
-  }
+function stageView(st: FoldStage, ended: 'succeeded' | 'failed' | undefined): UiStage {
+  const counts = AppFold.counts(st);
+  const q = st.durationQuantiles ?? fiveQuantiles(st.durations);
+  return {
+    id: st.id,
+    ...(st.jobId !== undefined ? { jobId: st.jobId } : {}),
+    description: st.description,
+    numTasks: st.numTasks,
+    completedTasks: counts.completed,
+    failedTasks: counts.failed,
+    runningTasks: st.running.size,
+    attempts: st.runs,
+    state: ended && st.state === 'running' ? ended : st.state,
+    ...(st.parentIds !== undefined ? { parentIds: [...st.parentIds] } : {}),
+    startTime: st.startTime,
+    ...(st.endTime !== undefined ? { endTime: st.endTime } : {}),
+    ...(st.durationMs !== undefined ? { durationMs: st.durationMs } : {}),
+    ...(st.error !== undefined ? { error: st.error } : {}),
+    ...(q ? { durationQuantiles: q } : {}),
+    totals: { ...st.totals },
+    tasks: st.tasks.map(({ run: _run, ...t }) => ({ ...t })),
+    tasksNotShown: st.tasksNotShown,
+  };
 }

@@ -211,7 +211,11 @@ export default async function main(ctx) {
     const history = await spindle(['history', appId, '--json']);
     expect(history.code, history.stderr).to.equal(0);
     const doc = JSON.parse(history.stdout) as {
-      executors: { id: string; memoryMb?: number; figures?: { peakRssBytes: number; heapLimitBytes: number; shuffleBytesServed: number } }[];
+      executors: {
+        id: string;
+        memoryMb?: number;
+        figures?: { peakRssBytes: number; heapLimitBytes: number; shuffleBytesServed: number };
+      }[];
       stages: { totals?: { shuffleBytesRead?: number } }[];
     };
     expect(doc.executors.length).to.be.at.least(1);

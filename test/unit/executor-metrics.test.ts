@@ -35,10 +35,7 @@ const FIGURES: ExecutorMetricsWire = {
 describe('executor figures on the wire (protocol 6)', () => {
   it('round-trip on a heartbeat, and a status without them decodes as null', () => {
     const decoded = new FrameDecoder().push(
-      Buffer.concat([
-        encodeMessage({ type: 'status', updates: [], executor: FIGURES }),
-        encodeMessage({ type: 'status', updates: [] }),
-      ]),
+      Buffer.concat([encodeMessage({ type: 'status', updates: [], executor: FIGURES }), encodeMessage({ type: 'status', updates: [] })]),
     ) as Extract<Message, { type: 'status' }>[];
     expect({ ...decoded[0]!.executor }).to.deep.equal(FIGURES);
     expect(decoded[1]!.executor).to.equal(null);

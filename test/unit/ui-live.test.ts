@@ -103,7 +103,9 @@ describe('spindle ui, live: from the AM, then from the event log', () => {
     try {
       const res = await fetch(`http://127.0.0.1:${port}/`);
       expect(res.status).to.equal(200);
-      expect(await res.text()).to.include(APP).and.include('from the event log');
+      expect(await res.text())
+        .to.include(APP)
+        .and.include('from the event log');
       const missing = await fetch(`http://127.0.0.1:${port}/nothing-here`);
       expect(missing.status).to.equal(404);
       const posted = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST' });

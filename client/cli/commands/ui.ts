@@ -4,14 +4,7 @@ import { ConfigError, errorMessage, NotFoundError } from '../../../protocols/err
 import { eventLogDirProblem } from '../../../protocols/job-spec/index.js';
 import { isFinalState } from '../../../protocols/rm-rest/index.js';
 import type { AppReport } from '../../../protocols/yarn-model/index.js';
-import {
-  containerLogUrl,
-  spindleVersion,
-  uiMessage,
-  UiModel,
-  type UiDocument,
-  type UiResponse,
-} from '../../../protocols/web-ui/index.js';
+import { containerLogUrl, spindleVersion, uiMessage, UiModel, type UiDocument, type UiResponse } from '../../../protocols/web-ui/index.js';
 import { discoverContainers } from '../../containers.js';
 import { readEventLog } from '../../history.js';
 import { liveHandler } from '../../ui-live.js';
