@@ -117,10 +117,10 @@ export interface JobRun {
 
 /** Where the AM container of an application ran: its id and NodeManager web address. */
 export async function amContainer(h: JobHarness, appId: string): Promise<{ containerId: string; nodeHttp: string }> {
-  const rmUrl = h.config.yarn.rmWebUrls[0]!;
-  const res = await fetch(`${rmUrl}/ws/v1/cluster/apps/${appId}/appattempts?user.name=${h.user}`);
-  const body = (await res.json()) as { appAttempts: { appAttempt: { containerId: string; nodeHttpAddress: string }[] } };
-  const a = body.appAttempts.appAttempt[body.appAttempts.appAttempt.length - 1]!;
+  // Through the RM client: with HA it asks whichever ResourceManager is active.
+  const attempts = await h.rm.attempts(appId);
+  const a = attempts[attempts.length - 1];
+  if (!a?.containerId || !a.nodeHttpAddress) throw new Error(`${appId}: the ResourceManager names no AM container (${JSON.stringify(a)})`);
   return { containerId: a.containerId, nodeHttp: `http://${a.nodeHttpAddress}` };
 }
 
