@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 /**
  * The processes of one application on the local test cluster, and its daemons' start/stop script.
@@ -55,22 +55,23 @@ export function amProcess(clusterDir: string, appId: string, containerId: string
 }
 
 /**
- * Runs `scripts/cluster <args>` for the cluster in `clusterDir` (its SPINDLE_CLUSTER_DIR), without
- * blocking this process (the CLI it follows keeps printing meanwhile). Rejects with the script's
- * output when it fails.
+ * Runs `script` with `args` and `env` added to this process's environment, without blocking this
+ * process (a CLI it follows keeps printing meanwhile). Rejects with the script's output when it fails.
  */
-export function clusterScript(repoRoot: string, clusterDir: string, ...args: string[]): Promise<void> {
+export function runScript(script: string, args: readonly string[], env: Record<string, string>): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(repoRoot, 'scripts', 'cluster'), args, {
-      env: { ...process.env, SPINDLE_CLUSTER_DIR: clusterDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(script, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
     child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
     child.on('error', reject);
     child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`scripts/cluster ${args.join(' ')} failed (exit ${code}): ${out.trim()}`)),
+      code === 0 ? resolve() : reject(new Error(`${basename(script)} ${args.join(' ')} failed (exit ${code}): ${out.trim()}`)),
     );
   });
+}
+
+/** Runs `scripts/cluster <args>` for the cluster in `clusterDir` (its SPINDLE_CLUSTER_DIR). */
+export function clusterScript(repoRoot: string, clusterDir: string, ...args: string[]): Promise<void> {
+  return runScript(join(repoRoot, 'scripts', 'cluster'), args, { SPINDLE_CLUSTER_DIR: clusterDir });
 }

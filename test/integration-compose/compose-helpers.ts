@@ -1,25 +1,15 @@
 /** Fault injection on the compose cluster (scripts/compose) for the multi-host tests. */
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
+import { runScript } from '../chaos/processes.js';
 import { repoRoot, testCluster } from '../integration/cluster.js';
 import { statusExecutors, whenStatus, type StatusExecutor } from '../integration/fault-helpers.js';
 import { amContainer, openHarness, type JobHarness } from '../integration/job-harness.js';
 
 /** Runs scripts/compose against the cluster the tests use (its directory holds the client configuration). */
 export function compose(...args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(repoRoot, 'scripts', 'compose'), args, {
-      env: { ...process.env, SPINDLE_COMPOSE_DIR: dirname(testCluster().confDir) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`scripts/compose ${args.join(' ')} failed (${code}): ${out}`))));
-  });
+  return runScript(join(repoRoot, 'scripts', 'compose'), args, { SPINDLE_COMPOSE_DIR: dirname(testCluster().confDir) });
 }
 
 /** The worker (1 to 3) whose address is `host`, from the NodeManagers' configuration. */
