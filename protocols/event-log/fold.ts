@@ -16,7 +16,7 @@
  * of failed attempts is kept only when asked for (a log's failures are bounded by the writer's caps;
  * a live application's are not).
  */
-import type { AppFinalState, ExecutorFigures, LogEvent, SlowTask, TaskLocalityLevel, TaskMetrics } from './events.js';
+import type { AppFinalState, ExecutorFigures, LogEvent, SlowTask, TaskAttemptRef, TaskLocalityLevel, TaskMetrics } from './events.js';
 import { addMetrics, fiveQuantiles } from './quantiles.js';
 
 export type FoldTaskStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -364,16 +364,7 @@ export class AppFold {
           this.executor(e.executorId).tasksRunning++;
         }
         if (st.rows.has(key)) break;
-        this.addRow(st, key, {
-          run: st.runs,
-          partition: e.partition,
-          attempt: e.attempt,
-          executorId: e.executorId,
-          ...(e.host !== undefined ? { host: e.host } : {}),
-          ...(e.locality !== undefined ? { locality: e.locality } : {}),
-          status: 'running',
-          startTime: e.time,
-        });
+        this.addRow(st, key, runningRow(st.runs, e, e.time));
         break;
       }
       case 'TaskEnd': {
@@ -404,18 +395,7 @@ export class AppFold {
           st.durations.push(e.durationMs);
           addMetrics(st.totals as Record<string, number | undefined>, e.metrics as Record<string, number | undefined>);
         } else st.live.failed++;
-        const row =
-          st.rows.get(key) ??
-          this.addRow(st, key, {
-            run: st.runs,
-            partition: e.partition,
-            attempt: e.attempt,
-            executorId: e.executorId,
-            ...(e.host !== undefined ? { host: e.host } : {}),
-            ...(e.locality !== undefined ? { locality: e.locality } : {}),
-            status: 'running',
-            startTime: e.time - e.durationMs,
-          });
+        const row = st.rows.get(key) ?? this.addRow(st, key, runningRow(st.runs, e, e.time - e.durationMs));
         if (!row) break;
         row.status = e.succeeded ? 'succeeded' : 'failed';
         row.durationMs = e.durationMs;
@@ -458,6 +438,20 @@ export class AppFold {
         break;
     }
   }
+}
+
+/** A new row of an attempt of run `run`, started at `startTime`. */
+function runningRow(run: number, e: TaskAttemptRef, startTime: number): FoldTask {
+  return {
+    run,
+    partition: e.partition,
+    attempt: e.attempt,
+    executorId: e.executorId,
+    ...(e.host !== undefined ? { host: e.host } : {}),
+    ...(e.locality !== undefined ? { locality: e.locality } : {}),
+    status: 'running',
+    startTime,
+  };
 }
 
 /** The sum of two sets of counts per level; undefined when both are empty. */

@@ -25,7 +25,9 @@ export {
   type FoldJob,
   type FoldOptions,
   type FoldStage,
+  type FoldFailure,
   type FoldTask,
+  type FoldTaskStatus,
 } from './fold.js';
 export {
   DEFAULT_MAX_CONSECUTIVE_FAILURES,

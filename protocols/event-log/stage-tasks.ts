@@ -4,25 +4,11 @@
  * (fold.ts), keeping rows for that stage only and all of them. Attempts over the writer's per-stage
  * cap have no events and are not listed (the stage's StageCompleted counts them: `droppedTaskEvents`).
  */
-import type { TaskLocalityLevel, TaskMetrics, LogEvent } from './events.js';
-import { AppFold } from './fold.js';
+import type { LogEvent } from './events.js';
+import { AppFold, type FoldTask } from './fold.js';
 
-export interface StageTaskAttempt {
-  /** The stage's run (1 for the first; a stage whose map output was lost runs again). */
-  run: number;
-  partition: number;
-  /** 0-based, as in the log. */
-  attempt: number;
-  executorId: string;
-  host?: string;
-  locality?: TaskLocalityLevel;
-  /** `cancelled`: no end recorded before its run ended (a speculative copy that lost, a stage cancelled). */
-  status: 'running' | 'succeeded' | 'failed' | 'cancelled';
-  startTime?: number;
-  durationMs?: number;
-  error?: string;
-  metrics?: TaskMetrics;
-}
+/** One attempt: where it ran, at which level, how it ended, in which run of the stage. */
+export type StageTaskAttempt = FoldTask;
 
 export interface StageTasks {
   stageId: number;

@@ -8,22 +8,11 @@
  * without AppEnd is of an application still running (or of a driver that died before it could say).
  */
 import type { AppFinalState, ExecutorFigures, LogEvent, SlowTask, TaskLocalityLevel, TaskMetrics } from './events.js';
-import { AppFold, type FoldExecutor, type FoldStage } from './fold.js';
+import { AppFold, type FoldExecutor, type FoldFailure, type FoldJob, type FoldStage } from './fold.js';
 
 export type HistoryState = AppFinalState | 'RUNNING';
 
-export interface HistoryJob {
-  jobId: number;
-  action: string;
-  description?: string;
-  /** Stages the job ran (submitted), in the order they started. */
-  stageIds: number[];
-  state: 'running' | 'succeeded' | 'failed';
-  startTime: number;
-  endTime?: number;
-  durationMs?: number;
-  error?: string;
-}
+export type HistoryJob = FoldJob;
 
 export interface HistoryStage {
   id: number;
@@ -67,15 +56,7 @@ export interface HistoryExecutor {
   figures?: ExecutorFigures;
 }
 
-export interface HistoryTaskFailure {
-  stageId: number;
-  partition: number;
-  attempt: number;
-  executorId: string;
-  host?: string;
-  time: number;
-  error: string;
-}
+export type HistoryTaskFailure = FoldFailure;
 
 export interface HistorySummary {
   appId: string;

@@ -6,7 +6,7 @@
  * `maxTasksPerStage` task rows per stage, and rows only for the last `maxFinishedStagesWithTasks`
  * finished stages, so the AM holds a bounded number of rows however long the application runs.
  */
-import type { AppFinalState, ExecutorFigures, FoldStage, LogEvent, TaskLocalityLevel, TaskMetrics } from '../event-log/index.js';
+import type { FoldApp, FoldExecutor, FoldJob, FoldStage, FoldTask, FoldTaskStatus, LogEvent, TaskMetrics } from '../event-log/index.js';
 import { AppFold, fiveQuantiles, FOLD_MAX_FINISHED_STAGES_WITH_TASKS, FOLD_MAX_TASKS_PER_STAGE } from '../event-log/index.js';
 
 /** Task rows a stage keeps (the log writer's default cap is the same). */
@@ -15,22 +15,10 @@ export const UI_MAX_TASKS_PER_STAGE = FOLD_MAX_TASKS_PER_STAGE;
 export const UI_MAX_FINISHED_STAGES_WITH_TASKS = FOLD_MAX_FINISHED_STAGES_WITH_TASKS;
 
 /** `cancelled`: still running when its stage ended (a speculative copy that lost, a stage given up). */
-export type UiTaskStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type UiTaskStatus = FoldTaskStatus;
 
-export interface UiTask {
-  partition: number;
-  attempt: number;
-  executorId: string;
-  host?: string;
-  /** Where it ran relative to its input (PROCESS_LOCAL, NODE_LOCAL, NO_PREF, ANY). */
-  locality?: TaskLocalityLevel;
-  status: UiTaskStatus;
-  /** When it started (TaskStart), or when it ended minus its duration. */
-  startTime?: number;
-  durationMs?: number;
-  error?: string;
-  metrics?: TaskMetrics;
-}
+/** A task attempt's row (the fold's, without its run). */
+export type UiTask = Omit<FoldTask, 'run'>;
 
 export interface UiStage {
   id: number;
@@ -59,55 +47,14 @@ export interface UiStage {
   tasksNotShown: number;
 }
 
-export interface UiJob {
-  jobId: number;
-  action: string;
-  description?: string;
-  stageIds: number[];
-  state: 'running' | 'succeeded' | 'failed';
-  startTime: number;
-  endTime?: number;
-  durationMs?: number;
-  error?: string;
-}
+export type UiJob = FoldJob;
 
-export interface UiExecutor {
-  id: string;
-  host?: string;
-  containerId?: string;
-  cores?: number;
-  memoryMb?: number;
-  addedTime?: number;
-  removedTime?: number;
-  removedReasons?: string[];
-  tasksSucceeded: number;
-  tasksFailed: number;
-  tasksRunning: number;
-  shuffleBytesWritten: number;
-  /** The largest heap a task on it reported (absent until executors report it). */
-  peakHeapBytes?: number;
-  /** Its process as its last heartbeat reported it (heap, RSS, shuffle served), and when. */
-  figures?: ExecutorFigures;
-  figuresTime?: number;
+export type UiExecutor = FoldExecutor & {
   /** The container's logs on its NodeManager, when the NodeManager's web address is known. */
   logUrl?: string;
-}
+};
 
-export interface UiApp {
-  appId: string;
-  name?: string;
-  user?: string;
-  attempt?: number;
-  state: AppFinalState | 'RUNNING';
-  /** Whether the application's end (AppEnd) was seen. */
-  complete: boolean;
-  cause?: string;
-  startTime?: number;
-  endTime?: number;
-  durationMs?: number;
-  spindleVersion?: string;
-  options?: Record<string, unknown>;
-}
+export type UiApp = FoldApp;
 
 /** What only the ApplicationMaster (live) or the reader of the log (after) knows. */
 export interface UiContext {

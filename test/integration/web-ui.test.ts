@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { spindle } from './cli-helpers.js';
+import { spindle, type CliResult } from './cli-helpers.js';
 import { repoRoot } from './cluster.js';
 import { awaitJob, openHarness, submitJob, type JobHarness } from './job-harness.js';
 
@@ -63,6 +63,27 @@ async function waitRunning(h: JobHarness, appId: string): Promise<void> {
     // The RM has no event to wait on; its state is polled as the other job tests do.
     await sleep(300);
   }
+}
+
+/** Starts `spindle ui <appId>` and waits for the URL it prints; `stop` interrupts it (Ctrl-C), `ended` is its exit. */
+async function startSpindleUi(appId: string): Promise<{ url: string; stop: () => void; ended: Promise<CliResult> }> {
+  let child: ChildProcess | undefined;
+  let urlSeen: (url: string) => void = () => {};
+  const printed = new Promise<string>((resolve) => (urlSeen = resolve));
+  const ended = spindle(['ui', appId], {
+    onStdout: (all, c) => {
+      child = c;
+      const m = /^(http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(all);
+      if (m) urlSeen(m[1]!);
+    },
+  });
+  const url = await Promise.race([
+    printed,
+    ended.then((r): never => {
+      throw new Error(`spindle ui exited (${r.code}) before printing its URL: ${r.stderr}`);
+    }),
+  ]);
+  return { url, stop: () => child?.kill('SIGINT'), ended };
 }
 
 describe('web UI in a real browser, live through the RM proxy and from the event log', function () {
@@ -163,22 +184,7 @@ export default async function main(ctx) {
     expect(run.report.finalStatus, run.stderr.slice(-2000)).to.equal('SUCCEEDED');
 
     // After the end: spindle ui serves the same pages from the event log on 127.0.0.1.
-    let child: ChildProcess | undefined;
-    let urlSeen: (url: string) => void = () => {};
-    const printed = new Promise<string>((resolve) => (urlSeen = resolve));
-    const ended = spindle(['ui', appId], {
-      onStdout: (all, c) => {
-        child = c;
-        const m = /^(http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(all);
-        if (m) urlSeen(m[1]!);
-      },
-    });
-    const url = await Promise.race([
-      printed,
-      ended.then((r) => {
-        throw new Error(`spindle ui exited (${r.code}) before printing its URL: ${r.stderr}`);
-      }),
-    ]);
+    const { url, stop, ended } = await startSpindleUi(appId);
     try {
       await page.goto(url, { waitUntil: 'domcontentloaded' });
       expect(await page.$eval('main', (e) => e.textContent ?? '')).to.include('succeeded');
@@ -201,7 +207,7 @@ export default async function main(ctx) {
       expect(await page.$$eval('svg.dag line', (n) => n.length)).to.equal(1);
       await page.screenshot({ path: join(ARTIFACTS, '7-dag-history.png'), fullPage: true });
     } finally {
-      child?.kill('SIGINT');
+      stop();
     }
     const cli = await ended;
     expect(cli.code, cli.stderr).to.equal(0);
@@ -239,22 +245,7 @@ export default async function main(ctx) {
 }`,
     });
     await waitRunning(h, appId);
-    let child: ChildProcess | undefined;
-    let urlSeen: (url: string) => void = () => {};
-    const printed = new Promise<string>((resolve) => (urlSeen = resolve));
-    const ended = spindle(['ui', appId], {
-      onStdout: (all, c) => {
-        child = c;
-        const m = /^(http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(all);
-        if (m) urlSeen(m[1]!);
-      },
-    });
-    const url = await Promise.race([
-      printed,
-      ended.then((r) => {
-        throw new Error(`spindle ui exited (${r.code}) before printing its URL: ${r.stderr}`);
-      }),
-    ]);
+    const { url, stop, ended } = await startSpindleUi(appId);
     const page = await browser.newPage();
     page.on('pageerror', (e) => consoleLog.push(`pageerror: ${(e as Error).message}`));
     try {
@@ -272,7 +263,7 @@ export default async function main(ctx) {
       expect(await page.$$eval('table.stages .bar em', (es) => es.map((e) => e.textContent))).to.deep.equal(['6/6']);
       await page.screenshot({ path: join(ARTIFACTS, '9-spindle-ui-ended.png'), fullPage: true });
     } finally {
-      child?.kill('SIGINT');
+      stop();
       await page.close();
     }
     const cli = await ended;
