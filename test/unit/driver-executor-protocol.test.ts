@@ -82,6 +82,13 @@ const MESSAGES: Message[] = [
         metrics: null,
       },
     ],
+    executor: null,
+  },
+  // A heartbeat: no updates, the executor's figures (protocol 6).
+  {
+    type: 'status',
+    updates: [],
+    executor: { heapUsedBytes: 2 ** 33, heapLimitBytes: 2 ** 34, rssBytes: 3e9, shuffleBytesServed: 2 ** 40, shuffleBlocksServed: 7 },
   },
   { type: 'chunk', tid: 9, data: randomBytes(300) },
   { type: 'cancel', tids: [1, 2, 3] },
@@ -137,7 +144,7 @@ describe('driver-executor protocol', () => {
     const frame = encodeMessage({ type: 'forgetStage', stageId: 1 });
     // length 2 (tag + zig-zag varint 1 = 0x02), tag 12
     expect(frame.toString('hex')).to.equal('000000020c02');
-    expect(encodePreamble().toString('hex')).to.equal('535044450005');
+    expect(encodePreamble().toString('hex')).to.equal('535044450006');
     expect(decodePreamble(encodePreamble(7))).to.equal(7);
     expect(() => decodePreamble(Buffer.from('GET / HTTP/1.1'))).to.throw(ProtocolError, /expected "SPDE"/);
   });
