@@ -23,7 +23,7 @@ import { BlockClient, BlockServer } from './block-server.js';
 import { executorMetrics } from './executor-metrics.js';
 import { BlockStore, CACHE_HEAP_FRACTION } from './block-store.js';
 import { loadJobModule } from '../protocols/job-spec/index.js';
-import { DEFAULT_SHUFFLE_MEMORY_BYTES, type ShuffleEnv } from './shuffle-writer.js';
+import { DEFAULT_SHUFFLE_MEMORY_BYTES, shuffleMemoryOverride, type ShuffleEnv } from './shuffle-writer.js';
 import { TaskRunner, type TaskRunnerLike } from './runner.js';
 import { isTaskWorker, serveWorker, WorkerPool, type WorkerSetup } from './workers.js';
 
@@ -167,11 +167,11 @@ async function main(): Promise<number> {
   mkdirSync(shuffleDir, { recursive: true });
   const blockServer = new BlockServer(secret, shuffleDir, welcome);
   const blockPort = await blockServer.listen(0);
-  // Buckets of the tasks running at once must fit beside everything else in the heap.
-  const memoryBytes = Math.min(
-    DEFAULT_SHUFFLE_MEMORY_BYTES,
-    Math.floor((getHeapStatistics().heap_size_limit * SHUFFLE_HEAP_FRACTION) / args.cores),
-  );
+  // Buckets of the tasks running at once must fit beside everything else in the heap. For
+  // measurements, SPINDLE_SHUFFLE_MEMORY_MB (spindle submit --env) sets each task's budget instead.
+  const memoryBytes =
+    shuffleMemoryOverride(process.env.SPINDLE_SHUFFLE_MEMORY_MB, log) ??
+    Math.min(DEFAULT_SHUFFLE_MEMORY_BYTES, Math.floor((getHeapStatistics().heap_size_limit * SHUFFLE_HEAP_FRACTION) / args.cores));
   const shuffleSetup = { dir: shuffleDir, address: `${env.host}:${blockPort}`, memoryBytes };
   const blockClient = new BlockClient(secret, args.executorId, { address: shuffleSetup.address, dir: shuffleDir });
   // Cached partitions: within the budget in memory (split between the worker threads), the rest in the local dir.

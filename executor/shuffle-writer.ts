@@ -20,6 +20,21 @@ import { copyRange, encodeFrame, encodeFrames, FRAME_RECORDS, readFrames, Segmen
 /** Default memory for a map task's buckets. */
 export const DEFAULT_SHUFFLE_MEMORY_BYTES = 64 * 1024 * 1024;
 
+/**
+ * SPINDLE_SHUFFLE_MEMORY_MB (set with `spindle submit --env`) as each task's shuffle budget in bytes,
+ * in place of the default; undefined when unset, or (with a note) when it is not a positive number.
+ */
+export function shuffleMemoryOverride(text: string | undefined, log: (m: string) => void): number | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  const mb = Number(text);
+  if (!Number.isFinite(mb) || mb <= 0) {
+    log(`SPINDLE_SHUFFLE_MEMORY_MB="${text}" is not a positive number of MB; using the default shuffle budget`);
+    return undefined;
+  }
+  log(`shuffle memory per task: ${mb} MB (SPINDLE_SHUFFLE_MEMORY_MB)`);
+  return Math.floor(mb * 2 ** 20);
+}
+
 /** What shuffle tasks need from their executor. */
 export interface ShuffleEnv {
   /** Directory for map output and spill files. */

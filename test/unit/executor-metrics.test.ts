@@ -13,6 +13,7 @@ import { TaskServer } from '../../appmaster/driver/task-server.js';
 import { formatHistory } from '../../client/cli/history-format.js';
 import { Executor } from '../../executor/index.js';
 import { executorMetrics } from '../../executor/executor-metrics.js';
+import { shuffleMemoryOverride } from '../../executor/shuffle-writer.js';
 import {
   connectToDriver,
   encodeMessage,
@@ -211,5 +212,24 @@ describe('executor figures in the web UI and spindle history', () => {
     const text = formatHistory(summary, '/user/alice/.spindle/history/x');
     expect(text).to.match(/PEAK HEAP\s+PEAK RSS\s+SHUFFLE SERVED/);
     expect(text).to.match(/300(\.0)? MiB\s+512(\.0)? MiB\s+3(\.0)? GiB/);
+  });
+});
+
+describe('SPINDLE_SHUFFLE_MEMORY_MB', () => {
+  it('sets the shuffle budget per task when it is a positive number, and says so; otherwise the default stays', () => {
+    const notes: string[] = [];
+    const note = (m: string): number => notes.push(m);
+    expect(shuffleMemoryOverride('256', note)).to.equal(256 * 2 ** 20);
+    expect(shuffleMemoryOverride('0.5', note)).to.equal(2 ** 19);
+    expect(shuffleMemoryOverride(undefined, note)).to.equal(undefined);
+    expect(shuffleMemoryOverride('', note)).to.equal(undefined);
+    expect(shuffleMemoryOverride('lots', note)).to.equal(undefined);
+    expect(shuffleMemoryOverride('-3', note)).to.equal(undefined);
+    expect(notes).to.deep.equal([
+      'shuffle memory per task: 256 MB (SPINDLE_SHUFFLE_MEMORY_MB)',
+      'shuffle memory per task: 0.5 MB (SPINDLE_SHUFFLE_MEMORY_MB)',
+      'SPINDLE_SHUFFLE_MEMORY_MB="lots" is not a positive number of MB; using the default shuffle budget',
+      'SPINDLE_SHUFFLE_MEMORY_MB="-3" is not a positive number of MB; using the default shuffle budget',
+    ]);
   });
 });
