@@ -28,13 +28,12 @@ export class BlockServer {
   private readonly sockets = new Set<Socket>();
   /** Connections in the handshake now (bounded by MAX_PENDING_HANDSHAKES). */
   private handshaking = 0;
-  /** Map output sent to other executors since the server started: bytes, and segments (one per file asked for). */
-  readonly served = { bytes: 0, blocks: 0 };
-
   constructor(
     private readonly secret: Buffer,
     private readonly dir: string,
     private readonly welcome: Welcome,
+    /** Map output sent to other executors since the server started: bytes, and segments (one per file asked for). */
+    readonly served: { bytes: number; blocks: number } = { bytes: 0, blocks: 0 },
   ) {}
 
   /** Listens on all interfaces; returns the port. */

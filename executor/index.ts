@@ -29,7 +29,8 @@ export { ClosureError, ExecutorBroadcast, FunctionBuilder, asClosureError } from
 export { SplitLineReader } from './line-reader.js';
 export { BLOCK_PIECE_BYTES, BlockClient, BlockServer, FETCH_TIMEOUT_MS } from './block-server.js';
 export { FetchFailedError, readShuffle } from './shuffle-reader.js';
-export { DEFAULT_SHUFFLE_MEMORY_BYTES, partitionerFor, writeShuffle, type ShuffleEnv } from './shuffle-writer.js';
+export { partitionerFor, writeShuffle, type ShuffleEnv } from './shuffle-writer.js';
+export { defaultShuffleMemory, TaskMemory } from './task-memory.js';
 export { decodeFrames, encodeFrame, readMapOutput } from './shuffle-files.js';
 export { SpilledValues, plainRecord } from './group-values.js';
 export { TaskScratch } from './scratch.js';

@@ -19,16 +19,17 @@ import { parseExecutorArgs, readExecutorEnvironment } from './environment.js';
 import { startCpuProfile } from './cpu-profile.js';
 import { Executor } from './executor.js';
 import { executorFs } from './job-fs.js';
-import { BlockClient, BlockServer } from './block-server.js';
+import { BlockClient } from './block-server.js';
+import { isBlockServerThread, runBlockServerThread, startBlockServerThread } from './block-server-thread.js';
 import { executorMetrics } from './executor-metrics.js';
 import { BlockStore, CACHE_HEAP_FRACTION } from './block-store.js';
 import { loadJobModule } from '../protocols/job-spec/index.js';
-import { DEFAULT_SHUFFLE_MEMORY_BYTES, shuffleMemoryOverride, type ShuffleEnv } from './shuffle-writer.js';
+import { shuffleMemoryOverride, type ShuffleEnv } from './shuffle-writer.js';
+import { defaultShuffleMemory } from './task-memory.js';
 import { TaskRunner, type TaskRunnerLike } from './runner.js';
 import { isTaskWorker, serveWorker, WorkerPool, type WorkerSetup } from './workers.js';
 
 /** Share of the heap the map-side buckets of all running tasks may use together. */
-const SHUFFLE_HEAP_FRACTION = 0.15;
 /** How long an executor keeps trying to reach the driver. */
 const CONNECT_DEADLINE_MS = 60_000;
 
@@ -165,13 +166,12 @@ async function main(): Promise<number> {
   const localDir = env.localDirs[Math.abs(hashId(args.executorId)) % env.localDirs.length]!;
   const shuffleDir = join(localDir, `spindle-shuffle-${args.executorId}`);
   mkdirSync(shuffleDir, { recursive: true });
-  const blockServer = new BlockServer(secret, shuffleDir, welcome);
-  const blockPort = await blockServer.listen(0);
-  // Buckets of the tasks running at once must fit beside everything else in the heap. For
-  // measurements, SPINDLE_SHUFFLE_MEMORY_MB (spindle submit --env) sets each task's budget instead.
+  const blockServer = await startBlockServerThread(new URL(import.meta.url), secret, shuffleDir, welcome);
+  const blockPort = blockServer.port;
+  // Each task thread's share of the heap (see task-memory.ts); SPINDLE_SHUFFLE_MEMORY_MB
+  // (spindle submit --env) sets each task's budget instead.
   const memoryBytes =
-    shuffleMemoryOverride(process.env.SPINDLE_SHUFFLE_MEMORY_MB, log) ??
-    Math.min(DEFAULT_SHUFFLE_MEMORY_BYTES, Math.floor((getHeapStatistics().heap_size_limit * SHUFFLE_HEAP_FRACTION) / args.cores));
+    shuffleMemoryOverride(process.env.SPINDLE_SHUFFLE_MEMORY_MB, log) ?? defaultShuffleMemory(getHeapStatistics().heap_size_limit, args.cores);
   const shuffleSetup = { dir: shuffleDir, address: `${env.host}:${blockPort}`, memoryBytes };
   const blockClient = new BlockClient(secret, args.executorId, { address: shuffleSetup.address, dir: shuffleDir });
   // Cached partitions: within the budget in memory (split between the worker threads), the rest in the local dir.
@@ -225,7 +225,12 @@ async function main(): Promise<number> {
   return 0;
 }
 
-if (isTaskWorker()) {
+if (isBlockServerThread()) {
+  runBlockServerThread().catch((err: unknown) => {
+    log(`block server thread failed: ${errorStack(err)}`);
+    process.exit(1);
+  });
+} else if (isTaskWorker()) {
   worker().catch((err: unknown) => {
     log(`worker thread failed: ${errorStack(err)}`);
     process.exit(1);

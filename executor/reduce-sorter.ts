@@ -3,6 +3,7 @@ import { canonicalKey, canonicalKeyValue, compareKeys } from '../protocols/drive
 import { SpilledValuesWriter, type SpilledValues } from './group-values.js';
 import { byCanonical, memoryFrames, mergeSorted } from './merge.js';
 import { TaskScratch } from './scratch.js';
+import type { TaskMemory } from './task-memory.js';
 import type { TaskCounters } from './task-metrics.js';
 import { FRAME_RECORDS, readFrames, writeRun } from './shuffle-files.js';
 
@@ -27,6 +28,8 @@ export interface ReduceSorterOptions {
   order: 'group' | 'asc' | 'desc';
   dir: string;
   memoryBytes: number;
+  /** The task's memory, shared with what else holds records (see task-memory.ts); without it, memoryBytes is all ours. */
+  memory?: TaskMemory;
   /** Where runs and spilled groups go; without it the sorter keeps its own and removes it in cleanup(). */
   scratch?: TaskScratch;
   /** The running task's counters: spilled runs and groups add to `spillBytes`. */
@@ -58,7 +61,8 @@ export class ReduceSorter {
     this.bufferBytes += bytes * DECODED_BYTES_PER_BYTE;
     this.records += records.length;
     this.bytes += bytes;
-    if (this.bufferBytes > this.options.memoryBytes) await this.spill();
+    const limit = this.options.memory ? this.options.memory.update(this, this.bufferBytes) : this.options.memoryBytes;
+    if (this.bufferBytes > limit) await this.spill();
   }
 
   /** Runs spilled so far. */
@@ -79,20 +83,27 @@ export class ReduceSorter {
     if (this.options.counters) this.options.counters.spillBytes += size;
     this.buffer = [];
     this.bufferBytes = 0;
+    this.options.memory?.update(this, 0);
   }
 
-  /** All records in order (grouping: [key, values] per key). */
+  /**
+   * All records in order (grouping: [key, values] per key). What is handed on leaves this sorter's
+   * share of the task's memory (the in-memory part drains about as fast as the whole merge).
+   */
   async *sorted(): AsyncGenerator<Pair[]> {
     this.buffer.sort(this.compare);
     const memory = this.buffer;
     this.buffer = [];
-    const merged: AsyncIterable<Keyed[]> =
+    const held = this.bufferBytes;
+    this.bufferBytes = 0;
+    let merged: AsyncIterable<Keyed[]> =
       this.runs.length === 0
         ? memoryFrames(memory)
         : mergeSorted(
             [...this.runs.map((r) => readFrames(r.path, 0, r.size) as AsyncIterable<Keyed[]>), memoryFrames(memory)],
             this.compare,
           );
+    if (this.options.memory) merged = this.draining(merged, held, this.options.memory);
     if (this.options.order !== 'group') {
       for await (const batch of merged) yield batch.map((r) => [r[1], r[2]] as Pair);
       return;
@@ -148,11 +159,26 @@ export class ReduceSorter {
     }
   }
 
+  /** `merged`, telling the task's memory that this sorter holds less as its records go. */
+  private async *draining(merged: AsyncIterable<Keyed[]>, held: number, memory: TaskMemory): AsyncGenerator<Keyed[]> {
+    let done = 0;
+    try {
+      for await (const batch of merged) {
+        done += batch.length;
+        memory.update(this, Math.floor(held * Math.max(0, 1 - done / this.records)));
+        yield batch;
+      }
+    } finally {
+      memory.release(this);
+    }
+  }
+
   private decodedBytesPerRecord(): number {
     return this.records === 0 ? 64 : Math.max(16, (this.bytes * DECODED_BYTES_PER_BYTE) / this.records);
   }
 
   async cleanup(): Promise<void> {
+    this.options.memory?.release(this);
     if (this.ownScratch) await this.scratch.clear();
     else await Promise.all(this.runs.map((r) => this.scratch.remove(r.path)));
   }

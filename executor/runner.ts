@@ -8,6 +8,7 @@ import type { Evaluate } from '../protocols/job-spec/index.js';
 import { ClosureError, ExecutorBroadcast, FunctionBuilder } from './functions.js';
 import type { BlockStore } from './block-store.js';
 import { TaskScratch } from './scratch.js';
+import { TaskMemory } from './task-memory.js';
 import { SourceCache, type ExecutorFs } from './sources.js';
 import type { ShuffleEnv } from './shuffle-writer.js';
 import { newTaskCounters, taskMetricsWire, ThreadUsage, type TaskUsage } from './task-metrics.js';
@@ -96,6 +97,7 @@ export class TaskRunner implements TaskRunnerLike {
     const shuffle = this.shuffle && {
       ...this.shuffle,
       scratch: new TaskScratch(this.shuffle.dir, `task_${task.tid}`),
+      memory: new TaskMemory(this.shuffle.memoryBytes),
       counters: metrics,
     };
     try {

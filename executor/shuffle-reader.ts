@@ -11,7 +11,6 @@ import type { ShuffleParams, ShuffleReadInput } from '../protocols/driver-execut
 import { byCanonical, combineSorted, memoryFrames, mergeSorted } from './merge.js';
 import { DECODED_BYTES_PER_BYTE, ReduceSorter } from './reduce-sorter.js';
 import { TaskScratch } from './scratch.js';
-import type { TaskCounters } from './task-metrics.js';
 import {
   decodeFrames,
   keyedRecords,
@@ -22,7 +21,7 @@ import {
   writeRun,
   type SizedFrame,
 } from './shuffle-files.js';
-import { combinerFns, type ShuffleEnv } from './shuffle-writer.js';
+import { combinerFns, holdMemory, type ShuffleEnv } from './shuffle-writer.js';
 
 /**
  * The reduce side of a shuffle: fetch this reducer's segment of every map output (from the block
@@ -207,7 +206,7 @@ async function* aggregated(
   stats: ReadStats,
 ): BatchStream {
   const { mergeCombiners } = combinerFns(params, fns);
-  const combiners = new SpillingCombiners(mergeCombiners, env.memoryBytes, scratch, env.counters);
+  const combiners = new SpillingCombiners(mergeCombiners, env, scratch);
   await fetchSegments(
     input,
     env,
@@ -226,6 +225,7 @@ async function* aggregated(
     order: params.sort,
     dir: env.dir,
     memoryBytes: env.memoryBytes,
+    ...(env.memory ? { memory: env.memory } : {}),
     scratch,
     ...(env.counters ? { counters: env.counters } : {}),
   });
@@ -243,6 +243,7 @@ async function* passedThrough(input: ShuffleReadInput, env: ShuffleEnv, scratch:
   type Kept = { data: Buffer } | { path: string; start: number; bytes: number };
   const kept: Kept[] = [];
   let memory = 0;
+  const holder = {};
   let spill: { path: string; fd: number; at: number } | undefined;
   try {
     await fetchSegments(
@@ -255,7 +256,7 @@ async function* passedThrough(input: ShuffleReadInput, env: ShuffleEnv, scratch:
           const path = scratch.file('kept');
           await rename(s.path, path);
           kept.push({ path, start: 0, bytes: s.bytes });
-        } else if (memory + s.bytes <= env.memoryBytes) {
+        } else if (memory + s.bytes <= holdMemory(env, holder, memory)) {
           memory += s.bytes;
           kept.push({ data: s.data });
         } else {
@@ -272,12 +273,18 @@ async function* passedThrough(input: ShuffleReadInput, env: ShuffleEnv, scratch:
   } finally {
     if (spill) closeSync(spill.fd);
   }
-  for (let i = 0; i < kept.length; i++) {
-    const k = kept[i]!;
-    if ('data' in k) {
-      kept[i] = { data: Buffer.alloc(0) }; // handled: its memory may go
-      for (const frame of decodeFrames(k.data)) yield frame;
-    } else for await (const frame of readFrames(k.path, k.start, k.bytes)) yield frame;
+  try {
+    for (let i = 0; i < kept.length; i++) {
+      const k = kept[i]!;
+      if ('data' in k) {
+        kept[i] = { data: Buffer.alloc(0) }; // handled: its memory may go
+        memory -= k.data.length;
+        holdMemory(env, holder, memory);
+        for (const frame of decodeFrames(k.data)) yield frame;
+      } else for await (const frame of readFrames(k.path, k.start, k.bytes)) yield frame;
+    }
+  } finally {
+    env.memory?.release(holder);
   }
 }
 
@@ -293,6 +300,7 @@ async function* sortedOrGrouped(
     order: params.combine === 'group' ? 'group' : params.sort!,
     dir: env.dir,
     memoryBytes: env.memoryBytes,
+    ...(env.memory ? { memory: env.memory } : {}),
     scratch,
     ...(env.counters ? { counters: env.counters } : {}),
   });
@@ -334,9 +342,8 @@ class SpillingCombiners {
 
   constructor(
     private readonly mergeCombiners: Fn,
-    private readonly memoryBytes: number,
+    private readonly env: ShuffleEnv,
     private readonly scratch: TaskScratch,
-    private readonly counters?: TaskCounters,
   ) {
     this.map = new CombinerMap((c) => c, mergeCombiners as (a: unknown, b: unknown) => unknown);
   }
@@ -348,8 +355,12 @@ class SpillingCombiners {
   async add(records: [unknown, unknown][]): Promise<void> {
     const m = this.map;
     for (const kv of records) m.add(kv[0], kv[1]);
-    if (++this.sinceSample >= 16 || m.size * this.bytesPerEntry > this.memoryBytes) this.sample();
-    if (m.size * this.bytesPerEntry > this.memoryBytes) await this.spill();
+    let limit = holdMemory(this.env, this, m.size * this.bytesPerEntry);
+    if (++this.sinceSample >= 16 || m.size * this.bytesPerEntry > limit) {
+      this.sample();
+      limit = holdMemory(this.env, this, m.size * this.bytesPerEntry);
+    }
+    if (m.size * this.bytesPerEntry > limit) await this.spill();
   }
 
   /** Refines the size estimate from a few entries (combiners grow as values merge in). */
@@ -369,26 +380,39 @@ class SpillingCombiners {
     const path = this.scratch.file('combined');
     const size = await writeRun(path, this.sortedTriples());
     this.runs.push({ path, size });
-    if (this.counters) this.counters.spillBytes += size;
+    holdMemory(this.env, this, 0);
+    if (this.env.counters) this.env.counters.spillBytes += size;
   }
 
+  /**
+   * The combined records. What is handed on leaves this holder's share of the task's memory (the
+   * next holder counts what it keeps), so it shrinks as the output goes.
+   */
   async *results(): AsyncGenerator<unknown[]> {
-    if (this.runs.length === 0) {
-      let out: unknown[] = [...this.map.outputPairs()];
-      this.map.clear();
-      for (let i = 0; i < out.length; i += BATCH_SIZE) yield out.slice(i, i + BATCH_SIZE);
-      out = [];
-      return;
-    }
-    const sources = this.runs.map((r) => readFrames(r.path, 0, r.size) as AsyncIterable<unknown[][]>);
-    sources.push(memoryFrames(this.sortedTriples()));
+    const held = this.map.size * this.bytesPerEntry;
     try {
-      for await (const batch of combineSorted(mergeSorted(sources, byCanonical), this.mergeCombiners)) {
-        for (const kv of batch) kv[0] = canonicalKeyValue(kv[0]);
-        yield batch;
+      if (this.runs.length === 0) {
+        let out: unknown[] = [...this.map.outputPairs()];
+        this.map.clear();
+        for (let i = 0; i < out.length; i += BATCH_SIZE) {
+          holdMemory(this.env, this, Math.floor(held * (1 - i / out.length)));
+          yield out.slice(i, i + BATCH_SIZE);
+        }
+        out = [];
+        return;
+      }
+      const sources = this.runs.map((r) => readFrames(r.path, 0, r.size) as AsyncIterable<unknown[][]>);
+      sources.push(memoryFrames(this.sortedTriples()));
+      try {
+        for await (const batch of combineSorted(mergeSorted(sources, byCanonical), this.mergeCombiners)) {
+          for (const kv of batch) kv[0] = canonicalKeyValue(kv[0]);
+          yield batch;
+        }
+      } finally {
+        await Promise.all(this.runs.map((r) => this.scratch.remove(r.path)));
       }
     } finally {
-      await Promise.all(this.runs.map((r) => this.scratch.remove(r.path)));
+      this.env.memory?.release(this);
     }
   }
 }

@@ -7,6 +7,7 @@ import type { BatchStream } from './compute.js';
 import { plainRecord } from './group-values.js';
 import { byCanonical, combineSorted, memoryFrames, mergeSorted } from './merge.js';
 import type { TaskScratch } from './scratch.js';
+import type { TaskMemory } from './task-memory.js';
 import type { TaskCounters } from './task-metrics.js';
 import { copyRange, encodeFrame, encodeFrames, FRAME_RECORDS, readFrames, SegmentFileWriter, segmentStart } from './shuffle-files.js';
 
@@ -16,9 +17,6 @@ import { copyRange, encodeFrame, encodeFrames, FRAME_RECORDS, readFrames, Segmen
  * spilled as a run file (aggregated buckets sorted by canonical key), and at the end the runs and
  * what is left in memory are merged into one data file per task (see shuffle-files.ts).
  */
-
-/** Default memory for a map task's buckets. */
-export const DEFAULT_SHUFFLE_MEMORY_BYTES = 64 * 1024 * 1024;
 
 /**
  * SPINDLE_SHUFFLE_MEMORY_MB (set with `spindle submit --env`) as each task's shuffle budget in bytes,
@@ -43,6 +41,8 @@ export interface ShuffleEnv {
   address: string;
   /** Memory budget of a task's buckets (map side) or records (reduce side), in bytes (estimated). */
   memoryBytes: number;
+  /** The running task's share of that budget among what holds records at once; absent outside a task. */
+  memory?: TaskMemory;
   /** Fetches map output segments from a block server (shuffle-reader.ts). */
   fetch(address: string, files: string[], reduceId: number): Promise<Buffer[]>;
   /** Fetches one map output segment into a local file; resolves with its size. */
@@ -56,6 +56,14 @@ export interface ShuffleEnv {
 }
 
 type Fn = (...args: unknown[]) => unknown;
+
+/**
+ * Tells the task's memory that `holder` holds `bytes` now; returns the most it may hold (the whole
+ * budget outside a task).
+ */
+export function holdMemory(env: ShuffleEnv, holder: object, bytes: number): number {
+  return env.memory ? env.memory.update(holder, bytes) : env.memoryBytes;
+}
 
 /** The reducer of a key under `spec`. */
 export function partitionerFor(spec: PartitionerSpec, numPartitions: number): (key: unknown) => number {
@@ -120,6 +128,8 @@ class BucketWriter {
   private entries = 0;
   private bytesPerEntry = 64;
   private sinceSample = 0;
+  /** The most the buckets may hold, as of the last checkpoint. */
+  private limit: number;
   records = 0;
   private readonly runs: { path: string; sizes: number[] }[] = [];
 
@@ -130,6 +140,7 @@ class BucketWriter {
     private readonly name: string,
   ) {
     this.n = params.numPartitions;
+    this.limit = holdMemory(env, this, 0);
     this.partition = partitionerFor(params.partitioner, this.n);
     if (params.combine === 'aggregate') {
       this.combiners = combinerFns(params, fns);
@@ -160,12 +171,17 @@ class BucketWriter {
 
   /** Whether memory is past the budget (estimated). */
   full(): boolean {
-    return this.frameBytes + this.entries * this.bytesPerEntry > this.env.memoryBytes;
+    return this.heldBytes() > this.limit;
+  }
+
+  private heldBytes(): number {
+    return this.frameBytes + this.entries * this.bytesPerEntry;
   }
 
   /** Refines the size estimate now and then, and spills once memory is past the budget. */
   async checkpoint(): Promise<void> {
     if (++this.sinceSample >= 16) this.sample();
+    this.limit = holdMemory(this.env, this, this.heldBytes());
     if (this.full()) await this.spill();
   }
 
@@ -212,6 +228,7 @@ class BucketWriter {
     }
     this.frameBytes = 0;
     this.entries = 0;
+    this.limit = holdMemory(this.env, this, 0);
   }
 
   private async spill(): Promise<void> {
@@ -273,6 +290,7 @@ class BucketWriter {
   }
 
   async cleanup(): Promise<void> {
+    this.env.memory?.release(this);
     await Promise.all(this.runs.map((run) => rm(run.path, { force: true })));
   }
 }
