@@ -10,8 +10,15 @@ import type { DatasetNode } from './nodes.js';
  * values only), since executors rebuild them in the job module's scope, not this one's.
  */
 
-/** Keys sampled per output partition to choose range bounds (sortByKey). */
-export const SAMPLE_PER_PARTITION = 20;
+/**
+ * Keys sampled per output partition to choose range bounds (sortByKey). A partition's share of the
+ * sample varies by about 1/sqrt(this): with 20 (as before), a TeraSort-like 1 GiB sort into 8
+ * partitions got partitions from 0.77x to 1.46x the mean, and the largest set the stage's time.
+ * The sampling job reads all of its input either way; more keys cost only their transfer.
+ */
+export const SAMPLE_PER_PARTITION = 400;
+/** At most this many keys in all (as Spark's RangePartitioner), however many partitions. */
+export const MAX_SAMPLE_KEYS = 1_000_000;
 
 export interface ShuffleRequest {
   label: string;
@@ -45,7 +52,8 @@ export function shuffleNode(
     req.sort && sample
       ? async (): Promise<void> => {
           const parentCount = await host.engine.partitionCount(parent);
-          const perPartition = Math.ceil((SAMPLE_PER_PARTITION * req.numPartitions) / Math.max(1, parentCount));
+          const wanted = Math.min(MAX_SAMPLE_KEYS, SAMPLE_PER_PARTITION * req.numPartitions);
+          const perPartition = Math.ceil(wanted / Math.max(1, parentCount));
           const keys = await sample(perPartition);
           params.partitioner = { kind: 'range', bounds: rangeBounds(keys, req.numPartitions), ascending: req.sort === 'asc' };
         }
