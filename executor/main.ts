@@ -171,7 +171,8 @@ async function main(): Promise<number> {
   // Each task thread's share of the heap (see task-memory.ts); SPINDLE_SHUFFLE_MEMORY_MB
   // (spindle submit --env) sets each task's budget instead.
   const memoryBytes =
-    shuffleMemoryOverride(process.env.SPINDLE_SHUFFLE_MEMORY_MB, log) ?? defaultShuffleMemory(getHeapStatistics().heap_size_limit, args.cores);
+    shuffleMemoryOverride(process.env.SPINDLE_SHUFFLE_MEMORY_MB, log) ??
+    defaultShuffleMemory(getHeapStatistics().heap_size_limit, args.cores);
   const shuffleSetup = { dir: shuffleDir, address: `${env.host}:${blockPort}`, memoryBytes };
   const blockClient = new BlockClient(secret, args.executorId, { address: shuffleSetup.address, dir: shuffleDir });
   // Cached partitions: within the budget in memory (split between the worker threads), the rest in the local dir.
