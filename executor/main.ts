@@ -29,7 +29,6 @@ import { defaultShuffleMemory } from './task-memory.js';
 import { TaskRunner, type TaskRunnerLike } from './runner.js';
 import { isTaskWorker, serveWorker, WorkerPool, type WorkerSetup } from './workers.js';
 
-/** Share of the heap the map-side buckets of all running tasks may use together. */
 /** How long an executor keeps trying to reach the driver. */
 const CONNECT_DEADLINE_MS = 60_000;
 
