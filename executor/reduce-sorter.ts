@@ -1,28 +1,42 @@
 import { randomBytes } from 'node:crypto';
-import { canonicalKey, canonicalKeyValue, compareKeys } from '../protocols/driver-executor/index.js';
+import { canonicalKeyValue, compareKeys } from '../protocols/driver-executor/index.js';
+import { CombinerMap } from './combiner-map.js';
 import { SpilledValuesWriter, type SpilledValues } from './group-values.js';
+import { averageHeapSize, heapSize, MAP_ENTRY_BYTES } from './heap-size.js';
 import { byCanonical, memoryFrames, mergeSorted } from './merge.js';
 import { TaskScratch } from './scratch.js';
 import type { TaskMemory } from './task-memory.js';
 import type { TaskCounters } from './task-metrics.js';
-import { FRAME_RECORDS, readFrames, writeRun } from './shuffle-files.js';
+import { FRAME_RECORDS, readFrames, recordFrames, writeRun } from './shuffle-files.js';
 
 /**
- * The reduce side of grouping and sorting shuffles, within a memory budget: fetched records
- * collect in memory; past the budget they are sorted and spilled as a run file, and at the end
- * the runs and what is left in memory are merged a frame at a time. Grouping sorts by canonical
- * key (equal keys become neighbours), sorting by the total order of keys. A group that outgrows
- * half the budget while runs are merged goes to a scratch file of its own and is handed on as a
- * SpilledValues, read back from disk when iterated. A group's key comes out in its canonical
- * spelling (canonicalKeyValue): the first record of a group depends on where map tasks ran.
+ * The reduce side of grouping and sorting shuffles, within a memory budget.
+ *
+ * Sorting: fetched records collect in memory; past the budget they are sorted and spilled as a run
+ * file, and at the end the runs and what is left in memory are merged a frame at a time.
+ *
+ * Grouping: values collect in a hash map by key (CombinerMap), so a group costs one lookup per
+ * record and only the distinct keys are ever sorted. Past the budget the groups are sorted by
+ * canonical key and spilled as a run of [canonical, key, value] records; at the end the runs and
+ * the groups left in memory are merged, equal keys becoming neighbours. A group that outgrows half
+ * the budget while runs are merged goes to a scratch file of its own and is handed on as a
+ * SpilledValues, read back from disk when iterated. Groups come out in canonical-key order either
+ * way, and a group's key in its canonical spelling (canonicalKeyValue): the first record of a
+ * group depends on where map tasks ran. (Sorting every record by canonical key instead cost a
+ * 10M x 1M join a fifth of its reduce CPU in comparisons, and a new string per record.)
+ *
+ * Memory is counted with heapSize estimates of a few records per frame (heap-size.ts).
  */
 
-/** In-memory size of decoded records per byte of their serialized form (a rough, safe guess). */
-export const DECODED_BYTES_PER_BYTE = 4;
-
 type Pair = [unknown, unknown];
-/** A record with its sort key: the canonical string (grouping) or the key itself (sorting). */
-type Keyed = [unknown, unknown, unknown];
+/** A record of a grouping run: canonical key, key, one value. */
+type Keyed = [string, unknown, unknown];
+type Group = [string, unknown, unknown[]];
+
+/** A hash map entry, a values array and its first slots: what a new key costs beside its own size. */
+const NEW_GROUP_BYTES = MAP_ENTRY_BYTES + 48 + 32;
+/** A values array's slot for one more value, with its share of the array's growth. */
+const VALUE_SLOT_BYTES = 12;
 
 export interface ReduceSorterOptions {
   order: 'group' | 'asc' | 'desc';
@@ -34,35 +48,76 @@ export interface ReduceSorterOptions {
   scratch?: TaskScratch;
   /** The running task's counters: spilled runs and groups add to `spillBytes`. */
   counters?: TaskCounters;
+  /** Serialized bytes of all the input to come, if known (the reduce task's segments): see add(). */
+  inputBytes?: number;
 }
 
 export class ReduceSorter {
-  private buffer: Keyed[] = [];
+  /** asc/desc: the records in memory. */
+  private buffer: Pair[] = [];
+  /** group: values by key. */
+  private readonly groups = new CombinerMap(
+    (v) => [v],
+    (vs, v) => {
+      (vs as unknown[]).push(v);
+      return vs;
+    },
+  );
   private bufferBytes = 0;
   private records = 0;
-  private bytes = 0;
+  /** Estimated heap bytes of the values added so far (group), of the records (asc/desc). */
+  private valueBytes = 0;
+  /** Serialized bytes of the records added so far, where the caller said. */
+  private serializedBytes = 0;
   private readonly runs: { path: string; size: number }[] = [];
-  private readonly compare: (a: Keyed, b: Keyed) => number;
+  private readonly compare: (a: Pair, b: Pair) => number;
   private readonly scratch: TaskScratch;
   private readonly ownScratch: boolean;
   private groupSpills = 0;
 
   constructor(private readonly options: ReduceSorterOptions) {
     const sign = options.order === 'desc' ? -1 : 1;
-    this.compare = options.order === 'group' ? byCanonical : (a, b) => sign * compareKeys(a[0], b[0]);
+    this.compare = (a, b) => sign * compareKeys(a[0], b[0]);
     this.ownScratch = !options.scratch;
     this.scratch = options.scratch ?? new TaskScratch(options.dir, `reduce_${randomBytes(6).toString('hex')}`);
   }
 
-  /** Adds decoded records whose serialized form was `bytes` long (a frame at a time keeps memory even). */
-  async add(records: Pair[], bytes: number): Promise<void> {
-    const group = this.options.order === 'group';
-    for (const kv of records) this.buffer.push([group ? canonicalKey(kv[0]) : kv[0], kv[0], kv[1]]);
-    this.bufferBytes += bytes * DECODED_BYTES_PER_BYTE;
+  /**
+   * Adds decoded records (a frame at a time keeps memory even), `serializedBytes` long as fetched
+   * if known. Sorting, once the input to come (options.inputBytes) is sure to outgrow memory, runs
+   * are spilled at half the limit: holding more only to spill it anyway made the 1 GiB sort's
+   * reduce tasks slower (a larger live heap for the collector to mark: stage time 37 s at a
+   * 204 MiB budget against 32 s at 100 MiB, 2 executors, one run each, GC 13 s against 10 s).
+   */
+  async add(records: Pair[], serializedBytes = 0): Promise<void> {
+    if (records.length === 0) return;
+    let bytes: number;
+    if (this.options.order === 'group') {
+      const g = this.groups;
+      let newKeys = 0;
+      for (const kv of records) if (g.add(kv[0], kv[1])) newKeys++;
+      const values = records.length * averageValueSize(records);
+      this.valueBytes += values;
+      bytes = values + records.length * VALUE_SLOT_BYTES + (newKeys > 0 ? newKeys * (averageKeySize(records) + NEW_GROUP_BYTES) : 0);
+    } else {
+      const b = this.buffer;
+      for (const kv of records) b.push(kv);
+      bytes = records.length * (averageHeapSize(records) + 8);
+      this.valueBytes += bytes;
+    }
+    this.bufferBytes += bytes;
     this.records += records.length;
-    this.bytes += bytes;
-    const limit = this.options.memory ? this.options.memory.update(this, this.bufferBytes) : this.options.memoryBytes;
+    this.serializedBytes += serializedBytes;
+    let limit = this.options.memory ? this.options.memory.update(this, this.bufferBytes) : this.options.memoryBytes;
+    if (this.options.order !== 'group' && this.spillIsCertain(limit)) limit = Math.floor(limit / 2);
     if (this.bufferBytes > limit) await this.spill();
+  }
+
+  /** Whether all the input, at the heap bytes per serialized byte seen so far, will not fit in `limit`. */
+  private spillIsCertain(limit: number): boolean {
+    const input = this.options.inputBytes;
+    if (!input || this.serializedBytes === 0) return false;
+    return (input * this.valueBytes) / this.serializedBytes > limit;
   }
 
   /** Runs spilled so far. */
@@ -76,14 +131,27 @@ export class ReduceSorter {
   }
 
   private async spill(): Promise<void> {
-    this.buffer.sort(this.compare);
     const path = this.scratch.file('run');
-    const size = await writeRun(path, this.buffer);
+    let size: number;
+    if (this.options.order === 'group') {
+      const groups = this.sortedGroups();
+      size = await writeRun(path, keyedFrames(groups));
+    } else {
+      this.buffer.sort(this.compare);
+      size = await writeRun(path, recordFrames(this.buffer));
+      this.buffer = [];
+    }
     this.runs.push({ path, size });
     if (this.options.counters) this.options.counters.spillBytes += size;
-    this.buffer = [];
     this.bufferBytes = 0;
     this.options.memory?.update(this, 0);
+  }
+
+  /** The groups in memory, sorted by canonical key; the map is emptied. */
+  private sortedGroups(): Group[] {
+    const groups = [...this.groups.triples()] as Group[];
+    this.groups.clear();
+    return groups.sort(byCanonical);
   }
 
   /**
@@ -91,26 +159,47 @@ export class ReduceSorter {
    * share of the task's memory (the in-memory part drains about as fast as the whole merge).
    */
   async *sorted(): AsyncGenerator<Pair[]> {
-    this.buffer.sort(this.compare);
-    const memory = this.buffer;
-    this.buffer = [];
     const held = this.bufferBytes;
     this.bufferBytes = 0;
-    let merged: AsyncIterable<Keyed[]> =
-      this.runs.length === 0
-        ? memoryFrames(memory)
-        : mergeSorted(
-            [...this.runs.map((r) => readFrames(r.path, 0, r.size) as AsyncIterable<Keyed[]>), memoryFrames(memory)],
-            this.compare,
-          );
-    if (this.options.memory) merged = this.draining(merged, held, this.options.memory);
     if (this.options.order !== 'group') {
-      for await (const batch of merged) yield batch.map((r) => [r[1], r[2]] as Pair);
+      this.buffer.sort(this.compare);
+      const memory = this.buffer;
+      this.buffer = [];
+      let merged: AsyncIterable<Pair[]> =
+        this.runs.length === 0
+          ? memoryFrames(memory)
+          : mergeSorted(
+              [...this.runs.map((r) => readFrames(r.path, 0, r.size) as AsyncIterable<Pair[]>), memoryFrames(memory)],
+              this.compare,
+            );
+      if (this.options.memory) merged = this.draining(merged, held, this.records, this.options.memory);
+      yield* merged;
       return;
     }
-    // Only a merge of runs can meet a group larger than memory (without runs, all of it is in memory already).
-    const groupLimit =
-      this.runs.length === 0 ? Infinity : Math.max(1, Math.floor(this.options.memoryBytes / 2 / this.decodedBytesPerRecord()));
+    const groups = this.sortedGroups();
+    if (this.runs.length === 0) {
+      // Everything is in memory: each group is whole.
+      let out: AsyncIterable<Pair[]> = (async function* () {
+        for (let i = 0; i < groups.length; i += FRAME_RECORDS) {
+          const batch: Pair[] = [];
+          for (let j = i; j < Math.min(groups.length, i + FRAME_RECORDS); j++) {
+            const g = groups[j]!;
+            groups[j] = undefined as unknown as Group; // handed on: its memory may go with the batch
+            batch.push([canonicalKeyValue(g[1]), g[2]]);
+          }
+          yield batch;
+        }
+      })();
+      if (this.options.memory) out = this.draining(out, held, groups.length, this.options.memory);
+      yield* out;
+      return;
+    }
+    let merged: AsyncIterable<Keyed[]> = mergeSorted(
+      [...this.runs.map((r) => readFrames(r.path, 0, r.size) as AsyncIterable<Keyed[]>), asyncFrames(keyedFrames(groups))],
+      byCanonical,
+    );
+    if (this.options.memory) merged = this.draining(merged, held, this.records, this.options.memory);
+    const groupLimit = Math.max(1, Math.floor(this.options.memoryBytes / 2 / this.bytesPerValue()));
     let out: Pair[] = [];
     let canonical: unknown;
     let key: unknown;
@@ -159,13 +248,13 @@ export class ReduceSorter {
     }
   }
 
-  /** `merged`, telling the task's memory that this sorter holds less as its records go. */
-  private async *draining(merged: AsyncIterable<Keyed[]>, held: number, memory: TaskMemory): AsyncGenerator<Keyed[]> {
+  /** `merged`, telling the task's memory that this sorter holds less as its `total` items go. */
+  private async *draining<T>(merged: AsyncIterable<T[]>, held: number, total: number, memory: TaskMemory): AsyncGenerator<T[]> {
     let done = 0;
     try {
       for await (const batch of merged) {
         done += batch.length;
-        memory.update(this, Math.floor(held * Math.max(0, 1 - done / this.records)));
+        memory.update(this, Math.floor(held * Math.max(0, 1 - done / total)));
         yield batch;
       }
     } finally {
@@ -173,8 +262,9 @@ export class ReduceSorter {
     }
   }
 
-  private decodedBytesPerRecord(): number {
-    return this.records === 0 ? 64 : Math.max(16, (this.bytes * DECODED_BYTES_PER_BYTE) / this.records);
+  /** Estimated heap bytes of one value as held in a group. */
+  private bytesPerValue(): number {
+    return this.records === 0 ? 64 : Math.max(16, this.valueBytes / this.records + VALUE_SLOT_BYTES);
   }
 
   async cleanup(): Promise<void> {
@@ -183,3 +273,45 @@ export class ReduceSorter {
     else await Promise.all(this.runs.map((r) => this.scratch.remove(r.path)));
   }
 }
+
+/** Sorted groups as frames of [canonical, key, value] records, made as they are taken. */
+function* keyedFrames(groups: Group[]): Generator<Keyed[]> {
+  let out: Keyed[] = [];
+  for (const [canonical, key, values] of groups) {
+    for (const v of values) {
+      out.push([canonical, key, v]);
+      if (out.length >= FRAME_RECORDS) {
+        yield out;
+        out = [];
+      }
+    }
+  }
+  if (out.length > 0) yield out;
+}
+
+async function* asyncFrames<T>(frames: Iterable<T[]>): AsyncGenerator<T[]> {
+  yield* frames;
+}
+
+function averageValueSize(records: Pair[]): number {
+  const step = Math.max(1, Math.floor(records.length / SAMPLED));
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < records.length && n < SAMPLED; i += step, n++) sum += heapSize(records[i]![1]);
+  return sum / n;
+}
+
+function averageKeySize(records: Pair[]): number {
+  const step = Math.max(1, Math.floor(records.length / SAMPLED));
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < records.length && n < SAMPLED; i += step, n++) {
+    const k = records[i]![0];
+    // Keys other than strings are held with their canonical string beside them.
+    sum += heapSize(k) + (typeof k === 'string' ? 0 : 16 + heapSize(k) / 2);
+  }
+  return sum / n;
+}
+
+/** Records of a frame whose sizes are looked at. */
+const SAMPLED = 8;

@@ -33,7 +33,7 @@ export const FRAME_RECORDS = 4096;
 export const MAP_OUTPUT_NAME = /^shuffle_\d+_\d+_\d+$/;
 
 /** One frame: length prefix and the serialized records. */
-export function encodeFrame(records: unknown[]): Buffer {
+export function encodeFrame(records: readonly unknown[]): Buffer {
   const body = serialize(records);
   const head = Buffer.allocUnsafe(4);
   head.writeUInt32BE(body.length, 0);
@@ -42,7 +42,12 @@ export function encodeFrame(records: unknown[]): Buffer {
 
 /** `records` as frames of up to FRAME_RECORDS records each, encoded one at a time as they are taken. */
 export function* encodeFrames(records: readonly unknown[]): Generator<Buffer> {
-  for (let i = 0; i < records.length; i += FRAME_RECORDS) yield encodeFrame(records.slice(i, i + FRAME_RECORDS));
+  for (const frame of recordFrames(records)) yield encodeFrame(frame);
+}
+
+/** `records` as arrays of up to FRAME_RECORDS records each, sliced as they are taken. */
+export function* recordFrames<T>(records: readonly T[]): Generator<T[]> {
+  for (let i = 0; i < records.length; i += FRAME_RECORDS) yield records.slice(i, i + FRAME_RECORDS);
 }
 
 /** A decoded frame and the size of its encoding. */
@@ -113,10 +118,10 @@ export async function copyRange(path: string, start: number, length: number, out
 }
 const COPY_PIECE_BYTES = 1024 * 1024;
 
-/** Writes `records` (already in order) as one segment of frames into a new file; returns its size. */
-export async function writeRun(path: string, records: readonly unknown[]): Promise<number> {
+/** Writes frames of records (already in order) as one segment into a new file; returns its size. */
+export async function writeRun(path: string, frames: Iterable<readonly unknown[]>): Promise<number> {
   const file = await SegmentFileWriter.create(path);
-  for (const frame of encodeFrames(records)) await file.write(frame);
+  for (const frame of frames) await file.write(encodeFrame(frame));
   file.endSegment();
   return (await file.close())[0]!;
 }

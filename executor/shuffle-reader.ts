@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
-import { serialize } from 'node:v8';
 import { canonicalKeyValue } from '../protocols/driver-executor/index.js';
 import { errorMessage, SpindleError } from '../protocols/errors/index.js';
 import { CombinerMap } from './combiner-map.js';
@@ -9,12 +8,14 @@ import type { BatchStream } from './compute.js';
 import { BATCH_SIZE } from './compute.js';
 import type { ShuffleParams, ShuffleReadInput } from '../protocols/driver-executor/index.js';
 import { byCanonical, combineSorted, memoryFrames, mergeSorted } from './merge.js';
-import { DECODED_BYTES_PER_BYTE, ReduceSorter } from './reduce-sorter.js';
+import { averageHeapSize, MAP_ENTRY_BYTES, PAIR_BYTES } from './heap-size.js';
+import { ReduceSorter } from './reduce-sorter.js';
 import { TaskScratch } from './scratch.js';
 import {
   decodeFrames,
   keyedRecords,
   readFrames,
+  recordFrames,
   readSizedFrames,
   sizedFrames,
   writeFullySync,
@@ -230,7 +231,7 @@ async function* aggregated(
     ...(env.counters ? { counters: env.counters } : {}),
   });
   try {
-    for await (const batch of combiners.results()) await sorter.add(batch as [unknown, unknown][], estimateBytes(batch));
+    for await (const batch of combiners.results()) await sorter.add(batch as [unknown, unknown][]);
     stats.runs += sorter.spills;
     yield* sorter.sorted();
   } finally {
@@ -303,6 +304,7 @@ async function* sortedOrGrouped(
     ...(env.memory ? { memory: env.memory } : {}),
     scratch,
     ...(env.counters ? { counters: env.counters } : {}),
+    inputBytes: input.sources.reduce((n, s) => n + s.bytes, 0),
   });
   try {
     await fetchSegments(
@@ -320,13 +322,6 @@ async function* sortedOrGrouped(
   } finally {
     await sorter.cleanup();
   }
-}
-
-/** Serialized size of a few records, scaled to the batch: an estimate for budgeting. */
-function estimateBytes(batch: unknown[]): number {
-  if (batch.length === 0) return 0;
-  const some = batch.slice(0, 16);
-  return Math.ceil((serialize(some).length / some.length) * batch.length);
 }
 
 /**
@@ -367,7 +362,7 @@ class SpillingCombiners {
   private sample(): void {
     this.sinceSample = 0;
     const some = this.map.sample(16);
-    if (some.length > 0) this.bytesPerEntry = Math.max(16, (serialize(some).length / some.length) * DECODED_BYTES_PER_BYTE);
+    if (some.length > 0) this.bytesPerEntry = Math.max(16, averageHeapSize(some) - PAIR_BYTES + MAP_ENTRY_BYTES);
   }
 
   private sortedTriples(): unknown[][] {
@@ -378,7 +373,7 @@ class SpillingCombiners {
 
   private async spill(): Promise<void> {
     const path = this.scratch.file('combined');
-    const size = await writeRun(path, this.sortedTriples());
+    const size = await writeRun(path, recordFrames(this.sortedTriples()));
     this.runs.push({ path, size });
     holdMemory(this.env, this, 0);
     if (this.env.counters) this.env.counters.spillBytes += size;

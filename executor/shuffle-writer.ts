@@ -1,6 +1,6 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serialize } from 'node:v8';
+import { averageHeapSize, MAP_ENTRY_BYTES, PAIR_BYTES } from './heap-size.js';
 import { hashKey, rangePartition, type MapStatus, type PartitionerSpec, type ShuffleParams } from '../protocols/driver-executor/index.js';
 import { CombinerMap } from './combiner-map.js';
 import type { BatchStream } from './compute.js';
@@ -180,7 +180,7 @@ class BucketWriter {
 
   /** Refines the size estimate now and then, and spills once memory is past the budget. */
   async checkpoint(): Promise<void> {
-    if (++this.sinceSample >= 16) this.sample();
+    if (this.sinceSample++ % 16 === 0) this.sample(); // the first time too: the estimate starts as a guess
     this.limit = holdMemory(this.env, this, this.heldBytes());
     if (this.full()) await this.spill();
   }
@@ -191,7 +191,6 @@ class BucketWriter {
    * outgrow any record).
    */
   private sample(): void {
-    this.sinceSample = 0;
     let some: unknown[] = [];
     if (this.combined) {
       some = this.combined.sample(16);
@@ -200,7 +199,8 @@ class BucketWriter {
         for (let i = Math.max(0, p.length - 4); i < p.length && some.length < 16; i++) some.push(p[i]);
       }
     }
-    if (some.length > 0) this.bytesPerEntry = Math.max(16, serialize(some).length / some.length + 48);
+    // Pending records are held as they are, combiners as map entries.
+    if (some.length > 0) this.bytesPerEntry = Math.max(16, averageHeapSize(some, 16) + (this.combined ? MAP_ENTRY_BYTES - PAIR_BYTES : 8));
   }
 
   private seal(r: number): void {

@@ -25,7 +25,7 @@ describe('shuffle memory bounds (reduce side)', () => {
     const s = new ReduceSorter({ order: 'group', dir, memoryBytes: 40_000, scratch });
     const records: [unknown, unknown][] = [];
     for (let i = 0; i < 30_000; i++) records.push([i % 10 === 0 ? `small${i % 7}` : 'hot', `v${i}`]);
-    for (let i = 0; i < records.length; i += 1000) await s.add(records.slice(i, i + 1000), 1000 * 8);
+    for (let i = 0; i < records.length; i += 1000) await s.add(records.slice(i, i + 1000));
     expect(s.spills).to.be.greaterThan(3);
     const groups = await collect(s.sorted());
     await s.cleanup();
@@ -54,14 +54,11 @@ describe('shuffle memory bounds (reduce side)', () => {
 
   it('keeps small groups in memory when nothing was spilled', async () => {
     const s = new ReduceSorter({ order: 'group', dir, memoryBytes: 1 << 24 });
-    await s.add(
-      [
-        ['a', 1],
-        ['b', 2],
-        ['a', 3],
-      ],
-      30,
-    );
+    await s.add([
+      ['a', 1],
+      ['b', 2],
+      ['a', 3],
+    ]);
     const groups = await collect(s.sorted());
     expect(groups).to.deep.equal([
       ['a', [1, 3]],

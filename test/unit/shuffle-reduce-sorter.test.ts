@@ -16,7 +16,7 @@ describe('reduce-side sorting and grouping with spills', () => {
     return out;
   };
   const feed = async (s: ReduceSorter, records: [unknown, unknown][]): Promise<void> => {
-    for (let i = 0; i < records.length; i += 700) await s.add(records.slice(i, i + 700), 700 * 20);
+    for (let i = 0; i < records.length; i += 700) await s.add(records.slice(i, i + 700));
   };
 
   for (const order of ['asc', 'desc'] as const) {
@@ -34,12 +34,32 @@ describe('reduce-side sorting and grouping with spills', () => {
     });
   }
 
+  it('spills sorted runs at half its memory once the input to come is sure not to fit, and only then', async () => {
+    const records: [unknown, unknown][] = Array.from({ length: 20_000 }, (_, i) => [(i * 7919) % 5003, `v${i}`]);
+    const spills = async (inputBytes: number | undefined): Promise<number> => {
+      const s = new ReduceSorter({ order: 'asc', dir, memoryBytes: 200_000, ...(inputBytes ? { inputBytes } : {}) });
+      for (let i = 0; i < records.length; i += 100) await s.add(records.slice(i, i + 100), 100 * 12);
+      const got = await all(s);
+      expect(got).to.have.length(records.length);
+      await s.cleanup();
+      return s.spills;
+    };
+    const unknown = await spills(undefined);
+    expect(unknown).to.be.greaterThan(5);
+    expect(await spills(20_000 * 12)).to.be.within(unknown * 2 - 2, unknown * 2 + 2);
+    // Input that fits is never spilled early.
+    const fits = new ReduceSorter({ order: 'asc', dir, memoryBytes: 1 << 24, inputBytes: 20_000 * 12 });
+    for (let i = 0; i < records.length; i += 100) await fits.add(records.slice(i, i + 100), 100 * 12);
+    expect(fits.spills).to.equal(0);
+    await fits.cleanup();
+  });
+
   it('groups equal keys across runs (canonically equal objects too), each key once', async () => {
     const records: [unknown, unknown][] = Array.from({ length: 9_000 }, (_, i) => [
       i % 3 === 0 ? { a: i % 7, b: 1 } : { b: 1, a: i % 7 },
       i,
     ]);
-    const s = new ReduceSorter({ order: 'group', dir, memoryBytes: 50_000 });
+    const s = new ReduceSorter({ order: 'group', dir, memoryBytes: 20_000 }); // values are small numbers: ~12 bytes each
     await feed(s, records);
     expect(s.spills).to.be.greaterThan(2);
     const got = await all(s);
