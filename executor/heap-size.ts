@@ -91,14 +91,14 @@ function stringSize(s: string): number {
 }
 
 /**
- * Average heap bytes of the records of a batch, from up to `n` of them spread across it (a sample
- * keeps the estimate cheap: one batch of a few thousand records costs a few dozen walks).
+ * Average heap bytes of the records of a batch (or of the part `size` measures), from up to `n` of
+ * them spread across it: a sample keeps the estimate cheap, a few walks per batch of thousands.
  */
-export function averageHeapSize(records: readonly unknown[], n = 8): number {
+export function averageHeapSize<T>(records: readonly T[], n = 8, size: (record: T) => number = heapSize): number {
   if (records.length === 0) return 0;
   const step = Math.max(1, Math.floor(records.length / n));
   let sum = 0;
   let count = 0;
-  for (let i = 0; i < records.length && count < n; i += step, count++) sum += heapSize(records[i]);
+  for (let i = 0; i < records.length && count < n; i += step, count++) sum += size(records[i]!);
   return sum / count;
 }

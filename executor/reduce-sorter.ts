@@ -96,9 +96,10 @@ export class ReduceSorter {
       const g = this.groups;
       let newKeys = 0;
       for (const kv of records) if (g.add(kv[0], kv[1])) newKeys++;
-      const values = records.length * averageValueSize(records);
+      const values = records.length * averageHeapSize(records, 8, valueSize);
       this.valueBytes += values;
-      bytes = values + records.length * VALUE_SLOT_BYTES + (newKeys > 0 ? newKeys * (averageKeySize(records) + NEW_GROUP_BYTES) : 0);
+      bytes =
+        values + records.length * VALUE_SLOT_BYTES + (newKeys > 0 ? newKeys * (averageHeapSize(records, 8, keySize) + NEW_GROUP_BYTES) : 0);
     } else {
       const b = this.buffer;
       for (const kv of records) b.push(kv);
@@ -293,25 +294,11 @@ async function* asyncFrames<T>(frames: Iterable<T[]>): AsyncGenerator<T[]> {
   yield* frames;
 }
 
-function averageValueSize(records: Pair[]): number {
-  const step = Math.max(1, Math.floor(records.length / SAMPLED));
-  let sum = 0;
-  let n = 0;
-  for (let i = 0; i < records.length && n < SAMPLED; i += step, n++) sum += heapSize(records[i]![1]);
-  return sum / n;
+/** Heap bytes of a key as a group holds it: keys other than strings have their canonical string beside them. */
+function keySize(kv: Pair): number {
+  const k = kv[0];
+  const own = heapSize(k);
+  return typeof k === 'string' ? own : own + 16 + own / 2;
 }
 
-function averageKeySize(records: Pair[]): number {
-  const step = Math.max(1, Math.floor(records.length / SAMPLED));
-  let sum = 0;
-  let n = 0;
-  for (let i = 0; i < records.length && n < SAMPLED; i += step, n++) {
-    const k = records[i]![0];
-    // Keys other than strings are held with their canonical string beside them.
-    sum += heapSize(k) + (typeof k === 'string' ? 0 : 16 + heapSize(k) / 2);
-  }
-  return sum / n;
-}
-
-/** Records of a frame whose sizes are looked at. */
-const SAMPLED = 8;
+const valueSize = (kv: Pair): number => heapSize(kv[1]);
