@@ -61,6 +61,80 @@ function* smallBatches(lines: string[]): Generator<string[]> {
 }
 
 export async function* textLines(fs: ExecutorFs, split: FileSplit, metrics: { bytesRead: number }): AsyncGenerator<string[]> {
+  if (!split.windows) {
+    yield* rangeLines(fs, split, metrics);
+    return;
+  }
+  yield* windowLines(fs, splitWindows(split), metrics);
+}
+
+/** Windows opened ahead of the one being read: each costs a NameNode redirect and a new connection. */
+const WINDOWS_AHEAD = 4;
+/** Bytes asked for past a window's end for its last line; a longer line is read on in reads this size. */
+const WINDOW_SLACK = 16 * 1024;
+
+/** The lines of each window, read with bounded requests (a window is far smaller than the file's rest). */
+async function* windowLines(fs: ExecutorFs, windows: FileSplit[], metrics: { bytesRead: number }): AsyncGenerator<string[]> {
+  const open = (w: FileSplit): Promise<Readable> => {
+    const offset = SplitLineReader.feedOffset(w.start);
+    const opened = fs.open(w.path, { offset, length: Math.min(w.fileLength - offset, w.start + w.length - offset + WINDOW_SLACK) });
+    opened.catch(() => {}); // awaited in turn below; an error surfaces there
+    return opened;
+  };
+  const pending = windows.slice(0, WINDOWS_AHEAD).map(open);
+  let stream: Readable | undefined;
+  try {
+    for (let i = 0; i < windows.length; i++) {
+      const w = windows[i]!;
+      stream = await pending[i]!;
+      if (i + WINDOWS_AHEAD < windows.length) pending.push(open(windows[i + WINDOWS_AHEAD]!));
+      const reader = new SplitLineReader(w.start, w.start + w.length);
+      let pos = SplitLineReader.feedOffset(w.start);
+      for (;;) {
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          metrics.bytesRead += chunk.length;
+          pos += chunk.length;
+          yield* smallBatches(reader.push(chunk));
+          if (reader.done) break;
+        }
+        stream.destroy();
+        if (reader.done) break;
+        if (pos >= w.fileLength) {
+          yield* smallBatches(reader.finish());
+          break;
+        }
+        stream = await fs.open(w.path, { offset: pos, length: Math.min(w.fileLength - pos, WINDOW_SLACK) });
+      }
+    }
+  } finally {
+    stream?.destroy();
+    for (const p of pending)
+      p.then(
+        (s) => s.destroy(),
+        () => {},
+      );
+  }
+}
+
+/**
+ * A sampled split's windows as splits of their own: `count` ranges of `bytes` starting evenly
+ * spaced over [start, start + length), clipped to it (and so never overlapping).
+ */
+export function splitWindows(split: FileSplit): FileSplit[] {
+  const { count, bytes } = split.windows!;
+  const end = split.start + split.length;
+  const out: FileSplit[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = split.start + Math.floor((i * split.length) / count);
+    const next = i + 1 < count ? split.start + Math.floor(((i + 1) * split.length) / count) : end;
+    const length = Math.min(bytes, next - start);
+    if (length > 0) out.push({ path: split.path, start, length, fileLength: split.fileLength });
+  }
+  return out;
+}
+
+/** The lines starting in [split.start, split.start + split.length). */
+async function* rangeLines(fs: ExecutorFs, split: FileSplit, metrics: { bytesRead: number }): AsyncGenerator<string[]> {
   if (split.length <= 0) return;
   const reader = new SplitLineReader(split.start, split.start + split.length);
   const stream = await fs.open(split.path, { offset: SplitLineReader.feedOffset(split.start) });

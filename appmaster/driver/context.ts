@@ -251,9 +251,19 @@ export class JobContext implements Context, DatasetHost {
     }
     const min = options.minPartitions ?? Math.min(2, this.defaultParallelism);
     if (!Number.isInteger(min) || min < 1) throw new JobDefinitionError(`${what}: minPartitions must be a whole number >= 1 (got ${min})`);
-    const list = async (): Promise<SourcePartition[]> => {
-      const files = await listInputFiles(this.options.fs, patterns, this.resolve, what, this.engine.hostRacks);
-      return computeSplits(files, min).map((s) => ({ input: s.split satisfies FileSplit, hosts: s.hosts }));
+    // Listed once: a sort's sampling job reads the same splits as the sort (sampled-input.ts).
+    let listed: Promise<SourcePartition[]> | undefined;
+    const list = (): Promise<SourcePartition[]> => {
+      if (!listed) {
+        listed = (async () => {
+          const files = await listInputFiles(this.options.fs, patterns, this.resolve, what, this.engine.hostRacks);
+          return computeSplits(files, min).map((s) => ({ input: s.split satisfies FileSplit, hosts: s.hosts }));
+        })();
+        listed.catch(() => {
+          listed = undefined;
+        });
+      }
+      return listed;
     };
     return new Dataset<T>(this, this.source(op, `${what} ${patterns.join(',')}`, list));
   }

@@ -5,7 +5,8 @@ import { shipFunction, type ClosureValues, type ShippedFn } from './closure.js';
 import type { Engine } from './engine.js';
 import { JobDefinitionError } from './errors.js';
 import type { DatasetNode, NodeOpName, NodeParams } from './nodes.js';
-import { joinPairs, reservoirKeys, ship, shuffleNode, splitSides, tagSide, type ShuffleRequest } from './shuffle-ops.js';
+import { joinPairs, reservoirKeys, ship, shuffleNode, splitSides, tagSide, type SampledKeys, type ShuffleRequest } from './shuffle-ops.js';
+import { windowedLineage } from './sampled-input.js';
 import { resolveOptions, withPartitions } from './shuffle-options.js';
 import type { CombineOptions, ShuffleOptions, SortByOptions, SortOptions } from './shuffle-options.js';
 
@@ -400,7 +401,11 @@ export class Dataset<T> {
   sortByKey<K, V>(this: Dataset<[K, V]>, options?: SortOptions | boolean, numPartitions?: number): Dataset<[K, V]> {
     const given = typeof options === 'boolean' ? { ascending: options, partitions: numPartitions } : options;
     const o = resolveOptions('sortByKey', 'sort', this.host.defaultParallelism, given);
-    const sample = (size: number): Promise<unknown[]> => this.mapPartitions(reservoirKeys as never, { size }).collect();
+    const sample = async (size: number, whole: boolean): Promise<SampledKeys> => {
+      const windowed = whole ? undefined : windowedLineage(this.host, this.node);
+      const from = windowed ? new Dataset<[K, V]>(this.host, windowed) : this;
+      return { keys: await from.mapPartitions(reservoirKeys as never, { size }).collect(), partial: windowed !== undefined };
+    };
     const req: ShuffleRequest = { label: 'sortByKey', numPartitions: o.partitions, combine: 'none', sort: o.ascending ? 'asc' : 'desc' };
     return new Dataset(this.host, shuffleNode(this.host, this.node, req, sample));
   }

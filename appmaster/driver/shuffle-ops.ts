@@ -14,7 +14,7 @@ import type { DatasetNode } from './nodes.js';
  * Keys sampled per output partition to choose range bounds (sortByKey). A partition's share of the
  * sample varies by about 1/sqrt(this): with 20 (as before), a TeraSort-like 1 GiB sort into 8
  * partitions got partitions from 0.77x to 1.46x the mean, and the largest set the stage's time.
- * The sampling job reads all of its input either way; more keys cost only their transfer.
+ * The sampling job reads the same bytes either way (see sampled-input.ts); more keys cost only their transfer.
  */
 export const SAMPLE_PER_PARTITION = 400;
 /** At most this many keys in all (as Spark's RangePartitioner), however many partitions. */
@@ -31,12 +31,27 @@ export interface ShuffleRequest {
   sort?: 'asc' | 'desc';
 }
 
-/** A new 'shuffle' node over `parent`. `sample` collects keys for range bounds (sort only). */
+/** Keys sampled from each partition; `partial` when read from part of the input (sampled-input.ts). */
+export interface SampledKeys {
+  keys: unknown[];
+  partial: boolean;
+}
+
+/**
+ * A sample from part of the input with fewer than this share of the keys asked for (records larger
+ * than its windows, a filter keeping few) is taken again from all of it.
+ */
+const PARTIAL_SAMPLE_ENOUGH = 0.25;
+
+/**
+ * A new 'shuffle' node over `parent`. `sample` collects up to `perPartition` keys of each parent
+ * partition for range bounds (sort only), from all of the input if `whole`.
+ */
 export function shuffleNode(
   host: DatasetHost,
   parent: DatasetNode,
   req: ShuffleRequest,
-  sample?: (perPartition: number) => Promise<unknown[]>,
+  sample?: (perPartition: number, whole: boolean) => Promise<SampledKeys>,
 ): DatasetNode {
   checkPartitions(req.label, req.numPartitions);
   const shuffleId = host.engine.newShuffleId();
@@ -54,7 +69,9 @@ export function shuffleNode(
           const parentCount = await host.engine.partitionCount(parent);
           const wanted = Math.min(MAX_SAMPLE_KEYS, SAMPLE_PER_PARTITION * req.numPartitions);
           const perPartition = Math.ceil(wanted / Math.max(1, parentCount));
-          const keys = await sample(perPartition);
+          const first = await sample(perPartition, false);
+          const enough = !first.partial || first.keys.length >= PARTIAL_SAMPLE_ENOUGH * perPartition * parentCount;
+          const keys = enough ? first.keys : (await sample(perPartition, true)).keys;
           params.partitioner = { kind: 'range', bounds: rangeBounds(keys, req.numPartitions), ascending: req.sort === 'asc' };
         }
       : undefined;

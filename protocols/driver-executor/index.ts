@@ -57,6 +57,7 @@ export {
   type CoalesceParams,
   type EnvMarker,
   type FileSplit,
+  type SplitWindows,
   type FoldParams,
   type MapPartitionsParams,
   type MapStatus,

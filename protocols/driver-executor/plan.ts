@@ -65,6 +65,16 @@ export interface FileSplit {
   length: number;
   /** File length (a split's last line may run past the split, never past the file). */
   fileLength: number;
+  /**
+   * Text and JSON lines only, for sampling (sortByKey's range bounds): read `count` windows of
+   * `bytes` spread evenly over the split instead of all of it; each owns the lines starting in it.
+   */
+  windows?: SplitWindows;
+}
+
+export interface SplitWindows {
+  count: number;
+  bytes: number;
 }
 
 /** Input of one partition of `range`: the numbers start, start + 1, ..., end - 1. */
