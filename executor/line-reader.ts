@@ -19,6 +19,18 @@
 const LF = 0x0a;
 const CR = 0x0d;
 
+/**
+ * Decodes buf[from, to) as UTF-8. Buffer#toString checks its arguments and looks the encoding up on
+ * every call, which cost more than the decoding itself for word count's short lines (a CPU profile
+ * of its map side: 286 ms in toString's dispatch against 100 ms decoding); utf8Slice, where Node has
+ * it (every version since 0.x, not in its typings), is the method toString ends in.
+ */
+type Utf8Slicer = (this: Buffer, start: number, end: number) => string;
+const nativeUtf8Slice = (Buffer.prototype as unknown as { utf8Slice?: Utf8Slicer }).utf8Slice;
+const utf8: (buf: Buffer, from: number, to: number) => string = nativeUtf8Slice
+  ? (buf, from, to) => nativeUtf8Slice.call(buf, from, to)
+  : (buf, from, to) => buf.toString('utf8', from, to);
+
 export class SplitLineReader {
   /** Absolute offset of the next byte to be fed. */
   private pos: number;
@@ -145,7 +157,7 @@ export class SplitLineReader {
     const p = this.pieces;
     let line: string;
     if (p.length === 0) {
-      line = chunk && to > from ? chunk.toString('utf8', from, to) : '';
+      line = chunk && to > from ? utf8(chunk, from, to) : '';
     } else {
       if (chunk && to > from) p.push(chunk.subarray(from, to));
       line = p.length === 1 ? p[0]!.toString('utf8') : Buffer.concat(p).toString('utf8');
