@@ -28,6 +28,7 @@ export {
   DEFAULT_EXECUTORS,
   driverHeapFor,
   EXECUTOR_ENV,
+  executorHeapFor,
   heapSizeFor,
   JOB_BUNDLE_FILE,
   NODE_OVERHEAD_MB,

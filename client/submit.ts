@@ -62,8 +62,22 @@ export const EXECUTOR_ENV = {
  * Buffers (file and network I/O, shuffle segments). With 80% of 256 MB as heap, a shuffle-heavy
  * executor reached 262 MB of RSS and was killed; 25% (at least 96 MB) leaves enough.
  */
-export function heapSizeFor(memoryMb: number): number {
-  return Math.max(32, Math.floor(Math.min(memoryMb - NODE_OVERHEAD_MB, memoryMb * 0.75)));
+export function heapSizeFor(memoryMb: number, overheadMb = NODE_OVERHEAD_MB): number {
+  return Math.max(32, Math.floor(Math.min(memoryMb - overheadMb, memoryMb * 0.75)));
+}
+
+/**
+ * What an executor needs beyond its JS heap: NODE_OVERHEAD_MB's, plus the block server's thread (a
+ * V8 isolate of its own, ~10 MB idle) and the shuffle's Buffers, which live outside the heap
+ * (serialized frames waiting to be written, segments fetched into memory: up to the task's budget,
+ * a quarter of the heap). With 96 MB beside a 160 MB heap, a repartition in 256 MB containers was
+ * killed at 262 MB of RSS.
+ */
+export const EXECUTOR_OVERHEAD_MB = 128;
+
+/** `--max-old-space-size` of an executor in a container of `memoryMb` (the same as heapSizeFor from 512 MB up). */
+export function executorHeapFor(memoryMb: number): number {
+  return heapSizeFor(memoryMb, EXECUTOR_OVERHEAD_MB);
 }
 
 /**
@@ -224,7 +238,7 @@ export async function submitDriverApp(deps: SubmitDeps, options: DriverAppOption
       [EXECUTOR_ENV.executors]: String(executors),
       [EXECUTOR_ENV.memoryMb]: String(executorMemoryMb),
       [EXECUTOR_ENV.vcores]: String(executorVcores),
-      [EXECUTOR_ENV.heapMb]: String(heapSizeFor(executorMemoryMb)),
+      [EXECUTOR_ENV.heapMb]: String(executorHeapFor(executorMemoryMb)),
     };
     return {
       name: 'spindle-submit',
@@ -246,7 +260,7 @@ export async function submitDriverApp(deps: SubmitDeps, options: DriverAppOption
               executors,
               executorMemoryMb,
               executorVcores,
-              executorHeapMb: heapSizeFor(executorMemoryMb),
+              executorHeapMb: executorHeapFor(executorMemoryMb),
               ...(options.maxTaskAttempts !== undefined ? { maxTaskAttempts: options.maxTaskAttempts } : {}),
               ...(options.maxExecutorFailures !== undefined ? { maxExecutorFailures: options.maxExecutorFailures } : {}),
               ...(options.excludeOnFailure ? { excludeOnFailure: options.excludeOnFailure } : {}),
@@ -267,7 +281,7 @@ export async function submitDriverApp(deps: SubmitDeps, options: DriverAppOption
 
 /** `--cache-memory` in MB: whole, and no more than the executor's heap (the blocks live in it). */
 function checkCacheMemory(mb: number, executorMemoryMb: number): number {
-  const heap = heapSizeFor(executorMemoryMb);
+  const heap = executorHeapFor(executorMemoryMb);
   checkWhole('--cache-memory', mb, 0);
   if (mb > heap) {
     throw new ConfigError(

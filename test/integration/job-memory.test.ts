@@ -4,7 +4,7 @@ import { containerLog, openHarness, runJob, type JobHarness, type JobRun } from 
 
 /**
  * Shuffles larger than the executors' memory on the real cluster: 256 MB executor containers
- * (a 160 MB heap), YARN's physical memory check on, no executor failure tolerated. What does not
+ * (a 128 MB heap), YARN's physical memory check on, no executor failure tolerated. What does not
  * fit goes to the containers' local disks; every executor reports its peak RSS when it stops.
  */
 describe('job engine on the real cluster: shuffles in bounded memory', function () {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { heapFlags } from '../../appmaster/executor-pool.js';
-import { heapSizeFor, nodeOptionsFor } from '../../client/submit.js';
+import { EXECUTOR_OVERHEAD_MB, executorHeapFor, heapSizeFor, nodeOptionsFor } from '../../client/submit.js';
 
 describe('Node memory settings for containers', () => {
   it('leaves at least 96 MB or a quarter of the container outside the old-space heap', () => {
@@ -10,6 +10,14 @@ describe('Node memory settings for containers', () => {
     expect(heapSizeFor(4096)).to.equal(3072);
     expect(heapSizeFor(128)).to.equal(32);
     for (const mb of [160, 256, 300, 512, 777, 2048]) expect(mb - heapSizeFor(mb)).to.be.at.least(Math.min(96, mb - 32));
+  });
+
+  it('leaves executors 128 MB beside the heap (block server thread, shuffle Buffers), the same from 512 MB up', () => {
+    expect(EXECUTOR_OVERHEAD_MB).to.equal(128);
+    expect(executorHeapFor(256)).to.equal(128);
+    expect(executorHeapFor(384)).to.equal(256);
+    for (const mb of [512, 1024, 4096]) expect(executorHeapFor(mb)).to.equal(heapSizeFor(mb));
+    for (const mb of [160, 256, 300, 511]) expect(mb - executorHeapFor(mb)).to.be.at.least(Math.min(128, mb - 32));
   });
 
   it('shrinks the young generation of small executor heaps only', () => {
