@@ -72,7 +72,9 @@ describe('cache and persist (in process)', function () {
          const c = await parsed.count();
          return [a, b, c, parsed.storageLevel() ?? null];
        }`,
-      { fs, onRuntime: (r) => (runtime = r) },
+      // Wait for the executor holding each block (as the first test): without delay scheduling, the
+      // second count's task may start on the other executor and compute its partition from the input.
+      { fs, localityWaitMs: 60_000, onRuntime: (r) => (runtime = r) },
     );
     expect(run.error).to.equal(undefined);
     expect(run.result).to.deep.equal([400, 400, 400, null]);
