@@ -89,16 +89,11 @@ async function* windowLines(fs: ExecutorFs, windows: FileSplit[], metrics: { byt
       stream = await pending[i]!;
       if (i + WINDOWS_AHEAD < windows.length) pending.push(open(windows[i + WINDOWS_AHEAD]!));
       const reader = new SplitLineReader(w.start, w.start + w.length);
-      let pos = SplitLineReader.feedOffset(w.start);
       for (;;) {
-        for await (const chunk of stream as AsyncIterable<Buffer>) {
-          metrics.bytesRead += chunk.length;
-          pos += chunk.length;
-          yield* smallBatches(reader.push(chunk));
-          if (reader.done) break;
-        }
+        yield* feedLines(reader, stream, metrics);
         stream.destroy();
         if (reader.done) break;
+        const pos = SplitLineReader.feedOffset(w.start) + reader.bytesRead;
         if (pos >= w.fileLength) {
           yield* smallBatches(reader.finish());
           break;
@@ -139,14 +134,19 @@ async function* rangeLines(fs: ExecutorFs, split: FileSplit, metrics: { bytesRea
   const reader = new SplitLineReader(split.start, split.start + split.length);
   const stream = await fs.open(split.path, { offset: SplitLineReader.feedOffset(split.start) });
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      metrics.bytesRead += chunk.length;
-      yield* smallBatches(reader.push(chunk));
-      if (reader.done) return;
-    }
-    yield* smallBatches(reader.finish());
+    yield* feedLines(reader, stream, metrics);
+    yield* smallBatches(reader.finish()); // nothing once the reader is done
   } finally {
     stream.destroy();
+  }
+}
+
+/** Feeds `stream` to `reader` until the reader is done or the stream ends, handing on the lines. */
+async function* feedLines(reader: SplitLineReader, stream: Readable, metrics: { bytesRead: number }): AsyncGenerator<string[]> {
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    metrics.bytesRead += chunk.length;
+    yield* smallBatches(reader.push(chunk));
+    if (reader.done) return;
   }
 }
 
