@@ -4,6 +4,7 @@ import type { CachedBlock } from '../protocols/driver-executor/index.js';
 import { decodeAction, decodePlanNode, decodeValue, encodeValue } from '../protocols/driver-executor/index.js';
 import type { BlockStore } from './block-store.js';
 import { asClosureError, type FunctionBuilder } from './functions.js';
+import { describeValue, fuseChain, type Sink } from './fused-chain.js';
 import { readShuffle } from './shuffle-reader.js';
 import type { ShuffleEnv } from './shuffle-writer.js';
 import type { TaskCounters } from './task-metrics.js';
@@ -241,11 +242,8 @@ function fusedBatches(stage: PreparedStage, last: FusedNode, p: number, ctx: Com
     top = stage.nodes.get(top.parents[0]!)!;
   }
   const source = computePartition(stage, top.id, p, ctx);
-  const through = (sink: (x: unknown) => void): ((x: unknown) => void) => {
-    let f = sink;
-    for (let i = chain.length - 1; i >= 0; i--) f = fusedOp(chain[i]!, f);
-    return f;
-  };
+  const ops = chain.map((n) => ({ op: n.op, fn: n.fns[0]! }));
+  const through = (sink: Sink): Sink => fuseChain(last, ops, sink);
   return {
     async *[Symbol.asyncIterator]() {
       let out: unknown[] = [];
@@ -277,58 +275,6 @@ function fusedBatches(stage: PreparedStage, last: FusedNode, p: number, ctx: Com
   };
 }
 
-/** One op of a fused chain: calls the user's function (its errors named after the op), then `next`. */
-function fusedOp(node: FusedNode, next: (x: unknown) => void): (x: unknown) => void {
-  const fn = node.fns[0]!;
-  const op = node.op;
-  const call = (x: unknown): unknown => {
-    try {
-      return fn(x);
-    } catch (err) {
-      throw asClosureError(err, op) ?? err;
-    }
-  };
-  switch (op) {
-    case 'map':
-      return (x) => next(call(x));
-    case 'filter':
-      return (x) => {
-        if (call(x)) next(x);
-      };
-    case 'keyBy':
-      return (x) => next([call(x), x]);
-    case 'mapValues':
-      return (kv) => {
-        if (!Array.isArray(kv) || kv.length !== 2) throw new TypeError(`mapValues needs [key, value] pairs, got ${describe(kv)}`);
-        next([kv[0], call(kv[1])]);
-      };
-    case 'flatMap':
-      return (x) => {
-        const r = call(x);
-        if (Array.isArray(r)) {
-          for (let j = 0; j < r.length; j++) next(r[j]);
-          return;
-        }
-        if (r === null || r === undefined || typeof (r as Iterable<unknown>)[Symbol.iterator] !== 'function' || typeof r === 'string') {
-          throw new TypeError(
-            `the function given to flatMap must return an array or another iterable (got ${typeof r === 'string' ? 'a string' : String(r)})`,
-          );
-        }
-        let items: unknown[];
-        try {
-          items = [...(r as Iterable<unknown>)];
-        } catch (err) {
-          throw asClosureError(err, op) ?? err;
-        }
-        for (const y of items) next(y);
-      };
-    default: {
-      const unhandled: never = op;
-      throw new Error(`internal: ${String(unhandled)} cannot be fused`);
-    }
-  }
-}
-
 async function* concatBatches(parts: (() => BatchStream)[]): BatchStream {
   for (const part of parts) yield* part();
 }
@@ -347,7 +293,7 @@ async function* mapPartitionBatches(source: BatchStream, withIndex: boolean, p: 
     throw asClosureError(err, op) ?? err;
   }
   if (result === null || result === undefined || typeof result === 'string') {
-    throw new TypeError(`the function given to ${op} must return an iterable or async iterable of records (got ${describe(result)})`);
+    throw new TypeError(`the function given to ${op} must return an iterable or async iterable of records (got ${describeValue(result)})`);
   }
   let batch: unknown[] = [];
   try {
@@ -368,7 +314,9 @@ async function* mapPartitionBatches(source: BatchStream, withIndex: boolean, p: 
         }
       }
     } else {
-      throw new TypeError(`the function given to ${op} must return an iterable or async iterable of records (got ${describe(result)})`);
+      throw new TypeError(
+        `the function given to ${op} must return an iterable or async iterable of records (got ${describeValue(result)})`,
+      );
     }
   } catch (err) {
     throw asClosureError(err, op) ?? err;
@@ -409,11 +357,4 @@ async function* sampleBatches(source: BatchStream, s: SampleParams, p: number): 
     }
     if (out.length > 0) yield out;
   }
-}
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (typeof v === 'string') return 'a string';
-  return typeof v === 'object' ? 'an object' : String(v);
 }
