@@ -66,7 +66,7 @@ export function fuseChain(key: object, ops: readonly ChainOp[], sink: Sink): Sin
  *
  * Only the user's call sits in each `try`: errors from later ops and the sink pass through as they are.
  */
-export function chainSource(ops: readonly RecordOp[]): string {
+function chainSource(ops: readonly RecordOp[]): string {
   const out: string[] = ['"use strict";'];
   for (let k = 0; k < ops.length; k++) out.push(`const f${k} = fns[${k}];`);
   out.push('const fail = h.fail, spread = h.spread, notPair = h.notPair;', 'return function fusedChain(x0) {');
